@@ -1,0 +1,79 @@
+/**
+ * The contract between the generic store / REST routes (apiserver core) and
+ * the per-resource definitions (apiserver/registry/resources/*.ts). Modelled on
+ * the Kubernetes generic registry: one store, per-resource strategies.
+ */
+import type { KubeObject } from '../client/types.ts';
+
+/** One field error, as it appears in Status.details.causes. */
+export interface FieldCause {
+  /** e.g. 'FieldValueRequired', 'FieldValueInvalid', 'FieldValueDuplicate', 'FieldValueNotSupported' */
+  reason: string;
+  message: string;
+  /** e.g. 'spec.containers[0].image' */
+  field: string;
+}
+
+/** What a strategy hook may need from the server. */
+export interface StrategyContext {
+  /** Read a stored object (undefined if absent). */
+  get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** Server configuration a strategy may need. */
+  config: { serviceCIDR: string };
+}
+
+/** A rollback returned by a hook that wrote something outside the object. */
+export type Undo = () => Promise<void>;
+
+export interface Strategy<T extends KubeObject = KubeObject> {
+  /** Defaulting on create (mutates obj). uid/creationTimestamp/generation/resourceVersion are set by the store. */
+  prepareForCreate?(obj: T): void;
+  /** Defaulting on update (mutates newObj); e.g. keep status from old on main-resource update. */
+  prepareForUpdate?(newObj: T, oldObj: T): void;
+  /** Same, for a PUT/PATCH to the status subresource: keep spec from old. */
+  prepareForStatusUpdate?(newObj: T, oldObj: T): void;
+  validate?(obj: T): FieldCause[];
+  validateUpdate?(newObj: T, oldObj: T): FieldCause[];
+  /** Side effects before the create txn (e.g. ClusterIP allocation). Return an undo used if the create fails. */
+  beforeCreate?(obj: T, ctx: StrategyContext): Promise<Undo | void>;
+  /** Side effects after a successful delete (e.g. release the ClusterIP). */
+  afterDelete?(obj: T, ctx: StrategyContext): Promise<void>;
+  /** Field values used by fieldSelector, beyond metadata.name/metadata.namespace. */
+  selectableFields?(obj: T): Record<string, string>;
+  /** Whether spec changes bump metadata.generation (true for pods? no: deployments, replicasets). */
+  bumpsGeneration?: boolean;
+}
+
+/** A column of the server-side Table (meta.k8s.io/v1 TableColumnDefinition). */
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  /** 0 for default columns, 1 for `-o wide` only. */
+  priority: number;
+}
+
+export interface TableConvertor<T extends KubeObject = KubeObject> {
+  columns: TableColumn[];
+  /** Cell values for one object, one per column, in order. `now` in ms since epoch. */
+  cells(obj: T, now: number): unknown[];
+}
+
+/** Everything the server needs to serve one resource. */
+export interface ResourceDef<T extends KubeObject = KubeObject> {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  listKind: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  /** Served subresources, e.g. ['status', 'scale', 'binding', 'log']. */
+  subresources: string[];
+  strategy: Strategy<T>;
+  table: TableConvertor<T>;
+}
