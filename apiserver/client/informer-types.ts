@@ -55,3 +55,18 @@ export interface WorkQueue<K = string> {
   len(): number;
   shutDown(): void;
 }
+
+/** Hands out one shared informer per resource (and namespace) per process. */
+export interface InformerFactory {
+  /** The shared informer for `ref` (all namespaces unless opts narrow it; same opts → same informer). */
+  for<T extends KubeObject>(ref: import('./resources.ts').ResourceRef, opts?: { namespace?: string; fieldSelector?: string; labelSelector?: string }): Informer<T>;
+  /** Starts every informer handed out so far (and later ones on creation). */
+  start(signal: AbortSignal): void;
+  /** Resolves when every informer handed out so far has synced. */
+  synced(): Promise<void>;
+}
+
+/** Records core/v1 Events about an object (events.ts). Never throws; failures are logged. */
+export interface EventRecorder {
+  event(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}

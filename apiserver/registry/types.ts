@@ -20,6 +20,15 @@ export interface StrategyContext {
   get(resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Server configuration a strategy may need. */
   config: { serviceCIDR: string };
+  /**
+   * Atomically claims `/registry/<key>` (txn on mod_revision == 0), e.g.
+   * 'serviceips/10.96.0.10'. Resolves false if already claimed.
+   */
+  reserve(key: string, value: string): Promise<boolean>;
+  /** Releases a key claimed by `reserve` (no error if absent). */
+  release(key: string): Promise<void>;
+  /** Lists the keys claimed under a prefix, e.g. 'serviceips/'. */
+  reserved(prefix: string): Promise<string[]>;
 }
 
 /** A rollback returned by a hook that wrote something outside the object. */
@@ -76,4 +85,6 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   subresources: string[];
   strategy: Strategy<T>;
   table: TableConvertor<T>;
+  /** Not stored in etcd (e.g. componentstatuses): the core mounts no generic routes for it. */
+  virtual?: boolean;
 }
