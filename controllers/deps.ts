@@ -1,0 +1,30 @@
+/**
+ * What every controller in the controller-manager receives. Composed once in
+ * controllers/main.ts; controllers share one client, one informer factory (so
+ * one informer per resource per process) and one event recorder.
+ */
+import type { ApiClient } from '../apiserver/client/types.ts';
+import type { EventRecorder, InformerFactory } from '../apiserver/client/informer-types.ts';
+import type { Logger } from '../apiserver/client/log.ts';
+
+/** Cluster-wide settings some controllers need (node IPAM). */
+export interface ControllerConfig {
+  /** Pod network of the whole cluster, e.g. '10.244.0.0/16'. */
+  clusterCIDR: string;
+  /** Prefix length of each node's pod CIDR, e.g. 24. */
+  nodeCIDRMaskSize: number;
+}
+
+/**
+ * Dependencies of a controller. A controller is started with
+ * `start<Name>Controller(deps, signal)`: it registers its informers and
+ * handlers synchronously, then runs its workers once `deps.informers` has synced,
+ * and stops when `signal` aborts.
+ */
+export interface ControllerDeps {
+  client: ApiClient;
+  informers: InformerFactory;
+  recorder: EventRecorder;
+  log: Logger;
+  config: ControllerConfig;
+}
