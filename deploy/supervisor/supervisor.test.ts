@@ -44,8 +44,8 @@ test('supervisor restarts a crashing child with growing backoff and prefixes its
   assert.ok(exits.length >= 3);
   const crashCodes = exits.slice(0, 3).map((e) => (e.type === 'exited' ? e.code : undefined));
   assert.deepEqual(crashCodes, [3, 3, 3]);
-  assert.match(text(), /^crasher {11}\| hello from child$/m);
-  assert.match(text(), /^crasher {11}\| about to crash$/m);
+  assert.match(text(), /^crasher {12}\| hello from child$/m);
+  assert.match(text(), /^crasher {12}\| about to crash$/m);
   assert.equal(existsSync(join(dir, 'run', 'crasher.pid')), false, 'pid file removed after stop');
   rmSync(dir, { recursive: true, force: true });
 });
