@@ -2,7 +2,7 @@
  * Dispatches a PATCH body by Content-Type to merge, JSON, strategic or apply
  * (server-side apply, approximated as a strategic merge of the applied config).
  */
-import jsonpatch from 'fast-json-patch';
+import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unprocessable, unsupportedMediaType } from '../errors.ts';
 import { isObject } from './json-value.ts';
@@ -52,7 +52,7 @@ export function applyPatch(kind: PatchKind, original: unknown, patch: unknown): 
     case 'json': {
       if (!Array.isArray(patch)) throw badRequest('json patch must be a list of operations');
       try {
-        return jsonpatch.applyPatch(original, patch as jsonpatch.Operation[], true, false).newDocument;
+        return jsonpatch.applyPatch(original, patch as Operation[], true, false).newDocument;
       } catch (e) {
         throw unprocessable(`the server rejected our request due to an error in our request: ${(e as Error).message}`);
       }
