@@ -1,0 +1,74 @@
+/**
+ * In-memory patch application used by the FakeClient: JSON merge patch
+ * (RFC 7386), a simplified strategic merge patch, and JSON patch (RFC 6902,
+ * through fast-json-patch).
+ */
+import jsonpatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Applies an RFC 7386 merge patch: objects merge recursively, null deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = isObj(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** List merge keys the simplified strategic patch recognises, tried in order. */
+const mergeKeys = ['name', 'type', 'containerPort', 'port', 'mountPath', 'ip', 'devicePath'];
+
+/**
+ * Simplified strategic merge patch: like a merge patch, but lists of objects
+ * that share a merge key (name, type, containerPort, port, ...) merge element
+ * by element, `$patch: delete` in an element removes it, and `$`-directives
+ * (`$setElementOrder/...`, `$retainKeys`) are ignored.
+ */
+export function strategicMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObj(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = isObj(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue;
+    if (v === null) {
+      delete out[k];
+    } else if (Array.isArray(v) && Array.isArray(out[k])) {
+      out[k] = mergeList(out[k] as unknown[], v);
+    } else {
+      out[k] = strategicMergePatch(out[k], v);
+    }
+  }
+  return out;
+}
+
+function mergeList(cur: unknown[], patch: unknown[]): unknown[] {
+  const all = [...cur, ...patch];
+  const key = mergeKeys.find((mk) => all.length > 0 && all.every((x) => isObj(x) && x[mk] !== undefined));
+  if (!key) return patch.filter((x) => !(isObj(x) && x.$patch === 'delete')).map((x) => structuredClone(x));
+  const out = cur.map((x) => structuredClone(x)) as Record<string, unknown>[];
+  for (const p of patch as Record<string, unknown>[]) {
+    const i = out.findIndex((x) => x[key] === p[key]);
+    if (p.$patch === 'delete') {
+      if (i >= 0) out.splice(i, 1);
+    } else if (i >= 0) {
+      out[i] = strategicMergePatch(out[i], p) as Record<string, unknown>;
+    } else {
+      out.push(strategicMergePatch({}, p) as Record<string, unknown>);
+    }
+  }
+  return out;
+}
+
+/** Applies an RFC 6902 JSON patch; throws Error if an operation fails (e.g. a failed `test`). */
+export function applyJsonPatch(target: unknown, ops: unknown): unknown {
+  if (!Array.isArray(ops)) throw new Error('json patch must be an array of operations');
+  const doc = structuredClone(target) as Json;
+  return jsonpatch.applyPatch(doc, ops as Operation[], true, false).newDocument;
+}
