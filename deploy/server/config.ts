@@ -1,0 +1,82 @@
+/**
+ * Settings of `skiff server` and the file layout it derives from the data
+ * dir (docs/CONVENTIONS.md "Ports and paths").
+ */
+import { join } from 'node:path';
+import type { RegistryMirror } from './registry-mirror.ts';
+
+/** Everything `skiff server` is told on its command line. Ports are TCP ports. */
+export interface ServerConfig {
+  /** Root of all state; default /var/lib/skiff. */
+  dataDir: string;
+  /** Pod network; node /24s come out of it. Default 10.244.0.0/16. */
+  clusterCIDR: string;
+  /** Service VIP range; default 10.96.0.0/12. */
+  serviceCIDR: string;
+  apiPort: number;
+  nodeName: string;
+  nodeIP?: string;
+  /** Use this existing containerd socket instead of starting containerd. */
+  containerdSocket?: string;
+  registryMirrors: RegistryMirror[];
+  etcdClientPort: number;
+  etcdPeerPort: number;
+}
+
+/** Absolute paths under the data dir. */
+export interface ServerPaths {
+  etcdDir: string;
+  containerdDir: string;
+  containerdRoot: string;
+  containerdState: string;
+  containerdConfig: string;
+  containerdSocket: string;
+  certsDir: string;
+  kubeletDir: string;
+  cniConfDir: string;
+  runDir: string;
+  logDir: string;
+  kubeconfig: string;
+}
+
+/** Derives the layout under `dataDir`. Pure. */
+export function serverPaths(dataDir: string): ServerPaths {
+  const containerdDir = join(dataDir, 'containerd');
+  return {
+    etcdDir: join(dataDir, 'etcd'),
+    containerdDir,
+    containerdRoot: join(containerdDir, 'root'),
+    containerdState: join(containerdDir, 'state'),
+    containerdConfig: join(containerdDir, 'config.toml'),
+    containerdSocket: join(containerdDir, 'containerd.sock'),
+    certsDir: join(containerdDir, 'certs.d'),
+    kubeletDir: join(dataDir, 'kubelet'),
+    cniConfDir: join(dataDir, 'cni', 'net.d'),
+    runDir: join(dataDir, 'run'),
+    logDir: join(dataDir, 'logs'),
+    kubeconfig: join(dataDir, 'admin.kubeconfig'),
+  };
+}
+
+/** Fixed values shared by the server and the standalone subcommands. */
+export const defaults = {
+  dataDir: '/var/lib/skiff',
+  clusterCIDR: '10.244.0.0/16',
+  serviceCIDR: '10.96.0.0/12',
+  nodeCIDRMaskSize: 24,
+  apiPort: 6443,
+  apiUrl: 'http://127.0.0.1:6443',
+  etcdClientPort: 2479,
+  etcdPeerPort: 2480,
+  etcdEndpoint: 'http://127.0.0.1:2479',
+  schedulerName: 'default-scheduler',
+  schedulerHealthzPort: 10259,
+  controllerManagerHealthzPort: 10257,
+  kubeletPort: 10250,
+  kubeletHealthzPort: 10248,
+  proxyHealthzPort: 10256,
+  containerdStreamPort: 10010,
+  cniBinDir: '/usr/lib/cni',
+  etcdBinary: '/usr/bin/etcd',
+  containerdBinary: '/usr/bin/containerd',
+} as const;

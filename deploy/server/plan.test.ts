@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { componentPlans } from './components.ts';
+import { serverPaths, type ServerConfig } from './config.ts';
+import { etcdArgs, etcdChildSpec, etcdClientUrl } from './etcd.ts';
+import { containerdConfigText } from './containerd.ts';
+import { looksLikeChild } from './stale.ts';
+
+const cfg: ServerConfig = {
+  dataDir: '/d', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort: 6443,
+  nodeName: 'node-a', registryMirrors: [], etcdClientPort: 2479, etcdPeerPort: 2480,
+};
+
+/** Reads `--flag value` pairs after the component name. */
+function flags(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) if (args[i].startsWith('--')) out[args[i]] = args[i + 1];
+  return out;
+}
+
+test('componentPlans: order, launcher and per-component flags', () => {
+  const plans = componentPlans(cfg, serverPaths('/d'), { command: '/usr/bin/node', args: ['/r/deploy/bin/skiff.mjs'] }, '/d/containerd/containerd.sock', 4242);
+  assert.deepEqual(plans.map((p) => p.spec.name), ['apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']);
+  assert.deepEqual(plans.map((p) => p.critical), [true, false, false, false, false]);
+  assert.deepEqual(plans.map((p) => p.healthUrl), [
+    'http://127.0.0.1:6443/healthz', 'http://127.0.0.1:10259/healthz', 'http://127.0.0.1:10257/healthz',
+    'http://127.0.0.1:10248/healthz', 'http://127.0.0.1:10256/healthz',
+  ]);
+  for (const p of plans) {
+    assert.equal(p.spec.command, '/usr/bin/node');
+    assert.deepEqual(p.spec.args.slice(0, 2), ['/r/deploy/bin/skiff.mjs', p.spec.name]);
+    assert.equal(p.spec.env?.SKIFF_PARENT_PID, '4242');
+  }
+  const [api, sched, cm, kubelet, proxy] = plans.map((p) => flags(p.spec.args));
+  assert.deepEqual(api, { '--etcd-endpoints': 'http://127.0.0.1:2479', '--bind-address': '127.0.0.1', '--port': '6443', '--service-cidr': '10.96.0.0/12' });
+  assert.deepEqual(sched, { '--api-url': 'http://127.0.0.1:6443', '--healthz-port': '10259' });
+  assert.deepEqual(cm, { '--api-url': 'http://127.0.0.1:6443', '--cluster-cidr': '10.244.0.0/16', '--node-cidr-mask-size': '24', '--healthz-port': '10257' });
+  assert.deepEqual(kubelet, {
+    '--api-url': 'http://127.0.0.1:6443', '--node-name': 'node-a', '--containerd-socket': '/d/containerd/containerd.sock',
+    '--root-dir': '/d/kubelet', '--cni-bin-dir': '/usr/lib/cni', '--cni-conf-dir': '/d/cni/net.d', '--port': '10250', '--healthz-port': '10248',
+  });
+  assert.deepEqual(proxy, { '--api-url': 'http://127.0.0.1:6443', '--node-name': 'node-a', '--service-cidr': '10.96.0.0/12', '--cluster-cidr': '10.244.0.0/16', '--healthz-port': '10256' });
+});
+
+test('componentPlans: node IP and API port are passed through', () => {
+  const plans = componentPlans({ ...cfg, nodeIP: '10.1.0.2', apiPort: 7443 }, serverPaths('/d'), { command: 'n', args: [] }, '/s');
+  const kubelet = flags(plans[3].spec.args);
+  assert.equal(kubelet['--node-ip'], '10.1.0.2');
+  assert.equal(kubelet['--api-url'], 'http://127.0.0.1:7443');
+  assert.equal(plans[0].healthUrl, 'http://127.0.0.1:7443/healthz');
+});
+
+test('etcdArgs: single loopback member on the given ports', () => {
+  const o = { dataDir: '/d/etcd', clientPort: 2479, peerPort: 2480 };
+  const f = flags(etcdArgs(o));
+  assert.equal(f['--name'], 'skiff');
+  assert.equal(f['--data-dir'], '/d/etcd');
+  assert.equal(f['--listen-client-urls'], 'http://127.0.0.1:2479');
+  assert.equal(f['--advertise-client-urls'], 'http://127.0.0.1:2479');
+  assert.equal(f['--listen-peer-urls'], 'http://127.0.0.1:2480');
+  assert.equal(f['--initial-cluster'], 'skiff=http://127.0.0.1:2480');
+  assert.equal(etcdClientUrl(o), 'http://127.0.0.1:2479');
+  const spec = etcdChildSpec(o);
+  assert.equal(spec.name, 'etcd');
+  assert.equal(spec.command, '/usr/bin/etcd');
+});
+
+test('containerd config: paths under the data dir, config_path certs.d, never mirrors', () => {
+  const text = containerdConfigText({ paths: serverPaths('/d'), cniBinDir: '/usr/lib/cni', streamPort: 10010, restrictOomScoreAdj: true });
+  assert.match(text, /^root = "\/d\/containerd\/root"$/m);
+  assert.match(text, /^state = "\/d\/containerd\/state"$/m);
+  assert.match(text, /address = "\/d\/containerd\/containerd.sock"/);
+  assert.match(text, /config_path = "\/d\/containerd\/certs.d"/);
+  assert.match(text, /conf_dir = "\/d\/cni\/net.d"/);
+  assert.match(text, /restrict_oom_score_adj = true/);
+  assert.match(text, /sandbox_image = "registry.k8s.io\/pause:3.9"/);
+  assert.match(text, /stream_server_port = "10010"/);
+  assert.doesNotMatch(text, /mirrors/);
+  const real = containerdConfigText({ paths: serverPaths('/d'), cniBinDir: '/usr/lib/cni', streamPort: 10010, restrictOomScoreAdj: false });
+  assert.match(real, /restrict_oom_score_adj = false/);
+});
+
+const cmdCases: Array<[string, string[], boolean]> = [
+  ['etcd', ['/usr/bin/etcd', '--name', 'skiff'], true],
+  ['etcd', ['/usr/bin/etcdctl', 'get'], false],
+  ['containerd', ['/usr/bin/containerd', '--config', 'x'], true],
+  ['containerd', ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'k8s.io'], false],
+  ['kubelet', ['/usr/bin/node', '/r/deploy/bin/skiff.mjs', 'kubelet', '--api-url', 'x'], true],
+  ['kubelet', ['/usr/bin/node', '/r/deploy/bin/skiff.mjs', 'proxy'], false],
+  ['apiserver', ['/usr/bin/node', '--import', 'tsx', 'deploy/cli.ts', 'apiserver'], true],
+  ['apiserver', ['/usr/bin/vim', 'apiserver'], false],
+  ['apiserver', [], false],
+];
+for (const [name, argv, want] of cmdCases) {
+  test(`looksLikeChild(${name}, ${argv.join(' ')}) = ${want}`, () => {
+    assert.equal(looksLikeChild(argv.join('\0') + '\0', name), want);
+  });
+}

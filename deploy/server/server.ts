@@ -1,0 +1,152 @@
+/**
+ * `skiff server`: one process that brings up a whole single-node cluster and
+ * keeps it up. Start order, each step waiting for the previous one's health:
+ * etcd → containerd (unless an existing socket is given) → apiserver →
+ * scheduler, controller-manager, kubelet, proxy. Every part is a child
+ * process under one Supervisor (crash → restart alone with backoff). On abort
+ * the children stop in reverse order; state stays in the data dir, so the
+ * next `skiff server` on it resumes the same cluster.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../apiserver/client/log.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
+import type { RestartPolicy } from '../supervisor/decide.ts';
+import { componentPlans, defaultLauncher, type ComponentPlan, type Launcher } from './components.ts';
+import { defaults, serverPaths, type ServerConfig } from './config.ts';
+import { prepareContainerd, waitForContainerd } from './containerd.ts';
+import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { Progress } from './progress.ts';
+import { writeRegistryMirrors } from './registry-mirror.ts';
+import { reapStaleChildren, runningServerPid } from './stale.ts';
+import { httpReady, pollUntil } from './wait.ts';
+
+/** Startup timeouts in ms. */
+export interface ServerTimeouts {
+  etcdMs: number;
+  containerdMs: number;
+  apiserverMs: number;
+  /** For the non-critical components; they keep being waited for in the background after this. */
+  componentMs: number;
+}
+
+/** What `runServer` needs besides the config; all optional except out and log. */
+export interface ServerDeps {
+  /** Progress lines and prefixed child output. */
+  out: NodeJS.WritableStream;
+  log: Logger;
+  launcher?: Launcher;
+  etcdBinary?: string;
+  containerdBinary?: string;
+  timeouts?: Partial<ServerTimeouts>;
+  policy?: RestartPolicy;
+  /** Run only these components (default: all five). Tests use ['apiserver']. */
+  components?: string[];
+  /** Called with the supervisor once it exists (tests read pids from it). */
+  onSupervisor?: (s: Supervisor) => void;
+}
+
+const defaultTimeouts: ServerTimeouts = { etcdMs: 60_000, containerdMs: 60_000, apiserverMs: 60_000, componentMs: 120_000 };
+
+/** Error thrown when a critical part never got healthy; the message names it. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/**
+ * Runs the cluster until `signal` aborts, then stops everything and resolves.
+ * Throws `StartupError` (after stopping what it started) when etcd,
+ * containerd or the apiserver do not get healthy in time, and a plain Error
+ * when another server is running on the same data dir.
+ */
+export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: ServerDeps): Promise<void> {
+  const paths = serverPaths(cfg.dataDir);
+  const t = { ...defaultTimeouts, ...deps.timeouts };
+  const progress = new Progress(deps.out);
+  for (const d of [cfg.dataDir, paths.runDir, paths.etcdDir, paths.kubeletDir, paths.cniConfDir, paths.certsDir]) {
+    mkdirSync(d, { recursive: true });
+  }
+  const other = runningServerPid(paths.runDir);
+  if (other !== undefined) throw new Error(`another skiff server (pid ${other}) is using ${cfg.dataDir}`);
+  const serverPidFile = join(paths.runDir, 'server.pid');
+  writeFileSync(serverPidFile, `${process.pid}\n`);
+
+  const reaped = await reapStaleChildren(paths.runDir, ['server']);
+  if (reaped.length > 0) progress.line(`• stopped leftovers of an earlier run: ${reaped.join(', ')}`);
+  writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
+  writeKubeconfig(paths.kubeconfig, { server: `http://127.0.0.1:${cfg.apiPort}` });
+
+  const sup = new Supervisor({ runDir: paths.runDir, out: deps.out, log: deps.log, policy: deps.policy });
+  deps.onSupervisor?.(sup);
+  try {
+    await startAll(cfg, paths, sup, progress, t, signal, deps);
+    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  } finally {
+    progress.line('• stopping Skiff…');
+    await sup.stopAll();
+    rmSync(serverPidFile, { force: true });
+    progress.line('• Skiff stopped');
+  }
+}
+
+async function startAll(
+  cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, progress: Progress,
+  t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps,
+): Promise<void> {
+  const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary };
+  let step = progress.step('etcd');
+  sup.add(etcdChildSpec(etcdOpts));
+  if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal))) return failCritical(step, 'etcd', t.etcdMs, signal);
+  step.ok();
+
+  let socket = cfg.containerdSocket;
+  if (socket === undefined) {
+    socket = paths.containerdSocket;
+    step = progress.step('containerd');
+    sup.add(prepareContainerd({
+      paths, cniBinDir: defaults.cniBinDir, streamPort: defaults.containerdStreamPort, binary: deps.containerdBinary ?? defaults.containerdBinary,
+    }));
+    if (!(await waitForContainerd(socket, t.containerdMs, signal))) return failCritical(step, 'containerd', t.containerdMs, signal);
+    step.ok();
+  } else {
+    progress.line(`• using the containerd at ${socket}`);
+  }
+
+  const wanted = deps.components;
+  const plans = componentPlans(cfg, paths, deps.launcher ?? defaultLauncher(), socket)
+    .filter((p) => wanted === undefined || wanted.includes(p.spec.name));
+  for (const p of plans.filter((x) => x.critical)) {
+    step = progress.step(p.spec.name);
+    sup.add(p.spec);
+    if (!(await waitHealthy(p, t.apiserverMs, signal))) return failCritical(step, p.spec.name, t.apiserverMs, signal);
+    step.ok();
+  }
+  const rest = plans.filter((x) => !x.critical);
+  await Promise.all(rest.map((p) => {
+    const s = progress.step(p.spec.name);
+    sup.add(p.spec);
+    return (async () => {
+      if (await waitHealthy(p, t.componentMs, signal)) { s.ok(); return; }
+      if (signal.aborted) return;
+      s.fail(`not ready after ${Math.round(t.componentMs / 1000)}s (still trying; see its output)`);
+      // Keep watching in the background; report when it finally comes up.
+      void waitHealthy(p, 365 * 24 * 3600_000, signal).then((ok) => { if (ok) s.ok(); });
+    })();
+  }));
+  if (signal.aborted) return;
+  progress.line(`Skiff is running. Try: kubectl --kubeconfig ${paths.kubeconfig} get nodes`);
+}
+
+function waitHealthy(p: ComponentPlan, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  return pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/), { timeoutMs, intervalMs: 250, signal });
+}
+
+function failCritical(step: { fail(d: string): void }, name: string, timeoutMs: number, signal: AbortSignal): never | void {
+  if (signal.aborted) return;
+  step.fail(`not healthy after ${Math.round(timeoutMs / 1000)}s`);
+  throw new StartupError(`${name} did not become healthy within ${Math.round(timeoutMs / 1000)}s; see its output above`);
+}
