@@ -7,6 +7,7 @@ import { ep, slice, svc } from './fixtures.test-util.ts';
 const cfg: RenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
 
 const FILTER_TAIL = [
+  '-A KUBE-SERVICES -d 10.96.0.0/12 -p tcp -m comment --comment "unallocated service IP or port" -j REJECT --reject-with tcp-reset',
   '-A KUBE-SERVICES -d 10.96.0.0/12 -m comment --comment "unallocated service IP or port" -j REJECT --reject-with icmp-port-unreachable',
   '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
   '-A KUBE-FORWARD -m mark --mark 0x4000/0x4000 -m comment --comment "kubernetes forwarding rules" -j ACCEPT',
@@ -56,7 +57,7 @@ test('service without endpoints: REJECT in filter, nothing in nat', () => {
   const services = [svc('default', 'empty', '10.96.0.50', [{ port: 80, targetPort: 8080 }])];
   const want = [
     ...FILTER_HEAD,
-    '-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m tcp --dport 80 -m comment --comment "default/empty has no endpoints" -j REJECT --reject-with icmp-port-unreachable',
+    '-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m tcp --dport 80 -m comment --comment "default/empty has no endpoints" -j REJECT --reject-with tcp-reset',
     ...FILTER_TAIL, ...NAT_HEAD, ...NAT_TAIL,
   ].join('\n');
   assert.equal(renderRules(services, [], cfg), want);
@@ -99,7 +100,9 @@ test('not-ready endpoints are excluded; all not ready means "has no endpoints"',
   assert.ok(!mixed.includes('10.244.0.1:80'));
   assert.ok(mixed.includes('-j DNAT --to-destination 10.244.0.2:80'));
   const none = renderRules(services, [slice('ns', 's', 's-1', [{ port: 80 }], [ep('10.244.0.1', false)])], cfg);
-  assert.ok(none.includes('--comment "ns/s has no endpoints" -j REJECT'));
+  assert.ok(none.includes('--comment "ns/s has no endpoints" -j REJECT --reject-with tcp-reset'));
+  const udp = renderRules([svc('ns', 'u', '10.96.0.8', [{ port: 53, protocol: 'UDP' }])], [], cfg);
+  assert.ok(udp.includes('-d 10.96.0.8/32 -p udp -m udp --dport 53 -m comment --comment "ns/u has no endpoints" -j REJECT --reject-with icmp-port-unreachable'));
   assert.ok(!none.includes('DNAT'));
 });
 

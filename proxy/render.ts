@@ -50,9 +50,9 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
     const comment = `"${sp.name} cluster IP"`;
     const dst = `-d ${sp.clusterIP}/32 -p ${proto} -m ${proto} --dport ${sp.port}`;
     if (sp.endpoints.length === 0) {
-      filter.push(`-A KUBE-SERVICES ${dst} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with icmp-port-unreachable`);
+      filter.push(`-A KUBE-SERVICES ${dst} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
       if (sp.nodePort !== undefined) {
-        filter.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with icmp-port-unreachable`);
+        filter.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
       }
       continue;
     }
@@ -79,6 +79,7 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
     }
   }
 
+  filter.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -p tcp -m comment --comment "unallocated service IP or port" -j REJECT --reject-with tcp-reset`);
   filter.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -m comment --comment "unallocated service IP or port" -j REJECT --reject-with icmp-port-unreachable`);
   filter.push('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
   filter.push(`-A KUBE-FORWARD -m mark --mark ${MASQ_MARK} -m comment --comment "kubernetes forwarding rules" -j ACCEPT`);
@@ -105,6 +106,16 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
   for (const c of stale) out.push(`-X ${c}`);
   out.push('COMMIT', '');
   return out.join('\n');
+}
+
+/**
+ * REJECT flavour per protocol. kube-proxy uses icmp-port-unreachable, but an
+ * ICMP error is not delivered to a local socket whose VIP route points at
+ * `lo` (measured: connect() hangs), while a TCP reset is; so TCP gets
+ * tcp-reset (the client sees ECONNREFUSED either way).
+ */
+function rejectWith(protocol: string): string {
+  return protocol === 'tcp' ? 'tcp-reset' : 'icmp-port-unreachable';
 }
 
 /** The nat chains a payload declares (what the next render passes as previousChains). */

@@ -1,0 +1,23 @@
+/**
+ * The seam between the proxy's trackers and a data plane (iptables today,
+ * nftables later).
+ */
+import type { Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+
+/** Everything a backend needs for one sync: the full desired state. */
+export interface ProxyState {
+  services: Service[];
+  endpointSlices: EndpointSlice[];
+}
+
+/**
+ * A proxy data plane. `sync` makes the node's rules equal to `state`
+ * (idempotent; `full` also re-reads the kernel's state and re-ensures the
+ * hooks into built-in chains); it throws on failure, after which the caller
+ * retries with full=true. `cleanup` removes everything the backend ever wrote.
+ */
+export interface ProxyBackend {
+  sync(state: ProxyState, full: boolean): Promise<void>;
+  cleanup(): Promise<void>;
+}
