@@ -1,0 +1,50 @@
+/**
+ * Human durations as kubectl prints them in AGE / LAST SEEN columns
+ * (k8s.io/apimachinery/pkg/util/duration.HumanDuration).
+ */
+
+/**
+ * Formats a duration in ms like Kubernetes' HumanDuration: "45s", "3m2s",
+ * "15m", "4h", "5h30m", "2d", "3d4h", "400d", "2y10d", "9y". Negative values
+ * just below zero become "0s"; earlier than -1s is "<invalid>".
+ */
+export function humanDuration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  if (ms < -1000) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const dy = Math.floor(hours / 24) % 365;
+    const y = Math.floor(hours / 24 / 365);
+    return dy === 0 ? `${y}y` : `${y}y${dy}d`;
+  }
+  return `${Math.floor(hours / 24 / 365)}y`;
+}
+
+/**
+ * Age of an RFC 3339 timestamp relative to `now` (ms since epoch), as
+ * kubectl's translateTimestampSince: "<unknown>" when absent or unparsable.
+ */
+export function ageSince(timestamp: string | undefined, now: number): string {
+  if (!timestamp) return '<unknown>';
+  const t = Date.parse(timestamp);
+  if (Number.isNaN(t)) return '<unknown>';
+  return humanDuration(now - t);
+}

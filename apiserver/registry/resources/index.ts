@@ -1,0 +1,35 @@
+/**
+ * The registry of every resource Skiff serves, in discovery order. The API
+ * server core mounts generic routes for each non-virtual entry.
+ */
+import type { KubeObject } from '../../client/types.ts';
+import type { ResourceDef } from '../types.ts';
+import { endpointSlicesResource, endpointsResource } from './endpoints.ts';
+import { eventsResource } from './events.ts';
+import { componentStatusesResource, leasesResource } from './leases.ts';
+import { namespacesResource } from './namespaces.ts';
+import { nodesResource } from './nodes.ts';
+import { podsResource } from './pods.ts';
+import { servicesResource } from './services.ts';
+import { deploymentsResource, replicaSetsResource } from './workloads.ts';
+
+function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
+  return def as unknown as ResourceDef;
+}
+
+/** Fresh definitions of all served resources (core v1, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1). */
+export function allResources(): ResourceDef[] {
+  return [
+    erase(namespacesResource()),
+    erase(podsResource()),
+    erase(nodesResource()),
+    erase(servicesResource()),
+    erase(endpointsResource()),
+    erase(eventsResource()),
+    erase(componentStatusesResource()),
+    erase(deploymentsResource()),
+    erase(replicaSetsResource()),
+    erase(endpointSlicesResource()),
+    erase(leasesResource()),
+  ];
+}

@@ -1,0 +1,136 @@
+/**
+ * core/v1 pods: defaulting (pod spec defaults, priority, default
+ * tolerations, Pending status with QoS class), validation, the update rules
+ * of the pod strategy, field selectors and the kubectl table.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Container, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1';
+import type { FieldCause, ResourceDef } from '../types.ts';
+import { forbidden } from '../../api/validation.ts';
+import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
+import { defaultPodSpec, validatePodSpec } from './podspec.ts';
+import { podCells } from './podtable.ts';
+import { parseQuantity } from './quantity.ts';
+
+/** The two NoExecute tolerations the DefaultTolerationSeconds admission plugin adds (300 s). */
+export const defaultTolerations: Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+];
+
+function addDefaultTolerations(spec: PodSpec): void {
+  const tols = spec.tolerations ?? [];
+  for (const d of defaultTolerations) {
+    const covered = tols.some((t) => (t.key === d.key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'));
+    if (!covered) tols.push({ ...d });
+  }
+  spec.tolerations = tols;
+}
+
+/**
+ * QoS class (Kubernetes GetPodQOS): BestEffort without any cpu/memory
+ * request or limit; Guaranteed when every container limits cpu and memory and
+ * requests equal limits; Burstable otherwise.
+ */
+export function qosClass(spec: PodSpec | undefined): 'BestEffort' | 'Burstable' | 'Guaranteed' {
+  const containers: Container[] = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  const tracked = ['cpu', 'memory'];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of tracked) {
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l !== undefined || q !== undefined) any = true;
+      if (l === undefined || q === undefined || parseQuantity(l) !== parseQuantity(q)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function defaultPod(pod: Pod): void {
+  pod.spec ??= { containers: [] };
+  defaultPodSpec(pod.spec);
+  pod.spec.priority ??= 0;
+  addDefaultTolerations(pod.spec);
+}
+
+/** The pod spec fields an update may change, blanked for comparison. */
+function mutablePart(spec: PodSpec | undefined): unknown {
+  if (!spec) return spec;
+  const s = structuredClone(spec);
+  for (const c of s.containers ?? []) c.image = '';
+  for (const c of s.initContainers ?? []) c.image = '';
+  delete s.activeDeadlineSeconds;
+  delete s.tolerations;
+  delete s.terminationGracePeriodSeconds;
+  return s;
+}
+
+const podUpdateMessage = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
+/** Validation of a pod create: metadata and the pod spec. */
+export function validatePod(pod: Pod): FieldCause[] {
+  return [...validateMeta(pod.metadata), ...validatePodSpec(pod.spec, 'spec')];
+}
+
+/** Validation of a pod update: as create, plus Kubernetes' pod-spec immutability (nodeName may go from unset to set). */
+export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldCause[] {
+  const out = validatePod(newPod);
+  const a = mutablePart(newPod.spec) as PodSpec | undefined;
+  const b = mutablePart(oldPod.spec) as PodSpec | undefined;
+  if (a && b && !b.nodeName && a.nodeName) b.nodeName = a.nodeName;
+  if (!isDeepStrictEqual(a, b)) out.push(forbidden('spec', podUpdateMessage));
+  return out;
+}
+
+/** The pods resource definition. */
+export function podsResource(): ResourceDef<Pod> {
+  return {
+    group: '', version: 'v1', resource: 'pods', kind: 'Pod', listKind: 'PodList', singular: 'pod',
+    namespaced: true, shortNames: ['po'], categories: ['all'], verbs: standardVerbs,
+    subresources: ['binding', 'log', 'status'],
+    strategy: {
+      prepareForCreate(pod) {
+        defaultPod(pod);
+        (pod as { status?: Pod['status'] }).status = { phase: 'Pending', qosClass: qosClass(pod.spec) };
+      },
+      prepareForUpdate(newPod, oldPod) {
+        defaultPod(newPod);
+        keepStatus(newPod, oldPod);
+      },
+      prepareForStatusUpdate(newPod, oldPod) {
+        keepSpec(newPod, oldPod);
+      },
+      validate: validatePod,
+      validateUpdate: validatePodUpdate,
+      selectableFields(pod) {
+        return {
+          'spec.nodeName': pod.spec?.nodeName ?? '',
+          'spec.restartPolicy': pod.spec?.restartPolicy ?? '',
+          'spec.schedulerName': pod.spec?.schedulerName ?? '',
+          'spec.serviceAccountName': pod.spec?.serviceAccountName ?? '',
+          'status.phase': pod.status?.phase ?? '',
+          'status.podIP': pod.status?.podIP ?? '',
+          'status.nominatedNodeName': pod.status?.nominatedNodeName ?? '',
+        };
+      },
+    },
+    table: {
+      columns: [
+        column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+        column('Status', 'The aggregate status of the containers in this pod.'),
+        column('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+        column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+        column('IP', 'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.', { priority: 1 }),
+        column('Node', 'NodeName is a request to schedule this pod onto a specific node.', { priority: 1 }),
+        column('Nominated Node', 'nominatedNodeName is set only when this pod preempts other pods on the node.', { priority: 1 }),
+        column('Readiness Gates', 'If specified, all readiness gates will be evaluated for pod readiness.', { priority: 1 }),
+      ],
+      cells: (pod, now) => podCells(pod, now, ageCell(pod, now)),
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * core/v1 services: Kubernetes' defaults (type, session affinity, target
+ * ports, IP families, traffic policies), validation, ClusterIP/NodePort
+ * allocation through ipalloc.ts, and the kubectl table.
+ */
+import type { Service, ServicePort } from 'kubernetes-types/core/v1';
+import type { FieldCause, ResourceDef } from '../types.ts';
+import {
+  dns1035LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
+  validatePortNumber, validateProtocol,
+} from '../../api/validation.ts';
+import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
+import { allocateServiceAddresses, releaseServiceAddresses, wantsClusterIP, wantsNodePorts } from './ipalloc.ts';
+import { formatLabelMap } from './selector.ts';
+import ipaddr from 'ipaddr.js';
+
+const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+
+/** Applies Kubernetes' Service defaults in place. */
+export function defaultService(svc: Service): void {
+  const spec = svc.spec ?? (svc.spec = {});
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  for (const p of spec.ports ?? []) {
+    p.protocol ??= 'TCP';
+    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+  }
+  if (spec.type !== 'ExternalName') {
+    spec.ipFamilies ??= ['IPv4'];
+    spec.ipFamilyPolicy ??= 'SingleStack';
+    spec.internalTrafficPolicy ??= 'Cluster';
+    if (spec.clusterIP && !spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
+    if (!spec.clusterIP && spec.clusterIPs?.[0]) spec.clusterIP = spec.clusterIPs[0];
+  }
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+}
+
+function validatePort(p: ServicePort, i: number, many: boolean, names: Set<string>): FieldCause[] {
+  const f = `spec.ports[${i}]`;
+  const out: FieldCause[] = [];
+  if (!p.name) {
+    if (many) out.push(required(`${f}.name`));
+  } else {
+    for (const d of dns1035LabelErrors(p.name)) out.push(invalidValue(`${f}.name`, p.name, d));
+    if (names.has(p.name)) out.push(duplicate(`${f}.name`, p.name));
+    names.add(p.name);
+  }
+  out.push(...validatePortNumber(`${f}.port`, p.port));
+  out.push(...validateProtocol(`${f}.protocol`, p.protocol));
+  const tp = p.targetPort;
+  if (typeof tp === 'number') out.push(...validatePortNumber(`${f}.targetPort`, tp));
+  else if (typeof tp === 'string') for (const d of portNameErrors(tp)) out.push(invalidValue(`${f}.targetPort`, tp, d));
+  if (p.nodePort !== undefined && p.nodePort !== 0) out.push(...validatePortNumber(`${f}.nodePort`, p.nodePort));
+  return out;
+}
+
+/** Validation of a (defaulted) Service: DNS-1035 name, type, ports, clusterIP syntax, externalName. */
+export function validateService(svc: Service): FieldCause[] {
+  const out = validateMeta(svc.metadata, dns1035LabelErrors);
+  const spec = svc.spec ?? {};
+  const type = spec.type ?? 'ClusterIP';
+  if (!serviceTypes.includes(type)) out.push(unsupported('spec.type', type, serviceTypes));
+  const ports = spec.ports ?? [];
+  if (ports.length === 0 && type !== 'ExternalName' && spec.clusterIP !== 'None') out.push(required('spec.ports'));
+  const names = new Set<string>();
+  ports.forEach((p, i) => out.push(...validatePort(p, i, ports.length > 1, names)));
+  const aff = ['ClientIP', 'None'];
+  if (spec.sessionAffinity !== undefined && !aff.includes(spec.sessionAffinity)) out.push(unsupported('spec.sessionAffinity', spec.sessionAffinity, aff));
+  if (type === 'ExternalName') {
+    if (!spec.externalName) out.push(required('spec.externalName'));
+  }
+  const ip = spec.clusterIP;
+  if (ip && ip !== 'None' && !ipaddr.isValid(ip)) out.push(invalidValue('spec.clusterIPs[0]', ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+  if (type !== 'NodePort' && type !== 'LoadBalancer') {
+    ports.forEach((p, i) => {
+      if (p.nodePort) out.push(forbiddenNodePort(i, type));
+    });
+  }
+  return out;
+}
+
+function forbiddenNodePort(i: number, type: string): FieldCause {
+  return { reason: 'FieldValueForbidden', message: `Forbidden: may not be used when \`type\` is '${type}'`, field: `spec.ports[${i}].nodePort` };
+}
+
+/** Update validation: as create, and spec.clusterIP is immutable once set. */
+export function validateServiceUpdate(newSvc: Service, oldSvc: Service): FieldCause[] {
+  const out = validateService(newSvc);
+  const oldIP = oldSvc.spec?.clusterIP;
+  const newIP = newSvc.spec?.clusterIP;
+  if (oldIP && wantsClusterIP(newSvc) && newIP !== oldIP) out.push(invalidValue('spec.clusterIP', newIP ?? '', 'field is immutable'));
+  return out;
+}
+
+/** On update keep allocated values the client left out (Kubernetes patchAllocatedValues). */
+function keepAllocated(newSvc: Service, oldSvc: Service): void {
+  const n = newSvc.spec;
+  const o = oldSvc.spec;
+  if (!n || !o) return;
+  if (wantsClusterIP(newSvc) && wantsClusterIP(oldSvc) && !n.clusterIP && o.clusterIP) {
+    n.clusterIP = o.clusterIP;
+    n.clusterIPs = o.clusterIPs ? [...o.clusterIPs] : [o.clusterIP];
+  }
+  if (wantsNodePorts(newSvc) && wantsNodePorts(oldSvc)) {
+    for (const p of n.ports ?? []) {
+      if (p.nodePort) continue;
+      const match = (o.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      if (match?.nodePort) p.nodePort = match.nodePort;
+    }
+  }
+}
+
+/** EXTERNAL-IP cell as kubectl's getServiceExternalIP. */
+export function serviceExternalIP(svc: Service): string {
+  const spec = svc.spec ?? {};
+  const ext = spec.externalIPs ?? [];
+  switch (spec.type ?? 'ClusterIP') {
+    case 'ClusterIP':
+    case 'NodePort':
+      return ext.length > 0 ? ext.join(',') : '<none>';
+    case 'LoadBalancer': {
+      const lb = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter((s) => s !== '');
+      const all = [...lb, ...ext];
+      return all.length > 0 ? all.join(',') : '<pending>';
+    }
+    case 'ExternalName':
+      return spec.externalName ?? '';
+    default:
+      return '<unknown>';
+  }
+}
+
+/** PORT(S) cell: "80/TCP,443:30443/TCP" or "<none>". */
+export function servicePorts(svc: Service): string {
+  const parts = (svc.spec?.ports ?? []).map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`));
+  return parts.length > 0 ? parts.join(',') : '<none>';
+}
+
+/** The services resource definition. */
+export function servicesResource(): ResourceDef<Service> {
+  return {
+    group: '', version: 'v1', resource: 'services', kind: 'Service', listKind: 'ServiceList', singular: 'service',
+    namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: standardVerbs, subresources: ['status'],
+    strategy: {
+      prepareForCreate(svc) {
+        defaultService(svc);
+        (svc as { status?: Service['status'] }).status = { loadBalancer: {} };
+      },
+      prepareForUpdate(newSvc, oldSvc) {
+        defaultService(newSvc);
+        keepAllocated(newSvc, oldSvc);
+        keepStatus(newSvc, oldSvc);
+      },
+      prepareForStatusUpdate: keepSpec,
+      validate: validateService,
+      validateUpdate: validateServiceUpdate,
+      beforeCreate: allocateServiceAddresses,
+      afterDelete: releaseServiceAddresses,
+      selectableFields: (svc) => ({ 'spec.clusterIP': svc.spec?.clusterIP ?? '', 'spec.type': svc.spec?.type ?? '' }),
+    },
+    table: {
+      columns: [
+        column('Type', 'type determines how the Service is exposed.'),
+        column('Cluster-IP', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
+        column('External-IP', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+        column('Port(s)', 'The list of ports that are exposed by this service.'),
+        column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.'),
+        column('Selector', 'Route service traffic to pods with label keys and values matching this selector.', { priority: 1 }),
+      ],
+      cells: (svc, now) => [
+        svc.spec?.type ?? 'ClusterIP',
+        svc.spec?.clusterIPs?.[0] || svc.spec?.clusterIP || '<none>',
+        serviceExternalIP(svc),
+        servicePorts(svc),
+        ageCell(svc, now),
+        formatLabelMap(svc.spec?.selector),
+      ],
+    },
+  };
+}
