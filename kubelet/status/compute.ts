@@ -1,0 +1,157 @@
+/**
+ * Pod status from runtime state: a pure function copying the rules of the
+ * kubelet's generateAPIPodStatus / getPhase / convertToAPIContainerStatuses.
+ */
+import type { ContainerState as ApiContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+import { containersNamed, readySandbox, type ContainerRecord, type PodRuntimeState } from '../pods/runtime-state.ts';
+
+/** A waiting reason the kubelet decided for a container (e.g. ImagePullBackOff, CrashLoopBackOff). */
+export interface WaitingReason {
+  reason: string;
+  message?: string;
+}
+
+/** Inputs of `computePodStatus`. */
+export interface StatusInput {
+  pod: Pod;
+  state: PodRuntimeState;
+  /** Container name → reason it is waiting (from the last sync). */
+  waiting: Record<string, WaitingReason>;
+  hostIP: string;
+  /** ms since the epoch. */
+  now: number;
+}
+
+/** ms → RFC3339 with second precision, as the API server stores times. */
+export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** CRI runtime-name prefix of containerIDs. */
+export const CONTAINER_ID_PREFIX = 'containerd://';
+
+function terminated(c: ContainerRecord): ApiContainerState {
+  return {
+    terminated: {
+      exitCode: c.exitCode,
+      reason: c.reason || (c.exitCode === 0 ? 'Completed' : 'Error'),
+      ...(c.message ? { message: c.message } : {}),
+      startedAt: c.startedAt ? rfc3339(c.startedAt) : undefined,
+      finishedAt: c.finishedAt ? rfc3339(c.finishedAt) : undefined,
+      containerID: CONTAINER_ID_PREFIX + c.id,
+    },
+  };
+}
+
+/** The API status of one spec container (kubelet convertToAPIContainerStatuses). */
+export function containerStatusFor(name: string, image: string, state: PodRuntimeState, waiting: WaitingReason | undefined): ApiContainerStatus {
+  const [latest, previous] = containersNamed(state, name);
+  const base: ApiContainerStatus = { name, image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: waiting?.reason ?? 'ContainerCreating', ...(waiting?.message ? { message: waiting.message } : {}) } } };
+  if (!latest) return base;
+  const st: ApiContainerStatus = { ...base, imageID: latest.imageRef, containerID: CONTAINER_ID_PREFIX + latest.id, restartCount: latest.restartCount };
+  if (latest.state === 'CONTAINER_RUNNING') {
+    st.state = { running: { startedAt: rfc3339(latest.startedAt || latest.createdAt) } };
+    st.ready = true;
+    st.started = true;
+    if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminated(previous);
+  } else if (latest.state === 'CONTAINER_EXITED') {
+    if (waiting) {
+      st.state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
+      st.lastState = terminated(latest);
+    } else {
+      st.state = terminated(latest);
+      if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminated(previous);
+    }
+  } else {
+    st.state = { waiting: { reason: waiting?.reason ?? 'ContainerCreating' } };
+    if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminated(previous);
+  }
+  return st;
+}
+
+/** Pod phase from container statuses (kubelet getPhase). */
+export function podPhase(pod: Pod, statuses: ApiContainerStatus[]): NonNullable<PodStatus['phase']> {
+  let waiting = 0, running = 0, stopped = 0, succeeded = 0;
+  for (const s of statuses) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    }
+  }
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'OnFailure') return 'Running';
+    return 'Failed';
+  }
+  return 'Pending';
+}
+
+function condition(type: string, ok: boolean, old: PodCondition[] | undefined, now: number, reason?: string, message?: string): PodCondition {
+  const status = ok ? 'True' : 'False';
+  const prev = old?.find((c) => c.type === type);
+  const lastTransitionTime = prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now);
+  return { type, status, lastTransitionTime, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+}
+
+/**
+ * The full pod status. A pod already Succeeded/Failed stays so (terminal).
+ * Conditions keep their lastTransitionTime while their status is unchanged;
+ * startTime is kept from the old status or set to now.
+ */
+export function computePodStatus(input: StatusInput): PodStatus {
+  const { pod, state, waiting, hostIP, now } = input;
+  const old = pod.status ?? {};
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatusFor(c.name, c.image ?? '', state, waiting[c.name]));
+  let phase = podPhase(pod, statuses);
+  if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
+  const sb = readySandbox(state);
+  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const readyReason = unready.length === 0 ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady';
+  const readyMsg = unready.length === 0 || terminal ? undefined : `containers with unready status: [${unready.join(' ')}]`;
+  const conditions: PodCondition[] = [
+    condition('Initialized', true, old.conditions, now),
+    condition('Ready', unready.length === 0, old.conditions, now, readyReason, readyMsg),
+    condition('ContainersReady', unready.length === 0, old.conditions, now, readyReason, readyMsg),
+    condition('PodScheduled', true, old.conditions, now),
+  ];
+  const status: PodStatus = {
+    phase,
+    conditions,
+    hostIP,
+    hostIPs: hostIP ? [{ ip: hostIP }] : undefined,
+    startTime: old.startTime ?? rfc3339(now),
+    containerStatuses: statuses,
+    qosClass: old.qosClass ?? qosClass(pod),
+  };
+  const ip = sb?.ip || old.podIP;
+  if (ip) {
+    status.podIP = ip;
+    status.podIPs = [{ ip }];
+  }
+  return status;
+}
+
+/** QoS class (Guaranteed / Burstable / BestEffort) from requests and limits. */
+export function qosClass(pod: Pod): NonNullable<PodStatus['qosClass']> {
+  const cs = pod.spec?.containers ?? [];
+  let any = false, guaranteed = true;
+  for (const c of cs) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ['cpu', 'memory']) {
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l === undefined || String(q) !== String(l)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
