@@ -1,0 +1,240 @@
+/**
+ * The ReplicaSet controller (kubernetes pkg/controller/replicaset): keeps
+ * `spec.replicas` pods matching each ReplicaSet's selector, adopting orphans
+ * and releasing pods that stopped matching, and writes status. Event handlers
+ * only enqueue 'namespace/name' keys and account expectations; `reconcile`
+ * re-reads everything from the informer caches and is safe to run twice.
+ */
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { ControllerDeps } from '../deps.ts';
+import type { WorkQueue } from '../../apiserver/client/informer-types.ts';
+import { Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
+import { isConflict, isNotFound } from '../../apiserver/client/types.ts';
+import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
+import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
+import { Expectations } from './expectations.ts';
+import { planReplicas, BURST_REPLICAS } from './plan.ts';
+import { controllerRef, isPodActive } from './podutil.ts';
+import { selectorMatches } from './selector.ts';
+import { slowStartBatch } from './slowstart.ts';
+import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged } from './status.ts';
+import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';
+
+/** Index of pods (and other objects) by namespace. */
+export const BY_NAMESPACE = 'by-namespace';
+
+/** Options for tests: clock (ms since epoch), burst cap, worker count. */
+export interface ReplicaSetControllerOptions {
+  now?: () => number;
+  burst?: number;
+  workers?: number;
+}
+
+/** A created (not yet running) ReplicaSet controller. */
+export interface ReplicaSetController {
+  /** Level-based sync of one ReplicaSet by 'namespace/name'. Throws to be retried with backoff. */
+  reconcile(key: string): Promise<ReconcileResult>;
+  readonly queue: WorkQueue<string>;
+  readonly expectations: Expectations;
+}
+
+const keyOf = (ns: string | undefined, name: string | undefined): string => `${ns ?? ''}/${name ?? ''}`;
+
+/**
+ * Registers the pod and ReplicaSet informers (with a by-namespace index) and
+ * their handlers on `deps.informers`; does not start anything. Call before
+ * `deps.informers.start`.
+ */
+export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSetControllerOptions = {}): ReplicaSetController {
+  const now = opts.now ?? Date.now;
+  const burst = opts.burst ?? BURST_REPLICAS;
+  const log = deps.log;
+  const rsInf = deps.informers.for<ReplicaSet>(ReplicaSets);
+  const podInf = deps.informers.for<Pod>(Pods);
+  const nsIndex = (o: { metadata?: { namespace?: string } }): string[] => [o.metadata?.namespace ?? ''];
+  rsInf.addIndex(BY_NAMESPACE, nsIndex);
+  podInf.addIndex(BY_NAMESPACE, nsIndex);
+  const queue = createWorkQueue<string>();
+  const expectations = new Expectations(now);
+
+  const enqueueRs = (rs: ReplicaSet): void => queue.add(keyOf(rs.metadata?.namespace, rs.metadata?.name));
+
+  /** The cached RS that `ref` points to in `ns`, if it is the same instance. */
+  const resolveRef = (ns: string | undefined, ref: OwnerReference | undefined): ReplicaSet | undefined => {
+    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    const rs = rsInf.get(keyOf(ns, ref.name));
+    return rs && rs.metadata?.uid === ref.uid ? rs : undefined;
+  };
+
+  /** Every RS in the pod's namespace whose selector matches it (orphan handling). */
+  const matchingSets = (pod: Pod): ReplicaSet[] =>
+    rsInf.byIndex(BY_NAMESPACE, pod.metadata?.namespace ?? '').filter((rs) => selectorMatches(rs.spec?.selector, pod.metadata?.labels));
+
+  const podDeleted = (pod: Pod): void => {
+    const rs = resolveRef(pod.metadata?.namespace, controllerRef(pod.metadata));
+    if (!rs) return;
+    const k = keyOf(rs.metadata?.namespace, rs.metadata?.name);
+    expectations.deletionObserved(k, keyOf(pod.metadata?.namespace, pod.metadata?.name));
+    queue.add(k);
+  };
+
+  rsInf.addHandlers({
+    onAdd: enqueueRs,
+    onUpdate: (_o, n) => enqueueRs(n),
+    onDelete: (rs) => {
+      const k = keyOf(rs.metadata?.namespace, rs.metadata?.name);
+      expectations.delete(k);
+      queue.add(k);
+    },
+  });
+
+  podInf.addHandlers({
+    onAdd: (pod) => {
+      if (pod.metadata?.deletionTimestamp) return podDeleted(pod);
+      const rs = resolveRef(pod.metadata?.namespace, controllerRef(pod.metadata));
+      if (rs) {
+        const k = keyOf(rs.metadata?.namespace, rs.metadata?.name);
+        expectations.creationObserved(k);
+        queue.add(k);
+        return;
+      }
+      if (!controllerRef(pod.metadata)) for (const m of matchingSets(pod)) enqueueRs(m);
+    },
+    onUpdate: (oldPod, pod) => {
+      if (pod.metadata?.deletionTimestamp && !oldPod.metadata?.deletionTimestamp) {
+        podDeleted(pod);
+      }
+      const oldRef = controllerRef(oldPod.metadata);
+      const newRef = controllerRef(pod.metadata);
+      const oldRs = resolveRef(oldPod.metadata?.namespace, oldRef);
+      if (oldRs && oldRef?.uid !== newRef?.uid) enqueueRs(oldRs);
+      const rs = resolveRef(pod.metadata?.namespace, newRef);
+      if (rs) enqueueRs(rs);
+      else if (!newRef) for (const m of matchingSets(pod)) enqueueRs(m);
+    },
+    onDelete: podDeleted,
+  });
+
+  const createPods = async (rs: ReplicaSet, key: string, count: number): Promise<void> => {
+    expectations.expect(key, count);
+    let failures = 0;
+    const res = await slowStartBatch(count, 1, async () => {
+      try {
+        const created = await deps.client.create<Pod>(Pods, podFromTemplate(rs), rs.metadata?.namespace);
+        deps.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
+      } catch (e) {
+        failures += 1;
+        expectations.creationObserved(key);
+        deps.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+        throw e;
+      }
+    });
+    for (let skipped = count - res.successes - failures; skipped > 0; skipped--) expectations.creationObserved(key);
+    if (res.error !== undefined) throw res.error;
+  };
+
+  const deletePods = async (rs: ReplicaSet, key: string, pods: Pod[]): Promise<void> => {
+    const podKeys = pods.map((p) => keyOf(p.metadata?.namespace, p.metadata?.name));
+    expectations.expect(key, 0, podKeys);
+    const results = await Promise.allSettled(pods.map(async (p, i) => {
+      try {
+        await deps.client.delete(Pods, p.metadata?.name ?? '', p.metadata?.namespace);
+        deps.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name ?? ''}`);
+      } catch (e) {
+        // A pod that is already gone will never produce a delete event for us.
+        expectations.deletionObserved(key, podKeys[i]);
+        if (isNotFound(e)) return;
+        deps.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
+        throw e;
+      }
+    }));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+
+  /** Adopts/releases per `ownedPodsPlan`; returns the pods this RS owns afterwards. */
+  const claimPods = async (rs: ReplicaSet, candidates: Pod[]): Promise<Pod[]> => {
+    const plan = ownedPodsPlan(rs, candidates);
+    const owned = [...plan.owned];
+    if (plan.adopt.length > 0) {
+      // Like RecheckDeletionTimestamp: never adopt for an RS that is gone or being deleted.
+      const fresh = await deps.client.tryGet<ReplicaSet>(ReplicaSets, rs.metadata?.name ?? '', rs.metadata?.namespace);
+      if (fresh && fresh.metadata?.uid === rs.metadata?.uid && !fresh.metadata?.deletionTimestamp) {
+        for (const p of plan.adopt) {
+          const refs = [...(p.metadata?.ownerReferences ?? []), ownerRefTo(rs)];
+          try {
+            const patched = await deps.client.patch<Pod>(Pods, p.metadata?.name ?? '', 'merge',
+              { metadata: { ownerReferences: refs, resourceVersion: p.metadata?.resourceVersion } }, p.metadata?.namespace);
+            owned.push(patched);
+          } catch (e) {
+            if (!isNotFound(e) && !isConflict(e)) throw e;
+          }
+        }
+      }
+    }
+    for (const p of plan.release) {
+      const refs = (p.metadata?.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata?.uid);
+      try {
+        await deps.client.patch<Pod>(Pods, p.metadata?.name ?? '', 'merge',
+          { metadata: { ownerReferences: refs.length > 0 ? refs : null, resourceVersion: p.metadata?.resourceVersion } }, p.metadata?.namespace);
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
+    return owned;
+  };
+
+  const writeStatus = async (rs: ReplicaSet, activePods: Pod[]): Promise<void> => {
+    const status = computeReplicaSetStatus(rs, activePods, now());
+    if (!replicaSetStatusChanged(rs.status, status)) return;
+    try {
+      await deps.client.updateStatus<ReplicaSet>(ReplicaSets, { ...rs, status }, rs.metadata?.namespace);
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      const fresh = await deps.client.get<ReplicaSet>(ReplicaSets, rs.metadata?.name ?? '', rs.metadata?.namespace);
+      if (fresh.metadata?.uid !== rs.metadata?.uid) return;
+      await deps.client.updateStatus<ReplicaSet>(ReplicaSets, { ...fresh, status: { ...status, observedGeneration: Math.min(status.observedGeneration ?? 0, fresh.metadata?.generation ?? 0) } }, rs.metadata?.namespace);
+    }
+  };
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const rs = rsInf.get(key);
+    if (!rs) {
+      expectations.delete(key);
+      return;
+    }
+    const satisfied = expectations.satisfied(key);
+    const candidates = podInf.byIndex(BY_NAMESPACE, rs.metadata?.namespace ?? '').filter(isPodActive);
+    const owned = await claimPods(rs, candidates);
+    if (satisfied && !rs.metadata?.deletionTimestamp) {
+      const plan = planReplicas(rs, owned, burst);
+      if (plan.create > 0) {
+        log.debug('creating pods', { key, count: plan.create, have: owned.length });
+        await createPods(rs, key, plan.create);
+      } else if (plan.delete.length > 0) {
+        log.debug('deleting pods', { key, count: plan.delete.length, have: owned.length });
+        await deletePods(rs, key, plan.delete);
+      }
+    }
+    await writeStatus(rs, owned);
+    const wait = nextAvailabilityCheckMs(rs, owned, now());
+    return wait === undefined ? undefined : { requeueAfterMs: wait };
+  };
+
+  return { reconcile, queue, expectations };
+}
+
+/**
+ * Starts the ReplicaSet controller: registers informers now, runs workers
+ * (default 5) once the informer factory has synced, until `signal` aborts.
+ */
+export function startReplicaSetController(deps: ControllerDeps, signal: AbortSignal, opts: ReplicaSetControllerOptions = {}): void {
+  const c = createReplicaSetController(deps, opts);
+  void deps.informers.synced().then(() => {
+    if (signal.aborted) return;
+    deps.log.info('replicaset controller running');
+    return runWorkers(c.queue, opts.workers ?? 5, c.reconcile, signal, deps.log);
+  }).catch((e: unknown) => deps.log.error('replicaset controller stopped', { err: e }));
+}

@@ -1,0 +1,57 @@
+/**
+ * Test harness for controller unit tests: a FakeClient, a real informer
+ * factory and event recorder over it, a silent logger, and `waitFor`.
+ */
+import { Writable } from 'node:stream';
+import { FakeClient } from '../../apiserver/client/fake.ts';
+import { createInformerFactory } from '../../apiserver/client/informer.ts';
+import { createEventRecorder, type EventRecorderExt } from '../../apiserver/client/events.ts';
+import { createLogger, type Logger } from '../../apiserver/client/log.ts';
+import type { ControllerDeps } from '../deps.ts';
+
+/** Deps over a FakeClient plus handles a test needs. */
+export interface Harness {
+  client: FakeClient;
+  deps: ControllerDeps;
+  recorder: EventRecorderExt;
+  /** Starts the informers and waits for them to sync. */
+  start(): Promise<void>;
+  /** Aborts the informers (call in `after`/finally). */
+  stop(): void;
+}
+
+/** A logger that writes nowhere unless SKIFF_DEBUG is set. */
+export function quietLogger(name: string): Logger {
+  if (process.env.SKIFF_DEBUG) return createLogger(name);
+  return createLogger(name, new Writable({ write: (_c, _e, cb) => cb() }));
+}
+
+/** Builds a harness; `now` drives the FakeClient timestamps (ms since epoch). */
+export function harness(opts: { now?: () => number } = {}): Harness {
+  const client = new FakeClient({ now: opts.now });
+  const log = quietLogger('test');
+  const informers = createInformerFactory(client, log);
+  const recorder = createEventRecorder(client, 'test-controller', log);
+  const ac = new AbortController();
+  return {
+    client,
+    recorder,
+    deps: { client, informers, recorder, log, config: { clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24 } },
+    async start() {
+      informers.start(ac.signal);
+      await informers.synced();
+    },
+    stop() {
+      ac.abort();
+    },
+  };
+}
+
+/** Polls `pred` every 5 ms until it returns true; throws after `timeoutMs` (default 3000) naming `what`. */
+export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
