@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Pods, ReplicaSets, Events } from '../../apiserver/client/resources.ts';
 import { createReplicaSetController } from './controller.ts';
@@ -68,7 +68,7 @@ test('RS controller creates exactly N pods, never duplicates on a stale cache, s
     all = await pods(h);
     assert.equal(all[0].metadata?.name, first.metadata?.name);
     await h.recorder.flush();
-    const events = (await h.client.list<{ reason?: string; message?: string }>(Events, { namespace: 'default' })).items;
+    const events = (await h.client.list<Event>(Events, { namespace: 'default' })).items;
     assert.ok(events.some((e) => e.reason === 'SuccessfulCreate' && /^Created pod: web-/.test(e.message ?? '')));
     assert.ok(events.some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message ?? '')));
   } finally {
