@@ -1,0 +1,119 @@
+/**
+ * Option shapes of the standalone `skiff <component>` subcommands (matching
+ * each component's run function in docs/CONVENTIONS.md, minus the logger),
+ * and the flag value parsers commander uses. Parsers throw commander's
+ * InvalidArgumentError, which it prints as `error: option '--x' argument ...`.
+ */
+import { InvalidArgumentError } from 'commander';
+import ipaddr from 'ipaddr.js';
+import { parseRegistryMirror, type RegistryMirror } from '../server/registry-mirror.ts';
+
+/** `skiff apiserver` → runApiServer. */
+export interface ApiServerFlags {
+  etcdEndpoints: string[];
+  bindAddress: string;
+  port: number;
+  serviceCIDR: string;
+}
+
+/** `skiff scheduler` → runScheduler. */
+export interface SchedulerFlags {
+  apiUrl: string;
+  schedulerName: string;
+  healthzPort: number;
+}
+
+/** `skiff controller-manager` → runControllerManager. */
+export interface ControllerManagerFlags {
+  apiUrl: string;
+  clusterCIDR: string;
+  nodeCIDRMaskSize: number;
+  healthzPort: number;
+}
+
+/** `skiff kubelet` → runKubelet. */
+export interface KubeletFlags {
+  apiUrl: string;
+  nodeName: string;
+  nodeIP?: string;
+  containerdSocket: string;
+  rootDir: string;
+  cniBinDir: string;
+  cniConfDir: string;
+  port: number;
+  healthzPort: number;
+}
+
+/** `skiff proxy` → runProxy. */
+export interface ProxyFlags {
+  apiUrl: string;
+  nodeName: string;
+  serviceCIDR: string;
+  clusterCIDR: string;
+  healthzPort: number;
+}
+
+/** A TCP port, 1..65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a port number (1-65535).');
+  return n;
+}
+
+/** A prefix length for node CIDRs, 8..30. */
+export function parseMaskSize(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 8 || n > 30) throw new InvalidArgumentError('must be a prefix length between 8 and 30.');
+  return n;
+}
+
+/** An IPv4 or IPv6 CIDR such as 10.244.0.0/16; returned as given. */
+export function parseCIDR(value: string): string {
+  try {
+    ipaddr.parseCIDR(value);
+  } catch {
+    throw new InvalidArgumentError('must be a CIDR like 10.244.0.0/16.');
+  }
+  return value;
+}
+
+/** An IPv4 or IPv6 address. */
+export function parseIP(value: string): string {
+  if (!ipaddr.isValid(value)) throw new InvalidArgumentError('must be an IP address.');
+  return value;
+}
+
+/** An http(s) URL without a trailing slash. */
+export function parseUrl(value: string): string {
+  if (!/^https?:\/\/[^/]+/.test(value)) throw new InvalidArgumentError('must be an http:// or https:// URL.');
+  return value.replace(/\/+$/, '');
+}
+
+/** A comma-separated list of http(s) URLs. */
+export function parseUrlList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidArgumentError('must list at least one URL.');
+  return items.map(parseUrl);
+}
+
+/** Accumulates repeated `--registry-mirror HOST=URL` values. */
+export function collectMirror(value: string, previous: RegistryMirror[]): RegistryMirror[] {
+  try {
+    return [...previous, parseRegistryMirror(value)];
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** A node name as Kubernetes accepts it (lowercase DNS subdomain). */
+export function parseNodeName(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(value)) {
+    throw new InvalidArgumentError('must be a lowercase DNS name (a-z, 0-9, "-", ".").');
+  }
+  return value;
+}
+
+/** The default node name: this host's name, lowercased (Kubernetes node names are lowercase). */
+export function defaultNodeName(hostname: string): string {
+  return hostname.toLowerCase();
+}

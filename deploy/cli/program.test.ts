@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Command } from 'commander';
+import type { ServerConfig } from '../server/config.ts';
+import { buildProgram, type CliActions } from './program.ts';
+
+type Call = { name: string; opts: unknown };
+
+/** A program whose actions only record what they were given, and that throws instead of exiting. */
+function recorder(): { program: Command; calls: Call[]; errors: () => string } {
+  const calls: Call[] = [];
+  const rec = (name: string) => async (opts: unknown): Promise<void> => { calls.push({ name, opts }); };
+  const actions: CliActions = {
+    server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
+    controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
+  };
+  const program = buildProgram(actions, { hostname: 'Test-Host' });
+  let err = '';
+  for (const c of [program, ...program.commands]) {
+    c.exitOverride();
+    c.configureOutput({ writeErr: (s) => { err += s; }, writeOut: () => {} });
+  }
+  return { program, calls, errors: () => err };
+}
+
+async function parse(args: string[]): Promise<Call> {
+  const r = recorder();
+  await r.program.parseAsync(['node', 'skiff', ...args]);
+  assert.equal(r.calls.length, 1);
+  return r.calls[0];
+}
+
+test('server: defaults', async () => {
+  const c = await parse(['server']);
+  assert.equal(c.name, 'server');
+  const want: ServerConfig = {
+    dataDir: '/var/lib/skiff', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort: 6443,
+    nodeName: 'test-host', nodeIP: undefined, containerdSocket: undefined, registryMirrors: [],
+    etcdClientPort: 2479, etcdPeerPort: 2480,
+  };
+  assert.deepEqual(c.opts, want);
+});
+
+test('server: every flag, repeated mirrors', async () => {
+  const c = await parse([
+    'server', '--data-dir', '/tmp/s', '--cluster-cidr', '10.100.0.0/16', '--service-cidr', '10.200.0.0/16',
+    '--api-port', '7443', '--node-name', 'n1', '--node-ip', '10.1.0.2', '--containerd-socket', '/run/c.sock',
+    '--registry-mirror', 'docker.io=http://127.0.0.1:5000', '--registry-mirror', 'registry.k8s.io=http://127.0.0.1:5000',
+    '--etcd-client-port', '3479', '--etcd-peer-port', '3480',
+  ]);
+  assert.deepEqual(c.opts, {
+    dataDir: '/tmp/s', clusterCIDR: '10.100.0.0/16', serviceCIDR: '10.200.0.0/16', apiPort: 7443, nodeName: 'n1',
+    nodeIP: '10.1.0.2', containerdSocket: '/run/c.sock',
+    registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }, { host: 'registry.k8s.io', url: 'http://127.0.0.1:5000' }],
+    etcdClientPort: 3479, etcdPeerPort: 3480,
+  });
+});
+
+test('apiserver: defaults and a list of etcd endpoints', async () => {
+  assert.deepEqual((await parse(['apiserver'])).opts, {
+    etcdEndpoints: ['http://127.0.0.1:2479'], bindAddress: '127.0.0.1', port: 6443, serviceCIDR: '10.96.0.0/12',
+  });
+  const c = await parse(['apiserver', '--etcd-endpoints', 'http://127.0.0.1:1,http://127.0.0.1:2/', '--port', '8080']);
+  assert.deepEqual(c.opts, { etcdEndpoints: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], bindAddress: '127.0.0.1', port: 8080, serviceCIDR: '10.96.0.0/12' });
+});
+
+test('scheduler, controller-manager, proxy: defaults', async () => {
+  assert.deepEqual((await parse(['scheduler'])).opts, { apiUrl: 'http://127.0.0.1:6443', schedulerName: 'default-scheduler', healthzPort: 10259 });
+  const cm = await parse(['controller-manager']);
+  assert.equal(cm.name, 'controller-manager');
+  assert.deepEqual(cm.opts, { apiUrl: 'http://127.0.0.1:6443', clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 10257 });
+  assert.deepEqual((await parse(['proxy'])).opts, {
+    apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
+  });
+});
+
+test('kubelet: defaults under /var/lib/skiff', async () => {
+  assert.deepEqual((await parse(['kubelet'])).opts, {
+    apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', nodeIP: undefined,
+    containerdSocket: '/var/lib/skiff/containerd/containerd.sock', rootDir: '/var/lib/skiff/kubelet',
+    cniBinDir: '/usr/lib/cni', cniConfDir: '/var/lib/skiff/cni/net.d', port: 10250, healthzPort: 10248,
+  });
+  const c = await parse(['kubelet', '--api-url', 'http://10.0.0.1:6443/', '--node-name', 'w2', '--node-ip', 'fd00::2']);
+  const o = c.opts as { apiUrl: string; nodeName: string; nodeIP: string };
+  assert.equal(o.apiUrl, 'http://10.0.0.1:6443');
+  assert.equal(o.nodeName, 'w2');
+  assert.equal(o.nodeIP, 'fd00::2');
+});
+
+const bad: Array<[string[], RegExp]> = [
+  [['server', '--api-port', '0'], /port number/],
+  [['server', '--api-port', '6443x'], /port number/],
+  [['server', '--cluster-cidr', '10.244.0.0'], /CIDR/],
+  [['server', '--node-ip', 'not-an-ip'], /IP address/],
+  [['server', '--node-name', 'Upper_Case'], /lowercase DNS/],
+  [['server', '--registry-mirror', 'docker.io'], /HOST=URL/],
+  [['scheduler', '--api-url', '127.0.0.1:6443'], /http/],
+  [['controller-manager', '--node-cidr-mask-size', '33'], /prefix length/],
+  [['server', '--no-such-flag'], /unknown option/],
+  [['frobnicate'], /unknown command/],
+];
+for (const [args, re] of bad) {
+  test(`rejects: skiff ${args.join(' ')}`, async () => {
+    const r = recorder();
+    await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]));
+    assert.match(r.errors(), re);
+    assert.equal(r.calls.length, 0);
+  });
+}
+
+test('help lists every subcommand', () => {
+  const { program } = recorder();
+  const help = program.helpInformation();
+  for (const name of ['server', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']) assert.match(help, new RegExp(`\\b${name}\\b`));
+});

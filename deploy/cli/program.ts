@@ -1,0 +1,135 @@
+/**
+ * The `skiff` command line: `skiff server` (a whole single-node cluster) and
+ * one subcommand per component for running the parts by hand. This file only
+ * declares flags and turns them into typed options; what runs is injected as
+ * `CliActions`, so flag parsing and defaults are unit-tested without
+ * starting anything.
+ */
+import { Command, Option } from 'commander';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { defaults, type ServerConfig } from '../server/config.ts';
+import type { RegistryMirror } from '../server/registry-mirror.ts';
+import {
+  collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
+  type ApiServerFlags, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
+} from './options.ts';
+
+/** What each subcommand does with its parsed options; resolves when it has stopped. */
+export interface CliActions {
+  server(cfg: ServerConfig): Promise<void>;
+  apiserver(o: ApiServerFlags): Promise<void>;
+  scheduler(o: SchedulerFlags): Promise<void>;
+  controllerManager(o: ControllerManagerFlags): Promise<void>;
+  kubelet(o: KubeletFlags): Promise<void>;
+  proxy(o: ProxyFlags): Promise<void>;
+}
+
+/** Environment the defaults depend on; injectable for tests. */
+export interface CliEnv {
+  hostname: string;
+}
+
+const apiUrlOption = (): Option =>
+  new Option('--api-url <url>', 'where to reach the Skiff API server').default(defaults.apiUrl).argParser(parseUrl);
+
+/**
+ * Builds the `skiff` program. Call `parseAsync(argv)` on it. Invalid flag
+ * values make commander print an error and exit 1 (or throw a
+ * CommanderError when `exitOverride()` is set, as the tests do).
+ */
+export function buildProgram(actions: CliActions, env: CliEnv = { hostname: hostname() }): Command {
+  const nodeName = defaultNodeName(env.hostname);
+  const program = new Command('skiff')
+    .description('Skiff: a small Kubernetes-compatible container orchestrator.\n'
+      + 'Run `skiff server` as root for a single-node cluster; then use kubectl with <data-dir>/admin.kubeconfig.')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortOptions: false, showGlobalOptions: false });
+
+  program.command('server')
+    .description('run a whole single-node cluster: etcd, containerd, apiserver, scheduler, controller-manager, kubelet and proxy, each supervised')
+    .option('--data-dir <dir>', 'where all state lives (etcd data, containerd, kubelet, admin.kubeconfig)', defaults.dataDir)
+    .addOption(new Option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 of it').default(defaults.clusterCIDR).argParser(parseCIDR))
+    .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
+    .addOption(new Option('--api-port <port>', 'API server port on 127.0.0.1').default(defaults.apiPort).argParser(parsePort))
+    .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
+    .addOption(new Option('--node-ip <ip>', 'address the node reports (default: picked by the kubelet)').argParser(parseIP))
+    .option('--containerd-socket <path>', 'use this running containerd instead of starting one')
+    .addOption(new Option('--registry-mirror <host=url>', 'pull images of registry HOST from URL (repeatable), e.g. docker.io=http://127.0.0.1:5000')
+      .default([] as RegistryMirror[], 'none').argParser(collectMirror))
+    .addOption(new Option('--etcd-client-port <port>', 'embedded etcd client port (loopback)').default(defaults.etcdClientPort).argParser(parsePort))
+    .addOption(new Option('--etcd-peer-port <port>', 'embedded etcd peer port (loopback)').default(defaults.etcdPeerPort).argParser(parsePort))
+    .action(async (o: {
+      dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; nodeName: string; nodeIp?: string;
+      containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
+    }) => {
+      await actions.server({
+        dataDir: o.dataDir, clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, nodeName: o.nodeName,
+        nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, registryMirrors: o.registryMirror,
+        etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort,
+      });
+    });
+
+  program.command('apiserver')
+    .description('run the API server (stores everything in etcd; serves kubectl)')
+    .addOption(new Option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs').default([defaults.etcdEndpoint], defaults.etcdEndpoint).argParser(parseUrlList))
+    .addOption(new Option('--bind-address <ip>', 'address to listen on').default('127.0.0.1').argParser(parseIP))
+    .addOption(new Option('--port <port>', 'port to listen on (HTTP)').default(defaults.apiPort).argParser(parsePort))
+    .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
+    .action(async (o: { etcdEndpoints: string[]; bindAddress: string; port: number; serviceCidr: string }) => {
+      await actions.apiserver({ etcdEndpoints: o.etcdEndpoints, bindAddress: o.bindAddress, port: o.port, serviceCIDR: o.serviceCidr });
+    });
+
+  program.command('scheduler')
+    .description('run the scheduler (binds pending pods to nodes)')
+    .addOption(apiUrlOption())
+    .option('--scheduler-name <name>', 'pods with this spec.schedulerName are scheduled', defaults.schedulerName)
+    .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.schedulerHealthzPort).argParser(parsePort))
+    .action(async (o: SchedulerFlags) => {
+      await actions.scheduler({ apiUrl: o.apiUrl, schedulerName: o.schedulerName, healthzPort: o.healthzPort });
+    });
+
+  program.command('controller-manager')
+    .description('run the controllers (deployments, replicasets, endpointslices, node IPAM, garbage collection, ...)')
+    .addOption(apiUrlOption())
+    .addOption(new Option('--cluster-cidr <cidr>', 'pod network node CIDRs are carved from').default(defaults.clusterCIDR).argParser(parseCIDR))
+    .addOption(new Option('--node-cidr-mask-size <bits>', 'prefix length of each node\'s pod CIDR').default(defaults.nodeCIDRMaskSize).argParser(parseMaskSize))
+    .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.controllerManagerHealthzPort).argParser(parsePort))
+    .action(async (o: { apiUrl: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
+      await actions.controllerManager({ apiUrl: o.apiUrl, clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort });
+    });
+
+  program.command('kubelet')
+    .description('run the node agent (runs this node\'s pods through containerd)')
+    .addOption(apiUrlOption())
+    .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
+    .addOption(new Option('--node-ip <ip>', 'address the node reports').argParser(parseIP))
+    .option('--containerd-socket <path>', 'containerd CRI socket', join(defaults.dataDir, 'containerd', 'containerd.sock'))
+    .option('--root-dir <dir>', 'kubelet state (pods/, logs/)', join(defaults.dataDir, 'kubelet'))
+    .option('--cni-bin-dir <dir>', 'CNI plugin binaries', defaults.cniBinDir)
+    .option('--cni-conf-dir <dir>', 'CNI config directory', join(defaults.dataDir, 'cni', 'net.d'))
+    .addOption(new Option('--port <port>', 'kubelet API port (logs, exec)').default(defaults.kubeletPort).argParser(parsePort))
+    .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.kubeletHealthzPort).argParser(parsePort))
+    .action(async (o: {
+      apiUrl: string; nodeName: string; nodeIp?: string; containerdSocket: string; rootDir: string; cniBinDir: string;
+      cniConfDir: string; port: number; healthzPort: number;
+    }) => {
+      await actions.kubelet({
+        apiUrl: o.apiUrl, nodeName: o.nodeName, nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, rootDir: o.rootDir,
+        cniBinDir: o.cniBinDir, cniConfDir: o.cniConfDir, port: o.port, healthzPort: o.healthzPort,
+      });
+    });
+
+  program.command('proxy')
+    .description('run the service proxy (programs iptables for Services)')
+    .addOption(apiUrlOption())
+    .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
+    .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
+    .addOption(new Option('--cluster-cidr <cidr>', 'pod network').default(defaults.clusterCIDR).argParser(parseCIDR))
+    .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.proxyHealthzPort).argParser(parsePort))
+    .action(async (o: { apiUrl: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number }) => {
+      await actions.proxy({ apiUrl: o.apiUrl, nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
+    });
+
+  return program;
+}
