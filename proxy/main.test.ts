@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { FakeClient } from '../apiserver/client/fake.ts';
+import { createLogger } from '../apiserver/client/log.ts';
+import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
+import type { ProxyBackend, ProxyState } from './backend.ts';
+import { healthzResponse } from './healthz.ts';
+import { runProxy } from './main.ts';
+import { ep, slice, svc } from './fixtures.test-util.ts';
+
+class FakeBackend implements ProxyBackend {
+  readonly syncs: Array<{ state: ProxyState; full: boolean }> = [];
+  failNext = 0;
+  cleaned = 0;
+  async sync(state: ProxyState, full: boolean): Promise<void> {
+    this.syncs.push({ state, full });
+    if (this.failNext > 0) { this.failNext--; throw new Error('injected apply failure'); }
+  }
+  async cleanup(): Promise<void> { this.cleaned++; }
+}
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('runProxy feeds informer state to the backend, coalesces, retries full, serves healthz', async () => {
+  const client = new FakeClient();
+  await client.create(Services, svc('default', 'web', '10.96.0.10', [{ port: 80 }]), 'default');
+  await client.create(EndpointSlices, slice('default', 'web', 'web-abc', [{ port: 8080 }], [ep('10.244.0.5')]), 'default');
+  // A slice not owned by a service is not the proxy's business.
+  await client.create(EndpointSlices, { ...slice('default', 'x', 'orphan', [{ port: 1 }], []), metadata: { namespace: 'default', name: 'orphan' } }, 'default');
+  const backend = new FakeBackend();
+  const port = await freePort();
+  const ac = new AbortController();
+  const done = runProxy({
+    apiUrl: 'unused', nodeName: 'n1', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16',
+    healthzPort: port, healthzHost: '127.0.0.1', log: createLogger('proxy-test', { write: () => true } as unknown as NodeJS.WritableStream),
+    client, backend, serviceRoute: 'none', minSyncIntervalMs: 50, maxSyncIntervalMs: 60_000,
+  }, ac.signal);
+  try {
+    await until(() => backend.syncs.length >= 1, 'first sync');
+    const first = backend.syncs[0];
+    assert.equal(first?.full, true);
+    assert.deepEqual(first?.state.services.map((s) => s.metadata?.name), ['web']);
+    assert.deepEqual(first?.state.endpointSlices.map((s) => s.metadata?.name), ['web-abc']);
+
+    const hz = await fetch(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(hz.status, 200);
+    const body = await hz.json() as { lastUpdated: string; nodeHealthy: boolean };
+    assert.equal(body.nodeHealthy, true);
+    assert.ok(Date.parse(body.lastUpdated) > Date.now() - 10_000);
+
+    // A burst of changes → few syncs, the last one sees everything, and is partial.
+    const before = backend.syncs.length;
+    for (let i = 0; i < 10; i++) await client.create(Services, svc('default', `s${i}`, `10.96.1.${i}`, [{ port: 80 }]), 'default');
+    await until(() => backend.syncs.at(-1)?.state.services.length === 11, 'burst synced');
+    assert.ok(backend.syncs.length - before <= 3, `burst of 10 changes gave ${backend.syncs.length - before} syncs`);
+    assert.equal(backend.syncs.at(-1)?.full, false);
+
+    // A failed apply makes the retry a full sync.
+    backend.failNext = 1;
+    const n = backend.syncs.length;
+    await client.delete(Services, 's0', 'default');
+    await until(() => backend.syncs.length >= n + 2, 'retry after failure');
+    assert.equal(backend.syncs[n]?.full, false);
+    assert.equal(backend.syncs[n + 1]?.full, true);
+    assert.equal(backend.syncs[n + 1]?.state.services.length, 10);
+  } finally {
+    ac.abort();
+    await done;
+  }
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'healthz closed after abort');
+});
+
+test('healthz is 503 before the first sync and when the last success is stale', () => {
+  assert.equal(healthzResponse({ lastSuccessMs: () => undefined, now: () => 1000, staleAfterMs: 100 }).code, 503);
+  assert.equal(healthzResponse({ lastSuccessMs: () => 950, now: () => 1000, staleAfterMs: 100 }).code, 200);
+  const stale = healthzResponse({ lastSuccessMs: () => 800, now: () => 1000, staleAfterMs: 100 });
+  assert.equal(stale.code, 503);
+  assert.deepEqual(JSON.parse(stale.body), { lastUpdated: new Date(800).toISOString(), currentTime: new Date(1000).toISOString(), nodeHealthy: false });
+});
