@@ -1,27 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../apiserver/client/log.ts';
 import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.ts';
+import { freePort } from './free-port.ts';
 import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
 import { httpReady } from './wait.ts';
-
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
