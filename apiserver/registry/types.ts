@@ -67,6 +67,11 @@ export interface TableConvertor<T extends KubeObject = KubeObject> {
   columns: TableColumn[];
   /** Cell values for one object, one per column, in order. `now` in ms since epoch. */
   cells(obj: T, now: number): unknown[];
+  /**
+   * When true the Table has no leading Name column (Kubernetes' events table
+   * starts with "Last Seen" and shows Name only as a wide column).
+   */
+  omitNameColumn?: boolean;
 }
 
 /** Everything the server needs to serve one resource. */

@@ -71,6 +71,7 @@ export function eventsResource(): ResourceDef<Event> {
       },
     },
     table: {
+      omitNameColumn: true,
       columns: [
         column('Last Seen', 'Time when this Event was last seen'),
         column('Type', 'Type of this event (Normal, Warning), new types could be added in the future.'),

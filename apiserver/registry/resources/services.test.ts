@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Service } from 'kubernetes-types/core/v1';
+import { serviceExternalIP, servicePorts, servicesResource } from './services.ts';
+import { fakeContext } from './fakectx.test-helper.ts';
+
+const def = servicesResource();
+const s = def.strategy;
+
+test('service defaults match Kubernetes', async () => {
+  const svc: Service = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }, { name: 'named', port: 8080, targetPort: 'http' }] } };
+  s.prepareForCreate!(svc);
+  await s.beforeCreate!(svc, fakeContext());
+  const spec = svc.spec!;
+  assert.equal(spec.type, 'ClusterIP');
+  assert.equal(spec.sessionAffinity, 'None');
+  assert.deepEqual(spec.ports![0], { port: 80, protocol: 'TCP', targetPort: 80 });
+  assert.equal(spec.ports![1]!.targetPort, 'http');
+  assert.deepEqual(spec.ipFamilies, ['IPv4']);
+  assert.equal(spec.ipFamilyPolicy, 'SingleStack');
+  assert.equal(spec.internalTrafficPolicy, 'Cluster');
+  assert.ok(spec.clusterIP);
+  assert.deepEqual(spec.clusterIPs, [spec.clusterIP]);
+  assert.deepEqual(svc.status, { loadBalancer: {} });
+  assert.deepEqual(s.validate!(svc), [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.ports[0].name' }]);
+});
+
+test('service validation causes', () => {
+  const cases: Array<[string, Service, Array<[string, string]>]> = [
+    ['no ports', { metadata: { name: 'a' }, spec: {} }, [['spec.ports', 'Required value']]],
+    ['port 0', { metadata: { name: 'a' }, spec: { ports: [{ port: 0 }] } }, [['spec.ports[0].port', 'Invalid value: 0: must be between 1 and 65535, inclusive'], ['spec.ports[0].targetPort', 'Invalid value: 0']]],
+    ['port too big', { metadata: { name: 'a' }, spec: { ports: [{ port: 70000, targetPort: 80 }] } }, [['spec.ports[0].port', 'Invalid value: 70000']]],
+    ['bad type', { metadata: { name: 'a' }, spec: { type: 'Magic', ports: [{ port: 80 }] } }, [['spec.type', 'Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']]],
+    ['dns-1035 name', { metadata: { name: '1abc' }, spec: { ports: [{ port: 80 }] } }, [['metadata.name', 'Invalid value: "1abc": a DNS-1035 label']]],
+    ['external name missing', { metadata: { name: 'a' }, spec: { type: 'ExternalName' } }, [['spec.externalName', 'Required value']]],
+    ['bad cluster ip', { metadata: { name: 'a' }, spec: { clusterIP: '10.96.0.300', ports: [{ port: 80 }] } }, [['spec.clusterIPs[0]', 'Invalid value: "10.96.0.300": must be a valid IP address']]],
+    ['headless without ports ok', { metadata: { name: 'a' }, spec: { clusterIP: 'None' } }, []],
+  ];
+  for (const [name, svc, want] of cases) {
+    s.prepareForCreate!(svc);
+    const got = s.validate!(svc);
+    assert.equal(got.length, want.length, `${name}: ${JSON.stringify(got)}`);
+    want.forEach(([field, msg], i) => {
+      assert.equal(got[i]!.field, field, name);
+      assert.ok(got[i]!.message.startsWith(msg), `${name}: ${got[i]!.message}`);
+    });
+  }
+});
+
+test('update keeps allocated clusterIP and status, and clusterIP is immutable', () => {
+  const old: Service = { metadata: { name: 'a' }, spec: { type: 'ClusterIP', clusterIP: '10.96.1.5', clusterIPs: ['10.96.1.5'], ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] }, status: { loadBalancer: {} } };
+  const applied: Service = { metadata: { name: 'a' }, spec: { ports: [{ port: 81 }] } };
+  s.prepareForUpdate!(applied, old);
+  assert.equal(applied.spec!.clusterIP, '10.96.1.5');
+  assert.deepEqual(applied.status, { loadBalancer: {} });
+  assert.deepEqual(s.validateUpdate!(applied, old), []);
+  const changed: Service = { metadata: { name: 'a' }, spec: { clusterIP: '10.96.1.6', ports: [{ port: 80 }] } };
+  s.prepareForUpdate!(changed, old);
+  const causes = s.validateUpdate!(changed, old);
+  assert.deepEqual(causes.map((c) => [c.field, c.message]), [['spec.clusterIP', 'Invalid value: "10.96.1.6": field is immutable']]);
+});
+
+test('service table cells', () => {
+  const base = { metadata: { name: 'a', creationTimestamp: '2026-01-01T00:00:00Z' } };
+  const now = Date.parse('2026-01-01T00:00:05Z');
+  const cip: Service = { ...base, spec: { type: 'ClusterIP', clusterIP: '10.96.1.5', clusterIPs: ['10.96.1.5'], selector: { b: '2', a: '1' }, ports: [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] } };
+  assert.deepEqual(def.table.cells(cip, now), ['ClusterIP', '10.96.1.5', '<none>', '80/TCP,53/UDP', '5s', 'a=1,b=2']);
+  const np: Service = { ...base, spec: { type: 'NodePort', clusterIP: '10.96.1.6', ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }] } };
+  assert.equal(servicePorts(np), '80:30080/TCP');
+  assert.equal(serviceExternalIP(np), '<none>');
+  assert.equal(serviceExternalIP({ spec: { type: 'LoadBalancer' } }), '<pending>');
+  assert.equal(serviceExternalIP({ spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } }), '1.2.3.4');
+  assert.equal(serviceExternalIP({ spec: { type: 'ExternalName', externalName: 'example.com' } }), 'example.com');
+  const headless: Service = { ...base, spec: { clusterIP: 'None' } };
+  assert.deepEqual(def.table.cells(headless, now).slice(0, 4), ['ClusterIP', 'None', '<none>', '<none>']);
+  assert.deepEqual(def.table.columns.map((c) => c.name), ['Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
+});
