@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Quick start, as root on a fresh Debian 12 machine:
+#   bash deploy/quickstart.sh [skiff server flags...]
+# Installs the prerequisites (deploy/install.sh), installs the npm
+# dependencies when node_modules is missing or older than package-lock.json,
+# then runs `skiff server` in the foreground (Ctrl-C stops the cluster; run it
+# again to resume the same cluster from /var/lib/skiff).
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+SKIFF_INSTALL_TESTS="${SKIFF_INSTALL_TESTS:-1}" bash deploy/install.sh
+
+# npm writes node_modules/.package-lock.json on every install; if it is older
+# than package-lock.json (or missing), the installed tree is stale.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[quickstart] installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+exec node deploy/bin/skiff.mjs server "$@"
