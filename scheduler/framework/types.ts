@@ -1,0 +1,109 @@
+/**
+ * The scheduling framework's contracts (after kube-scheduler's
+ * framework/interface.go): filter and score plugins behind tiny interfaces,
+ * a Status that carries expected failures as data, and per-pod CycleState.
+ */
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+
+/** Outcome code of a plugin call, as in the kube-scheduler framework. */
+export type StatusCode = 'Success' | 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';
+
+/** A plugin's verdict; `reasons` become the FailedScheduling text (e.g. 'Insufficient cpu'). */
+export interface Status {
+  code: StatusCode;
+  reasons: string[];
+  /** Name of the plugin that failed (set by the framework). */
+  plugin?: string;
+}
+
+/** The success Status. */
+export const success: Status = Object.freeze({ code: 'Success', reasons: [] }) as Status;
+
+/** An Unschedulable Status with the given reasons. */
+export function unschedulable(...reasons: string[]): Status {
+  return { code: 'Unschedulable', reasons };
+}
+
+/** An UnschedulableAndUnresolvable Status (no preemption could help). */
+export function unresolvable(...reasons: string[]): Status {
+  return { code: 'UnschedulableAndUnresolvable', reasons };
+}
+
+/** cpu in millicores, memory in bytes, pods as a count. */
+export interface Resources {
+  milliCpu: number;
+  memory: number;
+  pods: number;
+}
+
+/** A node with what is already placed on it. */
+export interface NodeInfo {
+  node: Node;
+  /** Pods bound (or assumed) to this node and not terminal. */
+  pods: Pod[];
+  /** Sum of the pods' effective requests; `pods` is the pod count. */
+  requested: Resources;
+  /** Same, counting a container with no request as 100m cpu / 200 MiB (scoring only). */
+  nonZeroRequested: Resources;
+  /** From node.status.allocatable (falls back to capacity). */
+  allocatable: Resources;
+}
+
+/**
+ * Per-pod scratch space: plugins compute what they need once per scheduling
+ * cycle (in preFilter/preScore) and read it for every node.
+ */
+export class CycleState {
+  private readonly data = new Map<string, unknown>();
+
+  /** Stores a value under `key` (conventionally the plugin name). */
+  write<T>(key: string, value: T): void {
+    this.data.set(key, value);
+  }
+
+  /** Reads a value written earlier in the cycle; throws if absent (a framework bug). */
+  read<T>(key: string): T {
+    if (!this.data.has(key)) throw new Error(`cycle state: ${key} was not computed`);
+    return this.data.get(key) as T;
+  }
+
+  /** Reads a value or computes and stores it. */
+  getOrCompute<T>(key: string, fn: () => T): T {
+    if (!this.data.has(key)) this.data.set(key, fn());
+    return this.data.get(key) as T;
+  }
+}
+
+/** Rejects nodes a pod cannot run on. */
+export interface FilterPlugin {
+  name: string;
+  /** Optional once-per-pod precomputation into `state`. */
+  preFilter?(state: CycleState, pod: Pod): void;
+  filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status;
+}
+
+/** A node's score from one plugin (0..100 after normalization). */
+export interface NodeScore {
+  name: string;
+  score: number;
+}
+
+/** Ranks the nodes that passed every filter; higher is better (0..100). */
+export interface ScorePlugin {
+  name: string;
+  /** Multiplier of this plugin's normalized score (default 1). */
+  weight?: number;
+  preScore?(state: CycleState, pod: Pod): void;
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number;
+  /** Rewrites `scores` in place into 0..100 (e.g. relative to the best). */
+  normalize?(state: CycleState, pod: Pod, scores: NodeScore[]): void;
+}
+
+/** The plugins one scheduler profile runs, in order. Passed in explicitly. */
+export interface PluginRegistry {
+  filters: FilterPlugin[];
+  scorers: ScorePlugin[];
+}
+
+/** Highest score a node can get from one plugin. */
+export const maxNodeScore = 100;
