@@ -14,7 +14,7 @@ function deploy(replicas: number, status?: DeploymentStatus, generation = 2): De
   };
 }
 function rs(name: string, replicas: number, ready: number, available: number): ReplicaSet {
-  return { metadata: { name }, spec: { replicas }, status: { replicas, readyReplicas: ready, availableReplicas: available } };
+  return { metadata: { name }, spec: { replicas, selector: {} }, status: { replicas, readyReplicas: ready, availableReplicas: available } };
 }
 
 test('complete rollout: counts, Available True, Progressing NewReplicaSetAvailable (what kubectl rollout status waits for)', () => {
@@ -34,7 +34,7 @@ test('complete rollout: counts, Available True, Progressing NewReplicaSetAvailab
 });
 
 test('new RS created, then progress keeps lastTransitionTime and refreshes lastUpdateTime', () => {
-  const newRS: ReplicaSet = { metadata: { name: 'web-new' }, spec: { replicas: 1 }, status: { replicas: 0 } };
+  const newRS: ReplicaSet = { metadata: { name: 'web-new' }, spec: { replicas: 1, selector: {} }, status: { replicas: 0 } };
   const old = rs('web-old', 3, 3, 3);
   const before: DeploymentStatus = { observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 };
   const s1 = computeDeploymentStatus(deploy(3, before), newRS, [newRS, old], NOW, 'created');

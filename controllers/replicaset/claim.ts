@@ -5,42 +5,48 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
+import type { KubeObject } from '../../apiserver/client/types.ts';
 import { controllerRef } from './podutil.ts';
 import { selectorMatches } from './selector.ts';
 
-/** How the candidate pods of a namespace relate to one ReplicaSet. */
-export interface ClaimPlan {
-  /** Already controlled by this RS and still matching. */
-  owned: Pod[];
-  /** Orphans matching the selector, to adopt (only when the RS is not being deleted). */
-  adopt: Pod[];
-  /** Controlled by this RS but no longer matching: drop our owner reference. */
-  release: Pod[];
+/** How candidate objects of a namespace relate to one controller (owner). */
+export interface ClaimPlan<T extends KubeObject = Pod> {
+  /** Already controlled by the owner and still matching. */
+  owned: T[];
+  /** Orphans matching the selector, to adopt (only when the owner is not being deleted). */
+  adopt: T[];
+  /** Controlled by the owner but no longer matching: drop its owner reference. */
+  release: T[];
 }
 
 /**
- * Splits `pods` (active pods of the RS's namespace) into owned / to adopt /
- * to release. Pods controlled by another object are ignored; orphans being
- * deleted are never adopted.
+ * Splits `objs` into owned / to adopt / to release for the controller `owner`
+ * with `selector` (ClaimObject). Objects in other namespaces or controlled by
+ * someone else are ignored; orphans being deleted are never adopted.
  */
-export function ownedPodsPlan(rs: ReplicaSet, pods: Pod[]): ClaimPlan {
-  const uid = rs.metadata?.uid;
-  const plan: ClaimPlan = { owned: [], adopt: [], release: [] };
-  const deleting = Boolean(rs.metadata?.deletionTimestamp);
-  for (const p of pods) {
-    if (p.metadata?.namespace !== rs.metadata?.namespace) continue;
-    const matches = selectorMatches(rs.spec?.selector, p.metadata?.labels);
-    const ref = controllerRef(p.metadata);
+export function planClaims<T extends KubeObject>(owner: KubeObject, selector: LabelSelector | undefined, objs: T[]): ClaimPlan<T> {
+  const uid = owner.metadata?.uid;
+  const plan: ClaimPlan<T> = { owned: [], adopt: [], release: [] };
+  const deleting = Boolean(owner.metadata?.deletionTimestamp);
+  for (const o of objs) {
+    if (o.metadata?.namespace !== owner.metadata?.namespace) continue;
+    const matches = selectorMatches(selector, o.metadata?.labels);
+    const ref = controllerRef(o.metadata);
     if (ref) {
       if (ref.uid !== uid) continue;
-      if (matches) plan.owned.push(p);
-      else plan.release.push(p);
-    } else if (matches && !deleting && !p.metadata?.deletionTimestamp) {
-      plan.adopt.push(p);
+      if (matches) plan.owned.push(o);
+      else plan.release.push(o);
+    } else if (matches && !deleting && !o.metadata?.deletionTimestamp) {
+      plan.adopt.push(o);
     }
   }
   return plan;
+}
+
+/** planClaims for a ReplicaSet and its namespace's active pods. */
+export function ownedPodsPlan(rs: ReplicaSet, pods: Pod[]): ClaimPlan<Pod> {
+  return planClaims(rs, rs.spec?.selector, pods);
 }
 
 /** The controller owner reference a ReplicaSet puts on its pods. */
