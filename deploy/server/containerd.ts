@@ -21,6 +21,8 @@ export interface ContainerdSetup {
   restrictOomScoreAdj?: boolean;
   /** Default /usr/bin/containerd. */
   binary?: string;
+  /** containerd's --log-level; default warn (info logs every plugin load). */
+  logLevel?: string;
 }
 
 /** Renders the config TOML for `s`. Pure apart from the capability probe when `restrictOomScoreAdj` is unset. */
@@ -51,7 +53,7 @@ export function prepareContainerd(s: ContainerdSetup): ChildSpec {
   return {
     name: 'containerd',
     command: s.binary ?? '/usr/bin/containerd',
-    args: ['--config', p.containerdConfig],
+    args: ['--config', p.containerdConfig, '--log-level', s.logLevel ?? 'warn'],
     stopTimeoutMs: 10_000,
   };
 }

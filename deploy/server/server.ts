@@ -7,7 +7,7 @@
  * the children stop in reverse order; state stays in the data dir, so the
  * next `skiff server` on it resumes the same cluster.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../apiserver/client/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
@@ -70,6 +70,7 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   for (const d of [cfg.dataDir, paths.runDir, paths.etcdDir, paths.kubeletDir, paths.cniConfDir, paths.certsDir]) {
     mkdirSync(d, { recursive: true });
   }
+  chmodSync(paths.etcdDir, 0o700); // etcd warns about (and exposes) a world-readable data dir
   const other = runningServerPid(paths.runDir);
   if (other !== undefined) throw new Error(`another skiff server (pid ${other}) is using ${cfg.dataDir}`);
   const serverPidFile = join(paths.runDir, 'server.pid');

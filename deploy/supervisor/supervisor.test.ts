@@ -37,6 +37,8 @@ test('supervisor restarts a crashing child with growing backoff and prefixes its
   writeFileSync(script, "console.log('hello from child'); console.error('about to crash'); setTimeout(() => process.exit(3), 30);\n");
   sup.add({ name: 'crasher', command: process.execPath, args: [script] });
   await until(() => sup.restarts('crasher') >= 3);
+  // Stop while a restart is pending: the dead child's pid file must not stay behind.
+  await until(() => events.at(-1)?.type === 'restart-scheduled');
   await sup.stopAll();
   const delays = events.flatMap((e) => (e.type === 'restart-scheduled' ? [e.delayMs] : []));
   assert.deepEqual(delays.slice(0, 3), [50, 100, 200]);
@@ -100,5 +102,6 @@ test('supervisor keeps retrying a command that cannot be spawned', async () => {
   await until(() => events.filter((e) => e.type === 'restart-scheduled').length >= 2);
   await sup.stopAll();
   assert.equal(sup.pid('missing'), undefined);
+  assert.equal(existsSync(join(dir, 'run', 'missing.pid')), false);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -127,6 +127,7 @@ export class Supervisor {
       clearTimeout(killTimer);
       await exited;
     }
+    rmSync(this.pidFile(name), { force: true });
     this.opts.onEvent?.({ type: 'stopped', name });
   }
 
@@ -185,10 +186,9 @@ export class Supervisor {
       { stopping: m.stopping, startedAtMs: m.startedAtMs, exitedAtMs: this.now(), previousDelayMs: m.previousDelayMs },
       this.policy,
     );
-    if (decision.action === 'stay-stopped') {
-      rmSync(this.pidFile(name), { force: true });
-      return;
-    }
+    // Nothing runs under this name until the restart: never leave a dead pid behind.
+    rmSync(this.pidFile(name), { force: true });
+    if (decision.action === 'stay-stopped') return;
     this.opts.log.warn('child exited, restarting', { name, code, signal: sig, delayMs: decision.delayMs });
     this.opts.onEvent?.({ type: 'restart-scheduled', name, delayMs: decision.delayMs });
     m.previousDelayMs = decision.delayMs;
