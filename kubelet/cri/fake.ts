@@ -122,7 +122,7 @@ export class FakeRuntime implements CriRuntime {
     this.calls.push('createContainer');
     const s = this.sandboxes.get(sandboxId);
     if (!s || s.state !== 'SANDBOX_READY') throw new CriError('NotFound', `sandbox ${sandboxId} not ready`);
-    const img = this.images.get(config.image.image);
+    const img = this.images.get(config.image.image) ?? [...this.images.values()].find((i) => i.id === config.image.image);
     if (!img) throw new CriError('NotFound', `image ${config.image.image} not present`);
     const id = this.nextId('ctr');
     this.containers.set(id, {

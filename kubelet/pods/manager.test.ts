@@ -1,0 +1,199 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Event, Pod } from 'kubernetes-types/core/v1';
+import { FakeClient } from '../../apiserver/client/fake.ts';
+import { createInformer } from '../../apiserver/client/informer.ts';
+import { createEventRecorder } from '../../apiserver/client/events.ts';
+import { createLogger } from '../../apiserver/client/log.ts';
+import { Events, Pods } from '../../apiserver/client/resources.ts';
+import { FakeClock } from '../../apiserver/client/workqueue.ts';
+import { FakeRuntime } from '../cri/fake.ts';
+import { PodManager } from './manager.ts';
+
+const NODE = 'node-1';
+const quiet = process.env.KDEBUG ? createLogger('test') : createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+
+interface Harness {
+  client: FakeClient;
+  runtime: FakeRuntime;
+  clock: FakeClock;
+  manager: PodManager;
+  stop(): Promise<void>;
+  flush(): Promise<void>;
+  /** Advances fake time in 1 s steps until `cond` holds (max `steps`). */
+  until(what: string, cond: () => boolean | Promise<boolean>, steps?: number): Promise<void>;
+  pod(name: string): Promise<Pod | undefined>;
+}
+
+async function harness(client = new FakeClient(), runtime = new FakeRuntime(), clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'))): Promise<Harness> {
+  runtime.now = () => clock.now();
+  const ac = new AbortController();
+  const pods = createInformer<Pod>(client, Pods, { fieldSelector: `spec.nodeName=${NODE}` }, quiet);
+  const recorder = createEventRecorder(client, 'kubelet', quiet, { host: NODE, now: () => clock.now() });
+  const manager = new PodManager({
+    client, pods, runtime, recorder, log: quiet, clock, nodeName: NODE, hostIP: '192.168.50.2', rootDir: '/tmp/skiff-kubelet-unit',
+    dns: { servers: [], searches: [], options: [] }, manageCgroups: false,
+  });
+  pods.start(ac.signal);
+  const running = manager.run(ac.signal);
+  const until = async (what: string, cond: () => boolean | Promise<boolean>, steps = 60): Promise<void> => {
+    for (let i = 0; i < steps; i++) {
+      await sleep(5);
+      await manager.workers.idle();
+      if (await cond()) return;
+      clock.advance(1000);
+    }
+    assert.fail(`timed out waiting for ${what}`);
+  };
+  return {
+    client, runtime, clock, manager, until, flush: async () => { await Promise.race([recorder.flush(), sleep(1000)]); },
+    pod: (name) => client.tryGet<Pod>(Pods, name, 'default'),
+    stop: async () => { ac.abort(); clock.advance(2000); await running; await Promise.race([recorder.flush(), sleep(1000)]); },
+  };
+}
+
+const mkPod = (name: string, restartPolicy: 'Always' | 'Never' | 'OnFailure' = 'Always', image = 'busybox:1.0'): Pod => ({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { nodeName: NODE, restartPolicy, containers: [{ name: 'app', image, command: ['sleep', '1000'] }] },
+});
+
+const eventReasons = async (client: FakeClient): Promise<string[]> =>
+  (await client.list<Event>(Events, { namespace: 'default' })).items.map((e) => e.reason ?? '');
+
+test('pod is started and its status reported; exits restart with CrashLoopBackOff', async () => {
+  const h = await harness();
+  try {
+    await h.client.create(Pods, mkPod('web'), 'default');
+    await h.until('Running', async () => (await h.pod('web'))?.status?.phase === 'Running');
+    const p = (await h.pod('web'))!;
+    assert.equal(h.runtime.sandboxes.size, 1);
+    assert.equal(h.runtime.containers.size, 1);
+    const cs = p.status!.containerStatuses![0];
+    assert.equal(cs.ready, true);
+    assert.ok(cs.state?.running?.startedAt);
+    assert.match(cs.containerID ?? '', /^containerd:\/\/ctr/);
+    assert.equal(p.status!.podIP, [...h.runtime.sandboxes.values()][0].ip);
+    assert.equal(p.status!.hostIP, '192.168.50.2');
+    const sb = [...h.runtime.sandboxes.values()][0];
+    assert.equal(sb.config.labels['io.kubernetes.pod.uid'], p.metadata!.uid);
+    assert.equal(sb.config.log_directory, `/tmp/skiff-kubelet-unit/logs/default_web_${p.metadata!.uid}`);
+    await h.flush();
+    const reasons = await eventReasons(h.client);
+    for (const r of ['Pulling', 'Pulled', 'Created', 'Started']) assert.ok(reasons.includes(r), `event ${r} in ${reasons}`);
+
+    // First exit: restarted at once with restartCount 1.
+    const first = h.runtime.containersNamed('app')[0];
+    h.runtime.exitContainer(first.id, 1);
+    await h.until('restart 1', async () => (await h.pod('web'))?.status?.containerStatuses?.[0].restartCount === 1
+      && (await h.pod('web'))?.status?.containerStatuses?.[0].state?.running !== undefined);
+    const second = h.runtime.containersNamed('app').find((c) => c.state === 'CONTAINER_RUNNING')!;
+    assert.equal(second.config.log_path, 'app/1.log');
+    assert.equal(second.config.annotations['io.kubernetes.container.restartCount'], '1');
+    // Second exit within the 10 s window: CrashLoopBackOff, no new container until it ends.
+    h.runtime.exitContainer(second.id, 2);
+    await h.until('CrashLoopBackOff', async () => (await h.pod('web'))?.status?.containerStatuses?.[0].state?.waiting?.reason === 'CrashLoopBackOff', 3);
+    const st = (await h.pod('web'))!.status!.containerStatuses![0];
+    assert.equal(st.lastState?.terminated?.exitCode, 2);
+    assert.match(st.state!.waiting!.message!, /back-off 10s restarting failed container=app/);
+    assert.equal(h.runtime.containersNamed('app').filter((c) => c.state === 'CONTAINER_RUNNING').length, 0);
+    await h.until('restart 2 after back-off', async () => (await h.pod('web'))?.status?.containerStatuses?.[0].restartCount === 2, 15);
+    await h.flush();
+    assert.ok((await eventReasons(h.client)).includes('BackOff'));
+    // Only the latest dead container is kept.
+    assert.ok(h.runtime.containersNamed('app').length <= 2);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('image pull failure: ErrImagePull then ImagePullBackOff, never a crash', async () => {
+  const h = await harness();
+  try {
+    h.runtime.pullFailures.set('nope:1', 'not found');
+    await h.client.create(Pods, mkPod('bad', 'Always', 'nope:1'), 'default');
+    // The failed pull reports ErrImagePull; the syncs inside the back-off window report ImagePullBackOff.
+    await h.until('ImagePullBackOff', async () => (await h.pod('bad'))?.status?.containerStatuses?.[0].state?.waiting?.reason === 'ImagePullBackOff', 12);
+    assert.equal((await h.pod('bad'))!.status!.phase, 'Pending');
+    const pulls = h.runtime.calls.filter((c) => c === 'pullImage').length;
+    h.clock.advance(5000);
+    await sleep(5);
+    await h.manager.workers.idle();
+    assert.equal(h.runtime.calls.filter((c) => c === 'pullImage').length, pulls, 'no pull inside the 10 s window');
+    h.runtime.pullFailures.delete('nope:1');
+    await h.until('Running after pull works', async () => (await h.pod('bad'))?.status?.phase === 'Running', 40);
+    await h.flush();
+    const msgs = (await h.client.list<Event>(Events, { namespace: 'default' })).items.map((e) => e.message ?? '');
+    assert.ok(msgs.includes('Error: ErrImagePull'), msgs.join('|'));
+    assert.ok(msgs.includes('Error: ImagePullBackOff'), msgs.join('|'));
+    assert.ok(msgs.some((m) => m.startsWith('Failed to pull image "nope:1": ')), msgs.join('|'));
+  } finally {
+    await h.stop();
+  }
+});
+
+test('restartPolicy Never: exit 0 → Succeeded and the sandbox is stopped', async () => {
+  const h = await harness();
+  try {
+    await h.client.create(Pods, mkPod('job', 'Never'), 'default');
+    await h.until('Running', async () => (await h.pod('job'))?.status?.phase === 'Running');
+    h.runtime.exitContainer(h.runtime.containersNamed('app')[0].id, 0);
+    await h.until('Succeeded', async () => (await h.pod('job'))?.status?.phase === 'Succeeded');
+    await h.until('sandbox stopped', () => [...h.runtime.sandboxes.values()].every((s) => s.state === 'SANDBOX_NOTREADY'));
+    assert.equal(h.runtime.containersNamed('app').length, 1, 'not restarted');
+    assert.equal((await h.pod('job'))!.status!.containerStatuses![0].state?.terminated?.reason, 'Completed');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('graceful deletion stops containers, removes the sandbox and deletes the pod', async () => {
+  const h = await harness();
+  try {
+    await h.client.create(Pods, mkPod('gone'), 'default');
+    await h.until('Running', async () => (await h.pod('gone'))?.status?.phase === 'Running');
+    const uid = (await h.pod('gone'))!.metadata!.uid!;
+    await h.client.delete(Pods, 'gone', 'default', { gracePeriodSeconds: 5 });
+    assert.ok((await h.pod('gone'))?.metadata?.deletionTimestamp, 'graceful: deletionTimestamp set first');
+    await h.until('pod deleted', async () => (await h.pod('gone')) === undefined);
+    assert.equal(h.runtime.sandboxes.size, 0);
+    assert.equal(h.runtime.containers.size, 0);
+    const final = h.client.actions.filter((a) => a.verb === 'delete' && a.name === 'gone').at(-1);
+    assert.deepEqual(final?.body, { gracePeriodSeconds: 0, preconditions: { uid } });
+    await h.flush();
+    assert.ok((await eventReasons(h.client)).includes('Killing'));
+  } finally {
+    await h.stop();
+  }
+});
+
+test('a restarted kubelet adopts running pods without duplicates and removes orphans', async () => {
+  const client = new FakeClient();
+  const runtime = new FakeRuntime();
+  const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+  const h1 = await harness(client, runtime, clock);
+  await client.create(Pods, mkPod('keep'), 'default');
+  await client.create(Pods, mkPod('orphan'), 'default');
+  await h1.until('both Running', async () => (await h1.pod('keep'))?.status?.phase === 'Running' && (await h1.pod('orphan'))?.status?.phase === 'Running');
+  await h1.stop();
+  const before = { sandboxes: runtime.sandboxes.size, containers: runtime.containers.size };
+  assert.deepEqual(before, { sandboxes: 2, containers: 2 });
+  // While the kubelet is down, 'orphan' disappears from the API (force delete).
+  await client.delete(Pods, 'orphan', 'default', { gracePeriodSeconds: 0 });
+  assert.equal(await client.tryGet(Pods, 'orphan', 'default'), undefined);
+  const runCalls = runtime.calls.filter((c) => c === 'runPodSandbox' || c === 'createContainer').length;
+  const h2 = await harness(client, runtime, clock);
+  try {
+    await h2.until('orphan removed', () => runtime.sandboxes.size === 1);
+    for (let i = 0; i < 5; i++) { clock.advance(1000); await sleep(5); await h2.manager.workers.idle(); }
+    assert.equal(runtime.sandboxes.size, 1);
+    assert.equal(runtime.containers.size, 1);
+    assert.equal(runtime.calls.filter((c) => c === 'runPodSandbox' || c === 'createContainer').length, runCalls, 'nothing created again');
+    const keep = (await h2.pod('keep'))!;
+    assert.equal(keep.status?.phase, 'Running');
+    assert.equal([...runtime.sandboxes.values()][0].config.metadata.uid, keep.metadata!.uid);
+  } finally {
+    await h2.stop();
+  }
+});

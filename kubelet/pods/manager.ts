@@ -1,0 +1,165 @@
+/**
+ * The kubelet's pod lifecycle for one node: watches the node's pods, runs one
+ * worker per pod uid (sync → terminating → terminated), relists the runtime
+ * every second (PLEG) and reports statuses through the StatusManager.
+ * Pods are matched to CRI objects only by the io.kubernetes.pod.uid label, so
+ * a restarted kubelet adopts what is running and never duplicates it.
+ */
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { Clock, EventRecorder, Informer } from '../../apiserver/client/informer-types.ts';
+import type { Logger } from '../../apiserver/client/log.ts';
+import { Pods } from '../../apiserver/client/resources.ts';
+import { isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
+import type { CriRuntime, DNSConfig } from '../cri/types.ts';
+import { computePodStatus } from '../status/compute.ts';
+import { StatusManager } from '../status/manager.ts';
+import { Backoff } from './backoff.ts';
+import { Pleg } from './pleg.ts';
+import { readPodRuntimeState } from './runtime-state.ts';
+import { gracePeriodSeconds, killPod, removePod, syncPod, type SyncDeps } from './sync.ts';
+import { PodWorkers } from './workers.ts';
+
+/** Dependencies of the PodManager. */
+export interface PodManagerOptions {
+  client: ApiClient;
+  /** Informer on pods with fieldSelector spec.nodeName=<node>. */
+  pods: Informer<Pod>;
+  runtime: CriRuntime;
+  recorder: EventRecorder;
+  log: Logger;
+  clock: Clock;
+  nodeName: string;
+  hostIP: string;
+  rootDir: string;
+  dns: DNSConfig;
+  manageCgroups: boolean;
+  /** Relist period, ms (default 1000). */
+  relistMs?: number;
+  /** Period of the full resync of known pods, ms (default 10 000). */
+  resyncMs?: number;
+}
+
+const terminalPhase = (p: string | undefined): boolean => p === 'Succeeded' || p === 'Failed';
+
+/** See file comment. */
+export class PodManager {
+  readonly statuses: StatusManager;
+  readonly workers: PodWorkers;
+  private readonly desired = new Map<string, Pod>();
+  private readonly lastKnown = new Map<string, Pod>();
+  private readonly deps: SyncDeps;
+  private readonly pleg: Pleg;
+  private synced = false;
+
+  constructor(private readonly o: PodManagerOptions) {
+    this.statuses = new StatusManager(o.client, o.log.child('status'));
+    this.workers = new PodWorkers((uid) => this.syncUid(uid), o.clock, o.log.child('workers'));
+    this.pleg = new Pleg(o.runtime);
+    const now = (): number => o.clock.now();
+    this.deps = {
+      runtime: o.runtime, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
+      crashBackoff: new Backoff(10_000, 300_000, now), pullBackoff: new Backoff(10_000, 300_000, now), manageCgroups: o.manageCgroups, now,
+    };
+    o.pods.addHandlers({
+      onAdd: (p) => this.observe(p),
+      onUpdate: (_old, p) => this.observe(p),
+      onDelete: (p) => {
+        const uid = p.metadata?.uid ?? '';
+        this.desired.delete(uid);
+        this.lastKnown.set(uid, p);
+        this.workers.kick(uid);
+      },
+    });
+  }
+
+  private observe(p: Pod): void {
+    const uid = p.metadata?.uid ?? '';
+    this.desired.set(uid, p);
+    this.lastKnown.set(uid, p);
+    this.workers.kick(uid);
+  }
+
+  /** Starts relisting and resyncing until `signal` aborts; call after the informer is started. Resolves when stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    void this.o.pods.synced().then(() => {
+      this.synced = true;
+      for (const uid of this.pleg.knownUids()) this.workers.kick(uid);
+    });
+    const relistMs = this.o.relistMs ?? 1000;
+    const resyncMs = this.o.resyncMs ?? 10_000;
+    let lastResync = this.o.clock.now();
+    while (!signal.aborted) {
+      try {
+        for (const uid of await this.pleg.relist()) this.workers.kick(uid);
+      } catch (e) {
+        this.o.log.warn('relist failed', { error: e });
+      }
+      if (this.o.clock.now() - lastResync >= resyncMs) {
+        lastResync = this.o.clock.now();
+        for (const uid of this.desired.keys()) this.workers.kick(uid);
+        void this.statuses.resync();
+      }
+      await new Promise<void>((resolve) => {
+        const t = this.o.clock.setTimeout(resolve, relistMs);
+        signal.addEventListener('abort', () => { t.cancel(); resolve(); }, { once: true });
+      });
+    }
+    await this.workers.stop();
+  }
+
+  /** One sync of pod `uid` (the worker body). */
+  async syncUid(uid: string): Promise<{ requeueAfterMs?: number } | void> {
+    const d = this.deps;
+    const pod = this.desired.get(uid);
+    const state = await readPodRuntimeState(this.o.runtime, uid);
+    const empty = state.sandboxes.length === 0 && state.containers.length === 0;
+
+    if (!pod) {
+      if (empty) return this.forget(uid);
+      if (!this.synced) return { requeueAfterMs: 1000 };
+      const last = this.lastKnown.get(uid);
+      this.o.log.info('tearing down pod not in the API', { uid, pod: last ? `${last.metadata?.namespace}/${last.metadata?.name}` : undefined });
+      await killPod(d, last, state, Math.min(gracePeriodSeconds(last), 2));
+      await removePod(d, await readPodRuntimeState(this.o.runtime, uid), last);
+      return this.forget(uid);
+    }
+
+    if (pod.metadata?.deletionTimestamp) {
+      await killPod(d, pod, state, gracePeriodSeconds(pod));
+      await removePod(d, await readPodRuntimeState(this.o.runtime, uid), pod);
+      try {
+        await this.o.client.delete(Pods, pod.metadata.name ?? '', pod.metadata.namespace, { gracePeriodSeconds: 0, preconditions: { uid } });
+        this.o.log.info('pod deleted', { pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+      this.desired.delete(uid);
+      return this.forget(uid);
+    }
+
+    const known = this.statuses.get(uid) ?? pod.status;
+    const current: Pod = { ...pod, status: known };
+    if (terminalPhase(known?.phase)) {
+      if (state.sandboxes.some((s) => s.state === 'SANDBOX_READY') || state.containers.some((c) => c.state === 'CONTAINER_RUNNING')) {
+        await killPod(d, pod, state, gracePeriodSeconds(pod));
+      }
+      const fresh = await readPodRuntimeState(this.o.runtime, uid);
+      await this.statuses.set(pod, computePodStatus({ pod: current, state: fresh, waiting: {}, hostIP: this.o.hostIP, now: this.o.clock.now() }));
+      return;
+    }
+
+    const r = await syncPod(d, current, state);
+    const fresh = await readPodRuntimeState(this.o.runtime, uid);
+    const status = computePodStatus({ pod: current, state: fresh, waiting: r.waiting, hostIP: this.o.hostIP, now: this.o.clock.now() });
+    await this.statuses.set(pod, status);
+    if (terminalPhase(status.phase)) return { requeueAfterMs: 0 };
+    return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
+  }
+
+  private forget(uid: string): void {
+    this.statuses.forget(uid);
+    this.lastKnown.delete(uid);
+    this.deps.crashBackoff.resetPrefix(`${uid}/`);
+    this.deps.pullBackoff.resetPrefix(`${uid}/`);
+  }
+}
