@@ -21,9 +21,8 @@ import { selectorMatches } from './selector.ts';
 import { slowStartBatch } from './slowstart.ts';
 import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged } from './status.ts';
 import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';
+import { adopt, BY_NAMESPACE, namespaceIndex, release } from './ownership.ts';
 
-/** Index of pods (and other objects) by namespace. */
-export const BY_NAMESPACE = 'by-namespace';
 
 /** Options for tests: clock (ms since epoch), burst cap, worker count. */
 export interface ReplicaSetControllerOptions {
@@ -53,9 +52,8 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
   const log = deps.log;
   const rsInf = deps.informers.for<ReplicaSet>(ReplicaSets);
   const podInf = deps.informers.for<Pod>(Pods);
-  const nsIndex = (o: { metadata?: { namespace?: string } }): string[] => [o.metadata?.namespace ?? ''];
-  rsInf.addIndex(BY_NAMESPACE, nsIndex);
-  podInf.addIndex(BY_NAMESPACE, nsIndex);
+  rsInf.addIndex(BY_NAMESPACE, namespaceIndex);
+  podInf.addIndex(BY_NAMESPACE, namespaceIndex);
   const queue = createWorkQueue<string>();
   const expectations = new Expectations(now);
 
@@ -163,26 +161,12 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
       const fresh = await deps.client.tryGet<ReplicaSet>(ReplicaSets, rs.metadata?.name ?? '', rs.metadata?.namespace);
       if (fresh && fresh.metadata?.uid === rs.metadata?.uid && !fresh.metadata?.deletionTimestamp) {
         for (const p of plan.adopt) {
-          const refs = [...(p.metadata?.ownerReferences ?? []), ownerRefTo(rs)];
-          try {
-            const patched = await deps.client.patch<Pod>(Pods, p.metadata?.name ?? '', 'merge',
-              { metadata: { ownerReferences: refs, resourceVersion: p.metadata?.resourceVersion } }, p.metadata?.namespace);
-            owned.push(patched);
-          } catch (e) {
-            if (!isNotFound(e) && !isConflict(e)) throw e;
-          }
+          const patched = await adopt(deps.client, Pods, p, ownerRefTo(rs));
+          if (patched) owned.push(patched);
         }
       }
     }
-    for (const p of plan.release) {
-      const refs = (p.metadata?.ownerReferences ?? []).filter((r) => r.uid !== rs.metadata?.uid);
-      try {
-        await deps.client.patch<Pod>(Pods, p.metadata?.name ?? '', 'merge',
-          { metadata: { ownerReferences: refs.length > 0 ? refs : null, resourceVersion: p.metadata?.resourceVersion } }, p.metadata?.namespace);
-      } catch (e) {
-        if (!isNotFound(e) && !isConflict(e)) throw e;
-      }
-    }
+    for (const p of plan.release) await release(deps.client, Pods, p, rs.metadata?.uid ?? '');
     return owned;
   };
 

@@ -1,0 +1,38 @@
+/**
+ * Applying ownership changes (the writes behind ClaimObject): adopt an orphan
+ * by appending a controller owner reference, release by removing ours. Both
+ * are merge patches carrying the cached resourceVersion, so they fail with a
+ * 409 instead of overwriting a newer object; a vanished object (404) or a
+ * conflict is reported as `false` and left to the next sync.
+ */
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { ResourceRef } from '../../apiserver/client/resources.ts';
+import { isConflict, isNotFound, type ApiClient, type KubeObject } from '../../apiserver/client/types.ts';
+
+/** Index function: an object's namespace. */
+export const namespaceIndex = (o: KubeObject): string[] => [o.metadata?.namespace ?? ''];
+
+/** Index name for `namespaceIndex`, shared by the controllers. */
+export const BY_NAMESPACE = 'by-namespace';
+
+/** Adds `owner` to obj's ownerReferences. Resolves the patched object, or undefined on 404/409; throws other errors. */
+export async function adopt<T extends KubeObject>(client: ApiClient, ref: ResourceRef, obj: T, owner: OwnerReference): Promise<T | undefined> {
+  const refs = [...(obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== owner.uid), owner];
+  return patchRefs(client, ref, obj, refs);
+}
+
+/** Removes owner `uid` from obj's ownerReferences. Resolves the patched object, or undefined on 404/409; throws other errors. */
+export async function release<T extends KubeObject>(client: ApiClient, ref: ResourceRef, obj: T, uid: string): Promise<T | undefined> {
+  const refs = (obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid);
+  return patchRefs(client, ref, obj, refs.length > 0 ? refs : null);
+}
+
+async function patchRefs<T extends KubeObject>(client: ApiClient, ref: ResourceRef, obj: T, refs: OwnerReference[] | null): Promise<T | undefined> {
+  try {
+    return await client.patch<T>(ref, obj.metadata?.name ?? '', 'merge',
+      { metadata: { ownerReferences: refs, resourceVersion: obj.metadata?.resourceVersion } }, obj.metadata?.namespace);
+  } catch (e) {
+    if (isNotFound(e) || isConflict(e)) return undefined;
+    throw e;
+  }
+}
