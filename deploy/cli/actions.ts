@@ -32,11 +32,11 @@ export async function loadRunFn<O>(modulePath: string, exportName: string): Prom
   return fn as RunFn<O>;
 }
 
-/** Runs one component until SIGINT/SIGTERM; `name` is its logger name. */
-async function runComponent<O>(name: string, modulePath: string, exportName: string, opts: O): Promise<void> {
+/** Runs one component until SIGINT/SIGTERM; `name` is its logger name, `load` imports its run function. */
+async function runComponent<O>(name: string, load: () => Promise<RunFn<O>>, opts: O): Promise<void> {
   const log = createLogger(name);
   const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
-  const run = await loadRunFn<O>(modulePath, exportName);
+  const run = await load();
   log.info('starting', { pid: process.pid });
   await run({ ...opts, log }, signal);
   log.info('stopped');
@@ -50,10 +50,11 @@ export function defaultActions(): CliActions {
       const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
       await runServer(cfg, signal, { out: process.stdout, log });
     },
-    apiserver: (o) => runComponent<ApiServerFlags>('apiserver', 'apiserver/main.ts', 'runApiServer', o),
-    scheduler: (o) => runComponent<SchedulerFlags>('scheduler', 'scheduler/main.ts', 'runScheduler', o),
-    controllerManager: (o) => runComponent<ControllerManagerFlags>('controller-manager', 'controllers/main.ts', 'runControllerManager', o),
-    kubelet: (o) => runComponent<KubeletFlags>('kubelet', 'kubelet/main.ts', 'runKubelet', o),
-    proxy: (o) => runComponent<ProxyFlags>('proxy', 'proxy/main.ts', 'runProxy', o),
+    apiserver: (o) => runComponent<ApiServerFlags>('apiserver', () => loadRunFn('apiserver/main.ts', 'runApiServer'), o),
+    scheduler: (o) => runComponent<SchedulerFlags>('scheduler', () => loadRunFn('scheduler/main.ts', 'runScheduler'), o),
+    controllerManager: (o) => runComponent<ControllerManagerFlags>('controller-manager', () => loadRunFn('controllers/main.ts', 'runControllerManager'), o),
+    kubelet: (o) => runComponent<KubeletFlags>('kubelet', () => loadRunFn('kubelet/main.ts', 'runKubelet'), o),
+    // Typed import: the compiler checks ProxyFlags against runProxy's options.
+    proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
   };
 }
