@@ -1,0 +1,36 @@
+/**
+ * OpenAPI routes: `/openapi/v3` (index), `/openapi/v3/api/v1` and
+ * `/openapi/v3/apis/<group>/<version>` (minimal documents, see build.ts),
+ * and `/openapi/v2` answering 404 Status (kubectl 1.27/1.28 read only v2;
+ * with it missing they need `--validate=false` for apply).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ResourceDef } from '../registry/types.ts';
+import { routeNotFound } from '../api/errors.ts';
+import { openAPIDocuments } from './build.ts';
+
+function send(reply: FastifyReply, code: number, json: string, extra: Record<string, string> = {}): FastifyReply {
+  reply.code(code).header('content-type', 'application/json');
+  for (const [k, v] of Object.entries(extra)) reply.header(k, v);
+  return reply.send(Buffer.from(json));
+}
+
+function notFound(reply: FastifyReply): FastifyReply {
+  return send(reply, 404, JSON.stringify(routeNotFound().status));
+}
+
+/** Mounts the OpenAPI routes for `defs`; documents are built once at registration. */
+export function registerOpenAPI(app: FastifyInstance, defs: ResourceDef[]): void {
+  const { index, docs } = openAPIDocuments(defs);
+  const indexJson = JSON.stringify(index);
+  app.get('/openapi/v3', async (_req, reply) => send(reply, 200, indexJson));
+  app.get<{ Params: { version: string } }>('/openapi/v3/api/:version', async (req, reply) => {
+    const doc = docs.get(`api/${req.params.version}`);
+    return doc ? send(reply, 200, doc.json, { etag: `"${doc.hash}"` }) : notFound(reply);
+  });
+  app.get<{ Params: { group: string; version: string } }>('/openapi/v3/apis/:group/:version', async (req, reply) => {
+    const doc = docs.get(`apis/${req.params.group}/${req.params.version}`);
+    return doc ? send(reply, 200, doc.json, { etag: `"${doc.hash}"` }) : notFound(reply);
+  });
+  app.get('/openapi/v2', async (_req, reply) => notFound(reply));
+}
