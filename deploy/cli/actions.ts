@@ -46,6 +46,7 @@ async function runComponent<O>(name: string, load: () => Promise<RunFn<O>>, opts
 export function defaultActions(): CliActions {
   return {
     server: async (cfg) => {
+      if (process.getuid?.() !== 0) throw new Error('skiff server must run as root (it starts containerd and programs iptables)');
       const log = createLogger('server');
       const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
       await runServer(cfg, signal, { out: process.stdout, log });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import type { ServerConfig } from '../server/config.ts';
 import { buildProgram, type CliActions } from './program.ts';
 
@@ -54,6 +55,13 @@ test('server: every flag, repeated mirrors', async () => {
     registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }, { host: 'registry.k8s.io', url: 'http://127.0.0.1:5000' }],
     etcdClientPort: 3479, etcdPeerPort: 3480,
   });
+});
+
+test('server: relative paths become absolute', async () => {
+  const c = await parse(['server', '--data-dir', 'rel/data', '--containerd-socket', 'c.sock']);
+  const o = c.opts as ServerConfig;
+  assert.equal(o.dataDir, join(process.cwd(), 'rel/data'));
+  assert.equal(o.containerdSocket, join(process.cwd(), 'c.sock'));
 });
 
 test('apiserver: defaults and a list of etcd endpoints', async () => {

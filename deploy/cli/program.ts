@@ -7,7 +7,7 @@
  */
 import { Command, Option } from 'commander';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
 import {
@@ -64,8 +64,8 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
     }) => {
       await actions.server({
-        dataDir: o.dataDir, clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, nodeName: o.nodeName,
-        nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, registryMirrors: o.registryMirror,
+        dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, nodeName: o.nodeName,
+        nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort,
       });
     });

@@ -7,7 +7,7 @@
  * the children stop in reverse order; state stays in the data dir, so the
  * next `skiff server` on it resumes the same cluster.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../apiserver/client/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
@@ -64,6 +64,7 @@ export class StartupError extends Error {
  * when another server is running on the same data dir.
  */
 export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: ServerDeps): Promise<void> {
+  if (signal.aborted) return;
   const paths = serverPaths(cfg.dataDir);
   const t = { ...defaultTimeouts, ...deps.timeouts };
   const progress = new Progress(deps.out);
@@ -99,6 +100,9 @@ async function startAll(
   t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps,
 ): Promise<void> {
   const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary };
+  const containerdBinary = deps.containerdBinary ?? defaults.containerdBinary;
+  requireBinary(etcdOpts.binary, 'etcd-server');
+  if (cfg.containerdSocket === undefined) requireBinary(containerdBinary, 'containerd');
   let step = progress.step('etcd');
   sup.add(etcdChildSpec(etcdOpts));
   if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal))) return failCritical(step, 'etcd', t.etcdMs, signal);
@@ -109,7 +113,7 @@ async function startAll(
     socket = paths.containerdSocket;
     step = progress.step('containerd');
     sup.add(prepareContainerd({
-      paths, cniBinDir: defaults.cniBinDir, streamPort: defaults.containerdStreamPort, binary: deps.containerdBinary ?? defaults.containerdBinary,
+      paths, cniBinDir: defaults.cniBinDir, streamPort: defaults.containerdStreamPort, binary: containerdBinary,
     }));
     if (!(await waitForContainerd(socket, t.containerdMs, signal))) return failCritical(step, 'containerd', t.containerdMs, signal);
     step.ok();
@@ -140,6 +144,10 @@ async function startAll(
   }));
   if (signal.aborted) return;
   progress.line(`Skiff is running. Try: kubectl --kubeconfig ${paths.kubeconfig} get nodes`);
+}
+
+function requireBinary(path: string, pkg: string): void {
+  if (!existsSync(path)) throw new StartupError(`${path} not found: install the Debian package ${pkg} (bash deploy/install.sh)`);
 }
 
 function waitHealthy(p: ComponentPlan, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
