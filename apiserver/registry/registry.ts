@@ -1,0 +1,44 @@
+/**
+ * The set of stores the server serves, one per stored ResourceDef, and the
+ * StrategyContext they share (reads, server config, atomic key claims).
+ */
+import type { EtcdStorage } from '../storage/etcd.ts';
+import { objectKey } from '../storage/etcd.ts';
+import { ResourceStore } from './store.ts';
+import type { ResourceDef, StrategyContext } from './types.ts';
+
+/** Server-wide settings a strategy may read. */
+export interface RegistryConfig {
+  serviceCIDR: string;
+  /** ms since epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** Builds the StrategyContext over a storage. */
+export function strategyContext(storage: EtcdStorage, config: RegistryConfig): StrategyContext {
+  return {
+    get: (resource, namespace, name) => storage.get(objectKey(resource, namespace, name)),
+    config: { serviceCIDR: config.serviceCIDR },
+    reserve: (key, value) => storage.reserve(key, value),
+    release: (key) => storage.release(key),
+    reserved: (prefix) => storage.reserved(prefix),
+  };
+}
+
+/** Looks stores up by group/version/resource. Virtual defs get no store. */
+export class Registry {
+  readonly stores: ResourceStore[];
+  readonly ctx: StrategyContext;
+  private readonly byGvr = new Map<string, ResourceStore>();
+
+  constructor(defs: ResourceDef[], storage: EtcdStorage, config: RegistryConfig) {
+    this.ctx = strategyContext(storage, config);
+    this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now }));
+    for (const s of this.stores) this.byGvr.set(`${s.def.group}/${s.def.version}/${s.def.resource}`, s);
+  }
+
+  /** The store serving `resource` in group/version, or undefined. */
+  find(group: string, version: string, resource: string): ResourceStore | undefined {
+    return this.byGvr.get(`${group}/${version}/${resource}`);
+  }
+}

@@ -1,0 +1,420 @@
+/**
+ * The generic store: one per ResourceDef, like Kubernetes'
+ * apiserver/pkg/registry/generic/registry/store.go. It turns REST verbs into
+ * storage operations, running the resource's strategy hooks, and maps every
+ * storage failure to a Status error in one place.
+ */
+import { randomUUID } from 'node:crypto';
+import type { KubeList, KubeObject } from '../client/types.ts';
+import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from '../api/errors.ts';
+import { applyPatch, type PatchKind } from '../api/patch/index.ts';
+import { clone, jsonEqual } from '../api/patch/json-value.ts';
+import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
+import { generatedName, rfc3339, validateMeta } from './meta.ts';
+import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
+import type { ResourceDef, StrategyContext } from './types.ts';
+
+/** Options of a list. `continue` is the token from a previous page. */
+export interface ListParams extends SelectorOptions {
+  limit?: number;
+  continue?: string;
+}
+
+/** DeleteOptions as the store honours them. */
+export interface DeleteParams {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+}
+
+/** The result of a delete: the object, and whether it is gone (false: pending finalizers or grace). */
+export interface DeleteResult {
+  obj: KubeObject;
+  deleted: boolean;
+}
+
+/** Everything a store needs from the server. */
+export interface StoreDeps {
+  storage: EtcdStorage;
+  ctx: StrategyContext;
+  /** ms since epoch; injectable for tests. */
+  now?: () => number;
+}
+
+const MAX_RETRIES = 8;
+
+/** ObjectMeta without kubernetes-types' readonly markers: the server owns these fields. */
+type Meta = { -readonly [K in keyof NonNullable<KubeObject['metadata']>]: NonNullable<KubeObject['metadata']>[K] };
+const metaOf = (o: KubeObject): Meta => (o.metadata ??= {}) as Meta;
+
+interface ContinueToken {
+  rv: string;
+  start: string;
+}
+
+/** Encodes a continue token: base64 of {rv, start}. */
+export function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
+
+/** Decodes a continue token; throws 400 if malformed. */
+export function decodeContinue(s: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(s, 'base64url').toString()) as Partial<ContinueToken>;
+    if (typeof t.rv === 'string' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
+  } catch {
+    // fall through
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+}
+
+/** CRUD, patch, delete and list for one resource, on etcd, with the resource's strategy. */
+export class ResourceStore {
+  readonly def: ResourceDef;
+  readonly storage: EtcdStorage;
+  private readonly ctx: StrategyContext;
+  private readonly now: () => number;
+
+  constructor(def: ResourceDef, deps: StoreDeps) {
+    this.def = def;
+    this.storage = deps.storage;
+    this.ctx = deps.ctx;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** apiVersion of the objects, e.g. 'apps/v1'. */
+  get apiVersion(): string {
+    return this.def.group ? `${this.def.group}/${this.def.version}` : this.def.version;
+  }
+
+  /** etcd key of an object. `namespace` is ignored for cluster-scoped resources. */
+  key(namespace: string | undefined, name: string): string {
+    return objectKey(this.def.resource, this.def.namespaced ? namespace ?? '' : undefined, name);
+  }
+
+  private target(name?: string): { group: string; resource: string; name?: string } {
+    return { group: this.def.group, resource: this.def.resource, name };
+  }
+
+  /** Maps a StorageError to the Kubernetes Status error; rethrows anything else. */
+  mapError(e: unknown, name?: string): never {
+    if (e instanceof StorageError) {
+      switch (e.kind) {
+        case 'AlreadyExists': throw alreadyExists(this.target(name));
+        case 'Conflict': throw conflict(this.target(name));
+        case 'NotFound': throw notFound(this.target(name));
+        case 'Compacted': throw expired(`too old resource version: ${e.message}`);
+        case 'BadContinue': throw badRequest(e.message);
+      }
+    }
+    throw e;
+  }
+
+  /** Builds the object filter for label/field selectors (400 on a bad selector). */
+  matcher(opts: SelectorOptions): Matcher {
+    return buildMatcher(this.def, opts);
+  }
+
+  /** Reads one object; 404 NotFound if absent. */
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    const obj = await this.storage.get(this.key(namespace, name));
+    if (!obj) throw notFound(this.target(name));
+    return obj;
+  }
+
+  /**
+   * Lists objects (one namespace, or all when `namespace` is undefined) at one
+   * etcd revision, filtered by selectors, `limit` per page with a `continue`
+   * token that resumes at the same revision (410 if it was compacted).
+   */
+  async list(namespace: string | undefined, params: ListParams = {}): Promise<KubeList<KubeObject>> {
+    const match = this.matcher(params);
+    const prefix = this.prefix(namespace);
+    const limit = params.limit && params.limit > 0 ? params.limit : 0;
+    let revision: string | undefined;
+    let startKey: string | undefined;
+    if (params.continue) {
+      const t = decodeContinue(params.continue);
+      if (!t.start.startsWith(prefix)) throw badRequest('continue key is not valid: the key is not in this collection');
+      revision = t.rv;
+      startKey = t.start;
+    }
+    const items: KubeObject[] = [];
+    let nextKey: string | undefined;
+    try {
+      for (;;) {
+        const want = limit > 0 ? limit - items.length : 0;
+        const page = await this.storage.list(prefix, { limit: want, startKey, revision });
+        revision = page.revision;
+        for (const o of page.items) if (match(o)) items.push(o);
+        nextKey = page.nextKey;
+        if (!nextKey || (limit > 0 && items.length >= limit)) break;
+        startKey = nextKey;
+      }
+    } catch (e) {
+      this.mapError(e);
+    }
+    const metadata: KubeList<KubeObject>['metadata'] = { resourceVersion: revision };
+    if (nextKey && revision) metadata.continue = encodeContinue({ rv: revision, start: nextKey });
+    return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata, items };
+  }
+
+  /** Key prefix of the collection (one namespace, or all). */
+  prefix(namespace: string | undefined): string {
+    const base = `/registry/${this.def.resource}/`;
+    return this.def.namespaced && namespace ? `${base}${namespace}/` : base;
+  }
+
+  /**
+   * Creates an object: stamps uid, creationTimestamp, generation 1, resolves
+   * generateName (retrying on a name collision), runs prepareForCreate,
+   * validation (422 Invalid), beforeCreate (undone if the write fails) and the
+   * create txn (409 AlreadyExists). Namespaced creates need the namespace (404).
+   */
+  async create(namespace: string | undefined, input: KubeObject): Promise<KubeObject> {
+    const obj = clone(input);
+    const meta = metaOf(obj);
+    if (this.def.namespaced) {
+      meta.namespace = namespace;
+      if (namespace && !(await this.storage.get(objectKey('namespaces', undefined, namespace)))) {
+        throw notFound({ group: '', resource: 'namespaces', name: namespace });
+      }
+    } else {
+      delete meta.namespace;
+    }
+    obj.kind = this.def.kind;
+    obj.apiVersion = this.apiVersion;
+    const generate = !meta.name && !!meta.generateName;
+    for (let attempt = 0; ; attempt++) {
+      if (generate) meta.name = generatedName(meta.generateName ?? '');
+      try {
+        return await this.createOnce(obj);
+      } catch (e) {
+        if (generate && attempt < MAX_RETRIES && e instanceof StatusError && e.status.reason === 'AlreadyExists') continue;
+        throw e;
+      }
+    }
+  }
+
+  private async createOnce(input: KubeObject): Promise<KubeObject> {
+    const obj = clone(input);
+    const meta = metaOf(obj);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(this.now());
+    meta.generation = 1;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    this.def.strategy.prepareForCreate?.(obj);
+    const name = meta.name ?? meta.generateName ?? '';
+    const causes = [...validateMeta(obj, this.def.resource === 'namespaces'), ...(this.def.strategy.validate?.(obj) ?? [])];
+    if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
+    const undo = await this.def.strategy.beforeCreate?.(obj, this.ctx);
+    try {
+      return await this.storage.create(this.key(meta.namespace, name), obj);
+    } catch (e) {
+      if (undo) await undo().catch(() => undefined);
+      if (e instanceof StorageError && e.kind === 'AlreadyExists') throw alreadyExists(this.target(name));
+      throw e;
+    }
+  }
+
+  /**
+   * PUT: replaces the object. With metadata.resourceVersion it is a
+   * compare-and-swap (409 Conflict if stale); without, it applies to the
+   * current version. `subresource` 'status' changes only `.status`. A no-op
+   * update writes nothing and returns the stored object.
+   */
+  async update(namespace: string | undefined, name: string, input: KubeObject, subresource?: string): Promise<KubeObject> {
+    const wantRv = input.metadata?.resourceVersion;
+    return this.guaranteedUpdate(namespace, name, (cur) => {
+      if (wantRv && wantRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
+      return clone(input);
+    }, subresource, !wantRv);
+  }
+
+  /**
+   * PATCH: applies a patch to the current object and writes it with CAS,
+   * re-reading and re-applying on a conflict (a few times). A resourceVersion
+   * inside the patch is a precondition. `apply` patches of a missing object
+   * create it (server-side apply, approximated).
+   */
+  async patch(namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, subresource?: string): Promise<{ obj: KubeObject; created: boolean }> {
+    if (kind === 'apply' && !subresource) {
+      const existing = await this.storage.get(this.key(namespace, name));
+      if (!existing) {
+        const obj = applyPatch('apply', {}, patch) as KubeObject;
+        metaOf(obj).name ??= name;
+        if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
+        return { obj: await this.create(namespace, obj), created: true };
+      }
+    }
+    const obj = await this.guaranteedUpdate(namespace, name, (cur) => {
+      const next = applyPatch(kind, cur, patch) as KubeObject;
+      const patchedRv = next.metadata?.resourceVersion;
+      if (patchedRv && patchedRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
+      return next;
+    }, subresource, true);
+    return { obj, created: false };
+  }
+
+  /**
+   * Read-modify-write with CAS on the key's mod_revision. `mutate` returns the
+   * wanted object (it may throw a StatusError). Retries on conflict only when
+   * `retry` (no caller-supplied resourceVersion).
+   */
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, subresource: string | undefined, retry: boolean): Promise<KubeObject> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.storage.get(key);
+      if (!cur) throw notFound(this.target(name));
+      const rv = cur.metadata!.resourceVersion!;
+      const wanted = mutate(clone(cur));
+      const next = this.prepareUpdate(wanted, cur, subresource);
+      if (sameIgnoringRv(next, cur)) return cur;
+      try {
+        const written = await this.storage.update(key, next, rv);
+        return await this.finishIfDone(key, written);
+      } catch (e) {
+        if (retry && attempt < MAX_RETRIES && e instanceof StorageError && e.kind === 'Conflict') continue;
+        this.mapError(e, name);
+      }
+    }
+  }
+
+  /** Applies the update rules: immutable metadata, strategy hooks, generation, validation. */
+  private prepareUpdate(wanted: KubeObject, cur: KubeObject, subresource: string | undefined): KubeObject {
+    const name = cur.metadata?.name ?? '';
+    const wm = metaOf(wanted);
+    if (wm.name !== undefined && wm.name !== name) throw badRequest(`the name of the object (${wm.name}) does not match the name on the URL (${name})`);
+    if (this.def.namespaced && wm.namespace !== undefined && wm.namespace !== cur.metadata?.namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (wm.uid && wm.uid !== cur.metadata?.uid) {
+      throw conflict(this.target(name), `Precondition failed: UID in precondition: ${wm.uid}, UID in object meta: ${cur.metadata?.uid ?? ''}`);
+    }
+    let next: KubeObject;
+    if (subresource === 'status') {
+      next = { ...clone(cur), status: (wanted as { status?: unknown }).status } as KubeObject;
+      this.def.strategy.prepareForStatusUpdate?.(next, cur);
+    } else {
+      next = wanted;
+      const nm = metaOf(next);
+      const cm = cur.metadata ?? {};
+      nm.name = cm.name;
+      nm.namespace = cm.namespace;
+      nm.uid = cm.uid;
+      nm.creationTimestamp = cm.creationTimestamp;
+      nm.generation = cm.generation;
+      if (cm.deletionTimestamp) nm.deletionTimestamp = cm.deletionTimestamp;
+      else delete nm.deletionTimestamp;
+      if (cm.deletionGracePeriodSeconds !== undefined) nm.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
+      else delete nm.deletionGracePeriodSeconds;
+      if (cm.deletionTimestamp && (nm.finalizers ?? []).some((f) => !(cm.finalizers ?? []).includes(f))) {
+        throw invalid(this.def.kind, this.def.group, name, [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' }]);
+      }
+      this.def.strategy.prepareForUpdate?.(next, cur);
+      const spec = (o: KubeObject): unknown => (o as { spec?: unknown }).spec;
+      if (this.def.strategy.bumpsGeneration && !jsonEqual(spec(next), spec(cur))) nm.generation = (cm.generation ?? 1) + 1;
+    }
+    next.kind = this.def.kind;
+    next.apiVersion = this.apiVersion;
+    metaOf(next).resourceVersion = cur.metadata?.resourceVersion;
+    const causes = [...validateMeta(next, this.def.resource === 'namespaces'), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
+    if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
+    return next;
+  }
+
+  /** After an update: an object being deleted with no finalizers left and no grace pending is removed. */
+  private async finishIfDone(key: string, written: KubeObject): Promise<KubeObject> {
+    const m = written.metadata ?? {};
+    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
+      try {
+        await this.storage.delete(key, m.resourceVersion!);
+        await this.def.strategy.afterDelete?.(written, this.ctx);
+      } catch (e) {
+        if (!(e instanceof StorageError)) throw e;
+      }
+    }
+    return written;
+  }
+
+  /**
+   * Deletes an object as Kubernetes does: preconditions (409), pods bound to
+   * a node with a grace period > 0 get deletionTimestamp (now + grace) and
+   * deletionGracePeriodSeconds and stay; objects with finalizers (after adding
+   * foregroundDeletion/orphan for those policies) get deletionTimestamp and
+   * stay; anything else is removed and afterDelete runs.
+   */
+  async delete(namespace: string | undefined, name: string, opts: DeleteParams = {}): Promise<DeleteResult> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const cur = await this.storage.get(key);
+      if (!cur) throw notFound(this.target(name));
+      const meta = cur.metadata ?? {};
+      const pre = opts.preconditions ?? {};
+      if (pre.uid && pre.uid !== meta.uid) throw conflict(this.target(name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
+      if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion) throw conflict(this.target(name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
+      try {
+        const pending = this.pendingDeletion(cur, opts);
+        if (pending) {
+          if (sameIgnoringRv(pending, cur)) return { obj: cur, deleted: false };
+          const written = await this.storage.update(key, pending, meta.resourceVersion!);
+          return { obj: written, deleted: false };
+        }
+        const rev = await this.storage.delete(key, meta.resourceVersion!);
+        await this.def.strategy.afterDelete?.(cur, this.ctx);
+        metaOf(cur).resourceVersion = rev;
+        return { obj: cur, deleted: true };
+      } catch (e) {
+        if (attempt < MAX_RETRIES && e instanceof StorageError && e.kind === 'Conflict') continue;
+        this.mapError(e, name);
+      }
+    }
+  }
+
+  /** The object to write instead of deleting (graceful or finalizers), or undefined to delete now. */
+  private pendingDeletion(cur: KubeObject, opts: DeleteParams): KubeObject | undefined {
+    const next = clone(cur);
+    const meta = metaOf(next);
+    const finalizers = [...(meta.finalizers ?? [])];
+    if (!meta.deletionTimestamp) {
+      const extra = opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : opts.propagationPolicy === 'Orphan' ? 'orphan' : undefined;
+      if (extra && !finalizers.includes(extra)) finalizers.push(extra);
+    }
+    const grace = this.gracePeriod(cur, opts);
+    if (grace > 0) {
+      const existing = meta.deletionGracePeriodSeconds;
+      if (existing === undefined || grace < existing) {
+        meta.deletionTimestamp = rfc3339(this.now() + grace * 1000);
+        meta.deletionGracePeriodSeconds = grace;
+      }
+      if (finalizers.length > 0) meta.finalizers = finalizers;
+      return next;
+    }
+    if (finalizers.length === 0) return undefined;
+    meta.finalizers = finalizers;
+    if (!meta.deletionTimestamp || (meta.deletionGracePeriodSeconds ?? 0) > 0) {
+      meta.deletionTimestamp ??= rfc3339(this.now());
+      meta.deletionGracePeriodSeconds = 0;
+    }
+    return next;
+  }
+
+  /** Grace period in seconds: only pods bound to a node and not finished are deleted gracefully. */
+  private gracePeriod(cur: KubeObject, opts: DeleteParams): number {
+    if (this.def.resource !== 'pods' || this.def.group !== '') return 0;
+    const pod = cur as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
+    if (!pod.spec?.nodeName) return 0;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return 0;
+    const g = opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+    return Math.max(0, Math.floor(g));
+  }
+}
+
+/** True if two objects differ at most in metadata.resourceVersion. */
+function sameIgnoringRv(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...(o.metadata ?? {}), resourceVersion: undefined } });
+  return jsonEqual(JSON.parse(JSON.stringify(strip(a))), JSON.parse(JSON.stringify(strip(b))));
+}

@@ -1,0 +1,63 @@
+/**
+ * Request body decoding for create/update/subresource calls: JSON (or YAML)
+ * only; protobuf and anything else is 415; malformed JSON is 400.
+ */
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject } from '../client/types.ts';
+import { badRequest, unsupportedMediaType } from '../api/errors.ts';
+import { isObject } from '../api/patch/json-value.ts';
+
+/** The media type without parameters, lower-cased ('' if absent). */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/**
+ * Decodes a raw body into a JSON object. `raw` undefined or '' → undefined.
+ * Throws 415 for protobuf or unknown types, 400 for a syntax error or a
+ * non-object body.
+ */
+export function decodeBody(contentType: string | undefined, raw: unknown): KubeObject | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : JSON.stringify(raw);
+  const mt = mediaType(contentType);
+  let value: unknown;
+  if (mt === '' || mt === 'application/json' || mt === '*/*') {
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw badRequest(`json: cannot unmarshal request body: ${(e as Error).message}`);
+    }
+  } else if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
+    try {
+      value = parseYaml(text);
+    } catch (e) {
+      throw badRequest(`yaml: cannot unmarshal request body: ${(e as Error).message}`);
+    }
+  } else {
+    throw unsupportedMediaType(mt);
+  }
+  if (!isObject(value)) throw badRequest('the request body must be a JSON object');
+  return value as KubeObject;
+}
+
+/**
+ * Checks a body's kind/apiVersion (when present) against the expected ones,
+ * as Kubernetes' decoder does; 400 on a mismatch.
+ */
+export function checkKind(obj: KubeObject, kind: string, apiVersion: string): void {
+  if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== kind) {
+    throw badRequest(`the kind in the body (${obj.kind}) does not match the expected kind (${kind})`);
+  }
+  if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== apiVersion) {
+    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+  }
+}
+
+/** 400 if the body names another namespace than the URL. */
+export function checkNamespace(obj: KubeObject, namespace: string | undefined): void {
+  const ns = obj.metadata?.namespace;
+  if (namespace !== undefined && ns !== undefined && ns !== '' && ns !== namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The fastify app with everything the core serves: JSON-only body handling,
+ * Status errors for every failure (fastify's own included), health endpoints
+ * and the generic resource routes. server.ts adds discovery, OpenAPI and the
+ * other per-resource extras on top.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Etcd3 } from 'etcd3';
+import type { Logger } from '../client/log.ts';
+import { routeNotFound, toStatusError, unsupportedMediaType } from '../api/errors.ts';
+import { EtcdStorage } from '../storage/etcd.ts';
+import { Registry } from '../registry/registry.ts';
+import type { ResourceDef } from '../registry/types.ts';
+import { registerResourceRoutes } from './resources.ts';
+
+/** Options of buildCoreApp. */
+export interface CoreAppOptions {
+  etcd: Etcd3;
+  defs: ResourceDef[];
+  serviceCIDR: string;
+  log: Logger;
+  /** Watch bookmark period (ms, default 30 000). */
+  bookmarkIntervalMs?: number;
+  /** ms since epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** The app and the pieces other routes may need. */
+export interface CoreApp {
+  app: FastifyInstance;
+  registry: Registry;
+  storage: EtcdStorage;
+}
+
+/** Request bodies up to 3 MiB, as Kubernetes' default. */
+const BODY_LIMIT = 3 * 1024 * 1024;
+
+/**
+ * Builds the core app (not listening). Bodies arrive as raw strings and are
+ * decoded by the routes (JSON/YAML; protobuf → 415). Every error response is
+ * a meta/v1 Status.
+ */
+export function buildCoreApp(opts: CoreAppOptions): CoreApp {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } });
+  const storage = new EtcdStorage(opts.etcd);
+  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const ct = (req.headers['content-type'] ?? '').toLowerCase();
+    if (ct.includes('protobuf')) {
+      done(unsupportedMediaType(ct.split(';')[0]), undefined);
+      return;
+    }
+    done(null, body);
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const se = toStatusError(err);
+    if (se.code >= 500) opts.log.error('request failed', { method: req.method, url: req.url, err });
+    else opts.log.debug('request rejected', { method: req.method, url: req.url, code: se.code, msg: se.message });
+    void reply.code(se.code).type('application/json').send(se.status);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    const se = routeNotFound();
+    void reply.code(404).type('application/json').send(se.status);
+  });
+  const ok = (): string => 'ok';
+  app.get('/healthz', ok);
+  app.get('/livez', ok);
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await storage.currentRevision();
+      return 'ok';
+    } catch (e) {
+      return reply.code(500).type('text/plain').send(`[-]etcd failed: ${(e as Error).message}\nreadyz check failed`);
+    }
+  });
+  registerResourceRoutes(app, registry, { log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, now: opts.now });
+  return { app, registry, storage };
+}
