@@ -14,15 +14,20 @@ export interface SyncHealth {
   staleAfterMs: number;
 }
 
-/** The /healthz answer: status code and JSON body (kube-proxy's fields). */
-export function healthzResponse(h: SyncHealth): { code: number; body: string } {
+/**
+ * The health verdict: status code, kube-proxy's JSON fields (lastUpdated,
+ * currentTime, nodeHealthy) and the last success as ISO text ('' if none).
+ */
+export function healthzResponse(h: SyncHealth): { code: number; body: string; lastUpdated: string } {
   const last = h.lastSuccessMs();
   const now = h.now();
   const healthy = last !== undefined && now - last <= h.staleAfterMs;
+  const lastUpdated = last === undefined ? '' : new Date(last).toISOString();
   return {
     code: healthy ? 200 : 503,
+    lastUpdated,
     body: JSON.stringify({
-      lastUpdated: last === undefined ? '' : new Date(last).toISOString(),
+      lastUpdated,
       currentTime: new Date(now).toISOString(),
       nodeHealthy: healthy,
     }),
@@ -30,18 +35,23 @@ export function healthzResponse(h: SyncHealth): { code: number; body: string } {
 }
 
 /**
- * Serves GET /healthz (and /livez) with healthzResponse on `port` (0 = any)
- * until `signal` aborts; resolves with the bound port. Rejects if it can't bind.
+ * Serves, on `port` (0 = any) until `signal` aborts: GET /healthz (and
+ * /livez) → 200 `ok` / 503 `not synced` (the body CONVENTIONS.md and
+ * `skiff server` expect) with header `X-Proxy-Last-Sync: <ISO time>`, and
+ * GET /healthz/detail → the same code with kube-proxy's JSON body. Resolves
+ * with the bound port; rejects if it can't bind.
  */
 export function serveProxyHealthz(port: number, host: string, health: SyncHealth, log: Logger, signal: AbortSignal): Promise<number> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/healthz' && path !== '/livez') {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-      return;
-    }
     const r = healthzResponse(health);
-    res.writeHead(r.code, { 'Content-Type': 'application/json' }).end(r.body);
+    if (path === '/healthz' || path === '/livez') {
+      res.writeHead(r.code, { 'Content-Type': 'text/plain', 'X-Proxy-Last-Sync': r.lastUpdated }).end(r.code === 200 ? 'ok' : 'not synced');
+    } else if (path === '/healthz/detail') {
+      res.writeHead(r.code, { 'Content-Type': 'application/json' }).end(r.body);
+    } else {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -5,63 +5,27 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createLogger } from '../apiserver/client/log.ts';
-import { hostExec, mustExec, netnsExec } from './exec.ts';
+import { mustExec } from './exec.ts';
 import { cleanupRules, ensureJumps, IptablesBackend } from './iptables.ts';
 import { ensureServiceRoute, removeServiceRoute } from './route.ts';
 import { serviceChainName } from './chains.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
+import { createTestNet, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
 
-const SERVICE_CIDR = '10.96.0.0/12';
-const NODE_IP = '10.244.0.1';
-const POD_IP = '10.244.0.5';
 const BODY = 'skiff-backend-ok';
 
-function skipReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root';
-  for (const bin of ['/usr/sbin/iptables', '/usr/sbin/iptables-restore', '/usr/sbin/ip', '/usr/bin/nsenter', '/usr/bin/curl']) {
-    if (!existsSync(bin)) return `${bin} missing`;
-  }
-  return undefined;
-}
-
 test('iptables backend inside a test network namespace', async (t) => {
-  const reason = skipReason();
+  const reason = realNetSkipReason();
   if (reason) { t.skip(reason); return; }
-  const tag = `skp${process.pid}`;
-  const nodeNs = `${tag}-node`;
-  const podNs = `${tag}-pod`;
-  const node = netnsExec(nodeNs);
-  const pod = netnsExec(podNs);
-  let server: ChildProcess | undefined;
+  const net = await createTestNet('ipt');
+  const { node, pod } = net;
   try {
-    await mustExec(hostExec, 'ip', ['netns', 'add', nodeNs]);
-    await mustExec(hostExec, 'ip', ['netns', 'add', podNs]);
-    await mustExec(node, 'ip', ['link', 'set', 'lo', 'up']);
-    await mustExec(pod, 'ip', ['link', 'set', 'lo', 'up']);
-    await mustExec(node, 'ip', ['link', 'add', 'veth-n', 'type', 'veth', 'peer', 'name', 'veth-p']);
-    await mustExec(node, 'ip', ['link', 'set', 'veth-p', 'netns', podNs]);
-    await mustExec(node, 'ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', 'veth-n']);
-    await mustExec(node, 'ip', ['link', 'set', 'veth-n', 'up']);
-    await mustExec(pod, 'ip', ['addr', 'add', `${POD_IP}/24`, 'dev', 'veth-p']);
-    await mustExec(pod, 'ip', ['link', 'set', 'veth-p', 'up']);
-    // The pod reaches services through the node (a service-CIDR route, never a default route).
-    await mustExec(pod, 'ip', ['route', 'add', SERVICE_CIDR, 'via', NODE_IP]);
-    await mustExec(node, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     // Like CNI's ipMasq chain: accepts in-cluster traffic in POSTROUTING. Our jump must come before it.
     await mustExec(node, 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', '10.244.0.0/16', '-j', 'ACCEPT']);
     await ensureServiceRoute(node, SERVICE_CIDR);
     await ensureServiceRoute(node, SERVICE_CIDR); // idempotent
-
-    server = spawn('nsenter', [`--net=/run/netns/${podNs}`, process.execPath, '-e',
-      `require('http').createServer((q, s) => s.end('${BODY}')).listen(8080, '${POD_IP}', () => console.log('ready'))`],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      server?.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
-      server?.on('exit', (code) => reject(new Error(`backend server exited ${code}`)));
-    });
+    await net.serve(8080, BODY);
 
     const backend = new IptablesBackend({ serviceCIDR: SERVICE_CIDR, clusterCIDR: '10.244.0.0/16', nodeName: 'n1' }, createLogger('proxy-test'), node);
     const services = [
@@ -71,11 +35,7 @@ test('iptables backend inside a test network namespace', async (t) => {
     const webSlice = slice('default', 'web', 'web-1', [{ name: 'http', port: 8080 }], [ep(POD_IP), ep('10.244.0.99', false)]);
     await backend.sync({ services, endpointSlices: [webSlice] }, true);
 
-    const curl = async (ns: typeof node, url: string): Promise<{ code: number; body: string; ms: number }> => {
-      const started = Date.now();
-      const r = await ns('curl', ['-sS', '-m', '5', url]);
-      return { code: r.exitCode, body: r.stdout, ms: Date.now() - started };
-    };
+    const curl = net.curl;
 
     await t.test('node -> VIP reaches the backend (nat OUTPUT)', async () => {
       const r = await curl(node, 'http://10.96.0.10/');
@@ -145,8 +105,6 @@ test('iptables backend inside a test network namespace', async (t) => {
       assert.ok(!routes.includes('default'), routes);
     });
   } finally {
-    server?.kill();
-    await hostExec('ip', ['netns', 'del', podNs]);
-    await hostExec('ip', ['netns', 'del', nodeNs]);
+    await net.destroy();
   }
 });

@@ -59,7 +59,10 @@ test('runProxy feeds informer state to the backend, coalesces, retries full, ser
 
     const hz = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(hz.status, 200);
-    const body = await hz.json() as { lastUpdated: string; nodeHealthy: boolean };
+    assert.equal(await hz.text(), 'ok');
+    assert.ok(Date.parse(hz.headers.get('x-proxy-last-sync') ?? '') > Date.now() - 10_000);
+    const detail = await fetch(`http://127.0.0.1:${port}/healthz/detail`);
+    const body = await detail.json() as { lastUpdated: string; nodeHealthy: boolean };
     assert.equal(body.nodeHealthy, true);
     assert.ok(Date.parse(body.lastUpdated) > Date.now() - 10_000);
 
