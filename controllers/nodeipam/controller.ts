@@ -39,7 +39,10 @@ export function createNodeIpamController(deps: ControllerDeps) {
     if (ready && nodeCIDRs(node).length === 0 && node.metadata?.name) queue.add(node.metadata.name);
   };
   nodes.addHandlers({
-    onAdd: enqueue,
+    onAdd: (node) => {
+      for (const c of nodeCIDRs(node)) allocator.occupy(c);
+      enqueue(node);
+    },
     onUpdate: (_old, node) => {
       const cidrs = nodeCIDRs(node);
       for (const c of cidrs) allocator.occupy(c);
