@@ -41,7 +41,7 @@ const BODY_LIMIT = 3 * 1024 * 1024;
  * a meta/v1 Status.
  */
 export function buildCoreApp(opts: CoreAppOptions): CoreApp {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true } });
   const storage = new EtcdStorage(opts.etcd);
   const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now });
   app.removeAllContentTypeParsers();

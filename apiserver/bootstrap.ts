@@ -1,0 +1,62 @@
+/**
+ * Objects every cluster has, created idempotently at API server start through
+ * the stores (so strategies run): the namespaces default, kube-system,
+ * kube-public, kube-node-lease, and the Service default/kubernetes.
+ */
+import ipaddr from 'ipaddr.js';
+import type { Service } from 'kubernetes-types/core/v1';
+import type { Logger } from './client/log.ts';
+import { StatusError } from './api/errors.ts';
+import type { Registry } from './registry/registry.ts';
+
+/** The namespaces created at start. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/** The first usable address of a CIDR ('10.96.0.0/12' → '10.96.0.1'); throws on a bad CIDR. */
+export function firstAddress(cidr: string): string {
+  const [addr] = ipaddr.parseCIDR(cidr);
+  const bytes = addr.toByteArray();
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if (bytes[i] < 255) {
+      bytes[i] += 1;
+      break;
+    }
+    bytes[i] = 0;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** The default/kubernetes Service: ClusterIP = first service address, 443 → 6443, no selector. */
+export function kubernetesService(serviceCIDR: string, apiPort = 6443): Service {
+  const ip = firstAddress(serviceCIDR);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: ip,
+      clusterIPs: [ip],
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: apiPort }],
+      sessionAffinity: 'None',
+    },
+  };
+}
+
+async function createIfMissing(registry: Registry, resource: string, namespace: string | undefined, obj: object, log: Logger): Promise<void> {
+  const store = registry.find('', 'v1', resource);
+  if (!store) throw new Error(`bootstrap: resource ${resource} is not served`);
+  try {
+    await store.create(namespace, obj);
+    log.info('bootstrap: created', { resource, namespace, name: (obj as { metadata?: { name?: string } }).metadata?.name });
+  } catch (e) {
+    if (e instanceof StatusError && e.status.reason === 'AlreadyExists') return;
+    throw e;
+  }
+}
+
+/** Creates the system namespaces and the kubernetes Service if absent. Safe to run on every start. */
+export async function bootstrap(registry: Registry, serviceCIDR: string, log: Logger, apiPort = 6443): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES) await createIfMissing(registry, 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, log);
+  await createIfMissing(registry, 'services', 'default', kubernetesService(serviceCIDR, apiPort), log);
+}

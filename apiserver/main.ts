@@ -1,0 +1,66 @@
+/**
+ * `skiff apiserver`: connects to etcd, bootstraps the system objects, serves
+ * the API until the signal aborts, then closes everything.
+ */
+import { Etcd3 } from 'etcd3';
+import type { Logger } from './client/log.ts';
+import { bootstrap } from './bootstrap.ts';
+import { buildServer } from './server.ts';
+
+/** Options of runApiServer (see docs/CONVENTIONS.md). */
+export interface ApiServerOptions {
+  /** e.g. ['http://127.0.0.1:2479']. */
+  etcdEndpoints: string[];
+  bindAddress: string;
+  port: number;
+  /** e.g. '10.96.0.0/12'. */
+  serviceCIDR: string;
+  log: Logger;
+  /** Watch bookmark period (ms, default 30 000). */
+  bookmarkIntervalMs?: number;
+  /** Called once the server listens (after bootstrap), with its base URL. */
+  onListening?: (url: string) => void;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+/**
+ * Runs the API server. Bootstrap is retried (backoff 200 ms doubling to 5 s)
+ * until etcd answers; then the server listens on bindAddress:port. Resolves
+ * once `signal` aborts and the server and etcd client are closed; rejects if
+ * listening fails (e.g. port in use).
+ */
+export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
+  const etcd = new Etcd3({ hosts: opts.etcdEndpoints });
+  const { app, registry } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  try {
+    let delay = 200;
+    for (;;) {
+      if (signal.aborted) return;
+      try {
+        await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port);
+        break;
+      } catch (e) {
+        opts.log.warn('bootstrap failed, retrying', { err: e, delayMs: delay });
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+    if (signal.aborted) return;
+    await app.listen({ host: opts.bindAddress, port: opts.port });
+    const url = `http://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
+    opts.log.info('API server listening', { url });
+    opts.onListening?.(url);
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await app.close().catch(() => undefined);
+    etcd.close();
+  }
+}

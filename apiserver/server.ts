@@ -1,0 +1,61 @@
+/**
+ * The whole API server as one fastify app: the core (resource routes, Status
+ * errors, health) plus discovery, OpenAPI, /version, componentstatuses and
+ * pods/log. Not listening; `runApiServer` (main.ts) listens.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Etcd3 } from 'etcd3';
+import type { Pod, Node } from 'kubernetes-types/core/v1';
+import type { Logger } from './client/log.ts';
+import { buildCoreApp, type CoreApp } from './routes/core.ts';
+import { allResources } from './registry/resources/index.ts';
+import type { ResourceDef } from './registry/types.ts';
+import { objectKey } from './storage/etcd.ts';
+import { registerDiscovery } from './discovery/index.ts';
+import { registerOpenAPI } from './openapi/index.ts';
+import { registerVersion } from './version.ts';
+import { registerComponentStatuses } from './componentstatus.ts';
+import { registerPodLog } from './podlog.ts';
+
+/** Options of buildApp. */
+export interface AppOptions {
+  /** A connected etcd3 client (closed by the caller). */
+  etcd: Etcd3;
+  /** Served resources; default allResources(). */
+  defs?: ResourceDef[];
+  /** e.g. '10.96.0.0/12'. */
+  serviceCIDR: string;
+  log: Logger;
+  /** Watch bookmark period (ms, default 30 000). */
+  bookmarkIntervalMs?: number;
+}
+
+/** Builds the full server and returns the app with its registry and storage (for bootstrap). */
+export function buildServer(opts: AppOptions): CoreApp {
+  const defs = opts.defs ?? allResources();
+  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const { app, storage } = core;
+  registerDiscovery(app, defs);
+  registerOpenAPI(app, defs);
+  registerVersion(app);
+  registerComponentStatuses(app, {
+    etcdHealthy: async () => {
+      try {
+        await storage.currentRevision();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  });
+  registerPodLog(app, {
+    getPod: async (namespace: string, name: string) => (await storage.get(objectKey('pods', namespace, name))) as Pod | undefined,
+    getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
+  });
+  return core;
+}
+
+/** Builds the full server app (testable with app.inject). */
+export function buildApp(opts: AppOptions): FastifyInstance {
+  return buildServer(opts).app;
+}
