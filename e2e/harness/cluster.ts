@@ -190,8 +190,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     clearTimeout(timer);
   };
 
+  const ctrSocket = join(dataDir, 'containerd/containerd.sock');
   const ctr = (...args: string[]): Promise<RunResult> => {
-    const [c, a] = inNs('ctr', ['--address', join(dataDir, 'containerd/containerd.sock'), '--timeout', '20s', '-n', 'k8s.io', ...args]);
+    const [c, a] = inNs('ctr', ['--address', ctrSocket, '--connect-timeout', '5s', '--timeout', '20s', '-n', 'k8s.io', ...args]);
     return runAllowFail(c, a, { timeoutMs: 30_000 });
   };
 
@@ -200,7 +201,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stopped = true;
     const sandboxIds: string[] = [];
     // Containers outlive the server (the kubelet does not stop pods on exit), so kill their tasks first.
-    const list = await listCriContainers(ctr).catch(() => [] as CriContainer[]);
+    const list = existsSync(ctrSocket) ? await listCriContainers(ctr).catch(() => [] as CriContainer[]) : [];
     for (const c of list) {
       if (c.kind === 'sandbox') sandboxIds.push(c.id);
       if (c.pid > 0) {
