@@ -11,7 +11,7 @@ import { cleanupRules, ensureJumps, IptablesBackend } from './iptables.ts';
 import { ensureServiceRoute, removeServiceRoute } from './route.ts';
 import { serviceChainName } from './chains.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
-import { createTestNet, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
+import { createTestNet, NODE_IP, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
 
 const BODY = 'skiff-backend-ok';
 
@@ -65,6 +65,19 @@ test('iptables backend inside a test network namespace', async (t) => {
       }
       const fromPod = await curl(pod, 'http://10.97.1.1/');
       assert.equal(fromPod.code, 7);
+    });
+    await t.test('NodePort: pod -> node IP:nodePort reaches the backend; without endpoints it is refused', async () => {
+      const np = [...services, svc('default', 'np', '10.96.0.30', [{ port: 80, targetPort: 8080, nodePort: 30080 }], { type: 'NodePort' }),
+        svc('default', 'np-empty', '10.96.0.31', [{ port: 80, nodePort: 30081 }], { type: 'NodePort' })];
+      const npSlice = slice('default', 'np', 'np-1', [{ port: 8080 }], [ep(POD_IP)]);
+      await backend.sync({ services: np, endpointSlices: [webSlice, npSlice] }, false);
+      assert.equal((await curl(pod, `http://${NODE_IP}:30080/`)).body, BODY);
+      assert.equal((await curl(pod, 'http://10.96.0.30/')).body, BODY);
+      const refused = await curl(pod, `http://${NODE_IP}:30081/`);
+      assert.equal(refused.code, 7);
+      assert.ok(refused.ms < 2000, `took ${refused.ms} ms`);
+      await backend.sync({ services, endpointSlices: [webSlice] }, false);
+      assert.notEqual((await curl(pod, `http://${NODE_IP}:30080/`)).body, BODY, 'NodePort rules removed with the service');
     });
     await t.test('ensureJumps is idempotent', async () => {
       await ensureJumps(node);
