@@ -27,6 +27,11 @@ export interface DeleteParams {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
+/** Options of every write: `dryRun` runs defaulting and validation but stores nothing (dryRun=All). */
+export interface WriteOptions {
+  dryRun?: boolean;
+}
+
 /** The result of a delete: the object, and whether it is gone (false: pending finalizers or grace). */
 export interface DeleteResult {
   obj: KubeObject;
@@ -171,7 +176,7 @@ export class ResourceStore {
    * validation (422 Invalid), beforeCreate (undone if the write fails) and the
    * create txn (409 AlreadyExists). Namespaced creates need the namespace (404).
    */
-  async create(namespace: string | undefined, input: KubeObject): Promise<KubeObject> {
+  async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
     const obj = clone(input);
     const meta = metaOf(obj);
     if (this.def.namespaced) {
@@ -188,7 +193,7 @@ export class ResourceStore {
     for (let attempt = 0; ; attempt++) {
       if (generate) meta.name = generatedName(meta.generateName ?? '');
       try {
-        return await this.createOnce(obj);
+        return await this.createOnce(obj, wo);
       } catch (e) {
         if (generate && attempt < MAX_RETRIES && e instanceof StatusError && e.status.reason === 'AlreadyExists') continue;
         throw e;
@@ -196,7 +201,7 @@ export class ResourceStore {
     }
   }
 
-  private async createOnce(input: KubeObject): Promise<KubeObject> {
+  private async createOnce(input: KubeObject, wo: WriteOptions): Promise<KubeObject> {
     const obj = clone(input);
     const meta = metaOf(obj);
     meta.uid = randomUUID();
@@ -209,6 +214,7 @@ export class ResourceStore {
     const name = meta.name ?? meta.generateName ?? '';
     const causes = [...validateMeta(obj, this.def.resource === 'namespaces'), ...(this.def.strategy.validate?.(obj) ?? [])];
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
+    if (wo.dryRun) return obj;
     const undo = await this.def.strategy.beforeCreate?.(obj, this.ctx);
     try {
       return await this.storage.create(this.key(meta.namespace, name), obj);
@@ -225,12 +231,12 @@ export class ResourceStore {
    * current version. `subresource` 'status' changes only `.status`. A no-op
    * update writes nothing and returns the stored object.
    */
-  async update(namespace: string | undefined, name: string, input: KubeObject, subresource?: string): Promise<KubeObject> {
+  async update(namespace: string | undefined, name: string, input: KubeObject, subresource?: string, wo: WriteOptions = {}): Promise<KubeObject> {
     const wantRv = input.metadata?.resourceVersion;
     return this.guaranteedUpdate(namespace, name, (cur) => {
       if (wantRv && wantRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
       return clone(input);
-    }, subresource, !wantRv);
+    }, subresource, !wantRv, wo);
   }
 
   /**
@@ -239,14 +245,14 @@ export class ResourceStore {
    * inside the patch is a precondition. `apply` patches of a missing object
    * create it (server-side apply, approximated).
    */
-  async patch(namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, subresource?: string): Promise<{ obj: KubeObject; created: boolean }> {
+  async patch(namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, subresource?: string, wo: WriteOptions = {}): Promise<{ obj: KubeObject; created: boolean }> {
     if (kind === 'apply' && !subresource) {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
         const obj = applyPatch('apply', {}, patch) as KubeObject;
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
-        return { obj: await this.create(namespace, obj), created: true };
+        return { obj: await this.create(namespace, obj, wo), created: true };
       }
     }
     const obj = await this.guaranteedUpdate(namespace, name, (cur) => {
@@ -254,7 +260,7 @@ export class ResourceStore {
       const patchedRv = next.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
       return next;
-    }, subresource, true);
+    }, subresource, true, wo);
     return { obj, created: false };
   }
 
@@ -263,7 +269,7 @@ export class ResourceStore {
    * wanted object (it may throw a StatusError). Retries on conflict only when
    * `retry` (no caller-supplied resourceVersion).
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, subresource: string | undefined, retry: boolean): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, subresource: string | undefined, retry: boolean, wo: WriteOptions = {}): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.storage.get(key);
@@ -271,7 +277,7 @@ export class ResourceStore {
       const rv = cur.metadata!.resourceVersion!;
       const wanted = mutate(clone(cur));
       const next = this.prepareUpdate(wanted, cur, subresource);
-      if (sameIgnoringRv(next, cur)) return cur;
+      if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       try {
         const written = await this.storage.update(key, next, rv);
         return await this.finishIfDone(key, written);
@@ -346,7 +352,7 @@ export class ResourceStore {
    * foregroundDeletion/orphan for those policies) get deletionTimestamp and
    * stay; anything else is removed and afterDelete runs.
    */
-  async delete(namespace: string | undefined, name: string, opts: DeleteParams = {}): Promise<DeleteResult> {
+  async delete(namespace: string | undefined, name: string, opts: DeleteParams = {}, wo: WriteOptions = {}): Promise<DeleteResult> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.storage.get(key);
@@ -357,6 +363,7 @@ export class ResourceStore {
       if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion) throw conflict(this.target(name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
       try {
         const pending = this.pendingDeletion(cur, opts);
+        if (wo.dryRun) return { obj: pending ?? cur, deleted: !pending };
         if (pending) {
           if (sameIgnoringRv(pending, cur)) return { obj: cur, deleted: false };
           const written = await this.storage.update(key, pending, meta.resourceVersion!);

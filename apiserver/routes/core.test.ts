@@ -167,6 +167,21 @@ describe('CRUD and errors', () => {
     assert.match(String(r.body.metadata.name), /^gen-[a-z0-9]{5}$/);
   });
 
+  test('dryRun=All validates and stores nothing', async () => {
+    const c = await req('POST', `${P}?dryRun=All`, pod('dry'));
+    assert.equal(c.code, 201);
+    assert.equal(c.body.status.phase, 'Pending', 'defaulting ran');
+    assert.equal(await storage.get('/registry/pods/default/dry'), undefined);
+    assert.equal((await req('POST', `${P}?dryRun=All`, pod('dry', { spec: { containers: [{ name: 'c' }] } }))).code, 422);
+    const real = await req('POST', P, pod('dry'));
+    const p = await req('PATCH', `${P}/dry?dryRun=All`, { metadata: { labels: { d: '1' } } }, { 'content-type': 'application/merge-patch+json' });
+    assert.equal(p.body.metadata.labels.d, '1');
+    assert.deepEqual((await storage.get('/registry/pods/default/dry'))?.metadata?.labels, { app: 'web' });
+    assert.equal((await req('DELETE', `${P}/dry?dryRun=All`)).code, 200);
+    assert.equal((await storage.get('/registry/pods/default/dry'))?.metadata?.resourceVersion, real.body.metadata.resourceVersion);
+    assert.equal((await req('POST', `${P}?dryRun=Some`, pod('dry2'))).code, 400);
+  });
+
   test('healthz, livez, readyz', async () => {
     for (const p of ['/healthz', '/livez', '/readyz']) {
       const r = await app.inject({ method: 'GET', url: p });

@@ -11,7 +11,7 @@ import { badRequest, conflict, invalid, methodNotAllowed, routeNotFound, StatusE
 import { applyPatch, decodePatch, patchKindOf } from '../api/patch/index.ts';
 import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
-import type { DeleteParams, ResourceStore } from '../registry/store.ts';
+import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
 import { checkKind, checkNamespace, decodeBody } from './body.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
@@ -98,8 +98,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req);
         checkKind(body, store.def.kind, store.apiVersion);
         checkNamespace(body, namespace);
-        if (isDryRun(req)) return reply.code(201).send(body);
-        return reply.code(201).send(await store.create(namespace, body));
+        return reply.code(201).send(await store.create(namespace, body, dry(req)));
       }
       case 'DELETE': {
         const del = deleteParams(req);
@@ -141,14 +140,14 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         if (body.metadata?.name !== undefined && body.metadata.name !== name) {
           throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
         }
-        return reply.send(await store.update(namespace, name, body));
+        return reply.send(await store.update(namespace, name, body, undefined, dry(req)));
       }
       case 'PATCH': {
         const { obj, created } = await patchObject(req, store, namespace, name);
         return reply.code(created ? 201 : 200).send(obj);
       }
       case 'DELETE': {
-        const res = await store.delete(namespace, name, deleteParams(req));
+        const res = await store.delete(namespace, name, deleteParams(req), dry(req));
         return reply.code(200).send(res.obj);
       }
       default:
@@ -166,7 +165,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
           const body = requireBody(req);
           checkKind(body, store.def.kind, store.apiVersion);
           checkNamespace(body, namespace);
-          return reply.send(await store.update(namespace, name, body, 'status'));
+          return reply.send(await store.update(namespace, name, body, 'status', dry(req)));
         }
         if (req.method === 'PATCH') return reply.send((await patchObject(req, store, namespace, name, 'status')).obj);
         throw methodNotAllowed();
@@ -212,14 +211,14 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const obj = cur as KubeObject & { spec?: { replicas?: number } };
       obj.spec = { ...(obj.spec ?? {}), replicas };
       return obj;
-    }, undefined, retry);
+    }, undefined, retry, dry(req));
     return reply.send(toScale(updated));
   }
 
   async function patchObject(req: FastifyRequest, store: ResourceStore, namespace: string | undefined, name: string, sub?: string): Promise<{ obj: KubeObject; created: boolean }> {
     const kind = patchKindOf(req.headers['content-type']);
     const patch = decodePatch(kind, rawText(req));
-    return store.patch(namespace, name, kind, patch, sub);
+    return store.patch(namespace, name, kind, patch, sub, dry(req));
   }
 
   async function watch(req: FastifyRequest, reply: FastifyReply, t: ResourceTarget, name?: string): Promise<void> {
@@ -257,8 +256,11 @@ function requireBody(req: FastifyRequest): KubeObject {
   return body;
 }
 
-function isDryRun(req: FastifyRequest): boolean {
-  return q(req, 'dryRun') === 'All';
+/** WriteOptions from the query: `dryRun=All` validates without storing. */
+function dry(req: FastifyRequest): WriteOptions {
+  const v = q(req, 'dryRun');
+  if (v !== undefined && v !== '' && v !== 'All') throw badRequest(`unsupported dryRun value: ${JSON.stringify(v)} (only "All")`);
+  return { dryRun: v === 'All' };
 }
 
 /** DeleteOptions from the body (JSON) and the query string; the body wins. */
