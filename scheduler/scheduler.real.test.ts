@@ -1,0 +1,69 @@
+/**
+ * runScheduler against the real API server and etcd: a pod is bound with a
+ * Scheduled event; a pod too big for any node gets FailedScheduling and
+ * PodScheduled=False, then is bound once a big enough node appears.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
+import { createLogger } from '../apiserver/client/log.ts';
+import { Events, Nodes, Pods } from '../apiserver/client/resources.ts';
+import type { ApiClient } from '../apiserver/client/types.ts';
+import { runScheduler } from './main.ts';
+import { makeNode, makePod } from './testing.ts';
+
+const log = process.env.SKIFF_TEST_LOG ? createLogger('scheduler') : createLogger('scheduler', { write: () => true } as unknown as NodeJS.WritableStream);
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Creates a node and sets its status (the status subresource is separate on a real server). */
+async function addNode(c: ApiClient, n: Node): Promise<void> {
+  const created = await c.create<Node>(Nodes, { metadata: n.metadata, spec: n.spec });
+  await c.updateStatus<Node>(Nodes, { ...created, status: n.status });
+}
+
+test('runScheduler binds pods on a real API server', async (t) => {
+  if (!existsSync('/usr/bin/etcd')) { t.skip('etcd not installed'); return; }
+  let mod: typeof import('../testutil/apiserver.ts');
+  try {
+    mod = await import('../testutil/apiserver.ts');
+  } catch (e) {
+    t.skip(`the API server does not load: ${(e as Error).message.split('\n')[0]}`);
+    return;
+  }
+  const api = await mod.startApiServer();
+  const c = api.client;
+  const ac = new AbortController();
+  const running = runScheduler({ apiUrl: api.url, healthzPort: 0, log }, ac.signal);
+  try {
+    await addNode(c, makeNode('small', { cpu: '1', memory: '2Gi' }));
+    await c.create(Pods, makePod('fits', { cpu: '500m' }));
+    await c.create(Pods, makePod('big', { cpu: '2' }));
+    const nodeOf = async (name: string): Promise<string | undefined> => (await c.get<Pod>(Pods, name, 'default')).spec?.nodeName;
+    await until('fits bound', async () => (await nodeOf('fits')) === 'small');
+    const events = async (pod: string): Promise<string[]> =>
+      (await c.list<Event>(Events, { namespace: 'default', fieldSelector: `involvedObject.name=${pod}` })).items.map((e) => `${e.type} ${e.reason} ${e.message}`);
+    await until('Scheduled event', async () => (await events('fits')).includes('Normal Scheduled Successfully assigned default/fits to small'));
+    const msg = '0/1 nodes are available: 1 Insufficient cpu.';
+    await until('FailedScheduling event', async () => (await events('big')).includes(`Warning FailedScheduling ${msg}`));
+    await until('PodScheduled=False', async () => {
+      const cond = (await c.get<Pod>(Pods, 'big', 'default')).status?.conditions?.find((x) => x.type === 'PodScheduled');
+      return cond?.status === 'False' && cond.reason === 'Unschedulable' && cond.message === msg;
+    });
+    await addNode(c, makeNode('large', { cpu: '4', memory: '8Gi' }));
+    await until('big bound after a node appeared', async () => (await nodeOf('big')) === 'large');
+    assert.equal(await nodeOf('fits'), 'small');
+  } finally {
+    ac.abort();
+    await running;
+    await api.stop();
+    c.close();
+  }
+});
