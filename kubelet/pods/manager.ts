@@ -67,7 +67,7 @@ export class PodManager {
         const uid = p.metadata?.uid ?? '';
         this.desired.delete(uid);
         this.lastKnown.set(uid, p);
-        this.workers.kick(uid);
+        this.workers.kick(uid, true);
       },
     });
   }
@@ -76,7 +76,7 @@ export class PodManager {
     const uid = p.metadata?.uid ?? '';
     this.desired.set(uid, p);
     this.lastKnown.set(uid, p);
-    this.workers.kick(uid);
+    this.workers.kick(uid, true);
   }
 
   /** Starts relisting and resyncing until `signal` aborts; call after the informer is started. Resolves when stopped. */

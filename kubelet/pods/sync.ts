@@ -70,6 +70,10 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
       return result;
     }
     for (const old of state.sandboxes) await stopSandbox(d, old.id);
+    // Dead sandboxes are garbage: keep only the newest (its containers carry restartCount and lastState).
+    for (const old of state.sandboxes.slice(1)) {
+      await d.runtime.removePodSandbox(old.id).catch((e: unknown) => { if (!isCriNotFound(e)) throw e; });
+    }
     if (d.manageCgroups) {
       const errs = await createPodCgroup(uid);
       if (errs.length) d.log.debug('pod cgroup create', { uid, errors: errs });

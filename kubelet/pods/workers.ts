@@ -17,13 +17,19 @@ export class PodWorkers {
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; cancel(): void }>();
   private readonly failures = new Map<string, number>();
+  private readonly retryAt = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly sync: SyncFn, private readonly clock: Clock, private readonly log: Logger) {}
 
-  /** Requests a sync of `uid` now. */
-  kick(uid: string): void {
+  /**
+   * Requests a sync of `uid` now. Unless `force`, a uid whose last sync failed
+   * waits for its retry time (so relist noise does not defeat the back-off);
+   * API changes to the pod pass `force`.
+   */
+  kick(uid: string, force = false): void {
     if (this.stopped) return;
+    if (!force && (this.retryAt.get(uid) ?? 0) > this.clock.now()) return;
     if (this.running.has(uid)) {
       this.dirty.add(uid);
       return;
@@ -41,7 +47,7 @@ export class PodWorkers {
     t?.cancel();
     const handle = this.clock.setTimeout(() => {
       this.timers.delete(uid);
-      this.kick(uid);
+      this.kick(uid, true);
     }, Math.max(0, ms));
     this.timers.set(uid, { at, cancel: () => handle.cancel() });
   }
@@ -70,12 +76,14 @@ export class PodWorkers {
       try {
         const r = await this.sync(uid);
         this.failures.delete(uid);
+        this.retryAt.delete(uid);
         if (r && r.requeueAfterMs !== undefined) this.kickAfter(uid, r.requeueAfterMs);
       } catch (e) {
         const n = (this.failures.get(uid) ?? 0) + 1;
         this.failures.set(uid, n);
         const delay = Math.min(1000 * 2 ** (n - 1), 60_000);
         this.log.warn('pod sync failed', { uid, attempt: n, retryInMs: delay, error: e });
+        this.retryAt.set(uid, this.clock.now() + delay);
         this.kickAfter(uid, delay);
       }
     } while (this.dirty.has(uid) && !this.stopped);

@@ -29,6 +29,8 @@ export interface NodeEnv {
   rootDir: string;
   cniBinDir: string;
   cniConfDir: string;
+  /** Pod CIDR of the CNI config written at start (reuse it: cni0 keeps its address). */
+  podCIDR: string;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startNodeEnv(): Promise<NodeEnv> {
   const nsPath = `/run/netns/${netns}`;
   const children: ChildProcess[] = [];
   const nodeIP = '192.168.231.1';
+  const podCIDR = '10.88.7.0/24';
   const rootDir = join(dir, 'containerd');
   const stateDir = join(dir, 'containerd-state');
   const socket = join(dir, 'containerd.sock');
@@ -142,7 +145,7 @@ export async function startNodeEnv(): Promise<NodeEnv> {
     }
 
     mkdirSync(certsDir, { recursive: true });
-    await writeCniConfig(cniConfDir, '10.88.7.0/24');
+    await writeCniConfig(cniConfDir, podCIDR);
     const config = renderContainerdConfig({
       rootDir, stateDir, socket, cniBinDir: '/usr/lib/cni', cniConfDir, certsDir,
       streamPort: 10010 + (process.pid % 1000), restrictOomScoreAdj: needsRestrictOomScoreAdj(), sandboxImage: TEST_PAUSE_IMAGE,
@@ -163,7 +166,7 @@ export async function startNodeEnv(): Promise<NodeEnv> {
     }, 20_000).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}: ${ctrdLog}`);
     });
-    return { dir, netns, nodeIP, socket, rootDir: join(dir, 'kubelet'), cniBinDir: '/usr/lib/cni', cniConfDir, stop };
+    return { dir, netns, nodeIP, socket, rootDir: join(dir, 'kubelet'), cniBinDir: '/usr/lib/cni', cniConfDir, podCIDR, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -1,0 +1,124 @@
+/**
+ * The kubelet: registers the node, heartbeats it, waits for its podCIDR,
+ * writes the CNI config, runs the node's pods on containerd over CRI and
+ * serves container logs. Composed here, nothing global.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { serveHealthz } from '../apiserver/client/controller.ts';
+import { createEventRecorder } from '../apiserver/client/events.ts';
+import { createInformerFactory } from '../apiserver/client/informer.ts';
+import type { Logger } from '../apiserver/client/log.ts';
+import { Pods } from '../apiserver/client/resources.ts';
+import { RestClient } from '../apiserver/client/rest.ts';
+import type { ApiClient } from '../apiserver/client/types.ts';
+import { realClock } from '../apiserver/client/workqueue.ts';
+import { writeCniConfig } from './cni.ts';
+import { connectRuntime } from './cri/grpc.ts';
+import type { CriRuntime } from './cri/types.ts';
+import { createLogResolver } from './logs.ts';
+import { pickNodeIP, readMachineInfo } from './node/info.ts';
+import { registerNode, runNodeHeartbeats, waitForPodCIDR, type NodeAgentOptions } from './node/register.ts';
+import { parseResolvConf } from './pods/config.ts';
+import { PodManager } from './pods/manager.ts';
+import { serveKubeletApi } from './server/server.ts';
+
+/** Options of `runKubelet` (docs/CONVENTIONS.md). */
+export interface KubeletOptions {
+  apiUrl: string;
+  nodeName: string;
+  /** InternalIP; default: first global IPv4 of a non-loopback interface. */
+  nodeIP?: string;
+  containerdSocket: string;
+  /** e.g. /var/lib/skiff/kubelet (logs under logs/, volumes under pods/). */
+  rootDir: string;
+  /** Only checked here (containerd's config points at it). */
+  cniBinDir: string;
+  /** Where 10-skiff.conflist is written once the podCIDR is known. */
+  cniConfDir: string;
+  /** Kubelet API port (10250). */
+  port: number;
+  /** Healthz port (10248). */
+  healthzPort: number;
+  log: Logger;
+  /** Test hooks: an ApiClient / runtime instead of RestClient / containerd. */
+  client?: ApiClient;
+  runtime?: CriRuntime;
+  /** Manage pod cgroups (default: true when /sys/fs/cgroup is writable by root). */
+  manageCgroups?: boolean;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((r) => {
+    const t = setTimeout(r, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+  });
+
+/**
+ * Runs the kubelet until `signal` aborts, then stops everything and resolves.
+ * Throws at start when the container runtime does not serve CRI v1 (clear
+ * message naming the socket) or a port cannot be bound. Pods already running
+ * in containerd are adopted by their io.kubernetes.pod.uid label.
+ */
+export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promise<void> {
+  const log = o.log;
+  let runtime = o.runtime;
+  let runtimeVersion = 'fake://0';
+  if (!runtime) {
+    const c = await connectRuntime(o.containerdSocket);
+    runtime = c.runtime;
+    runtimeVersion = `${c.version.runtime_name}://${c.version.runtime_version}`;
+  } else {
+    const v = await runtime.version();
+    runtimeVersion = `${v.runtime_name}://${v.runtime_version}`;
+  }
+  log.info('container runtime', { version: runtimeVersion, socket: o.containerdSocket });
+  if (!existsSync(join(o.cniBinDir, 'bridge'))) log.warn('CNI bridge plugin not found', { cniBinDir: o.cniBinDir });
+  await mkdir(join(o.rootDir, 'logs'), { recursive: true });
+  await mkdir(join(o.rootDir, 'pods'), { recursive: true });
+
+  const client = o.client ?? new RestClient({ baseUrl: o.apiUrl, userAgent: `kubelet/${o.nodeName}` });
+  const nodeIP = o.nodeIP ?? pickNodeIP(os.networkInterfaces());
+  const machine = await readMachineInfo(o.rootDir);
+  const agent: NodeAgentOptions = {
+    client, log: log.child('node'), clock: realClock, nodeName: o.nodeName, nodeIP, machine,
+    containerRuntimeVersion: runtimeVersion, kubeletPort: o.port,
+  };
+
+  await serveHealthz(o.healthzPort, log, signal);
+  while (!signal.aborted) {
+    try {
+      await registerNode(agent);
+      break;
+    } catch (e) {
+      log.warn('node registration failed; retrying', { error: e });
+      await sleep(1000, signal);
+    }
+  }
+  const heartbeats = runNodeHeartbeats(agent, signal);
+
+  const factory = createInformerFactory(client, log);
+  const pods = factory.for<Pod>(Pods, { fieldSelector: `spec.nodeName=${o.nodeName}` });
+  const recorder = createEventRecorder(client, 'kubelet', log, { host: o.nodeName });
+  let resolv = '';
+  try { resolv = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* none */ }
+  const manager = new PodManager({
+    client, pods, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
+    rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
+  });
+  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir) }, signal);
+
+  const podCIDR = await waitForPodCIDR(agent, signal);
+  if (podCIDR) {
+    const path = await writeCniConfig(o.cniConfDir, podCIDR);
+    log.info('CNI config written', { path, podCIDR });
+    factory.start(signal);
+    await manager.run(signal);
+  }
+  await heartbeats;
+  await recorder.flush();
+  if (!o.runtime) runtime.close();
+}

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../apiserver/client/log.ts';
+import { parseLogQuery, serveKubeletApi } from './server.ts';
+
+const quiet = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+
+const get = (url: string, onData?: (s: string, req: http.ClientRequest) => void): Promise<{ code: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; onData?.(body, req); });
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      res.on('error', (e) => (req.destroyed ? resolve({ code: res.statusCode ?? 0, body }) : reject(e)));
+    });
+    req.on('error', (e) => (req.destroyed ? resolve({ code: -1, body: '' }) : reject(e)));
+  });
+
+test('parseLogQuery', () => {
+  assert.deepEqual(parseLogQuery(new URLSearchParams('follow=true&tailLines=5&timestamps=true')), { follow: true, timestamps: true, previous: false, tailLines: 5 });
+  assert.deepEqual(parseLogQuery(new URLSearchParams('tailLines=x&previous=true')), { follow: false, timestamps: false, previous: true, tailLines: undefined });
+});
+
+test('containerLogs: plain, tail, timestamps, follow until exit, 404', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-logs-'));
+  const path = join(dir, '0.log');
+  await writeFile(path, '2026-01-01T00:00:00.1Z stdout F one\n2026-01-01T00:00:00.2Z stdout P tw\n2026-01-01T00:00:00.3Z stdout F o\n2026-01-01T00:00:00.4Z stderr F three\n');
+  let running = true;
+  const ac = new AbortController();
+  const port = await serveKubeletApi({
+    port: 0, host: '127.0.0.1', log: quiet, pollMs: 20,
+    resolveLog: async (ns, pod, c) => (ns === 'default' && pod === 'p' && c === 'app' ? { path, running: async () => running } : undefined),
+  }, ac.signal);
+  try {
+    const base = `http://127.0.0.1:${port}/containerLogs/default/p/app`;
+    assert.deepEqual(await get(base), { code: 200, body: 'one\ntwo\nthree\n' });
+    assert.equal((await get(`${base}?tailLines=1`)).body, 'three\n');
+    assert.equal((await get(`${base}?timestamps=true&tailLines=2`)).body, '2026-01-01T00:00:00.3Z two\n2026-01-01T00:00:00.4Z three\n');
+    assert.equal((await get(`http://127.0.0.1:${port}/containerLogs/default/p/nope`)).code, 404);
+    assert.equal((await get(`http://127.0.0.1:${port}/healthz`)).body, 'ok');
+
+    let appended = false;
+    const follow = get(`${base}?follow=true&tailLines=0`, (body) => {
+      if (!appended) return;
+      if (body.includes('four')) running = false;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    appended = true;
+    await appendFile(path, '2026-01-01T00:00:01Z stdout F four\n');
+    const r = await follow;
+    assert.equal(r.body, 'four\n');
+
+    // Client disconnect ends a follow of a running container.
+    running = true;
+    const gone = get(`${base}?follow=true`, (_b, req) => req.destroy());
+    await gone;
+  } finally {
+    ac.abort();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,148 @@
+/**
+ * The kubelet's HTTP API (port 10250): `GET /containerLogs/{ns}/{pod}/{container}`
+ * with `follow`, `tailLines`, `timestamps` and `previous`, reading the CRI log
+ * file of the container; plus `GET /healthz`. Plain HTTP for now.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { open, stat } from 'node:fs/promises';
+import type { Logger } from '../../apiserver/client/log.ts';
+import { CriLogParser, formatEntries, tail, type LogEntry } from './cri-log.ts';
+
+/** Where a container's log is and whether it may still grow. */
+export interface LogTarget {
+  /** Absolute path of the CRI log file. */
+  path: string;
+  /** True while the container runs (follow stops once false and the file is drained). */
+  running(): Promise<boolean>;
+}
+
+/** Finds the log of a container; undefined when the pod/container is unknown. */
+export type LogResolver = (namespace: string, pod: string, container: string, previous: boolean) => Promise<LogTarget | undefined>;
+
+/** Options of `serveKubeletApi`. */
+export interface KubeletServerOptions {
+  port: number;
+  /** Bind address (default 0.0.0.0). */
+  host?: string;
+  log: Logger;
+  resolveLog: LogResolver;
+  /** Follow poll interval, ms (default 250). */
+  pollMs?: number;
+}
+
+/** Parsed query of the containerLogs endpoint. */
+export interface LogQuery {
+  follow: boolean;
+  timestamps: boolean;
+  previous: boolean;
+  tailLines?: number;
+}
+
+/** Parses the containerLogs query string (pure). Invalid tailLines are ignored. */
+export function parseLogQuery(search: URLSearchParams): LogQuery {
+  const flag = (k: string): boolean => search.get(k) === 'true' || search.get(k) === '1';
+  const t = search.get('tailLines');
+  const n = t !== null && /^\d+$/.test(t) ? Number(t) : undefined;
+  return { follow: flag('follow'), timestamps: flag('timestamps'), previous: flag('previous'), tailLines: n };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function streamLog(target: LogTarget, q: LogQuery, res: http.ServerResponse, closed: () => boolean, pollMs: number): Promise<void> {
+  const parser = new CriLogParser();
+  let offset = 0;
+  const readMore = async (): Promise<LogEntry[]> => {
+    let fh;
+    try {
+      fh = await open(target.path, 'r');
+    } catch {
+      return [];
+    }
+    try {
+      const size = (await fh.stat()).size;
+      if (size < offset) offset = 0; // truncated or rotated
+      if (size === offset) return [];
+      const buf = Buffer.alloc(size - offset);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      offset += bytesRead;
+      return parser.push(buf.subarray(0, bytesRead).toString('utf8'));
+    } finally {
+      await fh.close();
+    }
+  };
+  const first = tail(await readMore(), q.tailLines);
+  res.write(formatEntries(first, q.timestamps));
+  if (!q.follow) return;
+  while (!closed()) {
+    const more = await readMore();
+    if (more.length) res.write(formatEntries(more, q.timestamps));
+    else if (!(await target.running())) {
+      const last = await readMore();
+      if (last.length) res.write(formatEntries(last, q.timestamps));
+      return;
+    }
+    await sleep(pollMs);
+  }
+}
+
+/**
+ * Serves the kubelet API until `signal` aborts; resolves with the bound port
+ * (0 picks a free one). Rejects if the port cannot be bound.
+ */
+export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): Promise<number> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    if (req.method === 'GET' && url.pathname === '/healthz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
+    if (req.method !== 'GET' || !m) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('404 page not found\n');
+      return;
+    }
+    const [ns, pod, container] = m.slice(1).map(decodeURIComponent);
+    const q = parseLogQuery(url.searchParams);
+    let closed = false;
+    res.on('close', () => { closed = true; });
+    void (async () => {
+      const target = await o.resolveLog(ns, pod, container, q.previous);
+      if (!target) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end(`container "${container}" in pod "${pod}" (namespace "${ns}") not found${q.previous ? ' (previous terminated container)' : ''}\n`);
+        return;
+      }
+      if (!(await stat(target.path).catch(() => undefined)) && !(await target.running())) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end(`log file of container "${container}" not found\n`);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+      res.flushHeaders();
+      await streamLog(target, q, res, () => closed || signal.aborted, o.pollMs ?? 250);
+      res.end();
+    })().catch((e: unknown) => {
+      o.log.warn('containerLogs failed', { ns, pod, container, error: e });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      const port = (server.address() as AddressInfo).port;
+      o.log.info('kubelet API listening', { port });
+      const close = (): void => {
+        server.close();
+        server.closeAllConnections();
+      };
+      if (signal.aborted) close();
+      else signal.addEventListener('abort', close, { once: true });
+      resolve(port);
+    });
+  });
+}
