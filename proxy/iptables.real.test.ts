@@ -48,6 +48,9 @@ test('iptables backend inside a test network namespace', async (t) => {
       const first = post.stdout.split('\n').find((l) => l.startsWith('-A '));
       assert.match(first ?? '', /-j KUBE-POSTROUTING$/);
     });
+    await t.test('another pod on the same bridge -> VIP (needs bridge-nf-call-iptables)', async () => {
+      for (let i = 0; i < 3; i++) assert.equal((await curl(net.client, 'http://10.96.0.10/')).body, BODY);
+    });
     await t.test('VIP with no endpoints is refused quickly', async () => {
       const r = await curl(node, 'http://10.96.0.20/');
       assert.equal(r.code, 7, 'curl: could not connect');

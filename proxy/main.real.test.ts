@@ -48,11 +48,14 @@ test('runProxy programs a real node: VIP works, follows endpoint changes, cleanu
       healthzHost: '127.0.0.1', log: quiet, client, exec: tn.node, minSyncIntervalMs: 100,
     };
 
+    // runProxy must turn bridge netfilter on (same-bridge pod -> VIP -> pod depends on it).
+    await mustExec(tn.node, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=0']);
     const ac = new AbortController();
     const done = runProxy(base, ac.signal);
     try {
       await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 'healthz ok');
-      for (const from of [tn.node, tn.pod]) {
+      assert.equal((await mustExec(tn.node, 'sysctl', ['-n', 'net.bridge.bridge-nf-call-iptables'])).stdout.trim(), '1');
+      for (const from of [tn.node, tn.pod, tn.client]) {
         const r = await tn.curl(from, 'http://10.96.0.10/');
         assert.equal(r.body, 'hello-from-pod');
       }

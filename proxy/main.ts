@@ -14,6 +14,7 @@ import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { ensureServiceRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
+import { ensureBridgeNetfilter } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
 
 /** Options of runProxy (CONVENTIONS.md entry point); the optional ones are for tests and tuning. */
@@ -58,6 +59,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   const maxMs = opts.maxSyncIntervalMs ?? 30_000;
   const routeMode = opts.serviceRoute ?? 'local-dev';
   if (routeMode !== 'none') await ensureServiceRoute(exec, opts.serviceCIDR, routeMode);
+  if (!opts.backend) await ensureBridgeNetfilter(exec, log);
 
   const backend = opts.backend ?? new IptablesBackend(
     { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);

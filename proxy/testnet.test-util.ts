@@ -1,8 +1,9 @@
 /**
- * A throwaway two-namespace network for the proxy's real tests: "node" and
- * "pod" network namespaces joined by a veth pair (node 10.244.0.1/24, pod
- * 10.244.0.5/24), an HTTP server in the pod, and NO default route anywhere.
- * Everything is removed by destroy().
+ * A throwaway network shaped like a CNI bridge node, for the proxy's real
+ * tests: a "node" namespace with bridge br0 (10.244.0.1/24) and two pod
+ * namespaces attached by veth pairs ("pod" 10.244.0.5 with the HTTP server,
+ * "client" 10.244.0.6), hairpin on like CNI's hairpinMode, and NO default
+ * route anywhere. Everything is removed by destroy().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,12 +11,15 @@ import { hostExec, mustExec, netnsExec, type Exec } from './exec.ts';
 
 export const NODE_IP = '10.244.0.1';
 export const POD_IP = '10.244.0.5';
+export const CLIENT_IP = '10.244.0.6';
 export const SERVICE_CIDR = '10.96.0.0/12';
 
 /** The handles of a test network. */
 export interface TestNet {
   node: Exec;
   pod: Exec;
+  /** A second pod on the same bridge. */
+  client: Exec;
   /** Starts `node -e` HTTP server in the pod answering `body` on POD_IP:port. */
   serve(port: number, body: string): Promise<void>;
   /** curl from a namespace; never throws. */
@@ -38,32 +42,39 @@ export async function createTestNet(tag: string): Promise<TestNet> {
   const podNs = `sk${tag}${process.pid}-p`;
   const node = netnsExec(nodeNs);
   const pod = netnsExec(podNs);
+  const clientNs = `sk${tag}${process.pid}-c`;
+  const client = netnsExec(clientNs);
   const servers: ChildProcess[] = [];
   const destroy = async (): Promise<void> => {
     for (const s of servers) s.kill();
-    await hostExec('ip', ['netns', 'del', podNs]);
-    await hostExec('ip', ['netns', 'del', nodeNs]);
+    for (const ns of [clientNs, podNs, nodeNs]) await hostExec('ip', ['netns', 'del', ns]);
   };
   try {
     await mustExec(hostExec, 'ip', ['netns', 'add', nodeNs]);
-    await mustExec(hostExec, 'ip', ['netns', 'add', podNs]);
     await mustExec(node, 'ip', ['link', 'set', 'lo', 'up']);
-    await mustExec(pod, 'ip', ['link', 'set', 'lo', 'up']);
-    await mustExec(node, 'ip', ['link', 'add', 'veth-n', 'type', 'veth', 'peer', 'name', 'veth-p']);
-    await mustExec(node, 'ip', ['link', 'set', 'veth-p', 'netns', podNs]);
-    await mustExec(node, 'ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', 'veth-n']);
-    await mustExec(node, 'ip', ['link', 'set', 'veth-n', 'up']);
-    await mustExec(pod, 'ip', ['addr', 'add', `${POD_IP}/24`, 'dev', 'veth-p']);
-    await mustExec(pod, 'ip', ['link', 'set', 'veth-p', 'up']);
-    // The pod reaches services through the node: a service-CIDR route, never a default route.
-    await mustExec(pod, 'ip', ['route', 'add', SERVICE_CIDR, 'via', NODE_IP]);
+    await mustExec(node, 'ip', ['link', 'add', 'br0', 'type', 'bridge']);
+    await mustExec(node, 'ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', 'br0']);
+    await mustExec(node, 'ip', ['link', 'set', 'br0', 'up']);
+    for (const [ns, ex, ip, port] of [[podNs, pod, POD_IP, 'vp0'], [clientNs, client, CLIENT_IP, 'vp1']] as const) {
+      await mustExec(hostExec, 'ip', ['netns', 'add', ns]);
+      await mustExec(ex, 'ip', ['link', 'set', 'lo', 'up']);
+      await mustExec(node, 'ip', ['link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0']);
+      await mustExec(node, 'ip', ['link', 'set', 'eth0', 'netns', ns]);
+      await mustExec(node, 'ip', ['link', 'set', port, 'master', 'br0']);
+      await mustExec(node, 'ip', ['link', 'set', port, 'type', 'bridge_slave', 'hairpin', 'on']);
+      await mustExec(node, 'ip', ['link', 'set', port, 'up']);
+      await mustExec(ex, 'ip', ['addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+      await mustExec(ex, 'ip', ['link', 'set', 'eth0', 'up']);
+      // Pods reach services through the node: a service-CIDR route, never a default route.
+      await mustExec(ex, 'ip', ['route', 'add', SERVICE_CIDR, 'via', NODE_IP]);
+    }
     await mustExec(node, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   } catch (e) {
     await destroy();
     throw e;
   }
   return {
-    node, pod, destroy,
+    node, pod, client, destroy,
     async serve(port, body) {
       const server = spawn('nsenter', [`--net=/run/netns/${podNs}`, process.execPath, '-e',
         `require('http').createServer((q, s) => s.end(${JSON.stringify(body)})).listen(${port}, '${POD_IP}', () => console.log('ready'))`],
