@@ -83,7 +83,7 @@ test('CRUD calls send the right method, path, content type and body', async () =
       res.end('conflict, not json');
       return;
     }
-    res.end(req.body !== '' ? req.body : JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [] }));
+    res.end(req.body !== '' ? req.body : JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [{ metadata: { name: 'x' } }] }));
   });
   const c = new RestClient({ baseUrl: srv.url, token: 'tok', userAgent: 'test-ua' });
   try {
@@ -97,6 +97,7 @@ test('CRUD calls send the right method, path, content type and body', async () =
 
     const l = await c.list(Pods, { namespace: 'ns', labelSelector: 'app=web', fieldSelector: 'spec.nodeName=n1', limit: 10 });
     assert.equal(l.metadata.resourceVersion, '7');
+    assert.deepEqual([l.items[0].apiVersion, l.items[0].kind], ['v1', 'Pod'], 'list items get apiVersion/kind');
     assert.equal(srv.seen[1].url, '/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb&fieldSelector=spec.nodeName%3Dn1&limit=10');
 
     assert.equal(await c.tryGet(Pods, 'missing', 'ns'), undefined);

@@ -121,9 +121,17 @@ export class RestClient implements ApiClient {
     }
   }
 
+  /** GET the collection; items get apiVersion/kind filled in when the server omits them. */
   async list<T extends KubeObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<KubeList<T>> {
     const q = listQuery(opts);
-    return this.json<KubeList<T>>('GET', resourcePath(ref, opts.namespace) + q);
+    const list = await this.json<KubeList<T>>('GET', resourcePath(ref, opts.namespace) + q);
+    // List items usually come without apiVersion/kind; fill them so events and logs can name them.
+    for (const item of list.items ?? []) {
+      item.apiVersion ??= apiVersionOf(ref);
+      item.kind ??= ref.kind;
+    }
+    list.items ??= [];
+    return list;
   }
 
   async create<T extends KubeObject>(ref: ResourceRef, obj: T, namespace?: string): Promise<T> {
