@@ -82,6 +82,25 @@ test('iptables backend inside a test network namespace', async (t) => {
       await backend.sync({ services, endpointSlices: [webSlice] }, false);
       assert.notEqual((await curl(pod, `http://${NODE_IP}:30080/`)).body, BODY, 'NodePort rules removed with the service');
     });
+    await t.test('random spread over 2 endpoints; ClientIP affinity sticks to one', async () => {
+      await net.serve(8081, 'second');
+      const two = [ep(POD_IP)];
+      const lb = [...services,
+        svc('default', 'lb', '10.96.0.40', [{ port: 80 }]),
+        svc('default', 'sticky', '10.96.0.41', [{ port: 80 }], { sessionAffinity: 'ClientIP' })];
+      const lbSlices = [webSlice,
+        slice('default', 'lb', 'lb-1', [{ port: 8080 }], two), slice('default', 'lb', 'lb-2', [{ port: 8081 }], two),
+        slice('default', 'sticky', 'st-1', [{ port: 8080 }], two), slice('default', 'sticky', 'st-2', [{ port: 8081 }], two)];
+      await backend.sync({ services: lb, endpointSlices: lbSlices }, false);
+      const seen = new Set<string>();
+      for (let i = 0; i < 30; i++) seen.add((await curl(net.client, 'http://10.96.0.40/')).body);
+      assert.deepEqual([...seen].sort(), [BODY, 'second'].sort(), 'both endpoints are used');
+      const sticky = new Set<string>();
+      for (let i = 0; i < 15; i++) sticky.add((await curl(net.client, 'http://10.96.0.41/')).body);
+      assert.equal(sticky.size, 1, `one endpoint only, saw ${[...sticky].join(',')}`);
+      assert.ok(sticky.has(BODY) || sticky.has('second'));
+      await backend.sync({ services, endpointSlices: [webSlice] }, false);
+    });
     await t.test('ensureJumps is idempotent', async () => {
       await ensureJumps(node);
       await backend.sync({ services, endpointSlices: [webSlice] }, true);

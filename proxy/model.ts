@@ -32,6 +32,8 @@ export interface ServicePortInfo {
   nodePort?: number;
   /** 'KUBE-SVC-<hash>' */
   chain: string;
+  /** sessionAffinity ClientIP: stickiness timeout in seconds (default 10800); undefined = no affinity. */
+  affinitySeconds?: number;
   /** 'KUBE-EXT-<hash>' (used only when nodePort is set). */
   extChain: string;
   /** Usable endpoints, sorted by ip then port, deduplicated. Empty = "has no endpoints". */
@@ -83,6 +85,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         namespace, service, name, protocol, clusterIP, port: port.port,
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined,
         chain: serviceChainName(name, protocol),
+        affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: externalChainName(name, protocol),
         endpoints: chosen.map((c) => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) })),
       });

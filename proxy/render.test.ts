@@ -154,3 +154,22 @@ test('internalTrafficPolicy Local keeps only endpoints on this node', () => {
   assert.ok(out.includes('10.244.0.1:80'));
   assert.ok(!out.includes('10.244.1.1:80'));
 });
+
+test('sessionAffinity ClientIP: recent-match rules before the random ones, --set on DNAT', () => {
+  const services = [svc('ns', 'sticky', '10.96.0.40', [{ port: 80 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } })];
+  const out = renderRules(services, [slice('ns', 'sticky', 's-1', [{ port: 80 }], [ep('10.244.0.1'), ep('10.244.0.2')])], cfg);
+  const chain = serviceChainName('ns/sticky', 'tcp');
+  const sep1 = endpointChainName('ns/sticky', 'tcp', '10.244.0.1:80');
+  const sep2 = endpointChainName('ns/sticky', 'tcp', '10.244.0.2:80');
+  assert.deepEqual(out.split('\n').filter((l) => l.startsWith(`-A ${chain} `)), [
+    `-A ${chain} ! -s 10.244.0.0/16 -d 10.96.0.40/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/sticky cluster IP" -j KUBE-MARK-MASQ`,
+    `-A ${chain} -m comment --comment "ns/sticky -> 10.244.0.1:80" -m recent --name ${sep1} --rcheck --seconds 600 --reap -j ${sep1}`,
+    `-A ${chain} -m comment --comment "ns/sticky -> 10.244.0.2:80" -m recent --name ${sep2} --rcheck --seconds 600 --reap -j ${sep2}`,
+    `-A ${chain} -m comment --comment "ns/sticky -> 10.244.0.1:80" -m statistic --mode random --probability 0.5000000000 -j ${sep1}`,
+    `-A ${chain} -m comment --comment "ns/sticky -> 10.244.0.2:80" -j ${sep2}`,
+  ]);
+  assert.ok(out.includes(`-A ${sep1} -p tcp -m tcp -m comment --comment "ns/sticky" -m recent --name ${sep1} --set -j DNAT --to-destination 10.244.0.1:80\n`));
+  const defaultTimeout = renderRules([svc('ns', 'sticky', '10.96.0.40', [{ port: 80 }], { sessionAffinity: 'ClientIP' })],
+    [slice('ns', 'sticky', 's-1', [{ port: 80 }], [ep('10.244.0.1')])], cfg);
+  assert.ok(defaultTimeout.includes('--rcheck --seconds 10800 --reap'));
+});

@@ -65,6 +65,12 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
       nat.push(`-A ${sp.extChain} -m comment --comment "masquerade traffic for ${sp.name} external destinations" -j KUBE-MARK-MASQ`);
       nat.push(`-A ${sp.extChain} -j ${sp.chain}`);
     }
+    if (sp.affinitySeconds !== undefined) {
+      // ClientIP affinity: a client seen recently goes back to the same endpoint (xt_recent, as kube-proxy).
+      for (const ep of sp.endpoints) {
+        nat.push(`-A ${sp.chain} -m comment --comment "${sp.name} -> ${ep.ip}:${ep.port}" -m recent --name ${ep.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${ep.chain}`);
+      }
+    }
     const n = sp.endpoints.length;
     sp.endpoints.forEach((ep, i) => {
       const target = `-m comment --comment "${sp.name} -> ${ep.ip}:${ep.port}"`;
@@ -75,7 +81,8 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
     for (const ep of sp.endpoints) {
       natDynamic.push(ep.chain);
       nat.push(`-A ${ep.chain} -s ${ep.ip}/32 -m comment --comment "${sp.name}" -j KUBE-MARK-MASQ`);
-      nat.push(`-A ${ep.chain} -p ${proto} -m ${proto} -m comment --comment "${sp.name}" -j DNAT --to-destination ${ep.ip}:${ep.port}`);
+      const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${ep.chain} --set` : '';
+      nat.push(`-A ${ep.chain} -p ${proto} -m ${proto} -m comment --comment "${sp.name}"${recent} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
     }
   }
 
