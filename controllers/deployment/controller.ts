@@ -16,7 +16,7 @@ import { isAlreadyExists, isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
 import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
 import { planClaims } from '../replicaset/claim.ts';
-import { adopt, BY_NAMESPACE, namespaceIndex, release } from '../replicaset/ownership.ts';
+import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from '../replicaset/ownership.ts';
 import { controllerRef } from '../replicaset/podutil.ts';
 import { selectorIsEmpty, selectorMatches } from '../replicaset/selector.ts';
 import { POD_TEMPLATE_HASH, podTemplateHash, templatesEqualIgnoringHash } from './hash.ts';
@@ -181,7 +181,7 @@ export function createDeploymentController(deps: ControllerDeps, opts: Deploymen
       spec: { replicas: to },
     }, rs.metadata?.namespace);
     if (from !== to) {
-      recorder.event(ctx.d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata?.name ?? ''} to ${to} from ${from}`);
+      recorder.event(withKind(ctx.d, Deployments), 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata?.name ?? ''} to ${to} from ${from}`);
     }
     if (ctx.newRS === rs) ctx.newRS = updated;
     else ctx.old = ctx.old.map((r) => (r === rs ? updated : r));
@@ -214,7 +214,7 @@ export function createDeploymentController(deps: ControllerDeps, opts: Deploymen
       try {
         ctx.newRS = await client.create<ReplicaSet>(ReplicaSets, want, d.metadata?.namespace);
         ctx.event = 'created';
-        if (n > 0) recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${want.metadata?.name ?? ''} to ${n} from 0`);
+        if (n > 0) recorder.event(withKind(d, Deployments), 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${want.metadata?.name ?? ''} to ${n} from 0`);
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
         const existing = await client.get<ReplicaSet>(ReplicaSets, want.metadata?.name ?? '', d.metadata?.namespace);
@@ -277,7 +277,7 @@ export function createDeploymentController(deps: ControllerDeps, opts: Deploymen
     if (!cached) return;
     const d = structuredClone(cached);
     if (selectorIsEmpty(d.spec?.selector)) {
-      recorder.event(d, 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
+      recorder.event(withKind(d, Deployments), 'Warning', 'SelectingAll', 'This deployment is selecting all pods. A non-empty selector is required.');
       if ((d.status?.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) {
         await client.updateStatus<Deployment>(Deployments, { ...d, status: { ...(d.status ?? {}), observedGeneration: d.metadata?.generation } }, d.metadata?.namespace);
       }

@@ -70,6 +70,7 @@ test('RS controller creates exactly N pods, never duplicates on a stale cache, s
     await h.recorder.flush();
     const events = (await h.client.list<Event>(Events, { namespace: 'default' })).items;
     assert.ok(events.some((e) => e.reason === 'SuccessfulCreate' && /^Created pod: web-/.test(e.message ?? '')));
+    assert.ok(events.every((e) => e.involvedObject.kind === 'ReplicaSet' && e.involvedObject.apiVersion === 'apps/v1' && e.involvedObject.uid === rs.metadata?.uid));
     assert.ok(events.some((e) => e.reason === 'SuccessfulDelete' && /^Deleted pod: web-/.test(e.message ?? '')));
   } finally {
     h.stop();

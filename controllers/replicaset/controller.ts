@@ -21,7 +21,7 @@ import { selectorMatches } from './selector.ts';
 import { slowStartBatch } from './slowstart.ts';
 import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged } from './status.ts';
 import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';
-import { adopt, BY_NAMESPACE, namespaceIndex, release } from './ownership.ts';
+import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from './ownership.ts';
 
 
 /** Options for tests: clock (ms since epoch), burst cap, worker count. */
@@ -121,11 +121,11 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
     const res = await slowStartBatch(count, 1, async () => {
       try {
         const created = await deps.client.create<Pod>(Pods, podFromTemplate(rs), rs.metadata?.namespace);
-        deps.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
+        deps.recorder.event(withKind(rs, ReplicaSets), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
       } catch (e) {
         failures += 1;
         expectations.creationObserved(key);
-        deps.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+        deps.recorder.event(withKind(rs, ReplicaSets), 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
         throw e;
       }
     });
@@ -139,12 +139,12 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
     const results = await Promise.allSettled(pods.map(async (p, i) => {
       try {
         await deps.client.delete(Pods, p.metadata?.name ?? '', p.metadata?.namespace);
-        deps.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name ?? ''}`);
+        deps.recorder.event(withKind(rs, ReplicaSets), 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name ?? ''}`);
       } catch (e) {
         // A pod that is already gone will never produce a delete event for us.
         expectations.deletionObserved(key, podKeys[i]);
         if (isNotFound(e)) return;
-        deps.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
+        deps.recorder.event(withKind(rs, ReplicaSets), 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
         throw e;
       }
     }));

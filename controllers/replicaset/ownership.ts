@@ -6,7 +6,7 @@
  * conflict is reported as `false` and left to the next sync.
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import type { ResourceRef } from '../../apiserver/client/resources.ts';
+import { apiVersionOf, type ResourceRef } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient, type KubeObject } from '../../apiserver/client/types.ts';
 
 /** Index function: an object's namespace. */
@@ -35,4 +35,9 @@ async function patchRefs<T extends KubeObject>(client: ApiClient, ref: ResourceR
     if (isNotFound(e) || isConflict(e)) return undefined;
     throw e;
   }
+}
+
+/** `o` with apiVersion/kind filled from `ref` (list items may lack them; Events need them). */
+export function withKind<T extends KubeObject>(o: T, ref: ResourceRef): T {
+  return { ...o, apiVersion: apiVersionOf(ref), kind: ref.kind };
 }
