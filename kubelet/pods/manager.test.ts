@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../../apiserver/client/fake.ts';
 import { createInformer } from '../../apiserver/client/informer.ts';
@@ -28,11 +31,12 @@ interface Harness {
 
 async function harness(client = new FakeClient(), runtime = new FakeRuntime(), clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'))): Promise<Harness> {
   runtime.now = () => clock.now();
+  const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-unit-'));
   const ac = new AbortController();
   const pods = createInformer<Pod>(client, Pods, { fieldSelector: `spec.nodeName=${NODE}` }, quiet);
   const recorder = createEventRecorder(client, 'kubelet', quiet, { host: NODE, now: () => clock.now() });
   const manager = new PodManager({
-    client, pods, runtime, recorder, log: quiet, clock, nodeName: NODE, hostIP: '192.168.50.2', rootDir: '/tmp/skiff-kubelet-unit',
+    client, pods, runtime, recorder, log: quiet, clock, nodeName: NODE, hostIP: '192.168.50.2', rootDir,
     dns: { servers: [], searches: [], options: [] }, manageCgroups: false,
   });
   pods.start(ac.signal);
@@ -49,7 +53,7 @@ async function harness(client = new FakeClient(), runtime = new FakeRuntime(), c
   return {
     client, runtime, clock, manager, until, flush: async () => { await Promise.race([recorder.flush(), sleep(1000)]); },
     pod: (name) => client.tryGet<Pod>(Pods, name, 'default'),
-    stop: async () => { ac.abort(); clock.advance(2000); await running; await Promise.race([recorder.flush(), sleep(1000)]); },
+    stop: async () => { ac.abort(); clock.advance(2000); await running; await Promise.race([recorder.flush(), sleep(1000)]); rmSync(rootDir, { recursive: true, force: true }); },
   };
 }
 
@@ -78,7 +82,7 @@ test('pod is started and its status reported; exits restart with CrashLoopBackOf
     assert.equal(p.status!.hostIP, '192.168.50.2');
     const sb = [...h.runtime.sandboxes.values()][0];
     assert.equal(sb.config.labels['io.kubernetes.pod.uid'], p.metadata!.uid);
-    assert.equal(sb.config.log_directory, `/tmp/skiff-kubelet-unit/logs/default_web_${p.metadata!.uid}`);
+    assert.match(sb.config.log_directory, new RegExp(`/logs/default_web_${p.metadata!.uid}$`));
     await h.flush();
     const reasons = await eventReasons(h.client);
     for (const r of ['Pulling', 'Pulled', 'Created', 'Started']) assert.ok(reasons.includes(r), `event ${r} in ${reasons}`);
