@@ -37,7 +37,7 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     const nodes = factory.for<Node>(Nodes);
     const recorder = createEventRecorder(client, schedulerName, log);
     const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder, log });
-    await serveHealthz(opts.healthzPort, log, signal, { healthy: () => pods.hasSynced() && nodes.hasSynced() });
+    await serveHealthz(opts.healthzPort, log, signal, { ready: () => pods.hasSynced() && nodes.hasSynced() });
     factory.start(signal);
     await scheduler.run(signal);
     await recorder.flush();

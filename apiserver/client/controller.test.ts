@@ -81,6 +81,14 @@ test('serveHealthz answers ok, reflects the health check, and closes on abort', 
   healthy = false;
   assert.equal((await get(port, '/healthz')).status, 503);
   assert.equal((await get(port, '/nope')).status, 404);
+  const ac2 = new AbortController();
+  let ready = false;
+  const port2 = await serveHealthz(0, log, ac2.signal, { host: '127.0.0.1', ready: () => ready });
+  assert.equal((await get(port2, '/healthz')).status, 200, 'liveness does not wait for readiness');
+  assert.equal((await get(port2, '/readyz')).status, 503);
+  ready = true;
+  assert.equal((await get(port2, '/readyz')).status, 200);
+  ac2.abort();
   ac.abort();
   await new Promise((r) => setTimeout(r, 20));
   await assert.rejects(get(port, '/healthz'));

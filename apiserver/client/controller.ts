@@ -56,10 +56,13 @@ export interface HealthzOptions {
   host?: string;
   /** When given and false, /healthz answers 503 (e.g. informers not synced). */
   healthy?: () => boolean;
+  /** When given and false, /readyz answers 503 (defaults to `healthy`). */
+  ready?: () => boolean;
 }
 
 /**
- * Serves `GET /healthz` (and `/livez`, `/readyz`) → 200 `ok` on `port` until
+ * Serves `GET /healthz` and `/livez` (per `healthy`) and `/readyz` (per
+ * `ready`) → 200 `ok` or 503, on `port` until
  * `signal` aborts. Resolves with the bound port once listening (pass 0 for
  * any free port); rejects if the port cannot be bound.
  */
@@ -67,7 +70,8 @@ export function serveHealthz(port: number, log: Logger, signal: AbortSignal, opt
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-      const ok = opts.healthy ? opts.healthy() : true;
+      const check = path === '/readyz' ? opts.ready ?? opts.healthy : opts.healthy;
+      const ok = check ? check() : true;
       res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
       res.end(ok ? 'ok' : 'not ready');
       return;
