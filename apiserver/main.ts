@@ -43,6 +43,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
       if (signal.aborted) return;
       try {
         await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port);
+        await registry.namespaceFinalizer?.resumeAll();
         break;
       } catch (e) {
         opts.log.warn('bootstrap failed, retrying', { err: e, delayMs: delay });

@@ -54,6 +54,11 @@ export function routeNotFound(): StatusError {
   return failure(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
+/** 403 Forbidden: `pods "x" is forbidden: <why>`. */
+export function forbidden(t: ErrorTarget, why: string): StatusError {
+  return failure(403, 'Forbidden', `${qualifiedResource(t)} "${t.name ?? ''}" is forbidden: ${why}`, details(t));
+}
+
 /** 409 AlreadyExists: `pods "x" already exists`. */
 export function alreadyExists(t: ErrorTarget): StatusError {
   return failure(409, 'AlreadyExists', `${qualifiedResource(t)} "${t.name ?? ''}" already exists`, details(t));

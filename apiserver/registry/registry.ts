@@ -4,6 +4,8 @@
  */
 import type { EtcdStorage } from '../storage/etcd.ts';
 import { objectKey } from '../storage/etcd.ts';
+import type { Logger } from '../client/log.ts';
+import { NamespaceFinalizer } from './namespace-finalizer.ts';
 import { ResourceStore } from './store.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
 
@@ -12,6 +14,7 @@ export interface RegistryConfig {
   serviceCIDR: string;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
+  log: Logger;
 }
 
 /** Builds the StrategyContext over a storage. */
@@ -29,12 +32,22 @@ export function strategyContext(storage: EtcdStorage, config: RegistryConfig): S
 export class Registry {
   readonly stores: ResourceStore[];
   readonly ctx: StrategyContext;
+  /** Deletes the contents of terminating namespaces (undefined if namespaces are not served). */
+  readonly namespaceFinalizer?: NamespaceFinalizer;
   private readonly byGvr = new Map<string, ResourceStore>();
 
   constructor(defs: ResourceDef[], storage: EtcdStorage, config: RegistryConfig) {
     this.ctx = strategyContext(storage, config);
     this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now }));
     for (const s of this.stores) this.byGvr.set(`${s.def.group}/${s.def.version}/${s.def.resource}`, s);
+    const namespaces = this.find('', 'v1', 'namespaces');
+    if (namespaces) {
+      const finalizer = new NamespaceFinalizer(namespaces, this.stores.filter((s) => s.def.namespaced), config.log.child('namespaces'));
+      namespaces.onTerminating = (obj) => {
+        if (obj.metadata?.name) void finalizer.finalize(obj.metadata.name);
+      };
+      this.namespaceFinalizer = finalizer;
+    }
   }
 
   /** The store serving `resource` in group/version, or undefined. */

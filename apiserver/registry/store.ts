@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeList, KubeObject } from '../client/types.ts';
-import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from '../api/errors.ts';
+import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, StatusError } from '../api/errors.ts';
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
@@ -79,6 +79,8 @@ export class ResourceStore {
   readonly storage: EtcdStorage;
   private readonly ctx: StrategyContext;
   private readonly now: () => number;
+  /** Called after a delete left the object in place with deletionTimestamp set (e.g. to finalize a namespace). */
+  onTerminating?: (obj: KubeObject) => void;
 
   constructor(def: ResourceDef, deps: StoreDeps) {
     this.def = def;
@@ -181,8 +183,10 @@ export class ResourceStore {
     const meta = metaOf(obj);
     if (this.def.namespaced) {
       meta.namespace = namespace;
-      if (namespace && !(await this.storage.get(objectKey('namespaces', undefined, namespace)))) {
-        throw notFound({ group: '', resource: 'namespaces', name: namespace });
+      const ns = namespace ? await this.storage.get(objectKey('namespaces', undefined, namespace)) : undefined;
+      if (namespace && !ns) throw notFound({ group: '', resource: 'namespaces', name: namespace });
+      if (ns?.metadata?.deletionTimestamp) {
+        throw forbidden(this.target(meta.name ?? meta.generateName ?? ''), `unable to create new content in namespace ${namespace} because it is being terminated`);
       }
     } else {
       delete meta.namespace;
@@ -334,7 +338,8 @@ export class ResourceStore {
   /** After an update: an object being deleted with no finalizers left and no grace pending is removed. */
   private async finishIfDone(key: string, written: KubeObject): Promise<KubeObject> {
     const m = written.metadata ?? {};
-    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
+    const specFinalizers = isNamespace(this.def) ? ((written as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []) : [];
+    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && specFinalizers.length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
       try {
         await this.storage.delete(key, m.resourceVersion!);
         await this.def.strategy.afterDelete?.(written, this.ctx);
@@ -365,8 +370,8 @@ export class ResourceStore {
         const pending = this.pendingDeletion(cur, opts);
         if (wo.dryRun) return { obj: pending ?? cur, deleted: !pending };
         if (pending) {
-          if (sameIgnoringRv(pending, cur)) return { obj: cur, deleted: false };
-          const written = await this.storage.update(key, pending, meta.resourceVersion!);
+          const written = sameIgnoringRv(pending, cur) ? cur : await this.storage.update(key, pending, meta.resourceVersion!);
+          this.onTerminating?.(written);
           return { obj: written, deleted: false };
         }
         const rev = await this.storage.delete(key, meta.resourceVersion!);
@@ -399,6 +404,13 @@ export class ResourceStore {
       if (finalizers.length > 0) meta.finalizers = finalizers;
       return next;
     }
+    if (isNamespace(this.def) && ((next as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []).length > 0) {
+      meta.deletionTimestamp ??= rfc3339(this.now());
+      meta.deletionGracePeriodSeconds = 0;
+      if (finalizers.length > 0) meta.finalizers = finalizers;
+      (next as { status?: { phase?: string } }).status = { ...((next as { status?: object }).status ?? {}), phase: 'Terminating' };
+      return next;
+    }
     if (finalizers.length === 0) return undefined;
     meta.finalizers = finalizers;
     if (!meta.deletionTimestamp || (meta.deletionGracePeriodSeconds ?? 0) > 0) {
@@ -418,6 +430,11 @@ export class ResourceStore {
     const g = opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     return Math.max(0, Math.floor(g));
   }
+}
+
+/** True for the core namespaces resource, whose spec.finalizers hold its deletion (Kubernetes' namespace lifecycle). */
+function isNamespace(def: ResourceDef): boolean {
+  return def.group === '' && def.resource === 'namespaces';
 }
 
 /** True if two objects differ at most in metadata.resourceVersion. */

@@ -17,7 +17,13 @@ export function testDefs(): ResourceDef[] {
   const namespaces: ResourceDef = {
     ...base, group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', listKind: 'NamespaceList', singular: 'namespace',
     namespaced: false, subresources: ['status'],
-    strategy: { prepareForCreate: (o) => { (o as { status?: unknown }).status = { phase: 'Active' }; } },
+    strategy: {
+      prepareForCreate: (o) => {
+        const ns = o as { spec?: unknown; status?: unknown };
+        ns.spec = { finalizers: ['kubernetes'] };
+        ns.status = { phase: 'Active' };
+      },
+    },
     table: { columns: [{ name: 'Status', type: 'string', description: 'phase', priority: 0 }], cells: (o) => [(o as { status?: { phase?: string } }).status?.phase ?? ''] },
   };
   const nodes: ResourceDef = {

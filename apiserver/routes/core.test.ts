@@ -375,6 +375,32 @@ describe('deletion', () => {
     assert.equal((await req('DELETE', `${P}/orph?propagationPolicy=Sideways`)).code, 422);
   });
 
+  test('namespace deletion: Terminating, contents deleted, then the namespace', async () => {
+    await req('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
+    const NS = '/api/v1/namespaces/doomed/pods';
+    await req('POST', NS, pod('loose'));
+    await req('POST', NS, pod('bound', { spec: { nodeName: 'n1' } }));
+    await req('POST', '/apis/apps/v1/namespaces/doomed/deployments', { metadata: { name: 'd' }, spec: { replicas: 1 } });
+    const d = await req('DELETE', '/api/v1/namespaces/doomed');
+    assert.equal(d.code, 200);
+    assert.equal(d.body.status.phase, 'Terminating');
+    assert.ok(d.body.metadata.deletionTimestamp);
+    const denied = await req('POST', NS, pod('late'));
+    assert.equal(denied.code, 403);
+    assert.equal(denied.body.reason, 'Forbidden');
+    assert.match(String(denied.body.message), /because it is being terminated/);
+    const waitFor = async (what: string, cond: () => Promise<boolean>): Promise<void> => {
+      for (let i = 0; i < 100 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(await cond(), what);
+    };
+    await waitFor('loose pod and deployment deleted', async () => (await req('GET', `${NS}/loose`)).code === 404 && (await req('GET', '/apis/apps/v1/namespaces/doomed/deployments/d')).code === 404);
+    const bound = await req('GET', `${NS}/bound`);
+    assert.ok(bound.body.metadata.deletionTimestamp, 'bound pod is terminating gracefully');
+    assert.equal((await req('GET', '/api/v1/namespaces/doomed')).code, 200, 'namespace waits for its pods');
+    await req('DELETE', `${NS}/bound`, { gracePeriodSeconds: 0 });
+    await waitFor('namespace removed', async () => (await req('GET', '/api/v1/namespaces/doomed')).code === 404);
+  });
+
   test('deletecollection', async () => {
     await req('POST', '/api/v1/namespaces', { metadata: { name: 'dc' } });
     for (const n of ['a', 'b', 'c']) await req('POST', '/api/v1/namespaces/dc/pods', pod(n, { metadata: { labels: { app: n === 'c' ? 'keep' : 'drop' } } }));

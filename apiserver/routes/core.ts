@@ -43,7 +43,10 @@ const BODY_LIMIT = 3 * 1024 * 1024;
 export function buildCoreApp(opts: CoreAppOptions): CoreApp {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true } });
   const storage = new EtcdStorage(opts.etcd);
-  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now });
+  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log });
+  app.addHook('onClose', async () => {
+    await registry.namespaceFinalizer?.close();
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     const ct = (req.headers['content-type'] ?? '').toLowerCase();

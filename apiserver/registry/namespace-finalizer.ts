@@ -1,0 +1,129 @@
+/**
+ * Namespace deletion, done inside the API server (Kubernetes does it in the
+ * namespace controller): once a namespace is Terminating, delete everything
+ * in it, wait (watching, not polling) until it is empty, then drop the
+ * `kubernetes` spec finalizer and remove the namespace.
+ */
+import type { KubeObject } from '../client/types.ts';
+import type { Logger } from '../client/log.ts';
+import { StatusError } from '../api/errors.ts';
+import { clone } from '../api/patch/json-value.ts';
+import { objectKey, StorageError, type StorageWatch } from '../storage/etcd.ts';
+import type { ResourceStore } from './store.ts';
+
+type NsObject = KubeObject & { spec?: { finalizers?: string[] } };
+
+/** Finalizes terminating namespaces; one run per namespace at a time. */
+export class NamespaceFinalizer {
+  private readonly namespaces: ResourceStore;
+  private readonly contents: ResourceStore[];
+  private readonly log: Logger;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly wakers = new Set<() => void>();
+  private closed = false;
+
+  /** `namespaces` is the namespaces store; `contents` every namespaced store. */
+  constructor(namespaces: ResourceStore, contents: ResourceStore[], log: Logger) {
+    this.namespaces = namespaces;
+    this.contents = contents;
+    this.log = log;
+  }
+
+  /** Starts (or joins) the finalization of namespace `name`; resolves when it is gone or the finalizer closed. */
+  finalize(name: string): Promise<void> {
+    const existing = this.running.get(name);
+    if (existing) return existing;
+    const p = this.run(name).catch((e: unknown) => this.log.error('namespace finalization failed', { namespace: name, err: e })).finally(() => this.running.delete(name));
+    this.running.set(name, p);
+    return p;
+  }
+
+  /** Resumes every namespace left Terminating (e.g. after a restart). */
+  async resumeAll(): Promise<void> {
+    const list = await this.namespaces.list(undefined);
+    for (const ns of list.items) if (ns.metadata?.deletionTimestamp && ns.metadata.name) void this.finalize(ns.metadata.name);
+  }
+
+  /** Wakes waiting runs and resolves when every run has ended. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.wakers) w();
+    await Promise.all([...this.running.values()]);
+  }
+
+  private async run(name: string): Promise<void> {
+    while (!this.closed) {
+      const { remaining, revision } = await this.deleteContents(name);
+      if (remaining === 0) {
+        await this.removeNamespace(name);
+        return;
+      }
+      this.log.debug('namespace not empty yet', { namespace: name, remaining });
+      await this.waitForChange(name, revision);
+    }
+  }
+
+  /** Deletes every object in the namespace; returns how many are left and the highest list revision. */
+  private async deleteContents(name: string): Promise<{ remaining: number; revision: string }> {
+    let remaining = 0;
+    let revision = '0';
+    for (const store of this.contents) {
+      const list = await store.list(name);
+      if (Number(list.metadata.resourceVersion) > Number(revision)) revision = list.metadata.resourceVersion ?? revision;
+      for (const obj of list.items) {
+        remaining++;
+        if (obj.metadata?.deletionTimestamp) continue;
+        try {
+          await store.delete(name, obj.metadata?.name ?? '', { propagationPolicy: 'Background' });
+        } catch (e) {
+          if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
+        }
+      }
+    }
+    return { remaining, revision };
+  }
+
+  /** Resolves at the first change in any store of the namespace after `revision` (or on close). */
+  private async waitForChange(name: string, revision: string): Promise<void> {
+    let wake!: () => void;
+    const woke = new Promise<void>((resolve) => { wake = resolve; });
+    this.wakers.add(wake);
+    const started: StorageWatch[] = [];
+    try {
+      for (const store of this.contents) {
+        try {
+          started.push(await store.storage.watch(store.prefix(name), String(Number(revision) + 1), () => wake(), () => wake()));
+        } catch {
+          wake();
+        }
+      }
+      if (this.closed) wake();
+      await woke;
+    } finally {
+      this.wakers.delete(wake);
+      await Promise.all(started.map((w) => w.stop().catch(() => undefined)));
+    }
+  }
+
+  /** Drops the `kubernetes` spec finalizer and removes the namespace when no metadata finalizers remain. */
+  private async removeNamespace(name: string): Promise<void> {
+    const key = objectKey('namespaces', undefined, name);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const cur = (await this.namespaces.storage.get(key)) as NsObject | undefined;
+      if (!cur) return;
+      const next = clone(cur);
+      if (next.spec) next.spec.finalizers = (next.spec.finalizers ?? []).filter((f) => f !== 'kubernetes');
+      try {
+        if ((cur.metadata?.finalizers ?? []).length === 0) {
+          await this.namespaces.storage.delete(key, cur.metadata!.resourceVersion!);
+          this.log.info('namespace deleted', { namespace: name });
+        } else {
+          await this.namespaces.storage.update(key, next, cur.metadata!.resourceVersion!);
+        }
+        return;
+      } catch (e) {
+        if (!(e instanceof StorageError && e.kind === 'Conflict')) throw e;
+      }
+    }
+  }
+}
