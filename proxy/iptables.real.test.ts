@@ -107,6 +107,11 @@ test('iptables backend inside a test network namespace', async (t) => {
       const nat = (await mustExec(node, 'iptables-save', ['-t', 'nat'])).stdout;
       assert.equal(nat.split('\n').filter((l) => l.startsWith('-A OUTPUT') && l.includes('-j KUBE-SERVICES')).length, 1);
       assert.equal(nat.split('\n').filter((l) => l.startsWith('-A POSTROUTING') && l.includes('-j KUBE-POSTROUTING')).length, 1);
+      // Re-applying flushes and rebuilds our chains: no duplicated rules after many syncs.
+      assert.equal(nat.split('\n').filter((l) => l.startsWith('-A KUBE-SERVICES') && l.includes('10.96.0.10/32')).length, 1);
+      assert.equal(nat.split('\n').filter((l) => l.startsWith('-A KUBE-MARK-MASQ')).length, 1);
+      const filter = (await mustExec(node, 'iptables-save', ['-t', 'filter'])).stdout;
+      assert.equal(filter.split('\n').filter((l) => l.includes('10.96.0.20/32')).length, 1);
     });
     await t.test('losing the endpoints deletes the stale chains and rejects the VIP', async () => {
       const webChain = serviceChainName('default/web:http', 'tcp');
