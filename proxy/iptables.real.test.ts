@@ -113,6 +113,14 @@ test('iptables backend inside a test network namespace', async (t) => {
       const filter = (await mustExec(node, 'iptables-save', ['-t', 'filter'])).stdout;
       assert.equal(filter.split('\n').filter((l) => l.includes('10.96.0.20/32')).length, 1);
     });
+    await t.test('a rule inserted above our POSTROUTING jump is overtaken on the next full sync', async () => {
+      await mustExec(node, 'iptables', ['-t', 'nat', '-I', 'POSTROUTING', '1', '-s', '10.244.0.0/16', '-j', 'ACCEPT']);
+      await backend.sync({ services, endpointSlices: [webSlice] }, true);
+      const post = (await mustExec(node, 'iptables', ['-t', 'nat', '-S', 'POSTROUTING'])).stdout.split('\n').filter((l) => l.startsWith('-A '));
+      assert.match(post[0] ?? '', /-j KUBE-POSTROUTING$/);
+      assert.equal(post.filter((l) => l.endsWith('-j KUBE-POSTROUTING')).length, 1);
+      assert.equal((await curl(pod, 'http://10.96.0.10/')).body, BODY, 'hairpin still works');
+    });
     await t.test('losing the endpoints deletes the stale chains and rejects the VIP', async () => {
       const webChain = serviceChainName('default/web:http', 'tcp');
       assert.ok((await mustExec(node, 'iptables-save', ['-t', 'nat'])).stdout.includes(`:${webChain}`));

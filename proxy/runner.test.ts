@@ -90,3 +90,16 @@ test('a failure forces a full retry with exponential backoff, also for requests 
   assert.deepEqual(calls[5], { at: 20_000, full: false, reason: 'request' }, 'back to partial syncs after a success');
   ac.abort();
 });
+
+test('requests before start() do not run (the caches may be partial); start runs once, full', async () => {
+  const { calls, runner, ac, tick } = setup();
+  for (let i = 0; i < 5; i++) runner.request();
+  await tick(10_000);
+  assert.deepEqual(calls, []);
+  runner.start(ac.signal);
+  await tick(0);
+  assert.deepEqual(calls, [{ at: 10_000, full: true, reason: 'initial' }]);
+  await tick(500);
+  assert.equal(calls.length, 1);
+  ac.abort();
+});

@@ -42,6 +42,7 @@ export class BoundedFrequencyRunner {
   private forceFull = true;
   private timer: { at: number; cancel(): void } | undefined;
   private stopped = false;
+  private started = false;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly opts: RunnerOptions) {}
@@ -55,14 +56,15 @@ export class BoundedFrequencyRunner {
     };
     if (signal.aborted) { stop(); return; }
     signal.addEventListener('abort', stop, { once: true });
+    this.started = true;
     this.pending = true;
     this.pendingReason = 'initial';
     this.schedule(0);
   }
 
-  /** Asks for a run soon (coalesced, rate limited). Cheap; call on every change. */
+  /** Asks for a run soon (coalesced, rate limited). Cheap; call on every change. Before start() it only marks a run pending. */
   request(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (!this.pending) this.pendingReason = 'request';
     this.pending = true;
     if (!this.running) this.schedule(this.earliestDelay());
