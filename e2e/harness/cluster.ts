@@ -162,19 +162,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
   const waitReady = async (): Promise<void> => {
     const started = Date.now();
-    await waitFor(
+    const outcome = await waitFor(
       async (note) => {
-        if (server?.done) throw new Error(`skiff server exited during startup; log tail:\n${await logTail()}`);
+        if (server?.done) return 'exited' as const;
         const r = await httpGet(`${apiUrl}/healthz`, netns?.name);
         note(`healthz status ${r.status} ${r.body.trim().slice(0, 200)}`);
-        return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig);
+        return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig) ? ('ready' as const) : undefined;
       },
       readyTimeoutMs,
       `the API server to answer ${apiUrl}/healthz and ${kubeconfig} to exist`,
     ).catch(async (e: unknown) => {
-      if (server?.done) throw e;
       throw new Error(`${e instanceof Error ? e.message : String(e)}\nserver log tail:\n${await logTail()}`);
     });
+    if (outcome === 'exited') throw new Error(`skiff server exited during startup; log tail:\n${await logTail()}`);
     progress(`API ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   };
 
