@@ -62,6 +62,7 @@ export class SchedulingQueue {
   private waiter?: (v: { info: QueuedPod; cycle: number } | undefined) => void;
   private closed = false;
   private timer?: { cancel(): void };
+  private readonly expiryTimers = new Set<{ cancel(): void }>();
 
   constructor(opts: SchedulingQueueOptions = {}) {
     this.clock = opts.clock ?? realClock;
@@ -143,7 +144,7 @@ export class SchedulingQueue {
     this.inFlight.delete(info.key);
     if (this.moveRequestCycle >= cycle || cur.updatedInFlight) {
       cur.updatedInFlight = false;
-      this.backoff.set(cur.key, cur);
+      this.toBackoff(cur);
       return;
     }
     cur.unschedulableSinceMs = this.clock.now();
@@ -155,7 +156,7 @@ export class SchedulingQueue {
     if (!this.inFlight.has(info.key)) return;
     const cur = this.inFlight.get(info.key) as QueuedPod;
     this.inFlight.delete(info.key);
-    this.backoff.set(cur.key, cur);
+    this.toBackoff(cur);
   }
 
   /** A cluster change (node added/updated, pod deleted): every unschedulable pod is retried (after its backoff). */
@@ -204,9 +205,22 @@ export class SchedulingQueue {
   close(): void {
     this.closed = true;
     this.timer?.cancel();
+    for (const t of this.expiryTimers) t.cancel();
+    this.expiryTimers.clear();
     const w = this.waiter;
     this.waiter = undefined;
     w?.(undefined);
+  }
+
+  /** Puts a pod in the backoff queue and flushes right when its backoff ends (not only on the periodic tick). */
+  private toBackoff(info: QueuedPod): void {
+    this.backoff.set(info.key, info);
+    if (this.closed) return;
+    const t = this.clock.setTimeout(() => {
+      this.expiryTimers.delete(t);
+      this.flush();
+    }, Math.max(0, this.backoffExpiry(info) - this.clock.now()));
+    this.expiryTimers.add(t);
   }
 
   private backoffExpiry(info: QueuedPod): number {
@@ -214,7 +228,7 @@ export class SchedulingQueue {
   }
 
   private activeOrBackoff(info: QueuedPod): void {
-    if (this.backoffExpiry(info) > this.clock.now()) this.backoff.set(info.key, info);
+    if (this.backoffExpiry(info) > this.clock.now()) this.toBackoff(info);
     else this.active.set(info.key, info);
     this.deliver();
   }
