@@ -14,6 +14,11 @@ import type { ResourceStore } from './store.ts';
 export interface WatchParams extends SelectorOptions {
   /** Absent or '0': first ADDED for every current object, then changes. Else: changes after this revision. */
   resourceVersion?: string;
+  /**
+   * Watch-list (client-go WatchListClient): ADDED for the current state, then a
+   * BOOKMARK annotated `k8s.io/initial-events-end: "true"`, then changes.
+   */
+  sendInitialEvents?: boolean;
 }
 
 /** Receives events in order; an ERROR event (410 Expired) is the last one. */
@@ -53,10 +58,14 @@ export async function watchStore(store: ResourceStore, namespace: string | undef
   if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
   let last: string;
   let startAfter: string;
-  if (!rvParam || rvParam === '0') {
+  if (!rvParam || rvParam === '0' || params.sendInitialEvents) {
     const list = await store.list(namespace, { labelSelector: params.labelSelector, fieldSelector: params.fieldSelector });
     for (const o of list.items) sink({ type: 'ADDED', object: o });
     startAfter = list.metadata.resourceVersion ?? '0';
+    if (params.sendInitialEvents) {
+      const metadata = { resourceVersion: startAfter, annotations: { 'k8s.io/initial-events-end': 'true' } };
+      sink({ type: 'BOOKMARK', object: { kind: store.def.kind, apiVersion: store.apiVersion, metadata } });
+    }
   } else {
     startAfter = rvParam;
   }

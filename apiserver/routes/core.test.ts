@@ -470,6 +470,12 @@ describe('watch', () => {
     assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'a'], ['ADDED', 'c']]);
   });
 
+  test('sendInitialEvents: current state, then the initial-events-end bookmark', async () => {
+    const { events } = await watchEvents(`${W}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan`, 3);
+    assert.deepEqual(events.map((e) => String(e.type)), ['ADDED', 'ADDED', 'BOOKMARK']);
+    assert.equal(events[2].object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+  });
+
   test('selectors: moving out of the selection is DELETED, into it ADDED', async () => {
     const list = await req('GET', `${W}`);
     const w = watchEvents(`${W}?watch=1&labelSelector=sel%3Din&resourceVersion=${list.body.metadata.resourceVersion}`, 3);
