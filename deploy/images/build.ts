@@ -72,15 +72,20 @@ export async function buildImages(opts: BuildOptions = {}): Promise<BuiltImages>
   await mkdir(cacheDir, { recursive: true });
   const key = cacheKey(await cacheInputs());
   const cached = join(cacheDir, key.slice(0, 24));
-  let hit = existsSync(join(cached, 'done'));
+  const hit = existsSync(join(cached, 'done'));
   if (!hit) {
     progress(`building images into ${cached}`);
     const work = await mkdtemp(join(cacheDir, '.build-'));
     try {
       await buildAll(join(work, 'layouts'), join(work, 'scratch'), progress);
       await writeFile(join(work, 'layouts', 'done'), key + '\n');
-      await rm(cached, { recursive: true, force: true });
-      await rename(join(work, 'layouts'), cached);
+      if (!existsSync(join(cached, 'done'))) {
+        await rm(cached, { recursive: true, force: true });
+        // A concurrent build may win the rename; its result is equally good.
+        await rename(join(work, 'layouts'), cached).catch((e: unknown) => {
+          if (!existsSync(join(cached, 'done'))) throw e;
+        });
+      }
     } finally {
       await rm(work, { recursive: true, force: true });
     }
