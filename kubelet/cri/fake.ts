@@ -41,6 +41,8 @@ export class FakeRuntime implements CriRuntime {
   readonly images = new Map<string, Image>();
   /** Image name → error message for pulls that must fail. */
   readonly pullFailures = new Map<string, string>();
+  /** Exit code of ExecSync per call (test knob; default 0). */
+  execExitCode: (containerId: string, cmd: string[]) => number = () => 0;
   /** Method names in call order, e.g. 'runPodSandbox'. */
   readonly calls: string[] = [];
   private seq = 0;
@@ -118,7 +120,7 @@ export class FakeRuntime implements CriRuntime {
       .map((s) => ({ id: s.id, metadata: s.config.metadata, state: s.state, created_at: String(s.createdAt), labels: { ...s.config.labels }, annotations: { ...s.config.annotations } }));
   }
 
-  async createContainer(sandboxId: string, config: ContainerConfig): Promise<string> {
+  async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig?: PodSandboxConfig): Promise<string> {
     this.calls.push('createContainer');
     const s = this.sandboxes.get(sandboxId);
     if (!s || s.state !== 'SANDBOX_READY') throw new CriError('NotFound', `sandbox ${sandboxId} not ready`);
@@ -181,7 +183,7 @@ export class FakeRuntime implements CriRuntime {
   async execSync(id: string, cmd: string[]): Promise<ExecSyncResponse> {
     this.calls.push('execSync');
     if (!this.containers.has(id)) throw new CriError('NotFound', `container ${id} not found`);
-    return { stdout: Buffer.from(cmd.join(' ') + '\n'), stderr: Buffer.alloc(0), exit_code: 0 };
+    return { stdout: Buffer.from(cmd.join(' ') + '\n'), stderr: Buffer.alloc(0), exit_code: this.execExitCode(id, cmd) };
   }
 
   async exec(req: ExecRequest): Promise<string> {

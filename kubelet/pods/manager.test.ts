@@ -201,3 +201,33 @@ test('a restarted kubelet adopts running pods without duplicates and removes orp
     await h2.stop();
   }
 });
+
+test('readiness probe gates Ready; liveness failure restarts the container', async () => {
+  const h = await harness();
+  try {
+    let ready = false;
+    let alive = true;
+    h.runtime.execExitCode = (_id, cmd) => (cmd[0] === 'ready' ? (ready ? 0 : 1) : alive ? 0 : 1);
+    const p = mkPod('probed');
+    p.spec!.containers[0].readinessProbe = { exec: { command: ['ready'] }, periodSeconds: 1, failureThreshold: 1 };
+    p.spec!.containers[0].livenessProbe = { exec: { command: ['alive'] }, periodSeconds: 1, failureThreshold: 2 };
+    await h.client.create(Pods, p, 'default');
+    await h.until('Running', async () => (await h.pod('probed'))?.status?.phase === 'Running');
+    await h.until('a failed readiness attempt', () => h.runtime.calls.filter((c) => c === 'execSync').length >= 2);
+    let st = (await h.pod('probed'))!.status!;
+    assert.equal(st.containerStatuses![0].ready, false, 'unready until the probe succeeds');
+    assert.equal(st.conditions!.find((c) => c.type === 'Ready')!.status, 'False');
+    ready = true;
+    await h.until('Ready', async () => (await h.pod('probed'))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+    alive = false;
+    await h.until('restart after liveness failure', async () => (await h.pod('probed'))?.status?.containerStatuses?.[0].restartCount === 1);
+    await h.flush();
+    const msgs = (await h.client.list<Event>(Events, { namespace: 'default' })).items.map((e) => `${e.reason}: ${e.message}`);
+    assert.ok(msgs.includes('Killing: Container app failed liveness probe, will be restarted'), msgs.join('|'));
+    assert.ok(msgs.some((m) => m.startsWith('Unhealthy: Liveness probe failed')), msgs.join('|'));
+    st = (await h.pod('probed'))!.status!;
+    assert.equal(st.containerStatuses![0].lastState?.terminated?.exitCode, 137);
+  } finally {
+    await h.stop();
+  }
+});

@@ -11,6 +11,7 @@ import type { Logger } from '../../apiserver/client/log.ts';
 import { Pods } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig } from '../cri/types.ts';
+import { ProbeManager } from '../prober/manager.ts';
 import { computePodStatus } from '../status/compute.ts';
 import { StatusManager } from '../status/manager.ts';
 import { Backoff } from './backoff.ts';
@@ -45,6 +46,7 @@ const terminalPhase = (p: string | undefined): boolean => p === 'Succeeded' || p
 export class PodManager {
   readonly statuses: StatusManager;
   readonly workers: PodWorkers;
+  readonly probes: ProbeManager;
   private readonly desired = new Map<string, Pod>();
   private readonly lastKnown = new Map<string, Pod>();
   private readonly deps: SyncDeps;
@@ -55,6 +57,7 @@ export class PodManager {
     this.statuses = new StatusManager(o.client, o.log.child('status'));
     this.workers = new PodWorkers((uid) => this.syncUid(uid), o.clock, o.log.child('workers'));
     this.pleg = new Pleg(o.runtime);
+    this.probes = new ProbeManager({ runtime: o.runtime, recorder: o.recorder, log: o.log.child('prober'), clock: o.clock, onChange: (uid) => this.workers.kick(uid, true) });
     const now = (): number => o.clock.now();
     this.deps = {
       runtime: o.runtime, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
@@ -105,6 +108,7 @@ export class PodManager {
       });
     }
     await this.workers.stop();
+    this.probes.stop();
   }
 
   /** One sync of pod `uid` (the worker body). */
@@ -125,6 +129,7 @@ export class PodManager {
     }
 
     if (pod.metadata?.deletionTimestamp) {
+      this.probes.remove(uid);
       await killPod(d, pod, state, gracePeriodSeconds(pod));
       await removePod(d, await readPodRuntimeState(this.o.runtime, uid), pod);
       try {
@@ -140,6 +145,7 @@ export class PodManager {
     const known = this.statuses.get(uid) ?? pod.status;
     const current: Pod = { ...pod, status: known };
     if (terminalPhase(known?.phase)) {
+      this.probes.remove(uid);
       if (state.sandboxes.some((s) => s.state === 'SANDBOX_READY') || state.containers.some((c) => c.state === 'CONTAINER_RUNNING')) {
         await killPod(d, pod, state, gracePeriodSeconds(pod));
       }
@@ -150,13 +156,17 @@ export class PodManager {
 
     const r = await syncPod(d, current, state);
     const fresh = await readPodRuntimeState(this.o.runtime, uid);
-    const status = computePodStatus({ pod: current, state: fresh, waiting: r.waiting, hostIP: this.o.hostIP, now: this.o.clock.now() });
+    this.probes.sync(pod, fresh);
+    const status = computePodStatus({
+      pod: current, state: fresh, waiting: r.waiting, hostIP: this.o.hostIP, now: this.o.clock.now(), readiness: this.probes.readiness(uid),
+    });
     await this.statuses.set(pod, status);
     if (terminalPhase(status.phase)) return { requeueAfterMs: 0 };
     return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
   }
 
   private forget(uid: string): void {
+    this.probes.remove(uid);
     this.statuses.forget(uid);
     this.lastKnown.delete(uid);
     this.deps.crashBackoff.resetPrefix(`${uid}/`);

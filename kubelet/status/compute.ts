@@ -20,6 +20,8 @@ export interface StatusInput {
   hostIP: string;
   /** ms since the epoch. */
   now: number;
+  /** Readiness-probe results by container name (containers without a probe are ready when running). */
+  readiness?: Record<string, boolean>;
 }
 
 /** ms → RFC3339 with second precision, as the API server stores times. */
@@ -42,14 +44,14 @@ function terminated(c: ContainerRecord): ApiContainerState {
 }
 
 /** The API status of one spec container (kubelet convertToAPIContainerStatuses). */
-export function containerStatusFor(name: string, image: string, state: PodRuntimeState, waiting: WaitingReason | undefined): ApiContainerStatus {
+export function containerStatusFor(name: string, image: string, state: PodRuntimeState, waiting: WaitingReason | undefined, probeReady?: boolean): ApiContainerStatus {
   const [latest, previous] = containersNamed(state, name);
   const base: ApiContainerStatus = { name, image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: waiting?.reason ?? 'ContainerCreating', ...(waiting?.message ? { message: waiting.message } : {}) } } };
   if (!latest) return base;
   const st: ApiContainerStatus = { ...base, imageID: latest.imageRef, containerID: CONTAINER_ID_PREFIX + latest.id, restartCount: latest.restartCount };
   if (latest.state === 'CONTAINER_RUNNING') {
     st.state = { running: { startedAt: rfc3339(latest.startedAt || latest.createdAt) } };
-    st.ready = true;
+    st.ready = probeReady ?? true;
     st.started = true;
     if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminated(previous);
   } else if (latest.state === 'CONTAINER_EXITED') {
@@ -107,7 +109,7 @@ function condition(type: string, ok: boolean, old: PodCondition[] | undefined, n
 export function computePodStatus(input: StatusInput): PodStatus {
   const { pod, state, waiting, hostIP, now } = input;
   const old = pod.status ?? {};
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatusFor(c.name, c.image ?? '', state, waiting[c.name]));
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatusFor(c.name, c.image ?? '', state, waiting[c.name], input.readiness?.[c.name]));
   let phase = podPhase(pod, statuses);
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
   const sb = readySandbox(state);
