@@ -8,6 +8,7 @@ import type { Logger } from '../apiserver/client/log.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { isDynamicChain } from './chains.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';
+import { minimizePayload, splitPayload } from './minimize.ts';
 import { declaredNatChains, FILTER_CHAINS, NAT_CHAINS, renderRules, type RenderConfig } from './render.ts';
 
 /** One rule that sends traffic from a built-in chain into one of ours. */
@@ -94,16 +95,20 @@ export async function cleanupRules(exec: Exec = hostExec): Promise<void> {
 }
 
 /**
- * ProxyBackend on iptables. `sync(state, full)`: renders the whole ruleset,
- * skips the apply when the payload equals the last applied one (unless full),
- * applies it with one `iptables-restore --noflush`, and on full syncs first
- * re-reads the existing nat chains (so stale chains from a previous process
- * are deleted) and afterwards re-ensures the jump rules. Throws on failure;
- * the caller must then retry with full=true.
+ * ProxyBackend on iptables. `sync(state, full)` renders the whole ruleset and
+ * applies it with one `iptables-restore --noflush`. Partial syncs (full=false)
+ * skip the apply when nothing changed and otherwise rewrite only the fixed
+ * chains, the per-service chains whose rules changed, and the stale-chain
+ * deletions (kube-proxy's minimized restore). Full syncs first re-read the
+ * existing nat chains (so chains left by an earlier process are deleted),
+ * rewrite every chain, then re-ensure the jump rules. Throws on failure; the
+ * caller must then retry with full=true.
  */
 export class IptablesBackend implements ProxyBackend {
-  private lastPayload: string | undefined;
   private knownChains: string[] = [];
+  /** Dynamic chain → rules the kernel holds since the last successful apply. */
+  private applied = new Map<string, string>();
+  private appliedFixed: string | undefined;
 
   constructor(
     private readonly config: Omit<RenderConfig, 'previousChains'>,
@@ -113,19 +118,25 @@ export class IptablesBackend implements ProxyBackend {
 
   async sync(state: ProxyState, full: boolean): Promise<void> {
     if (full) this.knownChains = await listOwnedChains(this.exec, 'nat', NAT_CHAINS);
-    const payload = renderRules(state.services, state.endpointSlices, { ...this.config, previousChains: this.knownChains });
-    if (!full && payload === this.lastPayload) return;
-    this.lastPayload = undefined;
+    const rendered = renderRules(state.services, state.endpointSlices, { ...this.config, previousChains: this.knownChains });
+    const parts = splitPayload(rendered);
+    const changed = [...parts.chains].filter(([c, r]) => this.applied.get(c) !== r).length;
+    if (!full && parts.fixed === this.appliedFixed && changed === 0 && parts.stale.length === 0) return;
+    const payload = full ? rendered : minimizePayload(rendered, this.applied);
     const started = Date.now();
+    this.appliedFixed = undefined;
+    this.applied = new Map();
     await mustExec(this.exec, 'iptables-restore', ['--noflush'], payload);
-    this.knownChains = declaredNatChains(payload);
-    this.lastPayload = payload;
+    this.knownChains = declaredNatChains(rendered);
+    this.applied = parts.chains;
+    this.appliedFixed = parts.fixed;
     if (full) await ensureJumps(this.exec);
-    this.log.debug('iptables synced', { full, ms: Date.now() - started, bytes: payload.length });
+    this.log.debug('iptables synced', { full, ms: Date.now() - started, bytes: payload.length, changedChains: changed, staleChains: parts.stale.length });
   }
 
   async cleanup(): Promise<void> {
-    this.lastPayload = undefined;
+    this.applied = new Map();
+    this.appliedFixed = undefined;
     this.knownChains = [];
     await cleanupRules(this.exec);
   }
