@@ -17,7 +17,7 @@ import { buildImages } from '../deploy/images/build.ts';
 import { which } from '../deploy/images/exec.ts';
 import { isAlive, kubectlMissing, startCluster, type Cluster } from './harness/cluster.ts';
 import { runningAppContainersByPod, type CriContainer } from './harness/containers.ts';
-import { lastStatus, withoutKlog } from './harness/kubectl-log.ts';
+import { lastStatus, lastStatusBody, withoutKlog, type StatusBody } from './harness/kubectl-log.ts';
 import { waitFor } from './harness/wait.ts';
 import { describePods, podView, runningPods, webManifest, type PodView, type WebSpec } from './harness/workload.ts';
 
@@ -225,6 +225,19 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     return out.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.includes('/events/'));
   }
 
+  /** Asserts kubectl (run at -v=8) got HTTP `code` for `verb` on a URL containing `path`, with a Status body of that code and `reason`. */
+  function assertStatus(stderr: string, verb: string, path: string, code: number, reason: string, what: string): StatusBody {
+    const seen = `kubectl said:\n${stderr.slice(-3000)}`;
+    assert.equal(lastStatus(stderr, path, verb), code, `${what}: expected HTTP ${code} for ${verb} ${path}; ${seen}`);
+    const body = lastStatusBody(stderr);
+    assert.ok(body, `${what}: no Status object in the response body; ${seen}`);
+    assert.equal(body.code, code, `${what}: Status.code; ${seen}`);
+    assert.equal(body.reason, reason, `${what}: Status.reason; ${seen}`);
+    assert.equal(body.status, 'Failure', `${what}: Status.status; ${seen}`);
+    assert.ok((body.message ?? '').length > 0, `${what}: empty Status.message; ${seen}`);
+    return body;
+  }
+
   // ---- the steps -------------------------------------------------------------------------
 
   step('1. the node becomes Ready and reports its IP, OS, kernel and containerd 1.6', 3 * MIN, async (c) => {
@@ -393,16 +406,16 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     assert.notEqual(invalid.code, 0, `creating ConfigMap "Bad_Name!" succeeded: ${invalid.stdout}`);
     assert.match(invalid.stderr, /is invalid/, `kubectl create of an invalid name: ${invalid.stderr}`);
     assert.match(invalid.stderr, /metadata\.name/, `the error does not name the field: ${invalid.stderr}`);
-    const invalidRaw = await c.kubectlResult('create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', badName, '-v=6');
-    assert.equal(lastStatus(invalidRaw.stderr, '/configmaps', 'POST'), 422, `expected 422 for an invalid name; kubectl said:\n${invalidRaw.stderr.slice(-3000)}`);
-    assert.match(withoutKlog(invalidRaw.stderr), /invalid/i, `no Invalid message: ${withoutKlog(invalidRaw.stderr)}`);
+    const invalidRaw = await c.kubectlResult('create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', badName, '-v=8');
+    const invalidStatus = assertStatus(invalidRaw.stderr, 'POST', '/configmaps', 422, 'Invalid', 'invalid name');
+    assert.match(invalidStatus.message ?? '', /Bad_Name!/, `the message does not name the object: ${invalidStatus.message}`);
 
     // Malformed JSON: 400 BadRequest.
     const broken = join(work, 'broken.json');
     await writeFile(broken, '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "broken"');
-    const malformed = await c.kubectlResult('create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', broken, '-v=6');
-    assert.equal(lastStatus(malformed.stderr, '/configmaps', 'POST'), 400, `expected 400 for malformed JSON; kubectl said:\n${malformed.stderr.slice(-3000)}`);
-    assert.match(withoutKlog(malformed.stderr), /BadRequest|bad request|json|decode|unexpected end/i, `unclear message for malformed JSON: ${withoutKlog(malformed.stderr)}`);
+    const malformed = await c.kubectlResult('create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', broken, '-v=8');
+    assertStatus(malformed.stderr, 'POST', '/configmaps', 400, 'BadRequest', 'malformed JSON');
+    log(`malformed JSON: ${withoutKlog(malformed.stderr)}`);
     const applyBroken = await c.kubectlResult('apply', '-f', broken);
     assert.notEqual(applyBroken.code, 0, 'kubectl apply of a broken file succeeded');
     assert.match(applyBroken.stderr, /error/i, `kubectl apply of a broken file: ${applyBroken.stderr}`);
@@ -419,10 +432,10 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     // A stale resourceVersion: 409 Conflict, and the object keeps the newer data.
     const staleFile = join(work, 'stale.json');
     await writeFile(staleFile, JSON.stringify({ ...stale, data: { a: '3' } }));
-    const conflict = await c.kubectlResult('replace', '-f', staleFile, '-v=6');
+    const conflict = await c.kubectlResult('replace', '-f', staleFile, '-v=8');
     assert.notEqual(conflict.code, 0, `replace with a stale resourceVersion succeeded: ${conflict.stdout}`);
-    assert.equal(lastStatus(conflict.stderr, '/configmaps/e2e-conflict', 'PUT'), 409, `expected 409 on PUT; kubectl said:\n${conflict.stderr.slice(-3000)}`);
-    assert.match(withoutKlog(conflict.stderr), /Conflict/, `no Conflict in: ${withoutKlog(conflict.stderr)}`);
+    assertStatus(conflict.stderr, 'PUT', '/configmaps/e2e-conflict', 409, 'Conflict', 'stale resourceVersion');
+    assert.match(withoutKlog(conflict.stderr), /Error from server \(Conflict\)/, `kubectl's message: ${withoutKlog(conflict.stderr)}`);
     const current = await c.kubectlJson<ConfigMap>('get', 'configmap', 'e2e-conflict');
     assert.equal(current.data?.a, '2', 'the rejected replace changed the object');
 
