@@ -137,6 +137,25 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
         });
         assert.equal(logs, 'line-1 hello\nline-2\n');
 
+        // Exec: ExecSync through CRI, and the kubelet API's redirect to the streaming server.
+        const rt0 = new GrpcRuntime({ socket: env.socket });
+        try {
+          const cid = (running.status?.containerStatuses?.[0].containerID ?? '').replace('containerd://', '');
+          const out = await rt0.execSync(cid, ['/bin/sh', '-c', 'echo exec-ok $POD_NAME'], 10);
+          assert.equal(out.exit_code, 0);
+          assert.equal(out.stdout.toString(), 'exec-ok hello\n');
+        } finally {
+          rt0.close();
+        }
+        const redirect = await new Promise<{ code: number; location?: string }>((resolve, reject) => {
+          http.get(`http://127.0.0.1:${port}/exec/default/hello/app?command=ls&stdout=true`, (res) => {
+            res.resume();
+            resolve({ code: res.statusCode ?? 0, location: res.headers.location });
+          }).on('error', reject);
+        });
+        assert.equal(redirect.code, 302);
+        assert.match(redirect.location ?? '', /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
+
         await client.delete(Pods, 'hello', 'default', { gracePeriodSeconds: 1 });
         await until('pod deleted', async () => (await client.tryGet(Pods, 'hello', 'default')) === undefined, 30_000);
         const rt = new GrpcRuntime({ socket: env.socket });

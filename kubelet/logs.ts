@@ -8,7 +8,7 @@ import type { Informer } from '../apiserver/client/informer-types.ts';
 import type { CriRuntime } from './cri/types.ts';
 import { podLogDir } from './pods/config.ts';
 import { containersNamed, readPodRuntimeState } from './pods/runtime-state.ts';
-import type { LogResolver } from './server/server.ts';
+import type { ExecResolver, LogResolver } from './server/server.ts';
 
 /** Builds the LogResolver over the pod informer and the runtime. */
 export function createLogResolver(pods: Informer<Pod>, runtime: CriRuntime, rootDir: string): LogResolver {
@@ -31,5 +31,17 @@ export function createLogResolver(pods: Informer<Pod>, runtime: CriRuntime, root
         }
       },
     };
+  };
+}
+
+/** Builds the ExecResolver: the running container of that name → CRI Exec streaming URL. */
+export function createExecResolver(pods: Informer<Pod>, runtime: CriRuntime): ExecResolver {
+  return async (namespace, name, container, q) => {
+    const uid = pods.get(`${namespace}/${name}`)?.metadata?.uid;
+    if (!uid) return undefined;
+    const state = await readPodRuntimeState(runtime, uid);
+    const rec = containersNamed(state, container).find((c) => c.state === 'CONTAINER_RUNNING');
+    if (!rec) return undefined;
+    return runtime.exec({ container_id: rec.id, cmd: q.command, tty: q.tty, stdin: q.stdin, stdout: q.stdout, stderr: q.tty ? false : q.stderr });
   };
 }

@@ -41,6 +41,8 @@ export class FakeRuntime implements CriRuntime {
   readonly images = new Map<string, Image>();
   /** Image name → error message for pulls that must fail. */
   readonly pullFailures = new Map<string, string>();
+  /** When set, RunPodSandbox fails with this message (test knob). */
+  sandboxFailure: string | undefined;
   /** Exit code of ExecSync per call (test knob; default 0). */
   execExitCode: (containerId: string, cmd: string[]) => number = () => 0;
   /** Method names in call order, e.g. 'runPodSandbox'. */
@@ -81,6 +83,7 @@ export class FakeRuntime implements CriRuntime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     this.calls.push('runPodSandbox');
+    if (this.sandboxFailure !== undefined) throw new CriError('Unknown', this.sandboxFailure);
     const id = this.nextId('sb');
     this.sandboxes.set(id, { id, config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.ns(), ip: `10.244.0.${this.ipSeq++}` });
     return id;

@@ -231,3 +231,21 @@ test('readiness probe gates Ready; liveness failure restarts the container', asy
     await h.stop();
   }
 });
+
+test('sandbox creation failure: FailedCreatePodSandBox event, ContainerCreating, retried', async () => {
+  const h = await harness();
+  try {
+    h.runtime.sandboxFailure = 'failed to setup network for sandbox: cni broken';
+    await h.client.create(Pods, mkPod('nonet'), 'default');
+    await h.until('ContainerCreating status', async () => (await h.pod('nonet'))?.status?.containerStatuses?.[0].state?.waiting?.reason === 'ContainerCreating');
+    assert.equal((await h.pod('nonet'))!.status!.phase, 'Pending');
+    await h.flush();
+    const ev = (await h.client.list<Event>(Events, { namespace: 'default' })).items.find((e) => e.reason === 'FailedCreatePodSandBox');
+    assert.match(ev?.message ?? '', /cni broken/);
+    h.runtime.sandboxFailure = undefined;
+    await h.until('Running after the retry', async () => (await h.pod('nonet'))?.status?.phase === 'Running');
+    assert.equal(h.runtime.sandboxes.size, 1);
+  } finally {
+    await h.stop();
+  }
+});

@@ -154,7 +154,14 @@ export class PodManager {
       return;
     }
 
-    const r = await syncPod(d, current, state);
+    let r;
+    try {
+      r = await syncPod(d, current, state);
+    } catch (e) {
+      // Report what is known (containers waiting in ContainerCreating) before the worker retries.
+      await this.statuses.set(pod, computePodStatus({ pod: current, state, waiting: {}, hostIP: this.o.hostIP, now: this.o.clock.now() }));
+      throw e;
+    }
     const fresh = await readPodRuntimeState(this.o.runtime, uid);
     this.probes.sync(pod, fresh);
     const status = computePodStatus({

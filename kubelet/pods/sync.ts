@@ -79,7 +79,13 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
       if (errs.length) d.log.debug('pod cgroup create', { uid, errors: errs });
     }
     await mkdir(sandboxConfig.log_directory, { recursive: true });
-    const id = await d.runtime.runPodSandbox(sandboxConfig);
+    let id: string;
+    try {
+      id = await d.runtime.runPodSandbox(sandboxConfig);
+    } catch (e) {
+      d.recorder.event(asPodRef(pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errMsg(e)}`);
+      throw e;
+    }
     const st = await d.runtime.podSandboxStatus(id);
     sb = { id, state: st.state, attempt, createdAt: d.now(), ip: st.network?.ip ?? '', labels: st.labels };
     d.log.info('sandbox started', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, id: id.slice(0, 12), ip: sb.ip });

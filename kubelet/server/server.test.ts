@@ -5,7 +5,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../apiserver/client/log.ts';
-import { parseLogQuery, serveKubeletApi } from './server.ts';
+import { parseExecQuery, parseLogQuery, serveKubeletApi } from './server.ts';
 
 const quiet = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
 
@@ -62,5 +62,25 @@ test('containerLogs: plain, tail, timestamps, follow until exit, 404', async () 
   } finally {
     ac.abort();
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('exec: query parsing and 302 to the streaming URL', async () => {
+  assert.deepEqual(parseExecQuery(new URLSearchParams('command=sh&command=-c&command=echo+hi&stdin=true&tty=true')),
+    { command: ['sh', '-c', 'echo hi'], stdin: true, stdout: true, stderr: true, tty: true });
+  const ac = new AbortController();
+  const port = await serveKubeletApi({
+    port: 0, host: '127.0.0.1', log: quiet, resolveLog: async () => undefined,
+    resolveExec: async (_ns, pod, _c, q) => (pod === 'p' ? `http://127.0.0.1:10010/exec/tok?cmd=${q.command.join(',')}` : undefined),
+  }, ac.signal);
+  try {
+    const req = (path: string): Promise<{ code: number; location?: string }> => new Promise((resolve, reject) => {
+      http.get(`http://127.0.0.1:${port}${path}`, (res) => { res.resume(); resolve({ code: res.statusCode ?? 0, location: res.headers.location }); }).on('error', reject);
+    });
+    assert.deepEqual(await req('/exec/default/p/app?command=ls&command=/'), { code: 302, location: 'http://127.0.0.1:10010/exec/tok?cmd=ls,/' });
+    assert.equal((await req('/exec/default/q/app?command=ls')).code, 404);
+    assert.equal((await req('/exec/default/p/app')).code, 400);
+  } finally {
+    ac.abort();
   }
 });

@@ -20,6 +20,24 @@ export interface LogTarget {
 /** Finds the log of a container; undefined when the pod/container is unknown. */
 export type LogResolver = (namespace: string, pod: string, container: string, previous: boolean) => Promise<LogTarget | undefined>;
 
+/** Streaming request of `/exec/{ns}/{pod}/{container}` (query command=…&stdin=&stdout=&stderr=&tty=). */
+export interface ExecQuery {
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** Asks the runtime for a one-time streaming URL; undefined when the container is unknown. */
+export type ExecResolver = (namespace: string, pod: string, container: string, q: ExecQuery) => Promise<string | undefined>;
+
+/** Parses the exec query (repeated `command` parameters form argv). */
+export function parseExecQuery(search: URLSearchParams): ExecQuery {
+  const flag = (k: string, dflt: boolean): boolean => (search.has(k) ? search.get(k) === 'true' || search.get(k) === '1' : dflt);
+  return { command: search.getAll('command'), stdin: flag('stdin', false), stdout: flag('stdout', true), stderr: flag('stderr', true), tty: flag('tty', false) };
+}
+
 /** Options of `serveKubeletApi`. */
 export interface KubeletServerOptions {
   port: number;
@@ -27,6 +45,8 @@ export interface KubeletServerOptions {
   host?: string;
   log: Logger;
   resolveLog: LogResolver;
+  /** Exec support (302 to the runtime's streaming server); 404 when absent. */
+  resolveExec?: ExecResolver;
   /** Follow poll interval, ms (default 250). */
   pollMs?: number;
 }
@@ -96,6 +116,29 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
     if (req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
+      return;
+    }
+    const x = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
+    if (x && (req.method === 'GET' || req.method === 'POST') && o.resolveExec) {
+      const [ns, pod, container] = x.slice(1).map(decodeURIComponent);
+      const q = parseExecQuery(url.searchParams);
+      if (q.command.length === 0) {
+        res.writeHead(400, { 'Content-Type': 'text/plain' });
+        res.end('missing command\n');
+        return;
+      }
+      void o.resolveExec(ns, pod, container, q).then((target) => {
+        if (!target) {
+          res.writeHead(404, { 'Content-Type': 'text/plain' });
+          res.end(`container "${container}" in pod "${pod}" (namespace "${ns}") not found\n`);
+          return;
+        }
+        res.writeHead(302, { Location: target });
+        res.end();
+      }, (e: unknown) => {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`${e instanceof Error ? e.message : String(e)}\n`);
+      });
       return;
     }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
