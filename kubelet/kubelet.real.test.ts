@@ -100,12 +100,13 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
 
     await t.test('runKubelet registers the node, runs a pod, serves its logs, deletes it', async () => {
       const client = new FakeClient();
-      const ac = new AbortController();
+      let ac = new AbortController();
       const [port, healthzPort] = [await freePort(), await freePort()];
-      const kubelet = runKubelet({
+      const opts = {
         apiUrl: 'http://unused', nodeName: 'real-node', nodeIP: env.nodeIP, containerdSocket: env.socket, rootDir: env.rootDir,
         cniBinDir: env.cniBinDir, cniConfDir: env.cniConfDir, port, healthzPort, log, client,
-      }, ac.signal);
+      };
+      let kubelet = runKubelet(opts, ac.signal);
       try {
         const node = await until('node', () => client.tryGet<Node>(Nodes, 'real-node'));
         assert.match(node.status?.nodeInfo?.containerRuntimeVersion ?? '', /^containerd:\/\/1\./);
@@ -155,6 +156,23 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
         });
         assert.equal(redirect.code, 302);
         assert.match(redirect.location ?? '', /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
+
+        // Restart the kubelet: it adopts the running pod and creates nothing new.
+        ac.abort();
+        await kubelet;
+        const rtc = new GrpcRuntime({ socket: env.socket });
+        const count = async (): Promise<[number, number]> => [
+          (await rtc.listPodSandbox({ label_selector: { 'io.kubernetes.pod.name': 'hello' } })).length,
+          (await rtc.listContainers({ label_selector: { 'io.kubernetes.pod.name': 'hello' } })).length,
+        ];
+        assert.deepEqual(await count(), [1, 1]);
+        ac = new AbortController();
+        kubelet = runKubelet(opts, ac.signal);
+        await sleep(4000);
+        assert.deepEqual(await count(), [1, 1], 'no duplicate sandbox or container after a restart');
+        rtc.close();
+        assert.equal((await client.get<Pod>(Pods, 'hello', 'default')).status?.containerStatuses?.[0].restartCount, 0);
+        assert.equal((await client.get<Pod>(Pods, 'hello', 'default')).status?.phase, 'Running');
 
         await client.delete(Pods, 'hello', 'default', { gracePeriodSeconds: 1 });
         await until('pod deleted', async () => (await client.tryGet(Pods, 'hello', 'default')) === undefined, 30_000);

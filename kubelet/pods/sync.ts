@@ -90,6 +90,12 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
     sb = { id, state: st.state, attempt, createdAt: d.now(), ip: st.network?.ip ?? '', labels: st.labels };
     d.log.info('sandbox started', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, id: id.slice(0, 12), ip: sb.ip });
   }
+  // Never two live sandboxes: stop and remove any other ready one (e.g. left by a crash mid-sync).
+  for (const other of state.sandboxes) {
+    if (other.id === sb.id || other.state !== 'SANDBOX_READY') continue;
+    await stopSandbox(d, other.id);
+    await d.runtime.removePodSandbox(other.id).catch((e: unknown) => { if (!isCriNotFound(e)) throw e; });
+  }
   const podIP = pod.spec?.hostNetwork ? d.hostIP : sb.ip;
   for (const v of pod.spec?.volumes ?? []) {
     if (v.emptyDir) await mkdir(`${podVolumeDir(d.rootDir, uid)}/${v.name}`, { recursive: true });
