@@ -249,3 +249,30 @@ test('sandbox creation failure: FailedCreatePodSandBox event, ContainerCreating,
     await h.stop();
   }
 });
+
+test('init containers run in order before the app container', async () => {
+  const h = await harness();
+  try {
+    const p = mkPod('inits');
+    p.spec!.initContainers = [{ name: 'first', image: 'busybox:1.0' }, { name: 'second', image: 'busybox:1.0' }];
+    await h.client.create(Pods, p, 'default');
+    await h.until('first init running', () => h.runtime.containersNamed('first').some((c) => c.state === 'CONTAINER_RUNNING'));
+    assert.equal(h.runtime.containersNamed('second').length, 0);
+    assert.equal(h.runtime.containersNamed('app').length, 0);
+    assert.equal((await h.pod('inits'))!.status!.phase, 'Pending');
+    h.runtime.exitContainer(h.runtime.containersNamed('first')[0].id, 0);
+    await h.until('second init running', () => h.runtime.containersNamed('second').some((c) => c.state === 'CONTAINER_RUNNING'));
+    assert.equal(h.runtime.containersNamed('app').length, 0);
+    // A failing init container is restarted (restartPolicy Always) and the app still waits.
+    h.runtime.exitContainer(h.runtime.containersNamed('second')[0].id, 1);
+    await h.until('second init restarted', () => h.runtime.containersNamed('second').some((c) => c.state === 'CONTAINER_RUNNING' && c.config.metadata.attempt === 1));
+    h.runtime.exitContainer(h.runtime.containersNamed('second').find((c) => c.state === 'CONTAINER_RUNNING')!.id, 0);
+    await h.until('Running', async () => (await h.pod('inits'))?.status?.phase === 'Running');
+    const st = (await h.pod('inits'))!.status!;
+    assert.deepEqual(st.initContainerStatuses!.map((x) => [x.name, x.ready, x.state?.terminated?.exitCode]), [['first', true, 0], ['second', true, 0]]);
+    assert.equal(st.conditions!.find((c) => c.type === 'Initialized')!.status, 'True');
+    assert.equal(h.runtime.containersNamed('first').length, 1, 'completed init containers are not rerun');
+  } finally {
+    await h.stop();
+  }
+});

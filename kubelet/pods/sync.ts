@@ -101,6 +101,40 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
     if (v.emptyDir) await mkdir(`${podVolumeDir(d.rootDir, uid)}/${v.name}`, { recursive: true });
   }
 
+  // Init containers run one at a time, in order, in this sandbox; main containers wait for all of them.
+  for (const c of pod.spec?.initContainers ?? []) {
+    const key = `${uid}/${c.name}`;
+    const all = containersNamed(state, c.name);
+    const inSb = all.find((r) => r.sandboxId === sb.id);
+    if (inSb?.state === 'CONTAINER_EXITED' && inSb.exitCode === 0) continue;
+    if (inSb?.state === 'CONTAINER_RUNNING') return result;
+    if (inSb?.state === 'CONTAINER_CREATED') {
+      await d.runtime.startContainer(inSb.id).catch(async (e: unknown) => {
+        result.waiting[c.name] = { reason: 'RunContainerError', message: errMsg(e) };
+        await d.runtime.removeContainer(inSb.id).catch(() => undefined);
+      });
+      return result;
+    }
+    if (inSb?.state === 'CONTAINER_EXITED') {
+      if (policy === 'Never') return result;
+      if (d.crashBackoff.inBackoffSince(key, inSb.finishedAt || d.now())) {
+        const delay = d.crashBackoff.delay(key);
+        result.waiting[c.name] = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})` };
+        d.recorder.event(asPodRef(pod), 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${pod.metadata?.name}_${pod.metadata?.namespace}(${uid})`);
+        requeue(d.crashBackoff.retryAt(key) - d.now());
+        return result;
+      }
+      d.crashBackoff.next(key);
+      for (const old of all) if (old !== inSb && old.state === 'CONTAINER_EXITED') await d.runtime.removeContainer(old.id).catch(() => undefined);
+    }
+    const w = await startContainer(d, pod, c, all[0] ? all[0].restartCount + 1 : 0, sb.id, sandboxConfig, podIP);
+    if (w) {
+      result.waiting[c.name] = w.waiting;
+      if (w.retryInMs !== undefined) requeue(w.retryInMs);
+    }
+    return result;
+  }
+
   for (const c of pod.spec?.containers ?? []) {
     const key = `${uid}/${c.name}`;
     const all = containersNamed(state, c.name);

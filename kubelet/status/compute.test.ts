@@ -83,3 +83,23 @@ test('qosClass', () => {
   assert.equal(qosClass(mk({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
   assert.equal(qosClass(mk({ requests: { cpu: '1' } })), 'Burstable');
 });
+
+test('init containers: Pending while initializing, then Running; Never + failure → Failed', () => {
+  const withInit = (restartPolicy: 'Always' | 'Never'): Pod => ({ ...pod(restartPolicy), spec: { ...pod(restartPolicy).spec!, initContainers: [{ name: 'init', image: 'busybox' }] } });
+  const initRunning = computePodStatus({ pod: withInit('Always'), state: rs([ctr('init', 'CONTAINER_RUNNING')]), waiting: {}, hostIP: 'h', now: T });
+  assert.equal(initRunning.phase, 'Pending');
+  assert.equal(initRunning.initContainerStatuses![0].state?.running !== undefined, true);
+  assert.equal(initRunning.containerStatuses![0].state?.waiting?.reason, 'PodInitializing');
+  const cond = initRunning.conditions!.find((c) => c.type === 'Initialized')!;
+  assert.deepEqual([cond.status, cond.reason, cond.message], ['False', 'ContainersNotInitialized', 'containers with incomplete status: [init]']);
+  const done = computePodStatus({ pod: withInit('Always'), state: rs([ctr('app', 'CONTAINER_RUNNING'), ctr('init', 'CONTAINER_EXITED')]), waiting: {}, hostIP: 'h', now: T });
+  assert.equal(done.phase, 'Running');
+  assert.equal(done.initContainerStatuses![0].ready, true);
+  assert.equal(done.initContainerStatuses![0].state?.terminated?.reason, 'Completed');
+  assert.equal(done.conditions!.find((c) => c.type === 'Initialized')!.status, 'True');
+  const failedNever = computePodStatus({ pod: withInit('Never'), state: rs([ctr('init', 'CONTAINER_EXITED', { exitCode: 1, reason: 'Error' })]), waiting: {}, hostIP: 'h', now: T });
+  assert.equal(failedNever.phase, 'Failed');
+  const failedAlways = computePodStatus({ pod: withInit('Always'), state: rs([ctr('init', 'CONTAINER_EXITED', { exitCode: 1, reason: 'Error' })]), waiting: { init: { reason: 'CrashLoopBackOff' } }, hostIP: 'h', now: T });
+  assert.equal(failedAlways.phase, 'Pending');
+  assert.equal(failedAlways.initContainerStatuses![0].state?.waiting?.reason, 'CrashLoopBackOff');
+});

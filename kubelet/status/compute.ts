@@ -69,8 +69,16 @@ export function containerStatusFor(name: string, image: string, state: PodRuntim
   return st;
 }
 
-/** Pod phase from container statuses (kubelet getPhase). */
-export function podPhase(pod: Pod, statuses: ApiContainerStatus[]): NonNullable<PodStatus['phase']> {
+/** Whether an init container status shows a successful completion. */
+const initDone = (s: ApiContainerStatus): boolean => s.state?.terminated?.exitCode === 0;
+
+/** Pod phase from container statuses (kubelet getPhase); init statuses first decide Pending/Failed. */
+export function podPhase(pod: Pod, statuses: ApiContainerStatus[], initStatuses: ApiContainerStatus[] = []): NonNullable<PodStatus['phase']> {
+  const policy0 = pod.spec?.restartPolicy ?? 'Always';
+  if (!initStatuses.every(initDone)) {
+    const failed = initStatuses.some((s) => (s.state?.terminated && s.state.terminated.exitCode !== 0) || (s.lastState?.terminated && s.lastState.terminated.exitCode !== 0 && !s.state?.running));
+    return failed && policy0 === 'Never' ? 'Failed' : 'Pending';
+  }
   let waiting = 0, running = 0, stopped = 0, succeeded = 0;
   for (const s of statuses) {
     if (s.state?.running) running++;
@@ -109,16 +117,30 @@ function condition(type: string, ok: boolean, old: PodCondition[] | undefined, n
 export function computePodStatus(input: StatusInput): PodStatus {
   const { pod, state, waiting, hostIP, now } = input;
   const old = pod.status ?? {};
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatusFor(c.name, c.image ?? '', state, waiting[c.name], input.readiness?.[c.name]));
-  let phase = podPhase(pod, statuses);
+  const initStatuses = (pod.spec?.initContainers ?? []).map((c) => {
+    const st = containerStatusFor(c.name, c.image ?? '', state, waiting[c.name]);
+    st.ready = initDone(st);
+    if (!st.containerID && !waiting[c.name]) st.state = { waiting: { reason: 'PodInitializing' } };
+    return st;
+  });
+  const initialized = initStatuses.every(initDone);
+  const statuses = (pod.spec?.containers ?? []).map((c) => {
+    if (!initialized && containersNamed(state, c.name).length === 0) {
+      return { name: c.name, image: c.image ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'PodInitializing' } } };
+    }
+    return containerStatusFor(c.name, c.image ?? '', state, waiting[c.name], input.readiness?.[c.name]);
+  });
+  let phase = podPhase(pod, statuses, initStatuses);
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
   const sb = readySandbox(state);
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const readyReason = unready.length === 0 ? undefined : terminal ? 'PodCompleted' : 'ContainersNotReady';
   const readyMsg = unready.length === 0 || terminal ? undefined : `containers with unready status: [${unready.join(' ')}]`;
+  const notInit = initStatuses.filter((x) => !initDone(x)).map((x) => x.name);
   const conditions: PodCondition[] = [
-    condition('Initialized', true, old.conditions, now),
+    condition('Initialized', initialized, old.conditions, now, initialized ? undefined : 'ContainersNotInitialized',
+      initialized ? undefined : `containers with incomplete status: [${notInit.join(' ')}]`),
     condition('Ready', unready.length === 0, old.conditions, now, readyReason, readyMsg),
     condition('ContainersReady', unready.length === 0, old.conditions, now, readyReason, readyMsg),
     condition('PodScheduled', true, old.conditions, now),
@@ -130,6 +152,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
     hostIPs: hostIP ? [{ ip: hostIP }] : undefined,
     startTime: old.startTime ?? rfc3339(now),
     containerStatuses: statuses,
+    ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
     qosClass: old.qosClass ?? qosClass(pod),
   };
   const ip = sb?.ip || old.podIP;
