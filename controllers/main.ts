@@ -7,6 +7,7 @@
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
  */
+import { setMaxListeners } from 'node:events';
 import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder, type EventRecorderExt } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
@@ -59,6 +60,8 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   const log = opts.log;
   const client = new RestClient({ baseUrl: opts.apiUrl, userAgent: 'skiff-controller-manager' });
   const inner = new AbortController();
+  // Every informer, queue and worker pool listens on this one signal.
+  setMaxListeners(0, inner.signal);
   const onAbort = (): void => inner.abort();
   if (signal.aborted) inner.abort();
   else signal.addEventListener('abort', onAbort, { once: true });

@@ -14,7 +14,7 @@ import { Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
 import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
-import { Expectations } from './expectations.ts';
+import { Expectations, EXPECTATIONS_TTL_MS } from './expectations.ts';
 import { planReplicas, BURST_REPLICAS } from './plan.ts';
 import { controllerRef, isPodActive } from './podutil.ts';
 import { selectorMatches } from './selector.ts';
@@ -203,7 +203,9 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
       }
     }
     await writeStatus(rs, owned);
-    const wait = nextAvailabilityCheckMs(rs, owned, now());
+    let wait = nextAvailabilityCheckMs(rs, owned, now());
+    // If the watch never shows our writes, look again once the expectations expire.
+    if (!satisfied) wait = Math.min(wait ?? Infinity, EXPECTATIONS_TTL_MS + 1000);
     return wait === undefined ? undefined : { requeueAfterMs: wait };
   };
 
