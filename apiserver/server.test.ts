@@ -94,4 +94,19 @@ describe('real kubectl', { skip: existsSync(kubectlBin) ? false : 'kubectl not i
     assert.match(await kubectl('delete', 'deployment', 'web'), /deleted/);
     await assert.rejects(api.client.get(Deployments, 'web', 'default'));
   });
+
+  test('kubectl create (protobuf request bodies in kubectl >= 1.32)', async () => {
+    assert.match(await kubectl('create', 'namespace', 'made'), /namespace\/made created/);
+    const ns = await api.client.get<Namespace>(Namespaces, 'made');
+    assert.equal(ns.status?.phase, 'Active');
+    assert.match(await kubectl('create', 'deployment', 'pb', '--image=nginx:1.25', '--port=8080', '--replicas=3', '-n', 'made'), /created/);
+    const d = await api.client.get<Deployment>(Deployments, 'pb', 'made');
+    assert.equal(d.spec?.replicas, 3);
+    assert.deepEqual(d.spec?.selector.matchLabels, { app: 'pb' });
+    const c = d.spec?.template.spec?.containers[0];
+    assert.equal(c?.image, 'nginx:1.25');
+    assert.equal(c?.ports?.[0]?.containerPort, 8080);
+    assert.equal(d.spec?.template.metadata?.creationTimestamp, undefined, 'unset times stay unset');
+    assert.match(await kubectl('delete', 'namespace', 'made'), /deleted/);
+  });
 });

@@ -63,13 +63,17 @@ export class NamespaceFinalizer {
     }
   }
 
-  /** Deletes every object in the namespace; returns how many are left and the highest list revision. */
+  /**
+   * Deletes every object in the namespace; returns how many were there and
+   * the revision of the first list, so that waiting from it also sees the
+   * deletes made here (which then trigger another pass).
+   */
   private async deleteContents(name: string): Promise<{ remaining: number; revision: string }> {
     let remaining = 0;
-    let revision = '0';
+    let revision: string | undefined;
     for (const store of this.contents) {
       const list = await store.list(name);
-      if (Number(list.metadata.resourceVersion) > Number(revision)) revision = list.metadata.resourceVersion ?? revision;
+      revision ??= list.metadata.resourceVersion;
       for (const obj of list.items) {
         remaining++;
         if (obj.metadata?.deletionTimestamp) continue;
@@ -80,7 +84,7 @@ export class NamespaceFinalizer {
         }
       }
     }
-    return { remaining, revision };
+    return { remaining, revision: revision ?? '0' };
   }
 
   /** Resolves at the first change in any store of the namespace after `revision` (or on close). */

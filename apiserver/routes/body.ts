@@ -13,12 +13,14 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /**
- * Decodes a raw body into a JSON object. `raw` undefined or '' → undefined.
+ * Decodes a raw body into a JSON object. `raw` undefined or '' → undefined;
+ * an object (a protobuf body the parser already decoded) is returned as is.
  * Throws 415 for protobuf or unknown types, 400 for a syntax error or a
  * non-object body.
  */
 export function decodeBody(contentType: string | undefined, raw: unknown): KubeObject | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
+  if (isObject(raw) && !Buffer.isBuffer(raw)) return raw as KubeObject;
   const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : JSON.stringify(raw);
   const mt = mediaType(contentType);
   let value: unknown;

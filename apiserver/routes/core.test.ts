@@ -127,7 +127,7 @@ describe('CRUD and errors', () => {
     assert.match(String(noName.body.message), /metadata.name: Required value/);
   });
 
-  test('400 on malformed JSON and on kind/namespace mismatch, nothing written; 415 on protobuf', async () => {
+  test('400 on malformed JSON and on kind/namespace mismatch, nothing written; 415 on unknown media types', async () => {
     const r = await req('POST', P, '{"metadata": {"name": "broken"');
     assert.equal(r.code, 400);
     assert.equal(r.body.kind, 'Status');
@@ -142,8 +142,11 @@ describe('CRUD and errors', () => {
     assert.match(String(ns.body.message), /does not match the namespace/);
     assert.equal(await storage.get('/registry/pods/default/nsmismatch'), undefined);
     const pb = await req('POST', P, 'k8s\u0000xyz', { 'content-type': 'application/vnd.kubernetes.protobuf' });
-    assert.equal(pb.code, 415);
-    assert.equal(pb.body.reason, 'UnsupportedMediaType');
+    assert.equal(pb.code, 400, 'malformed protobuf');
+    assert.equal(pb.body.kind, 'Status');
+    const cbor = await req('POST', P, 'xyz', { 'content-type': 'application/cbor' });
+    assert.equal(cbor.code, 415);
+    assert.equal(cbor.body.reason, 'UnsupportedMediaType');
   });
 
   test('404s are Status objects', async () => {

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../client/log.ts';
 import { routeNotFound, toStatusError, unsupportedMediaType } from '../api/errors.ts';
+import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
@@ -37,7 +38,8 @@ const BODY_LIMIT = 3 * 1024 * 1024;
 
 /**
  * Builds the core app (not listening). Bodies arrive as raw strings and are
- * decoded by the routes (JSON/YAML; protobuf → 415). Every error response is
+ * decoded by the routes (JSON/YAML); protobuf bodies of the kinds kubectl sends
+ * that way are decoded here (others → 415). Every error response is
  * a meta/v1 Status.
  */
 export function buildCoreApp(opts: CoreAppOptions): CoreApp {
@@ -48,6 +50,13 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     await registry.namespaceFinalizer?.close();
   });
   app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeKubernetesProtobuf(body as Buffer));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
     const ct = (req.headers['content-type'] ?? '').toLowerCase();
     if (ct.includes('protobuf')) {

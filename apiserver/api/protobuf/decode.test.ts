@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StatusError } from '../errors.ts';
+import { decodeKubernetesProtobuf, PROTOBUF_MAGIC } from './decode.ts';
+import { readFields, toInt64 } from './wire.ts';
+
+// A tiny protobuf writer for building fixtures.
+function varint(n: bigint): Buffer {
+  let v = BigInt.asUintN(64, n);
+  const out: number[] = [];
+  do {
+    let byte = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) byte |= 0x80;
+    out.push(byte);
+  } while (v > 0n);
+  return Buffer.from(out);
+}
+const tag = (no: number, wire: number): Buffer => varint(BigInt((no << 3) | wire));
+const int = (no: number, n: number): Buffer => Buffer.concat([tag(no, 0), varint(BigInt(n))]);
+const bytes = (no: number, b: Buffer): Buffer => Buffer.concat([tag(no, 2), varint(BigInt(b.length)), b]);
+const str = (no: number, s: string): Buffer => bytes(no, Buffer.from(s));
+const msg = (no: number, ...parts: Buffer[]): Buffer => bytes(no, Buffer.concat(parts));
+const entry = (no: number, k: string, v: Buffer): Buffer => msg(no, str(1, k), bytes(2, v));
+const envelope = (apiVersion: string, kind: string, raw: Buffer): Buffer =>
+  Buffer.concat([PROTOBUF_MAGIC, msg(1, str(1, apiVersion), str(2, kind)), bytes(2, raw), str(3, ''), str(4, '')]);
+
+const isCode = (code: number) => (e: unknown): boolean => e instanceof StatusError && e.code === code;
+
+test('wire reader: varints, negative int64, fields', () => {
+  const buf = Buffer.concat([int(1, 150), int(2, -1), str(3, 'hi')]);
+  const f = readFields(buf);
+  assert.deepEqual(f.map((x) => x.no), [1, 2, 3]);
+  assert.equal(toInt64(f[0].value as bigint), 150);
+  assert.equal(toInt64(f[1].value as bigint), -1);
+  assert.equal((f[2].value as Buffer).toString(), 'hi');
+});
+
+test('decodes a Namespace as kubectl create namespace sends it', () => {
+  const ns = Buffer.concat([msg(1, str(1, 'foo'), str(2, ''), msg(8)), msg(2), msg(3, str(1, ''))]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Namespace', ns)), {
+    apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'foo' }, spec: {}, status: {},
+  });
+});
+
+test('decodes a Deployment: maps, int-or-string, quantities, pointer zeros, times', () => {
+  const container = Buffer.concat([
+    str(1, 'web'), str(2, 'nginx'), str(5, ''), msg(6, int(3, 80), str(4, 'TCP'), int(2, 0)),
+    msg(8, entry(1, 'cpu', str(1, '100m'))),
+    int(16, 0), int(18, 1),
+  ]);
+  const spec = Buffer.concat([
+    int(1, 0),
+    msg(2, entry(1, 'app', Buffer.from('web'))),
+    msg(3, msg(1, entry(11, 'app', Buffer.from('web')), msg(8, int(1, 0))), msg(2, msg(2, container), int(4, 30), str(6, 'ClusterFirst'))),
+    msg(4, str(1, 'RollingUpdate'), msg(2, msg(1, int(1, 1), str(3, '25%')), msg(2, int(1, 0), int(2, 2)))),
+    int(5, 0),
+  ]);
+  const meta = msg(1, str(1, 'web'), msg(8, int(1, 1763788800)), int(10, 0));
+  const out = decodeKubernetesProtobuf(envelope('apps/v1', 'Deployment', Buffer.concat([meta, msg(2, spec), msg(3)])));
+  assert.deepEqual(out, {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', creationTimestamp: '2025-11-22T05:20:00Z', deletionGracePeriodSeconds: 0 },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80, protocol: 'TCP' }], resources: { limits: { cpu: '100m' } }, tty: true }],
+          terminationGracePeriodSeconds: 30,
+          dnsPolicy: 'ClusterFirst',
+        },
+      },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: 2 } },
+    },
+    status: {},
+  });
+});
+
+test('Secret data (bytes map) becomes base64', () => {
+  const secret = Buffer.concat([msg(1, str(1, 's')), entry(2, 'p', Buffer.from([0, 1, 2])), str(3, 'Opaque')]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Secret', secret)), {
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { p: 'AAEC' }, type: 'Opaque',
+  });
+});
+
+test('refuses what it cannot decode faithfully', () => {
+  assert.throws(() => decodeKubernetesProtobuf(Buffer.from('{"a":1}')), isCode(400));
+  assert.throws(() => decodeKubernetesProtobuf(envelope('batch/v1', 'Job', Buffer.alloc(0))), isCode(415));
+  assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', msg(1, str(99, 'x')))), isCode(415), 'unknown field');
+  assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', Buffer.from([0x0a, 0x05, 0x01]))), isCode(400), 'truncated');
+  assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', int(1, 5))), isCode(400), 'wrong wire type');
+});

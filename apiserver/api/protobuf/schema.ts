@@ -1,0 +1,102 @@
+/**
+ * Field tables for the Kubernetes types that kubectl (≥ 1.32) sends as
+ * protobuf request bodies (`kubectl create deployment|namespace|configmap|
+ * secret|service`). Field numbers follow the types' generated.proto. Types
+ * or fields not listed here make the decoder refuse the body (415) rather
+ * than drop data.
+ */
+
+/** How one field's value is encoded. */
+export type FieldKind =
+  | 'string' | 'bytes' | 'int32' | 'int64' | 'bool'
+  | 'time' | 'intstr' | 'quantity'
+  | { message: string }
+  | { map: 'string' | 'bytes' | 'quantity' };
+
+/** One field of a message. `keepZero` marks Go pointer fields, where 0 or false is a real value. */
+export interface FieldSpec {
+  name: string;
+  kind: FieldKind;
+  repeated?: boolean;
+  keepZero?: boolean;
+}
+
+const s = (name: string): FieldSpec => ({ name, kind: 'string' });
+const ss = (name: string): FieldSpec => ({ name, kind: 'string', repeated: true });
+const b = (name: string, keepZero = false): FieldSpec => ({ name, kind: 'bool', keepZero });
+const i32 = (name: string, keepZero = false): FieldSpec => ({ name, kind: 'int32', keepZero });
+const i64 = (name: string, keepZero = false): FieldSpec => ({ name, kind: 'int64', keepZero });
+const msg = (name: string, type: string, repeated = false): FieldSpec => ({ name, kind: { message: type }, repeated });
+const map = (name: string, value: 'string' | 'bytes' | 'quantity' = 'string'): FieldSpec => ({ name, kind: { map: value } });
+
+/** Message name → field number → field. */
+export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
+  ObjectMeta: {
+    1: s('name'), 2: s('generateName'), 3: s('namespace'), 4: s('selfLink'), 5: s('uid'), 6: s('resourceVersion'),
+    7: i64('generation'), 8: { name: 'creationTimestamp', kind: 'time' }, 9: { name: 'deletionTimestamp', kind: 'time' },
+    10: i64('deletionGracePeriodSeconds', true), 11: map('labels'), 12: map('annotations'),
+    13: msg('ownerReferences', 'OwnerReference', true), 14: ss('finalizers'),
+  },
+  OwnerReference: { 5: s('apiVersion'), 1: s('kind'), 3: s('name'), 4: s('uid'), 6: b('controller', true), 7: b('blockOwnerDeletion', true) },
+  LabelSelector: { 1: map('matchLabels'), 2: msg('matchExpressions', 'LabelSelectorRequirement', true) },
+  LabelSelectorRequirement: { 1: s('key'), 2: s('operator'), 3: ss('values') },
+
+  Namespace: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'NamespaceSpec'), 3: msg('status', 'NamespaceStatus') },
+  NamespaceSpec: { 1: ss('finalizers') },
+  NamespaceStatus: { 1: s('phase') },
+
+  ConfigMap: { 1: msg('metadata', 'ObjectMeta'), 2: map('data'), 3: map('binaryData', 'bytes'), 4: b('immutable', true) },
+  Secret: { 1: msg('metadata', 'ObjectMeta'), 2: map('data', 'bytes'), 3: s('type'), 4: map('stringData'), 5: b('immutable', true) },
+
+  Service: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'ServiceSpec'), 3: msg('status', 'ServiceStatus') },
+  ServiceSpec: {
+    1: msg('ports', 'ServicePort', true), 2: map('selector'), 3: s('clusterIP'), 18: ss('clusterIPs'), 4: s('type'),
+    5: ss('externalIPs'), 7: s('sessionAffinity'), 8: s('loadBalancerIP'), 9: ss('loadBalancerSourceRanges'),
+    10: s('externalName'), 11: s('externalTrafficPolicy'), 12: i32('healthCheckNodePort'), 13: b('publishNotReadyAddresses'),
+    19: ss('ipFamilies'), 17: s('ipFamilyPolicy'), 20: b('allocateLoadBalancerNodePorts', true), 21: s('loadBalancerClass'),
+    22: s('internalTrafficPolicy'),
+  },
+  ServicePort: { 1: s('name'), 2: s('protocol'), 6: s('appProtocol'), 3: i32('port'), 4: { name: 'targetPort', kind: 'intstr' }, 5: i32('nodePort') },
+  ServiceStatus: { 1: msg('loadBalancer', 'LoadBalancerStatus') },
+  LoadBalancerStatus: {},
+
+  Deployment: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'DeploymentSpec'), 3: msg('status', 'DeploymentStatus') },
+  DeploymentSpec: {
+    1: i32('replicas', true), 2: msg('selector', 'LabelSelector'), 3: msg('template', 'PodTemplateSpec'), 4: msg('strategy', 'DeploymentStrategy'),
+    5: i32('minReadySeconds'), 6: i32('revisionHistoryLimit', true), 7: b('paused'), 9: i32('progressDeadlineSeconds', true),
+  },
+  DeploymentStrategy: { 1: s('type'), 2: msg('rollingUpdate', 'RollingUpdateDeployment') },
+  RollingUpdateDeployment: { 1: { name: 'maxUnavailable', kind: 'intstr' }, 2: { name: 'maxSurge', kind: 'intstr' } },
+  DeploymentStatus: {
+    1: i64('observedGeneration'), 2: i32('replicas'), 3: i32('updatedReplicas'), 7: i32('readyReplicas'),
+    4: i32('availableReplicas'), 5: i32('unavailableReplicas'), 8: i32('collisionCount', true),
+  },
+
+  PodTemplateSpec: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'PodSpec') },
+  PodSpec: {
+    2: msg('containers', 'Container', true), 20: msg('initContainers', 'Container', true), 3: s('restartPolicy'),
+    4: i64('terminationGracePeriodSeconds', true), 5: i64('activeDeadlineSeconds', true), 6: s('dnsPolicy'), 7: map('nodeSelector'),
+    8: s('serviceAccountName'), 9: s('serviceAccount'), 21: b('automountServiceAccountToken', true), 10: s('nodeName'),
+    11: b('hostNetwork'), 12: b('hostPID'), 13: b('hostIPC'), 16: s('hostname'), 17: s('subdomain'), 19: s('schedulerName'),
+    24: s('priorityClassName'), 25: i32('priority', true), 29: s('runtimeClassName'), 30: b('enableServiceLinks', true), 31: s('preemptionPolicy'),
+  },
+  Container: {
+    1: s('name'), 2: s('image'), 3: ss('command'), 4: ss('args'), 5: s('workingDir'), 6: msg('ports', 'ContainerPort', true),
+    7: msg('env', 'EnvVar', true), 8: msg('resources', 'ResourceRequirements'), 9: msg('volumeMounts', 'VolumeMount', true),
+    13: s('terminationMessagePath'), 20: s('terminationMessagePolicy'), 14: s('imagePullPolicy'), 24: s('restartPolicy'),
+    16: b('stdin'), 17: b('stdinOnce'), 18: b('tty'),
+  },
+  ContainerPort: { 1: s('name'), 2: i32('hostPort'), 3: i32('containerPort'), 4: s('protocol'), 5: s('hostIP') },
+  EnvVar: { 1: s('name'), 2: s('value') },
+  ResourceRequirements: { 1: map('limits', 'quantity'), 2: map('requests', 'quantity') },
+  VolumeMount: { 1: s('name'), 2: b('readOnly'), 3: s('mountPath'), 4: s('subPath'), 5: s('mountPropagation'), 6: s('subPathExpr') },
+};
+
+/** apiVersion/kind → top-level message name, for the kinds kubectl sends as protobuf. */
+export const TOP_LEVEL: Record<string, string> = {
+  'v1/Namespace': 'Namespace',
+  'v1/ConfigMap': 'ConfigMap',
+  'v1/Secret': 'Secret',
+  'v1/Service': 'Service',
+  'apps/v1/Deployment': 'Deployment',
+};
