@@ -34,6 +34,8 @@ test('service validation causes', () => {
     ['dns-1035 name', { metadata: { name: '1abc' }, spec: { ports: [{ port: 80 }] } }, [['metadata.name', 'Invalid value: "1abc": a DNS-1035 label']]],
     ['external name missing', { metadata: { name: 'a' }, spec: { type: 'ExternalName' } }, [['spec.externalName', 'Required value']]],
     ['bad cluster ip', { metadata: { name: 'a' }, spec: { clusterIP: '10.96.0.300', ports: [{ port: 80 }] } }, [['spec.clusterIPs[0]', 'Invalid value: "10.96.0.300": must be a valid IP address']]],
+    ['numeric port name ok (DNS-1123 label)', { metadata: { name: 'a' }, spec: { ports: [{ name: '80', port: 80 }] } }, []],
+    ['bad port name', { metadata: { name: 'a' }, spec: { ports: [{ name: 'Web', port: 80 }] } }, [['spec.ports[0].name', 'Invalid value: "Web": a lowercase RFC 1123 label']]],
     ['headless without ports ok', { metadata: { name: 'a' }, spec: { clusterIP: 'None' } }, []],
   ];
   for (const [name, svc, want] of cases) {

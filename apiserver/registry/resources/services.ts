@@ -6,7 +6,7 @@
 import type { Service, ServicePort } from 'kubernetes-types/core/v1';
 import type { FieldCause, ResourceDef } from '../types.ts';
 import {
-  dns1035LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
+  dns1035LabelErrors, dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
   validatePortNumber, validateProtocol,
 } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
@@ -42,7 +42,7 @@ function validatePort(p: ServicePort, i: number, many: boolean, names: Set<strin
   if (!p.name) {
     if (many) out.push(required(`${f}.name`));
   } else {
-    for (const d of dns1035LabelErrors(p.name)) out.push(invalidValue(`${f}.name`, p.name, d));
+    for (const d of dns1123LabelErrors(p.name)) out.push(invalidValue(`${f}.name`, p.name, d));
     if (names.has(p.name)) out.push(duplicate(`${f}.name`, p.name));
     names.add(p.name);
   }
