@@ -129,3 +129,63 @@ test('controller manager against the real API server: deployment → RS → pods
     await api.stop();
   }
 });
+
+test('garbage collector against the real API server: foreground and orphan deletion', { skip: etcdMissing ? 'etcd binary not installed' : false, timeout: 120_000 }, async (t) => {
+  let mod: typeof import('../testutil/apiserver.ts');
+  try {
+    mod = await import('../testutil/apiserver.ts');
+  } catch (e) {
+    t.skip(`the API server does not load yet: ${(e as Error).message}`);
+    return;
+  }
+  const api = await mod.startApiServer();
+  const ac = new AbortController();
+  const kubelet = new AbortController();
+  const cm = runControllerManager({
+    apiUrl: api.url, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log: quietLogger('cm'),
+    controllers: ['deployment', 'replicaset', 'garbagecollector'],
+  }, ac.signal);
+  try {
+    const client = api.client;
+    void (async () => {
+      while (!kubelet.signal.aborted) {
+        await markReady(client).catch(() => undefined);
+        await finishTerminating(client).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    for (const name of ['fg', 'keep']) {
+      await client.create<Deployment>(Deployments, {
+        metadata: { name, namespace: 'default' },
+        spec: { replicas: 2, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+      }, 'default');
+    }
+    const podsOf = async (app: string): Promise<Pod[]> => (await client.list<Pod>(Pods, { namespace: 'default', labelSelector: `app=${app}` })).items;
+    await waitFor('both deployments available', async () => {
+      const ds = (await client.list<Deployment>(Deployments, { namespace: 'default' })).items;
+      return ds.length === 2 && ds.every((d) => d.status?.availableReplicas === 2);
+    }, 20_000);
+
+    await client.delete(Deployments, 'fg', 'default', { propagationPolicy: 'Foreground' });
+    await waitFor('foreground cascade', async () =>
+      (await client.tryGet(Deployments, 'fg', 'default')) === undefined
+      && (await client.list(ReplicaSets, { namespace: 'default', labelSelector: 'app=fg' })).items.length === 0
+      && (await podsOf('fg')).length === 0, 20_000);
+
+    await client.delete(Deployments, 'keep', 'default', { propagationPolicy: 'Orphan' });
+    await waitFor('deployment gone, RS orphaned', async () => {
+      if ((await client.tryGet(Deployments, 'keep', 'default')) !== undefined) return false;
+      const rs = (await client.list<ReplicaSet>(ReplicaSets, { namespace: 'default', labelSelector: 'app=keep' })).items;
+      return rs.length === 1 && (rs[0].metadata?.ownerReferences ?? []).length === 0;
+    }, 20_000);
+    // Give the GC a moment to (wrongly) act; the orphaned RS and its pods must stay.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await podsOf('keep')).length, 2);
+    assert.equal((await client.list(ReplicaSets, { namespace: 'default', labelSelector: 'app=keep' })).items.length, 1);
+  } finally {
+    kubelet.abort();
+    ac.abort();
+    await cm.catch(() => undefined);
+    await api.stop();
+  }
+});
