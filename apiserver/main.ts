@@ -6,6 +6,7 @@ import { Etcd3 } from 'etcd3';
 import type { Logger } from './client/log.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
+import { startCompactor } from './storage/compactor.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
@@ -18,6 +19,8 @@ export interface ApiServerOptions {
   log: Logger;
   /** Watch bookmark period (ms, default 30 000). */
   bookmarkIntervalMs?: number;
+  /** etcd compaction period in ms (default 300 000, as Kubernetes); 0 disables. */
+  compactionIntervalMs?: number;
   /** Called once the server listens (after bootstrap), with its base URL. */
   onListening?: (url: string) => void;
 }
@@ -30,13 +33,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 
 /**
  * Runs the API server. Bootstrap is retried (backoff 200 ms doubling to 5 s)
- * until etcd answers; then the server listens on bindAddress:port. Resolves
+ * until etcd answers; then the server listens on bindAddress:port and etcd
+ * history is compacted every `compactionIntervalMs`. Resolves
  * once `signal` aborts and the server and etcd client are closed; rejects if
  * listening fails (e.g. port in use).
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
   const etcd = new Etcd3({ hosts: opts.etcdEndpoints });
-  const { app, registry } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const { app, registry, storage } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
   try {
     let delay = 200;
     for (;;) {
@@ -55,6 +59,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
     await app.listen({ host: opts.bindAddress, port: opts.port });
     const url = `http://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
     opts.log.info('API server listening', { url });
+    if (opts.compactionIntervalMs !== 0) startCompactor(storage, { intervalMs: opts.compactionIntervalMs, log: opts.log }, signal);
     opts.onListening?.(url);
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();

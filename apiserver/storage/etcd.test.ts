@@ -97,3 +97,21 @@ test('reserve, reserved, release', async () => {
   await s.release('serviceips/10.96.0.10');
   assert.deepEqual(await s.reserved('serviceips/'), []);
 });
+
+test('compactor compacts to the revision of the previous tick', async () => {
+  const { startCompactor } = await import('./compactor.ts');
+  const { createLogger } = await import('../client/log.ts');
+  const c = startCompactor(s, { intervalMs: 3600000, log: createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream) });
+  try {
+    const a = await s.create(objectKey('compact', 'ns', 'a'), { metadata: { name: 'a' } });
+    assert.equal(await c.tick(), undefined, 'first tick only records the revision');
+    const b = await s.create(objectKey('compact', 'ns', 'b'), { metadata: { name: 'b' } });
+    const rev = await c.tick();
+    assert.ok(rev && Number(rev) >= Number(a.metadata!.resourceVersion) && Number(rev) < Number(b.metadata!.resourceVersion));
+    await assert.rejects(s.list(resourcePrefix('compact'), { revision: String(Number(rev) - 1) }), isKind('Compacted'));
+    const ok = await s.list(resourcePrefix('compact'), { revision: rev });
+    assert.equal(ok.items.length, 1);
+  } finally {
+    c.stop();
+  }
+});
