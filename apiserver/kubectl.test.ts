@@ -1,0 +1,155 @@
+/**
+ * The kubectl-facing surface (discovery, OpenAPI, tables, defaults,
+ * validation messages, ClusterIP allocation) checked with the real,
+ * unmodified kubectl binaries against a real API server on real etcd.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startApiServer, type TestApiServer } from '../testutil/apiserver.ts';
+
+const exec = promisify(execFile);
+const bin = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
+const missing = [33, 29, 28].map(bin).filter((b) => !existsSync(b));
+const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
+const skip = missing.length > 0 ? `kubectl binaries missing: ${missing.join(', ')}` : noEtcd ? 'etcd binary not installed' : false;
+
+let server: TestApiServer | undefined;
+let dir = '';
+let kubeconfig = '';
+
+before(async () => {
+  if (skip) return;
+  server = await startApiServer();
+  dir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-'));
+  kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, [
+    'apiVersion: v1', 'kind: Config',
+    'clusters:', '- name: c', '  cluster:', `    server: ${server.url}`,
+    'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u',
+    'current-context: c', 'users:', '- name: u', '  user: {}', '',
+  ].join('\n'));
+});
+
+after(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs kubectl (async: the server lives in this process) and returns stdout+stderr and the exit code. */
+async function kubectl(minor: number, ...args: string[]): Promise<{ out: string; code: number }> {
+  try {
+    const r = await exec(bin(minor), ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, `cache-${minor}`) }, timeout: 60000 });
+    return { out: r.stdout + r.stderr, code: 0 };
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string; code?: number };
+    return { out: (x.stdout ?? '') + (x.stderr ?? ''), code: typeof x.code === 'number' ? x.code : 1 };
+  }
+}
+
+const columns = (line: string): string[] => line.trim().split(/\s{2,}/);
+
+function manifest(image: string): string {
+  return [
+    'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', 'spec:', '  replicas: 2',
+    '  selector:', '    matchLabels: {app: web}', '  template:', '    metadata:', '      labels: {app: web}',
+    '    spec:', '      containers:', '      - name: nginx', `        image: ${image}`, '        ports:', '        - containerPort: 80',
+    '---', 'apiVersion: v1', 'kind: Service', 'metadata:', '  name: web', 'spec:', '  selector: {app: web}', '  ports:', '  - port: 80',
+    '---', 'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: solo', '  labels: {run: solo}', 'spec:', '  containers:', '  - name: c', '    image: busybox', '',
+  ].join('\n');
+}
+
+test('api-resources lists every resource with short names (1.33 and 1.29)', { skip }, async () => {
+  for (const minor of [33, 29]) {
+    const { out, code } = await kubectl(minor, 'api-resources');
+    assert.equal(code, 0, out);
+    const rows = new Map(out.trim().split('\n').slice(1).map((l) => {
+      const c = l.trim().split(/\s+/);
+      return [c[0], c.slice(1)] as const;
+    }));
+    assert.deepEqual(rows.get('pods'), ['po', 'v1', 'true', 'Pod']);
+    assert.deepEqual(rows.get('deployments'), ['deploy', 'apps/v1', 'true', 'Deployment']);
+    assert.deepEqual(rows.get('replicasets'), ['rs', 'apps/v1', 'true', 'ReplicaSet']);
+    assert.deepEqual(rows.get('namespaces'), ['ns', 'v1', 'false', 'Namespace']);
+    assert.deepEqual(rows.get('componentstatuses'), ['cs', 'v1', 'false', 'ComponentStatus']);
+    assert.deepEqual(rows.get('leases'), ['coordination.k8s.io/v1', 'true', 'Lease']);
+    assert.deepEqual(rows.get('endpointslices'), ['discovery.k8s.io/v1', 'true', 'EndpointSlice']);
+    assert.equal(rows.size, 11, out);
+  }
+});
+
+test('apply creates, is idempotent, and patches (1.33 and 1.29 validate through OpenAPI v3)', { skip }, async () => {
+  const file = join(dir, 'app.yaml');
+  writeFileSync(file, manifest('nginx:1.22'));
+  let r = await kubectl(33, 'apply', '-f', file);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /deployment\.apps\/web created/);
+  assert.match(r.out, /service\/web created/);
+  assert.match(r.out, /pod\/solo created/);
+  r = await kubectl(29, 'apply', '-f', file);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /deployment\.apps\/web unchanged/);
+  writeFileSync(file, manifest('nginx:1.23'));
+  r = await kubectl(29, 'apply', '-f', file);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /deployment\.apps\/web configured/);
+  r = await kubectl(33, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image} {.spec.strategy.rollingUpdate.maxSurge} {.spec.revisionHistoryLimit}');
+  assert.equal(r.out, 'nginx:1.23 25% 10');
+  r = await kubectl(33, 'apply', '--validate=strict', '-f', file);
+  assert.equal(r.code, 0, r.out);
+});
+
+test('get prints server-side tables (pods, wide, labels, services, all)', { skip }, async () => {
+  let r = await kubectl(33, 'get', 'pods');
+  assert.equal(r.code, 0, r.out);
+  let lines = r.out.trim().split('\n');
+  assert.deepEqual(columns(lines[0]!), ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+  assert.deepEqual(columns(lines.find((l) => l.startsWith('solo'))!).slice(0, 4), ['solo', '0/1', 'Pending', '0']);
+  r = await kubectl(33, 'get', 'pods', '-o', 'wide', '--show-labels');
+  lines = r.out.trim().split('\n');
+  assert.deepEqual(columns(lines[0]!), ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES', 'LABELS']);
+  assert.deepEqual(columns(lines.find((l) => l.startsWith('solo'))!).slice(5), ['<none>', '<none>', '<none>', '<none>', 'run=solo']);
+  r = await kubectl(33, 'get', 'svc', '-A');
+  lines = r.out.trim().split('\n');
+  assert.deepEqual(columns(lines[0]!), ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+  const kube = columns(lines.find((l) => l.includes(' kubernetes '))!);
+  assert.deepEqual(kube.slice(0, 6), ['default', 'kubernetes', 'ClusterIP', '10.96.0.1', '<none>', '443/TCP']);
+  const web = columns(lines.find((l) => l.includes(' web '))!);
+  assert.match(web[3]!, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
+  assert.equal(web[5], '80/TCP');
+  r = await kubectl(33, 'get', 'all');
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /pod\/solo/);
+  assert.match(r.out, /service\/web/);
+  assert.match(r.out, /deployment\.apps\/web\s+0\/2\s+0\s+0/);
+  r = await kubectl(33, 'get', 'ns');
+  assert.match(r.out, /^default\s+Active\s+\S+$/m);
+  r = await kubectl(33, 'get', 'cs');
+  assert.match(r.out, /^etcd-0\s+Healthy/m, r.out);
+});
+
+test('validation errors and ClusterIP conflicts read like Kubernetes', { skip }, async () => {
+  let r = await kubectl(33, 'run', 'Bad_Name', '--image=nginx');
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /The Pod "Bad_Name" is invalid: .*metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of/s);
+  r = await kubectl(33, 'create', 'service', 'clusterip', 'dup', '--tcp=80', '--clusterip=10.96.0.1');
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /spec\.clusterIPs: Invalid value: \["10\.96\.0\.1"\]: failed to allocate IP 10\.96\.0\.1: provided IP is already allocated/);
+  r = await kubectl(33, 'logs', 'solo');
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /pod solo does not have a host assigned/);
+});
+
+test('kubectl 1.28 reads only /openapi/v2 (404 here): apply needs --validate=false', { skip }, async () => {
+  const file = join(dir, 'cm.yaml');
+  writeFileSync(file, ['apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: old-kubectl', ''].join('\n'));
+  const strict = await kubectl(28, 'apply', '-f', file);
+  assert.notEqual(strict.code, 0, strict.out);
+  const lax = await kubectl(28, 'apply', '--validate=false', '-f', file);
+  assert.equal(lax.code, 0, lax.out);
+  assert.match(lax.out, /namespace\/old-kubectl created/);
+});
