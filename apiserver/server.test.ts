@@ -33,6 +33,20 @@ after(async () => {
 });
 
 describe('bootstrap and RestClient', () => {
+  test('extra routes are mounted beside the generic ones', async () => {
+    const log = await fetch(`${api.url}/api/v1/namespaces/default/pods/nope/log`);
+    assert.equal(log.status, 404);
+    assert.equal(((await log.json()) as { message?: string }).message, 'pods "nope" not found', 'pods/log route answers, not the generic one');
+    const version = (await (await fetch(`${api.url}/version`)).json()) as { major?: string };
+    assert.equal(version.major, '1');
+    const v1 = (await (await fetch(`${api.url}/api/v1`)).json()) as { kind?: string; resources?: unknown[] };
+    assert.equal(v1.kind, 'APIResourceList');
+    const cs = await fetch(`${api.url}/api/v1/componentstatuses/etcd-0`);
+    assert.equal(cs.status, 200);
+    const ready = await fetch(`${api.url}/readyz`);
+    assert.equal(await ready.text(), 'ok');
+  });
+
   test('system namespaces and the kubernetes Service exist', async () => {
     const list = await api.client.list<Namespace>(Namespaces);
     const names = list.items.map((n) => n.metadata?.name).sort();
