@@ -165,3 +165,31 @@ test('revisionHistoryLimit prunes old ReplicaSets', async () => {
     h.stop();
   }
 });
+
+test('a paused deployment does not roll out a template change until resumed, but still scales', async () => {
+  const h = harness();
+  const ac = new AbortController();
+  try {
+    await h.client.create(Deployments, deployment(2, 'v1', { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
+    startReplicaSetController(h.deps, ac.signal);
+    startDeploymentController(h.deps, ac.signal);
+    await h.start();
+    fakeKubelet(h.client, ac.signal);
+    await waitFor('first rollout', () => rolloutDone(h.client), 5000);
+    await h.client.patch(Deployments, 'web', 'merge', { spec: { paused: true, replicas: 3, template: { spec: { containers: [{ name: 'c', image: 'v2' }] } } } }, 'default');
+    await waitFor('paused condition and scale', async () => {
+      const d = await h.client.get<Deployment>(Deployments, 'web', 'default');
+      return d.status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'DeploymentPaused' && d.status?.availableReplicas === 3;
+    }, 5000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await h.client.list(ReplicaSets, { namespace: 'default' })).items.length, 1, 'no new RS while paused');
+    await h.client.patch(Deployments, 'web', 'merge', { spec: { paused: false } }, 'default');
+    await waitFor('rolled out after resume', async () => {
+      const pods = (await h.client.list<Pod>(Pods, { namespace: 'default' })).items;
+      return (await rolloutDone(h.client)) && pods.length === 3 && pods.every((p) => p.spec?.containers[0].image === 'v2');
+    }, 5000);
+  } finally {
+    ac.abort();
+    h.stop();
+  }
+});

@@ -81,3 +81,17 @@ test('deploymentStatusChanged ignores key order', () => {
   assert.equal(deploymentStatusChanged(a, b), false);
   assert.equal(deploymentStatusChanged(a, { ...b, replicas: 2 }), true);
 });
+
+test('pause and resume show in Progressing; no deadline while paused', () => {
+  const newRS = rs('web-new', 1, 0, 0);
+  const old = iso(NOW - 3_600_000);
+  const prev: DeploymentStatus = { conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: 'x', lastUpdateTime: old, lastTransitionTime: old }] };
+  const paused = deploy(1, prev);
+  paused.spec = { ...paused.spec!, paused: true };
+  const s1 = computeDeploymentStatus(paused, newRS, [newRS], NOW);
+  assert.deepEqual([getCondition(s1, 'Progressing')?.status, getCondition(s1, 'Progressing')?.reason, getCondition(s1, 'Progressing')?.message], ['Unknown', 'DeploymentPaused', 'Deployment is paused']);
+  const resumed = deploy(1, s1);
+  const s2 = computeDeploymentStatus(resumed, newRS, [newRS], NOW + 1000);
+  assert.equal(getCondition(s2, 'Progressing')?.reason, 'DeploymentResumed');
+  assert.equal(getCondition(s2, 'Progressing')?.message, 'Deployment is resumed');
+});

@@ -16,6 +16,8 @@ export const Reasons = {
   ReplicaSetUpdated: 'ReplicaSetUpdated',
   NewReplicaSetAvailable: 'NewReplicaSetAvailable',
   ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  DeploymentPaused: 'DeploymentPaused',
+  DeploymentResumed: 'DeploymentResumed',
 } as const;
 
 /** What happened to the new RS during this sync (drives the Progressing reason). */
@@ -79,8 +81,9 @@ export function progressDeadlineSeconds(d: Deployment): number {
  * updatedReplicas from the new RS, the Available condition, and Progressing:
  * NewReplicaSetCreated / FoundNewReplicaSet as told by `event`, then
  * NewReplicaSetAvailable when complete, ReplicaSetUpdated on progress,
- * ProgressDeadlineExceeded past the deadline. A paused deployment's
- * Progressing condition is left alone.
+ * ProgressDeadlineExceeded past the deadline. Pausing sets Progressing
+ * Unknown/DeploymentPaused (no deadline while paused); resuming sets
+ * Unknown/DeploymentResumed.
  */
 export function computeDeploymentStatus(d: Deployment, newRS: ReplicaSet | undefined, allRSes: ReplicaSet[], nowMs: number, event?: NewRSEvent): DeploymentStatus {
   const available = sumAvailable(allRSes);
@@ -94,7 +97,7 @@ export function computeDeploymentStatus(d: Deployment, newRS: ReplicaSet | undef
   };
   if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
   const now = iso(nowMs);
-  const cond = (type: string, st: 'True' | 'False', reason: string, message: string): DeploymentCondition =>
+  const cond = (type: string, st: 'True' | 'False' | 'Unknown', reason: string, message: string): DeploymentCondition =>
     ({ type, status: st, reason, message, lastUpdateTime: now, lastTransitionTime: now });
   let conds = [...(d.status?.conditions ?? [])];
   conds = available >= desiredReplicas(d) - maxUnavailable(d)
@@ -104,6 +107,13 @@ export function computeDeploymentStatus(d: Deployment, newRS: ReplicaSet | undef
   if (event === 'created') conds = setCondition(conds, cond('Progressing', 'True', Reasons.NewReplicaSetCreated, `Created new replica set "${name}"`));
   else if (event === 'found' && !conds.some((c) => c.type === 'Progressing')) {
     conds = setCondition(conds, cond('Progressing', 'True', Reasons.FoundNewReplicaSet, `Found new replica set "${name}"`));
+  }
+  // checkPausedConditions: pausing/resuming shows in Progressing (Unknown), unless timed out.
+  const prog = conds.find((c) => c.type === 'Progressing');
+  if (prog?.reason !== Reasons.ProgressDeadlineExceeded) {
+    const pausedCond = prog?.reason === Reasons.DeploymentPaused;
+    if (d.spec?.paused && !pausedCond) conds = setCondition(conds, cond('Progressing', 'Unknown', Reasons.DeploymentPaused, 'Deployment is paused'));
+    else if (!d.spec?.paused && pausedCond) conds = setCondition(conds, cond('Progressing', 'Unknown', Reasons.DeploymentResumed, 'Deployment is resumed'));
   }
   status.conditions = conds;
   if (d.spec?.paused) return status;
