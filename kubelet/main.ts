@@ -53,8 +53,10 @@ export interface KubeletOptions {
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+    if (signal.aborted) return r();
+    const onAbort = (): void => { clearTimeout(t); r(); };
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); r(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /**

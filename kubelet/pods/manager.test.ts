@@ -187,9 +187,13 @@ test('a restarted kubelet adopts running pods without duplicates and removes orp
   await client.delete(Pods, 'orphan', 'default', { gracePeriodSeconds: 0 });
   assert.equal(await client.tryGet(Pods, 'orphan', 'default'), undefined);
   const runCalls = runtime.calls.filter((c) => c === 'runPodSandbox' || c === 'createContainer').length;
+  // The restarted kubelet's first pod list fails: nothing may be torn down before its informer syncs.
+  client.failOn('list', 'pods', new Error('connection refused'), { times: 2 });
   const h2 = await harness(client, runtime, clock);
+  for (let i = 0; i < 3; i++) { clock.advance(1000); await sleep(5); await h2.manager.workers.idle(); }
+  assert.equal(runtime.sandboxes.size, 2, 'no teardown before the informer synced');
   try {
-    await h2.until('orphan removed', () => runtime.sandboxes.size === 1);
+    await h2.until('orphan removed', () => runtime.sandboxes.size === 1, 400);
     for (let i = 0; i < 5; i++) { clock.advance(1000); await sleep(5); await h2.manager.workers.idle(); }
     assert.equal(runtime.sandboxes.size, 1);
     assert.equal(runtime.containers.size, 1);

@@ -86,7 +86,7 @@ export class PodManager {
   async run(signal: AbortSignal): Promise<void> {
     void this.o.pods.synced().then(() => {
       this.synced = true;
-      for (const uid of this.pleg.knownUids()) this.workers.kick(uid);
+      for (const uid of new Set([...this.desired.keys(), ...this.pleg.knownUids()])) this.workers.kick(uid, true);
     });
     const relistMs = this.o.relistMs ?? 1000;
     const resyncMs = this.o.resyncMs ?? 10_000;
@@ -103,8 +103,10 @@ export class PodManager {
         void this.statuses.resync();
       }
       await new Promise<void>((resolve) => {
-        const t = this.o.clock.setTimeout(resolve, relistMs);
-        signal.addEventListener('abort', () => { t.cancel(); resolve(); }, { once: true });
+        if (signal.aborted) return resolve();
+        const onAbort = (): void => { t.cancel(); resolve(); };
+        const t = this.o.clock.setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, relistMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
     await this.workers.stop();
@@ -114,13 +116,15 @@ export class PodManager {
   /** One sync of pod `uid` (the worker body). */
   async syncUid(uid: string): Promise<{ requeueAfterMs?: number } | void> {
     const d = this.deps;
-    const pod = this.desired.get(uid);
+    // Nothing happens before the pod informer has synced: an unsynced cache would make running pods look orphaned.
+    if (!this.synced) return;
     const state = await readPodRuntimeState(this.o.runtime, uid);
+    // Read the pod after the runtime, so the decision uses the newest cache.
+    const pod = this.desired.get(uid);
     const empty = state.sandboxes.length === 0 && state.containers.length === 0;
 
     if (!pod) {
       if (empty) return this.forget(uid);
-      if (!this.synced) return { requeueAfterMs: 1000 };
       const last = this.lastKnown.get(uid);
       this.o.log.info('tearing down pod not in the API', { uid, pod: last ? `${last.metadata?.namespace}/${last.metadata?.name}` : undefined });
       await killPod(d, last, state, Math.min(gracePeriodSeconds(last), 2));
