@@ -129,3 +129,21 @@ test('RS controller: failed creates lower expectations and are retried', async (
     h.stop();
   }
 });
+
+test('RS controller: burst cap of 500 creates per sync, slow-start batches', async () => {
+  const h = harness();
+  try {
+    await h.client.create(ReplicaSets, rsObj(600));
+    const c = createReplicaSetController(h.deps);
+    await h.start();
+    h.client.pauseWatches();
+    await c.reconcile('default/web');
+    assert.equal((await pods(h)).length, 500);
+    h.client.closeWatches();
+    await waitFor('expectations met', () => c.expectations.satisfied('default/web'));
+    await c.reconcile('default/web');
+    assert.equal((await pods(h)).length, 600);
+  } finally {
+    h.stop();
+  }
+});
