@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: measures the API server's cost over its etcd floor.
+ *
+ * Each case runs the same work twice in one run — once straight against etcd
+ * with the `etcd3` client (the baseline: the txn shapes the apiserver itself
+ * uses) and once through the real API server over HTTP with the RestClient —
+ * and reports ops/s for both and the ratio api/etcd. Results are printed as
+ * JSON and written to bench/results/<ISO time>.json. Needs /usr/bin/etcd.
+ *
+ * Flags: --pods N (default 400), --concurrency C (default 16).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { Etcd3 } from 'etcd3';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { Pods } from '../apiserver/client/resources.ts';
+import { startApiServer } from '../testutil/apiserver.ts';
+
+interface CaseResult {
+  name: string;
+  ops: number;
+  baselineOpsPerSec: number;
+  skiffOpsPerSec: number;
+  /** skiff / baseline: 1.0 would mean the API adds no cost over etcd. */
+  ratio: number;
+}
+
+function flag(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/** Runs `n` tasks with at most `c` in flight; resolves elapsed ms. */
+async function timed(n: number, c: number, task: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(c, n) }, worker));
+  return performance.now() - start;
+}
+
+function pod(name: string): Pod {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'c', image: 'nginx:1.22', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+  };
+}
+
+async function main(): Promise<void> {
+  const n = flag('pods', 400);
+  const c = flag('concurrency', 16);
+  const api = await startApiServer();
+  const etcd = new Etcd3({ hosts: api.etcd.endpoint });
+  const results: CaseResult[] = [];
+  try {
+    // Create: baseline is a create txn on mod_revision == 0, as the store does.
+    const baseCreateMs = await timed(n, c, async (i) => {
+      const key = `/bench/pods/default/p-${i}`;
+      const body = JSON.stringify({ ...pod(`p-${i}`), metadata: { ...pod(`p-${i}`).metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
+      const r = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(body)).commit();
+      if (!r.succeeded) throw new Error(`baseline create of ${key} failed`);
+    });
+    const apiCreateMs = await timed(n, c, (i) => api.client.create(Pods, pod(`p-${i}`), 'default'));
+    results.push(row('create pod', n, baseCreateMs, apiCreateMs));
+
+    // List: baseline is one prefix range + JSON.parse of every value.
+    const lists = 20;
+    const baseListMs = await timed(lists, 1, async () => {
+      const kvs = await etcd.getAll().prefix('/bench/pods/default/').strings();
+      const items = Object.values(kvs).map((v) => JSON.parse(v) as unknown);
+      if (items.length !== n) throw new Error(`baseline list saw ${items.length}`);
+    });
+    const apiListMs = await timed(lists, 1, async () => {
+      const list = await api.client.list<Pod>(Pods, { namespace: 'default' });
+      if (list.items.length !== n) throw new Error(`API list saw ${list.items.length}`);
+    });
+    results.push(row(`list ${n} pods`, lists, baseListMs, apiListMs));
+  } finally {
+    etcd.close();
+    await api.stop();
+  }
+  const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, results };
+  const text = JSON.stringify(out, null, 2);
+  console.log(text);
+  await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+  await writeFile(new URL(`./results/${out.date.replace(/[:.]/g, '-')}.json`, import.meta.url), text + '\n');
+}
+
+function row(name: string, ops: number, baseMs: number, skiffMs: number): CaseResult {
+  const baselineOpsPerSec = Math.round((ops / baseMs) * 1000 * 10) / 10;
+  const skiffOpsPerSec = Math.round((ops / skiffMs) * 1000 * 10) / 10;
+  return { name, ops, baselineOpsPerSec, skiffOpsPerSec, ratio: Math.round((skiffOpsPerSec / baselineOpsPerSec) * 1000) / 1000 };
+}
+
+await main();
