@@ -415,8 +415,8 @@ describe('deletion', () => {
   });
 });
 
-/** Opens a watch over a real socket and collects `n` events (or until the stream ends). */
-function watchEvents(path: string, n: number, headers: Record<string, string> = {}): Promise<{ events: Json[]; headers: http.IncomingHttpHeaders; ended: boolean }> {
+/** Opens a watch over a real socket and collects events until `n` arrived (or `until` holds, or the stream ends). */
+function watchEvents(path: string, n: number, headers: Record<string, string> = {}, until?: (events: Json[]) => boolean): Promise<{ events: Json[]; headers: http.IncomingHttpHeaders; ended: boolean }> {
   return new Promise((resolve, reject) => {
     const events: Json[] = [];
     let buf = '';
@@ -429,7 +429,7 @@ function watchEvents(path: string, n: number, headers: Record<string, string> = 
           const line = buf.slice(0, i);
           buf = buf.slice(i + 1);
           if (line.trim()) events.push(JSON.parse(line) as Json);
-          if (events.length === n) {
+          if (until ? until(events) : events.length === n) {
             r.destroy();
             resolve({ events, headers: res.headers, ended: false });
           }
@@ -493,7 +493,8 @@ describe('watch', () => {
 
   test('Table watch and bookmarks', async () => {
     const list = await req('GET', `${W}`);
-    const w = watchEvents(`${W}?watch=true&allowWatchBookmarks=true&resourceVersion=${list.body.metadata.resourceVersion}`, 2, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    const seenBoth = (evs: Json[]): boolean => ['ADDED', 'BOOKMARK'].every((t) => evs.some((e) => String(e.type) === t));
+    const w = watchEvents(`${W}?watch=true&allowWatchBookmarks=true&resourceVersion=${list.body.metadata.resourceVersion}`, 0, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }, seenBoth);
     await new Promise((r) => setTimeout(r, 100));
     await req('POST', W, pod('t'));
     const { events } = await w;
@@ -530,9 +531,14 @@ describe('watch', () => {
 
   test('client disconnect cancels the etcd watcher', async () => {
     const before = listenerCount();
-    const { events } = await watchEvents(`${W}?watch=true`, 1);
+    let during = -1;
+    const { events } = await watchEvents(`${W}?watch=true`, 0, {}, () => {
+      during = listenerCount();
+      return true;
+    });
     assert.equal(events.length, 1);
-    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(during, before + 1, 'one etcd watcher while the client watches');
+    for (let i = 0; i < 40 && listenerCount() !== before; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(listenerCount(), before);
   });
 });
