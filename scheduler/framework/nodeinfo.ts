@@ -27,8 +27,22 @@ function containerRequest(c: Container, nonZero: boolean): { milliCpu: number; m
  * A pod's requests as the scheduler counts them: the sum over containers,
  * raised to the largest init container, plus spec.overhead; `pods` is 1.
  * With `nonZero`, missing requests count as 100m cpu / 200 MiB (scoring).
+ * Memoized per pod object: do not mutate a pod after asking for its requests.
  */
 export function podRequests(pod: Pod, nonZero = false): Resources {
+  const memo = nonZero ? nonZeroMemo : exactMemo;
+  const hit = memo.get(pod);
+  if (hit) return { ...hit };
+  const r = computePodRequests(pod, nonZero);
+  memo.set(pod, r);
+  return { ...r };
+}
+
+// Cache objects are replaced, never mutated, on update; so a pod object's requests never change.
+const exactMemo = new WeakMap<Pod, Resources>();
+const nonZeroMemo = new WeakMap<Pod, Resources>();
+
+function computePodRequests(pod: Pod, nonZero: boolean): Resources {
   let cpu = 0;
   let mem = 0;
   for (const c of pod.spec?.containers ?? []) {
