@@ -14,7 +14,7 @@ import { startApiServer, type TestApiServer } from '../testutil/apiserver.ts';
 
 const exec = promisify(execFile);
 const bin = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
-const missing = [33, 29, 28].map(bin).filter((b) => !existsSync(b));
+const missing = [33, 29, 28, 27].map(bin).filter((b) => !existsSync(b));
 const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
 const skip = missing.length > 0 ? `kubectl binaries missing: ${missing.join(', ')}` : noEtcd ? 'etcd binary not installed' : false;
 
@@ -144,12 +144,15 @@ test('validation errors and ClusterIP conflicts read like Kubernetes', { skip },
   assert.match(r.out, /pod solo does not have a host assigned/);
 });
 
-test('kubectl 1.28 reads only /openapi/v2 (404 here): apply needs --validate=false', { skip }, async () => {
-  const file = join(dir, 'cm.yaml');
-  writeFileSync(file, ['apiVersion: v1', 'kind: Namespace', 'metadata:', '  name: old-kubectl', ''].join('\n'));
-  const strict = await kubectl(28, 'apply', '-f', file);
-  assert.notEqual(strict.code, 0, strict.out);
-  const lax = await kubectl(28, 'apply', '--validate=false', '-f', file);
-  assert.equal(lax.code, 0, lax.out);
-  assert.match(lax.out, /namespace\/old-kubectl created/);
+test('kubectl 1.28 and 1.27 read /openapi/v2 (protobuf) and apply with default validation', { skip }, async () => {
+  for (const minor of [28, 27]) {
+    const file = join(dir, `ns-${minor}.yaml`);
+    writeFileSync(file, ['apiVersion: v1', 'kind: Namespace', 'metadata:', `  name: old-kubectl-${minor}`, ''].join('\n'));
+    const first = await kubectl(minor, 'apply', '-f', file);
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, new RegExp(`namespace/old-kubectl-${minor} created`));
+    const again = await kubectl(minor, 'apply', '--validate=strict', '-f', file);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /unchanged/);
+  }
 });

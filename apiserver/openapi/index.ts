@@ -1,13 +1,14 @@
 /**
  * OpenAPI routes: `/openapi/v3` (index), `/openapi/v3/api/v1` and
  * `/openapi/v3/apis/<group>/<version>` (minimal documents, see build.ts),
- * and `/openapi/v2` answering 404 Status (kubectl 1.27/1.28 read only v2;
- * with it missing they need `--validate=false` for apply).
+ * and `/openapi/v2` (a minimal v2 document, protobuf or JSON by Accept; see
+ * v2.ts), which kubectl 1.27/1.28 read instead of v3.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ResourceDef } from '../registry/types.ts';
 import { routeNotFound } from '../api/errors.ts';
 import { openAPIDocuments } from './build.ts';
+import { openAPIV2Document, openAPIV2Json, openAPIV2ProtoType } from './v2.ts';
 
 function send(reply: FastifyReply, code: number, json: string, extra: Record<string, string> = {}): FastifyReply {
   reply.code(code).header('content-type', 'application/json');
@@ -32,5 +33,16 @@ export function registerOpenAPI(app: FastifyInstance, defs: ResourceDef[]): void
     const doc = docs.get(`apis/${req.params.group}/${req.params.version}`);
     return doc ? send(reply, 200, doc.json, { etag: `"${doc.hash}"` }) : notFound(reply);
   });
-  app.get('/openapi/v2', async (_req, reply) => notFound(reply));
+  const v2Proto = openAPIV2Document(defs);
+  const v2Json = JSON.stringify(openAPIV2Json(defs));
+  app.get('/openapi/v2', async (req, reply) => {
+    if ((req.headers.accept ?? '').includes('com.github.proto-openapi.spec.v2')) {
+      // fastify rejects '@' in a media type, so this one is written raw.
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': openAPIV2ProtoType, 'content-length': v2Proto.length });
+      reply.raw.end(v2Proto);
+      return reply;
+    }
+    return send(reply, 200, v2Json);
+  });
 }
