@@ -18,6 +18,10 @@ import type { ResourceDef, StrategyContext } from './types.ts';
 export interface ListParams extends SelectorOptions {
   limit?: number;
   continue?: string;
+  /** With `exact`, the list is read at this revision (410 if compacted). */
+  resourceVersion?: string;
+  /** resourceVersionMatch=Exact. */
+  exact?: boolean;
 }
 
 /** DeleteOptions as the store honours them. */
@@ -132,7 +136,8 @@ export class ResourceStore {
   /**
    * Lists objects (one namespace, or all when `namespace` is undefined) at one
    * etcd revision, filtered by selectors, `limit` per page with a `continue`
-   * token that resumes at the same revision (410 if it was compacted).
+   * token that resumes at the same revision (410 if it was compacted);
+   * resourceVersionMatch=Exact reads at the given revision.
    */
   async list(namespace: string | undefined, params: ListParams = {}): Promise<KubeList<KubeObject>> {
     const match = this.matcher(params);
@@ -140,6 +145,10 @@ export class ResourceStore {
     const limit = params.limit && params.limit > 0 ? params.limit : 0;
     let revision: string | undefined;
     let startKey: string | undefined;
+    if (params.exact && params.resourceVersion && !params.continue) {
+      if (!/^\d+$/.test(params.resourceVersion) || params.resourceVersion === '0') throw badRequest(`resourceVersionMatch=Exact needs a non-zero resourceVersion, got ${JSON.stringify(params.resourceVersion)}`);
+      revision = params.resourceVersion;
+    }
     if (params.continue) {
       const t = decodeContinue(params.continue);
       if (!t.start.startsWith(prefix)) throw badRequest('continue key is not valid: the key is not in this collection');

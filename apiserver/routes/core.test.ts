@@ -224,6 +224,9 @@ describe('list, selectors, tables', () => {
     const sel = await req('GET', '/api/v1/namespaces/other/pods?limit=2&labelSelector=app%3Dodd');
     assert.deepEqual(sel.body.items.map((p: Json) => p.metadata.name), ['page-1', 'page-3']);
     assert.equal((await req('GET', '/api/v1/pods?continue=garbage')).code, 400);
+    const exact = await req('GET', `/api/v1/namespaces/other/pods?resourceVersion=${p1.body.metadata.resourceVersion}&resourceVersionMatch=Exact`);
+    assert.equal(exact.body.items.length, 5, 'the list as of the first page, without page-1a');
+    assert.equal(exact.body.metadata.resourceVersion, p1.body.metadata.resourceVersion);
   });
 
   test('Table output', async () => {

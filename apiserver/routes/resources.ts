@@ -87,6 +87,8 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
           fieldSelector: q(req, 'fieldSelector'),
           limit: intParam(req, 'limit'),
           continue: q(req, 'continue'),
+          resourceVersion: q(req, 'resourceVersion'),
+          exact: q(req, 'resourceVersionMatch') === 'Exact',
         });
         if (wantsTable(req.headers.accept)) {
           return reply.send(toTable(store.def, list.items, { includeObject: includeObjectOf(q(req, 'includeObject')), resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue, now: opts.now?.() }));
