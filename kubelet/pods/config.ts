@@ -106,13 +106,26 @@ export function expandVars(s: string, env: Map<string, string>): string {
   });
 }
 
-/** Resolves a container's env list in order (later entries may reference earlier ones). Unsupported valueFrom sources are skipped. */
-export function resolveEnv(pod: Pod, env: EnvVar[] | undefined, f: FieldValues): KeyValue[] {
-  const seen = new Map<string, string>();
+/** Values from ConfigMaps/Secrets for one container (see sources.ts). */
+export interface EnvSources {
+  /** envFrom entries, in order. */
+  envFrom: [string, string][];
+  /** Value of an env var declared with configMapKeyRef/secretKeyRef, by var name. */
+  lookup(name: string): string | undefined;
+}
+
+/**
+ * Resolves a container's env: envFrom first, then env in order (later
+ * entries may reference earlier ones with $(VAR)). Unsupported valueFrom
+ * sources (resourceFieldRef) are skipped.
+ */
+export function resolveEnv(pod: Pod, env: EnvVar[] | undefined, f: FieldValues, sources?: EnvSources): KeyValue[] {
+  const seen = new Map<string, string>(sources?.envFrom ?? []);
   for (const e of env ?? []) {
     let v: string | undefined;
     if (e.value !== undefined) v = expandVars(e.value, seen);
     else if (e.valueFrom?.fieldRef) v = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath, f);
+    else if (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef) v = sources?.lookup(e.name);
     else if (e.valueFrom === undefined) v = '';
     if (v !== undefined) seen.set(e.name, v);
   }
@@ -127,17 +140,22 @@ export function volumeMounts(pod: Pod, c: Container, rootDir: string): Mount[] {
     const vol = pod.spec?.volumes?.find((v) => v.name === vm.name);
     if (!vol) continue;
     let host: string | undefined;
+    let readonly = vm.readOnly === true;
     if (vol.emptyDir) host = `${podVolumeDir(rootDir, uid)}/${vol.name}`;
     else if (vol.hostPath) host = vol.hostPath.path;
+    else if (vol.configMap || vol.secret) {
+      host = `${podVolumeDir(rootDir, uid)}/${vol.name}`;
+      readonly = true;
+    }
     if (host === undefined) continue;
-    out.push({ container_path: vm.mountPath, host_path: vm.subPath ? `${host}/${vm.subPath}` : host, readonly: vm.readOnly === true });
+    out.push({ container_path: vm.mountPath, host_path: vm.subPath ? `${host}/${vm.subPath}` : host, readonly });
   }
   return out;
 }
 
 /** CreateContainer config of `c` for its `restartCount`-th run, using image `imageRef`. */
-export function buildContainerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, rootDir: string, f: FieldValues): ContainerConfig {
-  const envs = resolveEnv(pod, c.env, f);
+export function buildContainerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, rootDir: string, f: FieldValues, sources?: EnvSources): ContainerConfig {
+  const envs = resolveEnv(pod, c.env, f, sources);
   const envMap = new Map(envs.map((e) => [e.key, e.value]));
   const sc = c.securityContext;
   return {

@@ -13,6 +13,7 @@ import { Events, Pods } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { FakeRuntime } from '../cri/fake.ts';
 import { PodManager } from './manager.ts';
+import { ConfigMaps } from './sources.ts';
 
 const NODE = 'node-1';
 const quiet = process.env.KDEBUG ? createLogger('test') : createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
@@ -276,6 +277,30 @@ test('init containers run in order before the app container', async () => {
     assert.deepEqual(st.initContainerStatuses!.map((x) => [x.name, x.ready, x.state?.terminated?.exitCode]), [['first', true, 0], ['second', true, 0]]);
     assert.equal(st.conditions!.find((c) => c.type === 'Initialized')!.status, 'True');
     assert.equal(h.runtime.containersNamed('first').length, 1, 'completed init containers are not rerun');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('ConfigMap env and volume; a missing ConfigMap waits with CreateContainerConfigError', async () => {
+  const h = await harness();
+  try {
+    const p = mkPod('cfg');
+    p.spec!.containers[0].env = [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'greeting' } } }];
+    p.spec!.containers[0].volumeMounts = [{ name: 'conf', mountPath: '/etc/app' }];
+    p.spec!.volumes = [{ name: 'conf', configMap: { name: 'settings' } }];
+    await h.client.create(Pods, p, 'default');
+    await h.until('CreateContainerConfigError', async () => {
+      const w = (await h.pod('cfg'))?.status?.containerStatuses?.[0].state?.waiting;
+      return w?.reason === 'ContainerCreating' || w?.reason === 'CreateContainerConfigError';
+    });
+    assert.equal(h.runtime.containers.size, 0);
+    await h.client.create(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { greeting: 'hello' } }, 'default');
+    await h.until('Running', async () => (await h.pod('cfg'))?.status?.phase === 'Running', 30);
+    const c = h.runtime.containersNamed('app')[0];
+    assert.deepEqual(c.config.envs, [{ key: 'GREETING', value: 'hello' }]);
+    assert.equal(c.config.mounts[0].container_path, '/etc/app');
+    assert.equal(c.config.mounts[0].readonly, true);
   } finally {
     await h.stop();
   }

@@ -60,7 +60,7 @@ export class PodManager {
     this.probes = new ProbeManager({ runtime: o.runtime, recorder: o.recorder, log: o.log.child('prober'), clock: o.clock, onChange: (uid) => this.workers.kick(uid, true) });
     const now = (): number => o.clock.now();
     this.deps = {
-      runtime: o.runtime, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
+      runtime: o.runtime, client: o.client, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
       crashBackoff: new Backoff(10_000, 300_000, now), pullBackoff: new Backoff(10_000, 300_000, now), manageCgroups: o.manageCgroups, now,
     };
     o.pods.addHandlers({

@@ -9,17 +9,21 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Container, Pod } from 'kubernetes-types/core/v1';
 import type { EventRecorder } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/client/log.ts';
+import type { ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig, PodSandboxConfig } from '../cri/types.ts';
 import { isCriNotFound } from '../cri/types.ts';
 import type { WaitingReason } from '../status/compute.ts';
 import type { Backoff } from './backoff.ts';
 import { createPodCgroup, podCgroupParent, removePodCgroup } from './cgroups.ts';
 import { buildContainerConfig, buildSandboxConfig, podLogDir, podVolumeDir, pullPolicy, shouldRestart } from './config.ts';
+import { ConfigError, loadSources, referencedSources, sourceEnv, writeSourceVolumes, type PodSources } from './sources.ts';
 import { containersNamed, LABEL_POD_NAME, LABEL_POD_NAMESPACE, readySandbox, type ContainerRecord, type PodRuntimeState } from './runtime-state.ts';
 
 /** What syncPod needs from the node. */
 export interface SyncDeps {
   runtime: CriRuntime;
+  /** For ConfigMaps/Secrets the pod references (none are resolved without it). */
+  client?: ApiClient;
   recorder: EventRecorder;
   log: Logger;
   /** Kubelet root dir (logs, volumes). */
@@ -100,6 +104,16 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
   for (const v of pod.spec?.volumes ?? []) {
     if (v.emptyDir) await mkdir(`${podVolumeDir(d.rootDir, uid)}/${v.name}`, { recursive: true });
   }
+  const refs = referencedSources(pod);
+  const sources: PodSources = d.client && (refs.configMaps.size || refs.secrets.size) ? await loadSources(d.client, pod) : { configMaps: new Map(), secrets: new Map() };
+  try {
+    await writeSourceVolumes(d.rootDir, pod, sources);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    d.recorder.event(asPodRef(pod), 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${e.message}`);
+    requeue(10_000);
+    return result;
+  }
 
   // Init containers run one at a time, in order, in this sandbox; main containers wait for all of them.
   for (const c of pod.spec?.initContainers ?? []) {
@@ -127,7 +141,7 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
       d.crashBackoff.next(key);
       for (const old of all) if (old !== inSb && old.state === 'CONTAINER_EXITED') await d.runtime.removeContainer(old.id).catch(() => undefined);
     }
-    const w = await startContainer(d, pod, c, all[0] ? all[0].restartCount + 1 : 0, sb.id, sandboxConfig, podIP);
+    const w = await startContainer(d, pod, c, all[0] ? all[0].restartCount + 1 : 0, sb.id, sandboxConfig, podIP, sources);
     if (w) {
       result.waiting[c.name] = w.waiting;
       if (w.retryInMs !== undefined) requeue(w.retryInMs);
@@ -168,7 +182,7 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
       for (const old of all) if (old !== last && old.state === 'CONTAINER_EXITED') await d.runtime.removeContainer(old.id).catch(() => undefined);
     }
     const restartCount = latest ? latest.restartCount + 1 : 0;
-    const w = await startContainer(d, pod, c, restartCount, sb.id, sandboxConfig, podIP);
+    const w = await startContainer(d, pod, c, restartCount, sb.id, sandboxConfig, podIP, sources);
     if (w) {
       result.waiting[c.name] = w.waiting;
       if (w.retryInMs !== undefined) requeue(w.retryInMs);
@@ -218,12 +232,20 @@ async function ensureImage(d: SyncDeps, pod: Pod, c: Container, sandboxConfig: P
 
 /** Pulls, creates and starts one container; returns a waiting reason on failure. */
 async function startContainer(
-  d: SyncDeps, pod: Pod, c: Container, restartCount: number, sandboxId: string, sandboxConfig: PodSandboxConfig, podIP: string,
+  d: SyncDeps, pod: Pod, c: Container, restartCount: number, sandboxId: string, sandboxConfig: PodSandboxConfig, podIP: string, sources: PodSources,
 ): Promise<{ waiting: WaitingReason; retryInMs?: number } | undefined> {
+  const ref = asPodRef(pod);
+  let envSources;
+  try {
+    envSources = sourceEnv(c, sources);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    d.recorder.event(ref, 'Warning', 'Failed', `Error: ${e.message}`);
+    return { waiting: { reason: 'CreateContainerConfigError', message: e.message }, retryInMs: 10_000 };
+  }
   const img = await ensureImage(d, pod, c, sandboxConfig);
   if ('waiting' in img) return img;
-  const ref = asPodRef(pod);
-  const config = buildContainerConfig(pod, c, restartCount, img.ref, d.rootDir, { podIP, hostIP: d.hostIP, nodeName: d.nodeName });
+  const config = buildContainerConfig(pod, c, restartCount, img.ref, d.rootDir, { podIP, hostIP: d.hostIP, nodeName: d.nodeName }, envSources);
   let id: string;
   try {
     id = await d.runtime.createContainer(sandboxId, config, sandboxConfig);
