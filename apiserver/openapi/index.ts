@@ -37,11 +37,9 @@ export function registerOpenAPI(app: FastifyInstance, defs: ResourceDef[]): void
   const v2Json = JSON.stringify(openAPIV2Json(defs));
   app.get('/openapi/v2', async (req, reply) => {
     if ((req.headers.accept ?? '').includes('com.github.proto-openapi.spec.v2')) {
-      // fastify rejects '@' in a media type, so this one is written raw.
-      reply.hijack();
-      reply.raw.writeHead(200, { 'content-type': openAPIV2ProtoType, 'content-length': v2Proto.length });
-      reply.raw.end(v2Proto);
-      return reply;
+      // Answered as application/octet-stream, as Kubernetes does: '@' is not
+      // valid in a media type and Go's mime parser rejects the requested one.
+      return reply.code(200).header('content-type', 'application/octet-stream').send(v2Proto);
     }
     return send(reply, 200, v2Json);
   });

@@ -19,7 +19,7 @@ import { subresourceInfo, type GVK } from '../discovery/build.ts';
 import { groupVersionPrefix } from './build.ts';
 import { bool, message, string } from './protowire.ts';
 
-/** The media type kubectl asks for and this document is served as. */
+/** The media type kubectl asks for (the answer is application/octet-stream). */
 export const openAPIV2ProtoType = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
 function queryParam(name: string): Buffer {
