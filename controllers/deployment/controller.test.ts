@@ -193,3 +193,32 @@ test('a paused deployment does not roll out a template change until resumed, but
     h.stop();
   }
 });
+
+test('a name collision on the new RS bumps status.collisionCount and uses the next hash', async () => {
+  const h = harness();
+  const ac = new AbortController();
+  try {
+    const d = deployment(1, 'v1', undefined);
+    const hash0 = podTemplateHash(d.spec?.template);
+    // Someone else's RS already has our name (different template, not matching our selector).
+    await h.client.create<ReplicaSet>(ReplicaSets, {
+      metadata: { name: `web-${hash0}`, namespace: 'default', labels: { app: 'other' } },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'x', image: 'y' }] } } },
+    });
+    await h.client.create(Deployments, d);
+    startReplicaSetController(h.deps, ac.signal);
+    startDeploymentController(h.deps, ac.signal);
+    await h.start();
+    fakeKubelet(h.client, ac.signal);
+    await waitFor('rollout despite the collision', () => rolloutDone(h.client), 5000);
+    const got = await h.client.get<Deployment>(Deployments, 'web', 'default');
+    assert.equal(got.status?.collisionCount, 1);
+    const hash1 = podTemplateHash(d.spec?.template, 1);
+    const rs = await h.client.get<ReplicaSet>(ReplicaSets, `web-${hash1}`, 'default');
+    assert.equal(rs.metadata?.ownerReferences?.[0]?.uid, got.metadata?.uid);
+    assert.equal((await h.client.get<ReplicaSet>(ReplicaSets, `web-${hash0}`, 'default')).metadata?.ownerReferences, undefined, 'the other RS is untouched');
+  } finally {
+    ac.abort();
+    h.stop();
+  }
+});
