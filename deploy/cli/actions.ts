@@ -3,7 +3,7 @@
  * and calls the component's run function (docs/CONVENTIONS.md "Component
  * entry points"). Component modules are imported only when their subcommand
  * runs, so one component's start-up cost (or a broken module) never affects
- * the others.
+ * the others (each runs in its own process under `skiff server`).
  */
 import { createLogger, type Logger } from '../../apiserver/client/log.ts';
 import { runServer } from '../server/server.ts';
@@ -14,29 +14,16 @@ import { shutdownSignal } from './signals.ts';
 /** A component's run function: resolves once `signal` aborted and everything stopped. */
 export type RunFn<O> = (opts: O & { log: Logger }, signal: AbortSignal) => Promise<void>;
 
-/**
- * Imports `modulePath` (relative to the repo root, e.g. 'apiserver/main.ts')
- * and returns its export `exportName`. Throws an Error naming both when the
- * module or the export is missing.
- */
-export async function loadRunFn<O>(modulePath: string, exportName: string): Promise<RunFn<O>> {
-  const url = new URL(`../../${modulePath}`, import.meta.url).href;
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(url)) as Record<string, unknown>;
-  } catch (err) {
-    throw new Error(`cannot load ${modulePath}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const fn = mod[exportName];
-  if (typeof fn !== 'function') throw new Error(`${modulePath} does not export a function ${exportName}`);
-  return fn as RunFn<O>;
-}
-
 /** Runs one component until SIGINT/SIGTERM; `name` is its logger name, `load` imports its run function. */
 async function runComponent<O>(name: string, load: () => Promise<RunFn<O>>, opts: O): Promise<void> {
   const log = createLogger(name);
   const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
-  const run = await load();
+  let run: RunFn<O>;
+  try {
+    run = await load();
+  } catch (err) {
+    throw new Error(`cannot load the ${name} component: ${err instanceof Error ? err.message : String(err)}`);
+  }
   log.info('starting', { pid: process.pid });
   await run({ ...opts, log }, signal);
   log.info('stopped');
@@ -51,11 +38,12 @@ export function defaultActions(): CliActions {
       const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
       await runServer(cfg, signal, { out: process.stdout, log });
     },
-    apiserver: (o) => runComponent<ApiServerFlags>('apiserver', () => loadRunFn('apiserver/main.ts', 'runApiServer'), o),
-    scheduler: (o) => runComponent<SchedulerFlags>('scheduler', () => loadRunFn('scheduler/main.ts', 'runScheduler'), o),
-    controllerManager: (o) => runComponent<ControllerManagerFlags>('controller-manager', () => loadRunFn('controllers/main.ts', 'runControllerManager'), o),
-    kubelet: (o) => runComponent<KubeletFlags>('kubelet', () => loadRunFn('kubelet/main.ts', 'runKubelet'), o),
-    // Typed import: the compiler checks ProxyFlags against runProxy's options.
+    // Typed imports: the compiler checks each flags shape against the component's options.
+    apiserver: (o) => runComponent<ApiServerFlags>('apiserver', async () => (await import('../../apiserver/main.ts')).runApiServer, o),
+    scheduler: (o) => runComponent<SchedulerFlags>('scheduler', async () => (await import('../../scheduler/main.ts')).runScheduler, o),
+    controllerManager: (o) => runComponent<ControllerManagerFlags>(
+      'controller-manager', async () => (await import('../../controllers/main.ts')).runControllerManager, o),
+    kubelet: (o) => runComponent<KubeletFlags>('kubelet', async () => (await import('../../kubelet/main.ts')).runKubelet, o),
     proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
   };
 }
