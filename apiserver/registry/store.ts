@@ -10,6 +10,7 @@ import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFo
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
+import { planDeletion, type DeleteParams } from './deletion.ts';
 import { generatedName, rfc3339, validateMeta } from './meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
@@ -24,12 +25,7 @@ export interface ListParams extends SelectorOptions {
   exact?: boolean;
 }
 
-/** DeleteOptions as the store honours them. */
-export interface DeleteParams {
-  gracePeriodSeconds?: number;
-  preconditions?: { uid?: string; resourceVersion?: string };
-  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-}
+export type { DeleteParams } from './deletion.ts';
 
 /** Options of every write: `dryRun` runs defaulting and validation but stores nothing (dryRun=All). */
 export interface WriteOptions {
@@ -376,7 +372,7 @@ export class ResourceStore {
       if (pre.uid && pre.uid !== meta.uid) throw conflict(this.target(name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
       if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion) throw conflict(this.target(name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
       try {
-        const pending = this.pendingDeletion(cur, opts);
+        const pending = planDeletion(this.def, cur, opts, this.now());
         if (wo.dryRun) return { obj: pending ?? cur, deleted: !pending };
         if (pending) {
           const written = sameIgnoringRv(pending, cur) ? cur : await this.storage.update(key, pending, meta.resourceVersion!);
@@ -392,52 +388,6 @@ export class ResourceStore {
         this.mapError(e, name);
       }
     }
-  }
-
-  /** The object to write instead of deleting (graceful or finalizers), or undefined to delete now. */
-  private pendingDeletion(cur: KubeObject, opts: DeleteParams): KubeObject | undefined {
-    const next = clone(cur);
-    const meta = metaOf(next);
-    const finalizers = [...(meta.finalizers ?? [])];
-    if (!meta.deletionTimestamp) {
-      const extra = opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : opts.propagationPolicy === 'Orphan' ? 'orphan' : undefined;
-      if (extra && !finalizers.includes(extra)) finalizers.push(extra);
-    }
-    const grace = this.gracePeriod(cur, opts);
-    if (grace > 0) {
-      const existing = meta.deletionGracePeriodSeconds;
-      if (existing === undefined || grace < existing) {
-        meta.deletionTimestamp = rfc3339(this.now() + grace * 1000);
-        meta.deletionGracePeriodSeconds = grace;
-      }
-      if (finalizers.length > 0) meta.finalizers = finalizers;
-      return next;
-    }
-    if (isNamespace(this.def) && ((next as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []).length > 0) {
-      meta.deletionTimestamp ??= rfc3339(this.now());
-      meta.deletionGracePeriodSeconds = 0;
-      if (finalizers.length > 0) meta.finalizers = finalizers;
-      (next as { status?: { phase?: string } }).status = { ...((next as { status?: object }).status ?? {}), phase: 'Terminating' };
-      return next;
-    }
-    if (finalizers.length === 0) return undefined;
-    meta.finalizers = finalizers;
-    if (!meta.deletionTimestamp || (meta.deletionGracePeriodSeconds ?? 0) > 0) {
-      meta.deletionTimestamp ??= rfc3339(this.now());
-      meta.deletionGracePeriodSeconds = 0;
-    }
-    return next;
-  }
-
-  /** Grace period in seconds: only pods bound to a node and not finished are deleted gracefully. */
-  private gracePeriod(cur: KubeObject, opts: DeleteParams): number {
-    if (this.def.resource !== 'pods' || this.def.group !== '') return 0;
-    const pod = cur as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
-    if (!pod.spec?.nodeName) return 0;
-    const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return 0;
-    const g = opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    return Math.max(0, Math.floor(g));
   }
 }
 
