@@ -305,3 +305,21 @@ test('ConfigMap env and volume; a missing ConfigMap waits with CreateContainerCo
     await h.stop();
   }
 });
+
+test('a name still reserved by a killed kubelet is retried quickly, without back-off or events', async () => {
+  const h = await harness();
+  try {
+    let reserved = 2;
+    const orig = h.runtime.runPodSandbox.bind(h.runtime);
+    h.runtime.runPodSandbox = async (cfg) => {
+      if (reserved-- > 0) throw new Error('RunPodSandbox: failed to reserve sandbox name "p_default_u_0": name "p_default_u_0" is reserved for "abc"');
+      return orig(cfg);
+    };
+    await h.client.create(Pods, mkPod('resv'), 'default');
+    await h.until('Running', async () => (await h.pod('resv'))?.status?.phase === 'Running', 5);
+    await h.flush();
+    assert.equal((await eventReasons(h.client)).includes('FailedCreatePodSandBox'), false);
+  } finally {
+    await h.stop();
+  }
+});

@@ -87,6 +87,12 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
     try {
       id = await d.runtime.runPodSandbox(sandboxConfig);
     } catch (e) {
+      // A RunPodSandbox of a killed kubelet may still be running in containerd (the name stays reserved until
+      // it finishes, and then the next relist adopts its sandbox): retry soon, quietly.
+      if (/is reserved for/.test(errMsg(e))) {
+        requeue(500);
+        return result;
+      }
       d.recorder.event(asPodRef(pod), 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errMsg(e)}`);
       throw e;
     }
@@ -250,6 +256,8 @@ async function startContainer(
   try {
     id = await d.runtime.createContainer(sandboxId, config, sandboxConfig);
   } catch (e) {
+    // Same name still reserved by a CreateContainer of a killed kubelet: the next relist adopts the container.
+    if (/is reserved for/.test(errMsg(e))) return { waiting: { reason: 'ContainerCreating' }, retryInMs: 500 };
     d.recorder.event(ref, 'Warning', 'Failed', `Error: ${errMsg(e)}`);
     return { waiting: { reason: 'CreateContainerError', message: errMsg(e) }, retryInMs: d.crashBackoff.next(`${pod.metadata?.uid}/${c.name}`) };
   }

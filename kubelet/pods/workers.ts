@@ -3,7 +3,7 @@
  * `kick(uid)` asks for a sync; if one is running, exactly one more runs after
  * it (only the latest state matters, because each sync re-reads the pod and
  * the runtime). A sync may ask to run again after a delay; a throwing sync is
- * retried with per-uid exponential back-off (1 s doubling to 60 s).
+ * retried with per-uid exponential back-off (0.5 s doubling to 10 s).
  */
 import type { Clock } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/client/log.ts';
@@ -81,7 +81,7 @@ export class PodWorkers {
       } catch (e) {
         const n = (this.failures.get(uid) ?? 0) + 1;
         this.failures.set(uid, n);
-        const delay = Math.min(1000 * 2 ** (n - 1), 60_000);
+        const delay = Math.min(500 * 2 ** (n - 1), 10_000);
         this.log.warn('pod sync failed', { uid, attempt: n, retryInMs: delay, error: e });
         this.retryAt.set(uid, this.clock.now() + delay);
         this.kickAfter(uid, delay);
