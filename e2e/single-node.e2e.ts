@@ -12,7 +12,7 @@ import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { ConfigMap, Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { buildImages } from '../deploy/images/build.ts';
 import { which } from '../deploy/images/exec.ts';
 import { isAlive, kubectlMissing, startCluster, type Cluster } from './harness/cluster.ts';
@@ -225,7 +225,7 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     return out.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.includes('/events/'));
   }
 
-  /** Asserts kubectl (run at -v=8) got HTTP `code` for `verb` on a URL containing `path`, with a Status body of that code and `reason`. */
+  /** Asserts kubectl (run at -v=9: -v=8 truncates bodies over 1 KiB) got HTTP `code` for `verb` on a URL containing `path`, with a Status body of that code and `reason`. */
   function assertStatus(stderr: string, verb: string, path: string, code: number, reason: string, what: string): StatusBody {
     const seen = `kubectl said:\n${stderr.slice(-3000)}`;
     assert.equal(lastStatus(stderr, path, verb), code, `${what}: expected HTTP ${code} for ${verb} ${path}; ${seen}`);
@@ -389,32 +389,33 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
   });
 
   step('6. bad input is rejected with a clear Status and writes nothing', 4 * MIN, async (c) => {
-    const cm: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'e2e-conflict', namespace: 'default' }, data: { a: '1' } };
-    const cmFile = join(work, 'cm.json');
-    await writeFile(cmFile, JSON.stringify(cm));
-    await c.kubectl('create', '-f', cmFile);
-    const stale = await c.kubectlJson<ConfigMap>('get', 'configmap', 'e2e-conflict');
-    await c.kubectl('patch', 'configmap', 'e2e-conflict', '--type', 'merge', '-p', '{"data":{"a":"2"}}');
+    // Namespaces carry the write-side checks: cluster-scoped, no side effects on create.
+    const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e-conflict', labels: { a: '1' } } };
+    const nsFile = join(work, 'ns.json');
+    await writeFile(nsFile, JSON.stringify(ns));
+    await c.kubectl('create', '-f', nsFile);
+    const stale = await c.kubectlJson<Namespace>('get', 'namespace', 'e2e-conflict');
+    await c.kubectl('label', 'namespace', 'e2e-conflict', 'a=2', '--overwrite');
 
     const before = await etcdKeys(c);
     assert.ok(before.length > 0, 'etcdctl get --prefix /registry --keys-only returned no keys: wrong prefix or endpoint?');
 
     // An invalid name: 422 Invalid.
     const badName = join(work, 'bad-name.json');
-    await writeFile(badName, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name!' }, data: { a: '1' } }));
+    await writeFile(badName, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Bad_Name!' } }));
     const invalid = await c.kubectlResult('create', '-f', badName);
-    assert.notEqual(invalid.code, 0, `creating ConfigMap "Bad_Name!" succeeded: ${invalid.stdout}`);
+    assert.notEqual(invalid.code, 0, `creating Namespace "Bad_Name!" succeeded: ${invalid.stdout}`);
     assert.match(invalid.stderr, /is invalid/, `kubectl create of an invalid name: ${invalid.stderr}`);
     assert.match(invalid.stderr, /metadata\.name/, `the error does not name the field: ${invalid.stderr}`);
-    const invalidRaw = await c.kubectlResult('create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', badName, '-v=8');
-    const invalidStatus = assertStatus(invalidRaw.stderr, 'POST', '/configmaps', 422, 'Invalid', 'invalid name');
+    const invalidRaw = await c.kubectlResult('create', '--raw', '/api/v1/namespaces', '-f', badName, '-v=9');
+    const invalidStatus = assertStatus(invalidRaw.stderr, 'POST', '/api/v1/namespaces', 422, 'Invalid', 'invalid name');
     assert.match(invalidStatus.message ?? '', /Bad_Name!/, `the message does not name the object: ${invalidStatus.message}`);
 
     // Malformed JSON: 400 BadRequest.
     const broken = join(work, 'broken.json');
-    await writeFile(broken, '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "broken"');
-    const malformed = await c.kubectlResult('create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', broken, '-v=8');
-    assertStatus(malformed.stderr, 'POST', '/configmaps', 400, 'BadRequest', 'malformed JSON');
+    await writeFile(broken, '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "broken"');
+    const malformed = await c.kubectlResult('create', '--raw', '/api/v1/namespaces', '-f', broken, '-v=9');
+    assertStatus(malformed.stderr, 'POST', '/api/v1/namespaces', 400, 'BadRequest', 'malformed JSON');
     log(`malformed JSON: ${withoutKlog(malformed.stderr)}`);
     const applyBroken = await c.kubectlResult('apply', '-f', broken);
     assert.notEqual(applyBroken.code, 0, 'kubectl apply of a broken file succeeded');
@@ -431,18 +432,18 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
 
     // A stale resourceVersion: 409 Conflict, and the object keeps the newer data.
     const staleFile = join(work, 'stale.json');
-    await writeFile(staleFile, JSON.stringify({ ...stale, data: { a: '3' } }));
-    const conflict = await c.kubectlResult('replace', '-f', staleFile, '-v=8');
+    await writeFile(staleFile, JSON.stringify({ ...stale, metadata: { ...stale.metadata, labels: { ...stale.metadata?.labels, a: '3' } } }));
+    const conflict = await c.kubectlResult('replace', '-f', staleFile, '-v=9');
     assert.notEqual(conflict.code, 0, `replace with a stale resourceVersion succeeded: ${conflict.stdout}`);
-    assertStatus(conflict.stderr, 'PUT', '/configmaps/e2e-conflict', 409, 'Conflict', 'stale resourceVersion');
+    assertStatus(conflict.stderr, 'PUT', '/namespaces/e2e-conflict', 409, 'Conflict', 'stale resourceVersion');
     assert.match(withoutKlog(conflict.stderr), /Error from server \(Conflict\)/, `kubectl's message: ${withoutKlog(conflict.stderr)}`);
-    const current = await c.kubectlJson<ConfigMap>('get', 'configmap', 'e2e-conflict');
-    assert.equal(current.data?.a, '2', 'the rejected replace changed the object');
+    const current = await c.kubectlJson<Namespace>('get', 'namespace', 'e2e-conflict');
+    assert.equal(current.metadata?.labels?.a, '2', 'the rejected replace changed the object');
 
     const afterKeys = await etcdKeys(c);
     const added = afterKeys.filter((k) => !before.includes(k));
     assert.deepEqual(added, [], `rejected requests wrote keys to etcd: ${added.join(', ')}`);
-    await c.kubectl('delete', 'configmap', 'e2e-conflict');
+    await c.kubectl('delete', 'namespace', 'e2e-conflict', '--timeout=90s');
 
     // A pod whose image does not exist backs off while the deployment stays available.
     const podFile = join(work, 'bad-image.yaml');

@@ -59,14 +59,15 @@ describe('against the installed kubectl binaries and a stub API', () => {
     const { runAllowFail } = await import('../../deploy/images/exec.ts');
     const dir = '/usr/lib/google-cloud-sdk/bin';
     const versions = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'].filter((v) => existsSync(`${dir}/kubectl.${v}`));
-    const levels = ['-v=6', '-v=8'];
+    const levels = ['-v=6', '-v=9'];
+    const long = 'x'.repeat(3000); // bodies over 1 KiB are truncated at -v=8 but not at -v=9
     if (versions.length === 0) return t.skip(`no versioned kubectl binaries under ${dir}`);
     const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
         res.setHeader('Content-Type', 'application/json');
         res.statusCode = 409;
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Operation cannot be fulfilled on configmaps "c": the object has been modified', reason: 'Conflict', code: 409 }));
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `Operation cannot be fulfilled on configmaps "c": the object has been modified ${long}`, reason: 'Conflict', code: 409 }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -81,12 +82,13 @@ describe('against the installed kubectl binaries and a stub API', () => {
           const r = await runAllowFail(`${dir}/kubectl.${v}`, ['-s', `http://127.0.0.1:${port}`, 'create', '--raw', '/api/v1/namespaces/default/configmaps', '-f', file, level], { timeoutMs: 30_000 });
           assert.notEqual(r.code, 0, `kubectl ${v} should fail`);
           assert.equal(lastStatus(r.stderr, '/configmaps', 'POST'), 409, `kubectl ${v} ${level} status line not understood:\n${r.stderr.slice(-2000)}`);
-          if (level === '-v=8') {
+          if (level === '-v=9') {
             const body = lastStatusBody(r.stderr);
             assert.equal(body?.reason, 'Conflict', `kubectl ${v} body not understood:\n${r.stderr.slice(-2000)}`);
             assert.equal(body?.code, 409);
+            assert.ok(body?.message?.endsWith(long), `kubectl ${v}: body truncated`);
           }
-          assert.equal(withoutKlog(r.stderr), 'Error from server (Conflict): Operation cannot be fulfilled on configmaps "c": the object has been modified', `kubectl ${v} ${level}`);
+          assert.equal(withoutKlog(r.stderr), `Error from server (Conflict): Operation cannot be fulfilled on configmaps "c": the object has been modified ${long}`, `kubectl ${v} ${level}`);
         }
       }
     } finally {

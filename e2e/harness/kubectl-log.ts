@@ -79,7 +79,8 @@ export interface StatusBody {
 }
 
 /**
- * responseBodies extracts the JSON response bodies kubectl logs at `-v=8`, in
+ * responseBodies extracts the JSON response bodies kubectl logs at `-v=8`/`-v=9`
+ * (only -v=9 logs bodies over 1 KiB whole), in
  * order, from both formats: `Response Body: {...}` (≤ 1.31) and the structured
  * `"Response Body" body="<escaped json>"` (≥ 1.32). Unparseable (e.g.
  * truncated) bodies are skipped.
