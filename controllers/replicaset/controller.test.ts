@@ -120,10 +120,12 @@ test('RS controller: failed creates lower expectations and are retried', async (
     await assert.rejects(c.reconcile('default/web'), /boom/);
     assert.equal(c.expectations.satisfied('default/web'), true, 'no expectation left for a failed first batch');
     assert.equal((await pods(h)).length, 0);
-    await c.reconcile('default/web');
-    await waitFor('4 pods', async () => {
+    const failed = (await h.client.get<ReplicaSet>(ReplicaSets, 'web', 'default')).status?.conditions?.find((x) => x.type === 'ReplicaFailure');
+    assert.deepEqual([failed?.status, failed?.reason, failed?.message], ['True', 'FailedCreate', 'boom']);
+    await waitFor('4 pods and the failure cleared', async () => {
       await c.reconcile('default/web');
-      return (await pods(h)).length === 4;
+      const st = (await h.client.get<ReplicaSet>(ReplicaSets, 'web', 'default')).status;
+      return (await pods(h)).length === 4 && !st?.conditions?.some((x) => x.type === 'ReplicaFailure');
     });
   } finally {
     h.stop();

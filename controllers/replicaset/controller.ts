@@ -19,7 +19,7 @@ import { planReplicas, BURST_REPLICAS } from './plan.ts';
 import { controllerRef, isPodActive } from './podutil.ts';
 import { selectorMatches } from './selector.ts';
 import { slowStartBatch } from './slowstart.ts';
-import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged } from './status.ts';
+import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged, type ManageFailure } from './status.ts';
 import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from './ownership.ts';
 
@@ -170,8 +170,8 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
     return owned;
   };
 
-  const writeStatus = async (rs: ReplicaSet, activePods: Pod[]): Promise<void> => {
-    const status = computeReplicaSetStatus(rs, activePods, now());
+  const writeStatus = async (rs: ReplicaSet, activePods: Pod[], failure?: ManageFailure): Promise<void> => {
+    const status = computeReplicaSetStatus(rs, activePods, now(), failure);
     if (!replicaSetStatusChanged(rs.status, status)) return;
     try {
       await deps.client.updateStatus<ReplicaSet>(ReplicaSets, { ...rs, status }, rs.metadata?.namespace);
@@ -192,17 +192,29 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
     const satisfied = expectations.satisfied(key);
     const candidates = podInf.byIndex(BY_NAMESPACE, rs.metadata?.namespace ?? '').filter(isPodActive);
     const owned = await claimPods(rs, candidates);
+    let failure: ManageFailure | undefined;
+    let manageErr: unknown;
     if (satisfied && !rs.metadata?.deletionTimestamp) {
       const plan = planReplicas(rs, owned, burst);
-      if (plan.create > 0) {
-        log.debug('creating pods', { key, count: plan.create, have: owned.length });
-        await createPods(rs, key, plan.create);
-      } else if (plan.delete.length > 0) {
-        log.debug('deleting pods', { key, count: plan.delete.length, have: owned.length });
-        await deletePods(rs, key, plan.delete);
+      try {
+        if (plan.create > 0) {
+          log.debug('creating pods', { key, count: plan.create, have: owned.length });
+          await createPods(rs, key, plan.create);
+        } else if (plan.delete.length > 0) {
+          log.debug('deleting pods', { key, count: plan.delete.length, have: owned.length });
+          await deletePods(rs, key, plan.delete);
+        }
+      } catch (e) {
+        manageErr = e;
+        failure = { reason: plan.create > 0 ? 'FailedCreate' : 'FailedDelete', message: (e as Error).message };
       }
+    } else if (!satisfied) {
+      // Keep a failure condition until a sync actually succeeds.
+      const cur = rs.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
+      if (cur) failure = { reason: cur.reason ?? 'FailedCreate', message: cur.message ?? '' };
     }
-    await writeStatus(rs, owned);
+    await writeStatus(rs, owned, failure);
+    if (manageErr !== undefined) throw manageErr;
     let wait = nextAvailabilityCheckMs(rs, owned, now());
     // If the watch never shows our writes, look again once the expectations expire.
     if (!satisfied) wait = Math.min(wait ?? Infinity, EXPECTATIONS_TTL_MS + 1000);

@@ -6,13 +6,22 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import { isPodAvailable, isPodReady } from './podutil.ts';
 
+/** A failed create/delete of this sync, surfaced as the ReplicaFailure condition. */
+export interface ManageFailure {
+  /** 'FailedCreate' or 'FailedDelete'. */
+  reason: string;
+  message: string;
+}
+
 /**
  * Status for `rs` given its active owned pods at `nowMs`: replicas (all
  * active pods), fullyLabeledReplicas (pods carrying every template label),
  * readyReplicas, availableReplicas (ready >= minReadySeconds),
- * observedGeneration; conditions are carried over unchanged.
+ * observedGeneration. Conditions are carried over, except ReplicaFailure:
+ * added (True, with the failure's reason) when `failure` is given and none is
+ * present, removed when the sync succeeded.
  */
-export function computeReplicaSetStatus(rs: ReplicaSet, activePods: Pod[], nowMs: number): ReplicaSetStatus {
+export function computeReplicaSetStatus(rs: ReplicaSet, activePods: Pod[], nowMs: number, failure?: ManageFailure): ReplicaSetStatus {
   const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
   const minReady = rs.spec?.minReadySeconds ?? 0;
   let fully = 0;
@@ -33,7 +42,15 @@ export function computeReplicaSetStatus(rs: ReplicaSet, activePods: Pod[], nowMs
     availableReplicas: available,
     observedGeneration: rs.metadata?.generation ?? 0,
   };
-  if (rs.status?.conditions?.length) status.conditions = rs.status.conditions;
+  let conds = rs.status?.conditions ?? [];
+  const has = conds.some((c) => c.type === 'ReplicaFailure');
+  if (failure && !has) {
+    const t = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    conds = [...conds, { type: 'ReplicaFailure', status: 'True', reason: failure.reason, message: failure.message, lastTransitionTime: t }];
+  } else if (!failure && has) {
+    conds = conds.filter((c) => c.type !== 'ReplicaFailure');
+  }
+  if (conds.length) status.conditions = conds;
   return status;
 }
 
@@ -44,7 +61,8 @@ export function replicaSetStatusChanged(a: ReplicaSetStatus | undefined, b: Repl
     || (x.fullyLabeledReplicas ?? 0) !== (b.fullyLabeledReplicas ?? 0)
     || (x.readyReplicas ?? 0) !== (b.readyReplicas ?? 0)
     || (x.availableReplicas ?? 0) !== (b.availableReplicas ?? 0)
-    || (x.observedGeneration ?? 0) !== (b.observedGeneration ?? 0);
+    || (x.observedGeneration ?? 0) !== (b.observedGeneration ?? 0)
+    || JSON.stringify(x.conditions ?? []) !== JSON.stringify(b.conditions ?? []);
 }
 
 /**

@@ -92,3 +92,14 @@ test('isPodActive / isPodAvailable', () => {
   assert.equal(isPodAvailable(p, 10, Date.parse('2024-01-01T00:00:05Z')), false);
   assert.equal(isPodAvailable(p, 10, Date.parse('2024-01-01T00:00:10Z')), true);
 });
+
+test('computeReplicaSetStatus: ReplicaFailure added on failure, kept once set, removed on success', () => {
+  const rs: ReplicaSet = { metadata: { name: 'r', generation: 1 }, spec: { replicas: 1, selector: {} } };
+  const failed = computeReplicaSetStatus(rs, [], 0, { reason: 'FailedCreate', message: 'quota' });
+  assert.deepEqual(failed.conditions, [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'quota', lastTransitionTime: '1970-01-01T00:00:00Z' }]);
+  const again = computeReplicaSetStatus({ ...rs, status: failed }, [], 5000, { reason: 'FailedCreate', message: 'other' });
+  assert.equal(replicaSetStatusChanged(failed, again), false, 'an existing failure condition is not rewritten');
+  const ok = computeReplicaSetStatus({ ...rs, status: failed }, [], 9000);
+  assert.equal(ok.conditions, undefined);
+  assert.equal(replicaSetStatusChanged(failed, ok), true);
+});
