@@ -15,6 +15,7 @@ import type { ControllerDeps } from '../deps.ts';
 import { planEndpoints } from './endpoints.ts';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './plan.ts';
 import { podMatchesService } from './pods.ts';
+import { OwnWrites } from './fresh.ts';
 
 const BY_NAMESPACE = 'endpointslice-controller/namespace';
 const BY_SERVICE = 'endpointslice-controller/service';
@@ -31,7 +32,7 @@ export interface EndpointSliceControllerOptions {
 
 /** The pieces of the controller, exposed for tests. */
 export function createEndpointSliceController(deps: ControllerDeps, opts: EndpointSliceControllerOptions = {}) {
-  const log = deps.log.child('endpointslice');
+  const log = deps.log;
   const services: Informer<Service> = deps.informers.for<Service>(Services);
   const pods: Informer<Pod> = deps.informers.for<Pod>(Pods);
   const slices: Informer<EndpointSlice> = deps.informers.for<EndpointSlice>(EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
@@ -39,6 +40,9 @@ export function createEndpointSliceController(deps: ControllerDeps, opts: Endpoi
   const queue = createWorkQueue<string>({ baseDelayMs: 50, maxDelayMs: 30_000 });
   /** Slices we created that the cache has not shown yet: service key → (slice name → deadline ms). */
   const pendingCreates = new Map<string, Map<string, number>>();
+  /** Our own slice and Endpoints writes, served until the caches show them (fewer 409s). */
+  const sliceWrites = new OwnWrites<EndpointSlice>();
+  const endpointsWrites = new OwnWrites<Endpoints>();
 
   const nsOf = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? 'default';
   pods.addIndex(BY_NAMESPACE, (p) => [nsOf(p)]);
@@ -64,18 +68,20 @@ export function createEndpointSliceController(deps: ControllerDeps, opts: Endpoi
     onUpdate: (oldPod, newPod) => { enqueueForPod(oldPod); enqueueForPod(newPod); },
     onDelete: enqueueForPod,
   });
-  const onSlice = (s: EndpointSlice): void => {
+  const onSlice = (s: EndpointSlice, gone = false): void => {
+    sliceWrites.observed(keyOf(s), gone ? undefined : s);
     const svc = s.metadata?.labels?.[SERVICE_NAME_LABEL];
     if (!svc) return;
     const key = `${nsOf(s)}/${svc}`;
     pendingCreates.get(key)?.delete(s.metadata?.name ?? '');
     queue.add(key);
   };
-  slices.addHandlers({ onAdd: onSlice, onUpdate: (_o, s) => onSlice(s), onDelete: onSlice });
-  endpoints.addHandlers({
-    onUpdate: (_o, e) => { if (services.get(keyOf(e))) queue.add(keyOf(e)); },
-    onDelete: (e) => { if (services.get(keyOf(e))) queue.add(keyOf(e)); },
-  });
+  slices.addHandlers({ onAdd: (s) => onSlice(s), onUpdate: (_o, s) => onSlice(s), onDelete: (s) => onSlice(s, true) });
+  const onEndpoints = (e: Endpoints, gone = false): void => {
+    endpointsWrites.observed(keyOf(e), gone ? undefined : e);
+    if (services.get(keyOf(e))) queue.add(keyOf(e));
+  };
+  endpoints.addHandlers({ onAdd: (e) => onEndpoints(e), onUpdate: (_o, e) => onEndpoints(e), onDelete: (e) => onEndpoints(e, true) });
 
   /** True while slices we created are not in the cache yet (then a plan would duplicate them). */
   const waitingForCreates = (key: string): boolean => {
@@ -92,13 +98,18 @@ export function createEndpointSliceController(deps: ControllerDeps, opts: Endpoi
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const [namespace = 'default', name = ''] = key.split('/');
     const svc = services.get(key);
-    const existing = slices.byIndex(BY_SERVICE, key);
+    const existing = slices.byIndex(BY_SERVICE, key)
+      .map((s) => sliceWrites.fresh(keyOf(s), s))
+      .filter((s): s is EndpointSlice => s !== undefined);
     if (!svc) {
       // Service gone: remove what we manage for it (the garbage collector would too, via ownerReferences).
       for (const s of existing) await deleteIgnoringNotFound(() => deps.client.delete(EndpointSlices, s.metadata?.name ?? '', namespace));
       pendingCreates.delete(key);
       const ep = endpoints.get(key);
-      if (ep) await deleteIgnoringNotFound(() => deps.client.delete(EndpointsRef, name, namespace));
+      if (ep) {
+        await deleteIgnoringNotFound(() => deps.client.delete(EndpointsRef, name, namespace));
+        endpointsWrites.removed(key);
+      }
       return;
     }
     const selector = svc.spec?.selector;
@@ -107,10 +118,14 @@ export function createEndpointSliceController(deps: ControllerDeps, opts: Endpoi
 
     const nsPods = pods.byIndex(BY_NAMESPACE, namespace);
     const plan = planSlices(svc, nsPods, existing, opts.maxEndpointsPerSlice);
-    for (const s of plan.delete) await deleteIgnoringNotFound(() => deps.client.delete(EndpointSlices, s.metadata?.name ?? '', namespace));
-    for (const s of plan.update) await deps.client.update(EndpointSlices, s, namespace);
+    for (const s of plan.delete) {
+      await deleteIgnoringNotFound(() => deps.client.delete(EndpointSlices, s.metadata?.name ?? '', namespace));
+      sliceWrites.removed(keyOf(s));
+    }
+    for (const s of plan.update) sliceWrites.wrote(keyOf(s), await deps.client.update<EndpointSlice>(EndpointSlices, s, namespace));
     for (const s of plan.create) {
       const created = await deps.client.create<EndpointSlice>(EndpointSlices, s, namespace);
+      sliceWrites.wrote(keyOf(created), created);
       const pending = pendingCreates.get(key) ?? new Map<string, number>();
       pending.set(created.metadata?.name ?? '', Date.now() + CREATE_EXPECTATION_TTL_MS);
       pendingCreates.set(key, pending);
@@ -120,17 +135,17 @@ export function createEndpointSliceController(deps: ControllerDeps, opts: Endpoi
     }
 
     if (hasSelector && svc.spec?.type !== 'ExternalName') {
-      const ep = planEndpoints(svc, nsPods, endpoints.get(key));
+      const ep = planEndpoints(svc, nsPods, endpointsWrites.fresh(key, endpoints.get(key)));
       if (ep.action === 'create') {
         try {
-          await deps.client.create(EndpointsRef, ep.object, namespace);
+          endpointsWrites.wrote(key, await deps.client.create<Endpoints>(EndpointsRef, ep.object, namespace));
         } catch (e) {
           if (!isAlreadyExists(e)) throw e;
           // The cache is behind: read it and retry through the queue.
           throw new Error(`endpoints ${key} exist but are not cached yet`);
         }
       } else if (ep.action === 'update') {
-        await deps.client.update(EndpointsRef, ep.object, namespace);
+        endpointsWrites.wrote(key, await deps.client.update<Endpoints>(EndpointsRef, ep.object, namespace));
       }
     }
     return;
@@ -157,6 +172,6 @@ export function startEndpointSliceController(deps: ControllerDeps, signal: Abort
   const c = createEndpointSliceController(deps, opts);
   void deps.informers.synced().then(() => {
     if (signal.aborted) return;
-    return runWorkers(c.queue, opts.workers ?? 5, c.reconcile, signal, deps.log.child('endpointslice'));
+    return runWorkers(c.queue, opts.workers ?? 5, c.reconcile, signal, deps.log);
   });
 }

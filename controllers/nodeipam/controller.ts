@@ -27,7 +27,7 @@ export function nodeCIDRs(node: Node): string[] {
  * the node informer synced and before any reconcile.
  */
 export function createNodeIpamController(deps: ControllerDeps) {
-  const log = deps.log.child('nodeipam');
+  const log = deps.log;
   const allocator = new CidrAllocator(deps.config.clusterCIDR, deps.config.nodeCIDRMaskSize);
   const nodes: Informer<Node> = deps.informers.for<Node>(Nodes);
   const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
@@ -118,6 +118,6 @@ export function startNodeIpamController(deps: ControllerDeps, signal: AbortSigna
   void deps.informers.synced().then(() => {
     if (signal.aborted) return;
     c.rebuild();
-    return runWorkers(c.queue, 1, c.reconcile, signal, deps.log.child('nodeipam'));
+    return runWorkers(c.queue, 1, c.reconcile, signal, deps.log);
   });
 }
