@@ -95,3 +95,12 @@ test('pause and resume show in Progressing; no deadline while paused', () => {
   assert.equal(getCondition(s2, 'Progressing')?.reason, 'DeploymentResumed');
   assert.equal(getCondition(s2, 'Progressing')?.message, 'Deployment is resumed');
 });
+
+test('ReplicaFailure of a ReplicaSet is surfaced on the deployment and cleared with it', () => {
+  const bad: ReplicaSet = { metadata: { name: 'web-new' }, spec: { replicas: 1, selector: {} }, status: { replicas: 0, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "x" is forbidden' }] } };
+  const s1 = computeDeploymentStatus(deploy(1), bad, [bad], NOW);
+  assert.deepEqual([getCondition(s1, 'ReplicaFailure')?.reason, getCondition(s1, 'ReplicaFailure')?.message], ['FailedCreate', 'pods "x" is forbidden']);
+  const good = rs('web-new', 1, 1, 1);
+  const s2 = computeDeploymentStatus(deploy(1, s1), good, [good], NOW);
+  assert.equal(getCondition(s2, 'ReplicaFailure'), undefined);
+});

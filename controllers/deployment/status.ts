@@ -83,7 +83,8 @@ export function progressDeadlineSeconds(d: Deployment): number {
  * NewReplicaSetAvailable when complete, ReplicaSetUpdated on progress,
  * ProgressDeadlineExceeded past the deadline. Pausing sets Progressing
  * Unknown/DeploymentPaused (no deadline while paused); resuming sets
- * Unknown/DeploymentResumed.
+ * Unknown/DeploymentResumed. A ReplicaFailure condition of any RS is copied
+ * as the deployment's ReplicaFailure, and removed once none fails.
  */
 export function computeDeploymentStatus(d: Deployment, newRS: ReplicaSet | undefined, allRSes: ReplicaSet[], nowMs: number, event?: NewRSEvent): DeploymentStatus {
   const available = sumAvailable(allRSes);
@@ -131,6 +132,10 @@ export function computeDeploymentStatus(d: Deployment, newRS: ReplicaSet | undef
       conds = setCondition(conds, cond('Progressing', 'False', Reasons.ProgressDeadlineExceeded, `ReplicaSet "${name}" has timed out progressing.`));
     }
   }
+  // Surface a ReplicaSet's ReplicaFailure (new RS first), or clear ours.
+  const failing = [...(newRS ? [newRS] : []), ...allRSes].map((r) => r.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find((c) => c);
+  if (failing) conds = setCondition(conds, cond('ReplicaFailure', 'True', failing.reason ?? 'FailedCreate', failing.message ?? ''));
+  else conds = conds.filter((c) => c.type !== 'ReplicaFailure');
   status.conditions = conds;
   return status;
 }
