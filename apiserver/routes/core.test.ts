@@ -159,6 +159,11 @@ describe('CRUD and errors', () => {
       assert.equal(r.body.kind, 'Status', url);
       assert.equal(r.body.message, 'the server could not find the requested resource', url);
     }
+    for (const [method, url] of [['POST', `${P}/x`], ['PUT', P], ['PATCH', P], ['POST', '/api/v1/pods'], ['GET', `${P}/x/binding`]]) {
+      const r = await req(method, url, {});
+      assert.equal(r.code, 405, `${method} ${url}`);
+      assert.equal(r.body.reason, 'MethodNotAllowed');
+    }
     const dep = await req('GET', '/apis/apps/v1/namespaces/default/deployments/none');
     assert.equal(dep.body.message, 'deployments.apps "none" not found');
     assert.deepEqual(dep.body.details, { name: 'none', group: 'apps', kind: 'deployments' });
