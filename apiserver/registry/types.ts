@@ -47,6 +47,14 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   beforeCreate?(obj: T, ctx: StrategyContext): Promise<Undo | void>;
   /** Side effects after a successful delete (e.g. release the ClusterIP). */
   afterDelete?(obj: T, ctx: StrategyContext): Promise<void>;
+  /**
+   * Side effects before an update txn, after prepareForUpdate and validation
+   * (e.g. allocate node ports when a Service becomes NodePort). Return an undo
+   * used if the update fails.
+   */
+  beforeUpdate?(newObj: T, oldObj: T, ctx: StrategyContext): Promise<Undo | void>;
+  /** Side effects after a successful update (e.g. release what the old object held and the new one no longer does). */
+  afterUpdate?(newObj: T, oldObj: T, ctx: StrategyContext): Promise<void>;
   /** Field values used by fieldSelector, beyond metadata.name/metadata.namespace. */
   selectableFields?(obj: T): Record<string, string>;
   /** Whether spec changes bump metadata.generation (true for pods? no: deployments, replicasets). */

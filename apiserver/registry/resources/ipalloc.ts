@@ -204,3 +204,51 @@ export async function releaseServiceAddresses(svc: Service, ctx: StrategyContext
   if (ip && ip !== 'None') await ctx.release(ipKey(ip));
   for (const p of svc.spec?.ports ?? []) if (p.nodePort) await ctx.release(portKey(p.nodePort));
 }
+
+function heldPorts(svc: Service): Set<number> {
+  return new Set((svc.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0));
+}
+
+function heldIP(svc: Service): string | undefined {
+  const ip = svc.spec?.clusterIP;
+  return ip && ip !== 'None' && wantsClusterIP(svc) ? ip : undefined;
+}
+
+/**
+ * Update hook: claims what the new Service needs and the old one did not
+ * hold (a ClusterIP when it stops being ExternalName, node ports when it
+ * becomes NodePort/LoadBalancer or gains ports). Same errors as create;
+ * returns the undo that releases only the new claims.
+ */
+export async function updateServiceAddresses(newSvc: Service, oldSvc: Service, ctx: StrategyContext): Promise<Undo> {
+  const undo: Undo[] = [];
+  const releaseAll: Undo = async () => {
+    for (const u of undo.splice(0).reverse()) await u();
+  };
+  try {
+    if (wantsClusterIP(newSvc) && !heldIP(oldSvc) && newSvc.spec?.clusterIP !== 'None') {
+      const spec = newSvc.spec ?? (newSvc.spec = {});
+      if (oldSvc.spec?.clusterIP === 'None' && !spec.clusterIP) spec.clusterIP = 'None';
+      else await allocateClusterIP(newSvc, ctx, undo);
+    }
+    if (wantsNodePorts(newSvc)) {
+      const old = heldPorts(oldSvc);
+      const ports = newSvc.spec?.ports ?? [];
+      const fresh = ports.filter((p) => !p.nodePort || !old.has(p.nodePort));
+      const probe: Service = { metadata: newSvc.metadata ?? {}, spec: { type: newSvc.spec?.type ?? 'NodePort', ports: fresh } };
+      await allocateNodePorts(probe, ctx, undo);
+    }
+  } catch (e) {
+    await releaseAll();
+    throw e;
+  }
+  return releaseAll;
+}
+
+/** After an update: releases the old ClusterIP and node ports the new Service no longer holds (idempotent). */
+export async function releaseDroppedAddresses(newSvc: Service, oldSvc: Service, ctx: StrategyContext): Promise<void> {
+  const oldIP = heldIP(oldSvc);
+  if (oldIP && heldIP(newSvc) !== oldIP) await ctx.release(ipKey(oldIP));
+  const keep = wantsNodePorts(newSvc) ? heldPorts(newSvc) : new Set<number>();
+  for (const n of heldPorts(oldSvc)) if (!keep.has(n)) await ctx.release(portKey(n));
+}

@@ -77,3 +77,36 @@ test('service table cells', () => {
   assert.deepEqual(def.table.cells(headless, now).slice(0, 4), ['ClusterIP', 'None', '<none>', '<none>']);
   assert.deepEqual(def.table.columns.map((c) => c.name), ['Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
 });
+
+test('type changes allocate and release through the update hooks', async () => {
+  const ctx = fakeContext();
+  const create = async (svc: Service): Promise<Service> => {
+    s.prepareForCreate!(svc);
+    await s.beforeCreate!(svc, ctx);
+    return svc;
+  };
+  const update = async (next: Service, old: Service): Promise<Service> => {
+    s.prepareForUpdate!(next, old);
+    assert.deepEqual(s.validateUpdate!(next, old), []);
+    await s.beforeUpdate!(next, old, ctx);
+    await s.afterUpdate!(next, old, ctx);
+    return next;
+  };
+  const v1 = await create({ metadata: { name: 'a' }, spec: { ports: [{ port: 80 }] } });
+  const ip = v1.spec!.clusterIP!;
+  const v2 = await update({ ...structuredClone(v1), spec: { ...structuredClone(v1.spec), type: 'NodePort' } }, v1);
+  const np = v2.spec!.ports![0]!.nodePort!;
+  assert.ok(np >= 30000 && np <= 32767);
+  assert.equal(v2.spec!.clusterIP, ip);
+  assert.ok(ctx.claimed.has(`servicenodeports/${np}`));
+  const v3 = await update({ ...structuredClone(v2), spec: { ...structuredClone(v2.spec), type: 'ClusterIP' } }, v2);
+  assert.equal(v3.spec!.ports![0]!.nodePort, undefined);
+  assert.ok(!ctx.claimed.has(`servicenodeports/${np}`), 'node port released');
+  const v4 = await update({ ...structuredClone(v3), spec: { ...structuredClone(v3.spec), type: 'ExternalName', externalName: 'example.com' } }, v3);
+  assert.equal(v4.spec!.clusterIP, undefined);
+  assert.ok(!ctx.claimed.has(`serviceips/${ip}`), 'cluster IP released');
+  const v5 = await update({ ...structuredClone(v4), spec: { ...structuredClone(v4.spec), type: 'ClusterIP' } }, v4);
+  assert.ok(v5.spec!.clusterIP);
+  assert.ok(ctx.claimed.has(`serviceips/${v5.spec!.clusterIP}`));
+  assert.equal(ctx.claimed.size, 1);
+});

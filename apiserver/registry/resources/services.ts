@@ -10,7 +10,9 @@ import {
   validatePortNumber, validateProtocol,
 } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
-import { allocateServiceAddresses, releaseServiceAddresses, wantsClusterIP, wantsNodePorts } from './ipalloc.ts';
+import {
+  allocateServiceAddresses, releaseDroppedAddresses, releaseServiceAddresses, updateServiceAddresses, wantsClusterIP, wantsNodePorts,
+} from './ipalloc.ts';
 import { formatLabelMap } from './selector.ts';
 import ipaddr from 'ipaddr.js';
 
@@ -111,6 +113,30 @@ function keepAllocated(newSvc: Service, oldSvc: Service): void {
   }
 }
 
+/**
+ * On a type change, drops the values the new type cannot carry when the
+ * client left them unchanged (Kubernetes dropTypeDependentFields): node ports
+ * when leaving NodePort/LoadBalancer, the ClusterIP fields when becoming
+ * ExternalName.
+ */
+function dropTypeDependent(newSvc: Service, oldSvc: Service): void {
+  const n = newSvc.spec;
+  const o = oldSvc.spec;
+  if (!n || !o) return;
+  if (wantsNodePorts(oldSvc) && !wantsNodePorts(newSvc)) {
+    const old = new Set((o.ports ?? []).map((p) => p.nodePort));
+    for (const p of n.ports ?? []) if (p.nodePort !== undefined && old.has(p.nodePort)) delete p.nodePort;
+    delete n.externalTrafficPolicy;
+  }
+  if (wantsClusterIP(oldSvc) && !wantsClusterIP(newSvc) && n.clusterIP === o.clusterIP) {
+    delete n.clusterIP;
+    delete n.clusterIPs;
+    delete n.ipFamilies;
+    delete n.ipFamilyPolicy;
+    delete n.internalTrafficPolicy;
+  }
+}
+
 /** EXTERNAL-IP cell as kubectl's getServiceExternalIP. */
 export function serviceExternalIP(svc: Service): string {
   const spec = svc.spec ?? {};
@@ -148,6 +174,7 @@ export function servicesResource(): ResourceDef<Service> {
         (svc as { status?: Service['status'] }).status = { loadBalancer: {} };
       },
       prepareForUpdate(newSvc, oldSvc) {
+        dropTypeDependent(newSvc, oldSvc);
         defaultService(newSvc);
         keepAllocated(newSvc, oldSvc);
         keepStatus(newSvc, oldSvc);
@@ -157,6 +184,8 @@ export function servicesResource(): ResourceDef<Service> {
       validateUpdate: validateServiceUpdate,
       beforeCreate: allocateServiceAddresses,
       afterDelete: releaseServiceAddresses,
+      beforeUpdate: updateServiceAddresses,
+      afterUpdate: releaseDroppedAddresses,
       selectableFields: (svc) => ({ 'spec.clusterIP': svc.spec?.clusterIP ?? '', 'spec.type': svc.spec?.type ?? '' }),
     },
     table: {
