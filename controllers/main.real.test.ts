@@ -189,3 +189,42 @@ test('garbage collector against the real API server: foreground and orphan delet
     await api.stop();
   }
 });
+
+test('adoption against the real API server: an RS adopts a matching orphan pod, a Deployment adopts a matching orphan RS', { skip: etcdMissing ? 'etcd binary not installed' : false, timeout: 120_000 }, async (t) => {
+  let mod: typeof import('../testutil/apiserver.ts');
+  try {
+    mod = await import('../testutil/apiserver.ts');
+  } catch (e) {
+    t.skip(`the API server does not load yet: ${(e as Error).message}`);
+    return;
+  }
+  const api = await mod.startApiServer();
+  const ac = new AbortController();
+  const cm = runControllerManager({
+    apiUrl: api.url, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log: quietLogger('cm'),
+    controllers: ['deployment', 'replicaset', 'garbagecollector'],
+  }, ac.signal);
+  try {
+    const client = api.client;
+    const orphan = await client.create<Pod>(Pods, { metadata: { name: 'stray', namespace: 'default', labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'x' }] } }, 'default');
+    const rs = await client.create<ReplicaSet>(ReplicaSets, {
+      metadata: { name: 'handmade', namespace: 'default', labels: { app: 'adopt' } },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'adopt' } }, template: { metadata: { labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    }, 'default');
+    await waitFor('pod adopted by the RS', async () => (await client.get<Pod>(Pods, 'stray', 'default')).metadata?.ownerReferences?.[0]?.uid === rs.metadata?.uid, 20_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const pods = (await client.list<Pod>(Pods, { namespace: 'default' })).items;
+    assert.deepEqual(pods.map((p) => p.metadata?.uid), [orphan.metadata?.uid], 'the adopted pod counts: no extra pod created');
+
+    const d = await client.create<Deployment>(Deployments, {
+      metadata: { name: 'adopt', namespace: 'default' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'adopt' } }, template: { metadata: { labels: { app: 'adopt', v: '2' } }, spec: { containers: [{ name: 'c', image: 'y' }] } } },
+    }, 'default');
+    await waitFor('RS adopted by the deployment', async () => (await client.get<ReplicaSet>(ReplicaSets, 'handmade', 'default')).metadata?.ownerReferences?.[0]?.uid === d.metadata?.uid, 20_000);
+    assert.equal((await client.list(ReplicaSets, { namespace: 'default' })).items.length, 2, 'the adopted RS plus the deployment\'s new one');
+  } finally {
+    ac.abort();
+    await cm.catch(() => undefined);
+    await api.stop();
+  }
+});
