@@ -10,6 +10,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { Nodes, Pods } from './client/resources.ts';
 import { startApiServer, type TestApiServer } from '../testutil/apiserver.ts';
 
 const exec = promisify(execFile);
@@ -154,5 +158,33 @@ test('kubectl 1.28 and 1.27 read /openapi/v2 (protobuf) and apply with default v
     const again = await kubectl(minor, 'apply', '--validate=strict', '-f', file);
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /unchanged/);
+  }
+});
+
+test('kubectl logs (and -f) reach a kubelet stand-in on 127.0.0.1 through the API server', { skip }, async () => {
+  const seen: string[] = [];
+  const kubelet = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('hello from nginx\n');
+    setTimeout(() => res.end('second line\n'), 300);
+  });
+  await new Promise<void>((r) => kubelet.listen(0, '127.0.0.1', r));
+  try {
+    const port = (kubelet.address() as AddressInfo).port;
+    const c = server!.client;
+    await c.create<Node>(Nodes, { metadata: { name: 'logs-node' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } });
+    await c.create<Pod>(Pods, { metadata: { name: 'talker' }, spec: { nodeName: 'logs-node', containers: [{ name: 'nginx', image: 'nginx:1.22' }] } }, 'default');
+    const plain = await kubectl(33, 'logs', 'talker', '--tail=5', '--timestamps');
+    assert.equal(plain.code, 0, plain.out);
+    assert.equal(plain.out, 'hello from nginx\nsecond line\n');
+    assert.equal(seen.at(-1), '/containerLogs/default/talker/nginx?tailLines=5&timestamps=true');
+    const follow = await kubectl(29, 'logs', '-f', 'talker');
+    assert.equal(follow.code, 0, follow.out);
+    assert.equal(follow.out, 'hello from nginx\nsecond line\n');
+    assert.equal(seen.at(-1), '/containerLogs/default/talker/nginx?follow=true');
+  } finally {
+    kubelet.closeAllConnections();
+    await new Promise<void>((r) => kubelet.close(() => r()));
   }
 });
