@@ -219,7 +219,8 @@ export function createDeploymentController(deps: ControllerDeps, opts: Deploymen
         if (!isAlreadyExists(e)) throw e;
         const existing = await client.get<ReplicaSet>(ReplicaSets, want.metadata?.name ?? '', d.metadata?.namespace);
         const ours = controllerRef(existing.metadata)?.uid === d.metadata?.uid;
-        if (ours && templatesEqualIgnoringHash(existing.spec?.template, d.spec?.template)) {
+        const sameHash = existing.metadata?.labels?.[POD_TEMPLATE_HASH] === hash;
+        if (ours && (sameHash || templatesEqualIgnoringHash(existing.spec?.template, d.spec?.template))) {
           // Our cache lagged behind our own create.
           ctx.newRS = existing;
           ctx.event = 'found';
