@@ -7,6 +7,14 @@ import type { KubeObject } from '../client/types.ts';
 import { badRequest, unsupportedMediaType } from '../api/errors.ts';
 import { isObject } from '../api/patch/json-value.ts';
 
+/** A request body the content-type parser could not decode; `decodeBody` throws `error`. */
+export class UndecodableBody {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
 /** The media type without parameters, lower-cased ('' if absent). */
 export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -19,6 +27,7 @@ export function mediaType(contentType: string | undefined): string {
  * non-object body.
  */
 export function decodeBody(contentType: string | undefined, raw: unknown): KubeObject | undefined {
+  if (raw instanceof UndecodableBody) throw raw.error;
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (isObject(raw) && !Buffer.isBuffer(raw)) return raw as KubeObject;
   const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : JSON.stringify(raw);

@@ -143,6 +143,8 @@ describe('CRUD and errors', () => {
     assert.equal(await storage.get('/registry/pods/default/nsmismatch'), undefined);
     const pb = await req('POST', P, 'k8s\u0000xyz', { 'content-type': 'application/vnd.kubernetes.protobuf' });
     assert.equal(pb.code, 400, 'malformed protobuf');
+    const nowhere = await req('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', 'k8s\u0000xyz', { 'content-type': 'application/vnd.kubernetes.protobuf' });
+    assert.equal(nowhere.code, 404, 'unknown path first');
     assert.equal(pb.body.kind, 'Status');
     const cbor = await req('POST', P, 'xyz', { 'content-type': 'application/cbor' });
     assert.equal(cbor.code, 415);

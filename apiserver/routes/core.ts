@@ -12,6 +12,7 @@ import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
+import { UndecodableBody } from './body.ts';
 import { registerResourceRoutes } from './resources.ts';
 
 /** Options of buildCoreApp. */
@@ -54,7 +55,8 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     try {
       done(null, decodeKubernetesProtobuf(body as Buffer));
     } catch (e) {
-      done(e as Error, undefined);
+      // Raised when the route reads the body, so an unknown path still answers 404.
+      done(null, new UndecodableBody(e));
     }
   });
   app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {

@@ -12,7 +12,7 @@ import { applyPatch, decodePatch, patchKindOf } from '../api/patch/index.ts';
 import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
-import { checkKind, checkNamespace, decodeBody } from './body.ts';
+import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
@@ -248,6 +248,7 @@ function success(): Status {
 
 function rawText(req: FastifyRequest): string {
   const b = req.body;
+  if (b instanceof UndecodableBody) throw b.error;
   if (typeof b === 'string') return b;
   if (b === undefined || b === null) throw badRequest('a patch body is required');
   return JSON.stringify(b);
