@@ -34,8 +34,7 @@ export class PodWorkers {
       this.dirty.add(uid);
       return;
     }
-    const p = this.loop(uid).finally(() => this.running.delete(uid));
-    this.running.set(uid, p);
+    this.running.set(uid, this.loop(uid));
   }
 
   /** Requests a sync of `uid` after `ms` (an earlier pending request wins). */
@@ -71,7 +70,7 @@ export class PodWorkers {
   }
 
   private async loop(uid: string): Promise<void> {
-    do {
+    for (;;) {
       this.dirty.delete(uid);
       try {
         const r = await this.sync(uid);
@@ -86,6 +85,11 @@ export class PodWorkers {
         this.retryAt.set(uid, this.clock.now() + delay);
         this.kickAfter(uid, delay);
       }
-    } while (this.dirty.has(uid) && !this.stopped);
+      // Checked and cleared in one synchronous step, so a kick can never slip in between and be lost.
+      if (!this.dirty.has(uid) || this.stopped) {
+        this.running.delete(uid);
+        return;
+      }
+    }
   }
 }
