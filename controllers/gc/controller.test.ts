@@ -4,6 +4,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { Deployments, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
+import { fakeApiError } from '../../apiserver/client/fake.ts';
 import { startGarbageCollector } from './controller.ts';
 import { harness, waitFor } from '../testing/harness.ts';
 
@@ -88,6 +89,25 @@ test('GC orphan deletion: dependents lose the reference and stay', async () => {
     const p1 = await h.client.get<Pod>(Pods, 'p1', 'default');
     assert.equal(p1.metadata?.ownerReferences, undefined);
     assert.equal(h.client.actions.some((a) => a.verb === 'delete' && a.resource === 'pods'), false, 'no pod deleted');
+  } finally {
+    ac.abort();
+    h.stop();
+  }
+});
+
+test('GC keeps a dependent whose owner kind is not served (path-level 404), deletes on an object 404', async () => {
+  const h = harness();
+  const ac = new AbortController();
+  try {
+    h.client.failOn('get', 'leases', fakeApiError(404, 'NotFound', 'the server could not find the requested resource'), { times: 100 });
+    await h.client.create(Pods, pod('lease-owned', [{ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: 'l', uid: 'l1' }]));
+    await h.client.create(Pods, pod('node-owned', [{ apiVersion: 'v1', kind: 'Node', name: 'gone-node', uid: 'n1' }]));
+    startGarbageCollector(h.deps, ac.signal);
+    await h.start();
+    await waitFor('node-owned collected', async () => (await h.client.tryGet(Pods, 'node-owned', 'default')) === undefined);
+    await waitFor('lease owner looked up', async () => h.client.actions.some((a) => a.verb === 'get' && a.resource === 'leases'));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await h.client.tryGet(Pods, 'lease-owned', 'default'), 'kept');
   } finally {
     ac.abort();
     h.stop();

@@ -19,7 +19,7 @@ import type { Informer, WorkQueue } from '../../apiserver/client/informer-types.
 import {
   Deployments, EndpointSlices, Namespaces, Nodes, Pods, ReplicaSets, Services, Endpoints, Leases, apiVersionOf, type ResourceRef,
 } from '../../apiserver/client/resources.ts';
-import { isConflict, isNotFound, type KubeObject } from '../../apiserver/client/types.ts';
+import { ApiError, isConflict, isNotFound, type KubeObject } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
 import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
 import { decideDependent, decideOwner, stateOfOwner, type OwnerState } from './decide.ts';
@@ -117,14 +117,24 @@ export function createGarbageCollector(deps: ControllerDeps, opts: GarbageCollec
     });
   }
 
-  /** Live state of an owner not in our map: absent on 404 or a different uid. Unknown kinds count as solid. */
+  /** Live state of an owner not in our map: absent on an object 404 or a different uid. Unknown or unserved kinds count as solid. */
   const liveOwnerState = async (dep: KubeObject, r: OwnerReference): Promise<OwnerState> => {
     const ref = kinds.get(refKey(r.apiVersion, r.kind));
     if (!ref) return 'solid';
     const ns = ref.namespaced ? dep.metadata?.namespace : undefined;
     if (ref.namespaced && !ns) return 'solid';
-    const owner = await client.tryGet<KubeObject>(ref, r.name, ns);
-    if (!owner || owner.metadata?.uid !== r.uid) return 'absent';
+    let owner: KubeObject;
+    try {
+      owner = await client.get<KubeObject>(ref, r.name, ns);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      // Only an object-level 404 (details.name set) proves absence; a 404 for
+      // the whole path means the kind is not served, and then we keep the object.
+      if (e instanceof ApiError && e.status.details?.name === r.name) return 'absent';
+      log.warn('owner kind not served; keeping dependent', { kind: r.kind, apiVersion: r.apiVersion, dependent: dep.metadata?.name });
+      return 'solid';
+    }
+    if (owner.metadata?.uid !== r.uid) return 'absent';
     return stateOfOwner(owner);
   };
 
