@@ -4,7 +4,7 @@
  */
 import type { Event } from 'kubernetes-types/core/v1';
 import type { FieldCause, ResourceDef } from '../types.ts';
-import { required } from '../../api/validation.ts';
+import { invalidValue, required } from '../../api/validation.ts';
 import { column, standardVerbs, validateMeta } from './common.ts';
 import { ageSince } from './duration.ts';
 
@@ -28,6 +28,8 @@ export function defaultEvent(ev: Event): void {
 export function validateEvent(ev: Event): FieldCause[] {
   const out = validateMeta(ev.metadata);
   if (!ev.involvedObject) out.push(required('involvedObject'));
+  const ns = ev.involvedObject?.namespace;
+  if (ns && ev.metadata?.namespace && ns !== ev.metadata.namespace) out.push(invalidValue('involvedObject.namespace', ns, 'does not match event.namespace'));
   return out;
 }
 

@@ -74,6 +74,7 @@ test('event defaults, fields and table', () => {
   assert.equal(f['reason'], 'Scheduled');
   assert.equal(f['source'], 'default-scheduler');
   assert.equal(f['type'], 'Normal');
+  assert.deepEqual(def.strategy.validate!({ ...ev, metadata: { name: 'x', namespace: 'other' } }).map((c) => `${c.field}: ${c.message}`), ['involvedObject.namespace: Invalid value: "default": does not match event.namespace']);
   const fixed: Event = { ...ev, firstTimestamp: '2026-01-01T04:00:00Z', lastTimestamp: '2026-01-01T04:58:00Z', count: 4 };
   assert.equal(lastSeenCell(fixed, now), '2m (x4 over 60m)');
   assert.deepEqual(def.table.cells(fixed, now).slice(0, 4), ['2m (x4 over 60m)', 'Normal', 'Scheduled', 'pod/web']);

@@ -79,6 +79,9 @@ test('pod validation causes', () => {
     ['bad port', { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 70000 }] }] } }, [['spec.containers[0].ports[0].containerPort', 'Invalid value: 70000: must be between 1 and 65535, inclusive']]],
     ['bad protocol', { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80, protocol: 'HTTP' }] }] } }, [['spec.containers[0].ports[0].protocol', 'Unsupported value: "HTTP"']]],
     ['bad restart policy', { metadata: { name: 'a' }, spec: { restartPolicy: 'Sometimes', containers: [{ name: 'c', image: 'i' }] } }, [['spec.restartPolicy', 'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']]],
+    ['unknown volume mount', { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i', volumeMounts: [{ name: 'data', mountPath: '/d' }] }] } }, [['spec.containers[0].volumeMounts[0].name', 'Not found: "data"']]],
+    ['requests above limits', { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } }] } }, [['spec.containers[0].resources.requests', 'Invalid value: "2": must be less than or equal to cpu limit of 1']]],
+    ['bad quantity', { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { memory: 'lots' } } }] } }, [['spec.containers[0].resources.requests[memory]', 'Invalid value: "lots": quantities must match']]],
     ['bad label', { metadata: { name: 'a', labels: { app: 'no spaces' } }, spec: { containers: [{ name: 'c', image: 'i' }] } }, [['metadata.labels', 'Invalid value: "no spaces"']]],
   ];
   for (const [name, p, want] of cases) {

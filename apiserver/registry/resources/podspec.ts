@@ -9,6 +9,7 @@ import {
   dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
   validateName, validatePortNumber, validateProtocol, validateNonNegative,
 } from '../../api/validation.ts';
+import { parseQuantity } from './quantity.ts';
 
 /**
  * The tag Kubernetes finds in an image reference: the part after the last ':'
@@ -77,7 +78,34 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }
 
-function validateContainer(c: Container, path: string, names: Set<string>): FieldCause[] {
+/** `field: Not found: "x"` (reason FieldValueNotFound). */
+function notFoundCause(field: string, value: string): FieldCause {
+  return { reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(value)}`, field };
+}
+
+function validateResources(c: Container, path: string): FieldCause[] {
+  const out: FieldCause[] = [];
+  const req = c.resources?.requests ?? {};
+  const lim = c.resources?.limits ?? {};
+  for (const [kind, list] of [['requests', req], ['limits', lim]] as const) {
+    for (const [name, q] of Object.entries(list)) {
+      const n = parseQuantity(q);
+      const field = `${path}.resources.${kind}[${name}]`;
+      if (Number.isNaN(n)) out.push(invalidValue(field, String(q), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      else if (n < 0) out.push(invalidValue(field, String(q), 'must be greater than or equal to 0'));
+    }
+  }
+  for (const [name, r] of Object.entries(req)) {
+    const l = lim[name];
+    if (l === undefined) continue;
+    const rn = parseQuantity(r);
+    const ln = parseQuantity(l);
+    if (!Number.isNaN(rn) && !Number.isNaN(ln) && rn > ln) out.push(invalidValue(`${path}.resources.requests`, String(r), `must be less than or equal to ${name} limit of ${String(l)}`));
+  }
+  return out;
+}
+
+function validateContainer(c: Container, path: string, names: Set<string>, volumes: Set<string>): FieldCause[] {
   const out: FieldCause[] = [];
   if (!c.name) out.push(required(`${path}.name`));
   else {
@@ -98,6 +126,13 @@ function validateContainer(c: Container, path: string, names: Set<string>): Fiel
       portNames.add(p.name);
     }
   });
+  (c.volumeMounts ?? []).forEach((m, i) => {
+    const mp = `${path}.volumeMounts[${i}]`;
+    if (!m.name) out.push(required(`${mp}.name`));
+    else if (!volumes.has(m.name)) out.push(notFoundCause(`${mp}.name`, m.name));
+    if (!m.mountPath) out.push(required(`${mp}.mountPath`));
+  });
+  out.push(...validateResources(c, path));
   const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
   if (c.imagePullPolicy === undefined) out.push(required(`${path}.imagePullPolicy`));
   else if (!pullPolicies.includes(c.imagePullPolicy)) out.push(unsupported(`${path}.imagePullPolicy`, c.imagePullPolicy, pullPolicies));
@@ -113,9 +148,10 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldC
   if (!spec) return [required(path)];
   const out: FieldCause[] = [];
   const names = new Set<string>();
+  const volumes = new Set((spec.volumes ?? []).map((v) => v.name));
   if (!spec.containers || spec.containers.length === 0) out.push(required(`${path}.containers`));
-  (spec.initContainers ?? []).forEach((c, i) => out.push(...validateContainer(c, `${path}.initContainers[${i}]`, names)));
-  (spec.containers ?? []).forEach((c, i) => out.push(...validateContainer(c, `${path}.containers[${i}]`, names)));
+  (spec.initContainers ?? []).forEach((c, i) => out.push(...validateContainer(c, `${path}.initContainers[${i}]`, names, volumes)));
+  (spec.containers ?? []).forEach((c, i) => out.push(...validateContainer(c, `${path}.containers[${i}]`, names, volumes)));
   const restart = ['Always', 'OnFailure', 'Never'];
   if (spec.restartPolicy !== undefined && !restart.includes(spec.restartPolicy)) out.push(unsupported(`${path}.restartPolicy`, spec.restartPolicy, restart));
   const dns = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];

@@ -84,3 +84,19 @@ test('deployment and replicaset table cells', () => {
   assert.deepEqual(rss.table.cells(rs, now), [2, 2, 1, '4m', 'a,b', 'x,y', 'app=web,tier in (a,b)']);
   assert.deepEqual(rss.strategy.selectableFields!(rs), { 'status.replicas': '2' });
 });
+
+test('rolling update parameters', () => {
+  const cases: Array<[Record<string, number | string>, string[]]> = [
+    [{ maxUnavailable: '25%', maxSurge: '25%' }, []],
+    [{ maxUnavailable: 0, maxSurge: 1 }, []],
+    [{ maxUnavailable: 0, maxSurge: '0%' }, ['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0']],
+    [{ maxUnavailable: 'abc', maxSurge: 1 }, ["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"abc\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"]],
+    [{ maxUnavailable: '150%', maxSurge: 1 }, ['spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must not be greater than 100%']],
+    [{ maxUnavailable: 1, maxSurge: -1 }, ['spec.strategy.rollingUpdate.maxSurge: Invalid value: -1: must be greater than or equal to 0']],
+  ];
+  for (const [ru, want] of cases) {
+    const d = dep({ strategy: { type: 'RollingUpdate', rollingUpdate: ru } });
+    deps.strategy.prepareForCreate!(d);
+    assert.deepEqual(deps.strategy.validate!(d).map((c) => `${c.field}: ${c.message}`), want, JSON.stringify(ru));
+  }
+});

@@ -80,6 +80,31 @@ function selectorImmutable(newSel: LabelSelector | undefined, oldSel: LabelSelec
   return [invalidValue('spec.selector', newSel ?? null, 'field is immutable')];
 }
 
+const percentRe = /^[0-9]+%$/;
+
+function intOrPercent(field: string, v: number | string | undefined): { causes: FieldCause[]; zero: boolean } {
+  if (v === undefined) return { causes: [], zero: false };
+  if (typeof v === 'number') return { causes: validateNonNegative(field, v), zero: v === 0 };
+  if (!percentRe.test(v)) {
+    return { causes: [invalidValue(field, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")], zero: false };
+  }
+  return { causes: [], zero: parseInt(v, 10) === 0 };
+}
+
+/** RollingUpdate parameters: int or percent, maxUnavailable ≤ 100%, not both zero (Kubernetes ValidateRollingUpdateDeployment). */
+export function validateRollingUpdate(ru: { maxUnavailable?: number | string; maxSurge?: number | string } | undefined): FieldCause[] {
+  if (!ru) return [];
+  const base = 'spec.strategy.rollingUpdate';
+  const mu = intOrPercent(`${base}.maxUnavailable`, ru.maxUnavailable);
+  const ms = intOrPercent(`${base}.maxSurge`, ru.maxSurge);
+  const out = [...mu.causes, ...ms.causes];
+  if (typeof ru.maxUnavailable === 'string' && percentRe.test(ru.maxUnavailable) && parseInt(ru.maxUnavailable, 10) > 100) {
+    out.push(invalidValue(`${base}.maxUnavailable`, ru.maxUnavailable, 'must not be greater than 100%'));
+  }
+  if (mu.zero && ms.zero) out.push(invalidValue(`${base}.maxUnavailable`, ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+  return out;
+}
+
 /** Validation of a Deployment (create). */
 export function validateDeployment(d: Deployment): FieldCause[] {
   const out = [...validateMeta(d.metadata), ...validateWorkloadSpec(d.spec, 'deployment')];
@@ -89,6 +114,7 @@ export function validateDeployment(d: Deployment): FieldCause[] {
   if (st?.type === 'Recreate' && st.rollingUpdate) {
     out.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified when strategy `type` is \'Recreate\'', field: 'spec.strategy.rollingUpdate' });
   }
+  if (st?.type === 'RollingUpdate') out.push(...validateRollingUpdate(st.rollingUpdate));
   out.push(...validateNonNegative('spec.revisionHistoryLimit', d.spec?.revisionHistoryLimit));
   return out;
 }
