@@ -7,12 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod, Service } from 'kubernetes-types/core/v1';
 import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/client/log.ts';
-import { Pods } from '../apiserver/client/resources.ts';
+import { Pods, Services } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
@@ -104,11 +104,12 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
 
   const factory = createInformerFactory(client, log);
   const pods = factory.for<Pod>(Pods, { fieldSelector: `spec.nodeName=${o.nodeName}` });
+  const services = factory.for<Service>(Services);
   const recorder = createEventRecorder(client, 'kubelet', log, { host: o.nodeName });
   let resolv = '';
   try { resolv = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* none */ }
   const manager = new PodManager({
-    client, pods, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
+    client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
   });
   await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveExec: createExecResolver(pods, runtime) }, signal);

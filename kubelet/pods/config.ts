@@ -115,12 +115,12 @@ export interface EnvSources {
 }
 
 /**
- * Resolves a container's env: envFrom first, then env in order (later
+ * Resolves a container's env: service variables, then envFrom, then env in order (later
  * entries may reference earlier ones with $(VAR)). Unsupported valueFrom
  * sources (resourceFieldRef) are skipped.
  */
-export function resolveEnv(pod: Pod, env: EnvVar[] | undefined, f: FieldValues, sources?: EnvSources): KeyValue[] {
-  const seen = new Map<string, string>(sources?.envFrom ?? []);
+export function resolveEnv(pod: Pod, env: EnvVar[] | undefined, f: FieldValues, sources?: EnvSources, serviceEnv: [string, string][] = []): KeyValue[] {
+  const seen = new Map<string, string>([...serviceEnv, ...(sources?.envFrom ?? [])]);
   for (const e of env ?? []) {
     let v: string | undefined;
     if (e.value !== undefined) v = expandVars(e.value, seen);
@@ -154,8 +154,10 @@ export function volumeMounts(pod: Pod, c: Container, rootDir: string): Mount[] {
 }
 
 /** CreateContainer config of `c` for its `restartCount`-th run, using image `imageRef`. */
-export function buildContainerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, rootDir: string, f: FieldValues, sources?: EnvSources): ContainerConfig {
-  const envs = resolveEnv(pod, c.env, f, sources);
+export function buildContainerConfig(
+  pod: Pod, c: Container, restartCount: number, imageRef: string, rootDir: string, f: FieldValues, sources?: EnvSources, serviceEnv?: [string, string][],
+): ContainerConfig {
+  const envs = resolveEnv(pod, c.env, f, sources, serviceEnv);
   const envMap = new Map(envs.map((e) => [e.key, e.value]));
   const sc = c.securityContext;
   return {

@@ -4,12 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Event, Pod } from 'kubernetes-types/core/v1';
+import type { Event, Pod, Service } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../../apiserver/client/fake.ts';
 import { createInformer } from '../../apiserver/client/informer.ts';
 import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { createLogger } from '../../apiserver/client/log.ts';
-import { Events, Pods } from '../../apiserver/client/resources.ts';
+import { Events, Pods, Services } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { FakeRuntime } from '../cri/fake.ts';
 import { PodManager } from './manager.ts';
@@ -35,12 +35,14 @@ async function harness(client = new FakeClient(), runtime = new FakeRuntime(), c
   const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-unit-'));
   const ac = new AbortController();
   const pods = createInformer<Pod>(client, Pods, { fieldSelector: `spec.nodeName=${NODE}` }, quiet);
+  const services = createInformer<Service>(client, Services, {}, quiet);
   const recorder = createEventRecorder(client, 'kubelet', quiet, { host: NODE, now: () => clock.now() });
   const manager = new PodManager({
-    client, pods, runtime, recorder, log: quiet, clock, nodeName: NODE, hostIP: '192.168.50.2', rootDir,
+    client, pods, services, runtime, recorder, log: quiet, clock, nodeName: NODE, hostIP: '192.168.50.2', rootDir,
     dns: { servers: [], searches: [], options: [] }, manageCgroups: false,
   });
   pods.start(ac.signal);
+  services.start(ac.signal);
   const running = manager.run(ac.signal);
   const until = async (what: string, cond: () => boolean | Promise<boolean>, steps = 60): Promise<void> => {
     for (let i = 0; i < steps; i++) {
@@ -319,6 +321,21 @@ test('a name still reserved by a killed kubelet is retried quickly, without back
     await h.until('Running', async () => (await h.pod('resv'))?.status?.phase === 'Running', 5);
     await h.flush();
     assert.equal((await eventReasons(h.client)).includes('FailedCreatePodSandBox'), false);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('containers get the service env vars of their namespace', async () => {
+  const client = new FakeClient();
+  await client.create(Services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443 }] } }, 'default');
+  const h = await harness(client);
+  try {
+    await h.client.create(Pods, mkPod('envs'), 'default');
+    await h.until('Running', async () => (await h.pod('envs'))?.status?.phase === 'Running');
+    const env = new Map(h.runtime.containersNamed('app')[0].config.envs.map((e) => [e.key, e.value]));
+    assert.equal(env.get('KUBERNETES_SERVICE_HOST'), '10.96.0.1');
+    assert.equal(env.get('KUBERNETES_SERVICE_PORT'), '443');
   } finally {
     await h.stop();
   }

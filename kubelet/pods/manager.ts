@@ -5,7 +5,7 @@
  * Pods are matched to CRI objects only by the io.kubernetes.pod.uid label, so
  * a restarted kubelet adopts what is running and never duplicates it.
  */
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/client/log.ts';
 import { Pods } from '../../apiserver/client/resources.ts';
@@ -25,6 +25,8 @@ export interface PodManagerOptions {
   client: ApiClient;
   /** Informer on pods with fieldSelector spec.nodeName=<node>. */
   pods: Informer<Pod>;
+  /** Informer on all Services (service env vars); optional. */
+  services?: Informer<Service>;
   runtime: CriRuntime;
   recorder: EventRecorder;
   log: Logger;
@@ -60,7 +62,7 @@ export class PodManager {
     this.probes = new ProbeManager({ runtime: o.runtime, recorder: o.recorder, log: o.log.child('prober'), clock: o.clock, onChange: (uid) => this.workers.kick(uid, true) });
     const now = (): number => o.clock.now();
     this.deps = {
-      runtime: o.runtime, client: o.client, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
+      runtime: o.runtime, client: o.client, services: o.services ? () => o.services?.list() ?? [] : undefined, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
       crashBackoff: new Backoff(10_000, 300_000, now), pullBackoff: new Backoff(10_000, 300_000, now), manageCgroups: o.manageCgroups, now,
     };
     o.pods.addHandlers({
@@ -84,7 +86,7 @@ export class PodManager {
 
   /** Starts relisting and resyncing until `signal` aborts; call after the informer is started. Resolves when stopped. */
   async run(signal: AbortSignal): Promise<void> {
-    void this.o.pods.synced().then(() => {
+    void Promise.all([this.o.pods.synced(), this.o.services?.synced()]).then(() => {
       this.synced = true;
       for (const uid of new Set([...this.desired.keys(), ...this.pleg.knownUids()])) this.workers.kick(uid, true);
     });

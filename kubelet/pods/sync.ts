@@ -6,7 +6,8 @@
  * with CrashLoopBackOff, events on the pod.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import type { Container, Pod } from 'kubernetes-types/core/v1';
+import type { Container, Pod, Service } from 'kubernetes-types/core/v1';
+import { serviceEnvVars } from './service-env.ts';
 import type { EventRecorder } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/client/log.ts';
 import type { ApiClient } from '../../apiserver/client/types.ts';
@@ -24,6 +25,8 @@ export interface SyncDeps {
   runtime: CriRuntime;
   /** For ConfigMaps/Secrets the pod references (none are resolved without it). */
   client?: ApiClient;
+  /** Known Services, for the docker-link env vars (none without it). */
+  services?: () => Service[];
   recorder: EventRecorder;
   log: Logger;
   /** Kubelet root dir (logs, volumes). */
@@ -251,7 +254,8 @@ async function startContainer(
   }
   const img = await ensureImage(d, pod, c, sandboxConfig);
   if ('waiting' in img) return img;
-  const config = buildContainerConfig(pod, c, restartCount, img.ref, d.rootDir, { podIP, hostIP: d.hostIP, nodeName: d.nodeName }, envSources);
+  const config = buildContainerConfig(pod, c, restartCount, img.ref, d.rootDir, { podIP, hostIP: d.hostIP, nodeName: d.nodeName }, envSources,
+    d.services ? serviceEnvVars(pod, d.services()) : []);
   let id: string;
   try {
     id = await d.runtime.createContainer(sandboxId, config, sandboxConfig);

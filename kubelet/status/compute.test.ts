@@ -103,3 +103,10 @@ test('init containers: Pending while initializing, then Running; Never + failure
   assert.equal(failedAlways.phase, 'Pending');
   assert.equal(failedAlways.initContainerStatuses![0].state?.waiting?.reason, 'CrashLoopBackOff');
 });
+
+test('hostNetwork pods report the node IP as pod IP', () => {
+  const p = pod('Always');
+  p.spec!.hostNetwork = true;
+  const st = computePodStatus({ pod: p, state: rs([ctr('app', 'CONTAINER_RUNNING')], ''), waiting: {}, hostIP: '192.168.1.2', now: T });
+  assert.equal(st.podIP, '192.168.1.2');
+});

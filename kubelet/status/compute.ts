@@ -155,7 +155,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
     ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
     qosClass: old.qosClass ?? qosClass(pod),
   };
-  const ip = sb?.ip || old.podIP;
+  const ip = pod.spec?.hostNetwork ? hostIP : sb?.ip || old.podIP;
   if (ip) {
     status.podIP = ip;
     status.podIPs = [{ ip }];
