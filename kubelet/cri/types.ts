@@ -9,11 +9,16 @@
 /** Decimal string form of a proto int64 as decoded (e.g. nanoseconds). */
 export type Int64String = string;
 
+/** CRI runtime.v1 `ContainerState` (enum names as decoded). */
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+/** CRI runtime.v1 `PodSandboxState` (enum names as decoded). */
 export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+/** CRI runtime.v1 `Protocol` (enum names as decoded). */
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+/** CRI runtime.v1 `NamespaceMode` (enum names as decoded). */
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
 
+/** CRI runtime.v1 `VersionResponse` (message). */
 export interface VersionResponse {
   version: string;
   runtime_name: string;
@@ -21,6 +26,7 @@ export interface VersionResponse {
   runtime_api_version: string;
 }
 
+/** CRI runtime.v1 `PodSandboxMetadata` (message). */
 export interface PodSandboxMetadata {
   name: string;
   uid: string;
@@ -28,12 +34,14 @@ export interface PodSandboxMetadata {
   attempt: number;
 }
 
+/** CRI runtime.v1 `DNSConfig` (message). */
 export interface DNSConfig {
   servers: string[];
   searches: string[];
   options: string[];
 }
 
+/** CRI runtime.v1 `PortMapping` (message). */
 export interface PortMapping {
   protocol: Protocol;
   container_port: number;
@@ -41,6 +49,7 @@ export interface PortMapping {
   host_ip: string;
 }
 
+/** CRI runtime.v1 `NamespaceOption` (message). */
 export interface NamespaceOption {
   network?: NamespaceMode;
   pid?: NamespaceMode;
@@ -48,17 +57,20 @@ export interface NamespaceOption {
   target_id?: string;
 }
 
+/** CRI runtime.v1 `LinuxSandboxSecurityContext` (message). */
 export interface LinuxSandboxSecurityContext {
   namespace_options?: NamespaceOption;
   privileged?: boolean;
 }
 
+/** CRI runtime.v1 `LinuxPodSandboxConfig` (message). */
 export interface LinuxPodSandboxConfig {
   cgroup_parent: string;
   security_context?: LinuxSandboxSecurityContext;
   sysctls?: Record<string, string>;
 }
 
+/** CRI runtime.v1 `PodSandboxConfig` (message). */
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
   hostname: string;
@@ -70,11 +82,13 @@ export interface PodSandboxConfig {
   linux?: LinuxPodSandboxConfig;
 }
 
+/** CRI runtime.v1 `PodSandboxNetworkStatus` (message). */
 export interface PodSandboxNetworkStatus {
   ip: string;
   additional_ips: { ip: string }[];
 }
 
+/** CRI runtime.v1 `PodSandboxStatus` (message). */
 export interface PodSandboxStatus {
   id: string;
   metadata: PodSandboxMetadata | null;
@@ -86,12 +100,14 @@ export interface PodSandboxStatus {
   annotations: Record<string, string>;
 }
 
+/** CRI runtime.v1 `PodSandboxFilter` (message). */
 export interface PodSandboxFilter {
   id?: string;
   state?: { state: PodSandboxState };
   label_selector?: Record<string, string>;
 }
 
+/** CRI runtime.v1 `PodSandbox` (message). */
 export interface PodSandbox {
   id: string;
   metadata: PodSandboxMetadata | null;
@@ -102,16 +118,19 @@ export interface PodSandbox {
   annotations: Record<string, string>;
 }
 
+/** CRI runtime.v1 `ImageSpec` (message). */
 export interface ImageSpec {
   image: string;
   annotations?: Record<string, string>;
 }
 
+/** CRI runtime.v1 `KeyValue` (message). */
 export interface KeyValue {
   key: string;
   value: string;
 }
 
+/** CRI runtime.v1 `Mount` (message). */
 export interface Mount {
   container_path: string;
   host_path: string;
@@ -131,11 +150,13 @@ export interface LinuxContainerResources {
   oom_score_adj?: number;
 }
 
+/** CRI runtime.v1 `Capability` (message). */
 export interface Capability {
   add_capabilities: string[];
   drop_capabilities: string[];
 }
 
+/** CRI runtime.v1 `LinuxContainerSecurityContext` (message). */
 export interface LinuxContainerSecurityContext {
   capabilities?: Capability;
   privileged?: boolean;
@@ -145,16 +166,19 @@ export interface LinuxContainerSecurityContext {
   readonly_rootfs?: boolean;
 }
 
+/** CRI runtime.v1 `LinuxContainerConfig` (message). */
 export interface LinuxContainerConfig {
   resources?: LinuxContainerResources;
   security_context?: LinuxContainerSecurityContext;
 }
 
+/** CRI runtime.v1 `ContainerMetadata` (message). */
 export interface ContainerMetadata {
   name: string;
   attempt: number;
 }
 
+/** CRI runtime.v1 `ContainerConfig` (message). */
 export interface ContainerConfig {
   metadata: ContainerMetadata;
   image: ImageSpec;
@@ -172,6 +196,7 @@ export interface ContainerConfig {
   linux?: LinuxContainerConfig;
 }
 
+/** CRI runtime.v1 `ContainerFilter` (message). */
 export interface ContainerFilter {
   id?: string;
   state?: { state: ContainerState };
@@ -179,6 +204,7 @@ export interface ContainerFilter {
   label_selector?: Record<string, string>;
 }
 
+/** CRI runtime.v1 `Container` (message). */
 export interface Container {
   id: string;
   pod_sandbox_id: string;
@@ -192,6 +218,7 @@ export interface Container {
   annotations: Record<string, string>;
 }
 
+/** CRI runtime.v1 `ContainerStatus` (message). */
 export interface ContainerStatus {
   id: string;
   metadata: ContainerMetadata | null;
@@ -210,12 +237,14 @@ export interface ContainerStatus {
   log_path: string;
 }
 
+/** CRI runtime.v1 `ExecSyncResponse` (message). */
 export interface ExecSyncResponse {
   stdout: Buffer;
   stderr: Buffer;
   exit_code: number;
 }
 
+/** CRI runtime.v1 `ExecRequest` (message). */
 export interface ExecRequest {
   container_id: string;
   cmd: string[];
@@ -225,6 +254,7 @@ export interface ExecRequest {
   stderr: boolean;
 }
 
+/** CRI runtime.v1 `Image` (message). */
 export interface Image {
   id: string;
   repo_tags: string[];
@@ -233,6 +263,7 @@ export interface Image {
   size: Int64String;
 }
 
+/** CRI runtime.v1 `FilesystemUsage` (message). */
 export interface FilesystemUsage {
   timestamp: Int64String;
   fs_id: { mountpoint: string } | null;
