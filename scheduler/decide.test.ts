@@ -6,6 +6,12 @@ import { decide, formatFailureMessage, selectHost } from './decide.ts';
 import { defaultRegistry } from './plugins/registry.ts';
 import { makeNode, makePod } from './testing.ts';
 
+function hostPortPod(name: string): Pod {
+  const p = makePod(name);
+  p.spec!.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }];
+  return p;
+}
+
 test('formatFailureMessage matches kube-scheduler wording and ordering', () => {
   const cases: [number, [string, number][], string][] = [
     [1, [['Insufficient cpu', 1]], '0/1 nodes are available: 1 Insufficient cpu.'],
@@ -31,6 +37,7 @@ test('decide picks a feasible node or explains why none fits', () => {
     },
     { name: 'assumed/bound pods count', pod: makePod('p', { cpu: '2' }), nodes: [makeNode('n1', { cpu: '3' })], bound: [makePod('x', { cpu: '2', nodeName: 'n1' })], want: 'fail 0/1 nodes are available: 1 Insufficient cpu.' },
     { name: 'no nodes', pod: makePod('p'), nodes: [], want: 'fail no nodes available to schedule pods' },
+    { name: 'host port taken on one node', pod: hostPortPod('p'), nodes: [makeNode('a'), makeNode('b')], bound: [{ ...hostPortPod('x'), spec: { ...hostPortPod('x').spec!, nodeName: 'a' } }], want: 'fit b' },
   ];
   for (const c of cases) {
     const d = decide(c.pod, buildNodeInfos(c.nodes, c.bound ?? []), defaultRegistry(), () => 0.5);
