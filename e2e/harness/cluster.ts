@@ -14,6 +14,7 @@ import { CommandError, nsWrap, run, runAllowFail, type RunResult } from '../../d
 import { startRegistry, httpGet, type PushableImage, type Registry } from '../../deploy/images/registry.ts';
 import { listCriContainers, type CriContainer } from './containers.ts';
 import { createNetns, type Netns } from './netns.ts';
+import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
 import { waitFor } from './wait.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -71,7 +72,7 @@ export interface Cluster {
   logTail(bytes?: number): Promise<string>;
   /** Stops `skiff server` only (SIGTERM, SIGKILL after 60 s) and starts it again on the same data dir; waits ready. */
   restart(): Promise<void>;
-  /** Stops everything: server, leftover containers and processes, registry, namespace, data dir. Idempotent. */
+  /** Stops everything: pods' processes (via ctr, then by their rootfs under the data dir), server, registry, namespace, CNI reservations, data dir. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -191,6 +192,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   const ctrSocket = join(dataDir, 'containerd/containerd.sock');
+  /** Every sandbox id ever listed: their CNI reservations are released at stop, even if containerd is gone by then. */
+  const seenSandboxes = new Set<string>();
+  const listContainers = async (): Promise<CriContainer[]> => {
+    const list = await listCriContainers(ctr);
+    for (const x of list) if (x.kind === 'sandbox') seenSandboxes.add(x.id);
+    return list;
+  };
   const ctr = (...args: string[]): Promise<RunResult> => {
     const [c, a] = inNs('ctr', ['--address', ctrSocket, '--connect-timeout', '5s', '--timeout', '20s', '-n', 'k8s.io', ...args]);
     return runAllowFail(c, a, { timeoutMs: 30_000 });
@@ -199,25 +207,25 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const stopAll = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    const sandboxIds: string[] = [];
     // Containers outlive the server (the kubelet does not stop pods on exit), so kill their tasks first.
-    const list = existsSync(ctrSocket) ? await listCriContainers(ctr).catch(() => [] as CriContainer[]) : [];
-    for (const c of list) {
-      if (c.kind === 'sandbox') sandboxIds.push(c.id);
-      if (c.pid > 0) {
-        try {
-          process.kill(c.pid, 'SIGKILL');
-        } catch {
-          // gone already
-        }
+    const list = existsSync(ctrSocket) ? await listContainers().catch(() => [] as CriContainer[]) : [];
+    for (const x of list) {
+      if (x.pid <= 0) continue;
+      try {
+        process.kill(x.pid, 'SIGKILL');
+      } catch {
+        // gone already
       }
     }
     await stopServer(30_000);
     logStream?.end();
+    // Whatever containerd could not tell us about (e.g. it was already down): processes rooted in our snapshots.
+    const reaped = await killProcessesRootedUnder(dataDir);
+    if (reaped.length > 0) progress(`killed ${reaped.length} leftover container process(es)`);
     await registry?.stop().catch(() => undefined);
     await netns?.destroy().catch((e: unknown) => progress(`netns cleanup: ${String(e)}`));
     await unmountUnder(workDir);
-    await releaseCniIps(sandboxIds);
+    await releaseCniState(seenSandboxes).catch((e: unknown) => progress(`CNI state cleanup: ${String(e)}`));
     await rm(workDir, { recursive: true, force: true }).catch((e: unknown) => progress(`could not remove ${workDir}: ${String(e)}`));
     progress('cluster stopped and cleaned up');
   };
@@ -263,7 +271,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     execResult: (cmd, ...args) => ns.runAllowFail(cmd, args, { timeoutMs: 120_000 }),
     etcdctl: (...args) => ns.run('etcdctl', ['--endpoints', 'http://127.0.0.1:2479', ...args], { env: { ETCDCTL_API: '3' }, timeoutMs: 60_000 }),
     ctr,
-    containers: () => listCriContainers(ctr),
+    containers: listContainers,
     pidOf: async (...names: string[]): Promise<number> => {
       const runDir = join(dataDir, 'run');
       for (const name of names) {
@@ -277,6 +285,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     logTail,
     restart: async () => {
       progress('restarting skiff server');
+      if (existsSync(ctrSocket)) await listContainers().catch(() => undefined); // remember sandboxes for cleanup
       await stopServer(60_000);
       spawnServer();
       await waitReady();
@@ -305,24 +314,6 @@ async function unmountUnder(dir: string): Promise<void> {
     .filter((p) => p.startsWith(dir + '/'))
     .sort((a, b) => b.length - a.length);
   for (const p of points) await runAllowFail('umount', ['-l', p]);
-}
-
-/**
- * releaseCniIps removes host-local IPAM reservations (files under
- * /var/lib/cni/networks/<net>/ whose first line is a sandbox id) left by
- * sandboxes this cluster created, so repeated runs do not leak pod IPs.
- */
-async function releaseCniIps(sandboxIds: readonly string[]): Promise<void> {
-  if (sandboxIds.length === 0) return;
-  const base = '/var/lib/cni/networks';
-  const ids = new Set(sandboxIds);
-  for (const net of await readdir(base).catch(() => [] as string[])) {
-    for (const f of await readdir(join(base, net)).catch(() => [] as string[])) {
-      const p = join(base, net, f);
-      const first = (await readFile(p, 'utf8').catch(() => '')).split(/\r?\n/)[0]?.trim() ?? '';
-      if (ids.has(first)) await rm(p, { force: true });
-    }
-  }
 }
 
 /** kubectlMissing is a prerequisite probe: resolves undefined when /usr/bin/kubectl runs, else the reason it does not. */
