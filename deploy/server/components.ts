@@ -101,3 +101,26 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
     },
   ];
 }
+
+/**
+ * Every TCP port the cluster listens on, by owner: etcd client and peer, the
+ * embedded containerd's stream server (unless an existing containerd is
+ * used), and each component in `components` (default: all five). Pure.
+ */
+export function listenPorts(cfg: ServerConfig, components?: string[]): Array<{ owner: string; port: number }> {
+  const has = (n: string): boolean => components === undefined || components.includes(n);
+  const out = [
+    { owner: 'etcd (client)', port: cfg.etcdClientPort },
+    { owner: 'etcd (peer)', port: cfg.etcdPeerPort },
+  ];
+  if (cfg.containerdSocket === undefined) out.push({ owner: 'containerd (stream server)', port: defaults.containerdStreamPort });
+  if (has('apiserver')) out.push({ owner: 'apiserver', port: cfg.apiPort });
+  if (has('scheduler')) out.push({ owner: 'scheduler (healthz)', port: defaults.schedulerHealthzPort });
+  if (has('controller-manager')) out.push({ owner: 'controller-manager (healthz)', port: defaults.controllerManagerHealthzPort });
+  if (has('kubelet')) {
+    out.push({ owner: 'kubelet (API)', port: defaults.kubeletPort });
+    out.push({ owner: 'kubelet (healthz)', port: defaults.kubeletHealthzPort });
+  }
+  if (has('proxy')) out.push({ owner: 'proxy (healthz)', port: defaults.proxyHealthzPort });
+  return out;
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { componentPlans } from './components.ts';
+import { componentPlans, listenPorts } from './components.ts';
 import { serverPaths, type ServerConfig } from './config.ts';
 import { etcdArgs, etcdChildSpec, etcdClientUrl } from './etcd.ts';
 import { containerdConfigText } from './containerd.ts';
@@ -96,3 +96,11 @@ for (const [name, argv, want] of cmdCases) {
     assert.equal(looksLikeChild(argv.join('\0') + '\0', name), want);
   });
 }
+
+test('listenPorts: all ports of a full server, and only the chosen parts otherwise', () => {
+  assert.deepEqual(listenPorts(cfg).map((u) => u.port), [2479, 2480, 10010, 6443, 10259, 10257, 10250, 10248, 10256]);
+  const some = listenPorts({ ...cfg, containerdSocket: '/run/c.sock', apiPort: 7443 }, ['apiserver']);
+  assert.deepEqual(some, [
+    { owner: 'etcd (client)', port: 2479 }, { owner: 'etcd (peer)', port: 2480 }, { owner: 'apiserver', port: 7443 },
+  ]);
+});

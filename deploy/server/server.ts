@@ -12,11 +12,12 @@ import { join } from 'node:path';
 import type { Logger } from '../../apiserver/client/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { RestartPolicy } from '../supervisor/decide.ts';
-import { componentPlans, defaultLauncher, type ComponentPlan, type Launcher } from './components.ts';
+import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type Launcher } from './components.ts';
 import { defaults, serverPaths, type ServerConfig } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
 import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { busyPorts, describeBusyPorts } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { writeRegistryMirrors } from './registry-mirror.ts';
 import { reapStaleChildren, runningServerPid } from './stale.ts';
@@ -59,9 +60,10 @@ export class StartupError extends Error {
 
 /**
  * Runs the cluster until `signal` aborts, then stops everything and resolves.
- * Throws `StartupError` (after stopping what it started) when etcd,
- * containerd or the apiserver do not get healthy in time, and a plain Error
- * when another server is running on the same data dir.
+ * Throws `StartupError` (after stopping what it started) when a port it needs
+ * is taken, a binary is missing, or etcd, containerd or the apiserver do not
+ * get healthy in time, and a plain Error when another server is running on
+ * the same data dir.
  */
 export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: ServerDeps): Promise<void> {
   if (signal.aborted) return;
@@ -77,8 +79,20 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   const serverPidFile = join(paths.runDir, 'server.pid');
   writeFileSync(serverPidFile, `${process.pid}\n`);
 
+  try {
+    requireBinary(deps.etcdBinary ?? defaults.etcdBinary, 'etcd-server');
+    if (cfg.containerdSocket === undefined) requireBinary(deps.containerdBinary ?? defaults.containerdBinary, 'containerd');
+  } catch (err) {
+    rmSync(serverPidFile, { force: true });
+    throw err;
+  }
   const reaped = await reapStaleChildren(paths.runDir, ['server']);
   if (reaped.length > 0) progress.line(`• stopped leftovers of an earlier run: ${reaped.join(', ')}`);
+  const busy = await busyPorts(listenPorts(cfg, deps.components));
+  if (busy.length > 0) {
+    rmSync(serverPidFile, { force: true });
+    throw new StartupError(describeBusyPorts(busy));
+  }
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
   writeKubeconfig(paths.kubeconfig, { server: `http://127.0.0.1:${cfg.apiPort}` });
 
@@ -101,8 +115,6 @@ async function startAll(
 ): Promise<void> {
   const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary };
   const containerdBinary = deps.containerdBinary ?? defaults.containerdBinary;
-  requireBinary(etcdOpts.binary, 'etcd-server');
-  if (cfg.containerdSocket === undefined) requireBinary(containerdBinary, 'containerd');
   let step = progress.step('etcd');
   sup.add(etcdChildSpec(etcdOpts));
   if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal))) return failCritical(step, 'etcd', t.etcdMs, signal);
