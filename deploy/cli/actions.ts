@@ -35,6 +35,8 @@ export function defaultActions(): CliActions {
     server: async (cfg) => {
       if (process.getuid?.() !== 0) throw new Error('skiff server must run as root (it starts containerd and programs iptables)');
       const log = createLogger('server');
+      // A closed stdout (the reader went away) must not kill the supervisor and orphan its children.
+      process.stdout.on('error', () => {});
       const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
       await runServer(cfg, signal, { out: process.stdout, log });
     },

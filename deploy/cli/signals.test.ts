@@ -24,6 +24,14 @@ test('shutdownSignal: first SIGTERM aborts, a second SIGINT exits 130', () => {
   assert.deepEqual(proc.exits, [130]);
 });
 
+test('shutdownSignal: SIGHUP (terminal closed) also stops', () => {
+  const proc = new FakeProc();
+  const signal = shutdownSignal({ proc: proc as unknown as NodeJS.Process });
+  proc.emit('SIGHUP');
+  assert.equal(signal.aborted, true);
+  assert.match(String((signal.reason as Error).message), /received SIGHUP/);
+});
+
 test('shutdownSignal: aborts when the supervising parent is gone', async () => {
   const proc = new FakeProc();
   proc.env.SKIFF_PARENT_PID = '100';

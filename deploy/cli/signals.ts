@@ -1,7 +1,7 @@
 /**
  * The AbortSignal every `skiff` subcommand hands to its run function: it
- * aborts on the first SIGINT or SIGTERM (a second one exits at once with
- * status 130), and, for a child of `skiff server`, when that server has gone
+ * aborts on the first SIGINT, SIGTERM or SIGHUP (a second one exits at once
+ * with status 130), and, for a child of `skiff server`, when that server has gone
  * away (our parent pid changed), so no component outlives its supervisor.
  */
 import { parentPidEnv } from '../server/components.ts';
@@ -18,7 +18,7 @@ export interface ShutdownOptions {
   onAbort?: (reason: string) => void;
 }
 
-/** Returns a signal that aborts on SIGINT/SIGTERM or loss of the supervising parent. */
+/** Returns a signal that aborts on SIGINT/SIGTERM/SIGHUP or loss of the supervising parent. */
 export function shutdownSignal(o: ShutdownOptions = {}): AbortSignal {
   const proc = o.proc ?? process;
   const ac = new AbortController();
@@ -27,7 +27,7 @@ export function shutdownSignal(o: ShutdownOptions = {}): AbortSignal {
     o.onAbort?.(reason);
     ac.abort(new Error(reason));
   };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     proc.on(sig, () => {
       if (ac.signal.aborted) proc.exit(130);
       abort(`received ${sig}`);
