@@ -64,6 +64,10 @@ export async function serveWatch(req: FastifyRequest, reply: FastifyReply, store
   };
   req.raw.on('close', finish);
   res.on('close', finish);
+  if (req.raw.socket?.destroyed || res.destroyed) {
+    finish();
+    return;
+  }
   started = true;
   for (const ev of buffered.splice(0)) write(ev);
   if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timers.push(setTimeout(finish, opts.timeoutSeconds * 1000));
