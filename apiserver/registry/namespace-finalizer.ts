@@ -51,16 +51,38 @@ export class NamespaceFinalizer {
     await Promise.all([...this.running.values()]);
   }
 
+  /** Passes until the namespace is gone; a failed pass is retried after a backoff (1 s doubling to 30 s). */
   private async run(name: string): Promise<void> {
+    let backoff = 1000;
     while (!this.closed) {
-      const { remaining, revision } = await this.deleteContents(name);
-      if (remaining === 0) {
-        await this.removeNamespace(name);
-        return;
+      try {
+        const { remaining, revision } = await this.deleteContents(name);
+        if (remaining === 0) {
+          await this.removeNamespace(name);
+          return;
+        }
+        this.log.debug('namespace not empty yet', { namespace: name, remaining });
+        await this.waitForChange(name, revision);
+        backoff = 1000;
+      } catch (e) {
+        this.log.warn('namespace finalization pass failed, retrying', { namespace: name, err: e, backoffMs: backoff });
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 30000);
       }
-      this.log.debug('namespace not empty yet', { namespace: name, remaining });
-      await this.waitForChange(name, revision);
     }
+  }
+
+  /** Waits `ms`, or less if the finalizer closes. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(t);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
   }
 
   /**
