@@ -79,8 +79,31 @@ test('iptables backend inside a test network namespace', async (t) => {
       const refused = await curl(pod, `http://${NODE_IP}:30081/`);
       assert.equal(refused.code, 7);
       assert.ok(refused.ms < 2000, `took ${refused.ms} ms`);
+      // Refused by our REJECT (a closed port would refuse too): its counter moved.
+      const counters = (await mustExec(node, 'iptables', ['-t', 'filter', '-L', 'KUBE-EXTERNAL-SERVICES', '-v', '-n', '-x'])).stdout;
+      const rejectLine = counters.split('\n').find((l) => l.includes('dpt:30081') && l.includes('REJECT')) ?? '';
+      assert.ok(Number(rejectLine.trim().split(/\s+/)[0]) >= 1, counters);
       await backend.sync({ services, endpointSlices: [webSlice] }, false);
       assert.notEqual((await curl(pod, `http://${NODE_IP}:30080/`)).body, BODY, 'NodePort rules removed with the service');
+    });
+    await t.test('externalIPs: a pod reaches the backend through the external IP; without endpoints refused', async () => {
+      await mustExec(net.client, 'ip', ['route', 'add', '192.0.2.10/32', 'via', NODE_IP]);
+      await mustExec(net.client, 'ip', ['route', 'add', '192.0.2.11/32', 'via', NODE_IP]);
+      const withExt = [...services,
+        svc('default', 'ext', '10.96.0.50', [{ port: 80, targetPort: 8080 }], { externalIPs: ['192.0.2.10'] }),
+        svc('default', 'ext-empty', '10.96.0.51', [{ port: 80 }], { externalIPs: ['192.0.2.11'] })];
+      await backend.sync({ services: withExt, endpointSlices: [webSlice, slice('default', 'ext', 'ext-1', [{ port: 8080 }], [ep(POD_IP)])] }, true);
+      assert.equal((await curl(net.client, 'http://192.0.2.10/')).body, BODY);
+      // An external IP held by the node; the REJECT (not just a closed port) must answer: check its counter.
+      await mustExec(node, 'ip', ['addr', 'add', '192.0.2.11/32', 'dev', 'br0']);
+      const refused = await curl(net.client, 'http://192.0.2.11/');
+      assert.equal(refused.code, 7);
+      assert.ok(refused.ms < 2000, `took ${refused.ms} ms`);
+      const counters = (await mustExec(node, 'iptables', ['-t', 'filter', '-L', 'KUBE-EXTERNAL-SERVICES', '-v', '-n', '-x'])).stdout;
+      const rejectLine = counters.split('\n').find((l) => l.includes('192.0.2.11') && l.includes('REJECT')) ?? '';
+      assert.ok(Number(rejectLine.trim().split(/\s+/)[0]) >= 1, counters);
+      await mustExec(node, 'ip', ['addr', 'del', '192.0.2.11/32', 'dev', 'br0']);
+      await backend.sync({ services, endpointSlices: [webSlice] }, false);
     });
     await t.test('random spread over 2 endpoints; ClientIP affinity sticks to one', async () => {
       await net.serve(8081, 'second');

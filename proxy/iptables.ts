@@ -33,6 +33,7 @@ export const JUMP_RULES: JumpRule[] = [
   { table: 'filter', chain: 'FORWARD', rule: [...newConn, ...comment('kubernetes service portals'), '-j', 'KUBE-SERVICES'] },
   { table: 'filter', chain: 'OUTPUT', rule: [...newConn, ...comment('kubernetes service portals'), '-j', 'KUBE-SERVICES'] },
   { table: 'filter', chain: 'INPUT', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
+  { table: 'filter', chain: 'FORWARD', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
 ];
 
 const WAIT = ['-w', '5'];

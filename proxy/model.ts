@@ -10,6 +10,9 @@ import { endpointChainName, externalChainName, serviceChainName, servicePortName
 /** Label linking an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
+/** Services carrying this label are handled by another proxy. */
+export const SERVICE_PROXY_NAME_LABEL = 'service.kubernetes.io/service-proxy-name';
+
 /** One backend of a service port, already chosen for use. */
 export interface EndpointInfo {
   ip: string;
@@ -32,9 +35,11 @@ export interface ServicePortInfo {
   nodePort?: number;
   /** 'KUBE-SVC-<hash>' */
   chain: string;
+  /** spec.externalIPs (IPv4), sorted: also routed to this service port. */
+  externalIPs: string[];
   /** sessionAffinity ClientIP: stickiness timeout in seconds (default 10800); undefined = no affinity. */
   affinitySeconds?: number;
-  /** 'KUBE-EXT-<hash>' (used only when nodePort is set). */
+  /** 'KUBE-EXT-<hash>' (used only when nodePort or externalIPs are set). */
   extChain: string;
   /** Usable endpoints, sorted by ip then port, deduplicated. Empty = "has no endpoints". */
   endpoints: EndpointInfo[];
@@ -72,6 +77,8 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
     const namespace = svc.metadata?.namespace ?? 'default';
     const service = svc.metadata?.name ?? '';
     if (!spec || spec.type === 'ExternalName') continue;
+    // Services meant for another proxy implementation are not ours (kube-proxy does the same).
+    if (svc.metadata?.labels?.[SERVICE_PROXY_NAME_LABEL] !== undefined) continue;
     const clusterIP = spec.clusterIP;
     if (!clusterIP || clusterIP === 'None' || clusterIP.includes(':')) continue;
     const svcSlices = slicesByService.get(`${namespace}/${service}`) ?? [];
@@ -85,6 +92,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         namespace, service, name, protocol, clusterIP, port: port.port,
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined,
         chain: serviceChainName(name, protocol),
+        externalIPs: (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP),
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: externalChainName(name, protocol),
         endpoints: chosen.map((c) => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) })),
@@ -124,7 +132,8 @@ function chooseEndpoints(candidates: Candidate[]): Candidate[] {
   return chosen.sort((a, b) => compareIP(a.ip, b.ip) || a.port - b.port);
 }
 
-function compareIP(a: string, b: string): number {
+/** Orders dotted IPv4 addresses numerically. */
+export function compareIP(a: string, b: string): number {
   const pa = a.split('.').map(Number);
   const pb = b.split('.').map(Number);
   for (let i = 0; i < 4; i++) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { declaredNatChains, renderRules, type RenderConfig } from './render.ts';
-import { endpointChainName, serviceChainName } from './chains.ts';
+import { endpointChainName, externalChainName, serviceChainName } from './chains.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
 
 const cfg: RenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
@@ -172,4 +172,27 @@ test('sessionAffinity ClientIP: recent-match rules before the random ones, --set
   const defaultTimeout = renderRules([svc('ns', 'sticky', '10.96.0.40', [{ port: 80 }], { sessionAffinity: 'ClientIP' })],
     [slice('ns', 'sticky', 's-1', [{ port: 80 }], [ep('10.244.0.1')])], cfg);
   assert.ok(defaultTimeout.includes('--rcheck --seconds 10800 --reap'));
+});
+
+test('externalIPs: KUBE-SERVICES jumps to the KUBE-EXT chain; without endpoints a REJECT in KUBE-EXTERNAL-SERVICES', () => {
+  const services = [svc('ns', 'ext', '10.96.0.50', [{ name: 'http', port: 80 }], { externalIPs: ['192.0.2.10', 'fd00::1'] })];
+  const out = renderRules(services, [slice('ns', 'ext', 'e-1', [{ name: 'http', port: 8080 }], [ep('10.244.0.8')])], cfg);
+  const ext = externalChainName('ns/ext:http', 'tcp');
+  const svcChain = serviceChainName('ns/ext:http', 'tcp');
+  const lines = out.split('\n');
+  assert.ok(lines.includes(`-A KUBE-SERVICES -d 192.0.2.10/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/ext:http external IP" -j ${ext}`));
+  assert.ok(!out.includes('fd00::1'), 'IPv6 external IPs are ignored');
+  assert.deepEqual(lines.filter((l) => l.startsWith(`-A ${ext} `)), [
+    `-A ${ext} -m comment --comment "masquerade traffic for ns/ext:http external destinations" -j KUBE-MARK-MASQ`,
+    `-A ${ext} -j ${svcChain}`,
+  ]);
+  const none = renderRules(services, [], cfg);
+  assert.ok(none.includes('-A KUBE-EXTERNAL-SERVICES -d 192.0.2.10/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/ext:http has no endpoints" -j REJECT --reject-with tcp-reset'));
+});
+
+test('services labelled service.kubernetes.io/service-proxy-name belong to another proxy', () => {
+  const other = svc('ns', 'other', '10.96.0.60', [{ port: 80 }]);
+  other.metadata = { ...other.metadata, labels: { 'service.kubernetes.io/service-proxy-name': 'someone-else' } };
+  const out = renderRules([other], [slice('ns', 'other', 'o-1', [{ port: 80 }], [ep('10.244.0.9')])], cfg);
+  assert.equal(out, renderRules([], [], cfg));
 });

@@ -51,6 +51,9 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
     const dst = `-d ${sp.clusterIP}/32 -p ${proto} -m ${proto} --dport ${sp.port}`;
     if (sp.endpoints.length === 0) {
       filter.push(`-A KUBE-SERVICES ${dst} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
+      for (const ip of sp.externalIPs) {
+        filter.push(`-A KUBE-EXTERNAL-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
+      }
       if (sp.nodePort !== undefined) {
         filter.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
       }
@@ -59,9 +62,14 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
     nat.push(`-A KUBE-SERVICES ${dst} -m comment --comment ${comment} -j ${sp.chain}`);
     natDynamic.push(sp.chain);
     nat.push(`-A ${sp.chain} ! -s ${config.clusterCIDR} ${dst} -m comment --comment ${comment} -j KUBE-MARK-MASQ`);
+    for (const ip of sp.externalIPs) {
+      nat.push(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} external IP" -j ${sp.extChain}`);
+    }
     if (sp.nodePort !== undefined) {
-      natDynamic.push(sp.extChain);
       nat.push(`-A KUBE-NODEPORTS -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name}" -j ${sp.extChain}`);
+    }
+    if (sp.nodePort !== undefined || sp.externalIPs.length > 0) {
+      natDynamic.push(sp.extChain);
       nat.push(`-A ${sp.extChain} -m comment --comment "masquerade traffic for ${sp.name} external destinations" -j KUBE-MARK-MASQ`);
       nat.push(`-A ${sp.extChain} -j ${sp.chain}`);
     }
