@@ -156,6 +156,14 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
         });
         assert.equal(redirect.code, 302);
         assert.match(redirect.location ?? '', /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
+        const pf = await new Promise<{ code: number; location?: string }>((resolve, reject) => {
+          http.get(`http://127.0.0.1:${port}/portForward/default/hello?port=80`, (res) => {
+            res.resume();
+            resolve({ code: res.statusCode ?? 0, location: res.headers.location });
+          }).on('error', reject);
+        });
+        assert.equal(pf.code, 302);
+        assert.match(pf.location ?? '', /^http:\/\/127\.0\.0\.1:\d+\/portforward\//);
 
         // Restart the kubelet: it adopts the running pod and creates nothing new.
         ac.abort();

@@ -7,8 +7,8 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Informer } from '../apiserver/client/informer-types.ts';
 import type { CriRuntime } from './cri/types.ts';
 import { podLogDir } from './pods/config.ts';
-import { containersNamed, readPodRuntimeState } from './pods/runtime-state.ts';
-import type { ExecResolver, LogResolver } from './server/server.ts';
+import { containersNamed, readPodRuntimeState, readySandbox } from './pods/runtime-state.ts';
+import type { LogResolver, StreamResolver } from './server/server.ts';
 
 /** Builds the LogResolver over the pod informer and the runtime. */
 export function createLogResolver(pods: Informer<Pod>, runtime: CriRuntime, rootDir: string): LogResolver {
@@ -34,14 +34,21 @@ export function createLogResolver(pods: Informer<Pod>, runtime: CriRuntime, root
   };
 }
 
-/** Builds the ExecResolver: the running container of that name → CRI Exec streaming URL. */
-export function createExecResolver(pods: Informer<Pod>, runtime: CriRuntime): ExecResolver {
-  return async (namespace, name, container, q) => {
-    const uid = pods.get(`${namespace}/${name}`)?.metadata?.uid;
+/** Builds the StreamResolver: exec/attach on the running container of that name, portForward on the ready sandbox. */
+export function createStreamResolver(pods: Informer<Pod>, runtime: CriRuntime): StreamResolver {
+  return async (r) => {
+    const uid = pods.get(`${r.namespace}/${r.pod}`)?.metadata?.uid;
     if (!uid) return undefined;
     const state = await readPodRuntimeState(runtime, uid);
-    const rec = containersNamed(state, container).find((c) => c.state === 'CONTAINER_RUNNING');
+    if (r.kind === 'portForward') {
+      const sb = readySandbox(state);
+      return sb ? runtime.portForward(sb.id, r.ports ?? []) : undefined;
+    }
+    const rec = containersNamed(state, r.container ?? '').find((c) => c.state === 'CONTAINER_RUNNING');
     if (!rec) return undefined;
-    return runtime.exec({ container_id: rec.id, cmd: q.command, tty: q.tty, stdin: q.stdin, stdout: q.stdout, stderr: q.tty ? false : q.stderr });
+    const q = r.query ?? { command: [], stdin: false, stdout: true, stderr: true, tty: false };
+    const stderr = q.tty ? false : q.stderr;
+    if (r.kind === 'attach') return runtime.attach({ container_id: rec.id, stdin: q.stdin, tty: q.tty, stdout: q.stdout, stderr });
+    return runtime.exec({ container_id: rec.id, cmd: q.command, tty: q.tty, stdin: q.stdin, stdout: q.stdout, stderr });
   };
 }

@@ -19,7 +19,7 @@ import { realClock } from '../apiserver/client/workqueue.ts';
 import { writeCniConfig } from './cni.ts';
 import { connectRuntime } from './cri/grpc.ts';
 import type { CriRuntime } from './cri/types.ts';
-import { createExecResolver, createLogResolver } from './logs.ts';
+import { createLogResolver, createStreamResolver } from './logs.ts';
 import { pickNodeIP, readMachineInfo } from './node/info.ts';
 import { registerNode, runNodeHeartbeats, waitForPodCIDR, type NodeAgentOptions } from './node/register.ts';
 import { parseResolvConf } from './pods/config.ts';
@@ -112,7 +112,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
   });
-  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveExec: createExecResolver(pods, runtime) }, signal);
+  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime) }, signal);
 
   const podCIDR = await waitForPodCIDR(agent, signal);
   if (podCIDR) {

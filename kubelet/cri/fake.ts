@@ -5,7 +5,7 @@
  */
 import {
   CriError,
-  type Container, type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStatus, type CriRuntime,
+  type AttachRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStatus, type CriRuntime,
   type ExecRequest, type ExecSyncResponse, type FilesystemUsage, type Image, type PodSandbox, type PodSandboxConfig,
   type PodSandboxFilter, type PodSandboxState, type PodSandboxStatus, type VersionResponse,
 } from './types.ts';
@@ -192,6 +192,25 @@ export class FakeRuntime implements CriRuntime {
   async exec(req: ExecRequest): Promise<string> {
     this.calls.push('exec');
     return `http://127.0.0.1:10010/exec/fake-${req.container_id}`;
+  }
+
+  async attach(req: AttachRequest): Promise<string> {
+    this.calls.push('attach');
+    return `http://127.0.0.1:10010/attach/fake-${req.container_id}`;
+  }
+
+  async portForward(podSandboxId: string): Promise<string> {
+    this.calls.push('portForward');
+    if (!this.sandboxes.has(podSandboxId)) throw new CriError('NotFound', `sandbox ${podSandboxId} not found`);
+    return `http://127.0.0.1:10010/portforward/fake-${podSandboxId}`;
+  }
+
+  /** Container ids whose log was reopened, in order. */
+  readonly reopened: string[] = [];
+
+  async reopenContainerLog(containerId: string): Promise<void> {
+    this.calls.push('reopenContainerLog');
+    this.reopened.push(containerId);
   }
 
   async pullImage(image: string): Promise<string> {

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import {
   CriError,
-  type Container, type ContainerConfig, type ContainerFilter, type ContainerStatus, type CriRuntime, type ExecRequest,
+  type AttachRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerStatus, type CriRuntime, type ExecRequest,
   type ExecSyncResponse, type FilesystemUsage, type Image, type PodSandbox, type PodSandboxConfig, type PodSandboxFilter,
   type PodSandboxStatus, type VersionResponse,
 } from './types.ts';
@@ -121,6 +121,17 @@ export class GrpcRuntime implements CriRuntime {
   async exec(req: ExecRequest): Promise<string> {
     const r = await this.call<{ url: string }>(this.rt, 'Exec', req);
     return r.url;
+  }
+  async attach(req: AttachRequest): Promise<string> {
+    const r = await this.call<{ url: string }>(this.rt, 'Attach', req);
+    return r.url;
+  }
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    const r = await this.call<{ url: string }>(this.rt, 'PortForward', { pod_sandbox_id: podSandboxId, port: ports });
+    return r.url;
+  }
+  async reopenContainerLog(containerId: string): Promise<void> {
+    await this.call(this.rt, 'ReopenContainerLog', { container_id: containerId });
   }
   async pullImage(image: string, sandboxConfig?: PodSandboxConfig): Promise<string> {
     const req = sandboxConfig ? { image: { image }, sandbox_config: sandboxConfig } : { image: { image } };

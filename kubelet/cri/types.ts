@@ -254,6 +254,15 @@ export interface ExecRequest {
   stderr: boolean;
 }
 
+/** CRI runtime.v1 `AttachRequest` (message). */
+export interface AttachRequest {
+  container_id: string;
+  stdin: boolean;
+  tty: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
 /** CRI runtime.v1 `Image` (message). */
 export interface Image {
   id: string;
@@ -296,6 +305,12 @@ export interface CriRuntime {
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse>;
   /** Returns the one-time streaming URL. */
   exec(req: ExecRequest): Promise<string>;
+  /** Returns the one-time streaming URL for attaching to the container's main process. */
+  attach(req: AttachRequest): Promise<string>;
+  /** Returns the one-time streaming URL forwarding `ports` of the sandbox. */
+  portForward(podSandboxId: string, ports: number[]): Promise<string>;
+  /** Asks the runtime to reopen the container's log file (after the kubelet rotated it). */
+  reopenContainerLog(containerId: string): Promise<void>;
   /** Returns the image ref (ID/digest) of the pulled image. */
   pullImage(image: string, sandboxConfig?: PodSandboxConfig): Promise<string>;
   /** Resolves undefined when the image is not present. */

@@ -71,7 +71,11 @@ test('exec: query parsing and 302 to the streaming URL', async () => {
   const ac = new AbortController();
   const port = await serveKubeletApi({
     port: 0, host: '127.0.0.1', log: quiet, resolveLog: async () => undefined,
-    resolveExec: async (_ns, pod, _c, q) => (pod === 'p' ? `http://127.0.0.1:10010/exec/tok?cmd=${q.command.join(',')}` : undefined),
+    resolveStream: async (r) => {
+      if (r.pod !== 'p') return undefined;
+      if (r.kind === 'portForward') return `http://127.0.0.1:10010/portforward/tok?ports=${(r.ports ?? []).join(',')}`;
+      return `http://127.0.0.1:10010/${r.kind}/tok?cmd=${r.query?.command.join(',')}`;
+    },
   }, ac.signal);
   try {
     const req = (path: string): Promise<{ code: number; location?: string }> => new Promise((resolve, reject) => {
@@ -80,6 +84,9 @@ test('exec: query parsing and 302 to the streaming URL', async () => {
     assert.deepEqual(await req('/exec/default/p/app?command=ls&command=/'), { code: 302, location: 'http://127.0.0.1:10010/exec/tok?cmd=ls,/' });
     assert.equal((await req('/exec/default/q/app?command=ls')).code, 404);
     assert.equal((await req('/exec/default/p/app')).code, 400);
+    assert.deepEqual(await req('/attach/default/p/app?stdout=true'), { code: 302, location: 'http://127.0.0.1:10010/attach/tok?cmd=' });
+    assert.deepEqual(await req('/portForward/default/p?port=80&port=443'), { code: 302, location: 'http://127.0.0.1:10010/portforward/tok?ports=80,443' });
+    assert.equal((await req('/portForward/default/q')).code, 404);
   } finally {
     ac.abort();
   }

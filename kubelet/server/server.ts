@@ -1,7 +1,9 @@
 /**
  * The kubelet's HTTP API (port 10250): `GET /containerLogs/{ns}/{pod}/{container}`
  * with `follow`, `tailLines`, `timestamps` and `previous`, reading the CRI log
- * file of the container; plus `GET /healthz`. Plain HTTP for now.
+ * file of the container; `/exec`, `/attach` (…/{ns}/{pod}/{container}) and
+ * `/portForward/{ns}/{pod}` answered with a 302 to the runtime's one-time
+ * streaming URL; plus `GET /healthz`. Plain HTTP for now.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,8 +31,20 @@ export interface ExecQuery {
   tty: boolean;
 }
 
-/** Asks the runtime for a one-time streaming URL; undefined when the container is unknown. */
-export type ExecResolver = (namespace: string, pod: string, container: string, q: ExecQuery) => Promise<string | undefined>;
+/** A streaming request: exec/attach name a container; portForward names ports. */
+export interface StreamRequest {
+  kind: 'exec' | 'attach' | 'portForward';
+  namespace: string;
+  pod: string;
+  container?: string;
+  /** exec: argv and streams; attach: streams. */
+  query?: ExecQuery;
+  /** portForward: ports (query `port=80&port=443`). */
+  ports?: number[];
+}
+
+/** Asks the runtime for a one-time streaming URL; undefined when the pod/container is unknown. */
+export type StreamResolver = (r: StreamRequest) => Promise<string | undefined>;
 
 /** Parses the exec query (repeated `command` parameters form argv). */
 export function parseExecQuery(search: URLSearchParams): ExecQuery {
@@ -45,8 +59,8 @@ export interface KubeletServerOptions {
   host?: string;
   log: Logger;
   resolveLog: LogResolver;
-  /** Exec support (302 to the runtime's streaming server); 404 when absent. */
-  resolveExec?: ExecResolver;
+  /** exec / attach / portForward: 302 to the runtime's streaming server; 404 when absent. */
+  resolveStream?: StreamResolver;
   /** Follow poll interval, ms (default 250). */
   pollMs?: number;
 }
@@ -118,19 +132,20 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
       res.end('ok');
       return;
     }
-    const x = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
-    if (x && (req.method === 'GET' || req.method === 'POST') && o.resolveExec) {
-      const [ns, pod, container] = x.slice(1).map(decodeURIComponent);
+    const x = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname) ?? /^\/(portForward)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
+    if (x && (req.method === 'GET' || req.method === 'POST') && o.resolveStream) {
+      const [kind, ns, pod, container] = [x[1], ...x.slice(2).map(decodeURIComponent)];
       const q = parseExecQuery(url.searchParams);
-      if (q.command.length === 0) {
+      const ports = url.searchParams.getAll('port').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+      if (kind === 'exec' && q.command.length === 0) {
         res.writeHead(400, { 'Content-Type': 'text/plain' });
         res.end('missing command\n');
         return;
       }
-      void o.resolveExec(ns, pod, container, q).then((target) => {
+      void o.resolveStream({ kind: kind as StreamRequest['kind'], namespace: ns, pod, container, query: q, ports }).then((target) => {
         if (!target) {
           res.writeHead(404, { 'Content-Type': 'text/plain' });
-          res.end(`container "${container}" in pod "${pod}" (namespace "${ns}") not found\n`);
+          res.end(container ? `container "${container}" in pod "${pod}" (namespace "${ns}") not found\n` : `pod "${pod}" (namespace "${ns}") not found\n`);
           return;
         }
         res.writeHead(302, { Location: target });
