@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
@@ -145,6 +146,11 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
           const out = await rt0.execSync(cid, ['/bin/sh', '-c', 'echo exec-ok $POD_NAME'], 10);
           assert.equal(out.exit_code, 0);
           assert.equal(out.stdout.toString(), 'exec-ok hello\n');
+          // Log rotation: after a rename, ReopenContainerLog makes containerd create the file again.
+          const logPath = (await rt0.containerStatus(cid)).log_path;
+          await rename(logPath, `${logPath}.rotated`);
+          await rt0.reopenContainerLog(cid);
+          assert.ok(existsSync(logPath), 'log file reopened');
         } finally {
           rt0.close();
         }

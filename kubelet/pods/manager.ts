@@ -15,6 +15,7 @@ import { ProbeManager } from '../prober/manager.ts';
 import { computePodStatus } from '../status/compute.ts';
 import { StatusManager } from '../status/manager.ts';
 import { Backoff } from './backoff.ts';
+import { rotateLogs } from './log-rotation.ts';
 import { Pleg } from './pleg.ts';
 import { readPodRuntimeState } from './runtime-state.ts';
 import { gracePeriodSeconds, killPod, removePod, syncPod, type SyncDeps } from './sync.ts';
@@ -103,6 +104,7 @@ export class PodManager {
         lastResync = this.o.clock.now();
         for (const uid of this.desired.keys()) this.workers.kick(uid);
         void this.statuses.resync();
+        void rotateLogs(this.o.runtime, this.o.log, this.o.clock.now());
       }
       await new Promise<void>((resolve) => {
         if (signal.aborted) return resolve();
