@@ -11,6 +11,8 @@ test('humanDuration matches Kubernetes HumanDuration', () => {
   const cases: Array<[number, string]> = [
     [-5 * S, '<invalid>'],
     [-500, '0s'],
+    [-1999, '0s'],
+    [-2000, '<invalid>'],
     [0, '0s'],
     [5 * S, '5s'],
     [119 * S, '119s'],

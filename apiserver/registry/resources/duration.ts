@@ -5,12 +5,12 @@
 
 /**
  * Formats a duration in ms like Kubernetes' HumanDuration: "45s", "3m2s",
- * "15m", "4h", "5h30m", "2d", "3d4h", "400d", "2y10d", "9y". Negative values
- * just below zero become "0s"; earlier than -1s is "<invalid>".
+ * "15m", "4h", "5h30m", "2d", "3d4h", "400d", "2y10d", "9y". Whole seconds
+ * are truncated toward zero; -1s becomes "0s", anything earlier "<invalid>".
  */
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (ms < -1000) return '<invalid>';
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';
   if (seconds < 60 * 2) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
