@@ -32,6 +32,14 @@ function address(node: Node, type: string): string {
   return node.status?.addresses?.find((a) => a.type === type)?.address || '<none>';
 }
 
+/** Defaults spec.podCIDRs from spec.podCIDR (and back), as Kubernetes does. */
+export function syncPodCIDRs(node: Node): void {
+  const spec = node.spec;
+  if (!spec) return;
+  if (spec.podCIDR && spec.podCIDRs?.[0] !== spec.podCIDR) spec.podCIDRs = [spec.podCIDR];
+  if (!spec.podCIDR && spec.podCIDRs?.[0]) spec.podCIDR = spec.podCIDRs[0];
+}
+
 /** The nodes resource definition. */
 export function nodesResource(): ResourceDef<Node> {
   return {
@@ -40,8 +48,12 @@ export function nodesResource(): ResourceDef<Node> {
     strategy: {
       prepareForCreate(node) {
         node.spec ??= {};
+        syncPodCIDRs(node);
       },
-      prepareForUpdate: keepStatus,
+      prepareForUpdate(node, old) {
+        keepStatus(node, old);
+        syncPodCIDRs(node);
+      },
       prepareForStatusUpdate: keepSpec,
       validate: (node) => validateMeta(node.metadata),
       validateUpdate: (node) => validateMeta(node.metadata),

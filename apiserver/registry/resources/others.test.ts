@@ -37,9 +37,10 @@ test('node table, selectable fields and status preservation', () => {
   };
   assert.deepEqual(def.table.cells(n, now), ['Ready', '<none>', '5h', 'v1.33.0-skiff', '10.0.0.2', '<none>', 'Debian GNU/Linux 12 (bookworm)', '6.1.0', 'containerd://1.6.20']);
   assert.deepEqual(def.strategy.selectableFields!(n), { 'spec.unschedulable': 'false' });
-  const upd: Node = { metadata: { name: 'node-1' }, spec: { unschedulable: true } };
+  const upd: Node = { metadata: { name: 'node-1' }, spec: { unschedulable: true, podCIDR: '10.244.1.0/24' } };
   def.strategy.prepareForUpdate!(upd, n);
   assert.deepEqual(upd.status, n.status);
+  assert.deepEqual(upd.spec!.podCIDRs, ['10.244.1.0/24']);
   assert.equal(def.strategy.validate!({ metadata: { name: 'Node_1' } }).length, 1);
 });
 

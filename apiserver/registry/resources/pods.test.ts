@@ -106,6 +106,10 @@ test('update keeps status; status update keeps spec; spec is mostly immutable', 
   s.prepareForStatusUpdate!(stat, old);
   assert.equal(stat.spec!.containers[0]!.image, 'nginx:1');
   assert.equal(stat.status!.phase, 'Succeeded');
+  const ips: Pod = { metadata: { name: 'a' }, status: { phase: 'Running', podIP: '10.244.0.7', hostIP: '10.0.0.2' } };
+  s.prepareForStatusUpdate!(ips, old);
+  assert.deepEqual(ips.status!.podIPs, [{ ip: '10.244.0.7' }]);
+  assert.deepEqual(ips.status!.hostIPs, [{ ip: '10.0.0.2' }]);
   const bad: Pod = { metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'nginx:1' }], restartPolicy: 'Never' } };
   s.prepareForUpdate!(bad, old);
   const causes = s.validateUpdate!(bad, old);

@@ -72,6 +72,15 @@ function mutablePart(spec: PodSpec | undefined): unknown {
 
 const podUpdateMessage = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
+/** Keeps status.podIPs / hostIPs consistent with podIP / hostIP (Kubernetes requires podIPs[0] == podIP). */
+export function syncPodIPs(pod: Pod): void {
+  const st = pod.status;
+  if (!st) return;
+  if (st.podIP && st.podIPs?.[0]?.ip !== st.podIP) st.podIPs = [{ ip: st.podIP }];
+  if (!st.podIP && st.podIPs?.[0]?.ip) st.podIP = st.podIPs[0].ip;
+  if (st.hostIP && st.hostIPs?.[0]?.ip !== st.hostIP) st.hostIPs = [{ ip: st.hostIP }];
+}
+
 /** Validation of a pod create: metadata and the pod spec. */
 export function validatePod(pod: Pod): FieldCause[] {
   return [...validateMeta(pod.metadata), ...validatePodSpec(pod.spec, 'spec')];
@@ -104,6 +113,7 @@ export function podsResource(): ResourceDef<Pod> {
       },
       prepareForStatusUpdate(newPod, oldPod) {
         keepSpec(newPod, oldPod);
+        syncPodIPs(newPod);
       },
       validate: validatePod,
       validateUpdate: validatePodUpdate,
