@@ -41,6 +41,7 @@ test('componentstatuses list, get, table and 404', async () => {
   });
   const list = await app.inject({ method: 'GET', url: '/api/v1/componentstatuses' });
   assert.equal(list.statusCode, 200);
+  assert.equal(list.headers['warning'], '299 - "v1 ComponentStatus is deprecated in v1.19+"');
   const body = list.json() as { kind: string; items: ComponentStatus[] };
   assert.equal(body.kind, 'ComponentStatusList');
   const byName = new Map(body.items.map((i) => [i.metadata!.name, i.conditions![0]!]));

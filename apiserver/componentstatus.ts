@@ -73,8 +73,11 @@ async function probe(name: string, url: string | undefined, deps: ComponentStatu
   return toComponentStatus(name, await httpProbe(url));
 }
 
+/** The deprecation warning Kubernetes attaches to every componentstatuses answer (kubectl prints it). */
+export const deprecationWarning = '299 - "v1 ComponentStatus is deprecated in v1.19+"';
+
 function send(reply: FastifyReply, code: number, body: unknown): FastifyReply {
-  return reply.code(code).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)));
+  return reply.code(code).header('content-type', 'application/json').header('warning', deprecationWarning).send(Buffer.from(JSON.stringify(body)));
 }
 
 function respond(req: FastifyRequest, reply: FastifyReply, def: ResourceDef, items: ComponentStatus[], list: boolean): FastifyReply {

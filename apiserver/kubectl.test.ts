@@ -134,6 +134,7 @@ test('get prints server-side tables (pods, wide, labels, services, all)', { skip
   assert.match(r.out, /^default\s+Active\s+\S+$/m);
   r = await kubectl(33, 'get', 'cs');
   assert.match(r.out, /^etcd-0\s+Healthy/m, r.out);
+  assert.match(r.out, /Warning: v1 ComponentStatus is deprecated in v1\.19\+/);
 });
 
 test('validation errors and ClusterIP conflicts read like Kubernetes', { skip }, async () => {
