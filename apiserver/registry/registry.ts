@@ -15,6 +15,8 @@ export interface RegistryConfig {
   /** ms since epoch; injectable for tests. */
   now?: () => number;
   log: Logger;
+  /** Lifetime of events after their last write, in seconds (default 3600, Kubernetes' --event-ttl). */
+  eventTTLSeconds?: number;
 }
 
 /** Builds the StrategyContext over a storage. */
@@ -38,7 +40,8 @@ export class Registry {
 
   constructor(defs: ResourceDef[], storage: EtcdStorage, config: RegistryConfig) {
     this.ctx = strategyContext(storage, config);
-    this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now }));
+    const ttlOf = (d: ResourceDef): number | undefined => (d.resource === 'events' ? config.eventTTLSeconds ?? 3600 : undefined);
+    this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now, ttlSeconds: ttlOf(d) }));
     for (const s of this.stores) this.byGvr.set(`${s.def.group}/${s.def.version}/${s.def.resource}`, s);
     const namespaces = this.find('', 'v1', 'namespaces');
     if (namespaces) {

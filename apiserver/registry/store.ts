@@ -44,6 +44,8 @@ export interface StoreDeps {
   ctx: StrategyContext;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
+  /** Objects expire this many seconds after their last write (events); unset = never. */
+  ttlSeconds?: number;
 }
 
 const MAX_RETRIES = 8;
@@ -79,6 +81,7 @@ export class ResourceStore {
   readonly storage: EtcdStorage;
   private readonly ctx: StrategyContext;
   private readonly now: () => number;
+  private readonly ttlSeconds?: number;
   /** Called after a delete left the object in place with deletionTimestamp set (e.g. to finalize a namespace). */
   onTerminating?: (obj: KubeObject) => void;
 
@@ -87,6 +90,7 @@ export class ResourceStore {
     this.storage = deps.storage;
     this.ctx = deps.ctx;
     this.now = deps.now ?? Date.now;
+    this.ttlSeconds = deps.ttlSeconds;
   }
 
   /** apiVersion of the objects, e.g. 'apps/v1'. */
@@ -226,7 +230,7 @@ export class ResourceStore {
     if (wo.dryRun) return obj;
     const undo = await this.def.strategy.beforeCreate?.(obj, this.ctx);
     try {
-      return await this.storage.create(this.key(meta.namespace, name), obj);
+      return await this.storage.create(this.key(meta.namespace, name), obj, { ttlSeconds: this.ttlSeconds });
     } catch (e) {
       if (undo) await undo().catch(() => undefined);
       if (e instanceof StorageError && e.kind === 'AlreadyExists') throw alreadyExists(this.target(name));
@@ -288,7 +292,7 @@ export class ResourceStore {
       const next = this.prepareUpdate(wanted, cur, subresource);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       try {
-        const written = await this.storage.update(key, next, rv);
+        const written = await this.storage.update(key, next, rv, { ttlSeconds: this.ttlSeconds });
         return await this.finishIfDone(key, written);
       } catch (e) {
         if (retry && attempt < MAX_RETRIES && e instanceof StorageError && e.kind === 'Conflict') continue;

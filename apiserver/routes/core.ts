@@ -25,6 +25,8 @@ export interface CoreAppOptions {
   bookmarkIntervalMs?: number;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
+  /** Event lifetime in seconds (default 3600). */
+  eventTTLSeconds?: number;
 }
 
 /** The app and the pieces other routes may need. */
@@ -46,7 +48,7 @@ const BODY_LIMIT = 3 * 1024 * 1024;
 export function buildCoreApp(opts: CoreAppOptions): CoreApp {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true } });
   const storage = new EtcdStorage(opts.etcd);
-  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log });
+  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log, eventTTLSeconds: opts.eventTTLSeconds });
   app.addHook('onClose', async () => {
     await registry.namespaceFinalizer?.close();
   });

@@ -115,3 +115,23 @@ test('compactor compacts to the revision of the previous tick', async () => {
     c.stop();
   }
 });
+
+test('ttlSeconds: the key expires through its lease (seen as a watch delete)', async () => {
+  const key = objectKey('events', 'ns', 'e1');
+  const created = await s.create(key, { metadata: { name: 'e1' } }, { ttlSeconds: 2 });
+  const other = await s.create(objectKey('events', 'ns', 'e2'), { metadata: { name: 'e2' } }, { ttlSeconds: 2 });
+  const t0 = Date.now();
+  let w: Awaited<ReturnType<typeof s.watch>> | undefined;
+  const gone = new Promise<StorageEvent>((resolve) => {
+    void s.watch(resourcePrefix('events', 'ns'), String(Number(created.metadata!.resourceVersion) + 1), (ev) => {
+      if (ev.type === 'delete' && ev.key === key) resolve(ev);
+    }, () => undefined).then((x) => { w = x; });
+  });
+  const ev = await Promise.race([gone, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10000))]);
+  await w?.stop();
+  assert.ok(ev, 'expired within 10 s');
+  assert.ok(Date.now() - t0 >= 1500, 'not before its TTL');
+  assert.equal(await s.get(key), undefined);
+  assert.equal(await s.get(objectKey('events', 'ns', 'e2')), undefined, 'a reused lease expires too');
+  assert.ok(other.metadata?.resourceVersion);
+});

@@ -85,11 +85,52 @@ export interface StorageWatch {
 
 const isCompactedError = (e: unknown): boolean => e instanceof Error && /compacted/.test(e.message);
 
-/** Stores Kubernetes objects as JSON values in etcd. Holds no state besides the client. */
-export class EtcdStorage {
-  readonly client: Etcd3;
+/** Options of a write: `ttlSeconds` attaches an etcd lease, so the key expires (Kubernetes' event TTL). */
+export interface WriteOpts {
+  ttlSeconds?: number;
+}
+
+/**
+ * Hands out etcd leases for TTL'd keys, reusing one lease for a short window
+ * (min(60 s, 5 % of the TTL)) as Kubernetes' lease manager does, so that a
+ * burst of events does not grant one lease each. A lease is granted for
+ * TTL + window, so every key lives at least its TTL.
+ */
+class LeaseCache {
+  private readonly client: Etcd3;
+  private readonly current = new Map<number, { id: string; until: number }>();
   constructor(client: Etcd3) {
     this.client = client;
+  }
+
+  async leaseFor(ttlSeconds: number): Promise<string> {
+    const now = Date.now();
+    const window = Math.min(60, ttlSeconds * 0.05);
+    const cur = this.current.get(ttlSeconds);
+    if (cur && cur.until > now) return cur.id;
+    const res = await this.client.leaseClient.leaseGrant({ TTL: Math.ceil(ttlSeconds + window), ID: 0 });
+    this.current.set(ttlSeconds, { id: String(res.ID), until: now + window * 1000 });
+    return String(res.ID);
+  }
+}
+
+/** Stores Kubernetes objects as JSON values in etcd. Holds no state besides the client and a lease cache. */
+export class EtcdStorage {
+  readonly client: Etcd3;
+  private readonly leases: LeaseCache;
+  constructor(client: Etcd3) {
+    this.client = client;
+    this.leases = new LeaseCache(client);
+  }
+
+  /** The lease for a write's TTL, or undefined. (Builders are thenables: never await one before commit.) */
+  private async leaseOf(opts: WriteOpts): Promise<string | undefined> {
+    return opts.ttlSeconds && opts.ttlSeconds > 0 ? this.leases.leaseFor(opts.ttlSeconds) : undefined;
+  }
+
+  private putOp(key: string, value: string, lease: string | undefined): ReturnType<Etcd3['put']> {
+    const put = this.client.put(key).value(value);
+    return lease ? put.lease(lease) : put;
   }
 
   /** Reads one object (undefined if absent). */
@@ -99,21 +140,24 @@ export class EtcdStorage {
     return kv ? decode(kv.value, kv.mod_revision) : undefined;
   }
 
-  /** Creates `key`; throws StorageError AlreadyExists if it exists. Resolves the stored object with its resourceVersion. */
-  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+  /** Creates `key` (with a TTL if `opts.ttlSeconds`); throws StorageError AlreadyExists if it exists. Resolves the stored object with its resourceVersion. */
+  async create(key: string, obj: KubeObject, opts: WriteOpts = {}): Promise<KubeObject> {
     const value = encode(obj);
-    const res = await this.client.if(key, 'Mod', '==', 0).then(this.client.put(key).value(value)).commit();
+    const lease = await this.leaseOf(opts);
+    const res = await this.client.if(key, 'Mod', '==', 0).then(this.putOp(key, value, lease)).commit();
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
     return decode(value, res.header.revision);
   }
 
   /**
-   * Replaces `key` if its mod_revision still equals `expectedRev`. Throws
+   * Replaces `key` if its mod_revision still equals `expectedRev` (a TTL, if
+   * given, restarts). Throws
    * StorageError NotFound if the key is gone, Conflict if it changed.
    */
-  async update(key: string, obj: KubeObject, expectedRev: string): Promise<KubeObject> {
+  async update(key: string, obj: KubeObject, expectedRev: string, opts: WriteOpts = {}): Promise<KubeObject> {
     const value = encode(obj);
-    const res = await this.client.if(key, 'Mod', '==', expectedRev).then(this.client.put(key).value(value)).else(this.client.get(key)).commit();
+    const lease = await this.leaseOf(opts);
+    const res = await this.client.if(key, 'Mod', '==', expectedRev).then(this.putOp(key, value, lease)).else(this.client.get(key)).commit();
     if (!res.succeeded) throw await this.casFailure(key, res.responses);
     return decode(value, res.header.revision);
   }
