@@ -58,7 +58,9 @@ test('full status of a running pod', () => {
     lastState: { terminated: { exitCode: 3, reason: 'Error', startedAt: '2026-01-01T00:00:01Z', finishedAt: '2026-01-01T00:00:05Z', containerID: 'containerd://old' } },
   });
   const types = Object.fromEntries(st.conditions!.map((c) => [c.type, c.status]));
-  assert.deepEqual(types, { Initialized: 'True', Ready: 'True', ContainersReady: 'True', PodScheduled: 'True' });
+  assert.deepEqual(types, { PodReadyToStartContainers: 'True', Initialized: 'True', Ready: 'True', ContainersReady: 'True', PodScheduled: 'True' });
+  const noSandbox = computePodStatus({ pod: pod('Always'), state: { uid: 'u1', sandboxes: [], containers: [] }, waiting: {}, hostIP: 'h', now: T });
+  assert.equal(noSandbox.conditions!.find((c) => c.type === 'PodReadyToStartContainers')!.status, 'False');
 });
 
 test('conditions keep lastTransitionTime while unchanged; terminal phase sticks', () => {

@@ -139,6 +139,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
   const readyMsg = unready.length === 0 || terminal ? undefined : `containers with unready status: [${unready.join(' ')}]`;
   const notInit = initStatuses.filter((x) => !initDone(x)).map((x) => x.name);
   const conditions: PodCondition[] = [
+    condition('PodReadyToStartContainers', sb !== undefined, old.conditions, now),
     condition('Initialized', initialized, old.conditions, now, initialized ? undefined : 'ContainersNotInitialized',
       initialized ? undefined : `containers with incomplete status: [${notInit.join(' ')}]`),
     condition('Ready', unready.length === 0, old.conditions, now, readyReason, readyMsg),
