@@ -23,7 +23,7 @@ function setup(): { dir: string; out: PassThrough; text: () => string; events: S
   return { dir, out, text: () => buf, events, sup };
 }
 
-async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error('condition not met in time');
