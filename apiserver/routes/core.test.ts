@@ -524,7 +524,7 @@ describe('watch', () => {
     const old = a.body.metadata.resourceVersion;
     const x = await req('POST', W, pod('compact-me'));
     await storage.compact(String(x.body.metadata.resourceVersion));
-    const { events, ended } = await watchEvents(`${W}?watch=true&resourceVersion=${Number(old) - 1}`, 10);
+    const { events, ended } = await watchEvents(`${W}?watch=true&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${Number(old) - 1}`, 10);
     assert.equal(ended, true);
     assert.equal(events.length, 1);
     assert.equal(events[0].type, 'ERROR');

@@ -70,6 +70,8 @@ export async function serveWatch(req: FastifyRequest, reply: FastifyReply, store
   }
   started = true;
   for (const ev of buffered.splice(0)) write(ev);
+  // An ERROR among the buffered events has already ended the stream: start no timers then.
+  if (closed) return;
   if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timers.push(setTimeout(finish, opts.timeoutSeconds * 1000));
   if (opts.allowWatchBookmarks) {
     const iv = setInterval(() => {
