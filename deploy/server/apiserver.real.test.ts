@@ -36,10 +36,13 @@ async function withServer(dataDir: string, check: (kubeconfig: string, apiPort: 
     etcdClientPort: await freePort(), etcdPeerPort: await freePort(),
   };
   const ac = new AbortController();
-  const running = runServer(cfg, ac.signal, { out, log: createLogger('test', new PassThrough()), components: ['apiserver'] });
+  const running = runServer(cfg, ac.signal, {
+    out, log: createLogger('test', new PassThrough()), components: ['apiserver'], timeouts: { apiserverMs: 30_000 },
+  });
   running.catch(() => {}); // awaited below; avoid an unhandled rejection while polling
   try {
-    const up = await pollUntil(async () => text.includes('Skiff is running.'), { timeoutMs: 60_000 });
+    const up = await pollUntil(async () => text.includes('Skiff is running.') || text.includes('✗ apiserver'), { timeoutMs: 45_000 });
+    assert.ok(!text.includes('✗ apiserver'), `apiserver never got healthy; output:\n${text}`);
     assert.ok(up, `server started; output:\n${text}`);
     await check(join(dataDir, 'admin.kubeconfig'), apiPort);
   } finally {
