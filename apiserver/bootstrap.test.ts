@@ -19,3 +19,28 @@ test('kubernetes Service shape', () => {
   assert.deepEqual(s.spec?.ports, [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }]);
   assert.equal(s.spec?.selector, undefined);
 });
+
+test('bootstrap is idempotent on an existing cluster (real etcd, real resource definitions)', async () => {
+  const { Etcd3 } = await import('etcd3');
+  const { startEtcd } = await import('../testutil/etcd.ts');
+  const { buildServer } = await import('./server.ts');
+  const { createLogger } = await import('./client/log.ts');
+  const { bootstrap, SYSTEM_NAMESPACES } = await import('./bootstrap.ts');
+  const etcd = await startEtcd();
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  try {
+    const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+    const { registry, app } = buildServer({ etcd: client, serviceCIDR: '10.96.0.0/12', log });
+    await bootstrap(registry, '10.96.0.0/12', log);
+    const svc = await registry.find('', 'v1', 'services')!.get('default', 'kubernetes');
+    await bootstrap(registry, '10.96.0.0/12', log);
+    const again = await registry.find('', 'v1', 'services')!.get('default', 'kubernetes');
+    assert.equal(again.metadata?.resourceVersion, svc.metadata?.resourceVersion, 'nothing rewritten');
+    const ns = await registry.find('', 'v1', 'namespaces')!.list(undefined);
+    assert.deepEqual(ns.items.map((n) => n.metadata?.name).sort(), [...SYSTEM_NAMESPACES].sort());
+    await app.close();
+  } finally {
+    client.close();
+    await etcd.stop();
+  }
+});

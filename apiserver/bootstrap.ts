@@ -46,9 +46,12 @@ export function kubernetesService(serviceCIDR: string, apiPort = 6443): Service 
 async function createIfMissing(registry: Registry, resource: string, namespace: string | undefined, obj: object, log: Logger): Promise<void> {
   const store = registry.find('', 'v1', resource);
   if (!store) throw new Error(`bootstrap: resource ${resource} is not served`);
+  const name = (obj as { metadata?: { name?: string } }).metadata?.name ?? '';
+  // Look first: a create of an existing object may fail in the strategy (e.g. its ClusterIP is taken) before the AlreadyExists check.
+  if (await store.storage.get(store.key(namespace, name))) return;
   try {
     await store.create(namespace, obj);
-    log.info('bootstrap: created', { resource, namespace, name: (obj as { metadata?: { name?: string } }).metadata?.name });
+    log.info('bootstrap: created', { resource, namespace, name });
   } catch (e) {
     if (e instanceof StatusError && e.status.reason === 'AlreadyExists') return;
     throw e;
