@@ -189,3 +189,24 @@ test('kubectl logs (and -f) reach a kubelet stand-in on 127.0.0.1 through the AP
     await new Promise<void>((r) => kubelet.close(() => r()));
   }
 });
+
+test('an unknown kind gets kubectl\'s "no matches for kind" (validation lists the empty CRD set)', { skip }, async () => {
+  const f = join(dir, 'frob.yaml');
+  writeFileSync(f, 'apiVersion: v1\nkind: Frobnicator\nmetadata:\n  name: x\n  namespace: default\n');
+  for (const minor of [33, 29, 27]) {
+    const r = await kubectl(minor, 'apply', '-f', f);
+    assert.notEqual(r.code, 0, `kubectl 1.${minor} applied an unknown kind: ${r.out}`);
+    assert.match(r.out, /no matches for kind "Frobnicator" in version "v1"/, `kubectl 1.${minor}: ${r.out}`);
+  }
+  const list = await server!.client.list(Nodes);
+  assert.ok(list.metadata.resourceVersion, 'control: the server answers');
+  const crds = await fetch(`${server!.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`);
+  assert.equal(crds.status, 200);
+  const body = await crds.json() as { kind: string; items: unknown[]; metadata: { resourceVersion: string } };
+  assert.equal(body.kind, 'CustomResourceDefinitionList');
+  assert.deepEqual(body.items, []);
+  assert.match(body.metadata.resourceVersion, /^\d+$/);
+  const one = await fetch(`${server!.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/frobs.example.com`);
+  assert.equal(one.status, 404);
+  assert.equal((await one.json() as { reason: string }).reason, 'NotFound');
+});

@@ -16,6 +16,7 @@ import { registerOpenAPI } from './openapi/index.ts';
 import { registerVersion } from './version.ts';
 import { registerComponentStatuses } from './componentstatus.ts';
 import { registerPodLog } from './podlog.ts';
+import { registerCustomResourceDefinitions } from './crd.ts';
 
 /** Options of buildApp. */
 export interface AppOptions {
@@ -48,6 +49,7 @@ export function buildServer(opts: AppOptions): CoreApp {
       }
     },
   });
+  registerCustomResourceDefinitions(app, { currentRevision: () => storage.currentRevision() });
   registerPodLog(app, {
     getPod: async (namespace: string, name: string) => (await storage.get(objectKey('pods', namespace, name))) as Pod | undefined,
     getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
