@@ -68,9 +68,7 @@ test('skiff server startup with the real apiserver: /healthz ok and kubectl get 
   }
 });
 
-// todo: the apiserver's bootstrap fails on an existing data dir ("kubernetes" Service: 10.96.0.1 already
-// allocated) and never reports healthy. Runs and reports, but does not fail the suite, until that is fixed.
-test('skiff server resumes the same cluster state on the same data dir', { todo: 'apiserver bootstrap on an existing data dir' }, async (t) => {
+test('skiff server resumes the same cluster state on the same data dir', async (t) => {
   const why = skipReason();
   if (why) { t.skip(why); return; }
   const dir = mkdtempSync(join(tmpdir(), 'skiff-resume-'));
