@@ -26,10 +26,13 @@ const unitOnly = process.argv.includes('--unit');
 const unit = find(root, '.test.ts');
 const e2e = unitOnly ? [] : find(join(root, 'e2e'), '.e2e.ts');
 
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...unit];
+// --test-force-exit: a file whose tests all finished but that left a handle
+// open must not stall the suite; --test-timeout bounds any single test.
+const common = ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec'];
+const args = [...common, '--test-concurrency=2', '--test-timeout=300000', ...unit];
 let status = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 if (e2e.length > 0) {
-  const e = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...e2e], { cwd: root, stdio: 'inherit' });
+  const e = spawnSync(process.execPath, [...common, '--test-concurrency=1', '--test-timeout=1800000', ...e2e], { cwd: root, stdio: 'inherit' });
   if ((e.status ?? 1) !== 0) status = e.status ?? 1;
 }
 process.exit(status);
