@@ -221,7 +221,12 @@ test('adoption against the real API server: an RS adopts a matching orphan pod, 
       spec: { replicas: 1, selector: { matchLabels: { app: 'adopt' } }, template: { metadata: { labels: { app: 'adopt', v: '2' } }, spec: { containers: [{ name: 'c', image: 'y' }] } } },
     }, 'default');
     await waitFor('RS adopted by the deployment', async () => (await client.get<ReplicaSet>(ReplicaSets, 'handmade', 'default')).metadata?.ownerReferences?.[0]?.uid === d.metadata?.uid, 20_000);
-    assert.equal((await client.list(ReplicaSets, { namespace: 'default' })).items.length, 2, 'the adopted RS plus the deployment\'s new one');
+    // The deployment creates its own RS for the new template after adopting; wait for it
+    // rather than racing it, then check that nothing beyond those two exists.
+    await waitFor('the deployment\'s new RS', async () => (await client.list<ReplicaSet>(ReplicaSets, { namespace: 'default' })).items.some((r) => r.metadata?.name !== 'handmade'), 20_000);
+    const owned = (await client.list<ReplicaSet>(ReplicaSets, { namespace: 'default' })).items;
+    assert.equal(owned.length, 2, `the adopted RS plus the deployment's new one, saw ${owned.map((r) => r.metadata?.name).join(', ')}`);
+    assert.ok(owned.every((r) => r.metadata?.ownerReferences?.[0]?.uid === d.metadata?.uid), 'both ReplicaSets are owned by the deployment');
   } finally {
     ac.abort();
     await cm.catch(() => undefined);
