@@ -23,7 +23,8 @@ export DEBIAN_FRONTEND=noninteractive
 # Runtime: containerd + runc + CNI plugins, etcd, the kernel networking tools.
 runtime_pkgs=(containerd runc containernetworking-plugins etcd-server etcd-client iptables nftables iproute2 curl)
 # Tests: image building (umoci, skopeo), a local registry, busybox, a C compiler for the pause image.
-test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev)
+# nginx's shared libraries are copied from the host into the nginx test image.
+test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev libcrypt1 libpcre2-8-0 libssl3 zlib1g)
 
 wanted=("${runtime_pkgs[@]}")
 if [ "${SKIFF_INSTALL_TESTS:-1}" != "0" ]; then

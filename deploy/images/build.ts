@@ -146,7 +146,12 @@ async function buildAll(layouts: string, scratch: string, progress: (l: string) 
 /** downloadNginx fetches the nginx and nginx-common .deb files (not installed) into `dir`. */
 async function downloadNginx(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  await run('apt-get', ['download', 'nginx', 'nginx-common'], { cwd: dir, timeoutMs: 180_000 });
+  const download = (): Promise<string> => run('apt-get', ['download', 'nginx', 'nginx-common'], { cwd: dir, timeoutMs: 180_000 });
+  // A machine whose package lists were never fetched knows no nginx: update once and retry.
+  await download().catch(async () => {
+    await run('apt-get', ['update', '-qq'], { timeoutMs: 300_000 });
+    return download();
+  });
   const listing = await run('sh', ['-c', 'ls -1 "$1"/*.deb', 'sh', dir]);
   const debs = listing.split('\n').filter((l) => l.endsWith('.deb'));
   if (debs.length < 2) throw new Error(`apt-get download nginx nginx-common gave ${debs.length} .deb files in ${dir}`);
