@@ -274,6 +274,7 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     log(`rollout status: ${rollout.trim().split('\n').pop() ?? ''}`);
     const pods = await waitRunning(c, 3, 2 * MIN);
     log(`TIMING apply -> 3 pods Running: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(`RSS with 3 pods running: ${await rssReport(c)}`);
     const wide = await c.kubectl('get', 'pods', '-o', 'wide');
     log(`kubectl get pods -o wide:\n${wide}`);
     for (const p of pods) {
@@ -514,3 +515,15 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     await waitServiceAnswers(c, await clusterIP(c), MIN);
   });
 });
+
+/** Resident memory of each supervised process (from its pid file), e.g. 'apiserver=88 MiB, ...': a note for the issue, not an assertion. */
+async function rssReport(c: Cluster): Promise<string> {
+  const parts: string[] = [];
+  for (const name of ['server', 'etcd', 'containerd', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']) {
+    const pid = await c.pidOf(name).catch(() => undefined);
+    const status = pid === undefined ? undefined : (() => { try { return readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { return undefined; } })();
+    const kib = status?.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
+    parts.push(`${name}=${kib === undefined ? '?' : `${Math.round(Number(kib) / 1024)} MiB`}`);
+  }
+  return parts.join(', ');
+}
