@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileSelectors, labelSelectorMatches, parseLabelSelector } from './selectors.ts';
+import { compileSelectors, labelSelectorMatches, matchFields, matchLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.ts';
 import { mergePatch, strategicMergePatch } from './patch.ts';
 
+const labels = { app: 'web', tier: 'front', version: '3', 'example.com/team': 'a' };
+
 test('label selectors match like Kubernetes', () => {
-  const labels = { app: 'web', tier: 'fe' };
   const cases: [string, boolean][] = [
     ['', true],
     ['app=web', true],
@@ -12,19 +13,45 @@ test('label selectors match like Kubernetes', () => {
     ['app=db', false],
     ['app!=db', true],
     ['missing!=x', true],
-    ['app', true],
-    ['!app', false],
-    ['!missing', true],
+    ['app in (web,db)', true],
     ['app in (db, web)', true],
+    ['app in (db)', false],
+    ['app notin (db, cache)', true],
     ['app notin (db,web)', false],
-    ['missing notin (a)', true],
-    ['app=web,tier=fe', true],
-    ['app=web,tier=be', false],
+    ['missing notin (db)', true],
+    ['app', true],
+    ['missing', false],
+    ['!missing', true],
+    ['!app', false],
+    ['app=web,tier=front', true],
+    ['app=web,tier=back', false],
+    ['app in (web),!legacy,tier', true],
+    ['version>2', true],
+    ['version<2', false],
+    ['example.com/team=a', true],
+    [' app = web ', true],
   ];
   for (const [sel, want] of cases) {
+    assert.equal(matchLabels(parseLabelSelector(sel), labels), want, sel);
     assert.equal(compileSelectors(sel)({ metadata: { labels } }), want, sel);
   }
-  assert.throws(() => parseLabelSelector('a=(b'));
+  assert.throws(() => parseLabelSelector('a=(b'), SelectorError);
+});
+
+test('field selectors over selectable field values', () => {
+  const fields = { 'metadata.name': 'p1', 'metadata.namespace': 'default', 'spec.nodeName': 'n1', 'status.phase': 'Running' };
+  const cases: [string, boolean][] = [
+    ['', true],
+    ['metadata.name=p1', true],
+    ['metadata.name==p1', true],
+    ['metadata.name=p2', false],
+    ['spec.nodeName=n1,status.phase!=Failed,status.phase!=Succeeded', true],
+    ['spec.nodeName=', false],
+    ['spec.nodeName!=', true],
+    ['status.phase!=Running', false],
+  ];
+  for (const [sel, want] of cases) assert.equal(matchFields(parseFieldSelector(sel), fields), want, sel);
+  assert.equal(matchFields(parseFieldSelector('spec.nodeName='), { 'spec.nodeName': '' }), true);
 });
 
 test('field selectors compare dotted paths as strings', () => {

@@ -1,102 +1,182 @@
 /**
- * Label and field selectors, parsed once and matched many times. Used by the
- * FakeClient and by anyone who needs Kubernetes selector semantics in memory.
+ * Label and field selectors, parsed from their query-string form and matched
+ * against labels, field values or whole objects, following
+ * k8s.io/apimachinery/pkg/labels and pkg/fields. The one implementation: the
+ * API server (apiserver/api/selectors.ts turns a SelectorError into a 400
+ * Status), the FakeClient and anyone needing selector semantics in memory.
  *
- * Label selector grammar (apimachinery labels.Parse): comma-separated
- * requirements `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`.
+ * Label selector grammar (labels.Parse): comma-separated requirements `k=v`,
+ * `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`, `k>3`, `k<3`.
  * Field selector grammar (fields.ParseSelector): `path=v`, `path==v`,
- * `path!=v`, with dotted paths such as `spec.nodeName`.
+ * `path!=v`, with dotted paths such as `spec.nodeName` and `\,` escapes.
  */
 import type { KubeObject } from './types.ts';
 
-/** One parsed label requirement. */
+/** A malformed selector; its message is the one Kubernetes answers (with a 400). */
+export class SelectorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SelectorError';
+  }
+}
+
+/** One label requirement; `values` is empty for exists/notexists. `k=v` is 'in' [v], `k!=v` is 'notin' [v]. */
 export interface LabelRequirement {
   key: string;
-  op: 'eq' | 'neq' | 'in' | 'notin' | 'exists' | 'notexists';
+  op: 'in' | 'notin' | 'exists' | 'notexists' | 'gt' | 'lt';
   values: string[];
 }
 
-/** Parses a label selector string; throws Error on malformed input. '' selects everything. */
-export function parseLabelSelector(s: string): LabelRequirement[] {
-  const out: LabelRequirement[] = [];
-  for (const part of splitTopLevel(s)) {
-    const p = part.trim();
-    if (p === '') continue;
-    let m = /^([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p);
-    if (m) {
-      const values = m[3].split(',').map((v) => v.trim()).filter((v) => v !== '');
-      out.push({ key: m[1], op: m[2] === 'in' ? 'in' : 'notin', values });
-      continue;
-    }
-    m = /^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(p);
-    if (m) {
-      out.push({ key: m[1], op: m[2] === '!=' ? 'neq' : 'eq', values: [m[3]] });
-      continue;
-    }
-    m = /^(!?)\s*([^\s!=(),]+)$/.exec(p);
-    if (m) {
-      out.push({ key: m[2], op: m[1] === '!' ? 'notexists' : 'exists', values: [] });
-      continue;
-    }
-    throw new Error(`invalid label selector requirement: ${JSON.stringify(p)}`);
-  }
-  return out;
+/** One field requirement (`=`/`==` is 'eq', `!=` is 'neq'). */
+export interface FieldRequirement {
+  field: string;
+  op: 'eq' | 'neq';
+  value: string;
 }
 
-/** Splits on commas that are not inside parentheses. */
+const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const VALUE_RE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** Splits on commas that are outside parentheses. */
 function splitTopLevel(s: string): string[] {
-  const parts: string[] = [];
+  const out: string[] = [];
   let depth = 0;
   let cur = '';
   for (const ch of s) {
     if (ch === '(') depth++;
     if (ch === ')') depth--;
     if (ch === ',' && depth === 0) {
-      parts.push(cur);
+      out.push(cur);
       cur = '';
     } else {
       cur += ch;
     }
   }
-  parts.push(cur);
-  return parts;
+  out.push(cur);
+  return out;
 }
 
-/** True if `labels` satisfy every requirement (Kubernetes semantics: `!=` and notin match absent keys). */
+function checkKey(key: string, sel: string): string {
+  if (!KEY_RE.test(key) || key.length > 317) throw new SelectorError(`unable to parse requirement: invalid label key "${key}" in selector "${sel}"`);
+  return key;
+}
+
+function checkValue(v: string, sel: string): string {
+  if (!VALUE_RE.test(v) || v.length > 63) throw new SelectorError(`unable to parse requirement: invalid label value: "${v}" in selector "${sel}"`);
+  return v;
+}
+
+/**
+ * Parses a label selector such as `app=web,tier!=db,env in (a,b),!legacy,gpu`.
+ * Supports =, ==, !=, in, notin, exists (`key`), not-exists (`!key`), gt/lt
+ * (`key>3`). Empty or undefined selects everything. Throws SelectorError on
+ * bad syntax or an invalid label key/value.
+ */
+export function parseLabelSelector(sel: string | undefined): LabelRequirement[] {
+  if (!sel || sel.trim() === '') return [];
+  const reqs: LabelRequirement[] = [];
+  for (const rawPart of splitTopLevel(sel)) {
+    const part = rawPart.trim();
+    if (part === '') throw new SelectorError(`unable to parse requirement: found '', expected: identifier in selector "${sel}"`);
+    const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
+    if (setMatch) {
+      const values = setMatch[3].split(',').map((v) => checkValue(v.trim(), sel));
+      reqs.push({ key: checkKey(setMatch[1], sel), op: setMatch[2] as 'in' | 'notin', values });
+      continue;
+    }
+    const opMatch = /^([^=!<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/.exec(part);
+    if (opMatch) {
+      const key = checkKey(opMatch[1], sel);
+      const value = opMatch[3].trim();
+      switch (opMatch[2]) {
+        case '=':
+        case '==':
+          reqs.push({ key, op: 'in', values: [checkValue(value, sel)] });
+          break;
+        case '!=':
+          reqs.push({ key, op: 'notin', values: [checkValue(value, sel)] });
+          break;
+        default:
+          if (!/^-?\d+$/.test(value)) throw new SelectorError(`unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer in selector "${sel}"`);
+          reqs.push({ key, op: opMatch[2] === '>' ? 'gt' : 'lt', values: [value] });
+      }
+      continue;
+    }
+    if (part.startsWith('!')) {
+      reqs.push({ key: checkKey(part.slice(1).trim(), sel), op: 'notexists', values: [] });
+      continue;
+    }
+    reqs.push({ key: checkKey(part, sel), op: 'exists', values: [] });
+  }
+  return reqs;
+}
+
+/** True if `labels` satisfy every requirement (the empty selector matches all; `!=` and notin match absent keys). */
 export function matchLabels(reqs: LabelRequirement[], labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   return reqs.every((r) => {
     const has = Object.prototype.hasOwnProperty.call(l, r.key);
     const v = l[r.key];
     switch (r.op) {
-      case 'eq': return has && v === r.values[0];
-      case 'neq': return !has || v !== r.values[0];
       case 'in': return has && r.values.includes(v);
       case 'notin': return !has || !r.values.includes(v);
       case 'exists': return has;
       case 'notexists': return !has;
+      case 'gt': return has && /^-?\d+$/.test(v) && Number(v) > Number(r.values[0]);
+      case 'lt': return has && /^-?\d+$/.test(v) && Number(v) < Number(r.values[0]);
     }
+    return false;
   });
 }
 
-/** One parsed field requirement. */
-export interface FieldRequirement {
-  path: string;
-  op: 'eq' | 'neq';
-  value: string;
+/** Splits on unescaped `sep`, honouring backslash escapes. */
+function splitEscaped(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '\\' && i + 1 < s.length) {
+      cur += ch + s[i + 1];
+      i++;
+    } else if (ch === sep) {
+      out.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  out.push(cur);
+  return out;
 }
 
-/** Parses a field selector string; throws Error on malformed input. */
-export function parseFieldSelector(s: string): FieldRequirement[] {
-  const out: FieldRequirement[] = [];
-  for (const part of s.split(',')) {
-    const p = part.trim();
-    if (p === '') continue;
-    const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(p);
-    if (!m) throw new Error(`invalid field selector requirement: ${JSON.stringify(p)}`);
-    out.push({ path: m[1], op: m[2] === '!=' ? 'neq' : 'eq', value: m[3].trim() });
+const unescape = (s: string): string => s.replace(/\\(.)/g, '$1');
+
+/**
+ * Parses a field selector such as `spec.nodeName=n1,status.phase!=Failed`.
+ * `allowed` (if given) is the set of selectable field names: any other field
+ * throws SelectorError `field label not supported: x`, as Kubernetes answers.
+ * Empty or undefined selects everything.
+ */
+export function parseFieldSelector(sel: string | undefined, allowed?: Set<string>): FieldRequirement[] {
+  if (!sel || sel.trim() === '') return [];
+  const reqs: FieldRequirement[] = [];
+  for (const rawPart of splitEscaped(sel, ',')) {
+    const part = rawPart.trim();
+    const m = /^((?:[^=!\\]|\\.)+?)\s*(!=|==|=)(.*)$/.exec(part);
+    if (!m) throw new SelectorError(`invalid selector: '${sel}'; can't understand '${part}'`);
+    const field = unescape(m[1].trim());
+    if (allowed && !allowed.has(field)) throw new SelectorError(`field label not supported: ${field}`);
+    reqs.push({ field, op: m[2] === '!=' ? 'neq' : 'eq', value: unescape(m[3].trim()) });
   }
-  return out;
+  return reqs;
+}
+
+/** True if the field values satisfy every requirement; a missing field counts as ''. */
+export function matchFields(reqs: FieldRequirement[], fields: Record<string, string>): boolean {
+  return reqs.every((r) => {
+    const v = fields[r.field] ?? '';
+    return r.op === 'eq' ? v === r.value : v !== r.value;
+  });
 }
 
 /** Reads a dotted path as a string ('' when absent), as field selectors compare. */
@@ -110,26 +190,25 @@ export function fieldValue(obj: unknown, path: string): string {
   return typeof cur === 'string' ? cur : String(cur);
 }
 
-/** True if the object satisfies every field requirement. */
-export function matchFields(reqs: FieldRequirement[], obj: KubeObject): boolean {
-  return reqs.every((r) => (fieldValue(obj, r.path) === r.value) === (r.op === 'eq'));
-}
-
-/** Compiles label+field selector strings into one predicate (undefined/'' match all). */
+/**
+ * Compiles label+field selector strings into one predicate over objects
+ * (undefined/'' match all); field paths are read from the object itself.
+ * Throws SelectorError on a malformed selector.
+ */
 export function compileSelectors(labelSelector?: string, fieldSelector?: string): (obj: KubeObject) => boolean {
-  const l = parseLabelSelector(labelSelector ?? '');
-  const f = parseFieldSelector(fieldSelector ?? '');
-  return (obj) => matchLabels(l, obj.metadata?.labels) && matchFields(f, obj);
+  const l = parseLabelSelector(labelSelector);
+  const f = parseFieldSelector(fieldSelector);
+  return (obj) => matchLabels(l, obj.metadata?.labels) && matchFields(f, Object.fromEntries(f.map((r) => [r.field, fieldValue(obj, r.field)])));
 }
 
-/** True if a meta/v1 LabelSelector ({matchLabels, matchExpressions}) selects `labels`. Empty selector selects all. */
+/** True if a meta/v1 LabelSelector ({matchLabels, matchExpressions}) selects `labels`. Empty selector selects all; undefined selects nothing. */
 export function labelSelectorMatches(
   sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
   labels: Record<string, string> | undefined,
 ): boolean {
   if (!sel) return false;
   const reqs: LabelRequirement[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, op: 'eq', values: [v] });
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key: k, op: 'in', values: [v] });
   for (const e of sel.matchExpressions ?? []) {
     const op = ({ In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: 'notexists' } as const)[e.operator as 'In'];
     if (!op) return false;
