@@ -74,10 +74,15 @@ test('runProxy programs a real node: VIP works, follows endpoint changes, cleanu
     assert.equal((await tn.curl(tn.node, 'http://10.96.0.10/')).body, 'hello-from-pod');
     const routes = (await mustExec(tn.node, 'ip', ['route', 'show'])).stdout;
     assert.match(routes, /^10\.96\.0\.0\/12 dev lo /m);
+    // Pod addresses of the cluster CIDR that aren't on this node's bridge are dropped, not routed off the node.
+    assert.match(routes, /^blackhole 10\.244\.0\.0\/16/m);
+    assert.notEqual((await tn.node('ip', ['route', 'get', '10.244.7.9'])).exitCode, 0, 'a remote pod address has no usable route');
+    assert.match((await mustExec(tn.node, 'ip', ['route', 'get', POD_IP])).stdout, /dev br0/, 'the local pod keeps its bridge route');
     // ...until cleanupProxy.
-    await cleanupProxy({ serviceCIDR: SERVICE_CIDR, exec: tn.node });
+    await cleanupProxy({ serviceCIDR: SERVICE_CIDR, clusterCIDR: '10.244.0.0/16', exec: tn.node });
     for (const table of ['nat', 'filter']) assert.ok(!(await mustExec(tn.node, 'iptables-save', ['-t', table])).stdout.includes('KUBE-'));
     assert.ok(!(await mustExec(tn.node, 'ip', ['route', 'show'])).stdout.includes('10.96.0.0/12'));
+    assert.ok(!(await mustExec(tn.node, 'ip', ['route', 'show'])).stdout.includes('10.244.0.0/16'));
 
     await t.test("a blackhole service route breaks host-network clients (why 'local-dev' is the default)", async () => {
       const ac2 = new AbortController();

@@ -12,7 +12,7 @@ import type { ProxyBackend } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
 import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
-import { ensureServiceRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
+import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
 import { ensureBridgeNetfilter } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
@@ -58,7 +58,10 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   const minMs = opts.minSyncIntervalMs ?? 1000;
   const maxMs = opts.maxSyncIntervalMs ?? 30_000;
   const routeMode = opts.serviceRoute ?? 'local-dev';
-  if (routeMode !== 'none') await ensureServiceRoute(exec, opts.serviceCIDR, routeMode);
+  if (routeMode !== 'none') {
+    await ensureServiceRoute(exec, opts.serviceCIDR, routeMode);
+    await ensureClusterRoute(exec, opts.clusterCIDR);
+  }
   if (!opts.backend) await ensureBridgeNetfilter(exec, log);
 
   const backend = opts.backend ?? new IptablesBackend(
@@ -100,10 +103,12 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
 
 /**
  * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
- * the service-CIDR route. Idempotent. Throws if iptables fails.
+ * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
+ * is given). Idempotent. Throws if iptables fails.
  */
-export async function cleanupProxy(opts: { serviceCIDR: string; exec?: Exec }): Promise<void> {
+export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
   await cleanupRules(exec);
   await removeServiceRoute(exec, opts.serviceCIDR);
+  if (opts.clusterCIDR) await removeClusterRoute(exec, opts.clusterCIDR);
 }

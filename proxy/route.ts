@@ -31,3 +31,20 @@ export async function removeServiceRoute(exec: Exec, serviceCIDR: string): Promi
     await exec('ip', ['route', 'del', ...routeArgs(serviceCIDR, mode)]);
   }
 }
+
+/**
+ * The same safety net for pod addresses: `ip route replace blackhole
+ * <clusterCIDR>`. This node's own pods stay reachable through the more
+ * specific connected route of its podCIDR on the CNI bridge (e.g.
+ * 10.244.0.0/24 dev cni0); any other pod address in the cluster CIDR is
+ * dropped here instead of following the default route off the machine.
+ * Idempotent. Throws if `ip` fails.
+ */
+export async function ensureClusterRoute(exec: Exec, clusterCIDR: string): Promise<void> {
+  await mustExec(exec, 'ip', ['route', 'replace', 'blackhole', clusterCIDR]);
+}
+
+/** Removes the cluster CIDR blackhole route; no error if absent. */
+export async function removeClusterRoute(exec: Exec, clusterCIDR: string): Promise<void> {
+  await exec('ip', ['route', 'del', 'blackhole', clusterCIDR]);
+}
