@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +16,11 @@ import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { createLogger } from '../apiserver/client/log.ts';
 import { Events, Leases, Nodes, Pods } from '../apiserver/client/resources.ts';
 import { freePort } from '../testutil/etcd.ts';
+import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 import { FakeRuntime } from './cri/fake.ts';
 import { runKubelet } from './main.ts';
 
-const log = process.env.KDEBUG ? createLogger('kubelet') : createLogger('kubelet', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = process.env.KDEBUG ? createLogger('kubelet') : quietLogger('kubelet');
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -36,18 +36,8 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 }
 
 test('kubelet against the real API server (FakeRuntime)', { timeout: 90_000 }, async (t) => {
-  if (!existsSync('/usr/bin/etcd')) {
-    t.skip('etcd not installed');
-    return;
-  }
-  let startApiServer: typeof import('../testutil/apiserver.ts').startApiServer;
-  try {
-    ({ startApiServer } = await import('../testutil/apiserver.ts'));
-  } catch (e) {
-    t.skip(`API server does not load yet: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await startApiServer();
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const dir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-api-'));
   const runtime = new FakeRuntime();
   const ac = new AbortController();

@@ -5,22 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
 import type { Service } from 'kubernetes-types/core/v1';
-import { createLogger } from '../apiserver/client/log.ts';
 import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
 import { cleanupProxy, runProxy } from './main.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
 import { createTestNet, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../testutil/etcd.ts';
+import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 
 async function until(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -31,16 +22,10 @@ async function until(cond: () => Promise<boolean>, what: string, ms = 10_000): P
 }
 
 test('proxy + real API server + real iptables: Service VIP from the server works', async (t) => {
-  const reason = realNetSkipReason() ?? (existsSync('/usr/bin/etcd') ? undefined : 'etcd not installed');
+  const reason = realNetSkipReason();
   if (reason) { t.skip(reason); return; }
-  let mod: typeof import('../testutil/apiserver.ts');
-  try {
-    mod = await import('../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load yet: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await mod.startApiServer({ serviceCIDR: SERVICE_CIDR });
+  const api = await startApiServerOrSkip(t, { serviceCIDR: SERVICE_CIDR });
+  if (!api) return;
   const tn = await createTestNet('api');
   const ac = new AbortController();
   let done: Promise<void> | undefined;
@@ -53,7 +38,7 @@ test('proxy + real API server + real iptables: Service VIP from the server works
     const port = await freePort();
     done = runProxy({
       apiUrl: api.url, nodeName: 'n1', serviceCIDR: SERVICE_CIDR, clusterCIDR: '10.244.0.0/16', healthzPort: port, healthzHost: '127.0.0.1',
-      log: createLogger('proxy-api', { write: () => true } as unknown as NodeJS.WritableStream), exec: tn.node, minSyncIntervalMs: 100,
+      log: quietLogger('proxy-api'), exec: tn.node, minSyncIntervalMs: 100,
     }, ac.signal);
     await until(async () => (await tn.curl(tn.client, `http://${vip}/`)).body === 'served-through-real-api', 'VIP answers');
     // An address of the service CIDR that the server did not allocate: refused, never leaked.

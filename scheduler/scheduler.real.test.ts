@@ -5,15 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
-import { createLogger } from '../apiserver/client/log.ts';
 import { Events, Nodes, Pods } from '../apiserver/client/resources.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { runScheduler } from './main.ts';
 import { makeNode, makePod } from './testing.ts';
+import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 
-const log = process.env.SKIFF_TEST_LOG ? createLogger('scheduler') : createLogger('scheduler', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('scheduler');
 
 async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -30,15 +29,8 @@ async function addNode(c: ApiClient, n: Node): Promise<void> {
 }
 
 test('runScheduler binds pods on a real API server', async (t) => {
-  if (!existsSync('/usr/bin/etcd')) { t.skip('etcd not installed'); return; }
-  let mod: typeof import('../testutil/apiserver.ts');
-  try {
-    mod = await import('../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const c = api.client;
   const ac = new AbortController();
   const running = runScheduler({ apiUrl: api.url, healthzPort: 0, log }, ac.signal);

@@ -4,30 +4,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Binding, Node, Pod } from 'kubernetes-types/core/v1';
 import { createInformer } from './informer.ts';
-import { createLogger } from './log.ts';
 import { Nodes, Pods } from './resources.ts';
 import { isAlreadyExists, isConflict, isNotFound, type WatchEvent } from './types.ts';
+import { quietLogger, startApiServerOrSkip } from '../../testutil/real-api.ts';
 
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 // Short watch timeouts, and one API server per test file: with two servers in
 // one process an etcd watcher left open at shutdown sometimes kept etcd3's
 // reconnect timer (and so the process) alive.
 
 test('RestClient and informer against the real API server', async (t) => {
-  if (!existsSync('/usr/bin/etcd')) { t.skip('etcd not installed'); return; }
-  let mod: typeof import('../../testutil/apiserver.ts');
-  try {
-    mod = await import('../../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const c = api.client;
   const ac = new AbortController();
   try {

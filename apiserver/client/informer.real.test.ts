@@ -5,15 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Etcd3 } from 'etcd3';
 import { createInformer } from './informer.ts';
-import { createLogger } from './log.ts';
 import { Pods } from './resources.ts';
 import { RestClient } from './rest.ts';
 import type { KubeList, KubeObject, ListOptions, WatchOptions, WatchStream } from './types.ts';
 import type { ResourceRef } from './resources.ts';
+import { quietLogger, startApiServerOrSkip } from '../../testutil/real-api.ts';
 
 /** A RestClient whose watches can be cut off (a network partition) and refused until healed. */
 class PartitionableClient extends RestClient {
@@ -40,18 +39,11 @@ class PartitionableClient extends RestClient {
   }
 }
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 test('informer relists after etcd compaction and emits the missed delete', async (t) => {
-  if (!existsSync('/usr/bin/etcd')) { t.skip('etcd not installed'); return; }
-  let mod: typeof import('../../testutil/apiserver.ts');
-  try {
-    mod = await import('../../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const c = api.client;
   const pc = new PartitionableClient({ baseUrl: api.url });
   const etcd = new Etcd3({ hosts: api.etcd.endpoint });

@@ -4,7 +4,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
@@ -12,18 +11,12 @@ import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { Endpoints as EndpointsRef, EndpointSlices, Nodes, Pods, Services } from '../../apiserver/client/resources.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { quietLogger, waitFor } from '../testing/harness.ts';
+import { startApiServerOrSkip } from '../../testutil/real-api.ts';
 import { startEndpointSliceController } from './controller.ts';
 
 test('EndpointSlices and Endpoints against a real API server', async (t) => {
-  if (!existsSync('/usr/bin/etcd')) { t.skip('etcd not installed'); return; }
-  let mod: typeof import('../../testutil/apiserver.ts');
-  try {
-    mod = await import('../../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load yet: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const c = api.client;
   const log = quietLogger('endpointslice-real');
   const informers = createInformerFactory(c, log);

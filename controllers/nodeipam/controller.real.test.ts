@@ -4,25 +4,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Node } from 'kubernetes-types/core/v1';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
 import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { Nodes } from '../../apiserver/client/resources.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { quietLogger, waitFor } from '../testing/harness.ts';
+import { startApiServerOrSkip } from '../../testutil/real-api.ts';
 import { startNodeIpamController } from './controller.ts';
 
 test('node IPAM against a real API server, across a controller restart', async (t) => {
-  if (!existsSync('/usr/bin/etcd')) { t.skip('etcd not installed'); return; }
-  let mod: typeof import('../../testutil/apiserver.ts');
-  try {
-    mod = await import('../../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load yet: ${(e as Error).message.split('\n')[0]}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const runController = (): AbortController => {
     const log = quietLogger('nodeipam-real');
     const informers = createInformerFactory(api.client, log);
