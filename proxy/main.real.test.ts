@@ -5,25 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { FakeClient } from '../apiserver/client/fake.ts';
-import { createLogger } from '../apiserver/client/log.ts';
 import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
 import { mustExec } from './exec.ts';
 import { cleanupProxy, runProxy, type ProxyOptions } from './main.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
+import { freePort } from '../testutil/etcd.ts';
+import { quietLogger } from '../testutil/real-api.ts';
 import { createTestNet, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
 
-const quiet = createLogger('proxy-real', { write: () => true } as unknown as NodeJS.WritableStream);
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const quiet = quietLogger('proxy-real');
 
 async function until(cond: () => Promise<boolean>, what: string, ms = 8000): Promise<void> {
   const end = Date.now() + ms;

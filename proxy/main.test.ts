@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { FakeClient } from '../apiserver/client/fake.ts';
-import { createLogger } from '../apiserver/client/log.ts';
 import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { healthzResponse } from './healthz.ts';
 import { runProxy } from './main.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
+import { freePort } from '../testutil/etcd.ts';
+import { quietLogger } from '../testutil/real-api.ts';
 
 class FakeBackend implements ProxyBackend {
   readonly syncs: Array<{ state: ProxyState; full: boolean }> = [];
@@ -18,14 +18,6 @@ class FakeBackend implements ProxyBackend {
     if (this.failNext > 0) { this.failNext--; throw new Error('injected apply failure'); }
   }
   async cleanup(): Promise<void> { this.cleaned++; }
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -47,7 +39,7 @@ test('runProxy feeds informer state to the backend, coalesces, retries full, ser
   const ac = new AbortController();
   const done = runProxy({
     apiUrl: 'unused', nodeName: 'n1', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16',
-    healthzPort: port, healthzHost: '127.0.0.1', log: createLogger('proxy-test', { write: () => true } as unknown as NodeJS.WritableStream),
+    healthzPort: port, healthzHost: '127.0.0.1', log: quietLogger('proxy-test'),
     client, backend, serviceRoute: 'none', minSyncIntervalMs: 50, maxSyncIntervalMs: 60_000,
   }, ac.signal);
   try {
