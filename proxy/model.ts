@@ -5,6 +5,7 @@
  */
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import { compareIP } from '../apiserver/client/ipv4.ts';
 import { endpointChainName, externalChainName, serviceChainName, servicePortName } from './chains.ts';
 
 /** Label linking an EndpointSlice to its Service. */
@@ -130,15 +131,4 @@ function chooseEndpoints(candidates: Candidate[]): Candidate[] {
   let chosen = candidates.filter((c) => c.ready);
   if (chosen.length === 0) chosen = candidates.filter((c) => c.serving && c.terminating);
   return chosen.sort((a, b) => compareIP(a.ip, b.ip) || a.port - b.port);
-}
-
-/** Orders dotted IPv4 addresses numerically. */
-export function compareIP(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }

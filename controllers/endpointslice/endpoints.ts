@@ -4,7 +4,7 @@
  * named like the service, subsets grouped by resolved port set.
  */
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
-import { compareIP } from './plan.ts';
+import { compareIP } from '../../apiserver/client/ipv4.ts';
 import { endpointPorts, podConditions, podIsCandidate, podMatchesService, portsKey } from './pods.ts';
 
 /** Labels of the Endpoints object: the service's labels, plus headless when clusterIP is None. */

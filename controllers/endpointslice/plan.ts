@@ -7,6 +7,7 @@
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import { compareIP } from '../../apiserver/client/ipv4.ts';
 import { endpointPorts, podConditions, podIsCandidate, podMatchesService, portsKey } from './pods.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -186,15 +187,4 @@ function changed(current: EndpointSlice, next: EndpointSlice): boolean {
 
 function sortedObject(o: Record<string, string>): Array<[string, string]> {
   return Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1));
-}
-
-/** Orders dotted IPv4 addresses numerically. */
-export function compareIP(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 4; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
