@@ -25,7 +25,7 @@ import { apiVersionOf, type ResourceRef } from './resources.ts';
 import { compileSelectors } from './selectors.ts';
 import {
   ApiError,
-  isNotFound,
+  undefinedIfNotFound,
   type ApiClient,
   type DeleteOptions,
   type KubeList,
@@ -166,12 +166,7 @@ export class FakeClient implements ApiClient {
   }
 
   async tryGet<T extends KubeObject>(ref: ResourceRef, name: string, namespace?: string): Promise<T | undefined> {
-    try {
-      return await this.get<T>(ref, name, namespace);
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    return undefinedIfNotFound(this.get<T>(ref, name, namespace));
   }
 
   async list<T extends KubeObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<KubeList<T>> {

@@ -9,7 +9,7 @@ import type { Status } from 'kubernetes-types/meta/v1';
 import { apiVersionOf, type ResourceRef } from './resources.ts';
 import {
   ApiError,
-  isNotFound,
+  undefinedIfNotFound,
   type ApiClient,
   type DeleteOptions,
   type KubeList,
@@ -113,12 +113,7 @@ export class RestClient implements ApiClient {
   }
 
   async tryGet<T extends KubeObject>(ref: ResourceRef, name: string, namespace?: string): Promise<T | undefined> {
-    try {
-      return await this.get<T>(ref, name, namespace);
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    return undefinedIfNotFound(this.get<T>(ref, name, namespace));
   }
 
   /** GET the collection; items get apiVersion/kind filled in when the server omits them. */

@@ -79,6 +79,19 @@ export const isConflict = (e: unknown): boolean => e instanceof ApiError && e.co
 export const isAlreadyExists = (e: unknown): boolean => e instanceof ApiError && e.code === 409 && e.reason === 'AlreadyExists';
 export const isGone = (e: unknown): boolean => e instanceof ApiError && e.code === 410;
 
+/**
+ * Resolves what `p` resolves, or undefined when it rejects with a 404 ApiError
+ * (how `ApiClient.tryGet` is built on `get`); any other rejection propagates.
+ */
+export async function undefinedIfNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 /** A running watch: iterate its events; `stop()` closes the stream. */
 export interface WatchStream<T extends KubeObject> extends AsyncIterable<WatchEvent<T>> {
   stop(): void;
