@@ -73,15 +73,15 @@ test('supervisor restarts a child killed with SIGKILL and rewrites its pid file'
 });
 
 test('supervisor stops in reverse order and escalates to SIGKILL when SIGTERM is ignored', async () => {
-  const { dir, events, sup } = setup();
+  const { dir, text, events, sup } = setup();
   const stubborn = join(dir, 'stubborn.mjs');
   writeFileSync(stubborn, "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000);\n");
   const polite = join(dir, 'polite.mjs');
   writeFileSync(polite, "process.on('SIGTERM', () => process.exit(0)); console.log('ready'); setInterval(() => {}, 1000);\n");
   sup.add({ name: 'first', command: process.execPath, args: [polite] });
   sup.add({ name: 'second', command: process.execPath, args: [stubborn], stopTimeoutMs: 300 });
-  await until(() => events.filter((e) => e.type === 'started').length === 2);
-  await new Promise((r) => setTimeout(r, 300)); // let the handlers install
+  // Each child prints 'ready' only after installing its SIGTERM handler (a fixed sleep raced a loaded machine).
+  await until(() => (text().match(/\bready\b/g) ?? []).length >= 2);
   const t0 = Date.now();
   await sup.stopAll();
   const took = Date.now() - t0;
