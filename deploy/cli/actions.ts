@@ -47,5 +47,6 @@ export function defaultActions(): CliActions {
       'controller-manager', async () => (await import('../../controllers/main.ts')).runControllerManager, o),
     kubelet: (o) => runComponent<KubeletFlags>('kubelet', async () => (await import('../../kubelet/main.ts')).runKubelet, o),
     proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
+    proxyCleanup: async (o) => (await import('../../proxy/main.ts')).cleanupProxy(o),
   };
 }

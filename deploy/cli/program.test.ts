@@ -14,6 +14,7 @@ function recorder(): { program: Command; calls: Call[]; errors: () => string } {
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
+    proxyCleanup: rec('proxy-cleanup'),
   };
   const program = buildProgram(actions, { hostname: 'Test-Host' });
   let err = '';
@@ -80,6 +81,12 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
   assert.deepEqual((await parse(['proxy'])).opts, {
     apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
   });
+});
+
+test('proxy --cleanup runs the cleanup, not the proxy', async () => {
+  const call = await parse(['proxy', '--cleanup', '--cluster-cidr', '10.42.0.0/16']);
+  assert.equal(call.name, 'proxy-cleanup');
+  assert.deepEqual(call.opts, { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.42.0.0/16' });
 });
 
 test('kubelet: defaults under /var/lib/skiff', async () => {

@@ -23,6 +23,8 @@ export interface CliActions {
   controllerManager(o: ControllerManagerFlags): Promise<void>;
   kubelet(o: KubeletFlags): Promise<void>;
   proxy(o: ProxyFlags): Promise<void>;
+  /** `skiff proxy --cleanup`: removes what the proxy wrote (rules, chains, routes), then returns. */
+  proxyCleanup(o: { serviceCIDR: string; clusterCIDR: string }): Promise<void>;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
@@ -127,7 +129,12 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.proxyHealthzPort).argParser(parsePort))
-    .action(async (o: { apiUrl: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number }) => {
+    .option('--cleanup', 'remove every iptables rule and chain and the routes the proxy wrote, then exit')
+    .action(async (o: { apiUrl: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean }) => {
+      if (o.cleanup) {
+        await actions.proxyCleanup({ serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr });
+        return;
+      }
       await actions.proxy({ apiUrl: o.apiUrl, nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
     });
 
