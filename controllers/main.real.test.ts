@@ -200,17 +200,21 @@ test('adoption against the real API server: an RS adopts a matching orphan pod, 
   }
   const api = await mod.startApiServer();
   const ac = new AbortController();
-  const cm = runControllerManager({
-    apiUrl: api.url, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log: quietLogger('cm'),
-    controllers: ['deployment', 'replicaset', 'garbagecollector'],
-  }, ac.signal);
+  let cm: Promise<void> | undefined;
   try {
     const client = api.client;
+    // Both exist before the controllers start, so their first list holds both. (Created while
+    // running, the RS event may beat the pod's — separate watches have no common order, in
+    // Kubernetes too — and the RS would briefly create a pod of its own before adopting.)
     const orphan = await client.create<Pod>(Pods, { metadata: { name: 'stray', namespace: 'default', labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'x' }] } }, 'default');
     const rs = await client.create<ReplicaSet>(ReplicaSets, {
       metadata: { name: 'handmade', namespace: 'default', labels: { app: 'adopt' } },
       spec: { replicas: 1, selector: { matchLabels: { app: 'adopt' } }, template: { metadata: { labels: { app: 'adopt' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
     }, 'default');
+    cm = runControllerManager({
+      apiUrl: api.url, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log: quietLogger('cm'),
+      controllers: ['deployment', 'replicaset', 'garbagecollector'],
+    }, ac.signal);
     await waitFor('pod adopted by the RS', async () => (await client.get<Pod>(Pods, 'stray', 'default')).metadata?.ownerReferences?.[0]?.uid === rs.metadata?.uid, 20_000);
     await new Promise((r) => setTimeout(r, 300));
     const pods = (await client.list<Pod>(Pods, { namespace: 'default' })).items;
@@ -229,7 +233,7 @@ test('adoption against the real API server: an RS adopts a matching orphan pod, 
     assert.ok(owned.every((r) => r.metadata?.ownerReferences?.[0]?.uid === d.metadata?.uid), 'both ReplicaSets are owned by the deployment');
   } finally {
     ac.abort();
-    await cm.catch(() => undefined);
+    await cm?.catch(() => undefined);
     await api.stop();
   }
 });
