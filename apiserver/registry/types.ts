@@ -100,4 +100,11 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   table: TableConvertor<T>;
   /** Not stored in etcd (e.g. componentstatuses): the core mounts no generic routes for it. */
   virtual?: boolean;
+  /**
+   * A DELETE that removes the object at once answers with the object (as
+   * Kubernetes' pods, services and namespaces do: `ReturnDeletedObject`);
+   * otherwise with a Success Status naming it. A delete left pending
+   * (grace period, finalizers) always answers with the object.
+   */
+  returnDeletedObject?: boolean;
 }

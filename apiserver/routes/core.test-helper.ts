@@ -16,7 +16,7 @@ const base = { shortNames: [], categories: [], verbs: ['create', 'delete', 'dele
 export function testDefs(): ResourceDef[] {
   const namespaces: ResourceDef = {
     ...base, group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', listKind: 'NamespaceList', singular: 'namespace',
-    namespaced: false, subresources: ['status'],
+    namespaced: false, subresources: ['status'], returnDeletedObject: true,
     strategy: {
       prepareForCreate: (o) => {
         const ns = o as { spec?: unknown; status?: unknown };
@@ -33,7 +33,7 @@ export function testDefs(): ResourceDef[] {
   };
   const pods: ResourceDef<TestPod> = {
     ...base, group: '', version: 'v1', resource: 'pods', kind: 'Pod', listKind: 'PodList', singular: 'pod',
-    namespaced: true, subresources: ['status', 'binding'],
+    namespaced: true, subresources: ['status', 'binding'], returnDeletedObject: true,
     strategy: {
       prepareForCreate: (p) => { p.status = { phase: 'Pending' }; },
       prepareForUpdate: (n, o) => { n.status = o.status; },

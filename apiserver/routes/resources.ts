@@ -13,6 +13,7 @@ import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
 import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
+import { deleteResponse } from './delete-response.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
@@ -150,7 +151,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       }
       case 'DELETE': {
         const res = await store.delete(namespace, name, deleteParams(req), dry(req));
-        return reply.code(200).send(res.obj);
+        return reply.code(200).send(deleteResponse(store.def, res));
       }
       default:
         throw methodNotAllowed();

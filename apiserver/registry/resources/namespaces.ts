@@ -22,7 +22,7 @@ export function namespacesResource(): ResourceDef<Namespace> {
     group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', listKind: 'NamespaceList', singular: 'namespace',
     namespaced: false, shortNames: ['ns'], categories: [],
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-    subresources: ['status'],
+    subresources: ['status'], returnDeletedObject: true,
     strategy: {
       prepareForCreate(ns) {
         setNameLabel(ns);

@@ -167,7 +167,7 @@ export function servicePorts(svc: Service): string {
 export function servicesResource(): ResourceDef<Service> {
   return {
     group: '', version: 'v1', resource: 'services', kind: 'Service', listKind: 'ServiceList', singular: 'service',
-    namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: standardVerbs, subresources: ['status'],
+    namespaced: true, shortNames: ['svc'], categories: ['all'], verbs: standardVerbs, subresources: ['status'], returnDeletedObject: true,
     strategy: {
       prepareForCreate(svc) {
         defaultService(svc);
