@@ -82,7 +82,9 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('componentstatuses'), ['cs', 'v1', 'false', 'ComponentStatus']);
     assert.deepEqual(rows.get('leases'), ['coordination.k8s.io/v1', 'true', 'Lease']);
     assert.deepEqual(rows.get('endpointslices'), ['discovery.k8s.io/v1', 'true', 'EndpointSlice']);
-    assert.equal(rows.size, 11, out);
+    assert.deepEqual(rows.get('configmaps'), ['cm', 'v1', 'true', 'ConfigMap']);
+    assert.deepEqual(rows.get('secrets'), ['v1', 'true', 'Secret']);
+    assert.equal(rows.size, 13, out);
   }
 });
 
@@ -209,4 +211,43 @@ test('an unknown kind gets kubectl\'s "no matches for kind" (validation lists th
   const one = await fetch(`${server!.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/frobs.example.com`);
   assert.equal(one.status, 404);
   assert.equal((await one.json() as { reason: string }).reason, 'NotFound');
+});
+
+test('configmaps and secrets: create (1.33 protobuf and 1.29 bodies), tables, base64, key validation', { skip }, async () => {
+  let r = await kubectl(33, 'create', 'configmap', 'web', '--from-literal=a=1');
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /configmap\/web created/);
+  r = await kubectl(29, 'create', 'configmap', 'web-old', '--from-literal=a=1', '--from-literal=b=2');
+  assert.equal(r.code, 0, r.out);
+  r = await kubectl(33, 'get', 'cm');
+  assert.equal(r.code, 0, r.out);
+  const lines = r.out.trim().split('\n');
+  assert.deepEqual(columns(lines[0]!), ['NAME', 'DATA', 'AGE']);
+  assert.deepEqual(columns(lines.find((l) => l.startsWith('web '))!).slice(0, 2), ['web', '1']);
+  assert.deepEqual(columns(lines.find((l) => l.startsWith('web-old '))!).slice(0, 2), ['web-old', '2']);
+  r = await kubectl(29, 'get', 'configmap', 'web', '-o', 'jsonpath={.data.a}');
+  assert.equal(r.out, '1');
+  r = await kubectl(33, 'create', 'secret', 'generic', 's', '--from-literal=p=x');
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /secret\/s created/);
+  r = await kubectl(29, 'create', 'secret', 'generic', 's-old', '--from-literal=p=y');
+  assert.equal(r.code, 0, r.out);
+  r = await kubectl(33, 'get', 'secret', 's', '-o', 'jsonpath={.data.p}');
+  assert.equal(r.out, Buffer.from('x').toString('base64'));
+  r = await kubectl(33, 'get', 'secrets');
+  assert.deepEqual(columns(r.out.trim().split('\n')[0]!), ['NAME', 'TYPE', 'DATA', 'AGE']);
+  assert.deepEqual(columns(r.out.split('\n').find((l) => l.startsWith('s '))!).slice(0, 3), ['s', 'Opaque', '1']);
+  const f = join(dir, 'bad-cm.yaml');
+  writeFileSync(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  "bad key": x\n');
+  r = await kubectl(33, 'apply', '-f', f);
+  assert.notEqual(r.code, 0);
+  assert.match(r.out, /The ConfigMap "bad" is invalid: data\[bad key\]: Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '\.'/, r.out);
+  const res = await fetch(`${server!.url}/api/v1/namespaces/default/configmaps`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, data: { 'bad key': 'x' } }),
+  });
+  assert.equal(res.status, 422);
+  const status = await res.json() as { reason: string; details: { causes: Array<{ field: string; reason: string }> } };
+  assert.equal(status.reason, 'Invalid');
+  assert.deepEqual(status.details.causes.map((c) => [c.field, c.reason]), [['data[bad key]', 'FieldValueInvalid']]);
 });

@@ -172,3 +172,28 @@ export function validateNonNegative(field: string, v: unknown): FieldCause[] {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return [invalidValue(field, v, 'must be greater than or equal to 0')];
   return [];
 }
+
+const configMapKeyFmt = '[-._a-zA-Z0-9]+';
+const configMapKeyRe = new RegExp(`^${configMapKeyFmt}$`);
+
+/**
+ * Problems of a ConfigMap/Secret data key (Kubernetes IsConfigMapKey): at most
+ * 253 characters of `[-._a-zA-Z0-9]`, not `.` or `..`, not starting with `..`.
+ * Empty when valid.
+ */
+export function configMapKeyErrors(v: string): string[] {
+  const errs: string[] = [];
+  if (v.length > 253) errs.push(maxLen(253));
+  if (!configMapKeyRe.test(v)) {
+    errs.push(`a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '${configMapKeyFmt}')`);
+  }
+  if (v === '.') errs.push("must not be '.'");
+  else if (v === '..') errs.push("must not be '..'");
+  else if (v.startsWith('..')) errs.push("must not start with '..'");
+  return errs;
+}
+
+/** `field: Too long: may not be more than N bytes` (reason FieldValueTooLong; the value is never shown). */
+export function tooLong(field: string, maxBytes: number): FieldCause {
+  return { reason: 'FieldValueTooLong', message: `Too long: may not be more than ${maxBytes} bytes`, field };
+}

@@ -9,11 +9,10 @@ import { FakeClient } from '../../apiserver/client/fake.ts';
 import { createInformer } from '../../apiserver/client/informer.ts';
 import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { createLogger } from '../../apiserver/client/log.ts';
-import { Events, Pods, Services } from '../../apiserver/client/resources.ts';
+import { ConfigMaps, Events, Pods, Services } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { FakeRuntime } from '../cri/fake.ts';
 import { PodManager } from './manager.ts';
-import { ConfigMaps } from './sources.ts';
 
 const NODE = 'node-1';
 const quiet = process.env.KDEBUG ? createLogger('test') : createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);

@@ -7,14 +7,9 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ConfigMap, Container, KeyToPath, Pod, Secret } from 'kubernetes-types/core/v1';
-import type { ResourceRef } from '../../apiserver/client/resources.ts';
+import { ConfigMaps, Secrets } from '../../apiserver/client/resources.ts';
 import type { ApiClient } from '../../apiserver/client/types.ts';
 import { podVolumeDir } from './config.ts';
-
-/** ConfigMaps in the core API group. */
-export const ConfigMaps: ResourceRef = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
-/** Secrets in the core API group. */
-export const Secrets: ResourceRef = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
 
 /** A referenced object is missing (non-optional): the container waits with CreateContainerConfigError. */
 export class ConfigError extends Error {}

@@ -4,12 +4,14 @@
  */
 import type { KubeObject } from '../../client/types.ts';
 import type { ResourceDef } from '../types.ts';
+import { configMapsResource } from './configmaps.ts';
 import { endpointSlicesResource, endpointsResource } from './endpoints.ts';
 import { eventsResource } from './events.ts';
 import { componentStatusesResource, leasesResource } from './leases.ts';
 import { namespacesResource } from './namespaces.ts';
 import { nodesResource } from './nodes.ts';
 import { podsResource } from './pods.ts';
+import { secretsResource } from './secrets.ts';
 import { servicesResource } from './services.ts';
 import { deploymentsResource, replicaSetsResource } from './workloads.ts';
 
@@ -17,7 +19,7 @@ function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
   return def as unknown as ResourceDef;
 }
 
-/** Fresh definitions of all served resources (core v1, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1). */
+/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1). */
 export function allResources(): ResourceDef[] {
   return [
     erase(namespacesResource()),
@@ -26,6 +28,8 @@ export function allResources(): ResourceDef[] {
     erase(servicesResource()),
     erase(endpointsResource()),
     erase(eventsResource()),
+    erase(configMapsResource()),
+    erase(secretsResource()),
     erase(componentStatusesResource()),
     erase(deploymentsResource()),
     erase(replicaSetsResource()),

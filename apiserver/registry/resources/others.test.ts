@@ -114,6 +114,8 @@ test('registry: names, short names, categories, scope', () => {
     ['services', '', ['svc'], true, 'Service'],
     ['endpoints', '', ['ep'], true, 'Endpoints'],
     ['events', '', ['ev'], true, 'Event'],
+    ['configmaps', '', ['cm'], true, 'ConfigMap'],
+    ['secrets', '', [], true, 'Secret'],
     ['componentstatuses', '', ['cs'], false, 'ComponentStatus'],
     ['deployments', 'apps', ['deploy'], true, 'Deployment'],
     ['replicasets', 'apps', ['rs'], true, 'ReplicaSet'],
