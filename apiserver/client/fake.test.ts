@@ -146,3 +146,20 @@ test('failOn injects errors for matching calls only, the given number of times',
   await c.createSubresource(Pods, 'a', 'binding', { target: { name: 'n' } } as never, 'ns');
   assert.equal((await c.get<Pod>(Pods, 'a', 'ns')).spec?.nodeName, 'n');
 });
+
+test('generateName: a colliding generated name is drawn again, as the API server does', async () => {
+  const c = new FakeClient();
+  const random = Math.random;
+  let draws = 0;
+  // The first two names (5 draws each) are identical ('web-bbbbb'); later draws are random.
+  Math.random = () => (draws++ < 10 ? 0 : random());
+  try {
+    const a = await c.create<Pod>(Pods, { metadata: { generateName: 'web-' }, spec: { containers: [] } }, 'default');
+    const b = await c.create<Pod>(Pods, { metadata: { generateName: 'web-' }, spec: { containers: [] } }, 'default');
+    assert.equal(a.metadata?.name, 'web-bbbbb');
+    assert.match(b.metadata?.name ?? '', /^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    assert.notEqual(b.metadata?.name, a.metadata?.name);
+  } finally {
+    Math.random = random;
+  }
+});

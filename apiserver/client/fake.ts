@@ -23,6 +23,7 @@ import { Chan } from './chan.ts';
 import { applyJsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { apiVersionOf, type ResourceRef } from './resources.ts';
 import { compileSelectors } from './selectors.ts';
+import { generatedName } from '../registry/meta.ts';
 import {
   ApiError,
   undefinedIfNotFound,
@@ -195,7 +196,13 @@ export class FakeClient implements ApiClient {
     }
     const o = clone(obj) as KubeObject;
     const meta = (o.metadata ??= {}) as Meta;
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    // Like the API server (Kubernetes >= 1.30 RetryGenerateName): a generated name that collides is drawn again.
+    if (!meta.name && meta.generateName) {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        meta.name = generatedName(meta.generateName);
+        if (!this.store(ref).has(key(ns, meta.name))) break;
+      }
+    }
     if (!meta.name) throw fakeApiError(422, 'Invalid', `${ref.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
     if (this.store(ref).has(key(ns, meta.name))) {
       throw fakeApiError(409, 'AlreadyExists', `${ref.resource} "${meta.name}" already exists`, { name: meta.name, kind: ref.resource });
@@ -452,12 +459,6 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => deepEqual(ra[k], rb[k]));
 }
 
-function randomSuffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  let s = '';
-  for (let i = 0; i < 5; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
-  return s;
-}
 
 function conflict(ref: ResourceRef, name: string): ApiError {
   return fakeApiError(409, 'Conflict', `Operation cannot be fulfilled on ${ref.resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: ref.resource });
