@@ -1,12 +1,12 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildImages, DEFAULT_CACHE_DIR } from './build.ts';
 import { which } from './exec.ts';
 import { httpGet, startRegistry, type Registry } from './registry.ts';
+import { freePort } from '../../testutil/etcd.ts';
 
 const TOOLS = ['umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'ldd', 'apt-get', 'curl', 'busybox'];
 const ACCEPT = [
@@ -19,17 +19,6 @@ async function skipReason(): Promise<string | undefined> {
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('test images in a real registry', { timeout: 300_000 }, () => {
   let registry: Registry | undefined;
