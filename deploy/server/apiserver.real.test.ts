@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createLogger } from '../../apiserver/client/log.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../testutil/etcd.ts';
 import { runServer } from './server.ts';
 import { httpReady, pollUntil } from './wait.ts';
 

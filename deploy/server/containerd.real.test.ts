@@ -8,7 +8,7 @@ import { createLogger } from '../../apiserver/client/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { serverPaths } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../testutil/etcd.ts';
 import { criReady } from './wait.ts';
 
 test('embedded containerd starts from the generated config, answers CRI, and stops', async (t) => {

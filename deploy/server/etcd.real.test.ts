@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../apiserver/client/log.ts';
 import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../testutil/etcd.ts';
 import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
 import { httpReady } from './wait.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { busyPorts, describeBusyPorts, portFree } from './preflight.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../testutil/etcd.ts';
 
 function listen(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
 import { createLogger } from '../../apiserver/client/log.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../testutil/etcd.ts';
 import { runServer } from './server.ts';
 import { httpReady, pollUntil } from './wait.ts';
 

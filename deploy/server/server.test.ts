@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createServer } from 'node:net';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../testutil/etcd.ts';
 import { createLogger } from '../../apiserver/client/log.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { runServer, StartupError } from './server.ts';
