@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { firstAddress, kubernetesService } from './bootstrap.ts';
+import { quietLogger } from '../testutil/log.ts';
 
 test('firstAddress of a CIDR', () => {
   const cases: Array<[string, string]> = [
@@ -24,12 +25,11 @@ test('bootstrap is idempotent on an existing cluster (real etcd, real resource d
   const { Etcd3 } = await import('etcd3');
   const { startEtcd } = await import('../testutil/etcd.ts');
   const { buildServer } = await import('./server.ts');
-  const { createLogger } = await import('./client/log.ts');
   const { bootstrap, SYSTEM_NAMESPACES } = await import('./bootstrap.ts');
   const etcd = await startEtcd();
   const client = new Etcd3({ hosts: etcd.endpoint });
   try {
-    const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+    const log = quietLogger('test');
     const { registry, app } = buildServer({ etcd: client, serviceCIDR: '10.96.0.0/12', log });
     await bootstrap(registry, '10.96.0.0/12', log);
     const svc = await registry.find('', 'v1', 'services')!.get('default', 'kubernetes');

@@ -15,10 +15,10 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Deployments, Pods, ReplicaSets } from '../apiserver/client/resources.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { runControllerManager } from './main.ts';
-import { quietLogger, waitFor } from './testing/harness.ts';
+import { waitFor } from './testing/harness.ts';
+import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 
 const run = promisify(execFile);
-const etcdMissing = !existsSync('/usr/bin/etcd');
 
 async function markReady(client: ApiClient): Promise<void> {
   const pods = (await client.list<Pod>(Pods, { namespace: 'default' })).items;
@@ -40,15 +40,9 @@ async function finishTerminating(client: ApiClient): Promise<void> {
   }
 }
 
-test('controller manager against the real API server: deployment → RS → pods, available, rollout, cascade delete', { skip: etcdMissing ? 'etcd binary not installed' : false, timeout: 120_000 }, async (t) => {
-  let mod: typeof import('../testutil/apiserver.ts');
-  try {
-    mod = await import('../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load yet: ${(e as Error).message}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+test('controller manager against the real API server: deployment → RS → pods, available, rollout, cascade delete', { timeout: 120_000 }, async (t) => {
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const ac = new AbortController();
   const kubelet = new AbortController();
   let healthz = 0;
@@ -130,15 +124,9 @@ test('controller manager against the real API server: deployment → RS → pods
   }
 });
 
-test('garbage collector against the real API server: foreground and orphan deletion', { skip: etcdMissing ? 'etcd binary not installed' : false, timeout: 120_000 }, async (t) => {
-  let mod: typeof import('../testutil/apiserver.ts');
-  try {
-    mod = await import('../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load yet: ${(e as Error).message}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+test('garbage collector against the real API server: foreground and orphan deletion', { timeout: 120_000 }, async (t) => {
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const ac = new AbortController();
   const kubelet = new AbortController();
   const cm = runControllerManager({
@@ -190,15 +178,9 @@ test('garbage collector against the real API server: foreground and orphan delet
   }
 });
 
-test('adoption against the real API server: an RS adopts a matching orphan pod, a Deployment adopts a matching orphan RS', { skip: etcdMissing ? 'etcd binary not installed' : false, timeout: 120_000 }, async (t) => {
-  let mod: typeof import('../testutil/apiserver.ts');
-  try {
-    mod = await import('../testutil/apiserver.ts');
-  } catch (e) {
-    t.skip(`the API server does not load yet: ${(e as Error).message}`);
-    return;
-  }
-  const api = await mod.startApiServer();
+test('adoption against the real API server: an RS adopts a matching orphan pod, a Deployment adopts a matching orphan RS', { timeout: 120_000 }, async (t) => {
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
   const ac = new AbortController();
   let cm: Promise<void> | undefined;
   try {

@@ -13,14 +13,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
-import { createLogger } from '../apiserver/client/log.ts';
 import { Events, Leases, Nodes, Pods } from '../apiserver/client/resources.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 import { FakeRuntime } from './cri/fake.ts';
 import { runKubelet } from './main.ts';
 
-const log = process.env.KDEBUG ? createLogger('kubelet') : quietLogger('kubelet');
+const log = quietLogger('kubelet');
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;

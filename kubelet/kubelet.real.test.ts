@@ -13,15 +13,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../apiserver/client/fake.ts';
-import { createLogger } from '../apiserver/client/log.ts';
 import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { GrpcRuntime } from './cri/grpc.ts';
 import { runKubelet } from './main.ts';
 import { serveKubeletApi } from './server/server.ts';
 import { realEnvUnavailable, startNodeEnv, TEST_IMAGE } from './testutil/node-env.ts';
+import { quietLogger } from '../testutil/log.ts';
 
-const log = process.env.KDEBUG ? createLogger('kubelet-test') : createLogger('kubelet-test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('kubelet-test');
 
 const httpGet = (url: string): Promise<{ code: number; body: string }> =>
   new Promise((resolve, reject) => {

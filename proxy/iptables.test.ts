@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../apiserver/client/log.ts';
 import type { Exec } from './exec.ts';
 import { cleanupRules, ensureJumps, IptablesBackend, JUMP_RULES } from './iptables.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
+import { quietLogger } from '../testutil/log.ts';
 
 /** A tiny in-memory iptables: enough for -C/-I/-D/-S on built-in chains, iptables-save and iptables-restore. */
 class FakeIptables {
@@ -42,7 +42,7 @@ class FakeIptables {
   };
 }
 
-const quiet = createLogger('t', { write: () => true } as unknown as NodeJS.WritableStream);
+const quiet = quietLogger('t');
 const cfg = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
 const state = (ips: string[]) => ({
   services: [svc('ns', 'a', '10.96.0.1', [{ port: 80 }])],

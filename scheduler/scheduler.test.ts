@@ -4,12 +4,12 @@ import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { createEventRecorder } from '../apiserver/client/events.ts';
 import { FakeClient } from '../apiserver/client/fake.ts';
 import { createInformer } from '../apiserver/client/informer.ts';
-import { createLogger } from '../apiserver/client/log.ts';
 import { Events, Nodes, Pods } from '../apiserver/client/resources.ts';
 import { createScheduler } from './scheduler.ts';
 import { makeNode, makePod } from './testing.ts';
+import { quietLogger } from '../testutil/log.ts';
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 /** Starts a scheduler over a FakeClient with fast backoff; returns helpers. */
 function start(c: FakeClient) {

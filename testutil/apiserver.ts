@@ -2,7 +2,8 @@
  * Test helper: a real etcd plus the real API server (runApiServer, with
  * bootstrap) on a free loopback port, and a RestClient pointed at it.
  */
-import { createLogger, type Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/client/log.ts';
+import { quietLogger } from './log.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { runApiServer } from '../apiserver/main.ts';
 import { freePort, startEtcd, type TestEtcd } from './etcd.ts';
@@ -35,7 +36,7 @@ export interface StartApiServerOptions {
 export async function startApiServer(opts: StartApiServerOptions = {}): Promise<TestApiServer> {
   const etcd = await startEtcd();
   const port = await freePort();
-  const log = opts.log ?? (process.env.SKIFF_TEST_LOG ? createLogger('apiserver') : createLogger('apiserver', { write: () => true } as unknown as NodeJS.WritableStream));
+  const log = opts.log ?? quietLogger('apiserver');
   const ac = new AbortController();
   let listening!: (url: string) => void;
   const ready = new Promise<string>((resolve) => { listening = resolve; });

@@ -5,14 +5,9 @@
  */
 import type { TestContext } from 'node:test';
 import { existsSync } from 'node:fs';
-import { createLogger, type Logger } from '../apiserver/client/log.ts';
 import type { StartApiServerOptions, TestApiServer } from './apiserver.ts';
 
-/** A logger for `component` that writes nothing (SKIFF_TEST_LOG=1 writes to stderr instead). */
-export function quietLogger(component: string): Logger {
-  if (process.env.SKIFF_TEST_LOG) return createLogger(component);
-  return createLogger(component, { write: () => true } as unknown as NodeJS.WritableStream);
-}
+export { quietLogger } from './log.ts';
 
 /** 'etcd not installed' when /usr/bin/etcd is missing (tests then skip), else undefined. */
 export function etcdSkipReason(): string | undefined {

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { runWorkers, serveHealthz } from './controller.ts';
-import { createLogger } from './log.ts';
 import { createWorkQueue } from './workqueue.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 test('runWorkers retries failures with backoff, honours requeueAfter, and exits on abort', async () => {
   const q = createWorkQueue<string>({ baseDelayMs: 1, maxDelayMs: 5 });

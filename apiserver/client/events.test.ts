@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { createEventRecorder } from './events.ts';
 import { FakeClient } from './fake.ts';
-import { createLogger } from './log.ts';
 import { Events, Nodes, Pods } from './resources.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 test('records an Event about a namespaced object with involvedObject and source', async () => {
   const c = new FakeClient();

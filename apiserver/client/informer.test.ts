@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { FakeClient, fakeApiError } from './fake.ts';
 import { createInformer, createInformerFactory, objectKey } from './informer.ts';
-import { createLogger } from './log.ts';
 import { Nodes, Pods } from './resources.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 const pod = (name: string, node = '', labels: Record<string, string> = {}): Pod => ({
   metadata: { name, namespace: 'ns', labels },

@@ -34,3 +34,10 @@ function safeJson(v: unknown): string {
     return '"<unserializable>"';
   }
 }
+
+/** A logger that writes nothing (tests, and callers that opt out of logging). `child` returns itself. */
+export function silentLogger(): Logger {
+  const none = (): void => undefined;
+  const logger: Logger = { info: none, warn: none, error: none, debug: none, child: () => logger };
+  return logger;
+}

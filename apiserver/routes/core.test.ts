@@ -4,10 +4,10 @@ import http from 'node:http';
 import { Etcd3 } from 'etcd3';
 import type { FastifyInstance } from 'fastify';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
-import { createLogger } from '../client/log.ts';
 import { buildCoreApp } from './core.ts';
 import { testDefs } from './core.test-helper.ts';
 import type { EtcdStorage } from '../storage/etcd.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
 let etcd: TestEtcd;
 let client: Etcd3;
@@ -15,7 +15,7 @@ let app: FastifyInstance;
 let storage: EtcdStorage;
 let base = '';
 
-const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const log = quietLogger('test');
 
 before(async () => {
   etcd = await startEtcd();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { EtcdStorage, StorageError, objectKey, prefixEnd, resourcePrefix, type StorageEvent } from './etcd.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
 let etcd: TestEtcd;
 let client: Etcd3;
@@ -101,7 +102,7 @@ test('reserve, reserved, release', async () => {
 test('compactor compacts to the revision of the previous tick', async () => {
   const { startCompactor } = await import('./compactor.ts');
   const { createLogger } = await import('../client/log.ts');
-  const c = startCompactor(s, { intervalMs: 3600000, log: createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream) });
+  const c = startCompactor(s, { intervalMs: 3600000, log: quietLogger('test') });
   try {
     const a = await s.create(objectKey('compact', 'ns', 'a'), { metadata: { name: 'a' } });
     assert.equal(await c.tick(), undefined, 'first tick only records the revision');

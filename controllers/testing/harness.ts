@@ -2,11 +2,10 @@
  * Test harness for controller unit tests: a FakeClient, a real informer
  * factory and event recorder over it, a silent logger, and `waitFor`.
  */
-import { Writable } from 'node:stream';
 import { FakeClient } from '../../apiserver/client/fake.ts';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
 import { createEventRecorder, type EventRecorderExt } from '../../apiserver/client/events.ts';
-import { createLogger, type Logger } from '../../apiserver/client/log.ts';
+import { quietLogger } from '../../testutil/log.ts';
 import type { ControllerDeps } from '../deps.ts';
 
 /** Deps over a FakeClient plus handles a test needs. */
@@ -20,11 +19,8 @@ export interface Harness {
   stop(): void;
 }
 
-/** A logger that writes nowhere unless SKIFF_DEBUG is set. */
-export function quietLogger(name: string): Logger {
-  if (process.env.SKIFF_DEBUG) return createLogger(name);
-  return createLogger(name, new Writable({ write: (_c, _e, cb) => cb() }));
-}
+/** The shared test logger (testutil/log.ts), re-exported for controller tests. */
+export { quietLogger };
 
 /** Builds a harness; `now` drives the FakeClient timestamps (ms since epoch). */
 export function harness(opts: { now?: () => number } = {}): Harness {

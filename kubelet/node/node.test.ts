@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../../apiserver/client/fake.ts';
-import { createLogger } from '../../apiserver/client/log.ts';
 import { Leases, Nodes } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { kubeArch, parseMemTotalKi, parseOsRelease, pickNodeIP, type MachineInfo } from './info.ts';
 import { registerNode, renewLease, runNodeHeartbeats, waitForPodCIDR, type NodeAgentOptions } from './register.ts';
 import { buildNodeStatus } from './status.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const quiet = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const quiet = quietLogger('test');
 const machine: MachineInfo = {
   cpuCores: 2, memoryKi: 4026512, ephemeralStorageBytes: 10 * 2 ** 30, osImage: 'Debian GNU/Linux 12 (bookworm)', kernelVersion: '6.1.0-1',
   architecture: 'amd64', machineID: 'm', bootID: 'b', systemUUID: 'u',

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../apiserver/client/log.ts';
 import { FakeRuntime } from '../cri/fake.ts';
 import { rotateLogs, rotatedName, rotatedToDelete } from './log-rotation.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const quiet = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const quiet = quietLogger('test');
 
 test('rotated names and retention', () => {
   assert.equal(rotatedName('/l/app/0.log', Date.parse('2026-01-02T03:04:05Z')), '/l/app/0.log.20260102-030405');

@@ -8,14 +8,14 @@ import type { Event, Pod, Service } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../../apiserver/client/fake.ts';
 import { createInformer } from '../../apiserver/client/informer.ts';
 import { createEventRecorder } from '../../apiserver/client/events.ts';
-import { createLogger } from '../../apiserver/client/log.ts';
 import { ConfigMaps, Events, Pods, Services } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { FakeRuntime } from '../cri/fake.ts';
 import { PodManager } from './manager.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
 const NODE = 'node-1';
-const quiet = process.env.KDEBUG ? createLogger('test') : createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const quiet = quietLogger('test');
 
 interface Harness {
   client: FakeClient;

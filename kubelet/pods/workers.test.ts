@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../../apiserver/client/log.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { PodWorkers } from './workers.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const quiet = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const quiet = quietLogger('test');
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 test('one serialized worker per uid; a kick during a sync runs exactly one more', async () => {

@@ -4,10 +4,10 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../apiserver/client/log.ts';
 import { parseExecQuery, parseLogQuery, serveKubeletApi } from './server.ts';
+import { quietLogger } from '../../testutil/log.ts';
 
-const quiet = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream);
+const quiet = quietLogger('test');
 
 const get = (url: string, onData?: (s: string, req: http.ClientRequest) => void): Promise<{ code: number; body: string }> =>
   new Promise((resolve, reject) => {
