@@ -13,6 +13,7 @@ import {
 import { Etcd3 } from 'etcd3';
 import type { TestApiServer } from '../testutil/apiserver.ts';
 import { etcdSkipReason } from '../testutil/real-api.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 const skip = etcdSkipReason();
 
@@ -49,13 +50,8 @@ function pod(name: string, labels: Record<string, string>, nodeName?: string): V
 }
 
 /** Polls `cond` every 20 ms until true; rejects after `ms`. */
-async function until(what: string, ms: number, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (what: string, ms: number, cond: () => boolean): Promise<boolean> => waitFor(() => cond(), ms, what, 20);
 
 /** The IPv4 address as a 32-bit unsigned number. */
 function ipv4ToNumber(ip: string): number {

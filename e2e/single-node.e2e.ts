@@ -18,7 +18,7 @@ import { which } from '../deploy/images/exec.ts';
 import { isAlive, kubectlMissing, startCluster, type Cluster } from './harness/cluster.ts';
 import { runningAppContainersByPod, type CriContainer } from './harness/containers.ts';
 import { lastStatus, lastStatusBody, withoutKlog, type StatusBody } from './harness/kubectl-log.ts';
-import { waitFor } from './harness/wait.ts';
+import { waitFor } from '../testutil/wait.ts';
 import { describePods, podView, runningPods, webManifest, type PodView, type WebSpec } from './harness/workload.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

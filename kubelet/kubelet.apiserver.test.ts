@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { Events, Leases, Nodes, Pods } from '../apiserver/client/resources.ts';
@@ -18,21 +17,12 @@ import { freePort } from '../testutil/etcd.ts';
 import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 import { FakeRuntime } from './cri/fake.ts';
 import { runKubelet } from './main.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 const log = quietLogger('kubelet');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitFor(() => fn(), timeoutMs, what, 100);
 
 test('kubelet against the real API server (FakeRuntime)', { timeout: 90_000 }, async (t) => {
   const api = await startApiServerOrSkip(t);

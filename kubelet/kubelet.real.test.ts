@@ -20,6 +20,7 @@ import { runKubelet } from './main.ts';
 import { serveKubeletApi } from './server/server.ts';
 import { realEnvUnavailable, startNodeEnv, TEST_IMAGE } from './testutil/node-env.ts';
 import { quietLogger } from '../testutil/log.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 const log = quietLogger('kubelet-test');
 
@@ -33,18 +34,8 @@ const httpGet = (url: string): Promise<{ code: number; body: string }> =>
     }).on('error', reject);
   });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) { last = e; }
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitFor(() => fn(), timeoutMs, what, 200);
 
 test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 }, async (t) => {
   const why = realEnvUnavailable();

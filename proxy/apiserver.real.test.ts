@@ -12,14 +12,10 @@ import { ep, slice, svc } from './fixtures.test-util.ts';
 import { createTestNet, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
+import { waitFor } from '../testutil/wait.ts';
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<boolean> => waitFor(() => cond(), ms, what, 50);
 
 test('proxy + real API server + real iptables: Service VIP from the server works', async (t) => {
   const reason = realNetSkipReason();

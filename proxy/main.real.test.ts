@@ -14,16 +14,12 @@ import { ep, slice, svc } from './fixtures.test-util.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { quietLogger } from '../testutil/real-api.ts';
 import { createTestNet, POD_IP, realNetSkipReason, SERVICE_CIDR } from './testnet.test-util.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 const quiet = quietLogger('proxy-real');
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (cond: () => Promise<boolean>, what: string, ms = 8000): Promise<boolean> => waitFor(() => cond(), ms, what, 50);
 
 test('runProxy programs a real node: VIP works, follows endpoint changes, cleanup removes all', async (t) => {
   const reason = realNetSkipReason();

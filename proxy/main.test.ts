@@ -8,6 +8,7 @@ import { runProxy } from './main.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { quietLogger } from '../testutil/real-api.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 class FakeBackend implements ProxyBackend {
   readonly syncs: Array<{ state: ProxyState; full: boolean }> = [];
@@ -20,13 +21,8 @@ class FakeBackend implements ProxyBackend {
   async cleanup(): Promise<void> { this.cleaned++; }
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (cond: () => boolean, what: string, ms = 5000): Promise<boolean> => waitFor(() => cond(), ms, what, 10);
 
 test('runProxy feeds informer state to the backend, coalesces, retries full, serves healthz', async () => {
   const client = new FakeClient();

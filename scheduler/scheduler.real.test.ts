@@ -11,16 +11,12 @@ import type { ApiClient } from '../apiserver/client/types.ts';
 import { runScheduler } from './main.ts';
 import { makeNode, makePod } from './testing.ts';
 import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 const log = quietLogger('scheduler');
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<boolean> => waitFor(() => cond(), ms, what, 50);
 
 /** Creates a node and sets its status (the status subresource is separate on a real server). */
 async function addNode(c: ApiClient, n: Node): Promise<void> {

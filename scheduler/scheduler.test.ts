@@ -8,6 +8,7 @@ import { Events, Nodes, Pods } from '../apiserver/client/resources.ts';
 import { createScheduler } from './scheduler.ts';
 import { makeNode, makePod } from './testing.ts';
 import { quietLogger } from '../testutil/log.ts';
+import { waitFor } from '../testutil/wait.ts';
 
 const log = quietLogger('test');
 
@@ -38,13 +39,8 @@ function start(c: FakeClient) {
   };
 }
 
-async function until(what: string, cond: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + 3000;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (what: string, cond: () => Promise<boolean>): Promise<boolean> => waitFor(() => cond(), 3000, what, 5);
 
 const nodeOf = async (c: FakeClient, name: string): Promise<string | undefined> => (await c.get<Pod>(Pods, name, 'default')).spec?.nodeName;
 

@@ -5,6 +5,7 @@ import { FakeClient, fakeApiError } from './fake.ts';
 import { createInformer, createInformerFactory, objectKey } from './informer.ts';
 import { Nodes, Pods } from './resources.ts';
 import { quietLogger } from '../../testutil/log.ts';
+import { waitFor } from '../../testutil/wait.ts';
 
 const log = quietLogger('test');
 
@@ -14,13 +15,8 @@ const pod = (name: string, node = '', labels: Record<string, string> = {}): Pod 
 });
 
 /** Polls `cond` until true (2 s max). */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 2000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (cond: () => boolean, what: string): Promise<boolean> => waitFor(() => cond(), 2000, what, 2);
 
 function recorder() {
   const seen: string[] = [];

@@ -6,6 +6,7 @@ import { FakeClient } from '../../apiserver/client/fake.ts';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
 import { createEventRecorder, type EventRecorderExt } from '../../apiserver/client/events.ts';
 import { quietLogger } from '../../testutil/log.ts';
+import { waitFor as pollFor } from '../../testutil/wait.ts';
 import type { ControllerDeps } from '../deps.ts';
 
 /** Deps over a FakeClient plus handles a test needs. */
@@ -43,11 +44,5 @@ export function harness(opts: { now?: () => number } = {}): Harness {
   };
 }
 
-/** Polls `pred` every 5 ms until it returns true; throws after `timeoutMs` (default 3000) naming `what`. */
-export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polls `pred` every 5 ms until true or `timeoutMs` (the shared testutil waitFor; a throwing check counts as not yet). */
+export const waitFor = (what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<boolean> => pollFor(() => pred(), timeoutMs, what, 5);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../../apiserver/client/log.ts';
 import { Supervisor, type SupervisorEvent } from './supervisor.ts';
+import { waitFor } from '../../testutil/wait.ts';
 
 const fastPolicy = { initialDelayMs: 50, maxDelayMs: 200, resetAfterMs: 60_000 };
 
@@ -23,13 +24,8 @@ function setup(): { dir: string; out: PassThrough; text: () => string; events: S
   return { dir, out, text: () => buf, events, sup };
 }
 
-async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const until = (cond: () => boolean, timeoutMs = 20_000): Promise<boolean> => waitFor(() => cond(), timeoutMs, 'the condition', 20);
 
 test('supervisor restarts a crashing child with growing backoff and prefixes its output', async () => {
   const { dir, text, events, sup } = setup();

@@ -15,7 +15,7 @@ import { startRegistry, httpGet, type PushableImage, type Registry } from '../..
 import { listCriContainers, type CriContainer } from './containers.ts';
 import { createNetns, type Netns } from './netns.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../testutil/wait.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

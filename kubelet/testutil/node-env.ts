@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { renderContainerdConfig, needsRestrictOomScoreAdj } from '../cri/containerd-config.ts';
 import { writeCniConfig } from '../cni.ts';
 import { GrpcRuntime } from '../cri/grpc.ts';
+import { waitFor as pollFor } from '../../testutil/wait.ts';
 
 /** Busybox image reference served by the test registry. */
 export const TEST_IMAGE = '127.0.0.1:5000/skiff/busybox:test';
@@ -66,16 +67,8 @@ function buildImages(dir: string): string {
   return layout;
 }
 
-async function waitFor(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch { /* not yet */ }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
+const waitFor = (what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> => pollFor(() => fn(), timeoutMs, what, 100);
 
 /** Starts the environment; throws with the failing step on error (after cleaning up). */
 export async function startNodeEnv(): Promise<NodeEnv> {

@@ -1,5 +1,5 @@
 /**
- * Polling helper for cluster tests: retry a check until it yields a value or
+ * Polling helper for every test: retry a check until it yields a value or
  * the time runs out, then fail with what was last seen.
  */
 
