@@ -10,11 +10,12 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { ControllerDeps } from '../deps.ts';
+import { runWhenSynced } from '../run.ts';
 import type { WorkQueue } from '../../apiserver/client/informer-types.ts';
 import { Deployments, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
 import { isAlreadyExists, isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
-import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
+import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { planClaims } from '../replicaset/claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from '../replicaset/ownership.ts';
 import { controllerRef } from '../replicaset/podutil.ts';
@@ -342,9 +343,5 @@ export function createDeploymentController(deps: ControllerDeps, opts: Deploymen
  */
 export function startDeploymentController(deps: ControllerDeps, signal: AbortSignal, opts: DeploymentControllerOptions = {}): void {
   const c = createDeploymentController(deps, opts);
-  void deps.informers.synced().then(() => {
-    if (signal.aborted) return;
-    deps.log.info('deployment controller running');
-    return runWorkers(c.queue, opts.workers ?? 5, c.reconcile, signal, deps.log);
-  }).catch((e: unknown) => deps.log.error('deployment controller stopped', { err: e }));
+  runWhenSynced(deps, 'deployment controller', c, opts.workers ?? 5, signal);
 }

@@ -10,8 +10,9 @@ import type { Informer } from '../../apiserver/client/informer-types.ts';
 import { Endpoints as EndpointsRef, EndpointSlices, Pods, Services } from '../../apiserver/client/resources.ts';
 import { isAlreadyExists, isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
-import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
+import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import type { ControllerDeps } from '../deps.ts';
+import { runWhenSynced } from '../run.ts';
 import { planEndpoints } from './endpoints.ts';
 import { CONTROLLER_NAME, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './plan.ts';
 import { podMatchesService } from './pods.ts';
@@ -170,8 +171,5 @@ async function deleteIgnoringNotFound(fn: () => Promise<void>): Promise<void> {
  */
 export function startEndpointSliceController(deps: ControllerDeps, signal: AbortSignal, opts: EndpointSliceControllerOptions = {}): void {
   const c = createEndpointSliceController(deps, opts);
-  void deps.informers.synced().then(() => {
-    if (signal.aborted) return;
-    return runWorkers(c.queue, opts.workers ?? 5, c.reconcile, signal, deps.log);
-  });
+  runWhenSynced(deps, 'endpointslice controller', c, opts.workers ?? 5, signal);
 }

@@ -15,13 +15,14 @@
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { ControllerDeps } from '../deps.ts';
+import { runWhenSynced } from '../run.ts';
 import type { Informer, WorkQueue } from '../../apiserver/client/informer-types.ts';
 import {
   Deployments, EndpointSlices, Namespaces, Nodes, Pods, ReplicaSets, Services, Endpoints, Leases, apiVersionOf, type ResourceRef,
 } from '../../apiserver/client/resources.ts';
 import { ApiError, isConflict, isNotFound, type KubeObject } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
-import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
+import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { decideDependent, decideOwner, stateOfOwner, type OwnerState } from './decide.ts';
 
 /** Kinds whose objects the GC watches by default (dependents and owners). */
@@ -222,9 +223,5 @@ export function createGarbageCollector(deps: ControllerDeps, opts: GarbageCollec
  */
 export function startGarbageCollector(deps: ControllerDeps, signal: AbortSignal, opts: GarbageCollectorOptions = {}): void {
   const gc = createGarbageCollector(deps, opts);
-  void deps.informers.synced().then(() => {
-    if (signal.aborted) return;
-    deps.log.info('garbage collector running');
-    return runWorkers(gc.queue, opts.workers ?? 5, gc.reconcile, signal, deps.log);
-  }).catch((e: unknown) => deps.log.error('garbage collector stopped', { err: e }));
+  runWhenSynced(deps, 'garbage collector', gc, opts.workers ?? 5, signal);
 }

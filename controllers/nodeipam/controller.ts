@@ -8,8 +8,9 @@ import type { Informer } from '../../apiserver/client/informer-types.ts';
 import { Nodes } from '../../apiserver/client/resources.ts';
 import { isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
-import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
+import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import type { ControllerDeps } from '../deps.ts';
+import { runWhenSynced } from '../run.ts';
 import { CidrAllocator } from './allocator.ts';
 
 /** How long to wait before retrying a node when the cluster CIDR is full (ms). */
@@ -115,9 +116,5 @@ export function createNodeIpamController(deps: ControllerDeps) {
  */
 export function startNodeIpamController(deps: ControllerDeps, signal: AbortSignal): void {
   const c = createNodeIpamController(deps);
-  void deps.informers.synced().then(() => {
-    if (signal.aborted) return;
-    c.rebuild();
-    return runWorkers(c.queue, 1, c.reconcile, signal, deps.log);
-  });
+  runWhenSynced(deps, 'node ipam controller', c, 1, signal, () => c.rebuild());
 }

@@ -9,11 +9,12 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { ControllerDeps } from '../deps.ts';
+import { runWhenSynced } from '../run.ts';
 import type { WorkQueue } from '../../apiserver/client/informer-types.ts';
 import { Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
-import { runWorkers, type ReconcileResult } from '../../apiserver/client/controller.ts';
+import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { Expectations, EXPECTATIONS_TTL_MS } from './expectations.ts';
 import { planReplicas, BURST_REPLICAS } from './plan.ts';
 import { controllerRef, isPodActive } from './podutil.ts';
@@ -230,9 +231,5 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
  */
 export function startReplicaSetController(deps: ControllerDeps, signal: AbortSignal, opts: ReplicaSetControllerOptions = {}): void {
   const c = createReplicaSetController(deps, opts);
-  void deps.informers.synced().then(() => {
-    if (signal.aborted) return;
-    deps.log.info('replicaset controller running');
-    return runWorkers(c.queue, opts.workers ?? 5, c.reconcile, signal, deps.log);
-  }).catch((e: unknown) => deps.log.error('replicaset controller stopped', { err: e }));
+  runWhenSynced(deps, 'replicaset controller', c, opts.workers ?? 5, signal);
 }
