@@ -5,6 +5,7 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Pods, ReplicaSets, Events } from '../../apiserver/client/resources.ts';
 import { createReplicaSetController } from './controller.ts';
 import { harness, waitFor } from '../testing/harness.ts';
+import { fakeApiError } from '../../apiserver/client/fake.ts';
 
 const rsObj = (replicas: number): ReplicaSet => ({
   apiVersion: 'apps/v1', kind: 'ReplicaSet',
@@ -145,6 +146,26 @@ test('RS controller: burst cap of 500 creates per sync, slow-start batches', asy
     await waitFor('expectations met', () => c.expectations.satisfied('default/web'));
     await c.reconcile('default/web');
     assert.equal((await pods(h)).length, 600);
+  } finally {
+    h.stop();
+  }
+});
+
+test('RS controller: a conflict while adopting an orphan fails the sync and creates nothing (retried, then adopted)', async () => {
+  const h = harness();
+  try {
+    const rs = await h.client.create(ReplicaSets, rsObj(1));
+    const orphan = await h.client.create<Pod>(Pods, { metadata: { name: 'stray', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } });
+    const c = createReplicaSetController(h.deps);
+    await h.start();
+    // The cached pod is stale: the adoption patch answers 409 once.
+    h.client.failOn('patch', 'pods', fakeApiError(409, 'Conflict', 'Operation cannot be fulfilled on pods "stray": the object has been modified'), { times: 1 });
+    await assert.rejects(c.reconcile('default/web'), (e: Error) => /modified/.test(e.message));
+    assert.equal((await pods(h)).length, 1, 'no replacement pod while the orphan is live but unclaimed');
+    await c.reconcile('default/web');
+    const all = await pods(h);
+    assert.deepEqual(all.map((p) => p.metadata?.uid), [orphan.metadata?.uid], 'the orphan is adopted and no pod is created');
+    assert.equal(all[0].metadata?.ownerReferences?.[0]?.uid, rs.metadata?.uid);
   } finally {
     h.stop();
   }
