@@ -5,33 +5,12 @@
  */
 import type { Container } from 'kubernetes-types/core/v1';
 import type { LinuxContainerResources } from '../cri/types.ts';
+import { milliCpu, parseQuantity } from '../../apiserver/api/quantity.ts';
 
 /** CFS period used for every container, microseconds (Kubernetes' default). */
 export const CPU_PERIOD_US = 100_000;
 /** Smallest cpu.shares value the kernel accepts (Kubernetes' MinShares). */
 export const MIN_CPU_SHARES = 2;
-
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/**
- * Parses a Kubernetes quantity ('500m', '1.5', '64Mi', '1G', '2e3') into a
- * plain number (cores for cpu, bytes for memory). Throws on malformed input.
- */
-export function parseQuantity(q: string | number): number {
-  if (typeof q === 'number') return q;
-  const m = /^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/.exec(q.trim());
-  if (!m || Number.isNaN(Number(m[1]))) throw new Error(`invalid quantity ${JSON.stringify(q)}`);
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  const suffix = m[3] ?? '';
-  return base * (BINARY[suffix] ?? DECIMAL[suffix]);
-}
-
-/** Millicores of a cpu quantity, rounded up ('250m' → 250, '1' → 1000). */
-export function milliCpu(q: string | number): number {
-  return Math.ceil(parseQuantity(q) * 1000 - 1e-9);
-}
 
 /**
  * Linux resources for `container`: cpu_shares = request millicores × 1024 /

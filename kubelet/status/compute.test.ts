@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { computePodStatus, qosClass, rfc3339 } from './compute.ts';
+import { computePodStatus, rfc3339 } from './compute.ts';
 import type { ContainerRecord, PodRuntimeState } from '../pods/runtime-state.ts';
 
 const T = Date.parse('2026-01-01T00:00:00Z');
@@ -77,13 +77,6 @@ test('conditions keep lastTransitionTime while unchanged; terminal phase sticks'
   assert.equal(ready.lastTransitionTime, rfc3339(T + 60_000));
   const done = computePodStatus({ pod: { ...p, status: { phase: 'Succeeded' } }, state: rs([ctr('app', 'CONTAINER_RUNNING')]), waiting: {}, hostIP: 'h', now: T });
   assert.equal(done.phase, 'Succeeded');
-});
-
-test('qosClass', () => {
-  const mk = (resources: NonNullable<Pod['spec']>['containers'][0]['resources']): Pod => ({ spec: { containers: [{ name: 'c', resources }] } });
-  assert.equal(qosClass(mk(undefined)), 'BestEffort');
-  assert.equal(qosClass(mk({ limits: { cpu: '1', memory: '1Gi' } })), 'Guaranteed');
-  assert.equal(qosClass(mk({ requests: { cpu: '1' } })), 'Burstable');
 });
 
 test('init containers: Pending while initializing, then Running; Never + failure → Failed', () => {

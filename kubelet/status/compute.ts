@@ -3,6 +3,7 @@
  * kubelet's generateAPIPodStatus / getPhase / convertToAPIContainerStatuses.
  */
 import type { ContainerState as ApiContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
+import { qosClass } from '../../apiserver/api/qos.ts';
 import { containersNamed, readySandbox, type ContainerRecord, type PodRuntimeState } from '../pods/runtime-state.ts';
 
 /** A waiting reason the kubelet decided for a container (e.g. ImagePullBackOff, CrashLoopBackOff). */
@@ -154,7 +155,7 @@ export function computePodStatus(input: StatusInput): PodStatus {
     startTime: old.startTime ?? rfc3339(now),
     containerStatuses: statuses,
     ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
-    qosClass: old.qosClass ?? qosClass(pod),
+    qosClass: old.qosClass ?? qosClass(pod.spec),
   };
   const ip = pod.spec?.hostNetwork ? hostIP : sb?.ip || old.podIP;
   if (ip) {
@@ -164,20 +165,3 @@ export function computePodStatus(input: StatusInput): PodStatus {
   return status;
 }
 
-/** QoS class (Guaranteed / Burstable / BestEffort) from requests and limits. */
-export function qosClass(pod: Pod): NonNullable<PodStatus['qosClass']> {
-  const cs = pod.spec?.containers ?? [];
-  let any = false, guaranteed = true;
-  for (const c of cs) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ['cpu', 'memory']) {
-      const l = lim[r];
-      const q = req[r] ?? l;
-      if (l === undefined || String(q) !== String(l)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}

@@ -3,7 +3,7 @@
  * computePodResourceRequest and framework.NodeInfo, simplified).
  */
 import type { Container, Node, Pod } from 'kubernetes-types/core/v1';
-import { intValue, milliCpu } from '../quantity.ts';
+import { intValue, milliCpu } from '../../apiserver/api/quantity.ts';
 import type { NodeInfo, Resources } from './types.ts';
 
 /** Request kube-scheduler assumes for scoring a container without a cpu request (millicores). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { podsResource, qosClass } from './pods.ts';
+import { podsResource } from './pods.ts';
 import { defaultPullPolicy, imageTag } from './podspec.ts';
 
 const def = podsResource();
@@ -57,12 +57,7 @@ test('user tolerations for the same keys are not duplicated', () => {
   assert.deepEqual(p.spec!.tolerations, [{ operator: 'Exists' }]);
 });
 
-test('QoS classes', () => {
-  assert.equal(qosClass({ containers: [{ name: 'a' }] }), 'BestEffort');
-  assert.equal(qosClass({ containers: [{ name: 'a', resources: { requests: { cpu: '100m' } } }] }), 'Burstable');
-  assert.equal(qosClass({ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '128Mi' } } }] }), 'Guaranteed');
-  assert.equal(qosClass({ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '128Mi' }, requests: { cpu: '1000m', memory: '128Mi' } } }] }), 'Guaranteed');
-  assert.equal(qosClass({ containers: [{ name: 'a', resources: { limits: { cpu: '1', memory: '128Mi' }, requests: { cpu: '500m' } } }] }), 'Burstable');
+test('status.qosClass is set at create', () => {
   const p = created({ metadata: { name: 'g' }, spec: { containers: [{ name: 'a', image: 'i', resources: { limits: { cpu: '1', memory: '1Gi' } } }] } });
   assert.deepEqual(p.spec!.containers[0]!.resources!.requests, { cpu: '1', memory: '1Gi' });
   assert.equal(p.status!.qosClass, 'Guaranteed');

@@ -10,7 +10,7 @@ import { forbidden } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
 import { defaultPodSpec, validatePodSpec } from './podspec.ts';
 import { podCells } from './podtable.ts';
-import { parseQuantity } from './quantity.ts';
+import { qosClass } from '../../api/qos.ts';
 
 /** The two NoExecute tolerations the DefaultTolerationSeconds admission plugin adds (300 s). */
 export const defaultTolerations: Toleration[] = [
@@ -25,30 +25,6 @@ function addDefaultTolerations(spec: PodSpec): void {
     if (!covered) tols.push({ ...d });
   }
   spec.tolerations = tols;
-}
-
-/**
- * QoS class (Kubernetes GetPodQOS): BestEffort without any cpu/memory
- * request or limit; Guaranteed when every container limits cpu and memory and
- * requests equal limits; Burstable otherwise.
- */
-export function qosClass(spec: PodSpec | undefined): 'BestEffort' | 'Burstable' | 'Guaranteed' {
-  const containers: Container[] = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
-  const tracked = ['cpu', 'memory'];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    for (const r of tracked) {
-      const l = lim[r];
-      const q = req[r] ?? l;
-      if (l !== undefined || q !== undefined) any = true;
-      if (l === undefined || q === undefined || parseQuantity(l) !== parseQuantity(q)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function defaultPod(pod: Pod): void {

@@ -9,7 +9,7 @@ import {
   dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
   validateName, validatePortNumber, validateProtocol, validateNonNegative,
 } from '../../api/validation.ts';
-import { parseQuantity } from './quantity.ts';
+import { tryParseQuantity } from '../../api/quantity.ts';
 
 /**
  * The tag Kubernetes finds in an image reference: the part after the last ':'
@@ -83,24 +83,30 @@ function notFoundCause(field: string, value: string): FieldCause {
   return { reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(value)}`, field };
 }
 
+/** The value of a quantity field as sent (a string, or a JSON number), or undefined when it is neither a finite number nor a quantity string. */
+function quantityOf(q: unknown): number | undefined {
+  if (typeof q === 'number') return Number.isFinite(q) ? q : undefined;
+  return typeof q === 'string' ? tryParseQuantity(q) : undefined;
+}
+
 function validateResources(c: Container, path: string): FieldCause[] {
   const out: FieldCause[] = [];
   const req = c.resources?.requests ?? {};
   const lim = c.resources?.limits ?? {};
   for (const [kind, list] of [['requests', req], ['limits', lim]] as const) {
     for (const [name, q] of Object.entries(list)) {
-      const n = parseQuantity(q);
+      const n = quantityOf(q);
       const field = `${path}.resources.${kind}[${name}]`;
-      if (Number.isNaN(n)) out.push(invalidValue(field, String(q), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      if (n === undefined) out.push(invalidValue(field, String(q), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
       else if (n < 0) out.push(invalidValue(field, String(q), 'must be greater than or equal to 0'));
     }
   }
   for (const [name, r] of Object.entries(req)) {
     const l = lim[name];
     if (l === undefined) continue;
-    const rn = parseQuantity(r);
-    const ln = parseQuantity(l);
-    if (!Number.isNaN(rn) && !Number.isNaN(ln) && rn > ln) out.push(invalidValue(`${path}.resources.requests`, String(r), `must be less than or equal to ${name} limit of ${String(l)}`));
+    const rn = quantityOf(r);
+    const ln = quantityOf(l);
+    if (rn !== undefined && ln !== undefined && rn > ln) out.push(invalidValue(`${path}.resources.requests`, String(r), `must be less than or equal to ${name} limit of ${String(l)}`));
   }
   return out;
 }
