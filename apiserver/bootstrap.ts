@@ -5,7 +5,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Service } from 'kubernetes-types/core/v1';
-import type { Logger } from './client/log.ts';
+import type { Logger } from './api/log.ts';
 import { StatusError } from './api/errors.ts';
 import type { Registry } from './registry/registry.ts';
 

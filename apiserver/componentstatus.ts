@@ -9,7 +9,7 @@ import type { ComponentStatus } from 'kubernetes-types/core/v1';
 import { notFound } from './api/errors.ts';
 import { componentStatusesResource } from './registry/resources/leases.ts';
 import { includeObjectOf, toTable, wantsTable } from './routes/table.ts';
-import type { KubeObject } from './client/types.ts';
+import type { KubeObject } from './api/object.ts';
 import type { ResourceDef } from './registry/types.ts';
 
 /** What the component status routes need. */

@@ -3,7 +3,7 @@
  * the API until the signal aborts, then closes everything.
  */
 import { Etcd3 } from 'etcd3';
-import type { Logger } from './client/log.ts';
+import type { Logger } from './api/log.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
 import { startCompactor } from './storage/compactor.ts';

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Etcd3 } from 'etcd3';
 import type { Pod, Node } from 'kubernetes-types/core/v1';
-import type { Logger } from './client/log.ts';
+import type { Logger } from './api/log.ts';
 import { buildCoreApp, type CoreApp } from './routes/core.ts';
 import { allResources } from './registry/resources/index.ts';
 import type { ResourceDef } from './registry/types.ts';

@@ -5,7 +5,7 @@
  */
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { EventRecorder, InformerFactory } from '../apiserver/client/informer-types.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 
 /** Cluster-wide settings some controllers need (node IPAM). */
 export interface ControllerConfig {

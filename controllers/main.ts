@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder, type EventRecorderExt } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import type { ControllerDeps } from './deps.ts';
 import { startDeploymentController } from './deployment/controller.ts';

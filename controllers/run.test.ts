@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createWorkQueue } from '../apiserver/client/workqueue.ts';
 import type { InformerFactory } from '../apiserver/client/informer-types.ts';
 import { FakeClient } from '../apiserver/client/fake.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { waitFor } from '../testutil/wait.ts';
 import type { ControllerDeps } from './deps.ts';
 import { runWhenSynced } from './run.ts';

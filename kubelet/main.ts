@@ -11,7 +11,7 @@ import type { Pod, Service } from 'kubernetes-types/core/v1';
 import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { Pods, Services } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';

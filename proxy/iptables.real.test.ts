@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLogger } from '../apiserver/client/log.ts';
+import { createLogger } from '../apiserver/api/log.ts';
 import { mustExec } from './exec.ts';
 import { cleanupRules, ensureJumps, IptablesBackend } from './iptables.ts';
 import { ensureServiceRoute, removeServiceRoute } from './route.ts';

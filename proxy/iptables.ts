@@ -4,7 +4,7 @@
  * ones idempotently, and remove everything on cleanup. Mirrors kube-proxy's
  * iptables proxier and its `--cleanup`.
  */
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { isDynamicChain } from './chains.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';

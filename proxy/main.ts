@@ -4,7 +4,7 @@
  * ProxyBackend (iptables), plus the service-CIDR route and /healthz.
  */
 import type { ApiClient } from '../apiserver/client/types.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';

@@ -1,7 +1,7 @@
 /**
  * Kernel settings the iptables proxy depends on.
  */
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { mustExec, type Exec } from './exec.ts';
 
 /** The bridge netfilter switch: bridged (same-node pod → pod) packets traverse iptables. */

@@ -6,7 +6,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { createScheduler } from './scheduler.ts';

@@ -8,7 +8,7 @@
 import type { Binding, Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../apiserver/client/informer-types.ts';
 import { objectKey } from '../apiserver/client/informer.ts';
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { Pods } from '../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../apiserver/client/types.ts';
 import { decide } from './decide.ts';

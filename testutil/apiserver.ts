@@ -2,7 +2,7 @@
  * Test helper: a real etcd plus the real API server (runApiServer, with
  * bootstrap) on a free loopback port, and a RestClient pointed at it.
  */
-import type { Logger } from '../apiserver/client/log.ts';
+import type { Logger } from '../apiserver/api/log.ts';
 import { quietLogger } from './log.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { runApiServer } from '../apiserver/main.ts';

@@ -1,5 +1,5 @@
 /** Test helper: the logger every test uses. */
-import { createLogger, silentLogger, type Logger } from '../apiserver/client/log.ts';
+import { createLogger, silentLogger, type Logger } from '../apiserver/api/log.ts';
 
 /** A logger for `component` that writes nothing; with SKIFF_TEST_LOG=1 it writes to stderr instead. */
 export function quietLogger(component: string): Logger {

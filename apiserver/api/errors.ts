@@ -4,7 +4,16 @@
  * (k8s.io/apimachinery/pkg/api/errors).
  */
 import type { Status, StatusCause } from 'kubernetes-types/meta/v1';
-import type { FieldCause } from '../registry/types.ts';
+
+/** One field error, as it appears in Status.details.causes. */
+export interface FieldCause {
+  /** e.g. 'FieldValueRequired', 'FieldValueInvalid', 'FieldValueDuplicate', 'FieldValueNotSupported' */
+  reason: string;
+  message: string;
+  /** e.g. 'spec.containers[0].image' */
+  field: string;
+}
+
 
 /** An error that leaves the server as the given Status (and its HTTP code). */
 export class StatusError extends Error {

@@ -3,7 +3,7 @@
  * (k8s.io/apimachinery/pkg/util/validation and .../validation/field).
  * Every check returns FieldCause[] (empty when valid) so callers concatenate.
  */
-import type { FieldCause } from '../registry/types.ts';
+import type { FieldCause } from './errors.ts';
 
 /** Renders a value as Kubernetes does after `Invalid value: `: strings quoted, arrays as JSON, numbers bare. */
 export function formatValue(value: unknown): string {

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkQueue } from './informer-types.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../api/log.ts';
 
 /** What a reconcile may return: ask to be called again after `requeueAfterMs` ms. */
 export type ReconcileResult = { requeueAfterMs?: number } | void;

@@ -6,9 +6,10 @@
  */
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1';
 import type { EventRecorder } from './informer-types.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../api/log.ts';
 import { Events } from './resources.ts';
-import { isNotFound, type ApiClient, type KubeObject } from './types.ts';
+import type { KubeObject } from '../api/object.ts';
+import { isNotFound, type ApiClient } from './types.ts';
 
 /** Options of createEventRecorder. `now` (ms) is injectable for tests. */
 export interface EventRecorderOptions {

@@ -22,21 +22,10 @@ import type { Status } from 'kubernetes-types/meta/v1';
 import { Chan } from './chan.ts';
 import { applyJsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { apiVersionOf, type ResourceRef } from './resources.ts';
-import { compileSelectors } from './selectors.ts';
-import { generatedName } from '../registry/meta.ts';
-import {
-  ApiError,
-  undefinedIfNotFound,
-  type ApiClient,
-  type DeleteOptions,
-  type KubeList,
-  type KubeObject,
-  type ListOptions,
-  type PatchType,
-  type WatchEvent,
-  type WatchOptions,
-  type WatchStream,
-} from './types.ts';
+import { compileSelectors } from '../api/selectors.ts';
+import { generatedName } from '../api/meta.ts';
+import type { KubeList, KubeObject } from '../api/object.ts';
+import { ApiError, undefinedIfNotFound, type ApiClient, type DeleteOptions, type ListOptions, type PatchType, type WatchEvent, type WatchOptions, type WatchStream } from './types.ts';
 
 /** One recorded call. */
 export interface FakeAction {

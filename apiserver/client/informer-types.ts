@@ -3,7 +3,7 @@
  * and workqueue.ts). One informer per resource per process; controllers read
  * from it and write only through the ApiClient.
  */
-import type { KubeObject } from './types.ts';
+import type { KubeObject } from '../api/object.ts';
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;

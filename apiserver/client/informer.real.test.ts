@@ -10,7 +10,8 @@ import { Etcd3 } from 'etcd3';
 import { createInformer } from './informer.ts';
 import { Pods } from './resources.ts';
 import { RestClient } from './rest.ts';
-import type { KubeList, KubeObject, ListOptions, WatchOptions, WatchStream } from './types.ts';
+import type { KubeList, KubeObject } from '../api/object.ts';
+import type { ListOptions, WatchOptions, WatchStream } from './types.ts';
 import type { ResourceRef } from './resources.ts';
 import { quietLogger, startApiServerOrSkip } from '../../testutil/real-api.ts';
 

@@ -6,10 +6,11 @@
  * with exponential backoff (200 ms .. 10 s). Keeps a cache with indexes.
  */
 import type { Status } from 'kubernetes-types/meta/v1';
-import type { Logger } from './log.ts';
+import type { Logger } from '../api/log.ts';
 import type { Informer, InformerFactory, InformerHandlers } from './informer-types.ts';
 import type { ResourceRef } from './resources.ts';
-import { isGone, type ApiClient, type KubeObject, type WatchStream } from './types.ts';
+import type { KubeObject } from '../api/object.ts';
+import { isGone, type ApiClient, type WatchStream } from './types.ts';
 
 /** Cache key of an object: 'namespace/name' for namespaced objects, 'name' otherwise. */
 export function objectKey(obj: KubeObject): string {

@@ -7,19 +7,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { apiVersionOf, type ResourceRef } from './resources.ts';
-import {
-  ApiError,
-  undefinedIfNotFound,
-  type ApiClient,
-  type DeleteOptions,
-  type KubeList,
-  type KubeObject,
-  type ListOptions,
-  type PatchType,
-  type WatchEvent,
-  type WatchOptions,
-  type WatchStream,
-} from './types.ts';
+import type { KubeList, KubeObject } from '../api/object.ts';
+import { ApiError, undefinedIfNotFound, type ApiClient, type DeleteOptions, type ListOptions, type PatchType, type WatchEvent, type WatchOptions, type WatchStream } from './types.ts';
 
 /** Options of `new RestClient(...)`. `timeoutMs` bounds non-watch requests (default 30 000 ms). */
 export interface RestClientOptions {

@@ -6,23 +6,9 @@
  * Implementations: `RestClient` (rest.ts, HTTP to a real apiserver) and
  * `FakeClient` (fake.ts, in-memory, for unit tests of other components).
  */
-import type { ObjectMeta, Status } from 'kubernetes-types/meta/v1';
+import type { Status } from 'kubernetes-types/meta/v1';
 import type { ResourceRef } from './resources.ts';
-
-/** Any Kubernetes object: what the client reads and writes. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-}
-
-/** A List as returned by the API server. */
-export interface KubeList<T extends KubeObject> {
-  apiVersion: string;
-  kind: string;
-  metadata: { resourceVersion?: string; continue?: string };
-  items: T[];
-}
+import type { KubeList, KubeObject } from '../api/object.ts';
 
 export interface ListOptions {
   namespace?: string;

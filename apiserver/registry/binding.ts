@@ -4,11 +4,11 @@
  * pod update strategy, which forbids spec changes), with CAS and retries.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import { clone } from '../api/patch/json-value.ts';
 import { StorageError } from '../storage/etcd.ts';
-import { rfc3339 } from './meta.ts';
+import { rfc3339 } from '../api/meta.ts';
 import type { ResourceStore } from './store.ts';
 
 /** A v1 Binding body (only the fields used). */

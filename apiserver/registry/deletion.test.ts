@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { testDefs } from '../routes/core.test-helper.ts';
 import { gracePeriodSeconds, planDeletion, type DeleteParams } from './deletion.ts';
 

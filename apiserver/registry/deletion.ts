@@ -2,9 +2,9 @@
  * What a DELETE does to an object, decided without side effects (Kubernetes'
  * BeforeDelete / graceful deletion / finalizer rules in the generic store).
  */
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { clone } from '../api/patch/json-value.ts';
-import { rfc3339 } from './meta.ts';
+import { rfc3339 } from '../api/meta.ts';
 import type { ResourceDef } from './types.ts';
 
 /** DeleteOptions as the store honours them. */

@@ -3,7 +3,7 @@
  * fields a resource makes selectable (metadata.name, metadata.namespace and
  * strategy.selectableFields), as Kubernetes' storage.SelectionPredicate.
  */
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from '../api/selectors.ts';
 import type { ResourceDef } from './types.ts';
 

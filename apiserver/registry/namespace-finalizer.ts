@@ -4,8 +4,8 @@
  * in it, wait (watching, not polling) until it is empty, then drop the
  * `kubernetes` spec finalizer and remove the namespace.
  */
-import type { KubeObject } from '../client/types.ts';
-import type { Logger } from '../client/log.ts';
+import type { KubeObject } from '../api/object.ts';
+import type { Logger } from '../api/log.ts';
 import { StatusError } from '../api/errors.ts';
 import { clone } from '../api/patch/json-value.ts';
 import { objectKey, StorageError, type StorageWatch } from '../storage/etcd.ts';

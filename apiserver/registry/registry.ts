@@ -4,7 +4,7 @@
  */
 import type { EtcdStorage } from '../storage/etcd.ts';
 import { objectKey } from '../storage/etcd.ts';
-import type { Logger } from '../client/log.ts';
+import type { Logger } from '../api/log.ts';
 import { NamespaceFinalizer } from './namespace-finalizer.ts';
 import { ResourceStore } from './store.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';

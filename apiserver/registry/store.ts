@@ -5,13 +5,13 @@
  * storage failure to a Status error in one place.
  */
 import { randomUUID } from 'node:crypto';
-import type { KubeList, KubeObject } from '../client/types.ts';
+import type { KubeList, KubeObject } from '../api/object.ts';
 import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, StatusError } from '../api/errors.ts';
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
-import { generatedName, rfc3339, validateMeta } from './meta.ts';
+import { generatedName, rfc3339, validateMeta } from '../api/meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
 

@@ -3,16 +3,8 @@
  * the per-resource definitions (apiserver/registry/resources/*.ts). Modelled on
  * the Kubernetes generic registry: one store, per-resource strategies.
  */
-import type { KubeObject } from '../client/types.ts';
-
-/** One field error, as it appears in Status.details.causes. */
-export interface FieldCause {
-  /** e.g. 'FieldValueRequired', 'FieldValueInvalid', 'FieldValueDuplicate', 'FieldValueNotSupported' */
-  reason: string;
-  message: string;
-  /** e.g. 'spec.containers[0].image' */
-  field: string;
-}
+import type { KubeObject } from '../api/object.ts';
+import type { FieldCause } from '../api/errors.ts';
 
 /** What a strategy hook may need from the server. */
 export interface StrategyContext {

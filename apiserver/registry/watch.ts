@@ -4,7 +4,8 @@
  * that stops matching is sent as DELETED, one that starts matching as ADDED.
  */
 import type { Status } from 'kubernetes-types/meta/v1';
-import type { KubeObject, WatchEvent } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
+import type { WatchEvent } from '../client/types.ts';
 import { badRequest, expired } from '../api/errors.ts';
 import { StorageError, type StorageEvent } from '../storage/etcd.ts';
 import type { Matcher, SelectorOptions } from './matcher.ts';

@@ -3,7 +3,7 @@
  * only; protobuf and anything else is 415; malformed JSON is 400.
  */
 import { parse as parseYaml } from 'yaml';
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { badRequest, unsupportedMediaType } from '../api/errors.ts';
 import { isObject } from '../api/patch/json-value.ts';
 

@@ -2,8 +2,9 @@
  * Minimal ResourceDefs for the core's own tests (independent of the real
  * per-resource definitions): namespaces, pods, nodes and apps/v1 deployments.
  */
-import type { KubeObject } from '../client/types.ts';
-import type { FieldCause, ResourceDef } from '../registry/types.ts';
+import type { KubeObject } from '../api/object.ts';
+import type { FieldCause } from '../api/errors.ts';
+import type { ResourceDef } from '../registry/types.ts';
 
 interface TestPod extends KubeObject {
   spec?: { nodeName?: string; containers?: Array<{ name?: string; image?: string }>; terminationGracePeriodSeconds?: number };

@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Etcd3 } from 'etcd3';
-import type { Logger } from '../client/log.ts';
+import type { Logger } from '../api/log.ts';
 import { routeNotFound, toStatusError, unsupportedMediaType } from '../api/errors.ts';
 import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';

@@ -3,7 +3,7 @@
  * Kubernetes' generic registry decides.
  */
 import type { Status } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { successStatus } from '../api/errors.ts';
 import type { DeleteResult } from '../registry/store.ts';
 import type { ResourceDef } from '../registry/types.ts';

@@ -4,8 +4,8 @@
  * subresources, under /api/v1 and /apis/<group>/<version>.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { KubeObject } from '../client/types.ts';
-import type { Logger } from '../client/log.ts';
+import type { KubeObject } from '../api/object.ts';
+import type { Logger } from '../api/log.ts';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { badRequest, conflict, invalid, methodNotAllowed, routeNotFound, StatusError } from '../api/errors.ts';
 import { applyPatch, decodePatch, patchKindOf } from '../api/patch/index.ts';

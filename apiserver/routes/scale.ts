@@ -1,6 +1,6 @@
 /** The autoscaling/v1 Scale view of deployments and replicasets. */
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 
 /** An autoscaling/v1 Scale. */
 export interface Scale extends KubeObject {

@@ -2,7 +2,7 @@
  * Server-side printing: meta.k8s.io/v1 Table responses (what `kubectl get`
  * asks for). The Name column is added here; the resource's own columns follow.
  */
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import type { ResourceDef, TableColumn } from '../registry/types.ts';
 
 /** One Table row. */

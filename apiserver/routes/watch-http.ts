@@ -4,8 +4,9 @@
  * and cleanup of the etcd watcher when the client goes away.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { KubeObject, WatchEvent } from '../client/types.ts';
-import type { Logger } from '../client/log.ts';
+import type { KubeObject } from '../api/object.ts';
+import type { WatchEvent } from '../client/types.ts';
+import type { Logger } from '../api/log.ts';
 import { watchStore, type WatchParams } from '../registry/watch.ts';
 import type { ResourceStore } from '../registry/store.ts';
 import { toTable, type IncludeObject } from './table.ts';

@@ -3,7 +3,7 @@
  * 5 minutes by default): at each tick, compact up to the revision seen at the
  * previous tick, so watchers always have at least one interval of history.
  */
-import type { Logger } from '../client/log.ts';
+import type { Logger } from '../api/log.ts';
 import type { EtcdStorage } from './etcd.ts';
 
 /** Options of startCompactor. */

@@ -101,7 +101,7 @@ test('reserve, reserved, release', async () => {
 
 test('compactor compacts to the revision of the previous tick', async () => {
   const { startCompactor } = await import('./compactor.ts');
-  const { createLogger } = await import('../client/log.ts');
+  const { createLogger } = await import('../api/log.ts');
   const c = startCompactor(s, { intervalMs: 3600000, log: quietLogger('test') });
   try {
     const a = await s.create(objectKey('compact', 'ns', 'a'), { metadata: { name: 'a' } });

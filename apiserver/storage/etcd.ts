@@ -6,7 +6,7 @@
  * object's etcd mod_revision, a decimal string.
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 
 /** Why a storage operation failed; the registry maps these to Status errors. */
 export type StorageErrorKind = 'AlreadyExists' | 'Conflict' | 'NotFound' | 'Compacted' | 'BadContinue';

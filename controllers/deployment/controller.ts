@@ -19,7 +19,7 @@ import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { planClaims } from '../replicaset/claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from '../replicaset/ownership.ts';
 import { controllerRef } from '../replicaset/podutil.ts';
-import { selectorIsEmpty, selectorMatches } from '../replicaset/selector.ts';
+import { selectorIsEmpty, selectorMatches } from '../../apiserver/api/label-selector.ts';
 import { POD_TEMPLATE_HASH, podTemplateHash, templatesEqualIgnoringHash } from './hash.ts';
 import { isScalingEvent, newRSReplicas, planCleanup, planRecreate, planRollout, planScale } from './rollout.ts';
 import { computeDeploymentStatus, deploymentComplete, deploymentStatusChanged, msUntilDeadline, type NewRSEvent } from './status.ts';

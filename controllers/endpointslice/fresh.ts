@@ -4,7 +4,7 @@
  * serves them instead of an older cached copy until the cache catches up.
  * This avoids 409 conflicts from updating with a stale resourceVersion.
  */
-import type { KubeObject } from '../../apiserver/client/types.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
 
 /** Numeric resourceVersion (etcd revision), or -1 when absent or not numeric. */
 export function rvOf(o: KubeObject | undefined): number {

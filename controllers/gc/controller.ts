@@ -20,7 +20,8 @@ import type { Informer, WorkQueue } from '../../apiserver/client/informer-types.
 import {
   Deployments, EndpointSlices, Namespaces, Nodes, Pods, ReplicaSets, Services, Endpoints, Leases, apiVersionOf, type ResourceRef,
 } from '../../apiserver/client/resources.ts';
-import { ApiError, isConflict, isNotFound, type KubeObject } from '../../apiserver/client/types.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
+import { ApiError, isConflict, isNotFound } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
 import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { decideDependent, decideOwner, stateOfOwner, type OwnerState } from './decide.ts';

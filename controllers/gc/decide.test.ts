@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../../apiserver/client/types.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
 import { decideDependent, decideOwner, stateOfOwner, type OwnerState } from './decide.ts';
 
 const ref = (uid: string, block = true): OwnerReference => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `rs-${uid}`, uid, controller: true, blockOwnerDeletion: block });

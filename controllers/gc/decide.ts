@@ -4,7 +4,7 @@
  * processDeletingDependentsItem, orphanDependents).
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../../apiserver/client/types.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
 
 /** Finalizer of an owner deleted with propagationPolicy Foreground. */
 export const FOREGROUND = 'foregroundDeletion';

@@ -6,9 +6,9 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../../apiserver/client/types.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
 import { controllerRef } from './podutil.ts';
-import { selectorMatches } from './selector.ts';
+import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 
 /** How candidate objects of a namespace relate to one controller (owner). */
 export interface ClaimPlan<T extends KubeObject = Pod> {

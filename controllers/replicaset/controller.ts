@@ -18,7 +18,7 @@ import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { Expectations, EXPECTATIONS_TTL_MS } from './expectations.ts';
 import { planReplicas, BURST_REPLICAS } from './plan.ts';
 import { controllerRef, isPodActive } from './podutil.ts';
-import { selectorMatches } from './selector.ts';
+import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 import { slowStartBatch } from './slowstart.ts';
 import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged, type ManageFailure } from './status.ts';
 import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';

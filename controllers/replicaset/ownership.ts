@@ -7,7 +7,8 @@
  */
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { apiVersionOf, type ResourceRef } from '../../apiserver/client/resources.ts';
-import { isNotFound, type ApiClient, type KubeObject } from '../../apiserver/client/types.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
+import { isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 
 /** Index function: an object's namespace. */
 export const namespaceIndex = (o: KubeObject): string[] => [o.metadata?.namespace ?? ''];

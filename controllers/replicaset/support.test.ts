@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import { selectorMatches, selectorIsEmpty } from './selector.ts';
+import { selectorMatches, selectorIsEmpty } from '../../apiserver/api/label-selector.ts';
 import { Expectations, EXPECTATIONS_TTL_MS } from './expectations.ts';
 import { slowStartBatch } from './slowstart.ts';
 import { computeReplicaSetStatus, replicaSetStatusChanged, nextAvailabilityCheckMs } from './status.ts';

@@ -5,7 +5,7 @@
  * runs, so one component's start-up cost (or a broken module) never affects
  * the others (each runs in its own process under `skiff server`).
  */
-import { createLogger, type Logger } from '../../apiserver/client/log.ts';
+import { createLogger, type Logger } from '../../apiserver/api/log.ts';
 import { runServer } from '../server/server.ts';
 import type { CliActions } from './program.ts';
 import type { ApiServerFlags, ControllerManagerFlags, KubeletFlags, ProxyFlags, SchedulerFlags } from './options.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createLogger } from '../../apiserver/client/log.ts';
+import { createLogger } from '../../apiserver/api/log.ts';
 import { freePort } from '../../testutil/etcd.ts';
 import { runServer } from './server.ts';
 import { httpReady, pollUntil } from './wait.ts';

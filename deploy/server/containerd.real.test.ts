@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createLogger } from '../../apiserver/client/log.ts';
+import { createLogger } from '../../apiserver/api/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { serverPaths } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createLogger } from '../../apiserver/client/log.ts';
+import { createLogger } from '../../apiserver/api/log.ts';
 import { Supervisor, type SupervisorEvent } from '../supervisor/supervisor.ts';
 import { freePort } from '../../testutil/etcd.ts';
 import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';

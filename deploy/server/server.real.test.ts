@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'yaml';
-import { createLogger } from '../../apiserver/client/log.ts';
+import { createLogger } from '../../apiserver/api/log.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { freePort } from '../../testutil/etcd.ts';
 import { runServer } from './server.ts';

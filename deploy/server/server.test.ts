@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createServer } from 'node:net';
 import { freePort } from '../../testutil/etcd.ts';
-import { createLogger } from '../../apiserver/client/log.ts';
+import { createLogger } from '../../apiserver/api/log.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { runServer, StartupError } from './server.ts';
 

@@ -9,7 +9,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { RestartPolicy } from '../supervisor/decide.ts';
 import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type Launcher } from './components.ts';

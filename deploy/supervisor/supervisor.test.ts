@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { createLogger } from '../../apiserver/client/log.ts';
+import { createLogger } from '../../apiserver/api/log.ts';
 import { Supervisor, type SupervisorEvent } from './supervisor.ts';
 import { waitFor } from '../../testutil/wait.ts';
 

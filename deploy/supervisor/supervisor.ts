@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import { decideOnExit, defaultRestartPolicy, type RestartPolicy } from './decide.ts';
 
 /** How to start one child. */

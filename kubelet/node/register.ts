@@ -7,7 +7,7 @@
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Namespace, Node } from 'kubernetes-types/core/v1';
 import type { Clock } from '../../apiserver/client/informer-types.ts';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import { Leases, Namespaces, Nodes } from '../../apiserver/client/resources.ts';
 import { isAlreadyExists, isConflict, type ApiClient } from '../../apiserver/client/types.ts';
 import type { MachineInfo } from './info.ts';

@@ -6,7 +6,7 @@
  */
 import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import type { CriRuntime } from '../cri/types.ts';
 
 /** Defaults as in Kubernetes: 10 MiB, 5 files. */

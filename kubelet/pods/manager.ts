@@ -7,7 +7,7 @@
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../../apiserver/client/informer-types.ts';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import { Pods } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig } from '../cri/types.ts';

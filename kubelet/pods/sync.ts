@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Container, Pod, Service } from 'kubernetes-types/core/v1';
 import { serviceEnvVars } from './service-env.ts';
 import type { EventRecorder } from '../../apiserver/client/informer-types.ts';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import type { ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig, PodSandboxConfig } from '../cri/types.ts';
 import { isCriNotFound } from '../cri/types.ts';

@@ -6,7 +6,7 @@
  * retried with per-uid exponential back-off (0.5 s doubling to 10 s).
  */
 import type { Clock } from '../../apiserver/client/informer-types.ts';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 
 /** A sync of one uid; returns when to sync again (ms), if ever. */
 export type SyncFn = (uid: string) => Promise<{ requeueAfterMs?: number } | void>;

@@ -7,7 +7,7 @@
  */
 import type { Container, Pod, Probe } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder } from '../../apiserver/client/informer-types.ts';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import type { CriRuntime } from '../cri/types.ts';
 import { readySandbox, type PodRuntimeState } from '../pods/runtime-state.ts';
 import { nextProbeState, runProbe } from './probe.ts';

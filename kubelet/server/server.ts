@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { open, stat } from 'node:fs/promises';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import { CriLogParser, formatEntries, tail, type LogEntry } from './cri-log.ts';
 
 /** Where a container's log is and whether it may still grow. */

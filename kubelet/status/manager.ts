@@ -6,7 +6,7 @@
  * the next `set` or `resync`.
  */
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1';
-import type { Logger } from '../../apiserver/client/log.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
 import { Pods } from '../../apiserver/client/resources.ts';
 import { isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 

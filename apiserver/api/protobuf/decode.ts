@@ -6,7 +6,7 @@
  * would have sent as JSON (Go omitempty rules: empty strings, non-pointer
  * zero numbers and false, and unset times left out).
  */
-import type { KubeObject } from '../../client/types.ts';
+import type { KubeObject } from '../object.ts';
 import { badRequest, unsupportedMediaType, type StatusError } from '../errors.ts';
 import { MESSAGES, TOP_LEVEL, type FieldSpec } from './schema.ts';
 import { readFields, toInt64, WireError, type WireField } from './wire.ts';

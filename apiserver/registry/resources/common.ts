@@ -4,8 +4,9 @@
  * resource with a status subresource follows.
  */
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import type { KubeObject } from '../../client/types.ts';
-import type { FieldCause, TableColumn } from '../types.ts';
+import type { KubeObject } from '../../api/object.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { TableColumn } from '../types.ts';
 import { dns1123SubdomainErrors, required, validateAnnotations, validateLabels, validateName } from '../../api/validation.ts';
 import { ageSince } from './duration.ts';
 

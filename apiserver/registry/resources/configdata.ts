@@ -5,7 +5,7 @@
  * Kubernetes makes before validation (a JSON value of the wrong type or bad
  * base64 is a 400, not a 422).
  */
-import type { FieldCause } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
 import { badRequest, type StatusError } from '../../api/errors.ts';
 import { configMapKeyErrors, forbidden, invalidValue } from '../../api/validation.ts';
 

@@ -4,7 +4,8 @@
  * kubectl table (DATA = number of keys).
  */
 import type { ConfigMap } from 'kubernetes-types/core/v1';
-import type { FieldCause, ResourceDef } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { ResourceDef } from '../types.ts';
 import { invalidValue, tooLong } from '../../api/validation.ts';
 import { ageCell, ageColumn, column, standardVerbs, validateMeta } from './common.ts';
 import { base64Bytes, immutableCauses, keyCauses, maxDataBytes, stringMapError, undecodable } from './configdata.ts';

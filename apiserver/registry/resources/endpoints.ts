@@ -4,7 +4,8 @@
  */
 import type { Endpoints } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import type { FieldCause, ResourceDef } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { ResourceDef } from '../types.ts';
 import { required, unsupported, validatePortNumber } from '../../api/validation.ts';
 import { ageCell, column, standardVerbs, validateMeta } from './common.ts';
 

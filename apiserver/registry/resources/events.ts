@@ -3,7 +3,8 @@
  * selectors `kubectl describe` uses, and the `kubectl get events` table.
  */
 import type { Event } from 'kubernetes-types/core/v1';
-import type { FieldCause, ResourceDef } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { ResourceDef } from '../types.ts';
 import { invalidValue, required } from '../../api/validation.ts';
 import { column, standardVerbs, validateMeta } from './common.ts';
 import { ageSince } from './duration.ts';

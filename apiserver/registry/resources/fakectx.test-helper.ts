@@ -2,7 +2,7 @@
  * An in-memory StrategyContext for strategy tests: `reserve` is atomic
  * (claims a key only if absent), as the store's etcd txn is.
  */
-import type { KubeObject } from '../../client/types.ts';
+import type { KubeObject } from '../../api/object.ts';
 import type { StrategyContext } from '../types.ts';
 
 /** A StrategyContext over a Map of claimed keys; `delayMs` yields between the existence check and the claim. */

@@ -2,7 +2,7 @@
  * The registry of every resource Skiff serves, in discovery order. The API
  * server core mounts generic routes for each non-virtual entry.
  */
-import type { KubeObject } from '../../client/types.ts';
+import type { KubeObject } from '../../api/object.ts';
 import type { ResourceDef } from '../types.ts';
 import { configMapsResource } from './configmaps.ts';
 import { endpointSlicesResource, endpointsResource } from './endpoints.ts';

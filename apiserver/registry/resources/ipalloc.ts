@@ -6,7 +6,8 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { Service } from 'kubernetes-types/core/v1';
-import type { FieldCause, StrategyContext, Undo } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { StrategyContext, Undo } from '../types.ts';
 import { invalid } from '../../api/errors.ts';
 import { invalidValue } from '../../api/validation.ts';
 

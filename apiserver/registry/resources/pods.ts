@@ -5,7 +5,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Container, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1';
-import type { FieldCause, ResourceDef } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { ResourceDef } from '../types.ts';
 import { forbidden } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
 import { defaultPodSpec, validatePodSpec } from './podspec.ts';

@@ -4,7 +4,7 @@
  * pkg/apis/core/validation ValidatePodSpec, the parts kubectl users meet).
  */
 import type { Container, PodSpec, Probe, Volume } from 'kubernetes-types/core/v1';
-import type { FieldCause } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
 import {
   dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
   validateName, validatePortNumber, validateProtocol, validateNonNegative,

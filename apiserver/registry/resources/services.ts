@@ -4,7 +4,8 @@
  * allocation through ipalloc.ts, and the kubectl table.
  */
 import type { Service, ServicePort } from 'kubernetes-types/core/v1';
-import type { FieldCause, ResourceDef } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { ResourceDef } from '../types.ts';
 import {
   dns1035LabelErrors, dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
   validatePortNumber, validateProtocol,
@@ -13,7 +14,7 @@ import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } fr
 import {
   allocateServiceAddresses, releaseDroppedAddresses, releaseServiceAddresses, updateServiceAddresses, wantsClusterIP, wantsNodePorts,
 } from './ipalloc.ts';
-import { formatLabelMap } from './selector.ts';
+import { formatLabelMap } from '../../api/label-selector.ts';
 import ipaddr from 'ipaddr.js';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];

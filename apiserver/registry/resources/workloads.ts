@@ -8,13 +8,14 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import { isDeepStrictEqual } from 'node:util';
-import type { FieldCause, ResourceDef, TableColumn } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import type { ResourceDef, TableColumn } from '../types.ts';
 import {
   invalidValue, required, unsupported, validateLabels, validateNonNegative,
 } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
 import { defaultPodSpec, validatePodSpec } from './podspec.ts';
-import { formatLabelSelector, selectorIsEmpty, selectorMatches } from './selector.ts';
+import { formatLabelSelector, selectorIsEmpty, selectorMatches } from '../../api/label-selector.ts';
 
 function defaultTemplate(t: PodTemplateSpec | undefined): void {
   if (!t) return;

@@ -3,8 +3,8 @@
  * timestamps, generated names, name validation (Kubernetes
  * apimachinery/pkg/api/validation ValidateObjectMeta, reduced).
  */
-import type { KubeObject } from '../client/types.ts';
-import type { FieldCause } from './types.ts';
+import type { KubeObject } from './object.ts';
+import type { FieldCause } from './errors.ts';
 
 /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time: '2026-11-22T03:33:35Z'. */
 export function rfc3339(ms: number): string {

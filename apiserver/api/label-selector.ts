@@ -1,6 +1,9 @@
 /**
- * metav1.LabelSelector helpers: matching labels and printing a selector the
- * way kubectl's SELECTOR column does (FormatLabelSelector).
+ * metav1.LabelSelector helpers, the one copy for server, client and
+ * controllers: matching labels as `metav1.LabelSelectorAsSelector` does (an
+ * undefined selector matches nothing, an empty one everything, matchLabels and
+ * matchExpressions ANDed, an unknown operator matches nothing), and printing
+ * a selector the way kubectl's SELECTOR column does (FormatLabelSelector).
  */
 import type { LabelSelector, LabelSelectorRequirement } from 'kubernetes-types/meta/v1';
 
@@ -16,10 +19,11 @@ function matchesRequirement(r: LabelSelectorRequirement, labels: Record<string, 
   }
 }
 
-/** True when `labels` satisfy every matchLabels entry and matchExpressions requirement of `sel`. */
-export function selectorMatches(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
+/** True when `labels` satisfy every matchLabels entry and matchExpressions requirement of `sel`; false for an undefined selector. */
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!sel) return false;
   const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (!Object.prototype.hasOwnProperty.call(l, k) || l[k] !== v) return false;
   return (sel.matchExpressions ?? []).every((r) => matchesRequirement(r, l));
 }
 
