@@ -45,6 +45,7 @@ export async function startEtcd(opts: { timeoutMs?: number; bin?: string } = {})
     '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
     '--initial-cluster', `test=${peer}`, '--log-level', 'error', '--logger', 'zap',
+    '--experimental-watch-progress-notify-interval', '1s',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });

@@ -210,12 +210,16 @@ export class EtcdStorage {
    * Watches every key under `prefix` from `startRevision` (inclusive), calling
    * `onEvent` for each change in revision order and `onError` once if etcd
    * cancels the watch (e.g. compaction). Rejects with StorageError Compacted
-   * if `startRevision` is already compacted.
+   * if `startRevision` is already compacted. `onProgress(revision)`, if
+   * given, receives etcd's progress notifications (every change up to
+   * `revision` has been delivered; see etcd's
+   * --experimental-watch-progress-notify-interval).
    */
-  async watch(prefix: string, startRevision: string, onEvent: (ev: StorageEvent) => void, onError: (err: StorageError) => void): Promise<StorageWatch> {
+  async watch(prefix: string, startRevision: string, onEvent: (ev: StorageEvent) => void, onError: (err: StorageError) => void, onProgress?: (revision: string) => void): Promise<StorageWatch> {
     await this.checkNotCompacted(prefix, startRevision);
     const watcher: Watcher = await this.client.watch().prefix(prefix).startRevision(startRevision).withPreviousKV().create();
     watcher.on('data', (res: IWatchResponse) => {
+      if (res.events.length === 0) onProgress?.(res.header.revision);
       for (const ev of res.events) {
         const key = ev.kv.key.toString();
         const rev = Number(ev.kv.mod_revision);

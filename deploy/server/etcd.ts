@@ -46,6 +46,9 @@ export function etcdArgs(o: EtcdOptions): string[] {
     '--initial-cluster-token', 'skiff',
     '--logger', 'zap',
     '--log-level', 'warn',
+    // Idle watches get a progress notification this often: the API server's
+    // watch cache turns them into advancing bookmarks (kube's recommended etcd setting).
+    '--experimental-watch-progress-notify-interval', '5s',
   ];
 }
 

@@ -1,0 +1,234 @@
+/**
+ * The watch cache: a Storage decorator, as kube-apiserver's Cacher
+ * (k8s.io/apiserver/pkg/storage/cacher/cacher.go). Per resource prefix
+ * (`/registry/<resource>/`) it keeps one watch on the inner storage, the
+ * current objects and a ring of recent changes (cacher-resource.ts), and
+ * serves every watch from that ring plus live fan-out, so N clients cost one
+ * storage watch. Writes and reads that need etcd are passed through.
+ */
+import type { KubeObject } from '../api/object.ts';
+import type { Logger } from '../api/log.ts';
+import { serverTimeout } from '../api/errors.ts';
+import type { ListResult, StorageError, StorageEvent, StorageWatch, WriteOpts } from './etcd.ts';
+import { ResourceCache } from './cacher-resource.ts';
+import type { CacheEventHandler, CacheWatch, ListOpts, Storage } from './cacher-types.ts';
+
+/** Options of the Cacher. */
+export interface CacherOptions {
+  /** Changes kept per resource for watches that start in the past (default 2000). */
+  ringSize?: number;
+  /** Undelivered events a watcher may hold before it is terminated (default 1000, plus its initial events). */
+  watcherQueueLimit?: number;
+  /** Longest wait for the cache to reach a requested revision, ms (default 3000, as kube's blockTimeout); then 504. */
+  freshnessTimeoutMs?: number;
+  /** Page size of a cache's initial list (default 1000). */
+  listPageSize?: number;
+  /** First restart delay after the inner watch failed, ms (default 100). */
+  restartDelayMs?: number;
+  log?: Logger;
+}
+
+/** The start of a watch served from the cache. */
+export interface CachedWatchStart {
+  /** 'initial': deliver the current objects as puts first (rv=0/unset); else changes after `after`. */
+  mode: 'initial' | 'after';
+  /** With mode 'after': the revision to start after (the client's resourceVersion). */
+  after?: number;
+  /** With mode 'initial': first wait (bounded) until the cache has caught up with the storage's current revision. */
+  consistent?: boolean;
+}
+
+/** A cached watch: the handle and the revision its initial state was taken at. */
+export interface CachedWatchResult extends CacheWatch {
+  /** The revision the stream starts after (the snapshot's revision in 'initial' mode). */
+  startRevision: string;
+}
+
+/** The resource prefix `/registry/<resource>/` of a key or prefix, or undefined if it has none. */
+export function resourcePrefixOf(keyOrPrefix: string): string | undefined {
+  const m = /^\/registry\/([^/]+)\//.exec(keyOrPrefix);
+  return m ? `/registry/${m[1]}/` : undefined;
+}
+
+/**
+ * A Storage that serves watches (and rv=0 / NotOlderThan lists) from
+ * memory. Objects it hands out are shared between callers: read-only.
+ */
+export class Cacher implements Storage {
+  readonly inner: Storage;
+  private readonly caches = new Map<string, ResourceCache>();
+  private readonly opts: Required<Omit<CacherOptions, 'log'>> & { log?: Logger };
+  private stopped = false;
+
+  constructor(inner: Storage, opts: CacherOptions = {}) {
+    this.inner = inner;
+    this.opts = {
+      ringSize: opts.ringSize ?? 2000,
+      watcherQueueLimit: opts.watcherQueueLimit ?? 1000,
+      freshnessTimeoutMs: opts.freshnessTimeoutMs ?? 3000,
+      listPageSize: opts.listPageSize ?? 1000,
+      restartDelayMs: opts.restartDelayMs ?? 100,
+      log: opts.log,
+    };
+  }
+
+  private cacheFor(resourcePrefix: string): ResourceCache {
+    let c = this.caches.get(resourcePrefix);
+    if (!c) {
+      if (this.stopped) throw new Error('watch cache stopped');
+      c = new ResourceCache(resourcePrefix, this.inner, {
+        ringSize: this.opts.ringSize, watcherQueueLimit: this.opts.watcherQueueLimit,
+        listPageSize: this.opts.listPageSize, restartDelayMs: this.opts.restartDelayMs, log: this.opts.log,
+      });
+      this.caches.set(resourcePrefix, c);
+    }
+    return c;
+  }
+
+  /** The cache of a resource, if it was started (tests, metrics). */
+  cacheOf(keyOrPrefix: string): ResourceCache | undefined {
+    const rp = resourcePrefixOf(keyOrPrefix);
+    return rp ? this.caches.get(rp) : undefined;
+  }
+
+  /** Starts the caches of these resource prefixes now rather than at first use; resolves when all are ready. */
+  async warm(prefixes: string[]): Promise<void> {
+    await Promise.all(prefixes.map((p) => {
+      const rp = resourcePrefixOf(p);
+      return rp ? this.cacheFor(rp).ready() : undefined;
+    }));
+  }
+
+  get(key: string): Promise<KubeObject | undefined> {
+    return this.inner.get(key);
+  }
+
+  /**
+   * The cached object at `key` if its resource's cache is ready (it may lag
+   * etcd by the watch delay), else undefined; starts the cache in the
+   * background. Callers that need certainty fall back to `get`.
+   */
+  getCached(key: string): { found: boolean; obj?: KubeObject } {
+    const rp = resourcePrefixOf(key);
+    if (!rp || this.stopped) return { found: false };
+    const c = this.cacheFor(rp);
+    if (!c.isReady) {
+      c.ready().catch(() => undefined);
+      return { found: false };
+    }
+    const obj = c.getObject(key);
+    return obj ? { found: true, obj } : { found: false };
+  }
+
+  list(prefix: string, opts?: ListOpts): Promise<ListResult> {
+    return this.inner.list(prefix, opts);
+  }
+
+  /**
+   * Lists `prefix` from memory once the cache has reached `minRevision`
+   * (0: whatever it holds, as resourceVersion=0). Waits at most
+   * freshnessTimeoutMs, then throws 504 Timeout "Too large resource version"
+   * (kube's storage.NewTooLargeResourceVersionError). Items are sorted by key;
+   * the result's revision is the cache's.
+   */
+  async listCached(prefix: string, minRevision: number): Promise<ListResult> {
+    const rp = resourcePrefixOf(prefix);
+    if (!rp) return this.inner.list(prefix);
+    const c = this.cacheFor(rp);
+    await c.ready();
+    if (!(await c.waitFor(minRevision, this.opts.freshnessTimeoutMs))) {
+      throw serverTimeout(`Too large resource version: ${minRevision}, current: ${c.revision}`);
+    }
+    const snap = c.snapshot(prefix);
+    return { items: snap.items.map((i) => i.obj), revision: String(snap.revision) };
+  }
+
+  create(key: string, obj: KubeObject, opts?: WriteOpts): Promise<KubeObject> {
+    return this.inner.create(key, obj, opts);
+  }
+
+  update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject> {
+    return this.inner.update(key, obj, expectedRev, opts);
+  }
+
+  delete(key: string, expectedRev: string): Promise<string> {
+    return this.inner.delete(key, expectedRev);
+  }
+
+  /**
+   * Storage.watch served from the cache: every change under `prefix` from
+   * `startRevision` (inclusive), in order, once. Rejects with StorageError
+   * Compacted when `startRevision` is older than the ring holds (the caller
+   * answers 410). A watcher that falls too far behind gets WatchTerminated
+   * via `onError`. Keys outside `/registry/<resource>/` go to the inner storage.
+   */
+  async watch(prefix: string, startRevision: string, onEvent: CacheEventHandler, onError: (err: StorageError) => void): Promise<CacheWatch> {
+    const rp = resourcePrefixOf(prefix);
+    if (!rp) {
+      const w = await this.inner.watch(prefix, startRevision, (ev) => void onEvent(ev), onError);
+      return { stop: () => w.stop(), resume: () => undefined, revision: () => startRevision };
+    }
+    return this.watchCached(prefix, { mode: 'after', after: Number(startRevision) - 1 }, onEvent, onError);
+  }
+
+  /**
+   * A watch served from the cache, either after a revision or starting with
+   * the current objects (as puts without `prev`, i.e. ADDED). Throws as
+   * `watch`; with `consistent`, 504 if the cache cannot catch up in time.
+   */
+  async watchCached(prefix: string, start: CachedWatchStart, onEvent: CacheEventHandler, onError: (err: StorageError) => void): Promise<CachedWatchResult> {
+    const rp = resourcePrefixOf(prefix);
+    if (!rp) throw new Error(`not a resource prefix: ${prefix}`);
+    const c = this.cacheFor(rp);
+    if (start.mode === 'after') {
+      const after = start.after ?? 0;
+      await c.ready(after);
+      const w = c.watch(prefix, after, onEvent, onError);
+      return { ...w, startRevision: String(after) };
+    }
+    await c.ready();
+    if (start.consistent) {
+      const current = Number(await this.inner.currentRevision());
+      if (!(await c.waitFor(current, this.opts.freshnessTimeoutMs))) {
+        throw serverTimeout(`Too large resource version: ${current}, current: ${c.revision}`);
+      }
+    }
+    const snap = c.snapshot(prefix);
+    const initial: StorageEvent[] = snap.items.map(({ key, obj }) => ({ type: 'put', key, obj, rev: Number(obj.metadata?.resourceVersion ?? 0) }));
+    const w = c.watch(prefix, snap.revision, onEvent, onError, initial);
+    return { ...w, startRevision: String(snap.revision) };
+  }
+
+  currentRevision(): Promise<string> {
+    return this.inner.currentRevision();
+  }
+
+  reserve(key: string, value: string): Promise<boolean> {
+    return this.inner.reserve(key, value);
+  }
+
+  release(key: string): Promise<void> {
+    return this.inner.release(key);
+  }
+
+  reserved(prefix: string): Promise<string[]> {
+    return this.inner.reserved(prefix);
+  }
+
+  compact(revision: string): Promise<void> {
+    return this.inner.compact(revision);
+  }
+
+  /** Stops every cache and its storage watch (server shutdown). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.caches.values()].map((c) => c.stop()));
+  }
+}
+
+/** True if `s` is a Cacher (the registry then serves rv=0 lists and watches from memory). */
+export function isCacher(s: unknown): s is Cacher {
+  return s instanceof Cacher;
+}
+
+export type { StorageWatch };
