@@ -9,7 +9,9 @@ import type { KubeList, KubeObject } from '../api/object.ts';
 import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, StatusError } from '../api/errors.ts';
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
-import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
+import { objectKey, StorageError } from '../storage/etcd.ts';
+import type { Storage } from '../storage/cacher-types.ts';
+import { cachedList, namespaceForCreate } from './cached-reads.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { generatedName, rfc3339, validateMeta } from '../api/meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
@@ -40,7 +42,7 @@ export interface DeleteResult {
 
 /** Everything a store needs from the server. */
 export interface StoreDeps {
-  storage: EtcdStorage;
+  storage: Storage;
   ctx: StrategyContext;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
@@ -78,7 +80,7 @@ export function decodeContinue(s: string): ContinueToken {
 /** CRUD, patch, delete and list for one resource, on etcd, with the resource's strategy. */
 export class ResourceStore {
   readonly def: ResourceDef;
-  readonly storage: EtcdStorage;
+  readonly storage: Storage;
   private readonly ctx: StrategyContext;
   private readonly now: () => number;
   private readonly ttlSeconds?: number;
@@ -143,6 +145,8 @@ export class ResourceStore {
     const match = this.matcher(params);
     const prefix = this.prefix(namespace);
     const limit = params.limit && params.limit > 0 ? params.limit : 0;
+    const cached = await cachedList(this.storage, prefix, params);
+    if (cached) return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata: { resourceVersion: cached.revision }, items: cached.items.filter(match) };
     let revision: string | undefined;
     let startKey: string | undefined;
     if (params.exact && params.resourceVersion && !params.continue) {
@@ -192,7 +196,7 @@ export class ResourceStore {
     const meta = metaOf(obj);
     if (this.def.namespaced) {
       meta.namespace = namespace;
-      const ns = namespace ? await this.storage.get(objectKey('namespaces', undefined, namespace)) : undefined;
+      const ns = namespace ? await namespaceForCreate(this.storage, objectKey('namespaces', undefined, namespace)) : undefined;
       if (namespace && !ns) throw notFound({ group: '', resource: 'namespaces', name: namespace });
       if (ns?.metadata?.deletionTimestamp) {
         throw forbidden(this.target(meta.name ?? meta.generateName ?? ''), `unable to create new content in namespace ${namespace} because it is being terminated`);

@@ -3,60 +3,29 @@
  * watch events, applying selectors the way the watch cache does: an object
  * that stops matching is sent as DELETED, one that starts matching as ADDED.
  */
-import type { Status } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../api/object.ts';
 import type { WatchEvent } from '../client/types.ts';
-import { badRequest, expired } from '../api/errors.ts';
+import { badRequest } from '../api/errors.ts';
 import { StorageError, type StorageEvent } from '../storage/etcd.ts';
-import type { Matcher, SelectorOptions } from './matcher.ts';
+import { isCacher } from '../storage/cacher.ts';
+import { watchFromCache } from './watch-cached.ts';
+import { expiredEvent, toWatchEvent, type EventSink, type StoreWatch, type WatchParams } from './watch-events.ts';
+
+export { expiredEvent, toWatchEvent, type EventSink, type StoreWatch, type WatchParams } from './watch-events.ts';
 import type { ResourceStore } from './store.ts';
-
-/** Watch parameters: selectors and the resourceVersion to start after. */
-export interface WatchParams extends SelectorOptions {
-  /** Absent or '0': first ADDED for every current object, then changes. Else: changes after this revision. */
-  resourceVersion?: string;
-  /**
-   * Watch-list (client-go WatchListClient): ADDED for the current state, then a
-   * BOOKMARK annotated `k8s.io/initial-events-end: "true"`, then changes.
-   */
-  sendInitialEvents?: boolean;
-}
-
-/** Receives events in order; an ERROR event (410 Expired) is the last one. */
-export type EventSink = (ev: WatchEvent<KubeObject>) => void;
-
-/** A running store watch. */
-export interface StoreWatch {
-  /** Stops the etcd watcher (idempotent). */
-  stop(): Promise<void>;
-  /** The revision the stream has reached (for bookmarks). */
-  revision(): string;
-}
-
-/** Maps one storage change through the matcher; undefined when the watcher must not see it. */
-export function toWatchEvent(ev: StorageEvent, match: Matcher): WatchEvent<KubeObject> | undefined {
-  const prevMatched = ev.prev !== undefined && match(ev.prev);
-  if (ev.type === 'delete') return prevMatched ? { type: 'DELETED', object: ev.obj } : undefined;
-  const nowMatches = match(ev.obj);
-  if (nowMatches) return { type: prevMatched ? 'MODIFIED' : 'ADDED', object: ev.obj };
-  return prevMatched ? { type: 'DELETED', object: ev.obj } : undefined;
-}
-
-/** The ERROR event a watcher gets when its revision was compacted. */
-export function expiredEvent(message: string): WatchEvent<KubeObject> {
-  const status: Status = expired(message).status;
-  return { type: 'ERROR', object: status };
-}
 
 /**
  * Starts a watch of `store` (one namespace, or all when undefined). Throws 400
  * for a bad selector or resourceVersion. Compaction (at start or later) is
- * delivered as an ERROR event with a 410 Status.
+ * delivered as an ERROR event with a 410 Status. Over a watch cache the
+ * watch is served from it (watch-cached.ts); `onEnd` is then called if the
+ * cache closes the watch without an error (the consumer fell behind).
  */
-export async function watchStore(store: ResourceStore, namespace: string | undefined, params: WatchParams, sink: EventSink): Promise<StoreWatch> {
+export async function watchStore(store: ResourceStore, namespace: string | undefined, params: WatchParams, sink: EventSink, onEnd?: () => void): Promise<StoreWatch> {
   const match = store.matcher(params);
   const rvParam = params.resourceVersion;
   if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
+  if (isCacher(store.storage)) return watchFromCache(store.storage, store, namespace, params, match, sink, onEnd);
   let last: string;
   let startAfter: string;
   if (!rvParam || rvParam === '0' || params.sendInitialEvents) {

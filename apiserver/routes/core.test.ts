@@ -6,13 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { buildCoreApp } from './core.ts';
 import { testDefs } from './core.test-helper.ts';
-import type { EtcdStorage } from '../storage/etcd.ts';
+import type { Storage } from '../storage/cacher-types.ts';
+import type { Cacher } from '../storage/cacher.ts';
 import { quietLogger } from '../../testutil/log.ts';
 
 let etcd: TestEtcd;
 let client: Etcd3;
 let app: FastifyInstance;
-let storage: EtcdStorage;
+let storage: Storage;
 let base = '';
 
 const log = quietLogger('test');
@@ -519,18 +520,15 @@ describe('watch', () => {
     assert.match(String(bm.object.metadata.resourceVersion), /^\d+$/);
   });
 
-  test('compacted resourceVersion: ERROR 410 Expired, then the stream ends', async () => {
-    const a = await req('GET', `${W}/a`);
-    const old = a.body.metadata.resourceVersion;
-    const x = await req('POST', W, pod('compact-me'));
-    await storage.compact(String(x.body.metadata.resourceVersion));
-    const { events, ended } = await watchEvents(`${W}?watch=true&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${Number(old) - 1}`, 10);
+  test('a resourceVersion older than the watch cache holds: ERROR 410 Expired, then the stream ends; a compacted continue token is Expired', async () => {
+    const { events, ended } = await watchEvents(`${W}?watch=true&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=1`, 10);
     assert.equal(ended, true);
     assert.equal(events.length, 1);
     assert.equal(events[0].type, 'ERROR');
     assert.equal(events[0].object.kind, 'Status');
     assert.equal(events[0].object.code, 410);
     assert.equal(events[0].object.reason, 'Expired');
+    assert.match(String(events[0].object.message), /^too old resource version: 1 \(\d+\)$/);
     const page = await req('GET', `${W}?limit=1`);
     const y = await req('POST', W, pod('compact-me-too'));
     await storage.compact(String(y.body.metadata.resourceVersion));
@@ -539,17 +537,20 @@ describe('watch', () => {
     assert.equal(expiredContinue.body.reason, 'Expired');
   });
 
-  test('client disconnect cancels the etcd watcher', async () => {
-    const before = listenerCount();
-    let during = -1;
+  test('client watches are served by the watch cache: no etcd watcher each, and a disconnect frees the cache watcher', async () => {
+    const cache = (storage as Cacher).cacheOf('/registry/pods/');
+    assert.ok(cache, 'the pods cache runs');
+    const etcdBefore = listenerCount();
+    const cacheBefore = cache.watcherCount;
+    let during: number[] = [];
     const { events } = await watchEvents(`${W}?watch=true`, 0, {}, () => {
-      during = listenerCount();
+      during = [listenerCount(), cache.watcherCount];
       return true;
     });
     assert.equal(events.length, 1);
-    assert.equal(during, before + 1, 'one etcd watcher while the client watches');
-    for (let i = 0; i < 40 && listenerCount() !== before; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(listenerCount(), before);
+    assert.deepEqual(during, [etcdBefore, cacheBefore + 1], 'no new etcd watcher; one more cache watcher');
+    for (let i = 0; i < 40 && cache.watcherCount !== cacheBefore; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(cache.watcherCount, cacheBefore);
   });
 });
 

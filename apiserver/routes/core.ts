@@ -10,6 +10,8 @@ import type { Logger } from '../api/log.ts';
 import { routeNotFound, toStatusError, unsupportedMediaType } from '../api/errors.ts';
 import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
+import { Cacher, type CacherOptions } from '../storage/cacher.ts';
+import type { Storage } from '../storage/cacher-types.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
 import { UndecodableBody } from './body.ts';
@@ -27,13 +29,16 @@ export interface CoreAppOptions {
   now?: () => number;
   /** Event lifetime in seconds (default 3600). */
   eventTTLSeconds?: number;
+  /** Serve watches (and rv=0 lists) from a watch cache over etcd (default true); options tune it. */
+  watchCache?: boolean | CacherOptions;
 }
 
 /** The app and the pieces other routes may need. */
 export interface CoreApp {
   app: FastifyInstance;
   registry: Registry;
-  storage: EtcdStorage;
+  /** The watch cache over etcd, or etcd itself when the cache is off. */
+  storage: Storage;
 }
 
 /** Request bodies up to 3 MiB, as Kubernetes' default. */
@@ -47,10 +52,14 @@ const BODY_LIMIT = 3 * 1024 * 1024;
  */
 export function buildCoreApp(opts: CoreAppOptions): CoreApp {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true } });
-  const storage = new EtcdStorage(opts.etcd);
+  const etcdStorage = new EtcdStorage(opts.etcd);
+  const cacheOpts = opts.watchCache ?? true;
+  const cacher = cacheOpts === false ? undefined : new Cacher(etcdStorage, { log: opts.log.child('watch-cache'), ...(cacheOpts === true ? {} : cacheOpts) });
+  const storage: Storage = cacher ?? etcdStorage;
   const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log, eventTTLSeconds: opts.eventTTLSeconds });
   app.addHook('onClose', async () => {
     await registry.namespaceFinalizer?.close();
+    await cacher?.stop();
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/vnd.kubernetes.protobuf', { parseAs: 'buffer' }, (_req, body, done) => {

@@ -18,6 +18,7 @@ import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
 import { serveWatch } from './watch-http.ts';
+import { WatchEncoder } from './watch-encode.ts';
 
 /** Options of the resource routes. */
 export interface ResourceRoutesOptions {
@@ -47,6 +48,7 @@ const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
 /** Mounts the generic resource routes for every store in `registry`. */
 export function registerResourceRoutes(app: FastifyInstance, registry: Registry, opts: ResourceRoutesOptions): void {
   const methods: Array<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'> = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  const encoder = new WatchEncoder();
   const split = (rest: string): string[] => rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
   app.route({
     method: methods,
@@ -238,6 +240,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       includeObject: includeObjectOf(q(req, 'includeObject')),
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
       log: opts.log,
+      encoder,
     });
   }
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../api/log.ts';
 import { watchStore, type WatchParams } from '../registry/watch.ts';
 import type { ResourceStore } from '../registry/store.ts';
 import { toTable, type IncludeObject } from './table.ts';
+import type { WatchEncoder } from './watch-encode.ts';
 
 /** How a watch response is shaped. */
 export interface WatchHttpOptions extends WatchParams {
@@ -22,6 +23,8 @@ export interface WatchHttpOptions extends WatchParams {
   /** Bookmark period in ms (default 30 000). */
   bookmarkIntervalMs?: number;
   log?: Logger;
+  /** Shares the encoding of an event among watchers (non-Table streams). */
+  encoder?: WatchEncoder;
 }
 
 /**
@@ -40,19 +43,25 @@ export async function serveWatch(req: FastifyRequest, reply: FastifyReply, store
       const obj = ev.object as KubeObject;
       return JSON.stringify({ type: ev.type, object: toTable(store.def, [obj], { includeObject: opts.includeObject, resourceVersion: obj.metadata?.resourceVersion }) }) + '\n';
     }
-    return JSON.stringify(ev) + '\n';
+    return opts.encoder ? opts.encoder.line(ev) : JSON.stringify(ev) + '\n';
   };
   let finish = (): void => undefined;
-  const write = (ev: WatchEvent<KubeObject>): void => {
-    if (closed) return;
+  let endRequested = false;
+  // false = the socket's buffer is full: a cached watch holds further events until 'drain'.
+  const write = (ev: WatchEvent<KubeObject>): boolean => {
+    if (closed) return true;
     if (!started) {
       buffered.push(ev);
-      return;
+      return true;
     }
-    res.write(render(ev));
+    const more = res.write(render(ev));
     if (ev.type === 'ERROR') finish();
+    return more;
   };
-  const w = await watchStore(store, namespace, opts, write);
+  const w = await watchStore(store, namespace, opts, write, () => {
+    endRequested = true;
+    finish();
+  });
   reply.hijack();
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -69,8 +78,11 @@ export async function serveWatch(req: FastifyRequest, reply: FastifyReply, store
     finish();
     return;
   }
+  if (w.resume) res.on('drain', () => w.resume?.());
   started = true;
   for (const ev of buffered.splice(0)) write(ev);
+  // The cache closed the watch (consumer too slow) before the stream started.
+  if (endRequested) finish();
   // An ERROR among the buffered events has already ended the stream: start no timers then.
   if (closed) return;
   if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timers.push(setTimeout(finish, opts.timeoutSeconds * 1000));

@@ -203,14 +203,15 @@ export class ResourceCache {
    * Registers a watcher of `keyPrefix` for changes after `after`, first
    * replaying the ring. Throws StorageError Compacted (message: the oldest
    * revision still servable) if `after` is older than the ring holds. The
-   * cache must be ready. `initial` events, if given, are delivered first.
+   * cache must be ready. `initial` events, if given, are delivered first,
+   * then `onInitialDone` is called.
    */
-  watch(keyPrefix: string, after: number, onEvent: CacheEventHandler, onError: (err: StorageError) => void, initial: StorageEvent[] = []): CacheWatch {
+  watch(keyPrefix: string, after: number, onEvent: CacheEventHandler, onError: (err: StorageError) => void, initial: StorageEvent[] = [], onInitialDone?: () => void): CacheWatch {
     const replay = this.ring.since(after);
     if (!replay) throw new StorageError('Compacted', String(this.ring.completeAfter));
     const w = new CacheWatcher({
       keyPrefix, after, queueLimit: this.opts.watcherQueueLimit + initial.length, onEvent, onError,
-      onStop: (x) => this.watchers.delete(x),
+      onStop: (x) => this.watchers.delete(x), onInitialDone,
     });
     this.watchers.add(w);
     for (const ev of initial) w.addInitial(ev);

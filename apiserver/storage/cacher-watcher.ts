@@ -20,6 +20,8 @@ export interface CacheWatcherOptions {
   onError: (err: StorageError) => void;
   /** Called once when the watcher stops for any reason (the cache unregisters it). */
   onStop: (w: CacheWatcher) => void;
+  /** Called once, right after the last initial event was delivered (at start if there are none). */
+  onInitialDone?: () => void;
 }
 
 /** A cache watcher: `add` enqueues (in revision order), `flush` delivers until the consumer pushes back. */
@@ -31,6 +33,7 @@ export class CacheWatcher {
   private started = false;
   private stopped = false;
   private delivering = false;
+  private initialLeft = 0;
   /** Highest revision handed to the consumer (or skipped as outside the prefix). */
   private delivered: number;
 
@@ -64,12 +67,15 @@ export class CacheWatcher {
 
   /** Enqueues an initial-state event (ADDED for rv=0 watches), ahead of every change. */
   addInitial(ev: StorageEvent): void {
-    if (!this.stopped) this.queue.push(ev);
+    if (this.stopped) return;
+    this.queue.push(ev);
+    this.initialLeft++;
   }
 
   /** Allows delivery (called once the caller holds the watch handle) and flushes. */
   start(): void {
     this.started = true;
+    if (this.initialLeft === 0) this.opts.onInitialDone?.();
     this.flush();
   }
 
@@ -82,6 +88,7 @@ export class CacheWatcher {
         const ev = this.queue[this.head++];
         if (ev.rev > this.delivered) this.delivered = ev.rev;
         if (this.opts.onEvent(ev) === false) this.blocked = true;
+        if (this.initialLeft > 0 && --this.initialLeft === 0) this.opts.onInitialDone?.();
       }
     } finally {
       this.delivering = false;

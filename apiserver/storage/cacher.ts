@@ -36,12 +36,16 @@ export interface CachedWatchStart {
   after?: number;
   /** With mode 'initial': first wait (bounded) until the cache has caught up with the storage's current revision. */
   consistent?: boolean;
+  /** With mode 'initial': called with the snapshot revision right after the last initial event was delivered. */
+  onInitialDone?: (revision: string) => void;
 }
 
 /** A cached watch: the handle and the revision its initial state was taken at. */
 export interface CachedWatchResult extends CacheWatch {
   /** The revision the stream starts after (the snapshot's revision in 'initial' mode). */
   startRevision: string;
+  /** How many initial events (puts of the current objects) come first; 0 in 'after' mode. */
+  initialCount: number;
 }
 
 /** The resource prefix `/registry/<resource>/` of a key or prefix, or undefined if it has none. */
@@ -184,7 +188,7 @@ export class Cacher implements Storage {
       const after = start.after ?? 0;
       await c.ready(after);
       const w = c.watch(prefix, after, onEvent, onError);
-      return { ...w, startRevision: String(after) };
+      return { ...w, startRevision: String(after), initialCount: 0 };
     }
     await c.ready();
     if (start.consistent) {
@@ -195,8 +199,9 @@ export class Cacher implements Storage {
     }
     const snap = c.snapshot(prefix);
     const initial: StorageEvent[] = snap.items.map(({ key, obj }) => ({ type: 'put', key, obj, rev: Number(obj.metadata?.resourceVersion ?? 0) }));
-    const w = c.watch(prefix, snap.revision, onEvent, onError, initial);
-    return { ...w, startRevision: String(snap.revision) };
+    const done = start.onInitialDone;
+    const w = c.watch(prefix, snap.revision, onEvent, onError, initial, done && (() => done(String(snap.revision))));
+    return { ...w, startRevision: String(snap.revision), initialCount: initial.length };
   }
 
   currentRevision(): Promise<string> {
