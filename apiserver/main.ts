@@ -21,6 +21,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** etcd compaction period in ms (default 300 000, as Kubernetes); 0 disables. */
   compactionIntervalMs?: number;
+  /** Serve watches from the watch cache (default true; false: one etcd watch per client, for comparison). */
+  watchCache?: boolean;
   /** Called once the server listens (after bootstrap), with its base URL. */
   onListening?: (url: string) => void;
 }
@@ -40,7 +42,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
   const etcd = new Etcd3({ hosts: opts.etcdEndpoints });
-  const { app, registry, storage } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const { app, registry, storage } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache });
   try {
     let delay = 200;
     for (;;) {

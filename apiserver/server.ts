@@ -29,12 +29,14 @@ export interface AppOptions {
   log: Logger;
   /** Watch bookmark period (ms, default 30 000). */
   bookmarkIntervalMs?: number;
+  /** Serve watches from the watch cache (default true). */
+  watchCache?: boolean;
 }
 
 /** Builds the full server and returns the app with its registry and storage (for bootstrap). */
 export function buildServer(opts: AppOptions): CoreApp {
   const defs = opts.defs ?? allResources();
-  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache });
   const { app, storage } = core;
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);

@@ -7,14 +7,22 @@
  * and reports ops/s for both and the ratio api/etcd. Results are printed as
  * JSON and written to bench/results/<ISO time>.json. Needs /usr/bin/etcd.
  *
- * Flags: --pods N (default 400), --concurrency C (default 16).
+ * The watch fan-out case (watch-fanout.ts) reports delivery latency
+ * percentiles of W HTTP watchers against one raw etcd watcher.
+ *
+ * Flags: --pods N (default 400), --concurrency C (default 16),
+ * --watchers W (default 500), --watch-writes N (default 200),
+ * --watch-gap-ms G (pause between fan-out writes, default 10),
+ * --only watch (just the fan-out case), --no-watch-cache (one etcd watch
+ * per HTTP watch, as before the cache, for comparison).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { Pods } from '../apiserver/client/resources.ts';
+import { Namespaces, Pods } from '../apiserver/client/resources.ts';
 import { startApiServer } from '../testutil/apiserver.ts';
+import { watchFanout, type FanoutResult } from './watch-fanout.ts';
 
 interface CaseResult {
   name: string;
@@ -28,6 +36,11 @@ interface CaseResult {
 function flag(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+function only(): string | undefined {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 /** Runs `n` tasks with at most `c` in flight; resolves elapsed ms. */
@@ -55,10 +68,16 @@ function pod(name: string): Pod {
 async function main(): Promise<void> {
   const n = flag('pods', 400);
   const c = flag('concurrency', 16);
-  const api = await startApiServer();
+  const api = await startApiServer({ watchCache: !process.argv.includes('--no-watch-cache') });
   const etcd = new Etcd3({ hosts: api.etcd.endpoint });
-  const results: CaseResult[] = [];
+  const results: Array<CaseResult | FanoutResult> = [];
+  const run = (name: string): boolean => only() === undefined || only() === name;
   try {
+    if (run('watch')) {
+      await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });
+      results.push(await watchFanout(api, 'fanout', { watchers: flag('watchers', 500), writes: flag('watch-writes', 200), gapMs: flag('watch-gap-ms', 10) }));
+    }
+    if (only() === 'watch') return;
     // Create: baseline is a create txn on mod_revision == 0, as the store does.
     const baseCreateMs = await timed(n, c, async (i) => {
       const key = `/bench/pods/default/p-${i}`;
@@ -84,7 +103,11 @@ async function main(): Promise<void> {
   } finally {
     etcd.close();
     await api.stop();
+    await report(n, c, results);
   }
+}
+
+async function report(n: number, c: number, results: Array<CaseResult | FanoutResult>): Promise<void> {
   const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, results };
   const text = JSON.stringify(out, null, 2);
   console.log(text);

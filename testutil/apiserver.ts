@@ -26,6 +26,8 @@ export interface StartApiServerOptions {
   log?: Logger;
   /** Watch bookmark period (ms). */
   bookmarkIntervalMs?: number;
+  /** Serve watches from the watch cache (default true). */
+  watchCache?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
   const ready = new Promise<string>((resolve) => { listening = resolve; });
   const running = runApiServer({
     etcdEndpoints: [etcd.endpoint], bindAddress: '127.0.0.1', port, serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', log,
-    bookmarkIntervalMs: opts.bookmarkIntervalMs, onListening: listening,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache, onListening: listening,
   }, ac.signal);
   let stopped = false;
   const stop = async (): Promise<void> => {
