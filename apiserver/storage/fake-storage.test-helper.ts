@@ -18,7 +18,7 @@ interface FakeWatch {
 
 const withRv = (o: KubeObject, rev: number): KubeObject => ({ ...structuredClone(o), metadata: { ...(o.metadata ?? {}), resourceVersion: String(rev) } });
 
-/** In-memory Storage for tests; `listCalls` and `watchCalls` count inner reads. */
+/** In-memory Storage for tests; `getCalls`, `listCalls` and `watchCalls` count inner reads. */
 export class FakeStorage implements Storage {
   rev = 1;
   private readonly data = new Map<string, KubeObject>();
@@ -27,6 +27,7 @@ export class FakeStorage implements Storage {
   private readonly watches = new Set<FakeWatch>();
   listCalls = 0;
   watchCalls = 0;
+  getCalls = 0;
 
   /** Live inner watches (the cache should hold one per resource). */
   get liveWatches(): number {
@@ -34,6 +35,7 @@ export class FakeStorage implements Storage {
   }
 
   async get(key: string): Promise<KubeObject | undefined> {
+    this.getCalls++;
     return this.data.get(key);
   }
 
