@@ -53,3 +53,24 @@ test('namespaceForCreate reads an active namespace from the cache, and goes live
   assert.equal(inner.getCalls, before + 2, 'a terminating namespace is confirmed live');
   await cacher.stop();
 });
+
+test('namespaceForCreate reads its own writes: a namespace just marked terminating through the Cacher is read live until the cache has the change', async () => {
+  const inner = new FakeStorage();
+  const cacher = new Cacher(inner);
+  const key = '/registry/namespaces/doomed';
+  const created = await cacher.create(key, ns('doomed'));
+  await cacher.warm([key]);
+  await waitFor(() => cacher.cacheOf(key)!.revision === inner.rev || undefined, 5000, 'cache caught up', 5);
+  inner.holdWatches();
+  await cacher.update(key, ns('doomed', true), created.metadata!.resourceVersion!);
+  assert.equal(cacher.cacheOf(key)!.getObject(key)?.metadata?.deletionTimestamp, undefined, 'the cache has not seen the update yet');
+  assert.ok((await namespaceForCreate(cacher, key))?.metadata?.deletionTimestamp, 'the terminating state is seen');
+  inner.releaseWatches();
+  await waitFor(() => cacher.cacheOf(key)!.revision === inner.rev || undefined, 5000, 'cache caught up', 5);
+  const gets = inner.getCalls;
+  await cacher.create('/registry/namespaces/other', ns('other'));
+  await waitFor(() => cacher.cacheOf(key)!.revision === inner.rev || undefined, 5000, 'cache caught up', 5);
+  assert.ok((await namespaceForCreate(cacher, '/registry/namespaces/other'))?.metadata?.name);
+  assert.equal(inner.getCalls, gets, 'served from the cache once it caught up');
+  await cacher.stop();
+});

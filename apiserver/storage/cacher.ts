@@ -61,6 +61,8 @@ export function resourcePrefixOf(keyOrPrefix: string): string | undefined {
 export class Cacher implements Storage {
   readonly inner: Storage;
   private readonly caches = new Map<string, ResourceCache>();
+  /** Per resource prefix, the revision of the latest write made through this Cacher (read-your-writes for getCached). */
+  private readonly written = new Map<string, number>();
   private readonly opts: Required<Omit<CacherOptions, 'log'>> & { log?: Logger };
   private stopped = false;
 
@@ -108,9 +110,11 @@ export class Cacher implements Storage {
   }
 
   /**
-   * The cached object at `key` if its resource's cache is ready (it may lag
-   * etcd by the watch delay), else undefined; starts the cache in the
-   * background. Callers that need certainty fall back to `get`.
+   * The cached object at `key` if its resource's cache is ready and has seen
+   * every write made through this Cacher to that resource (so a caller reads
+   * its own writes; writes by other servers may still be in flight), else
+   * `found: false`; starts the cache in the background. Callers that need
+   * certainty fall back to `get`.
    */
   getCached(key: string): { found: boolean; obj?: KubeObject } {
     const rp = resourcePrefixOf(key);
@@ -120,6 +124,7 @@ export class Cacher implements Storage {
       c.ready().catch(() => undefined);
       return { found: false };
     }
+    if (c.revision < (this.written.get(rp) ?? 0)) return { found: false };
     const obj = c.getObject(key);
     return obj ? { found: true, obj } : { found: false };
   }
@@ -147,16 +152,28 @@ export class Cacher implements Storage {
     return { items: snap.items.map((i) => i.obj), revision: String(snap.revision) };
   }
 
-  create(key: string, obj: KubeObject, opts?: WriteOpts): Promise<KubeObject> {
-    return this.inner.create(key, obj, opts);
+  private noteWrite(key: string, rev: string | undefined): void {
+    const rp = resourcePrefixOf(key);
+    const n = Number(rev);
+    if (rp && Number.isFinite(n) && n > (this.written.get(rp) ?? 0)) this.written.set(rp, n);
   }
 
-  update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject> {
-    return this.inner.update(key, obj, expectedRev, opts);
+  async create(key: string, obj: KubeObject, opts?: WriteOpts): Promise<KubeObject> {
+    const out = await this.inner.create(key, obj, opts);
+    this.noteWrite(key, out.metadata?.resourceVersion);
+    return out;
   }
 
-  delete(key: string, expectedRev: string): Promise<string> {
-    return this.inner.delete(key, expectedRev);
+  async update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject> {
+    const out = await this.inner.update(key, obj, expectedRev, opts);
+    this.noteWrite(key, out.metadata?.resourceVersion);
+    return out;
+  }
+
+  async delete(key: string, expectedRev: string): Promise<string> {
+    const rev = await this.inner.delete(key, expectedRev);
+    this.noteWrite(key, rev);
+    return rev;
   }
 
   /**

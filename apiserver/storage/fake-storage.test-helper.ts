@@ -57,8 +57,27 @@ export class FakeStorage implements Storage {
     return out;
   }
 
+  private held: StorageEvent[] | undefined;
+
+  /** Holds back watch delivery (a slow network) until `releaseWatches`. */
+  holdWatches(): void {
+    this.held ??= [];
+  }
+
+  /** Delivers the held changes and resumes normal delivery. */
+  releaseWatches(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const ev of held) this.deliver(ev);
+  }
+
   private emit(ev: StorageEvent): void {
     this.history.push(ev);
+    if (this.held) this.held.push(ev);
+    else this.deliver(ev);
+  }
+
+  private deliver(ev: StorageEvent): void {
     for (const w of this.watches) {
       if (!w.stopped && ev.key.startsWith(w.prefix)) queueMicrotask(() => { if (!w.stopped) w.onEvent(ev); });
     }
