@@ -6,6 +6,7 @@
  * (410 if older than the cache's ring), and a consumer that pushes back is
  * held in the cache's bounded per-watcher queue.
  */
+import { StatusError } from '../api/errors.ts';
 import { StorageError, type StorageEvent } from '../storage/etcd.ts';
 import type { Cacher, CachedWatchStart } from '../storage/cacher.ts';
 import { WatchTerminated } from '../storage/cacher-types.ts';
@@ -18,6 +19,25 @@ export function cachedWatchStart(params: WatchParams): CachedWatchStart {
   const rv = params.resourceVersion;
   if (params.sendInitialEvents || !rv || rv === '0') return { mode: 'initial', consistent: !rv };
   return { mode: 'after', after: Number(rv) };
+}
+
+/**
+ * Starts the cache watch; a consistent snapshot the cache cannot give in
+ * time (504) is read from etcd instead and the watch continues from the
+ * cache after that list's revision.
+ */
+async function startCached(cacher: Cacher, store: ResourceStore, namespace: string | undefined, params: WatchParams, start: CachedWatchStart, sink: EventSink,
+  onEvent: (ev: StorageEvent) => boolean | void, onError: (err: StorageError) => void): Promise<{ stop(): Promise<void>; revision(): string; resume(): void }> {
+  try {
+    return await cacher.watchCached(store.prefix(namespace), start, onEvent, onError);
+  } catch (e) {
+    if (!(start.consistent && e instanceof StatusError && e.code === 504)) throw e;
+  }
+  const list = await store.list(namespace, { labelSelector: params.labelSelector, fieldSelector: params.fieldSelector });
+  const rev = list.metadata.resourceVersion ?? '0';
+  for (const o of list.items) sink({ type: 'ADDED', object: o });
+  start.onInitialDone?.(rev);
+  return cacher.watchCached(store.prefix(namespace), { mode: 'after', after: Number(rev) }, onEvent, onError);
 }
 
 /**
@@ -47,7 +67,7 @@ export async function watchFromCache(cacher: Cacher, store: ResourceStore, names
     else sink(expiredEvent(`too old resource version: ${params.resourceVersion ?? ''} (${err.message})`));
   };
   try {
-    const w = await cacher.watchCached(store.prefix(namespace), start, onEvent, onError);
+    const w = await startCached(cacher, store, namespace, params, start, sink, onEvent, onError);
     return {
       stop: async () => {
         ended = true;

@@ -21,6 +21,12 @@ export interface CacherOptions {
   watcherQueueLimit?: number;
   /** Longest wait for the cache to reach a requested revision, ms (default 3000, as kube's blockTimeout); then 504. */
   freshnessTimeoutMs?: number;
+  /**
+   * Longest wait for a consistent initial snapshot (watch without
+   * resourceVersion), ms (default 250); then watchCached throws 504 and the
+   * caller reads the initial state from the storage instead.
+   */
+  consistentWaitMs?: number;
   /** Page size of a cache's initial list (default 1000). */
   listPageSize?: number;
   /** First restart delay after the inner watch failed, ms (default 100). */
@@ -72,6 +78,7 @@ export class Cacher implements Storage {
       ringSize: opts.ringSize ?? 2000,
       watcherQueueLimit: opts.watcherQueueLimit ?? 1000,
       freshnessTimeoutMs: opts.freshnessTimeoutMs ?? 3000,
+      consistentWaitMs: opts.consistentWaitMs ?? 250,
       listPageSize: opts.listPageSize ?? 1000,
       restartDelayMs: opts.restartDelayMs ?? 100,
       log: opts.log,
@@ -195,7 +202,10 @@ export class Cacher implements Storage {
   /**
    * A watch served from the cache, either after a revision or starting with
    * the current objects (as puts without `prev`, i.e. ADDED). Throws as
-   * `watch`; with `consistent`, 504 if the cache cannot catch up in time.
+   * `watch`; with `consistent`, 504 if the cache has not caught up with the
+   * storage's current revision within consistentWaitMs (an idle resource
+   * whose last progress notification is older than the latest write
+   * elsewhere).
    */
   async watchCached(prefix: string, start: CachedWatchStart, onEvent: CacheEventHandler, onError: (err: StorageError) => void): Promise<CachedWatchResult> {
     const rp = resourcePrefixOf(prefix);
@@ -210,7 +220,7 @@ export class Cacher implements Storage {
     await c.ready();
     if (start.consistent) {
       const current = Number(await this.inner.currentRevision());
-      if (!(await c.waitFor(current, this.opts.freshnessTimeoutMs))) {
+      if (!(await c.waitFor(current, this.opts.consistentWaitMs))) {
         throw serverTimeout(`Too large resource version: ${current}, current: ${c.revision}`);
       }
     }
