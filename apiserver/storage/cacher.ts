@@ -9,7 +9,7 @@
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
 import { serverTimeout } from '../api/errors.ts';
-import type { ListResult, StorageError, StorageEvent, StorageWatch, WriteOpts } from './etcd.ts';
+import type { ListResult, StorageError, StorageEvent, WriteOpts } from './etcd.ts';
 import { ResourceCache } from './cacher-resource.ts';
 import type { CacheEventHandler, CacheWatch, ListOpts, Storage } from './cacher-types.ts';
 
@@ -112,6 +112,7 @@ export class Cacher implements Storage {
     }));
   }
 
+  /** Reads one object from the inner storage (a quorum read; see getCached for the cached one). */
   get(key: string): Promise<KubeObject | undefined> {
     return this.inner.get(key);
   }
@@ -136,6 +137,7 @@ export class Cacher implements Storage {
     return obj ? { found: true, obj } : { found: false };
   }
 
+  /** Range read on the inner storage (exact revisions, pages); see listCached for rv=0 / NotOlderThan. */
   list(prefix: string, opts?: ListOpts): Promise<ListResult> {
     return this.inner.list(prefix, opts);
   }
@@ -165,18 +167,21 @@ export class Cacher implements Storage {
     if (rp && Number.isFinite(n) && n > (this.written.get(rp) ?? 0)) this.written.set(rp, n);
   }
 
+  /** Creates on the inner storage (errors as EtcdStorage.create) and notes the write's revision. */
   async create(key: string, obj: KubeObject, opts?: WriteOpts): Promise<KubeObject> {
     const out = await this.inner.create(key, obj, opts);
     this.noteWrite(key, out.metadata?.resourceVersion);
     return out;
   }
 
+  /** Compare-and-swap update on the inner storage (errors as EtcdStorage.update); notes the revision. */
   async update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject> {
     const out = await this.inner.update(key, obj, expectedRev, opts);
     this.noteWrite(key, out.metadata?.resourceVersion);
     return out;
   }
 
+  /** Compare-and-swap delete on the inner storage (errors as EtcdStorage.delete); notes the revision. */
   async delete(key: string, expectedRev: string): Promise<string> {
     const rev = await this.inner.delete(key, expectedRev);
     this.noteWrite(key, rev);
@@ -231,22 +236,27 @@ export class Cacher implements Storage {
     return { ...w, startRevision: String(snap.revision), initialCount: initial.length };
   }
 
+  /** The inner storage's current revision. */
   currentRevision(): Promise<string> {
     return this.inner.currentRevision();
   }
 
+  /** Claims a key on the inner storage (false if taken). */
   reserve(key: string, value: string): Promise<boolean> {
     return this.inner.reserve(key, value);
   }
 
+  /** Releases a claim on the inner storage. */
   release(key: string): Promise<void> {
     return this.inner.release(key);
   }
 
+  /** The claimed keys under a prefix, from the inner storage. */
   reserved(prefix: string): Promise<string[]> {
     return this.inner.reserved(prefix);
   }
 
+  /** Compacts the inner storage's history (the cache's ring is unaffected, as kube's). */
   compact(revision: string): Promise<void> {
     return this.inner.compact(revision);
   }
@@ -263,4 +273,3 @@ export function isCacher(s: unknown): s is Cacher {
   return s instanceof Cacher;
 }
 
-export type { StorageWatch };
