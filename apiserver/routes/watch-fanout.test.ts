@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { Etcd3 } from 'etcd3';
 import type { FastifyInstance } from 'fastify';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
@@ -104,4 +105,45 @@ test('an idle watcher\'s bookmarks advance past writes to other resources (etcd 
   await waitFor(() => got.some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata?.resourceVersion) >= elsewhere) || undefined, 15000, `a bookmark at or after ${elsewhere}`, 50);
   assert.ok(got.every((e) => e.type === 'BOOKMARK'), 'no object events for an idle collection');
   s.close();
+});
+
+test('a client that stops reading is cut off by the cache while another watcher gets every event', async () => {
+  const slowApp = buildCoreApp({ etcd: client, defs: testDefs(), serviceCIDR: '10.96.0.0/12', log: quietLogger('test'), watchCache: { watcherQueueLimit: 5 } }).app;
+  await slowApp.listen({ port: 0, host: '127.0.0.1' });
+  const addr = slowApp.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await fetch(`${url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: 'slow' } }) });
+    const C = '/api/v1/namespaces/slow/pods';
+    const from = ((await (await fetch(url + C)).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const slow = net.connect(port, '127.0.0.1');
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    slow.write(`GET ${C}?watch=true&resourceVersion=${from} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    slow.pause();
+    const fast: StreamEvent[] = [];
+    const f = openWatch(`${url}${C}?watch=true&resourceVersion=${from}`, (ev) => fast.push(ev));
+    await f.connected;
+    // 80 × 256 KiB = 20 MiB: well past the socket buffers of a reader that never read (≈ 4 MiB here).
+    const big = 'x'.repeat(256 * 1024);
+    const writes = 80;
+    for (let i = 0; i < writes; i++) {
+      const r = await fetch(url + C, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metadata: { name: `big-${i}`, annotations: { big } }, spec: { containers: [{ name: 'c', image: 'x' }] } }) });
+      assert.equal(r.status, 201);
+    }
+    await waitFor(() => fast.length >= writes || undefined, 30000, 'the fast watcher got every event', 50);
+    assert.deepEqual(fast.map((e) => e.object.metadata?.name), Array.from({ length: writes }, (_, i) => `big-${i}`));
+    let raw = '';
+    slow.setEncoding('latin1');
+    slow.on('data', (d: string) => { raw += d; });
+    await new Promise<void>((r) => { slow.once('end', () => r()); slow.once('close', () => r()); slow.resume(); });
+    const got = (raw.match(/"type":"ADDED"/g) ?? []).length;
+    assert.ok(got < writes, `the slow client was cut off (got ${got} of ${writes})`);
+    assert.ok(raw.endsWith('0\r\n\r\n'), 'the stream ended cleanly, without an ERROR event');
+    assert.ok(!raw.includes('"type":"ERROR"'));
+    f.close();
+    slow.destroy();
+  } finally {
+    await slowApp.close();
+  }
 });
