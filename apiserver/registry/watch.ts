@@ -1,7 +1,8 @@
 /**
- * Watch on a store: maps etcd changes under a collection prefix to Kubernetes
- * watch events, applying selectors the way the watch cache does: an object
- * that stops matching is sent as DELETED, one that starts matching as ADDED.
+ * Watch on a store: maps storage changes under a collection prefix to
+ * Kubernetes watch events through the selectors (watch-events.ts). Over the
+ * watch cache the watch is served from it (watch-cached.ts); over plain
+ * storage it lists and opens its own storage watch.
  */
 import type { KubeObject } from '../api/object.ts';
 import type { WatchEvent } from '../client/types.ts';
@@ -10,9 +11,9 @@ import { StorageError, type StorageEvent } from '../storage/etcd.ts';
 import { isCacher } from '../storage/cacher.ts';
 import { watchFromCache } from './watch-cached.ts';
 import { expiredEvent, toWatchEvent, type EventSink, type StoreWatch, type WatchParams } from './watch-events.ts';
+import type { ResourceStore } from './store.ts';
 
 export { expiredEvent, toWatchEvent, type EventSink, type StoreWatch, type WatchParams } from './watch-events.ts';
-import type { ResourceStore } from './store.ts';
 
 /**
  * Starts a watch of `store` (one namespace, or all when undefined). Throws 400
