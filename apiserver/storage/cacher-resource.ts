@@ -35,6 +35,10 @@ export class ResourceCache {
   private objects = new Map<string, KubeObject>();
   private ring: EventRing;
   private rev = 0;
+  /** Whether `rev` was reached by an event (a later event of the same multi-key txn is then still new) rather than a list or progress. */
+  private revFromEvent = false;
+  /** Keys changed at `rev` by events (to tell a multi-key txn from a replayed duplicate). */
+  private keysAtRev = new Set<string>();
   private state: State = 'idle';
   private starting?: Promise<void>;
   private innerWatch?: StorageWatch;
@@ -112,6 +116,7 @@ export class ResourceCache {
     const listRev = Number(first.revision);
     this.objects = objects;
     this.rev = listRev;
+    this.revFromEvent = false;
     this.ring = new EventRing(this.opts.ringSize, listRev);
     this.innerWatch = await this.inner.watch(this.prefix, String(listRev + 1), (ev) => this.onEvent(ev), (err) => this.onWatchError(err), (r) => this.onProgress(Number(r)));
     if (this.state === 'stopped') await this.innerWatch.stop().catch(() => undefined);
@@ -123,8 +128,13 @@ export class ResourceCache {
     return m.namespace ? `${this.prefix}${m.namespace}/${m.name ?? ''}` : `${this.prefix}${m.name ?? ''}`;
   }
 
+  /** Applies one change; a change already reflected (at or below a listed or progressed revision, or replayed on reconnect) is dropped. */
   private onEvent(ev: StorageEvent): void {
     if (this.state === 'stopped' || ev.rev < this.rev) return;
+    if (ev.rev === this.rev && (!this.revFromEvent || this.keysAtRev.has(ev.key))) return;
+    if (ev.rev > this.rev) this.keysAtRev.clear();
+    this.keysAtRev.add(ev.key);
+    this.revFromEvent = true;
     if (ev.type === 'put') this.objects.set(ev.key, ev.obj);
     else this.objects.delete(ev.key);
     this.ring.push(ev);
@@ -139,6 +149,7 @@ export class ResourceCache {
   private onProgress(rev: number): void {
     if (this.state === 'stopped' || rev <= this.rev) return;
     this.rev = rev;
+    this.revFromEvent = false;
     this.wake();
   }
 

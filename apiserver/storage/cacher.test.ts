@@ -236,3 +236,18 @@ test('writes and non-cache reads pass through to the inner storage', async () =>
   assert.equal(await cacher.get(key('t')), undefined);
   await cacher.stop();
 });
+
+test('a change the inner watch delivers twice (replay after a reconnect) reaches watchers once', async () => {
+  const inner = new FakeStorage();
+  const cacher = new Cacher(inner);
+  const s = sink();
+  await cacher.watch('/registry/configmaps/', '2', s.onEvent, s.onError);
+  const a = await inner.create(key('d1'), cm('d1'));
+  inner.redeliverLast();
+  inner.progress();
+  inner.redeliverLast();
+  const b = await inner.create(key('d2'), cm('d2'));
+  await settle('both changes', () => s.events.length >= 2 && cacher.cacheOf('/registry/configmaps/')!.revision === inner.rev);
+  assert.deepEqual(s.events.map((e) => e.rev), [Number(a.metadata!.resourceVersion), Number(b.metadata!.resourceVersion)]);
+  await cacher.stop();
+});

@@ -126,6 +126,12 @@ export class FakeStorage implements Storage {
     for (const w of this.watches) queueMicrotask(() => { if (!w.stopped) w.onProgress?.(rev); });
   }
 
+  /** Delivers the latest change once more (an at-least-once stream resuming after a reconnect). */
+  redeliverLast(): void {
+    const ev = this.history[this.history.length - 1];
+    if (ev) this.deliver(ev);
+  }
+
   /** Advances the revision without touching any watched key (a write elsewhere). */
   bump(): void {
     this.rev++;
