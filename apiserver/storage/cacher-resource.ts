@@ -74,7 +74,7 @@ export class ResourceCache {
    * Starts the cache if needed and resolves once it is ready. `atRevision`,
    * if given and the cache is idle, is the revision to load the initial list
    * at (so a watch from a list read just before does not get 410); a
-   * compacted revision falls back to now. Rejects if the inner storage
+   * revision that cannot be read (compacted, future) falls back to now. Rejects if the inner storage
    * fails (the next call retries).
    */
   ready(atRevision?: number): Promise<void> {
@@ -100,10 +100,12 @@ export class ResourceCache {
   private async load(atRevision: number | undefined): Promise<void> {
     let first: ListResult;
     const pageLimit = this.opts.listPageSize;
+    const at = atRevision && atRevision > 0 ? String(atRevision) : undefined;
     try {
-      first = await this.inner.list(this.prefix, { limit: pageLimit, revision: atRevision && atRevision > 0 ? String(atRevision) : undefined });
+      first = await this.inner.list(this.prefix, { limit: pageLimit, revision: at });
     } catch (e) {
-      if (!(e instanceof StorageError && e.kind === 'Compacted')) throw e;
+      // A compacted (or future) revision: load the current state instead.
+      if (at === undefined) throw e;
       first = await this.inner.list(this.prefix, { limit: pageLimit });
     }
     const objects = new Map<string, KubeObject>();

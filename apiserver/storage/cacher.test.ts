@@ -251,3 +251,18 @@ test('a change the inner watch delivers twice (replay after a reconnect) reaches
   assert.deepEqual(s.events.map((e) => e.rev), [Number(a.metadata!.resourceVersion), Number(b.metadata!.resourceVersion)]);
   await cacher.stop();
 });
+
+test('a first watch from a future revision loads the cache at the current one and waits for changes after its revision', async () => {
+  const inner = new FakeStorage();
+  await inner.create(key('f0'), cm('f0'));
+  const cacher = new Cacher(inner);
+  const s = sink();
+  const future = inner.rev + 2;
+  await cacher.watch('/registry/configmaps/', String(future + 1), s.onEvent, s.onError);
+  await inner.create(key('f1'), cm('f1'));
+  await inner.create(key('f2'), cm('f2'));
+  const last = await inner.create(key('f3'), cm('f3'));
+  await settle('the change after the future revision', () => s.events.length === 1);
+  assert.equal(s.events[0].rev, Number(last.metadata!.resourceVersion));
+  await cacher.stop();
+});

@@ -43,6 +43,7 @@ export class FakeStorage implements Storage {
     this.listCalls++;
     const at = opts.revision ? Number(opts.revision) : this.rev;
     if (at < this.compactedAt) throw new StorageError('Compacted', 'mvcc: required revision has been compacted');
+    if (at > this.rev) throw new Error('etcdserver: mvcc: required revision is a future revision');
     const state = new Map(this.data);
     for (const ev of [...this.history].reverse()) {
       if (ev.rev <= at) break;
