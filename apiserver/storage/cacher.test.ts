@@ -149,7 +149,9 @@ test('listCached serves rv=0 from memory and NotOlderThan after waiting for the 
   const fresh = await cacher.listCached('/registry/configmaps/', Number(written.metadata!.resourceVersion));
   assert.deepEqual(fresh.items.map((o) => o.metadata?.name), ['l1', 'l2']);
   assert.equal(inner.listCalls, callsAfterStart, 'no inner list once the cache runs');
-  await assert.rejects(cacher.listCached('/registry/configmaps/', inner.rev + 10), (e: unknown) => e instanceof StatusError && e.code === 504 && /Too large resource version/.test(e.message));
+  await assert.rejects(cacher.listCached('/registry/configmaps/', inner.rev + 10), (e: unknown) => e instanceof StatusError && e.code === 504
+    && e.message === `Timeout: Too large resource version: ${inner.rev + 10}, current: ${inner.rev}`
+    && e.status.reason === 'Timeout' && e.status.details?.causes?.[0]?.reason === 'ResourceVersionTooLarge' && e.status.details?.retryAfterSeconds === 1);
   await cacher.stop();
 });
 

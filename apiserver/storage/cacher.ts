@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
-import { serverTimeout } from '../api/errors.ts';
+import { tooLargeResourceVersion } from '../api/errors.ts';
 import type { ListResult, StorageError, StorageEvent, WriteOpts } from './etcd.ts';
 import { ResourceCache } from './cacher-resource.ts';
 import type { CacheEventHandler, CacheWatch, ListOpts, Storage } from './cacher-types.ts';
@@ -155,7 +155,7 @@ export class Cacher implements Storage {
     const c = this.cacheFor(rp);
     await c.ready();
     if (!(await c.waitFor(minRevision, this.opts.freshnessTimeoutMs))) {
-      throw serverTimeout(`Too large resource version: ${minRevision}, current: ${c.revision}`);
+      throw tooLargeResourceVersion(minRevision, c.revision);
     }
     const snap = c.snapshot(prefix);
     return { items: snap.items.map((i) => i.obj), revision: String(snap.revision) };
@@ -226,7 +226,7 @@ export class Cacher implements Storage {
     if (start.consistent) {
       const current = Number(await this.inner.currentRevision());
       if (!(await c.waitFor(current, this.opts.consistentWaitMs))) {
-        throw serverTimeout(`Too large resource version: ${current}, current: ${c.revision}`);
+        throw tooLargeResourceVersion(current, c.revision);
       }
     }
     const snap = c.snapshot(prefix);
