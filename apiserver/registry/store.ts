@@ -13,6 +13,7 @@ import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { generatedName, rfc3339, validateMeta } from '../api/meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
+import { checkWrite, type SchemaCheckOptions } from './schema-check.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
 
 /** Options of a list. `continue` is the token from a previous page. */
@@ -27,8 +28,12 @@ export interface ListParams extends SelectorOptions {
 
 export type { DeleteParams } from './deletion.ts';
 
-/** Options of every write: `dryRun` runs defaulting and validation but stores nothing (dryRun=All). */
-export interface WriteOptions {
+/**
+ * Options of every write: `dryRun` runs defaulting and validation but stores
+ * nothing (dryRun=All); `fieldValidation` and `warnings` drive the schema
+ * check (schema-check.ts).
+ */
+export interface WriteOptions extends SchemaCheckOptions {
   dryRun?: boolean;
 }
 
@@ -188,7 +193,7 @@ export class ResourceStore {
    * create txn (409 AlreadyExists). Namespaced creates need the namespace (404).
    */
   async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
-    const obj = clone(input);
+    const obj = checkWrite(this.def, clone(input), wo);
     const meta = metaOf(obj);
     if (this.def.namespaced) {
       meta.namespace = namespace;
@@ -288,7 +293,7 @@ export class ResourceStore {
       const cur = await this.storage.get(key);
       if (!cur) throw notFound(this.target(name));
       const rv = cur.metadata!.resourceVersion!;
-      const wanted = mutate(clone(cur));
+      const wanted = checkWrite(this.def, mutate(clone(cur)), wo);
       const next = this.prepareUpdate(wanted, cur, subresource);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       try {

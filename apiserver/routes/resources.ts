@@ -9,8 +9,10 @@ import type { Logger } from '../api/log.ts';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { badRequest, conflict, invalid, methodNotAllowed, routeNotFound, StatusError } from '../api/errors.ts';
 import { applyPatch, decodePatch, patchKindOf } from '../api/patch/index.ts';
+import { parseFieldValidation, warningHeader, type WriteOptionsKind } from '../api/schema/index.ts';
 import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
+import { checkWrite } from '../registry/schema-check.ts';
 import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
 import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
 import { deleteResponse } from './delete-response.ts';
@@ -101,7 +103,9 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req);
         checkKind(body, store.def.kind, store.apiVersion);
         checkNamespace(body, namespace);
-        return reply.code(201).send(await store.create(namespace, body, dry(req)));
+        const wo = writeOptions(req, 'CreateOptions');
+        const created = await store.create(namespace, body, wo);
+        return withWarnings(reply, wo).code(201).send(created);
       }
       case 'DELETE': {
         const del = deleteParams(req);
@@ -143,11 +147,14 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         if (body.metadata?.name !== undefined && body.metadata.name !== name) {
           throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
         }
-        return reply.send(await store.update(namespace, name, body, undefined, dry(req)));
+        const wo = writeOptions(req, 'UpdateOptions');
+        const updated = await store.update(namespace, name, body, undefined, wo);
+        return withWarnings(reply, wo).send(updated);
       }
       case 'PATCH': {
-        const { obj, created } = await patchObject(req, store, namespace, name);
-        return reply.code(created ? 201 : 200).send(obj);
+        const wo = writeOptions(req, 'PatchOptions');
+        const { obj, created } = await patchObject(req, store, namespace, name, wo);
+        return withWarnings(reply, wo).code(created ? 201 : 200).send(obj);
       }
       case 'DELETE': {
         const res = await store.delete(namespace, name, deleteParams(req), dry(req));
@@ -168,9 +175,15 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
           const body = requireBody(req);
           checkKind(body, store.def.kind, store.apiVersion);
           checkNamespace(body, namespace);
-          return reply.send(await store.update(namespace, name, body, 'status', dry(req)));
+          const wo = writeOptions(req, 'UpdateOptions');
+          const updated = await store.update(namespace, name, body, 'status', wo);
+          return withWarnings(reply, wo).send(updated);
         }
-        if (req.method === 'PATCH') return reply.send((await patchObject(req, store, namespace, name, 'status')).obj);
+        if (req.method === 'PATCH') {
+          const wo = writeOptions(req, 'PatchOptions');
+          const { obj } = await patchObject(req, store, namespace, name, wo, 'status');
+          return withWarnings(reply, wo).send(obj);
+        }
         throw methodNotAllowed();
       case 'scale':
         return scale(req, reply, store, namespace, name);
@@ -191,15 +204,16 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
     if (req.method === 'GET') return reply.send(toScale(await store.get(namespace, name)));
     let wanted: (cur: Scale) => Scale;
     let retry = true;
+    const wo = writeOptions(req, req.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions');
     if (req.method === 'PUT') {
-      const body = requireBody(req) as Scale;
+      const body = checkScale(requireBody(req) as Scale, wo);
       checkKind(body, 'Scale', 'autoscaling/v1');
       if (body.metadata?.resourceVersion) retry = false;
       wanted = () => body;
     } else if (req.method === 'PATCH') {
       const kind = patchKindOf(req.headers['content-type']);
       const patch = decodePatch(kind, rawText(req));
-      wanted = (cur) => applyPatch(kind, cur, patch) as Scale;
+      wanted = (cur) => checkScale(applyPatch(kind, cur, patch) as Scale, wo);
     } else {
       throw methodNotAllowed();
     }
@@ -214,14 +228,14 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const obj = cur as KubeObject & { spec?: { replicas?: number } };
       obj.spec = { ...(obj.spec ?? {}), replicas };
       return obj;
-    }, undefined, retry, dry(req));
-    return reply.send(toScale(updated));
+    }, undefined, retry, wo);
+    return withWarnings(reply, wo).send(toScale(updated));
   }
 
-  async function patchObject(req: FastifyRequest, store: ResourceStore, namespace: string | undefined, name: string, sub?: string): Promise<{ obj: KubeObject; created: boolean }> {
+  async function patchObject(req: FastifyRequest, store: ResourceStore, namespace: string | undefined, name: string, wo: WriteOptions, sub?: string): Promise<{ obj: KubeObject; created: boolean }> {
     const kind = patchKindOf(req.headers['content-type']);
     const patch = decodePatch(kind, rawText(req));
-    return store.patch(namespace, name, kind, patch, sub, dry(req));
+    return store.patch(namespace, name, kind, patch, sub, wo);
   }
 
   async function watch(req: FastifyRequest, reply: FastifyReply, t: ResourceTarget, name?: string): Promise<void> {
@@ -266,6 +280,23 @@ function dry(req: FastifyRequest): WriteOptions {
   const v = q(req, 'dryRun');
   if (v !== undefined && v !== '' && v !== 'All') throw badRequest(`unsupported dryRun value: ${JSON.stringify(v)} (only "All")`);
   return { dryRun: v === 'All' };
+}
+
+/** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */
+function writeOptions(req: FastifyRequest, optionsKind: WriteOptionsKind): WriteOptions {
+  return { ...dry(req), fieldValidation: parseFieldValidation(q(req, 'fieldValidation'), optionsKind), warnings: [] };
+}
+
+/** Adds one `Warning: 299 - "<text>"` header per collected warning. */
+function withWarnings(reply: FastifyReply, wo: WriteOptions): FastifyReply {
+  const w = wo.warnings ?? [];
+  if (w.length > 0) reply.header('warning', w.map(warningHeader));
+  return reply;
+}
+
+/** Checks a Scale body (or patched Scale) against autoscaling/v1 Scale; unknown fields pruned as for any write. */
+function checkScale(body: Scale, wo: WriteOptions): Scale {
+  return checkWrite({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, body, wo);
 }
 
 /** DeleteOptions from the body (JSON) and the query string; the body wins. */

@@ -6,8 +6,11 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unprocessable, unsupportedMediaType } from '../errors.ts';
 import { isObject } from './json-value.ts';
+import { documentSchema, type PatchSchema } from './list-strategy.ts';
 import { mergePatch } from './merge.ts';
 import { strategicMergePatch } from './strategic.ts';
+
+export type { PatchSchema } from './list-strategy.ts';
 
 /** The patch flavours the server accepts. */
 export type PatchKind = 'merge' | 'json' | 'strategic' | 'apply';
@@ -38,17 +41,19 @@ export function decodePatch(kind: PatchKind, raw: string): unknown {
 
 /**
  * Applies a decoded patch to `original` (not mutated) and returns the new
- * object. Throws 400 for a malformed patch, 422 when a JSON patch operation
- * fails (missing path, failed test).
+ * object. Strategic and apply patches merge lists by `schema`, by default the
+ * built-in schema of the document's own apiVersion/kind (of `original`, else
+ * of the patch). Throws 400 for a malformed patch, 422 when a JSON patch
+ * operation fails (missing path, failed test).
  */
-export function applyPatch(kind: PatchKind, original: unknown, patch: unknown): unknown {
+export function applyPatch(kind: PatchKind, original: unknown, patch: unknown, schema: PatchSchema | undefined = documentSchema(original, patch)): unknown {
   switch (kind) {
     case 'merge':
       return mergePatch(original, patch);
     case 'strategic':
     case 'apply':
       if (!isObject(patch)) throw badRequest('patch body must be a JSON object');
-      return strategicMergePatch(original, patch);
+      return strategicMergePatch(original, patch, schema);
     case 'json': {
       if (!Array.isArray(patch)) throw badRequest('json patch must be a list of operations');
       try {

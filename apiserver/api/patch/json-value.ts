@@ -24,3 +24,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Sets `o[key] = v` as an own data property, so a `__proto__` key from a
+ * request body is stored as data and never replaces the object's prototype.
+ */
+export function setOwn(o: JsonObject, key: string, v: unknown): void {
+  Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+}

@@ -1,5 +1,5 @@
 /** JSON Merge Patch (RFC 7386), as used by `application/merge-patch+json`. */
-import { clone, isObject } from './json-value.ts';
+import { clone, isObject, setOwn } from './json-value.ts';
 
 /**
  * Applies `patch` to `target` and returns the result (inputs untouched).
@@ -11,7 +11,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isObject(target) ? clone(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else setOwn(out, k, mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v));
   }
   return out;
 }

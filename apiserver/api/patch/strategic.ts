@@ -1,63 +1,37 @@
 /**
  * Strategic merge patch (`application/strategic-merge-patch+json`), following
- * k8s.io/apimachinery/pkg/util/strategicpatch for the built-in types Skiff
- * serves. Lists with a merge key merge element-wise; lists of primitives with
- * the merge strategy (finalizers) merge as sets; every other list is atomic.
+ * k8s.io/apimachinery/pkg/util/strategicpatch. The merge keys and strategies
+ * come from the document's schema (list-strategy.ts): lists with a merge key
+ * merge element-wise; lists of primitives with the merge strategy
+ * (finalizers) merge as sets; every other list, and every list where no
+ * schema is known, is atomic.
  * Directives: `$patch: replace|merge|delete`, `$retainKeys`,
  * `$setElementOrder/<field>`, `$deleteFromPrimitiveList/<field>`; `null`
  * removes a key.
  */
 import { badRequest } from '../errors.ts';
-import { clone, isObject, jsonEqual, type JsonObject } from './json-value.ts';
-
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-
-/** Field name → merge key, for fields whose key does not depend on the parent. */
-const MERGE_KEYS: Record<string, string> = {
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-  env: 'name',
-  volumes: 'name',
-  volumeMounts: 'mountPath',
-  volumeDevices: 'devicePath',
-  imagePullSecrets: 'name',
-  conditions: 'type',
-  ownerReferences: 'uid',
-  hostAliases: 'ip',
-  topologySpreadConstraints: 'topologyKey',
-  addresses: 'type',
-};
-
-/** Lists of primitives merged as sets (patchStrategy "merge" on a []string). */
-const PRIMITIVE_MERGE = new Set(['finalizers']);
-
-/**
- * The merge key of the list at `path` (field names from the root, no list
- * indices), or undefined when the list is atomic. `ports` is keyed by
- * containerPort inside a container and by port elsewhere (Service).
- */
-export function mergeKeyFor(path: readonly string[]): string | undefined {
-  const field = path[path.length - 1];
-  if (field === 'ports') return path.some((p) => CONTAINER_LISTS.has(p)) ? 'containerPort' : 'port';
-  return MERGE_KEYS[field];
-}
+import { clone, isObject, jsonEqual, setOwn, type JsonObject } from './json-value.ts';
+import { fieldSchema, itemSchema, listStrategy, type PatchSchema } from './list-strategy.ts';
 
 const SET_ORDER = '$setElementOrder/';
 const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
 
 /**
  * Applies a strategic merge patch to `original` and returns the result (inputs
- * untouched). Throws a 400 StatusError on a malformed directive.
+ * untouched), merging lists as `schema` (the document's kind) says. Throws a
+ * 400 StatusError on a malformed directive or a merge-list element without
+ * its key.
  */
-export function strategicMergePatch(original: unknown, patch: unknown): unknown {
+export function strategicMergePatch(original: unknown, patch: unknown, schema: PatchSchema | undefined): unknown {
   if (!isObject(patch)) throw badRequest('strategic merge patch must be a JSON object');
   const base = isObject(original) ? clone(original) : {};
-  const out = mergeMap(base, patch, []);
+  const out = mergeMap(base, patch, schema);
   return out ?? {};
 }
 
-function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): JsonObject | undefined {
+const own = (o: JsonObject, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+
+function mergeMap(original: JsonObject, patch: JsonObject, at: PatchSchema | undefined): JsonObject | undefined {
   const directive = patch.$patch;
   if (directive === 'replace') {
     const copy = clone(patch);
@@ -73,31 +47,31 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
       delete out[k];
       continue;
     }
-    const cur = out[k];
-    const childPath = [...path, k];
+    const cur = own(out, k);
+    const child = fieldSchema(at, k);
     if (isObject(v)) {
-      const merged = mergeMap(isObject(cur) ? cur : {}, v, childPath);
+      const merged = mergeMap(isObject(cur) ? cur : {}, v, child);
       if (merged === undefined) delete out[k];
-      else out[k] = merged;
+      else setOwn(out, k, merged);
     } else if (Array.isArray(v)) {
-      out[k] = mergeList(Array.isArray(cur) ? cur : [], v, childPath);
+      setOwn(out, k, mergeList(Array.isArray(cur) ? cur : [], v, child));
     } else {
-      out[k] = v;
+      setOwn(out, k, v);
     }
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(DELETE_PRIMITIVE)) continue;
     const field = k.slice(DELETE_PRIMITIVE.length);
     if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = out[field];
-    if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => jsonEqual(d, x)));
+    const cur = own(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, cur.filter((x) => !v.some((d) => jsonEqual(d, x))));
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(SET_ORDER)) continue;
     const field = k.slice(SET_ORDER.length);
     if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = out[field];
-    if (Array.isArray(cur)) out[field] = applyOrder(cur, v, mergeKeyFor([...path, field]));
+    const cur = own(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, applyOrder(cur, v, listStrategy(fieldSchema(at, field)).mergeKey));
   }
   const retain = patch.$retainKeys;
   if (retain !== undefined) {
@@ -108,11 +82,11 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
   return out;
 }
 
-function mergeList(original: unknown[], patch: unknown[], path: string[]): unknown[] {
-  const field = path[path.length - 1];
-  const key = mergeKeyFor(path);
+function mergeList(original: unknown[], patch: unknown[], at: PatchSchema | undefined): unknown[] {
+  const { mergeKey: key, set } = listStrategy(at);
+  const items = itemSchema(at);
   if (key === undefined) {
-    if (PRIMITIVE_MERGE.has(field)) {
+    if (set) {
       const out = [...original];
       for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(p);
       return out;
@@ -128,18 +102,18 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
       if (!out.some((o) => jsonEqual(o, p))) out.push(p);
       continue;
     }
-    if (!(key in p)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+    if (!Object.hasOwn(p, key)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
     const idx = out.findIndex((o) => isObject(o) && jsonEqual(o[key], p[key]));
     if (p.$patch === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
       continue;
     }
     if (idx >= 0) {
-      const merged = mergeMap(out[idx] as JsonObject, p, path);
+      const merged = mergeMap(out[idx] as JsonObject, p, items);
       if (merged === undefined) out.splice(idx, 1);
       else out[idx] = merged;
     } else {
-      const fresh = mergeMap({}, p, path);
+      const fresh = mergeMap({}, p, items);
       if (fresh !== undefined) out.push(fresh);
     }
   }
