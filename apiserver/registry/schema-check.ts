@@ -4,7 +4,7 @@
  * directive, returns the pruned object and collects warnings for the route's
  * `Warning` headers. Kinds without a built-in schema pass unchanged.
  */
-import type { KubeObject } from '../client/types.ts';
+import type { KubeObject } from '../api/object.ts';
 import { builtinCatalog, checkAndPrune, type FieldValidation, type SchemaGVK } from '../api/schema/index.ts';
 
 /** What a write carries for this step; `warnings` collects (de-duplicated) warning texts. */
