@@ -189,7 +189,11 @@ describe('CRUD and errors', () => {
     assert.deepEqual((await storage.get('/registry/pods/default/dry'))?.metadata?.labels, { app: 'web' });
     assert.equal((await req('DELETE', `${P}/dry?dryRun=All`)).code, 200);
     assert.equal((await storage.get('/registry/pods/default/dry'))?.metadata?.resourceVersion, real.body.metadata.resourceVersion);
-    assert.equal((await req('POST', `${P}?dryRun=Some`, pod('dry2'))).code, 400);
+    // An unknown dryRun value is refused as ValidateCreateOptions does: 422 Invalid about CreateOptions.meta.k8s.io.
+    const some = await req('POST', `${P}?dryRun=Some`, pod('dry2'));
+    assert.equal(some.code, 422);
+    assert.equal(some.body.message, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported values: "All"');
+    assert.equal(await storage.get('/registry/pods/default/dry2'), undefined);
   });
 
   test('healthz, livez, readyz', async () => {
