@@ -7,14 +7,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../api/log.ts';
-import { routeNotFound, unsupportedMediaType } from '../api/errors.ts';
+import { unsupportedMediaType } from '../api/errors.ts';
 import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
 import { UndecodableBody } from './body.ts';
 import { registerResourceRoutes } from './resources.ts';
-import { clientErrorHandler, frameworkErrorHandler, routeErrorStatus } from './router-errors.ts';
+import { clientErrorHandler, frameworkErrorHandler, routeErrorStatus, unmatchedRouteStatus } from './router-errors.ts';
 
 /** Options of buildCoreApp. */
 export interface CoreAppOptions {
@@ -80,9 +80,9 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     else opts.log.debug('request rejected', { method: req.method, url: req.url, code: se.code, msg: se.message });
     void reply.code(se.code).type('application/json').send(se.status);
   });
-  app.setNotFoundHandler((_req, reply) => {
-    const se = routeNotFound();
-    void reply.code(404).type('application/json').send(se.status);
+  app.setNotFoundHandler((req, reply) => {
+    const se = unmatchedRouteStatus(app, req.method, req.url);
+    void reply.code(se.code).type('application/json').send(se.status);
   });
   const ok = (): string => 'ok';
   app.get('/healthz', ok);

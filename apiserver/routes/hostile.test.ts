@@ -188,6 +188,10 @@ describe('routing', { skip }, () => {
         assert.equal(String(r.body.message), 'the server does not allow this method on the requested resource');
       }
     }
+    for (const [m, p] of [['PATCH', '/openapi/v2'], ['POST', '/openapi/v3'], ['DELETE', '/healthz'], ['PUT', '/readyz']]) {
+      assertStatus(await req(m, p, m === 'DELETE' ? undefined : {}), 405, 'MethodNotAllowed', `${m} ${p}`);
+    }
+    assertStatus(await req('POST', '/no/such/path', {}), 404, 'NotFound', 'POST to an unknown path');
     assertStatus(await req('POST', '/apis/nope', {}), 404, 'NotFound', 'unknown group');
     assertStatus(await req('POST', '/apis/apps/v9', {}), 404, 'NotFound', 'unknown version');
     const nf = await req('GET', '/no/such/path');

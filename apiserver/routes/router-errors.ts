@@ -74,6 +74,20 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 const OTHER_METHODS: Array<'POST' | 'PUT' | 'PATCH' | 'DELETE'> = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
+ * The Status for a request no route matched: 405 MethodNotAllowed when a GET
+ * route serves the same path (a read-only endpoint such as /openapi/v2 or
+ * /healthz asked with POST), else 404 NotFound `the server could not find
+ * the requested resource`. `url` may carry a query string.
+ */
+export function unmatchedRouteStatus(app: Pick<FastifyInstance, 'findRoute'>, method: string, url: string): StatusError {
+  if (method !== 'GET' && method !== 'HEAD') {
+    const path = url.split('?')[0];
+    if (app.findRoute({ method: 'GET', url: path })) return methodNotAllowed();
+  }
+  return routeNotFound();
+}
+
+/**
  * Answers every method but GET/HEAD on `url` (a fastify route pattern) with
  * 405 MethodNotAllowed, as Kubernetes' go-restful routes do for paths that
  * exist; `exists(req)` false (e.g. an unknown group) answers 404 instead.
