@@ -427,6 +427,15 @@ describe('deletion', () => {
     const left = await req('GET', '/api/v1/namespaces/dc/pods');
     assert.deepEqual(left.body.items.map((p: Json) => p.metadata.name), ['c']);
   });
+
+  test('a collection delete that would take the default namespace is 403 before anything is deleted', async () => {
+    // These test defs give namespaces deletecollection (the real ones do not: 405); admission refuses the whole request first.
+    const before = await storage.currentRevision();
+    const r = await req('DELETE', '/api/v1/namespaces');
+    assert.equal(r.code, 403, r.raw);
+    assert.equal(r.body.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+    assert.equal(await storage.currentRevision(), before);
+  });
 });
 
 /** Opens a watch over a real socket and collects events until `n` arrived (or `until` holds, or the stream ends). */
