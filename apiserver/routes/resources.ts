@@ -13,9 +13,14 @@ import { parseFieldValidation, warningHeader, type WriteOptionsKind } from '../a
 import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
 import { checkWrite } from '../registry/schema-check.ts';
-import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
+import type { ResourceStore, WriteOptions } from '../registry/store.ts';
+import { admitDelete } from './admission.ts';
 import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
+import { checkJsonDepth } from './body-limits.ts';
+import { deleteOptionsOf, type DeleteRequestOptions } from './delete-options.ts';
 import { deleteResponse } from './delete-response.ts';
+import { boolParam, dryRunParam, firstValue, intParam as int64Param, type OptionsKind, type RawQuery } from './query.ts';
+import { requireVerb, verbOf } from './verbs.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
@@ -30,26 +35,26 @@ export interface ResourceRoutesOptions {
   now?: () => number;
 }
 
-type Query = Record<string, string | string[] | undefined>;
+const query = (req: FastifyRequest): RawQuery => (req.query ?? {}) as RawQuery;
 
+/** The first value of query parameter `name` (Kubernetes' parameter codec reads the first). */
 function q(req: FastifyRequest, name: string): string | undefined {
-  const v = (req.query as Query)[name];
-  return Array.isArray(v) ? v[v.length - 1] : v;
+  return firstValue(query(req), name);
 }
 
-function intParam(req: FastifyRequest, name: string): number | undefined {
-  const v = q(req, name);
-  if (v === undefined || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return Number(v);
+/** An int64 query parameter (400 when unreadable or below `min`). */
+function intParam(req: FastifyRequest, name: string, min?: number): number | undefined {
+  return int64Param(query(req), name, min);
 }
 
-const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
+/** A boolean query parameter as strconv.ParseBool (400 otherwise); absent = false. */
+const flag = (req: FastifyRequest, name: string): boolean => boolParam(query(req), name) ?? false;
 
 /** Mounts the generic resource routes for every store in `registry`. */
 export function registerResourceRoutes(app: FastifyInstance, registry: Registry, opts: ResourceRoutesOptions): void {
   const methods: Array<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'> = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
-  const split = (rest: string): string[] => rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  // The router has already percent-decoded the path once (as Go's URL.Path); decoding again would turn %2525 into %.
+  const split = (rest: string): string[] => rest.split('/').filter((s) => s !== '');
   app.route({
     method: methods,
     url: '/api/v1/*',
@@ -70,11 +75,16 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const body = decodeBody(req.headers['content-type'], req.body) as BindingBody | undefined;
       if (!pods || !body) throw badRequest('a Binding body is required');
       checkNamespace(body, segs[1]);
-      await bindPod(pods, segs[1], body.metadata?.name ?? '', body, opts.now);
-      return reply.code(201).send(success());
+      return bind(req, reply, pods, segs[1], body.metadata?.name ?? '', body);
     }
     const t = resolveResourcePath(segs, (r) => registry.find(group, version, r));
     if (!t) throw routeNotFound();
+    // The legacy /watch/ paths serve only GET (Kubernetes registers nothing else there).
+    if (t.watchPrefix && req.method !== 'GET') throw methodNotAllowed();
+    if (!t.subresource) {
+      const watching = t.watchPrefix || (req.method === 'GET' && t.name === undefined && flag(req, 'watch'));
+      requireVerb(t.store.def, verbOf(req.method, t.name !== undefined, watching));
+    }
     if (t.subresource) return subresource(req, reply, t);
     if (t.name === undefined) return collection(req, reply, t);
     return item(req, reply, t);
@@ -84,7 +94,11 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
     const { store, namespace } = t;
     switch (req.method) {
       case 'GET': {
-        if (t.watchPrefix || isTrue(q(req, 'watch'))) return watch(req, reply, t);
+        if (t.watchPrefix || flag(req, 'watch')) return watch(req, reply, t);
+        // ListOptions are decoded whole, so a garbage watch-only parameter is 400 on a plain list too.
+        flag(req, 'allowWatchBookmarks');
+        flag(req, 'sendInitialEvents');
+        intParam(req, 'timeoutSeconds', 0);
         const list = await store.list(namespace, {
           labelSelector: q(req, 'labelSelector'),
           fieldSelector: q(req, 'fieldSelector'),
@@ -108,12 +122,22 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         return withWarnings(reply, wo).code(201).send(created);
       }
       case 'DELETE': {
-        const del = deleteParams(req);
-        const list = await store.list(namespace, { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') });
+        // DELETE on the all-namespaces path of a namespaced resource would empty every namespace: Kubernetes has no such route.
+        if (store.def.namespaced && namespace === undefined) throw methodNotAllowed();
+        const del = deleteOptions(req, store);
+        const list = await store.list(namespace, {
+          labelSelector: q(req, 'labelSelector'),
+          fieldSelector: q(req, 'fieldSelector'),
+          limit: intParam(req, 'limit'),
+          continue: q(req, 'continue'),
+          resourceVersion: q(req, 'resourceVersion'),
+          exact: q(req, 'resourceVersionMatch') === 'Exact',
+        });
+        for (const o of list.items) admitDelete(store.def, o.metadata?.name ?? '');
         const items: KubeObject[] = [];
         for (const o of list.items) {
           try {
-            items.push((await store.delete(o.metadata?.namespace, o.metadata?.name ?? '', del)).obj);
+            items.push((await store.delete(o.metadata?.namespace, o.metadata?.name ?? '', del.params, { dryRun: del.dryRun })).obj);
           } catch (e) {
             if (!(e instanceof StatusError && e.code === 404)) throw e;
           }
@@ -157,7 +181,9 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         return withWarnings(reply, wo).code(created ? 201 : 200).send(obj);
       }
       case 'DELETE': {
-        const res = await store.delete(namespace, name, deleteParams(req), dry(req));
+        const del = deleteOptions(req, store);
+        admitDelete(store.def, name);
+        const res = await store.delete(namespace, name, del.params, { dryRun: del.dryRun });
         return reply.code(200).send(deleteResponse(store.def, res));
       }
       default:
@@ -192,12 +218,22 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req) as BindingBody;
         checkNamespace(body, namespace);
         if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-        await bindPod(store, namespace ?? '', name, body, opts.now);
-        return reply.code(201).send(success());
+        return bind(req, reply, store, namespace ?? '', name, body);
       }
       default:
         throw routeNotFound();
     }
+  }
+
+  /** Binds a pod (201 Success); a dry run checks only what it can without writing: a target is named and the pod exists. */
+  async function bind(req: FastifyRequest, reply: FastifyReply, pods: ResourceStore, namespace: string, name: string, body: BindingBody): Promise<unknown> {
+    if (dry(req, 'CreateOptions').dryRun) {
+      if (!body.target?.name) throw badRequest('Binding target name must be specified');
+      await pods.get(namespace, name);
+    } else {
+      await bindPod(pods, namespace, name, body, opts.now);
+    }
+    return reply.code(201).send(success());
   }
 
   async function scale(req: FastifyRequest, reply: FastifyReply, store: ResourceStore, namespace: string | undefined, name: string): Promise<unknown> {
@@ -212,7 +248,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       wanted = () => body;
     } else if (req.method === 'PATCH') {
       const kind = patchKindOf(req.headers['content-type']);
-      const patch = decodePatch(kind, rawText(req));
+      const patch = decodePatch(kind, rawText(req, kind !== 'apply'));
       wanted = (cur) => checkScale(applyPatch(kind, cur, patch) as Scale, wo);
     } else {
       throw methodNotAllowed();
@@ -234,7 +270,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
 
   async function patchObject(req: FastifyRequest, store: ResourceStore, namespace: string | undefined, name: string, wo: WriteOptions, sub?: string): Promise<{ obj: KubeObject; created: boolean }> {
     const kind = patchKindOf(req.headers['content-type']);
-    const patch = decodePatch(kind, rawText(req));
+    const patch = decodePatch(kind, rawText(req, kind !== 'apply'));
     return store.patch(namespace, name, kind, patch, sub, wo);
   }
 
@@ -245,9 +281,9 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       labelSelector: q(req, 'labelSelector'),
       fieldSelector,
       resourceVersion: q(req, 'resourceVersion'),
-      sendInitialEvents: isTrue(q(req, 'sendInitialEvents')),
-      timeoutSeconds: intParam(req, 'timeoutSeconds'),
-      allowWatchBookmarks: isTrue(q(req, 'allowWatchBookmarks')),
+      sendInitialEvents: flag(req, 'sendInitialEvents'),
+      timeoutSeconds: intParam(req, 'timeoutSeconds', 0),
+      allowWatchBookmarks: flag(req, 'allowWatchBookmarks'),
       asTable: wantsTable(req.headers.accept),
       includeObject: includeObjectOf(q(req, 'includeObject')),
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
@@ -261,12 +297,14 @@ function success(): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
 
-function rawText(req: FastifyRequest): string {
+/** The raw patch body; JSON ones (`json` true) are refused past 10,000 levels of nesting before they are parsed. */
+function rawText(req: FastifyRequest, json: boolean): string {
   const b = req.body;
   if (b instanceof UndecodableBody) throw b.error;
-  if (typeof b === 'string') return b;
   if (b === undefined || b === null) throw badRequest('a patch body is required');
-  return JSON.stringify(b);
+  const text = typeof b === 'string' ? b : JSON.stringify(b);
+  if (json) checkJsonDepth(text);
+  return text;
 }
 
 function requireBody(req: FastifyRequest): KubeObject {
@@ -275,16 +313,14 @@ function requireBody(req: FastifyRequest): KubeObject {
   return body;
 }
 
-/** WriteOptions from the query: `dryRun=All` validates without storing. */
-function dry(req: FastifyRequest): WriteOptions {
-  const v = q(req, 'dryRun');
-  if (v !== undefined && v !== '' && v !== 'All') throw badRequest(`unsupported dryRun value: ${JSON.stringify(v)} (only "All")`);
-  return { dryRun: v === 'All' };
+/** WriteOptions from the query: `dryRun=All` validates without storing; any other dryRun value is 422 naming `kind`. */
+function dry(req: FastifyRequest, kind: OptionsKind): WriteOptions {
+  return { dryRun: dryRunParam(query(req), kind) };
 }
 
 /** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */
 function writeOptions(req: FastifyRequest, optionsKind: WriteOptionsKind): WriteOptions {
-  return { ...dry(req), fieldValidation: parseFieldValidation(q(req, 'fieldValidation'), optionsKind), warnings: [] };
+  return { ...dry(req, optionsKind), fieldValidation: parseFieldValidation(q(req, 'fieldValidation'), optionsKind), warnings: [] };
 }
 
 /** Adds one `Warning: 299 - "<text>"` header per collected warning. */
@@ -299,26 +335,7 @@ function checkScale(body: Scale, wo: WriteOptions): Scale {
   return checkWrite({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, body, wo);
 }
 
-/** DeleteOptions from the body (JSON) and the query string; the body wins. */
-function deleteParams(req: FastifyRequest): DeleteParams {
-  const out: DeleteParams = {};
-  const grace = intParam(req, 'gracePeriodSeconds');
-  if (grace !== undefined) out.gracePeriodSeconds = grace;
-  const policy = q(req, 'propagationPolicy');
-  const orphan = q(req, 'orphanDependents');
-  if (orphan !== undefined) out.propagationPolicy = isTrue(orphan) ? 'Orphan' : 'Background';
-  if (policy !== undefined) out.propagationPolicy = checkPolicy(policy);
-  const body = decodeBody(req.headers['content-type'], req.body) as (KubeObject & DeleteParams & { orphanDependents?: boolean }) | undefined;
-  if (body) {
-    if (typeof body.gracePeriodSeconds === 'number') out.gracePeriodSeconds = body.gracePeriodSeconds;
-    if (typeof body.orphanDependents === 'boolean') out.propagationPolicy = body.orphanDependents ? 'Orphan' : 'Background';
-    if (body.propagationPolicy !== undefined) out.propagationPolicy = checkPolicy(body.propagationPolicy);
-    if (body.preconditions) out.preconditions = body.preconditions;
-  }
-  return out;
-}
-
-function checkPolicy(p: string): DeleteParams['propagationPolicy'] {
-  if (p === 'Background' || p === 'Foreground' || p === 'Orphan') return p;
-  throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"` }]);
+/** DeleteOptions from the query and the body (JSON or YAML), validated (400/422) before anything is read or deleted. */
+function deleteOptions(req: FastifyRequest, store: ResourceStore): DeleteRequestOptions {
+  return deleteOptionsOf(query(req), decodeBody(req.headers['content-type'], req.body), store.apiVersion);
 }
