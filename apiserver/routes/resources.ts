@@ -68,7 +68,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const body = decodeBody(req.headers['content-type'], req.body) as BindingBody | undefined;
       if (!pods || !body) throw badRequest('a Binding body is required');
       checkNamespace(body, segs[1]);
-      await bindPod(pods, segs[1], body.metadata?.name ?? '', body, opts.now);
+      await bindPod(pods, segs[1], body.metadata?.name ?? '', body, opts.now, dry(req));
       return reply.code(201).send(success());
     }
     const t = resolveResourcePath(segs, (r) => registry.find(group, version, r));
@@ -104,17 +104,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         return reply.code(201).send(await store.create(namespace, body, dry(req)));
       }
       case 'DELETE': {
-        const del = deleteParams(req);
-        const list = await store.list(namespace, { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') });
-        const items: KubeObject[] = [];
-        for (const o of list.items) {
-          try {
-            items.push((await store.delete(o.metadata?.namespace, o.metadata?.name ?? '', del)).obj);
-          } catch (e) {
-            if (!(e instanceof StatusError && e.code === 404)) throw e;
-          }
-        }
-        return reply.send({ ...list, items });
+        return reply.send(await store.deleteCollection(namespace, { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') }, deleteParams(req), dry(req)));
       }
       default:
         throw methodNotAllowed();
@@ -179,7 +169,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req) as BindingBody;
         checkNamespace(body, namespace);
         if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-        await bindPod(store, namespace ?? '', name, body, opts.now);
+        await bindPod(store, namespace ?? '', name, body, opts.now, dry(req));
         return reply.code(201).send(success());
       }
       default:
