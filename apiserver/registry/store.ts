@@ -21,6 +21,7 @@ import { generatedName, validateMeta } from '../api/meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import { admit, admitAll, runAdmission, type AdmissionAttributes, type AdmissionChain, type AdmissionOperation } from './admission/chain.ts';
 import { checkSchema } from './check-schema.ts';
+import { mapLimit } from './map-limit.ts';
 import { apiVersionOf, metaOf, prepareCreate } from './create-meta.ts';
 import { finalizerAddError, keepSystemMeta, nextGeneration, stampKindAndRv, updateMetaError } from './update-meta.ts';
 import type { ResourceDef, StrategyContext, SubresourceStrategy, Undo } from './types.ts';
@@ -472,20 +473,6 @@ export class ResourceStore {
       this.log?.warn(`${hook} failed`, { resource: this.def.resource, name, err: e });
     }
   }
-}
-
-/** Maps `items` through `fn` with at most `limit` calls in flight; results in input order. Rejects with the first failure. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return out;
 }
 
 /** True for the core namespaces resource, whose spec.finalizers hold its deletion (Kubernetes' namespace lifecycle). */
