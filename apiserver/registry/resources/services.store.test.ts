@@ -123,6 +123,15 @@ test('a txn lost to a concurrent write undoes its claims (patch retries, PUT wit
   assert.deepEqual(await claims(), { ips: [], ports: [] });
 });
 
+test('a create that loses to an existing object releases what it allocated', async () => {
+  const first = await services.create('default', { metadata: { name: 'dup' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } } as KubeObject);
+  const held = await claims();
+  assert.deepEqual(held, { ips: [clusterIP(first)!], ports: nodePorts(first) });
+  await assert.rejects(services.create('default', { metadata: { name: 'dup' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } } as KubeObject), (e: { code?: number; status?: { reason?: string } }) => e.code === 409 && e.status?.reason === 'AlreadyExists');
+  assert.deepEqual(await claims(), held, 'the loser allocated a ClusterIP and a node port, and released both');
+  await services.delete('default', 'dup');
+});
+
 test('node ports stay unique across services switched concurrently', async () => {
   const names = Array.from({ length: 12 }, (_, i) => `np-${i}`);
   for (const n of names) await services.create('default', { metadata: { name: n }, spec: { ports: [{ port: 80 }] } } as KubeObject);
