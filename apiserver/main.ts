@@ -6,6 +6,7 @@ import { Etcd3 } from 'etcd3';
 import type { Logger } from './api/log.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
+import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
@@ -40,7 +41,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
   const etcd = new Etcd3({ hosts: opts.etcdEndpoints });
-  const { app, registry, storage } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const { app, registry, storage } = buildServer({
+    etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission,
+  });
   try {
     let delay = 200;
     for (;;) {

@@ -10,6 +10,7 @@ import type { Logger } from './api/log.ts';
 import { buildCoreApp, type CoreApp } from './routes/core.ts';
 import { allResources } from './registry/resources/index.ts';
 import type { ResourceDef } from './registry/types.ts';
+import type { RegistryConfig } from './registry/registry.ts';
 import { objectKey } from './storage/etcd.ts';
 import { registerDiscovery } from './discovery/index.ts';
 import { registerOpenAPI } from './openapi/index.ts';
@@ -29,12 +30,14 @@ export interface AppOptions {
   log: Logger;
   /** Watch bookmark period (ms, default 30 000). */
   bookmarkIntervalMs?: number;
+  /** The admission chain (default: the standard one). */
+  admission?: RegistryConfig['admission'];
 }
 
 /** Builds the full server and returns the app with its registry and storage (for bootstrap). */
 export function buildServer(opts: AppOptions): CoreApp {
   const defs = opts.defs ?? allResources();
-  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs });
+  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: opts.admission });
   const { app, storage } = core;
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);

@@ -12,6 +12,7 @@ import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
+import type { RegistryConfig } from '../registry/registry.ts';
 import { UndecodableBody } from './body.ts';
 import { registerResourceRoutes } from './resources.ts';
 import { clientErrorHandler, frameworkErrorHandler, routeErrorStatus, unmatchedRouteStatus } from './router-errors.ts';
@@ -28,6 +29,8 @@ export interface CoreAppOptions {
   now?: () => number;
   /** Event lifetime in seconds (default 3600). */
   eventTTLSeconds?: number;
+  /** The admission chain (default: the standard one). */
+  admission?: RegistryConfig['admission'];
 }
 
 /** The app and the pieces other routes may need. */
@@ -53,7 +56,7 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     frameworkErrors: frameworkErrorHandler, clientErrorHandler,
   });
   const storage = new EtcdStorage(opts.etcd);
-  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log, eventTTLSeconds: opts.eventTTLSeconds });
+  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log, eventTTLSeconds: opts.eventTTLSeconds, admission: opts.admission });
   app.addHook('onClose', async () => {
     await registry.namespaceFinalizer?.close();
   });

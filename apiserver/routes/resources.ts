@@ -14,7 +14,6 @@ import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
 import { checkWrite } from '../registry/schema-check.ts';
 import type { ResourceStore, WriteOptions } from '../registry/store.ts';
-import { admitDelete } from './admission.ts';
 import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
 import { checkJsonDepth } from './body-limits.ts';
 import { deleteOptionsOf, type DeleteRequestOptions } from './delete-options.ts';
@@ -75,7 +74,8 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const body = decodeBody(req.headers['content-type'], req.body) as BindingBody | undefined;
       if (!pods || !body) throw badRequest('a Binding body is required');
       checkNamespace(body, segs[1]);
-      return bind(req, reply, pods, segs[1], body.metadata?.name ?? '', body);
+      await bindPod(pods, segs[1], body.metadata?.name ?? '', body, opts.now, dry(req, 'CreateOptions'));
+      return reply.code(201).send(success());
     }
     const t = resolveResourcePath(segs, (r) => registry.find(group, version, r));
     if (!t) throw routeNotFound();
@@ -125,24 +125,9 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         // DELETE on the all-namespaces path of a namespaced resource would empty every namespace: Kubernetes has no such route.
         if (store.def.namespaced && namespace === undefined) throw methodNotAllowed();
         const del = deleteOptions(req, store);
-        const list = await store.list(namespace, {
-          labelSelector: q(req, 'labelSelector'),
-          fieldSelector: q(req, 'fieldSelector'),
-          limit: intParam(req, 'limit'),
-          continue: q(req, 'continue'),
-          resourceVersion: q(req, 'resourceVersion'),
-          exact: q(req, 'resourceVersionMatch') === 'Exact',
-        });
-        for (const o of list.items) admitDelete(store.def, o.metadata?.name ?? '');
-        const items: KubeObject[] = [];
-        for (const o of list.items) {
-          try {
-            items.push((await store.delete(o.metadata?.namespace, o.metadata?.name ?? '', del.params, { dryRun: del.dryRun })).obj);
-          } catch (e) {
-            if (!(e instanceof StatusError && e.code === 404)) throw e;
-          }
-        }
-        return reply.send({ ...list, items });
+        const pageSize = intParam(req, 'limit', 0);
+        const selection = { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') };
+        return reply.send(await store.deleteCollection(namespace, selection, del.params, { dryRun: del.dryRun }, { pageSize: pageSize || undefined }));
       }
       default:
         throw methodNotAllowed();
@@ -182,7 +167,6 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       }
       case 'DELETE': {
         const del = deleteOptions(req, store);
-        admitDelete(store.def, name);
         const res = await store.delete(namespace, name, del.params, { dryRun: del.dryRun });
         return reply.code(200).send(deleteResponse(store.def, res));
       }
@@ -218,22 +202,12 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req) as BindingBody;
         checkNamespace(body, namespace);
         if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-        return bind(req, reply, store, namespace ?? '', name, body);
+        await bindPod(store, namespace ?? '', name, body, opts.now, dry(req, 'CreateOptions'));
+        return reply.code(201).send(success());
       }
       default:
         throw routeNotFound();
     }
-  }
-
-  /** Binds a pod (201 Success); a dry run checks only what it can without writing: a target is named and the pod exists. */
-  async function bind(req: FastifyRequest, reply: FastifyReply, pods: ResourceStore, namespace: string, name: string, body: BindingBody): Promise<unknown> {
-    if (dry(req, 'CreateOptions').dryRun) {
-      if (!body.target?.name) throw badRequest('Binding target name must be specified');
-      await pods.get(namespace, name);
-    } else {
-      await bindPod(pods, namespace, name, body, opts.now);
-    }
-    return reply.code(201).send(success());
   }
 
   async function scale(req: FastifyRequest, reply: FastifyReply, store: ResourceStore, namespace: string | undefined, name: string): Promise<unknown> {

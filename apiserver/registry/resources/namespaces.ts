@@ -5,24 +5,9 @@
 import type { Namespace } from 'kubernetes-types/core/v1';
 import type { ResourceDef } from '../types.ts';
 import { dns1123LabelErrors } from '../../api/validation.ts';
-import { forbidden, type StatusError } from '../../api/errors.ts';
 import { ageCell, column, keepSpec, keepStatus, validateMeta } from './common.ts';
 
 const nameLabel = 'kubernetes.io/metadata.name';
-
-/** Namespaces that can never be deleted (Kubernetes' NamespaceLifecycle `immortalNamespaces`). */
-export const immortalNamespaces: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public']);
-
-/**
- * The admission verdict on deleting namespace `name`, as Kubernetes'
- * NamespaceLifecycle plugin: 403 Forbidden `namespaces "default" is
- * forbidden: this namespace may not be deleted` for an immortal namespace
- * (dry runs included), undefined otherwise.
- */
-export function namespaceDeleteForbidden(name: string): StatusError | undefined {
-  if (!immortalNamespaces.has(name)) return undefined;
-  return forbidden({ group: '', resource: 'namespaces', name }, 'this namespace may not be deleted');
-}
 
 function setNameLabel(ns: Namespace): void {
   const name = ns.metadata?.name;
