@@ -10,7 +10,7 @@ import type { Logger } from './api/log.ts';
 import { buildCoreApp, type CoreApp } from './routes/core.ts';
 import { allResources } from './registry/resources/index.ts';
 import type { ResourceDef } from './registry/types.ts';
-import { objectKey } from './storage/etcd.ts';
+import { objectKey } from './storage/keys.ts';
 import { registerDiscovery } from './discovery/index.ts';
 import { registerOpenAPI } from './openapi/index.ts';
 import { registerVersion } from './version.ts';

@@ -7,7 +7,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/object.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import { clone } from '../api/patch/json-value.ts';
-import { StorageError } from '../storage/etcd.ts';
+import { StorageError } from '../storage/interface.ts';
 import { rfc3339 } from '../api/meta.ts';
 import type { ResourceStore } from './store.ts';
 

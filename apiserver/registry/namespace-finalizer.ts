@@ -8,7 +8,8 @@ import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
 import { StatusError } from '../api/errors.ts';
 import { clone } from '../api/patch/json-value.ts';
-import { objectKey, StorageError, type StorageWatch } from '../storage/etcd.ts';
+import { StorageError, type StorageWatch } from '../storage/interface.ts';
+import { objectKey } from '../storage/keys.ts';
 import type { ResourceStore } from './store.ts';
 
 type NsObject = KubeObject & { spec?: { finalizers?: string[] } };

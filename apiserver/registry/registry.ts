@@ -2,8 +2,8 @@
  * The set of stores the server serves, one per stored ResourceDef, and the
  * StrategyContext they share (reads, server config, atomic key claims).
  */
-import type { EtcdStorage } from '../storage/etcd.ts';
-import { objectKey } from '../storage/etcd.ts';
+import type { Storage } from '../storage/interface.ts';
+import { objectKey } from '../storage/keys.ts';
 import type { Logger } from '../api/log.ts';
 import { NamespaceFinalizer } from './namespace-finalizer.ts';
 import { ResourceStore } from './store.ts';
@@ -20,7 +20,7 @@ export interface RegistryConfig {
 }
 
 /** Builds the StrategyContext over a storage. */
-export function strategyContext(storage: EtcdStorage, config: RegistryConfig): StrategyContext {
+export function strategyContext(storage: Storage, config: RegistryConfig): StrategyContext {
   return {
     get: (resource, namespace, name) => storage.get(objectKey(resource, namespace, name)),
     config: { serviceCIDR: config.serviceCIDR },
@@ -38,7 +38,7 @@ export class Registry {
   readonly namespaceFinalizer?: NamespaceFinalizer;
   private readonly byGvr = new Map<string, ResourceStore>();
 
-  constructor(defs: ResourceDef[], storage: EtcdStorage, config: RegistryConfig) {
+  constructor(defs: ResourceDef[], storage: Storage, config: RegistryConfig) {
     this.ctx = strategyContext(storage, config);
     const ttlOf = (d: ResourceDef): number | undefined => (d.resource === 'events' ? config.eventTTLSeconds ?? 3600 : undefined);
     this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now, ttlSeconds: ttlOf(d) }));
