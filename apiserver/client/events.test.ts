@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { createEventRecorder } from './events.ts';
-import { FakeClient } from './fake.ts';
+import { FakeClient } from '../testing/fake-client.ts';
 import { Events, Nodes, Pods } from './resources.ts';
 import { quietLogger } from '../../testutil/log.ts';
 

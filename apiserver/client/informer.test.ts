@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { FakeClient, fakeApiError } from './fake.ts';
+import { FakeClient, fakeApiError } from '../testing/fake-client.ts';
 import { createInformer, createInformerFactory, objectKey } from './informer.ts';
 import { Nodes, Pods } from './resources.ts';
 import { quietLogger } from '../../testutil/log.ts';

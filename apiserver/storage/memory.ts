@@ -117,6 +117,11 @@ export class MemoryStorage implements Storage {
     return String(this.rev);
   }
 
+  /** The current revision, synchronously (tests). */
+  revisionNow(): string {
+    return String(this.rev);
+  }
+
   async watch(prefix: string, startRevision: string, onEvent: (ev: StorageEvent) => void, _onError: (err: StorageError) => void): Promise<StorageWatch> {
     if (!isRevision(startRevision)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(startRevision)}`);
     const from = Number(startRevision);

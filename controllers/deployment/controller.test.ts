@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, DeploymentStrategy, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Deployments, Events, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
-import type { FakeClient } from '../../apiserver/client/fake.ts';
+import type { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { startReplicaSetController } from '../replicaset/controller.ts';
 import { startDeploymentController } from './controller.ts';
 import { podTemplateHash } from './hash.ts';

@@ -4,7 +4,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { Deployments, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
-import { fakeApiError } from '../../apiserver/client/fake.ts';
+import { fakeApiError } from '../../apiserver/testing/fake-client.ts';
 import { startGarbageCollector } from './controller.ts';
 import { harness, waitFor } from '../testing/harness.ts';
 

@@ -5,7 +5,7 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Pods, ReplicaSets, Events } from '../../apiserver/client/resources.ts';
 import { createReplicaSetController } from './controller.ts';
 import { harness, waitFor } from '../testing/harness.ts';
-import { fakeApiError } from '../../apiserver/client/fake.ts';
+import { fakeApiError } from '../../apiserver/testing/fake-client.ts';
 
 const rsObj = (replicas: number): ReplicaSet => ({
   apiVersion: 'apps/v1', kind: 'ReplicaSet',

@@ -2,7 +2,7 @@
  * Test harness for controller unit tests: a FakeClient, a real informer
  * factory and event recorder over it, a silent logger, and `waitFor`.
  */
-import { FakeClient } from '../../apiserver/client/fake.ts';
+import { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
 import { createEventRecorder, type EventRecorderExt } from '../../apiserver/client/events.ts';
 import { quietLogger } from '../../testutil/log.ts';
