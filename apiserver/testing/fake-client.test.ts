@@ -171,3 +171,14 @@ test('generateName: a colliding generated name is drawn again, as the API server
     Math.random = random;
   }
 });
+
+test('the server\'s rules apply: an update that breaks validation is 422 and writes nothing; a stale patch precondition is 409', async () => {
+  const c = new FakeClient({ namespaces: ['ns'] });
+  const p = await c.create(Pods, pod('a'));
+  const rv = c.currentResourceVersion();
+  await assert.rejects(c.patch(Pods, 'a', 'json', [{ op: 'replace', path: '/spec/containers/0/image', value: '' }], 'ns'), (e: unknown) => e instanceof ApiError && e.code === 422 && e.reason === 'Invalid');
+  await assert.rejects(c.patch(Pods, 'a', 'merge', { metadata: { resourceVersion: '1' } }, 'ns'), isConflict);
+  assert.equal(c.currentResourceVersion(), rv, 'nothing written');
+  assert.equal((await c.get<Pod>(Pods, 'a', 'ns')).metadata?.resourceVersion, p.metadata?.resourceVersion);
+  await assert.rejects(c.list(Pods, { labelSelector: 'a in (' }), (e: unknown) => e instanceof ApiError && e.code === 400);
+});
