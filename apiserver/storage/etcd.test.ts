@@ -127,3 +127,31 @@ test('regression: a write whose answer never comes is a 504 Timeout (outcome unk
     await proxy.close();
   }
 });
+
+test('a watch survives a dropped connection: every change is delivered once, in order', async () => {
+  const proxy = await blackholeProxy(etcd.endpoint);
+  const c = createEtcdClient({ hosts: proxy.endpoint, callTimeoutMs: 2000 });
+  const direct = new EtcdStorage(client);
+  try {
+    const s = new EtcdStorage(c);
+    const start = String(Number(await direct.currentRevision()) + 1);
+    const seen: number[] = [];
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => { resolve = r; });
+    const w = await s.watch(resourcePrefix('dropped'), start, (ev) => {
+      seen.push(ev.rev);
+      if (seen.length === 20) resolve();
+    }, () => undefined);
+    const revs: number[] = [];
+    for (let i = 0; i < 10; i++) revs.push(Number((await direct.create(objectKey('dropped', 'ns', `a${i}`), { metadata: { name: `a${i}` } })).metadata?.resourceVersion));
+    proxy.swallow(true);
+    for (let i = 0; i < 10; i++) revs.push(Number((await direct.create(objectKey('dropped', 'ns', `b${i}`), { metadata: { name: `b${i}` } })).metadata?.resourceVersion));
+    proxy.swallow(false);
+    await done;
+    await w.stop();
+    assert.deepEqual(seen, revs);
+  } finally {
+    c.close();
+    await proxy.close();
+  }
+});
