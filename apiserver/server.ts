@@ -11,7 +11,7 @@ import { buildCoreApp, type CoreApp } from './routes/core.ts';
 import { allResources } from './registry/resources/index.ts';
 import type { ResourceDef } from './registry/types.ts';
 import type { RegistryConfig } from './registry/registry.ts';
-import { objectKey } from './storage/etcd.ts';
+import { objectKey } from './storage/keys.ts';
 import { registerDiscovery } from './discovery/index.ts';
 import { registerOpenAPI } from './openapi/index.ts';
 import { registerVersion } from './version.ts';

@@ -10,7 +10,7 @@
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
 import { StatusError } from '../api/errors.ts';
-import type { StorageWatch } from '../storage/etcd.ts';
+import type { StorageWatch } from '../storage/interface.ts';
 import type { ResourceStore } from './store.ts';
 import type { SubresourceStrategy } from './types.ts';
 

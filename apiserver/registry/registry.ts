@@ -3,7 +3,7 @@
  * StrategyContext they share (reads, server config, atomic key claims) and
  * the admission chain every write passes.
  */
-import type { EtcdStorage } from '../storage/etcd.ts';
+import type { Storage } from '../storage/interface.ts';
 import type { Logger } from '../api/log.ts';
 import type { AdmissionChain } from './admission/chain.ts';
 import { standardAdmission, type ObjectReader } from './admission/standard.ts';
@@ -33,7 +33,7 @@ export class Registry {
   readonly namespaceFinalizer?: NamespaceFinalizer;
   private readonly byGvr = new Map<string, ResourceStore>();
 
-  constructor(defs: ResourceDef[], storage: EtcdStorage, config: RegistryConfig) {
+  constructor(defs: ResourceDef[], storage: Storage, config: RegistryConfig) {
     this.ctx = strategyContext(storage, config);
     this.admission = (config.admission ?? standardAdmission)(this.ctx.get);
     const log = config.log.child('registry');

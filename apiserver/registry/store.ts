@@ -15,9 +15,11 @@ import type { Logger } from '../api/log.ts';
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from '../api/errors.ts';
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
-import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
+import { StorageError, type Storage } from '../storage/interface.ts';
+import { objectKey } from '../storage/keys.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { generatedName, validateMeta } from '../api/meta.ts';
+import { decodeContinue, encodeContinue } from './continue.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import { checkWrite, type SchemaCheckOptions } from './schema-check.ts';
 import { admit, admitAll, runAdmission, type AdmissionAttributes, type AdmissionChain, type AdmissionOperation } from './admission/chain.ts';
@@ -55,7 +57,7 @@ export interface DeleteResult {
 
 /** Everything a store needs from the server. */
 export interface StoreDeps {
-  storage: EtcdStorage;
+  storage: Storage;
   ctx: StrategyContext;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
@@ -70,31 +72,12 @@ export interface StoreDeps {
 const MAX_RETRIES = 8;
 
 
-interface ContinueToken {
-  rv: string;
-  start: string;
-}
+export { decodeContinue, encodeContinue } from './continue.ts';
 
-/** Encodes a continue token: base64 of {rv, start}. */
-export function encodeContinue(t: ContinueToken): string {
-  return Buffer.from(JSON.stringify(t)).toString('base64url');
-}
-
-/** Decodes a continue token; throws 400 if malformed. */
-export function decodeContinue(s: string): ContinueToken {
-  try {
-    const t = JSON.parse(Buffer.from(s, 'base64url').toString()) as Partial<ContinueToken>;
-    if (typeof t.rv === 'string' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
-  } catch {
-    // fall through
-  }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-}
-
-/** CRUD, patch, delete and list for one resource, on etcd, with the resource's strategy. */
+/** CRUD, patch, delete and list for one resource, on a Storage, with the resource's strategy. */
 export class ResourceStore {
   readonly def: ResourceDef;
-  readonly storage: EtcdStorage;
+  readonly storage: Storage;
   private readonly ctx: StrategyContext;
   private readonly now: () => number;
   private readonly ttlSeconds?: number;

@@ -4,12 +4,12 @@
  * Together with store.ts it is the only code outside storage/ that calls a
  * storage write method (see write-path.test.ts).
  */
-import type { EtcdStorage } from '../storage/etcd.ts';
-import { objectKey } from '../storage/etcd.ts';
+import type { Storage } from '../storage/interface.ts';
+import { objectKey } from '../storage/keys.ts';
 import type { StrategyContext } from './types.ts';
 
 /** Builds the StrategyContext over a storage; `serviceCIDR` e.g. '10.96.0.0/12'. */
-export function strategyContext(storage: EtcdStorage, config: { serviceCIDR: string }): StrategyContext {
+export function strategyContext(storage: Storage, config: { serviceCIDR: string }): StrategyContext {
   return {
     get: (resource, namespace, name) => storage.get(objectKey(resource, namespace, name)),
     config: { serviceCIDR: config.serviceCIDR },

@@ -7,7 +7,7 @@ import type { Status } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../api/object.ts';
 import type { WatchEvent } from '../client/types.ts';
 import { badRequest, expired } from '../api/errors.ts';
-import { StorageError, type StorageEvent } from '../storage/etcd.ts';
+import { StorageError, type StorageEvent } from '../storage/interface.ts';
 import type { Matcher, SelectorOptions } from './matcher.ts';
 import type { ResourceStore } from './store.ts';
 

@@ -6,13 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { buildCoreApp } from './core.ts';
 import { testDefs } from './core.test-helper.ts';
-import type { EtcdStorage } from '../storage/etcd.ts';
+import type { Storage } from '../storage/interface.ts';
 import { quietLogger } from '../../testutil/log.ts';
 
 let etcd: TestEtcd;
 let client: Etcd3;
 let app: FastifyInstance;
-let storage: EtcdStorage;
+let storage: Storage;
 let base = '';
 
 const log = quietLogger('test');

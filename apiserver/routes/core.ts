@@ -10,6 +10,7 @@ import type { Logger } from '../api/log.ts';
 import { unsupportedMediaType } from '../api/errors.ts';
 import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
+import type { Storage } from '../storage/interface.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
 import type { RegistryConfig } from '../registry/registry.ts';
@@ -37,7 +38,7 @@ export interface CoreAppOptions {
 export interface CoreApp {
   app: FastifyInstance;
   registry: Registry;
-  storage: EtcdStorage;
+  storage: Storage;
 }
 
 /** Request bodies up to 3 MiB, as Kubernetes' default. */

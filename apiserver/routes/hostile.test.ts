@@ -4,6 +4,7 @@
  * server (real resource definitions) over a real etcd. "Nothing written" is
  * checked on etcd itself: the revision does not move.
  */
+import type { Storage } from '../storage/interface.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -19,7 +20,7 @@ const skip = etcdSkipReason();
 let etcd: TestEtcd;
 let client: Etcd3;
 let app: FastifyInstance;
-let storage: EtcdStorage;
+let storage: Storage;
 let port = 0;
 
 before(async () => {

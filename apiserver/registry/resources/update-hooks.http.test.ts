@@ -1,6 +1,7 @@
 // Every resource's update hooks run on PUT and PATCH through HTTP
 // (app.inject on the full server over real etcd). Services are the only
 // resource with update hooks; a new one must add its case here.
+import type { Storage } from '../../storage/interface.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
@@ -15,7 +16,7 @@ import { allResources } from './index.ts';
 let etcd: TestEtcd;
 let client: Etcd3;
 let app: FastifyInstance;
-let storage: EtcdStorage;
+let storage: Storage;
 const S = '/api/v1/namespaces/default/services';
 
 before(async () => {
