@@ -413,6 +413,11 @@ export class ResourceStore {
     do {
       const page = await this.list(namespace, { ...select, limit: tuning.pageSize ?? 500, continue: cont });
       revision ??= page.metadata.resourceVersion;
+      // Admit the whole page before deleting any of it, so a refused item (an immortal namespace) fails the request with nothing deleted.
+      for (const o of page.items) {
+        const rejected = await admit(this.admission, this.attributes('DELETE', o, o, undefined, wo));
+        if (rejected) throw rejected;
+      }
       const results = await mapLimit(page.items, tuning.concurrency ?? 16, async (o) => {
         try {
           return (await this.delete(o.metadata?.namespace, o.metadata?.name ?? '', opts, wo)).obj;
