@@ -1,0 +1,73 @@
+/**
+ * The difference between two objects as field sets (SMD typed/compare.go):
+ * paths added, modified and removed going from `lhs` to `rhs`. A node
+ * missing on one side contributes itself and every node below it; atomic
+ * lists and scalars are leaves compared by value.
+ */
+import { isObject, jsonEqual } from '../patch/json-value.ts';
+import { fieldPE, FieldSetBuilder, type FieldSet, type Path } from './fieldpath.ts';
+import type { ListTypes } from './list-types.ts';
+import { allNodePaths, effectiveListType, itemPE } from './values.ts';
+
+/** Added, modified and removed paths. */
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/** Compares two JSON objects (neither mutated). */
+export function compareObjects(lhs: unknown, rhs: unknown, listTypes: ListTypes): Comparison {
+  const added = new FieldSetBuilder();
+  const modified = new FieldSetBuilder();
+  const removed = new FieldSetBuilder();
+  const walk = (l: unknown, r: unknown, path: Path, names: readonly string[]): void => {
+    if (l === undefined && r === undefined) return;
+    if (l === undefined) return allNodePaths(r, path, names, listTypes, added);
+    if (r === undefined) return allNodePaths(l, path, names, listTypes, removed);
+    if (isObject(l) && isObject(r)) {
+      for (const k of new Set([...Object.keys(l), ...Object.keys(r)])) walk(l[k], r[k], [...path, fieldPE(k)], [...names, k]);
+      return;
+    }
+    if (Array.isArray(l) && Array.isArray(r)) {
+      const lt2 = effectiveListType(effectiveListType(listTypes(names), l), r);
+      if (lt2.type === 'atomic') {
+        if (!jsonEqual(l, r)) modified.insert(path);
+        return;
+      }
+      const byPE = (xs: unknown[]): Map<string, unknown> => new Map(xs.map((x) => [itemPE(lt2, x), x]));
+      const lm = byPE(l);
+      const rm = byPE(r);
+      for (const pe of new Set([...lm.keys(), ...rm.keys()])) {
+        const p = [...path, pe];
+        const li = lm.get(pe);
+        const ri = rm.get(pe);
+        if (li !== undefined && ri !== undefined && lt2.type === 'map' && isObject(li) && isObject(ri)) {
+          for (const k of new Set([...Object.keys(li), ...Object.keys(ri)])) walk(li[k], ri[k], [...p, fieldPE(k)], [...names, k]);
+        } else if (li === undefined) {
+          added.insert(p);
+          if (lt2.type === 'map' && isObject(ri)) for (const k of Object.keys(ri)) allNodePaths(ri[k], [...p, fieldPE(k)], [...names, k], listTypes, added);
+        } else if (ri === undefined) {
+          removed.insert(p);
+          if (lt2.type === 'map' && isObject(li)) for (const k of Object.keys(li)) allNodePaths(li[k], [...p, fieldPE(k)], [...names, k], listTypes, removed);
+        }
+      }
+      return;
+    }
+    if (!isObject(l) && !Array.isArray(l) && !isObject(r) && !Array.isArray(r)) {
+      if (!jsonEqual(l, r)) modified.insert(path);
+      return;
+    }
+    // The kind of value changed (e.g. scalar → map): the node is modified, what was below it is gone, what is below it now is new.
+    modified.insert(path);
+    const below = (v: unknown, b: FieldSetBuilder): void => {
+      const tmp = new FieldSetBuilder();
+      allNodePaths(v, path, names, listTypes, tmp);
+      for (const p of tmp.build().paths()) if (p.length > path.length) b.insert(p);
+    };
+    below(l, removed);
+    below(r, added);
+  };
+  walk(lhs, rhs, [], []);
+  return { added: added.build(), modified: modified.build(), removed: removed.build() };
+}
