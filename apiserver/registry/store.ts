@@ -13,6 +13,7 @@ import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { generatedName, rfc3339, validateMeta } from '../api/meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
+import { applyToObject, stampManagedFields, type FieldManagerOptions, type WriteTarget } from '../api/managedfields/index.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
 
 /** Options of a list. `continue` is the token from a previous page. */
@@ -27,8 +28,11 @@ export interface ListParams extends SelectorOptions {
 
 export type { DeleteParams } from './deletion.ts';
 
-/** Options of every write: `dryRun` runs defaulting and validation but stores nothing (dryRun=All). */
-export interface WriteOptions {
+/**
+ * Options of every write: `dryRun` runs defaulting and validation but stores
+ * nothing (dryRun=All); the field-manager options say who writes (managedFields).
+ */
+export interface WriteOptions extends FieldManagerOptions {
   dryRun?: boolean;
 }
 
@@ -224,6 +228,7 @@ export class ResourceStore {
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     this.def.strategy.prepareForCreate?.(obj);
+    stampManagedFields(undefined, obj, wo, this.fieldTarget());
     const name = meta.name ?? meta.generateName ?? '';
     const causes = [...validateMeta(obj, this.def.resource === 'namespaces'), ...(this.def.strategy.validate?.(obj) ?? [])];
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
@@ -262,14 +267,15 @@ export class ResourceStore {
     if (kind === 'apply' && !subresource) {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
-        const obj = applyPatch('apply', {}, patch) as KubeObject;
+        const obj = applyToObject(undefined, patch, wo, this.fieldTarget());
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
-        return { obj: await this.create(namespace, obj, wo), created: true };
+        return { obj: await this.create(namespace, obj, { ...wo, operation: 'Apply' }), created: true };
       }
     }
+    if (kind === 'apply') wo = { ...wo, operation: 'Apply' };
     const obj = await this.guaranteedUpdate(namespace, name, (cur) => {
-      const next = applyPatch(kind, cur, patch) as KubeObject;
+      const next = (kind === 'apply' ? applyToObject(cur, patch, wo, this.fieldTarget(subresource)) : applyPatch(kind, cur, patch)) as KubeObject;
       const patchedRv = next.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
       return next;
@@ -290,6 +296,7 @@ export class ResourceStore {
       const rv = cur.metadata!.resourceVersion!;
       const wanted = mutate(clone(cur));
       const next = this.prepareUpdate(wanted, cur, subresource);
+      stampManagedFields(cur, next, wo, this.fieldTarget(subresource));
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       try {
         const written = await this.storage.update(key, next, rv, { ttlSeconds: this.ttlSeconds });
@@ -299,6 +306,11 @@ export class ResourceStore {
         this.mapError(e, name);
       }
     }
+  }
+
+  /** What the field manager needs to know about a write to this resource (managedFields). */
+  private fieldTarget(subresource?: string): WriteTarget {
+    return { kind: this.def.kind, group: this.def.group, apiVersion: this.apiVersion, subresource, hasStatus: this.def.subresources.includes('status'), now: this.now() };
   }
 
   /** Applies the update rules: immutable metadata, strategy hooks, generation, validation. */

@@ -14,6 +14,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
 import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
 import { deleteResponse } from './delete-response.ts';
+import { fieldManagerOptions } from './field-manager.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
@@ -214,7 +215,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const obj = cur as KubeObject & { spec?: { replicas?: number } };
       obj.spec = { ...(obj.spec ?? {}), replicas };
       return obj;
-    }, undefined, retry, dry(req));
+    }, undefined, retry, { ...dry(req), managedSubresource: 'scale' });
     return reply.send(toScale(updated));
   }
 
@@ -265,7 +266,7 @@ function requireBody(req: FastifyRequest): KubeObject {
 function dry(req: FastifyRequest): WriteOptions {
   const v = q(req, 'dryRun');
   if (v !== undefined && v !== '' && v !== 'All') throw badRequest(`unsupported dryRun value: ${JSON.stringify(v)} (only "All")`);
-  return { dryRun: v === 'All' };
+  return { dryRun: v === 'All', ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
 }
 
 /** DeleteOptions from the body (JSON) and the query string; the body wins. */

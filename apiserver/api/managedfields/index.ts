@@ -35,13 +35,17 @@ export interface WriteTarget {
   group: string;
   apiVersion: string;
   subresource?: string;
+  /** The resource has a status subresource (so main-resource writes own no status, and status writes no spec). */
+  hasStatus?: boolean;
   now: number;
   /** List merge semantics; default provisionalListTypes. */
   listTypes?: ListTypes;
 }
 
 function writer(o: FieldManagerOptions, t: WriteTarget): Writer {
-  return { manager: managerOrUserAgent(o.fieldManager, o.userAgent), apiVersion: t.apiVersion, subresource: o.managedSubresource ?? t.subresource ?? '', now: rfc3339(t.now) };
+  const subresource = o.managedSubresource ?? t.subresource ?? '';
+  const reset = !t.hasStatus ? [] : subresource === 'status' ? [['f:spec']] : subresource === '' ? [['f:status']] : [];
+  return { manager: managerOrUserAgent(o.fieldManager, o.userAgent), apiVersion: t.apiVersion, subresource, now: rfc3339(t.now), reset };
 }
 
 /**

@@ -10,17 +10,23 @@ import { clone, isObject, jsonEqual } from '../patch/json-value.ts';
 import { compareObjects, type Comparison } from './compare.ts';
 import { applyConflict, type Conflict } from './conflicts.ts';
 import { decodeManagers, encodeManagers, managerId, type Manager, type Managers } from './entries.ts';
-import { FieldSet, type Path } from './fieldpath.ts';
+import { FieldSet, isPrefix, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
 import { mergeApplied, pruneDropped } from './merge.ts';
 import { toFieldSet } from './values.ts';
 
-/** Who writes, and when. `now` is an RFC 3339 time; `subresource` '' for the main resource. */
+/**
+ * Who writes, and when. `now` is an RFC 3339 time; `subresource` '' for the
+ * main resource. `reset` lists subtrees the write's strategy resets, which
+ * nobody owns through it (Kubernetes' ResetFieldsStrategy: status on a
+ * main-resource write, spec on a status write).
+ */
 export interface Writer {
   manager: string;
   apiVersion: string;
   subresource: string;
   now: string;
+  reset?: readonly Path[];
 }
 
 /**
@@ -40,8 +46,13 @@ function withoutManaged(o: KubeObject | undefined): KubeObject {
   return c;
 }
 
-function filtered(c: Comparison): Comparison {
-  return { added: c.added.difference(IGNORED_SET), modified: c.modified.difference(IGNORED_SET), removed: c.removed.difference(IGNORED_SET) };
+function ignore(set: FieldSet, reset: readonly Path[] = []): FieldSet {
+  const kept = set.difference(IGNORED_SET);
+  return reset.length === 0 ? kept : new FieldSet(kept.paths().filter((p) => !reset.some((r) => isPrefix(r, p))));
+}
+
+function filtered(c: Comparison, reset?: readonly Path[]): Comparison {
+  return { added: ignore(c.added, reset), modified: ignore(c.modified, reset), removed: ignore(c.removed, reset) };
 }
 
 function managersOf(o: KubeObject | undefined): Managers {
@@ -70,7 +81,7 @@ export function recordUpdate(live: KubeObject | undefined, next: KubeObject, w: 
   const sent = decodeManagers(next.metadata?.managedFields);
   const managers = w.subresource === '' && typeof sent !== 'string' && sent.size > 0 ? sent : managersOf(live);
   const out = withoutManaged(next);
-  const cmp = filtered(compareObjects(withoutManaged(live), out, listTypes));
+  const cmp = filtered(compareObjects(withoutManaged(live), out, listTypes), w.reset);
   const changed = cmp.added.union(cmp.modified);
   for (const [id, m] of managers) managers.set(id, { ...m, set: m.set.difference(changed).difference(cmp.removed) });
   if (!changed.isEmpty()) {
@@ -115,9 +126,7 @@ export function applyConfig(live: KubeObject | undefined, config: unknown, w: Wr
   const before = new Map(managers);
   const base = withoutManaged(live);
   const merged = mergeApplied(base, config, listTypes) as KubeObject;
-  let applied = toFieldSet(config, listTypes).difference(IGNORED_SET);
-  // A status apply owns only status (and metadata), as the status strategy resets the rest (ResetFieldsStrategy).
-  if (w.subresource === 'status') applied = new FieldSet(applied.paths().filter((p) => p[0] === 'f:status' || p[0] === 'f:metadata'));
+  const applied = ignore(toFieldSet(config, listTypes), w.reset);
   const me: Manager = { manager: w.manager, operation: 'Apply', apiVersion: w.apiVersion, subresource: w.subresource, time: w.now, set: applied };
   const id = managerId(me);
   const lastSet = managers.get(id)?.set;
@@ -127,7 +136,7 @@ export function applyConfig(live: KubeObject | undefined, config: unknown, w: Wr
     for (const m of managers.values()) owned = owned.union(m.set);
     pruneDropped(merged, lastSet, me.set, owned, listTypes);
   }
-  const cmp = filtered(compareObjects(base, merged, listTypes));
+  const cmp = filtered(compareObjects(base, merged, listTypes), w.reset);
   const changed = cmp.added.union(cmp.modified);
   const conflicts: Conflict[] = [];
   for (const [mid, m] of managers) {
