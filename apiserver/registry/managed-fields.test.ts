@@ -158,3 +158,16 @@ test('apply validation: fieldManager required (422), force only with apply, apiV
   assert.deepEqual(who(dry.body), ['m/Apply']);
   assert.equal(await storage.get('/registry/deployments/default/val'), undefined);
 });
+
+test('apply to the status subresource records a status Apply entry owning only status', async () => {
+  assert.equal((await apply(`${D}/st`, dep('st', 1), '?fieldManager=owner')).code, 201);
+  const status = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: st}\nspec: {replicas: 9}\nstatus: {replicas: 1}\n';
+  const r = await apply(`${D}/st/status`, status, '?fieldManager=ctrl');
+  assert.equal(r.code, 200);
+  assert.equal(r.body.spec?.replicas, 1);
+  assert.equal(r.body.status?.replicas, 1);
+  const e = entries(r.body).find((x) => x.manager === 'ctrl');
+  assert.equal(e?.subresource, 'status');
+  assert.equal(e?.operation, 'Apply');
+  assert.equal(JSON.stringify(e?.fieldsV1), '{"f:status":{"f:replicas":{}}}');
+});

@@ -296,7 +296,7 @@ export class ResourceStore {
       const rv = cur.metadata!.resourceVersion!;
       const wanted = mutate(clone(cur));
       const next = this.prepareUpdate(wanted, cur, subresource);
-      stampManagedFields(cur, next, wo, this.fieldTarget(subresource));
+      stampManagedFields(cur, next, wo, this.fieldTarget(subresource), wanted);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       try {
         const written = await this.storage.update(key, next, rv, { ttlSeconds: this.ttlSeconds });

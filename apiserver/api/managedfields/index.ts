@@ -51,12 +51,20 @@ function writer(o: FieldManagerOptions, t: WriteTarget): Writer {
 /**
  * Sets `next.metadata.managedFields` (in place) for a create (`live`
  * undefined), update, patch or status write, as Kubernetes' field manager
- * does; an apply result (`o.operation` 'Apply') is left as it is. Throws a
- * 422 Invalid StatusError when the resulting entries are invalid (e.g. a
- * client-sent entry with an unknown operation).
+ * does. For an apply (`o.operation` 'Apply') the managers were recorded by
+ * applyToObject on `wanted` (the object before the store's update rules,
+ * which on a status write rebuild `next` from `live`); they are carried over.
+ * Throws a 422 Invalid StatusError when the resulting entries are invalid
+ * (e.g. a client-sent entry with an unknown operation).
  */
-export function stampManagedFields(live: KubeObject | undefined, next: KubeObject, o: FieldManagerOptions, t: WriteTarget): void {
-  if (o.operation === 'Apply') return;
+export function stampManagedFields(live: KubeObject | undefined, next: KubeObject, o: FieldManagerOptions, t: WriteTarget, wanted: KubeObject = next): void {
+  if (o.operation === 'Apply') {
+    const meta = (next.metadata ??= {}) as { managedFields?: unknown };
+    const applied = wanted.metadata?.managedFields;
+    if (applied) meta.managedFields = applied;
+    else delete meta.managedFields;
+    return;
+  }
   const recorded = recordUpdate(live, next, writer(o, t), t.listTypes ?? provisionalListTypes);
   const entries = recorded.metadata?.managedFields;
   const meta = (next.metadata ??= {}) as { managedFields?: unknown };
