@@ -119,6 +119,25 @@ for (const minor of MINORS) {
     assert.equal(r.code, 0, r.out);
     assert.deepEqual((await managers(minor, csa)).map((m) => [m.manager, m.operation]), [['kubectl-client-side-apply', 'Update']]);
 
+    // Another applier changing a field the client-side apply set: kube's conflict naming the Update manager and its apiVersion.
+    r = await kubectl(minor, 'apply', '--server-side', '--field-manager=other', '-f', deployment(csa, 5));
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps\/v1: \.spec\.replicas/);
+
+    // kubectl's own server-side apply takes over from its client-side apply (the apiserver honours the
+    // last-applied annotation for the manager "kubectl"; kubectl then migrates the client-side entry).
+    const up = `upgrade-${minor}`;
+    r = await kubectl(minor, 'apply', '-f', deployment(up, 1));
+    assert.equal(r.code, 0, r.out);
+    r = await kubectl(minor, 'apply', '--server-side', '-f', deployment(up, 2));
+    assert.equal(r.code, 0, r.out);
+    r = await kubectl(minor, 'get', 'deployment', up, '-o', 'jsonpath={.spec.replicas}');
+    assert.equal(r.out, '2');
+    const upgraded = await managers(minor, up);
+    assert.ok(JSON.stringify(upgraded.find((m) => m.manager === 'kubectl' && m.operation === 'Apply')?.fieldsV1).includes('f:replicas'), JSON.stringify(upgraded));
+    // kubectl moved the client-side entry into its Apply entry (csaupgrade) and keeps the annotation as "kubectl-last-applied".
+    assert.deepEqual(upgraded.map((m) => [m.manager, m.operation]), [['kubectl', 'Apply'], ['kubectl-last-applied', 'Apply']]);
+
     r = await kubectl(minor, 'scale', 'deployment', csa, '--replicas=4');
     assert.equal(r.code, 0, r.out);
     const ms = await managers(minor, csa);

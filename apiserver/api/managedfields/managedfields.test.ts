@@ -230,3 +230,39 @@ test('field manager options: required for apply, force only with apply, length a
   assert.equal(managerFromUserAgent('y'.repeat(300)), 'y'.repeat(128));
   assert.equal(managerFromUserAgent(undefined), '');
 });
+
+test('Update entries are capped at 10: the oldest merge into "ancient-changes"', () => {
+  let obj = recordUpdate(undefined, deployment(0), W('m00', '2026-01-01T00:00:00Z'), lt);
+  for (let i = 1; i < 13; i++) {
+    const next = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata?.annotations, [`k${i}`]: 'v' } } } as KubeObject;
+    obj = recordUpdate(obj, next, W(`m${String(i).padStart(2, '0')}`, `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`), lt);
+  }
+  const names = managers(obj).map(([m]) => m);
+  assert.equal(names.length, 10);
+  assert.ok(names.includes('ancient-changes'));
+  assert.ok(!names.includes('m00') && names.includes('m12'));
+});
+
+test('a first apply to an object without managers conflicts with "before-first-apply"', () => {
+  const legacy = { ...deployment(2), metadata: { name: 'web' } } as KubeObject;
+  const r = applyConfig(legacy, deployment(3), W('a'), { force: false, kind: 'Deployment' }, lt);
+  assert.ok(r instanceof StatusError);
+  assert.equal(r.message, 'Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas');
+});
+
+test('an apply by "kubectl" takes fields from a client-side apply whose last-applied configuration still matches, and rewrites the annotation', () => {
+  const LA = 'kubectl.kubernetes.io/last-applied-configuration';
+  const csa = (replicas: number): KubeObject => {
+    const d = deployment(replicas);
+    return { ...d, metadata: { ...d.metadata, annotations: { [LA]: JSON.stringify(deployment(2)) } } } as KubeObject;
+  };
+  const live = recordUpdate(undefined, csa(2), W('kubectl-client-side-apply'), lt);
+  const taken = applied(applyConfig(live, deployment(3), W('kubectl'), { force: false, kind: 'Deployment' }, lt));
+  assert.equal((taken as { spec: { replicas: number } }).spec.replicas, 3);
+  assert.equal(taken.metadata?.annotations?.[LA], JSON.stringify(deployment(3)));
+  // Another manager name gets the conflict.
+  assert.ok(applyConfig(live, deployment(3), W('other'), { force: false, kind: 'Deployment' }, lt) instanceof StatusError);
+  // Live drifted from the annotation for this field (someone scaled): that field conflicts.
+  const drifted = recordUpdate(live, { ...csa(5), metadata: live.metadata } as KubeObject, W('kubectl-client-side-apply', '2026-01-02T00:00:00Z'), lt);
+  assert.ok(applyConfig(drifted, deployment(3), W('kubectl'), { force: false, kind: 'Deployment' }, lt) instanceof StatusError);
+});

@@ -14,6 +14,7 @@ import { FieldSet, isPrefix, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
 import { mergeApplied, pruneDropped } from './merge.ts';
 import { toFieldSet } from './values.ts';
+import { allowedFromLastApplied, capUpdateManagers, KUBECTL_MANAGER, updateLastApplied } from './kubectl-interop.ts';
 
 /**
  * Who writes, and when. `now` is an RFC 3339 time; `subresource` '' for the
@@ -90,6 +91,7 @@ export function recordUpdate(live: KubeObject | undefined, next: KubeObject, w: 
     const prev = managers.get(id);
     managers.set(id, prev ? { ...me, set: prev.set.union(changed) } : me);
   }
+  capUpdateManagers(managers);
   setManagedFields(out, managers);
   return out;
 }
@@ -123,8 +125,14 @@ export function applyConfig(live: KubeObject | undefined, config: unknown, w: Wr
     return badRequest('metadata.managedFields must be nil');
   }
   const managers = managersOf(live);
-  const before = new Map(managers);
   const base = withoutManaged(live);
+  if (live && managers.size === 0) {
+    // An object no manager has touched yet (stored before field management): its fields belong to
+    // "before-first-apply", so a first apply conflicts with what it would change, as Kubernetes does.
+    const legacy: Manager = { manager: 'before-first-apply', operation: 'Update', apiVersion: w.apiVersion, subresource: '', time: w.now, set: ignore(toFieldSet(base, listTypes), w.reset) };
+    managers.set(managerId(legacy), legacy);
+  }
+  const before = new Map(managers);
   const merged = mergeApplied(base, config, listTypes) as KubeObject;
   const applied = ignore(toFieldSet(config, listTypes), w.reset);
   const me: Manager = { manager: w.manager, operation: 'Apply', apiVersion: w.apiVersion, subresource: w.subresource, time: w.now, set: applied };
@@ -143,12 +151,17 @@ export function applyConfig(live: KubeObject | undefined, config: unknown, w: Wr
     if (mid === id) continue;
     for (const path of m.set.intersection(changed).paths()) conflicts.push({ manager: m, path });
   }
-  if (conflicts.length > 0 && !opts.force) return applyConflict(conflicts);
+  if (conflicts.length > 0 && !opts.force) {
+    const allowed = w.manager === KUBECTL_MANAGER && live ? allowedFromLastApplied(base, listTypes) : new FieldSet();
+    const blocking = conflicts.filter((c) => !allowed.has(c.path));
+    if (blocking.length > 0) return applyConflict(blocking);
+  }
   for (const [mid, m] of managers) {
     if (mid !== id) managers.set(mid, { ...m, set: m.set.difference(changed).difference(cmp.removed) });
   }
   const prev = before.get(id);
   if (live && jsonEqual(base, merged) && prev && prev.set.equals(me.set) && sameOthers(before, managers, id)) return clone(live);
+  if (w.manager === KUBECTL_MANAGER) updateLastApplied(merged, config);
   setManagedFields(merged, managers);
   return merged;
 }
