@@ -7,7 +7,7 @@
 import { isObject, jsonEqual } from '../patch/json-value.ts';
 import { fieldPE, FieldSetBuilder, type FieldSet, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
-import { allNodePaths, effectiveListType, itemPE } from './values.ts';
+import { allNodePaths, listItems } from './values.ts';
 
 /** Added, modified and removed paths. */
 export interface Comparison {
@@ -30,26 +30,28 @@ export function compareObjects(lhs: unknown, rhs: unknown, listTypes: ListTypes)
       return;
     }
     if (Array.isArray(l) && Array.isArray(r)) {
-      const lt2 = effectiveListType(effectiveListType(listTypes(names), l), r);
+      const declared = listTypes(names);
+      const li = listItems(declared, l);
+      const ri = li.lt.type === 'atomic' ? li : listItems(declared, r);
+      const lt2 = ri.lt;
       if (lt2.type === 'atomic') {
         if (!jsonEqual(l, r)) modified.insert(path);
         return;
       }
-      const byPE = (xs: unknown[]): Map<string, unknown> => new Map(xs.map((x) => [itemPE(lt2, x), x]));
-      const lm = byPE(l);
-      const rm = byPE(r);
+      const lm = new Map(l.map((x, i) => [li.pes[i], x]));
+      const rm = new Map(r.map((x, i) => [ri.pes[i], x]));
       for (const pe of new Set([...lm.keys(), ...rm.keys()])) {
         const p = [...path, pe];
-        const li = lm.get(pe);
-        const ri = rm.get(pe);
-        if (li !== undefined && ri !== undefined && lt2.type === 'map' && isObject(li) && isObject(ri)) {
-          for (const k of new Set([...Object.keys(li), ...Object.keys(ri)])) walk(li[k], ri[k], [...p, fieldPE(k)], [...names, k]);
-        } else if (li === undefined) {
+        const lv = lm.get(pe);
+        const rv = rm.get(pe);
+        if (lv !== undefined && rv !== undefined && lt2.type === 'map' && isObject(lv) && isObject(rv)) {
+          for (const k of new Set([...Object.keys(lv), ...Object.keys(rv)])) walk(lv[k], rv[k], [...p, fieldPE(k)], [...names, k]);
+        } else if (lv === undefined) {
           added.insert(p);
-          if (lt2.type === 'map' && isObject(ri)) for (const k of Object.keys(ri)) allNodePaths(ri[k], [...p, fieldPE(k)], [...names, k], listTypes, added);
-        } else if (ri === undefined) {
+          if (lt2.type === 'map' && isObject(rv)) for (const k of Object.keys(rv)) allNodePaths(rv[k], [...p, fieldPE(k)], [...names, k], listTypes, added);
+        } else if (rv === undefined) {
           removed.insert(p);
-          if (lt2.type === 'map' && isObject(li)) for (const k of Object.keys(li)) allNodePaths(li[k], [...p, fieldPE(k)], [...names, k], listTypes, removed);
+          if (lt2.type === 'map' && isObject(lv)) for (const k of Object.keys(lv)) allNodePaths(lv[k], [...p, fieldPE(k)], [...names, k], listTypes, removed);
         }
       }
       return;

@@ -70,7 +70,8 @@ export function isPrefix(prefix: Path, path: Path, orEqual = true): boolean {
 
 /**
  * An immutable set of paths (SMD's fieldpath.Set, flattened: every member
- * path is stored whole). Operations return new sets.
+ * path is stored whole, keyed by its JSON form). Operations return new sets
+ * and reuse the keys, so they cost O(n) map operations.
  */
 export class FieldSet {
   private readonly members: ReadonlyMap<string, Path>;
@@ -79,6 +80,12 @@ export class FieldSet {
     const m = new Map<string, Path>();
     for (const p of paths) if (p.length > 0) m.set(keyOf(p), [...p]);
     this.members = m;
+  }
+
+  private static of(m: Map<string, Path>): FieldSet {
+    const s = new FieldSet();
+    (s as unknown as { members: Map<string, Path> }).members = m;
+    return s;
   }
 
   /** Number of member paths. */
@@ -102,29 +109,45 @@ export class FieldSet {
     return false;
   }
 
-  /** The member paths, sorted by their string form (a stable order for messages and encoding). */
+  /** The member paths, sorted by element (a stable order for messages and encoding). */
   paths(): Path[] {
     return [...this.members.values()].sort((a, b) => cmpPath(a, b));
   }
 
+  /** The members matching `keep`, unsorted. */
+  filter(keep: (p: Path) => boolean): FieldSet {
+    const m = new Map<string, Path>();
+    for (const [k, p] of this.members) if (keep(p)) m.set(k, p);
+    return FieldSet.of(m);
+  }
+
   /** this ∪ other. */
   union(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values(), ...other.members.values()]);
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
+    return FieldSet.of(new Map([...this.members, ...other.members]));
   }
 
   /** this − other (exact paths). */
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values()].filter((p) => !other.has(p)));
+    if (other.isEmpty() || this.isEmpty()) return this;
+    const m = new Map<string, Path>();
+    for (const [k, p] of this.members) if (!other.members.has(k)) m.set(k, p);
+    return FieldSet.of(m);
   }
 
   /** this ∩ other (exact paths). */
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this.members.values()].filter((p) => other.has(p)));
+    const m = new Map<string, Path>();
+    for (const [k, p] of this.members) if (other.members.has(k)) m.set(k, p);
+    return FieldSet.of(m);
   }
 
   /** True if both sets hold the same paths. */
   equals(other: FieldSet): boolean {
-    return this.size === other.size && [...this.members.values()].every((p) => other.has(p));
+    if (this.size !== other.size) return false;
+    for (const k of this.members.keys()) if (!other.members.has(k)) return false;
+    return true;
   }
 }
 

@@ -6,7 +6,7 @@
 import { clone, isObject } from '../patch/json-value.ts';
 import { isPrefix, type FieldSet, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
-import { effectiveListType, getAt, itemPE, removeAt } from './values.ts';
+import { getAt, listItems, removeAt } from './values.ts';
 
 /**
  * Merges `config` into `live` (neither mutated): maps merge key by key, a
@@ -29,13 +29,16 @@ function mergeValue(l: unknown, r: unknown, names: readonly string[], lts: ListT
   }
   if (Array.isArray(r)) {
     if (!Array.isArray(l)) return clone(r);
-    const lt = effectiveListType(effectiveListType(lts(names), l), r);
+    const declared = lts(names);
+    const li = listItems(declared, l);
+    const ri = li.lt.type === 'atomic' ? li : listItems(declared, r);
+    const lt = ri.lt;
     if (lt.type === 'atomic') return clone(r);
-    const live = new Map(l.map((x) => [itemPE(lt, x), x]));
+    const live = new Map(l.map((x, i) => [li.pes[i], x]));
     const out: unknown[] = [];
     const used = new Set<string>();
-    for (const item of r) {
-      const pe = itemPE(lt, item);
+    for (const [i, item] of r.entries()) {
+      const pe = ri.pes[i];
       used.add(pe);
       out.push(lt.type === 'map' && live.has(pe) ? mergeValue(live.get(pe), item, names, lts) : clone(item));
     }

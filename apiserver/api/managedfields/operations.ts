@@ -41,15 +41,20 @@ const IGNORED: Path[] = [
 ];
 const IGNORED_SET = new FieldSet(IGNORED);
 
+/** A shallow copy of `o` without metadata.managedFields (nothing below metadata is copied; callers do not mutate it). */
 function withoutManaged(o: KubeObject | undefined): KubeObject {
-  const c = clone(o ?? {}) as KubeObject;
-  if (isObject(c.metadata)) delete (c.metadata as { managedFields?: unknown }).managedFields;
+  const c = { ...(o ?? {}) } as KubeObject;
+  if (isObject(c.metadata)) {
+    const meta = { ...c.metadata } as { managedFields?: unknown };
+    delete meta.managedFields;
+    c.metadata = meta as KubeObject['metadata'];
+  }
   return c;
 }
 
 function ignore(set: FieldSet, reset: readonly Path[] = []): FieldSet {
   const kept = set.difference(IGNORED_SET);
-  return reset.length === 0 ? kept : new FieldSet(kept.paths().filter((p) => !reset.some((r) => isPrefix(r, p))));
+  return reset.length === 0 ? kept : kept.filter((p) => !reset.some((r) => isPrefix(r, p)));
 }
 
 function filtered(c: Comparison, reset?: readonly Path[]): Comparison {

@@ -7,29 +7,29 @@ import { isObject } from '../patch/json-value.ts';
 import { fieldPE, FieldSetBuilder, keyPE, valuePE, type FieldSet, type Path, type PathElement } from './fieldpath.ts';
 import type { ListType, ListTypes } from './list-types.ts';
 
+/** A list's effective type and the path element of each item (empty for atomic lists). */
+export interface ListItems {
+  lt: ListType;
+  pes: PathElement[];
+}
+
 /**
- * The effective type of a list value: a declared map whose items are not all
- * objects carrying every key (or repeat a key) degrades to atomic, so a
- * malformed list is owned whole instead of failing the write.
+ * The effective type of a list value and its items' path elements: a
+ * declared map whose items are not all objects carrying every key (or repeat
+ * a key), or a set with repeated or non-scalar items, degrades to atomic, so
+ * a malformed list is owned whole instead of failing the write.
  */
-export function effectiveListType(lt: ListType, items: readonly unknown[]): ListType {
-  if (lt.type === 'map') {
-    const seen = new Set<string>();
-    for (const it of items) {
-      const pe = keyedPE(lt, it);
-      if (pe === undefined || seen.has(pe)) return { type: 'atomic' };
-      seen.add(pe);
-    }
+export function listItems(declared: ListType, items: readonly unknown[]): ListItems {
+  if (declared.type === 'atomic') return { lt: declared, pes: [] };
+  const pes: PathElement[] = [];
+  const seen = new Set<string>();
+  for (const it of items) {
+    const pe = declared.type === 'map' ? keyedPE(declared, it) : isObject(it) || Array.isArray(it) ? undefined : valuePE(it);
+    if (pe === undefined || seen.has(pe)) return { lt: { type: 'atomic' }, pes: [] };
+    seen.add(pe);
+    pes.push(pe);
   }
-  if (lt.type === 'set') {
-    const seen = new Set<string>();
-    for (const it of items) {
-      const pe = valuePE(it);
-      if (isObject(it) || Array.isArray(it) || seen.has(pe)) return { type: 'atomic' };
-      seen.add(pe);
-    }
-  }
-  return lt;
+  return { lt: declared, pes };
 }
 
 function keyedPE(lt: Extract<ListType, { type: 'map' }>, item: unknown): PathElement | undefined {
@@ -41,12 +41,6 @@ function keyedPE(lt: Extract<ListType, { type: 'map' }>, item: unknown): PathEle
     key[k] = v;
   }
   return keyPE(key);
-}
-
-/** The path element of a list item under an (effective, non-atomic) list type. */
-export function itemPE(lt: ListType, item: unknown): PathElement {
-  if (lt.type === 'map') return keyedPE(lt, item) ?? valuePE(item);
-  return valuePE(item);
 }
 
 /**
@@ -76,11 +70,11 @@ function walkSet(v: unknown, path: Path, names: readonly string[], lts: ListType
     return;
   }
   if (Array.isArray(v)) {
-    const lt = effectiveListType(lts(names), v);
+    const { lt, pes } = listItems(lts(names), v);
     if (lt.type === 'atomic' || inner) b.insert(path);
     if (lt.type === 'atomic') return;
-    for (const it of v) {
-      const p = [...path, itemPE(lt, it)];
+    for (const [i, it] of v.entries()) {
+      const p = [...path, pes[i]];
       b.insert(p);
       if (lt.type === 'map' && isObject(it)) for (const k of Object.keys(it)) walkSet(it[k], [...p, fieldPE(k)], [...names, k], lts, b, inner);
     }
@@ -100,8 +94,8 @@ function locate(container: unknown, pe: PathElement, names: readonly string[], l
     const i = Number(pe.slice(2));
     return i < container.length ? i : undefined;
   }
-  const lt = effectiveListType(lts(names), container);
-  const idx = container.findIndex((it) => ((lt.type === 'atomic' ? valuePE(it) : itemPE(lt, it)) === pe));
+  const { lt, pes } = listItems(lts(names), container);
+  const idx = lt.type === 'atomic' ? container.findIndex((it) => valuePE(it) === pe) : pes.indexOf(pe);
   return idx >= 0 ? idx : undefined;
 }
 
