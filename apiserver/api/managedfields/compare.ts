@@ -5,7 +5,7 @@
  * lists and scalars are leaves compared by value.
  */
 import { isObject, jsonEqual } from '../patch/json-value.ts';
-import { fieldPE, FieldSetBuilder, type FieldSet, type Path } from './fieldpath.ts';
+import { fieldPE, FieldSetBuilder, MAX_PATH_DEPTH, type FieldSet, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
 import { allNodePaths, listItems } from './values.ts';
 
@@ -25,6 +25,10 @@ export function compareObjects(lhs: unknown, rhs: unknown, listTypes: ListTypes)
     if (l === undefined && r === undefined) return;
     if (l === undefined) return allNodePaths(r, path, names, listTypes, added);
     if (r === undefined) return allNodePaths(l, path, names, listTypes, removed);
+    if (path.length >= MAX_PATH_DEPTH) {
+      if (!jsonEqual(l, r)) modified.insert(path);
+      return;
+    }
     if (isObject(l) && isObject(r)) {
       for (const k of new Set([...Object.keys(l), ...Object.keys(r)])) walk(l[k], r[k], [...path, fieldPE(k)], [...names, k]);
       return;

@@ -9,6 +9,13 @@
  * the empty path and never a member.
  */
 
+/**
+ * The deepest path the field manager descends to; a value nested deeper is
+ * owned, compared and merged whole, as a leaf. Real schemas nest far less;
+ * the cap keeps hostile nesting from exhausting the stack.
+ */
+export const MAX_PATH_DEPTH = 128;
+
 /** One element of a field path in its fieldsV1 spelling, e.g. `f:spec`, `k:{"name":"nginx"}`. */
 export type PathElement = string;
 /** A field path from the object root. */

@@ -5,7 +5,7 @@
  * compare, merge, entries, conflicts, operations, options).
  */
 import type { KubeObject } from '../object.ts';
-import { invalid, StatusError } from '../errors.ts';
+import { badRequest, invalid, StatusError } from '../errors.ts';
 import { rfc3339 } from '../meta.ts';
 import { validateEntries } from './entries.ts';
 import { provisionalListTypes, type ListTypes } from './list-types.ts';
@@ -65,7 +65,7 @@ export function stampManagedFields(live: KubeObject | undefined, next: KubeObjec
     else delete meta.managedFields;
     return;
   }
-  const recorded = recordUpdate(live, next, writer(o, t), t.listTypes ?? provisionalListTypes);
+  const recorded = tooDeep(() => recordUpdate(live, next, writer(o, t), t.listTypes ?? provisionalListTypes));
   const entries = recorded.metadata?.managedFields;
   const meta = (next.metadata ??= {}) as { managedFields?: unknown };
   if (entries) meta.managedFields = entries;
@@ -82,7 +82,17 @@ export function stampManagedFields(live: KubeObject | undefined, next: KubeObjec
  * conflicting fields (unless `o.force`).
  */
 export function applyToObject(live: KubeObject | undefined, config: unknown, o: FieldManagerOptions, t: WriteTarget): KubeObject {
-  const r = applyConfig(live, config, writer(o, t), { force: o.force === true, kind: t.kind }, t.listTypes ?? provisionalListTypes);
+  const r = tooDeep(() => applyConfig(live, config, writer(o, t), { force: o.force === true, kind: t.kind }, t.listTypes ?? provisionalListTypes));
   if (r instanceof StatusError) throw r;
   return r;
+}
+
+/** Runs `f`, answering 400 instead of a crash when a hostile nesting depth exhausts the stack. */
+function tooDeep<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError) throw badRequest('the object is nested too deeply to manage its fields');
+    throw e;
+  }
 }

@@ -266,3 +266,26 @@ test('an apply by "kubectl" takes fields from a client-side apply whose last-app
   const drifted = recordUpdate(live, { ...csa(5), metadata: live.metadata } as KubeObject, W('kubectl-client-side-apply', '2026-01-02T00:00:00Z'), lt);
   assert.ok(applyConfig(drifted, deployment(3), W('kubectl'), { force: false, kind: 'Deployment' }, lt) instanceof StatusError);
 });
+
+test('hostile input: __proto__ keys stay own data, deep nesting is owned as a leaf or refused with 400, never a crash', async () => {
+  const { applyToObject, stampManagedFields } = await import('./index.ts');
+  const t = { kind: 'ConfigMap', group: '', apiVersion: 'v1', now: 0 };
+  const config = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":{"__proto__":{"polluted":"yes"}}},"data":{"__proto__":"x"}}') as unknown;
+  const live = applyToObject(undefined, config, { fieldManager: 'm' }, t);
+  const again = applyToObject(live, config, { fieldManager: 'n' }, t);
+  assert.equal(Object.keys(Object.prototype).length, 0);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.ok(Object.prototype.hasOwnProperty.call(again.metadata?.labels, '__proto__'));
+  for (const depth of [3000, 20000]) {
+    let v: unknown = 'x';
+    for (let i = 0; i < depth; i++) v = { a: v };
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'deep' }, data: v } as KubeObject;
+    for (const run of [() => stampManagedFields(undefined, obj, { fieldManager: 'm' }, t), () => applyToObject(undefined, obj, { fieldManager: 'm' }, t)]) {
+      try {
+        run();
+      } catch (e) {
+        assert.ok(e instanceof StatusError && e.code === 400, String(e));
+      }
+    }
+  }
+});

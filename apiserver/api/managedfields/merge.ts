@@ -4,7 +4,7 @@
  * addBackOwnedItems, addBackDanglingItems).
  */
 import { clone, isObject } from '../patch/json-value.ts';
-import { isPrefix, type FieldSet, type Path } from './fieldpath.ts';
+import { isPrefix, MAX_PATH_DEPTH, type FieldSet, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
 import { getAt, listItems, removeAt } from './values.ts';
 
@@ -15,37 +15,45 @@ import { getAt, listItems, removeAt } from './values.ts';
  * scalars are replaced by the config.
  */
 export function mergeApplied(live: unknown, config: unknown, listTypes: ListTypes): unknown {
-  return mergeValue(clone(live), config, [], listTypes);
+  // Both are copied once here, at a shallow stack; the merge then shares subtrees of these private copies.
+  return mergeValue(clone(live), clone(config), [], listTypes);
 }
 
-function mergeValue(l: unknown, r: unknown, names: readonly string[], lts: ListTypes): unknown {
+function mergeValue(l: unknown, r: unknown, names: readonly string[], lts: ListTypes, depth = 0): unknown {
+  if (depth >= MAX_PATH_DEPTH) return r;
   if (isObject(r)) {
     const out: Record<string, unknown> = isObject(l) ? l : {};
     for (const [k, v] of Object.entries(r)) {
       if (v === null) delete out[k];
-      else out[k] = mergeValue(out[k], v, [...names, k], lts);
+      else setOwn(out, k, mergeValue(Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined, v, [...names, k], lts, depth + 1));
     }
     return out;
   }
   if (Array.isArray(r)) {
-    if (!Array.isArray(l)) return clone(r);
+    if (!Array.isArray(l)) return r;
     const declared = lts(names);
     const li = listItems(declared, l);
     const ri = li.lt.type === 'atomic' ? li : listItems(declared, r);
     const lt = ri.lt;
-    if (lt.type === 'atomic') return clone(r);
+    if (lt.type === 'atomic') return r;
     const live = new Map(l.map((x, i) => [li.pes[i], x]));
     const out: unknown[] = [];
     const used = new Set<string>();
     for (const [i, item] of r.entries()) {
       const pe = ri.pes[i];
       used.add(pe);
-      out.push(lt.type === 'map' && live.has(pe) ? mergeValue(live.get(pe), item, names, lts) : clone(item));
+      out.push(lt.type === 'map' && live.has(pe) ? mergeValue(live.get(pe), item, names, lts, depth + 1) : item);
     }
     for (const [pe, x] of live) if (!used.has(pe)) out.push(x);
     return out;
   }
   return r;
+}
+
+/** Sets an own property, even one named `__proto__` (never the object's prototype). */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else o[k] = v;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (typed/tofieldset.go) and removing members (typed/remove.go).
  */
 import { isObject } from '../patch/json-value.ts';
-import { fieldPE, FieldSetBuilder, keyPE, valuePE, type FieldSet, type Path, type PathElement } from './fieldpath.ts';
+import { fieldPE, FieldSetBuilder, keyPE, MAX_PATH_DEPTH, valuePE, type FieldSet, type Path, type PathElement } from './fieldpath.ts';
 import type { ListType, ListTypes } from './list-types.ts';
 
 /** A list's effective type and the path element of each item (empty for atomic lists). */
@@ -63,6 +63,7 @@ export function allNodePaths(value: unknown, at: Path, names: readonly string[],
 }
 
 function walkSet(v: unknown, path: Path, names: readonly string[], lts: ListTypes, b: FieldSetBuilder, inner: boolean): void {
+  if (path.length >= MAX_PATH_DEPTH) return b.insert(path);
   if (isObject(v)) {
     const keys = Object.keys(v);
     if (keys.length === 0 || inner) b.insert(path);
