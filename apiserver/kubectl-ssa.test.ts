@@ -149,3 +149,24 @@ for (const minor of MINORS) {
     assert.doesNotMatch(r.out, /managedFields/);
   });
 }
+
+test('kubectl 1.33: server-side apply merges a Service\'s ports by (port, protocol) and removes a dropped one', { skip }, async () => {
+  const svc = (ports: number[]): string => {
+    const file = join(dir, `svc-${ports.join('-')}.yaml`);
+    writeFileSync(file, ['apiVersion: v1', 'kind: Service', 'metadata: {name: ssa-svc}', 'spec:', '  selector: {app: x}', '  ports:', ...ports.map((p) => `  - {name: p${p}, port: ${p}}`), ''].join('\n'));
+    return file;
+  };
+  let r = await kubectl(33, 'apply', '--server-side', '-f', svc([80]));
+  assert.equal(r.code, 0, r.out);
+  r = await kubectl(33, 'get', 'service', 'ssa-svc', '-o', 'jsonpath={.spec.clusterIP}');
+  const ip = r.out;
+  assert.match(ip, /^10\.\d+\.\d+\.\d+$/);
+  r = await kubectl(33, 'apply', '--server-side', '-f', svc([80, 443]));
+  assert.equal(r.code, 0, r.out);
+  r = await kubectl(33, 'get', 'service', 'ssa-svc', '-o', 'jsonpath={.spec.ports[*].port} {.spec.clusterIP}');
+  assert.equal(r.out, `80 443 ${ip}`);
+  r = await kubectl(33, 'apply', '--server-side', '-f', svc([443]));
+  assert.equal(r.code, 0, r.out);
+  r = await kubectl(33, 'get', 'service', 'ssa-svc', '-o', 'jsonpath={.spec.ports[*].port}');
+  assert.equal(r.out, '443');
+});
