@@ -39,5 +39,5 @@ export function fieldManagerOptions(req: FastifyRequest): FieldManagerOptions {
     if (causes.length > 0) throw invalidOptions(kind, causes);
   }
   const ua = req.headers['user-agent'];
-  return { fieldManager: fieldManager || undefined, userAgent: typeof ua === 'string' ? ua : undefined, force: rawForce !== undefined && parseBool('force', rawForce) };
+  return { fieldManager: fieldManager || undefined, userAgent: typeof ua === 'string' ? ua : '', force: rawForce !== undefined && parseBool('force', rawForce) };
 }

@@ -19,7 +19,7 @@ export { managerFromUserAgent, managerOrUserAgent, validateFieldManagerParams, i
 export interface FieldManagerOptions {
   /** The `fieldManager` query parameter. */
   fieldManager?: string;
-  /** The User-Agent header, for the default manager. */
+  /** The User-Agent header ('' when absent), for the default manager; undefined only for the server's own writes. */
   userAgent?: string;
   /** `force=true` on an apply. */
   force?: boolean;
@@ -42,10 +42,14 @@ export interface WriteTarget {
   listTypes?: ListTypes;
 }
 
+/** The manager of the server's own writes (bootstrap objects), which come with neither fieldManager nor a user agent. */
+export const SERVER_MANAGER = 'skiff-apiserver';
+
 function writer(o: FieldManagerOptions, t: WriteTarget): Writer {
   const subresource = o.managedSubresource ?? t.subresource ?? '';
   const reset = !t.hasStatus ? [] : subresource === 'status' ? [['f:spec']] : subresource === '' ? [['f:status']] : [];
-  return { manager: managerOrUserAgent(o.fieldManager, o.userAgent), apiVersion: t.apiVersion, subresource, now: rfc3339(t.now), reset };
+  const manager = o.fieldManager === undefined && o.userAgent === undefined ? SERVER_MANAGER : managerOrUserAgent(o.fieldManager, o.userAgent);
+  return { manager, apiVersion: t.apiVersion, subresource, now: rfc3339(t.now), reset };
 }
 
 /**

@@ -289,3 +289,19 @@ test('hostile input: __proto__ keys stay own data, deep nesting is owned as a le
     }
   }
 });
+
+test('the manager: fieldManager, else the user agent program, else (the server\'s own writes) skiff-apiserver', async () => {
+  const { stampManagedFields } = await import('./index.ts');
+  const t = { kind: 'ConfigMap', group: '', apiVersion: 'v1', now: 0 };
+  const cases: Array<[Parameters<typeof stampManagedFields>[2], string]> = [
+    [{ fieldManager: 'fm', userAgent: 'ua/1' }, 'fm'],
+    [{ userAgent: 'kubectl-edit/v1.33 (linux)' }, 'kubectl-edit'],
+    [{ userAgent: '' }, ''],
+    [{}, 'skiff-apiserver'],
+  ];
+  for (const [o, want] of cases) {
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: 'b' } } as KubeObject;
+    stampManagedFields(undefined, obj, o, t);
+    assert.equal(obj.metadata?.managedFields?.[0]?.manager, want, JSON.stringify(o));
+  }
+});
