@@ -171,3 +171,10 @@ test('apply to the status subresource records a status Apply entry owning only s
   assert.equal(e?.operation, 'Apply');
   assert.equal(JSON.stringify(e?.fieldsV1), '{"f:status":{"f:replicas":{}}}');
 });
+
+test('an apply that would create an object in another namespace than the URL\'s is a 400 and stores nothing', async () => {
+  const r = await apply(`${D}/elsewhere`, dep('elsewhere', 1).replace('metadata: {name: elsewhere}', 'metadata: {name: elsewhere, namespace: other}'), '?fieldManager=m');
+  assert.equal(r.code, 400);
+  assert.equal(r.body.message, 'the namespace of the provided object does not match the namespace sent on the request');
+  assert.equal(await storage.get('/registry/deployments/default/elsewhere'), undefined);
+});

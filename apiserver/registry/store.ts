@@ -270,6 +270,7 @@ export class ResourceStore {
         const obj = applyToObject(undefined, patch, wo, this.fieldTarget());
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
+        if (this.def.namespaced && metaOf(obj).namespace !== undefined && metaOf(obj).namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
         return { obj: await this.create(namespace, obj, { ...wo, operation: 'Apply' }), created: true };
       }
     }
