@@ -27,6 +27,7 @@ import { mapLimit } from './map-limit.ts';
 import { apiVersionOf, metaOf, prepareCreate } from './create-meta.ts';
 import { finalizerAddError, keepSystemMeta, nextGeneration, stampKindAndRv, updateMetaError } from './update-meta.ts';
 import type { ResourceDef, StrategyContext, SubresourceStrategy, Undo } from './types.ts';
+import { applyToObject, stampManagedFields, type FieldManagerOptions, type WriteTarget } from '../api/managedfields/index.ts';
 
 /** Options of a list. `continue` is the token from a previous page. */
 export interface ListParams extends SelectorOptions {
@@ -43,9 +44,9 @@ export type { DeleteParams } from './deletion.ts';
 /**
  * Options of every write: `dryRun` runs defaulting and validation but stores
  * nothing (dryRun=All); `fieldValidation` and `warnings` drive the schema
- * check (schema-check.ts).
+ * check (schema-check.ts); the field-manager options say who writes (managedFields).
  */
-export interface WriteOptions extends SchemaCheckOptions {
+export interface WriteOptions extends SchemaCheckOptions, FieldManagerOptions {
   dryRun?: boolean;
 }
 
@@ -211,6 +212,7 @@ export class ResourceStore {
     const meta = metaOf(obj);
     const name = meta.name ?? meta.generateName ?? '';
     this.def.strategy.prepareForCreate?.(obj);
+    stampManagedFields(undefined, obj, wo, this.fieldTarget());
     const attrs = this.attributes('CREATE', obj, undefined, undefined, wo);
     await this.admitPhase(this.admission.mutating, attrs);
     const causes = [...validateMeta(obj, isNamespace(this.def)), ...(this.def.strategy.validate?.(obj) ?? [])];
@@ -251,14 +253,16 @@ export class ResourceStore {
     if (kind === 'apply' && !subresource) {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
-        const obj = applyPatch('apply', {}, patch) as KubeObject;
+        const obj = applyToObject(undefined, patch, wo, this.fieldTarget());
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
-        return { obj: await this.create(namespace, obj, wo), created: true };
+        if (this.def.namespaced && metaOf(obj).namespace !== undefined && metaOf(obj).namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        return { obj: await this.create(namespace, obj, { ...wo, operation: 'Apply' }), created: true };
       }
     }
+    if (kind === 'apply') wo = { ...wo, operation: 'Apply' };
     const obj = await this.guaranteedUpdate(namespace, name, (cur) => {
-      const next = applyPatch(kind, cur, patch) as KubeObject;
+      const next = (kind === 'apply' ? applyToObject(cur, patch, wo, this.fieldTarget(subresource)) : applyPatch(kind, cur, patch)) as KubeObject;
       const patchedRv = next.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
       return next;
@@ -282,7 +286,9 @@ export class ResourceStore {
     for (let attempt = 0; ; attempt++) {
       const cur = await this.storage.get(key);
       if (!cur) throw notFound(this.target(name));
-      const next = await this.prepareUpdate(mutate(clone(cur)), cur, subresource, wo, own);
+      const wanted = mutate(clone(cur));
+      const next = await this.prepareUpdate(wanted, cur, subresource, wo, own);
+      stampManagedFields(cur, next, wo, this.fieldTarget(subresource), wanted);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       const hooks = subresource === undefined ? this.def.strategy : undefined;
       const undo = await hooks?.beforeUpdate?.(next, cur, this.ctx);
@@ -297,6 +303,11 @@ export class ResourceStore {
       if (hooks?.afterUpdate) await this.after('afterUpdate', name, () => hooks.afterUpdate!(written, cur, this.ctx));
       return await this.finishIfDone(key, written);
     }
+  }
+
+  /** What the field manager needs to know about a write to this resource (managedFields). */
+  private fieldTarget(subresource?: string): WriteTarget {
+    return { kind: this.def.kind, group: this.def.group, apiVersion: this.apiVersion, subresource, hasStatus: this.def.subresources.includes('status'), now: this.now() };
   }
 
   /**

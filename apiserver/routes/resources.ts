@@ -20,6 +20,7 @@ import { deleteOptionsOf, type DeleteRequestOptions } from './delete-options.ts'
 import { deleteResponse } from './delete-response.ts';
 import { boolParam, dryRunParam, firstValue, intParam as int64Param, type OptionsKind, type RawQuery } from './query.ts';
 import { requireVerb, verbOf } from './verbs.ts';
+import { fieldManagerOptions } from './field-manager.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
@@ -238,7 +239,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const obj = cur as KubeObject & { spec?: { replicas?: number } };
       obj.spec = { ...(obj.spec ?? {}), replicas };
       return obj;
-    }, undefined, retry, wo);
+    }, undefined, retry, { ...wo, managedSubresource: 'scale' });
     return withWarnings(reply, wo).send(toScale(updated));
   }
 
@@ -289,7 +290,7 @@ function requireBody(req: FastifyRequest): KubeObject {
 
 /** WriteOptions from the query: `dryRun=All` validates without storing; any other dryRun value is 422 naming `kind`. */
 function dry(req: FastifyRequest, kind: OptionsKind): WriteOptions {
-  return { dryRun: dryRunParam(query(req), kind) };
+  return { dryRun: dryRunParam(query(req), kind), ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
 }
 
 /** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */
