@@ -2,10 +2,10 @@
  * Dispatches a PATCH body by Content-Type to merge, JSON, strategic or apply
  * (server-side apply, approximated as a strategic merge of the applied config).
  */
-import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
-import { badRequest, unprocessable, unsupportedMediaType } from '../errors.ts';
+import { badRequest, unsupportedMediaType } from '../errors.ts';
 import { isObject } from './json-value.ts';
+import { jsonPatch } from './json-patch.ts';
 import { mergePatch } from './merge.ts';
 import { strategicMergePatch } from './strategic.ts';
 
@@ -38,24 +38,22 @@ export function decodePatch(kind: PatchKind, raw: string): unknown {
 
 /**
  * Applies a decoded patch to `original` (not mutated) and returns the new
- * object. Throws 400 for a malformed patch, 422 when a JSON patch operation
- * fails (missing path, failed test).
+ * object. Throws 400 for a malformed patch (a merge, strategic or apply patch
+ * that is not a JSON object; a JSON patch that is not a list of operations),
+ * 422 when a JSON patch operation fails (missing path, failed test), 413 for
+ * a JSON patch over 10,000 operations. No key of any patch reaches a prototype.
  */
 export function applyPatch(kind: PatchKind, original: unknown, patch: unknown): unknown {
   switch (kind) {
     case 'merge':
+      // evanphx/json-patch's ErrBadJSONPatch, which Kubernetes answers with 400.
+      if (!isObject(patch)) throw badRequest('Invalid JSON Patch');
       return mergePatch(original, patch);
     case 'strategic':
     case 'apply':
       if (!isObject(patch)) throw badRequest('patch body must be a JSON object');
       return strategicMergePatch(original, patch);
-    case 'json': {
-      if (!Array.isArray(patch)) throw badRequest('json patch must be a list of operations');
-      try {
-        return jsonpatch.applyPatch(original, patch as Operation[], true, false).newDocument;
-      } catch (e) {
-        throw unprocessable(`the server rejected our request due to an error in our request: ${(e as Error).message}`);
-      }
-    }
+    case 'json':
+      return jsonPatch(original, patch);
   }
 }

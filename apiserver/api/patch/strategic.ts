@@ -5,10 +5,12 @@
  * the merge strategy (finalizers) merge as sets; every other list is atomic.
  * Directives: `$patch: replace|merge|delete`, `$retainKeys`,
  * `$setElementOrder/<field>`, `$deleteFromPrimitiveList/<field>`; `null`
- * removes a key.
+ * removes a key. Keys are own data keys only (`__proto__`, `constructor` and
+ * `prototype` are plain keys of the result, never a prototype); a directive
+ * of the wrong shape is a 400 with Kubernetes' mergepatch message.
  */
 import { badRequest } from '../errors.ts';
-import { clone, isObject, jsonEqual, type JsonObject } from './json-value.ts';
+import { clone, getOwn, hasOwn, isObject, jsonEqual, setOwn, type JsonObject } from './json-value.ts';
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
 
@@ -40,8 +42,13 @@ const PRIMITIVE_MERGE = new Set(['finalizers']);
 export function mergeKeyFor(path: readonly string[]): string | undefined {
   const field = path[path.length - 1];
   if (field === 'ports') return path.some((p) => CONTAINER_LISTS.has(p)) ? 'containerPort' : 'port';
-  return MERGE_KEYS[field];
+  return field !== undefined && hasOwn(MERGE_KEYS, field) ? MERGE_KEYS[field] : undefined;
 }
+
+/** Kubernetes mergepatch.ErrBadPatchFormatForRetainKeys and friends (400). */
+const BAD_RETAIN_KEYS = 'invalid patch format of retainKeys';
+const BAD_SET_ORDER = 'invalid patch format of setElementOrder list';
+const BAD_PRIMITIVE_LIST = 'invalid patch format of primitive list';
 
 const SET_ORDER = '$setElementOrder/';
 const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
@@ -58,14 +65,14 @@ export function strategicMergePatch(original: unknown, patch: unknown): unknown 
 }
 
 function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): JsonObject | undefined {
-  const directive = patch.$patch;
+  const directive = getOwn(patch, '$patch');
   if (directive === 'replace') {
     const copy = clone(patch);
     delete copy.$patch;
     return copy;
   }
   if (directive === 'delete') return undefined;
-  if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${String(directive)}`);
+  if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
   const out = original;
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch' || k === '$retainKeys' || k.startsWith(SET_ORDER) || k.startsWith(DELETE_PRIMITIVE)) continue;
@@ -73,39 +80,46 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
       delete out[k];
       continue;
     }
-    const cur = out[k];
+    const cur = getOwn(out, k);
     const childPath = [...path, k];
     if (isObject(v)) {
       const merged = mergeMap(isObject(cur) ? cur : {}, v, childPath);
       if (merged === undefined) delete out[k];
-      else out[k] = merged;
+      else setOwn(out, k, merged);
     } else if (Array.isArray(v)) {
-      out[k] = mergeList(Array.isArray(cur) ? cur : [], v, childPath);
+      setOwn(out, k, mergeList(Array.isArray(cur) ? cur : [], v, childPath));
     } else {
-      out[k] = v;
+      setOwn(out, k, v);
     }
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(DELETE_PRIMITIVE)) continue;
     const field = k.slice(DELETE_PRIMITIVE.length);
-    if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = out[field];
-    if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => jsonEqual(d, x)));
+    if (!Array.isArray(v)) throw badRequest(BAD_PRIMITIVE_LIST);
+    const cur = getOwn(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, cur.filter((x) => !v.some((d) => jsonEqual(d, x))));
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(SET_ORDER)) continue;
     const field = k.slice(SET_ORDER.length);
-    if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = out[field];
-    if (Array.isArray(cur)) out[field] = applyOrder(cur, v, mergeKeyFor([...path, field]));
+    if (!Array.isArray(v)) throw badRequest(BAD_SET_ORDER);
+    const key = mergeKeyFor([...path, field]);
+    if (key !== undefined && v.some((o) => !isObject(o) || !hasOwn(o, key))) throw badRequest(BAD_SET_ORDER);
+    const cur = getOwn(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, applyOrder(cur, v, key));
   }
-  const retain = patch.$retainKeys;
+  const retain = getOwn(patch, '$retainKeys');
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw badRequest('$retainKeys must be a list');
-    const keep = new Set(retain.map(String));
+    if (!Array.isArray(retain) || retain.some((x) => typeof x !== 'string')) throw badRequest(BAD_RETAIN_KEYS);
+    const keep = new Set<unknown>(retain);
     for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
   return out;
+}
+
+/** The `$patch` directive of a list element, or undefined (only objects carry one). */
+function directiveOf(p: unknown): unknown {
+  return isObject(p) ? getOwn(p, '$patch') : undefined;
 }
 
 function mergeList(original: unknown[], patch: unknown[], path: string[]): unknown[] {
@@ -114,23 +128,23 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
   if (key === undefined) {
     if (PRIMITIVE_MERGE.has(field)) {
       const out = [...original];
-      for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(p);
+      for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(clone(p));
       return out;
     }
-    return clone(patch).filter((p) => !(isObject(p) && p.$patch !== undefined));
+    return clone(patch).filter((p) => directiveOf(p) === undefined);
   }
-  if (patch.some((p) => isObject(p) && p.$patch === 'replace')) {
-    return clone(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
+  if (patch.some((p) => directiveOf(p) === 'replace')) {
+    return clone(patch.filter((p) => directiveOf(p) !== 'replace'));
   }
   const out = [...original];
   for (const p of patch) {
     if (!isObject(p)) {
-      if (!out.some((o) => jsonEqual(o, p))) out.push(p);
+      if (!out.some((o) => jsonEqual(o, p))) out.push(clone(p));
       continue;
     }
-    if (!(key in p)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
-    const idx = out.findIndex((o) => isObject(o) && jsonEqual(o[key], p[key]));
-    if (p.$patch === 'delete') {
+    if (!hasOwn(p, key)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+    const idx = out.findIndex((o) => isObject(o) && hasOwn(o, key) && jsonEqual(o[key], p[key]));
+    if (getOwn(p, '$patch') === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
       continue;
     }
@@ -152,7 +166,7 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
  * them. For merge-keyed lists `order` holds `{key: value}` maps.
  */
 function applyOrder(list: unknown[], order: unknown[], key: string | undefined): unknown[] {
-  const idOf = (x: unknown): unknown => (key !== undefined && isObject(x) ? x[key] : x);
+  const idOf = (x: unknown): unknown => (key !== undefined && isObject(x) ? getOwn(x, key) : x);
   const rank = new Map<string, number>();
   order.forEach((o, i) => rank.set(JSON.stringify(idOf(o)), i));
   const ranked = list.map((x, i) => ({ x, i, r: rank.get(JSON.stringify(idOf(x))) }));
