@@ -11,7 +11,7 @@ import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { EtcdStorage, objectKey, StorageError } from '../storage/etcd.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
-import { generatedName, rfc3339, validateMeta } from '../api/meta.ts';
+import { assertMetadataTypes, generatedName, rfc3339, validateMeta } from '../api/meta.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
 
@@ -188,6 +188,7 @@ export class ResourceStore {
    * create txn (409 AlreadyExists). Namespaced creates need the namespace (404).
    */
   async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
+    assertMetadataTypes(input, this.def.kind, this.def.group);
     const obj = clone(input);
     const meta = metaOf(obj);
     if (this.def.namespaced) {
@@ -304,6 +305,7 @@ export class ResourceStore {
   /** Applies the update rules: immutable metadata, strategy hooks, generation, validation. */
   private prepareUpdate(wanted: KubeObject, cur: KubeObject, subresource: string | undefined): KubeObject {
     const name = cur.metadata?.name ?? '';
+    assertMetadataTypes(wanted, this.def.kind, this.def.group);
     const wm = metaOf(wanted);
     if (wm.name !== undefined && wm.name !== name) throw badRequest(`the name of the object (${wm.name}) does not match the name on the URL (${name})`);
     if (this.def.namespaced && wm.namespace !== undefined && wm.namespace !== cur.metadata?.namespace) {
