@@ -7,7 +7,7 @@ import type { Container, PodSpec, Probe, Volume } from 'kubernetes-types/core/v1
 import type { FieldCause } from '../../api/errors.ts';
 import {
   dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
-  validateName, validatePortNumber, validateProtocol, validateNonNegative,
+  validateName, validatePortNumber, validateProtocol, validateNonNegative, validateInt, MAX_INT32,
 } from '../../api/validation.ts';
 import { tryParseQuantity } from '../../api/quantity.ts';
 
@@ -163,6 +163,8 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldC
   const dns = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
   if (spec.dnsPolicy !== undefined && !dns.includes(spec.dnsPolicy)) out.push(unsupported(`${path}.dnsPolicy`, spec.dnsPolicy, dns));
   out.push(...validateNonNegative(`${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds));
+  // Kubernetes ValidatePodSpec: InclusiveRangeError(1, math.MaxInt32).
+  out.push(...validateInt(`${path}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 64, 1, MAX_INT32));
   const volNames = new Set<string>();
   (spec.volumes ?? []).forEach((v, i) => {
     const f = `${path}.volumes[${i}].name`;
