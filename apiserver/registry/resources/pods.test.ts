@@ -130,3 +130,10 @@ test('pod selectable fields and table shape', () => {
   ]);
   assert.equal(def.table.cells(p, Date.now()).length, def.table.columns.length);
 });
+
+test('limits copied into requests keep a __proto__ resource name as a plain key', () => {
+  const p = created(JSON.parse('{"metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"__proto__":"1","cpu":"1"}}}]}}') as Pod);
+  const req = p.spec!.containers[0]!.resources!.requests!;
+  assert.equal(JSON.stringify(req), '{"__proto__":"1","cpu":"1"}');
+  assert.equal(Object.getPrototypeOf(req), Object.prototype);
+});

@@ -10,6 +10,7 @@ import {
   validateName, validatePortNumber, validateProtocol, validateNonNegative, validateInt, MAX_INT32,
 } from '../../api/validation.ts';
 import { tryParseQuantity } from '../../api/quantity.ts';
+import { getOwn, setOwn } from '../../api/patch/json-value.ts';
 
 /**
  * The tag Kubernetes finds in an image reference: the part after the last ':'
@@ -49,7 +50,7 @@ export function defaultContainer(c: Container): void {
   if (c.resources.limits) {
     for (const [k, v] of Object.entries(c.resources.limits)) {
       c.resources.requests ??= {};
-      if (c.resources.requests[k] === undefined) c.resources.requests[k] = v;
+      if (getOwn(c.resources.requests, k) === undefined) setOwn(c.resources.requests, k, v);
     }
   }
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';

@@ -65,3 +65,19 @@ test('activeDeadlineSeconds must be between 1 and MaxInt32 on create', () => {
     assert.equal(causes.length === 0, ok, String(v));
   }
 });
+
+test('integer rules of deployments and leases (ValidateDeploymentSpec, ValidateLeaseSpec)', async () => {
+  const { validateDeployment } = await import('./workloads.ts');
+  const { validateLease } = await import('./leases.ts');
+  const dep = (spec: Record<string, unknown>) => ({
+    metadata: { name: 'd' },
+    spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', imagePullPolicy: 'Always' as const }] } }, ...spec },
+  });
+  const fields = (spec: Record<string, unknown>) => validateDeployment(dep(spec) as never).map((c) => `${c.field}: ${c.message}`);
+  assert.deepEqual(fields({ progressDeadlineSeconds: 600, minReadySeconds: 10 }), []);
+  assert.deepEqual(fields({ progressDeadlineSeconds: 10, minReadySeconds: 10 }), ['spec.progressDeadlineSeconds: Invalid value: 10: must be greater than minReadySeconds']);
+  assert.deepEqual(fields({ replicas: -1 }), ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
+  const lease = (spec: Record<string, unknown>) => validateLease({ metadata: { name: 'l' }, spec } as never).map((c) => c.field);
+  assert.deepEqual(lease({ leaseDurationSeconds: 40, leaseTransitions: 0 }), []);
+  assert.deepEqual(lease({ leaseDurationSeconds: 0, leaseTransitions: -1 }), ['spec.leaseDurationSeconds', 'spec.leaseTransitions']);
+});
