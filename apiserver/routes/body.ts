@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/object.ts';
 import { badRequest, unsupportedMediaType } from '../api/errors.ts';
 import { isObject } from '../api/patch/json-value.ts';
+import { MAX_YAML_DEPTH, yamlDepthExceeds } from '../api/yaml-depth.ts';
 
 /** A request body the content-type parser could not decode; `decodeBody` throws `error`. */
 export class UndecodableBody {
@@ -40,6 +41,7 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
       throw badRequest(`json: cannot unmarshal request body: ${(e as Error).message}`);
     }
   } else if (mt === 'application/yaml' || mt === 'application/x-yaml' || mt === 'text/yaml') {
+    if (yamlDepthExceeds(text)) throw badRequest(`yaml: cannot unmarshal request body: exceeded max depth of ${MAX_YAML_DEPTH}`);
     try {
       value = parseYaml(text);
     } catch (e) {

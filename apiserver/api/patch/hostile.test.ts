@@ -195,3 +195,18 @@ test('json-value helpers treat __proto__ as data', () => {
   assert.ok(!jsonEqual({}, JSON.parse('{"__proto__":{}}')));
   assert.ok(jsonEqual(JSON.parse('{"__proto__":{"a":1}}'), JSON.parse('{"__proto__":{"a":1}}')));
 });
+
+test('patches nested deeper than MAX_PATCH_DEPTH are 400, not a stack overflow (500)', async () => {
+  const { MAX_PATCH_DEPTH } = await import('./index.ts');
+  const { exceedsDepth } = await import('./json-value.ts');
+  const nested = (d: number): string => '{"a":'.repeat(d) + '1' + '}'.repeat(d);
+  assert.deepEqual([exceedsDepth(1, 0), exceedsDepth({}, 0), exceedsDepth({}, 1), exceedsDepth([[1]], 1), exceedsDepth([[1]], 2)], [false, true, false, true, false]);
+  for (const kind of ['merge', 'strategic', 'json', 'apply'] as const) {
+    for (const d of [2000, 10000, 100000]) {
+      assert.throws(() => decodePatch(kind, nested(d)), (e: unknown) => e instanceof StatusError && e.code === 400, `${kind} ${d}`);
+    }
+  }
+  const ok = decodePatch('merge', nested(MAX_PATCH_DEPTH));
+  assert.doesNotThrow(() => applyPatch('merge', {}, ok));
+  assert.doesNotThrow(() => applyPatch('strategic', {}, ok));
+});

@@ -4,7 +4,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unsupportedMediaType } from '../errors.ts';
-import { isObject } from './json-value.ts';
+import { exceedsDepth, isObject } from './json-value.ts';
+import { MAX_YAML_DEPTH, yamlDepthExceeds } from '../yaml-depth.ts';
 import { jsonPatch } from './json-patch.ts';
 import { mergePatch } from './merge.ts';
 import { strategicMergePatch } from './strategic.ts';
@@ -26,15 +27,28 @@ export function patchKindOf(contentType: string | undefined): PatchKind {
 
 /**
  * Decodes a raw patch body: JSON for merge/json/strategic, YAML (a JSON
- * superset) for apply. Throws 400 on a syntax error.
+ * superset) for apply. Throws 400 on a syntax error or nesting deeper than
+ * MAX_PATCH_DEPTH (MAX_YAML_DEPTH for YAML, checked before parsing).
  */
 export function decodePatch(kind: PatchKind, raw: string): unknown {
+  if (kind === 'apply' && yamlDepthExceeds(raw)) throw badRequest(`error decoding patch: exceeded max depth of ${MAX_YAML_DEPTH}`);
+  let value: unknown;
   try {
-    return kind === 'apply' ? parseYaml(raw) as unknown : JSON.parse(raw) as unknown;
+    value = kind === 'apply' ? parseYaml(raw) as unknown : JSON.parse(raw) as unknown;
   } catch (e) {
     throw badRequest(`error decoding patch: ${(e as Error).message}`);
   }
+  if (exceedsDepth(value, MAX_PATCH_DEPTH)) throw badRequest(`error decoding patch: exceeded max depth of ${MAX_PATCH_DEPTH}`);
+  return value;
 }
+
+/**
+ * Deepest patch accepted (400 beyond). Kubernetes' decoder allows 10,000
+ * levels, but the recursive merge, clone and JSON.stringify steps here
+ * overflow Node's default stack near 5,000; no Kubernetes object nests
+ * anywhere near 1,000.
+ */
+export const MAX_PATCH_DEPTH = 1000;
 
 /**
  * Applies a decoded patch to `original` (not mutated) and returns the new

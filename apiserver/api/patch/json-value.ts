@@ -44,3 +44,19 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when `v` nests objects/lists deeper than `max` levels (a scalar is 0,
+ * `{}` is 1). Iterative, so it is safe on input that would overflow the
+ * stack of the recursive algorithms that follow.
+ */
+export function exceedsDepth(v: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (d + 1 > max) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x)) if (typeof c === 'object' && c !== null) stack.push([c, d + 1]);
+  }
+  return false;
+}

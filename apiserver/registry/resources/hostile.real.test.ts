@@ -53,6 +53,10 @@ const rejected: Req[] = [
   { name: 'json patch not a list', method: 'PATCH', url: `${NS}/pods/base`, type: JSONP, body: '{"op":"add"}', code: 400 },
   { name: 'json patch bad path', method: 'PATCH', url: `${NS}/pods/base`, type: JSONP, body: '[{"op":"replace","path":"/spec/nope/x","value":1}]', code: 422 },
   { name: 'json patch image 5', method: 'PATCH', url: `${NS}/pods/base`, type: JSONP, body: '[{"op":"replace","path":"/spec/containers/0/image","value":5}]', code: 422 },
+  // 100,000 levels of flow YAML used to exhaust the stack inside the yaml parser, which can kill the process.
+  { name: 'apply nested 100,000 deep', method: 'PATCH', url: `${NS}/pods/base?fieldManager=t`, type: APPLY, body: `${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}`, code: 400, msg: /exceeded max depth/ },
+  { name: 'YAML create nested 100,000 deep', method: 'POST', url: `${NS}/configmaps`, type: 'application/yaml', body: `${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}`, code: 400, msg: /exceeded max depth/ },
+  { name: 'merge patch nested 100,000 deep', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: `${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}`, code: 400, msg: /exceeded max depth/ },
   { name: 'update sets nodeName', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: '{"spec":{"nodeName":"node-1"}}', code: 422, msg: /spec: Forbidden: pod updates may not change fields other than/ },
   // The two default NoExecute tolerations come back by defaulting (as DefaultTolerationSeconds does); the user's does not.
   { name: 'update removes a toleration', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: '{"spec":{"tolerations":[]}}', code: 422, msg: /existing toleration can not be modified/ },
