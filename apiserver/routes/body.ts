@@ -5,7 +5,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../api/object.ts';
 import { badRequest, unsupportedMediaType } from '../api/errors.ts';
-import { isObject } from '../api/patch/json-value.ts';
+import { exceedsDepth, isObject } from '../api/patch/json-value.ts';
+import { MAX_PATCH_DEPTH } from '../api/patch/index.ts';
 import { MAX_YAML_DEPTH, yamlDepthExceeds } from '../api/yaml-depth.ts';
 
 /** A request body the content-type parser could not decode; `decodeBody` throws `error`. */
@@ -51,6 +52,7 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
     throw unsupportedMediaType(mt);
   }
   if (!isObject(value)) throw badRequest('the request body must be a JSON object');
+  if (exceedsDepth(value, MAX_PATCH_DEPTH)) throw badRequest(`json: cannot unmarshal request body: exceeded max depth of ${MAX_PATCH_DEPTH}`);
   return value as KubeObject;
 }
 

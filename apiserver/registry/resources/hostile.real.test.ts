@@ -56,6 +56,7 @@ const rejected: Req[] = [
   // 100,000 levels of flow YAML used to exhaust the stack inside the yaml parser, which can kill the process.
   { name: 'apply nested 100,000 deep', method: 'PATCH', url: `${NS}/pods/base?fieldManager=t`, type: APPLY, body: `${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}`, code: 400, msg: /exceeded max depth/ },
   { name: 'YAML create nested 100,000 deep', method: 'POST', url: `${NS}/configmaps`, type: 'application/yaml', body: `${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}`, code: 400, msg: /exceeded max depth/ },
+  { name: 'JSON create nested 10,000 deep', method: 'POST', url: `${NS}/configmaps`, body: `{"metadata":{"name":"deep"},"x":${'{"a":'.repeat(10000)}1${'}'.repeat(10000)}}`, code: 400, msg: /exceeded max depth/ },
   { name: 'merge patch nested 100,000 deep', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: `${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}`, code: 400, msg: /exceeded max depth/ },
   { name: 'update sets nodeName', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: '{"spec":{"nodeName":"node-1"}}', code: 422, msg: /spec: Forbidden: pod updates may not change fields other than/ },
   // The two default NoExecute tolerations come back by defaulting (as DefaultTolerationSeconds does); the user's does not.
