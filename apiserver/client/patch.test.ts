@@ -11,3 +11,21 @@ test('merge and strategic patches', () => {
   });
   assert.deepEqual(patched, { spec: { containers: [{ name: 'b', image: 'z' }] } });
 });
+
+test('the fake client patches reach no prototype', async () => {
+  const { applyJsonPatch } = await import('./patch.ts');
+  const before = Object.getOwnPropertyNames(Object.prototype).sort();
+  const objectBefore = Object.getOwnPropertyNames(Object).sort();
+  const cur = { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'a' }] } };
+  const patches = ['{"__proto__":{"polluted":1}}', '{"metadata":{"labels":{"__proto__":{"polluted":1}}}}', '{"spec":{"containers":[{"name":"a","__proto__":{"polluted":1}}]}}'];
+  for (const p of patches) {
+    mergePatch(cur, JSON.parse(p));
+    strategicMergePatch(cur, JSON.parse(p));
+  }
+  for (const ops of ['[{"op":"add","path":"/constructor/polluted","value":1}]', '[{"op":"copy","from":"/constructor","path":"/x"}]']) {
+    assert.throws(() => applyJsonPatch(cur, JSON.parse(ops)));
+  }
+  assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), before);
+  assert.deepEqual(Object.getOwnPropertyNames(Object).sort(), objectBefore);
+  assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+});

@@ -1,12 +1,12 @@
 /**
  * In-memory patch application used by the FakeClient: JSON merge patch
- * (RFC 7386), a simplified strategic merge patch, and JSON patch (RFC 6902,
- * through fast-json-patch).
+ * (RFC 7386) and JSON patch (RFC 6902) are the server's own (api/patch), and
+ * a simplified strategic merge patch. Keys are own data keys only, so no
+ * patch reaches a prototype.
  */
-import jsonpatch from 'fast-json-patch';
-import type { Operation } from 'fast-json-patch';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import { mergePatch as serverMergePatch } from '../api/patch/merge.ts';
+import { jsonPatch } from '../api/patch/json-patch.ts';
+import { getOwn, setOwn } from '../api/patch/json-value.ts';
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -14,13 +14,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 
 /** Applies an RFC 7386 merge patch: objects merge recursively, null deletes, anything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObj(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isObj(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
+  return serverMergePatch(target, patch);
 }
 
 /** List merge keys the simplified strategic patch recognises, tried in order. */
@@ -39,10 +33,10 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
     if (k.startsWith('$')) continue;
     if (v === null) {
       delete out[k];
-    } else if (Array.isArray(v) && Array.isArray(out[k])) {
-      out[k] = mergeList(out[k] as unknown[], v);
+    } else if (Array.isArray(v) && Array.isArray(getOwn(out, k))) {
+      setOwn(out, k, mergeList(getOwn(out, k) as unknown[], v));
     } else {
-      out[k] = strategicMergePatch(out[k], v);
+      setOwn(out, k, strategicMergePatch(getOwn(out, k), v));
     }
   }
   return out;
@@ -50,7 +44,7 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
 
 function mergeList(cur: unknown[], patch: unknown[]): unknown[] {
   const all = [...cur, ...patch];
-  const key = mergeKeys.find((mk) => all.length > 0 && all.every((x) => isObj(x) && x[mk] !== undefined));
+  const key = mergeKeys.find((mk) => all.length > 0 && all.every((x) => isObj(x) && getOwn(x, mk) !== undefined));
   if (!key) return patch.filter((x) => !(isObj(x) && x.$patch === 'delete')).map((x) => structuredClone(x));
   const out = cur.map((x) => structuredClone(x)) as Record<string, unknown>[];
   for (const p of patch as Record<string, unknown>[]) {
@@ -66,9 +60,7 @@ function mergeList(cur: unknown[], patch: unknown[]): unknown[] {
   return out;
 }
 
-/** Applies an RFC 6902 JSON patch; throws Error if an operation fails (e.g. a failed `test`). */
+/** Applies an RFC 6902 JSON patch (the server's implementation); throws a StatusError if an operation fails (e.g. a failed `test`). */
 export function applyJsonPatch(target: unknown, ops: unknown): unknown {
-  if (!Array.isArray(ops)) throw new Error('json patch must be an array of operations');
-  const doc = structuredClone(target) as Json;
-  return jsonpatch.applyPatch(doc, ops as Operation[], true, false).newDocument;
+  return jsonPatch(target, ops);
 }
