@@ -9,7 +9,7 @@
 import type { KubeObject } from '../../api/object.ts';
 import { invalid, StatusError } from '../../api/errors.ts';
 import type { ResourceDef, Strategy } from '../types.ts';
-import { shapeCauses, type Shape } from './shape.ts';
+import { fitsShape, shapeCauses, type Shape } from './shape.ts';
 
 function nameOf(o: KubeObject): string {
   const n: unknown = o.metadata?.name;
@@ -28,7 +28,7 @@ export function guardResource<T extends KubeObject>(def: ResourceDef<T>, shape: 
     const causes = shapeCauses(o, shape);
     if (causes.length > 0) throw invalid(def.kind, def.group, nameOf(o), causes);
   };
-  const fits = (o: T): boolean => shapeCauses(structuredClone(o), shape).length === 0;
+  const fits = (o: T): boolean => fitsShape(o, shape);
   const strategy: Strategy<T> = {
     ...s,
     prepareForCreate: (o) => { check(o); s.prepareForCreate?.(o); },

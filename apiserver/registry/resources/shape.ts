@@ -31,9 +31,10 @@ function intCauses(path: string, v: unknown, bits: 32 | 64): FieldCause[] {
 
 /**
  * Checks `v` at `path` against `shape`, appending causes to `out`; drops
- * `null` fields of described objects in place. Own keys only.
+ * `null` fields of described objects in place (with `dropNulls`; else they
+ * are only accepted). Own keys only.
  */
-export function checkShape(v: unknown, shape: Shape, path: string, out: FieldCause[]): void {
+export function checkShape(v: unknown, shape: Shape, path: string, out: FieldCause[], dropNulls = true): void {
   switch (shape) {
     case 'any': return;
     case 'string': if (typeof v !== 'string') out.push(typeError(path, v, 'string')); return;
@@ -51,15 +52,18 @@ export function checkShape(v: unknown, shape: Shape, path: string, out: FieldCau
     if (!isObj(v)) { out.push(typeError(path, v, 'object')); return; }
     for (const [f, s] of Object.entries(shape.object)) {
       if (!Object.hasOwn(v, f)) continue;
-      if (v[f] === null) { delete v[f]; continue; }
-      checkShape(v[f], s, path === '' ? f : `${path}.${f}`, out);
+      if (v[f] === null) {
+        if (dropNulls) delete v[f];
+        continue;
+      }
+      checkShape(v[f], s, path === '' ? f : `${path}.${f}`, out, dropNulls);
     }
   } else if ('list' in shape) {
     if (!Array.isArray(v)) { out.push(typeError(path, v, 'array')); return; }
-    v.forEach((x, i) => checkShape(x, shape.list, `${path}[${i}]`, out));
+    v.forEach((x, i) => checkShape(x, shape.list, `${path}[${i}]`, out, dropNulls));
   } else {
     if (!isObj(v)) { out.push(typeError(path, v, 'object')); return; }
-    for (const [k, x] of Object.entries(v)) checkShape(x, shape.map, `${path}[${k}]`, out);
+    for (const [k, x] of Object.entries(v)) checkShape(x, shape.map, `${path}[${k}]`, out, dropNulls);
   }
 }
 
@@ -68,6 +72,13 @@ export function shapeCauses(obj: unknown, shape: Shape): FieldCause[] {
   const out: FieldCause[] = [];
   checkShape(obj, shape, '', out);
   return out;
+}
+
+/** True when `obj` fits `shape` (null fields count as unset); never changes `obj`. */
+export function fitsShape(obj: unknown, shape: Shape): boolean {
+  const out: FieldCause[] = [];
+  checkShape(obj, shape, '', out, false);
+  return out.length === 0;
 }
 
 /** Shape helpers: an object with the given fields, a list of, a map of. */
