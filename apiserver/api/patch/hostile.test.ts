@@ -210,3 +210,10 @@ test('patches nested deeper than MAX_PATCH_DEPTH are 400, not a stack overflow (
   assert.doesNotThrow(() => applyPatch('merge', {}, ok));
   assert.doesNotThrow(() => applyPatch('strategic', {}, ok));
 });
+
+test('a strategic patch that is not an object gets the json.Unmarshal message', () => {
+  const cases: Array<[string, string]> = [['42', 'number'], ['"x"', 'string'], ['[1]', 'array'], ['true', 'bool'], ['null', 'null']];
+  for (const [raw, word] of cases) {
+    assert.throws(() => applyPatch('strategic', pod(), decodePatch('strategic', raw)), (e: unknown) => e instanceof StatusError && e.code === 400 && e.message === `json: cannot unmarshal ${word} into Go value of type map[string]interface {}`, raw);
+  }
+});

@@ -65,9 +65,18 @@ export function applyPatch(kind: PatchKind, original: unknown, patch: unknown): 
       return mergePatch(original, patch);
     case 'strategic':
     case 'apply':
-      if (!isObject(patch)) throw badRequest('patch body must be a JSON object');
+      // Kubernetes decodes the patch into a map: json.Unmarshal's message for anything else.
+      if (!isObject(patch)) throw badRequest(`json: cannot unmarshal ${goJsonType(patch)} into Go value of type map[string]interface {}`);
       return strategicMergePatch(original, patch);
     case 'json':
       return jsonPatch(original, patch);
   }
+}
+
+/** The word Go's encoding/json uses for a JSON value's type in unmarshal errors. */
+function goJsonType(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v;
 }
