@@ -25,6 +25,26 @@ const MERGE = 'application/merge-patch+json';
 const JSONP = 'application/json-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 
+/** A protobuf ConfigMap (kubectl ≥ 1.32's encoding) whose creationTimestamp is 2^62 seconds. */
+function protobufConfigMapAt(seconds: bigint): Buffer {
+  const varint = (n: bigint): Buffer => {
+    const out: number[] = [];
+    let v = BigInt.asUintN(64, n);
+    do {
+      let b = Number(v & 0x7fn);
+      v >>= 7n;
+      if (v > 0n) b |= 0x80;
+      out.push(b);
+    } while (v > 0n);
+    return Buffer.from(out);
+  };
+  const field = (no: number, b: Buffer): Buffer => Buffer.concat([varint(BigInt((no << 3) | 2)), varint(BigInt(b.length)), b]);
+  const time = Buffer.concat([varint(BigInt(1 << 3)), varint(seconds)]);
+  const meta = Buffer.concat([field(1, Buffer.from('pb')), field(8, time)]);
+  const typeMeta = Buffer.concat([field(1, Buffer.from('v1')), field(2, Buffer.from('ConfigMap'))]);
+  return Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), field(1, typeMeta), field(2, field(1, meta))]);
+}
+
 const rejected: Req[] = [
   { name: 'spec.containers as an object', method: 'POST', url: `${NS}/pods`, body: podBody({ containers: container }), code: 422, msg: /spec\.containers in body must be of type array/ },
   { name: 'cpu: true', method: 'POST', url: `${NS}/pods`, body: podBody({ containers: [{ ...container, resources: { requests: { cpu: true } } }] }), code: 422, msg: /resources\.requests\[cpu\]/ },
@@ -96,6 +116,12 @@ test('hostile and wrongly typed requests: 4xx Status, nothing stored, no prototy
       assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), protoBefore, `${r.name}: Object.prototype untouched`);
     }
     assert.equal(await storage.get('/registry/configmaps/default/42'), undefined);
+    const pb = await app.inject({ method: 'POST', url: `${NS}/configmaps`, headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, payload: protobufConfigMapAt(2n ** 62n) });
+    assert.equal(pb.statusCode, 400, pb.body);
+    assert.match((JSON.parse(pb.body) as { message: string }).message, /time out of range/);
+    assert.deepEqual(await snapshot(), before, 'protobuf time 2^62: etcd unchanged');
+    const pbOk = await app.inject({ method: 'POST', url: `${NS}/configmaps?dryRun=All`, headers: { 'content-type': 'application/vnd.kubernetes.protobuf' }, payload: protobufConfigMapAt(1763788800n) });
+    assert.equal(pbOk.statusCode, 201, `the same body with an ordinary time is accepted: ${pbOk.body}`);
     // A top-level __proto__ key is plain data (Kubernetes would drop it as an unknown field), never the prototype.
     const top = await send({ method: 'PATCH', url: `${NS}/pods/base`, type: SMP, body: '{"__proto__":{"polluted":"yes"},"metadata":{"labels":{"c":"d"}}}' });
     assert.ok(top.statusCode < 500, top.body);
