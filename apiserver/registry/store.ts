@@ -264,6 +264,7 @@ export class ResourceStore {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
         const obj = applyPatch('apply', {}, patch) as KubeObject;
+        assertMetadataTypes(obj, this.def.kind, this.def.group);
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
         return { obj: await this.create(namespace, obj, wo), created: true };
