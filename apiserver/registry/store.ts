@@ -18,7 +18,7 @@ import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { StorageError, type Storage } from '../storage/interface.ts';
 import { objectKey } from '../storage/keys.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
-import { generatedName, validateMeta } from '../api/meta.ts';
+import { assertMetadataTypes, generatedName, validateMeta } from '../api/meta.ts';
 import { decodeContinue, encodeContinue } from './continue.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import { checkWrite, type SchemaCheckOptions } from './schema-check.ts';
@@ -195,6 +195,7 @@ export class ResourceStore {
    */
   async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
     const obj = checkWrite(this.def, clone(input), wo);
+    assertMetadataTypes(obj, this.def.kind, this.def.group);
     const generate = !obj.metadata?.name && !!obj.metadata?.generateName;
     for (let attempt = 0; ; attempt++) {
       const name = generate ? generatedName(obj.metadata?.generateName ?? '') : undefined;
@@ -254,6 +255,7 @@ export class ResourceStore {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
         const obj = applyToObject(undefined, patch, wo, this.fieldTarget());
+        assertMetadataTypes(obj, this.def.kind, this.def.group);
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
         if (this.def.namespaced && metaOf(obj).namespace !== undefined && metaOf(obj).namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -321,6 +323,7 @@ export class ResourceStore {
   private async prepareUpdate(wanted: KubeObject, cur: KubeObject, subresource: string | undefined, wo: WriteOptions, own?: SubresourceStrategy): Promise<KubeObject> {
     const name = cur.metadata?.name ?? '';
     wanted = checkWrite(this.def, wanted, wo);
+    assertMetadataTypes(wanted, this.def.kind, this.def.group);
     const metaError = updateMetaError(this.def, wanted, cur);
     if (metaError) throw metaError;
     let next: KubeObject;

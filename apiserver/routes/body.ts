@@ -6,7 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { checkJsonDepth, checkJsonValue } from './body-limits.ts';
 import type { KubeObject } from '../api/object.ts';
 import { badRequest, unsupportedMediaType } from '../api/errors.ts';
-import { isObject } from '../api/patch/json-value.ts';
+import { exceedsDepth, isObject } from '../api/patch/json-value.ts';
+import { MAX_PATCH_DEPTH } from '../api/patch/index.ts';
+import { MAX_YAML_DEPTH, yamlDepthExceeds } from '../api/yaml-depth.ts';
 
 /** A request body the content-type parser could not decode; `decodeBody` throws `error`. */
 export class UndecodableBody {
@@ -51,6 +53,7 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
       throw badRequest(`json: cannot unmarshal request body: ${(e as Error).message}`);
     }
   } else if (YAML_TYPES.has(mt)) {
+    if (yamlDepthExceeds(text)) throw badRequest(`yaml: cannot unmarshal request body: exceeded max depth of ${MAX_YAML_DEPTH}`);
     try {
       // resolveKnownTags off: YAML 1.1 tags (!!binary, !!set, !!timestamp) stay unresolved instead of becoming Buffers, Sets or Dates.
       // logLevel 'error': an unresolved tag is not worth a process warning per request.
@@ -63,6 +66,7 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
     throw unsupportedMediaType(mt);
   }
   if (!isObject(value)) throw badRequest('the request body must be a JSON object');
+  if (exceedsDepth(value, MAX_PATCH_DEPTH)) throw badRequest(`json: cannot unmarshal request body: exceeded max depth of ${MAX_PATCH_DEPTH}`);
   return value as KubeObject;
 }
 

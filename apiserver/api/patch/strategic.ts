@@ -7,11 +7,18 @@
  * schema is known, is atomic.
  * Directives: `$patch: replace|merge|delete`, `$retainKeys`,
  * `$setElementOrder/<field>`, `$deleteFromPrimitiveList/<field>`; `null`
- * removes a key.
+ * removes a key. Keys are own data keys only (`__proto__`, `constructor` and
+ * `prototype` are plain keys of the result, never a prototype); a directive
+ * of the wrong shape is a 400 with Kubernetes' mergepatch message.
  */
 import { badRequest } from '../errors.ts';
-import { clone, isObject, jsonEqual, setOwn, type JsonObject } from './json-value.ts';
+import { clone, getOwn, hasOwn, isObject, jsonEqual, setOwn, type JsonObject } from './json-value.ts';
 import { fieldSchema, itemSchema, listStrategy, type PatchSchema } from './list-strategy.ts';
+
+/** Kubernetes mergepatch.ErrBadPatchFormatForRetainKeys and friends (400). */
+const BAD_RETAIN_KEYS = 'invalid patch format of retainKeys';
+const BAD_SET_ORDER = 'invalid patch format of setElementOrder list';
+const BAD_PRIMITIVE_LIST = 'invalid patch format of primitive list';
 
 const SET_ORDER = '$setElementOrder/';
 const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
@@ -29,17 +36,15 @@ export function strategicMergePatch(original: unknown, patch: unknown, schema: P
   return out ?? {};
 }
 
-const own = (o: JsonObject, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
-
 function mergeMap(original: JsonObject, patch: JsonObject, at: PatchSchema | undefined): JsonObject | undefined {
-  const directive = patch.$patch;
+  const directive = getOwn(patch, '$patch');
   if (directive === 'replace') {
     const copy = clone(patch);
     delete copy.$patch;
     return copy;
   }
   if (directive === 'delete') return undefined;
-  if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${String(directive)}`);
+  if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
   const out = original;
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch' || k === '$retainKeys' || k.startsWith(SET_ORDER) || k.startsWith(DELETE_PRIMITIVE)) continue;
@@ -47,7 +52,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, at: PatchSchema | und
       delete out[k];
       continue;
     }
-    const cur = own(out, k);
+    const cur = getOwn(out, k);
     const child = fieldSchema(at, k);
     if (isObject(v)) {
       const merged = mergeMap(isObject(cur) ? cur : {}, v, child);
@@ -62,24 +67,31 @@ function mergeMap(original: JsonObject, patch: JsonObject, at: PatchSchema | und
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(DELETE_PRIMITIVE)) continue;
     const field = k.slice(DELETE_PRIMITIVE.length);
-    if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = own(out, field);
+    if (!Array.isArray(v)) throw badRequest(BAD_PRIMITIVE_LIST);
+    const cur = getOwn(out, field);
     if (Array.isArray(cur)) setOwn(out, field, cur.filter((x) => !v.some((d) => jsonEqual(d, x))));
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(SET_ORDER)) continue;
     const field = k.slice(SET_ORDER.length);
-    if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = own(out, field);
-    if (Array.isArray(cur)) setOwn(out, field, applyOrder(cur, v, listStrategy(fieldSchema(at, field)).mergeKey));
+    if (!Array.isArray(v)) throw badRequest(BAD_SET_ORDER);
+    const key = listStrategy(fieldSchema(at, field)).mergeKey;
+    if (key !== undefined && v.some((o) => !isObject(o) || !hasOwn(o, key))) throw badRequest(BAD_SET_ORDER);
+    const cur = getOwn(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, applyOrder(cur, v, key));
   }
-  const retain = patch.$retainKeys;
+  const retain = getOwn(patch, '$retainKeys');
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw badRequest('$retainKeys must be a list');
-    const keep = new Set(retain.map(String));
+    if (!Array.isArray(retain) || retain.some((x) => typeof x !== 'string')) throw badRequest(BAD_RETAIN_KEYS);
+    const keep = new Set<unknown>(retain);
     for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
   return out;
+}
+
+/** The `$patch` directive of a list element, or undefined (only objects carry one). */
+function directiveOf(p: unknown): unknown {
+  return isObject(p) ? getOwn(p, '$patch') : undefined;
 }
 
 function mergeList(original: unknown[], patch: unknown[], at: PatchSchema | undefined): unknown[] {
@@ -88,23 +100,23 @@ function mergeList(original: unknown[], patch: unknown[], at: PatchSchema | unde
   if (key === undefined) {
     if (set) {
       const out = [...original];
-      for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(p);
+      for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(clone(p));
       return out;
     }
-    return clone(patch).filter((p) => !(isObject(p) && p.$patch !== undefined));
+    return clone(patch).filter((p) => directiveOf(p) === undefined);
   }
-  if (patch.some((p) => isObject(p) && p.$patch === 'replace')) {
-    return clone(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
+  if (patch.some((p) => directiveOf(p) === 'replace')) {
+    return clone(patch.filter((p) => directiveOf(p) !== 'replace'));
   }
   const out = [...original];
   for (const p of patch) {
     if (!isObject(p)) {
-      if (!out.some((o) => jsonEqual(o, p))) out.push(p);
+      if (!out.some((o) => jsonEqual(o, p))) out.push(clone(p));
       continue;
     }
-    if (!Object.hasOwn(p, key)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
-    const idx = out.findIndex((o) => isObject(o) && jsonEqual(o[key], p[key]));
-    if (p.$patch === 'delete') {
+    if (!hasOwn(p, key)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+    const idx = out.findIndex((o) => isObject(o) && hasOwn(o, key) && jsonEqual(o[key], p[key]));
+    if (getOwn(p, '$patch') === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
       continue;
     }
@@ -126,7 +138,7 @@ function mergeList(original: unknown[], patch: unknown[], at: PatchSchema | unde
  * them. For merge-keyed lists `order` holds `{key: value}` maps.
  */
 function applyOrder(list: unknown[], order: unknown[], key: string | undefined): unknown[] {
-  const idOf = (x: unknown): unknown => (key !== undefined && isObject(x) ? x[key] : x);
+  const idOf = (x: unknown): unknown => (key !== undefined && isObject(x) ? getOwn(x, key) : x);
   const rank = new Map<string, number>();
   order.forEach((o, i) => rank.set(JSON.stringify(idOf(o)), i));
   const ranked = list.map((x, i) => ({ x, i, r: rank.get(JSON.stringify(idOf(x))) }));
