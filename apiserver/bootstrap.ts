@@ -6,8 +6,10 @@
 import ipaddr from 'ipaddr.js';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { Logger } from './api/log.ts';
+import type { KubeObject } from './api/object.ts';
 import { StatusError } from './api/errors.ts';
 import type { Registry } from './registry/registry.ts';
+import type { ResourceStore } from './registry/store.ts';
 
 /** The namespaces created at start. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -43,17 +45,34 @@ export function kubernetesService(serviceCIDR: string, apiPort = 6443): Service 
   };
 }
 
-async function createIfMissing(registry: Registry, resource: string, namespace: string | undefined, obj: object, log: Logger): Promise<void> {
+/** The stored object, or undefined when the store answers 404. */
+async function existing(store: ResourceStore, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await store.get(namespace, name);
+  } catch (e) {
+    if (e instanceof StatusError && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Creates `obj` through the store unless it exists. It looks first, as
+ * Kubernetes' bootstrap controller does, because a create of an existing
+ * object fails in an allocation hook (its ClusterIP is taken) before the txn
+ * would answer AlreadyExists. A create that fails (AlreadyExists, or that
+ * allocation error when another server's bootstrap won the race) counts as
+ * done when the object now exists.
+ */
+async function createIfMissing(registry: Registry, resource: string, namespace: string | undefined, obj: KubeObject, log: Logger): Promise<void> {
   const store = registry.find('', 'v1', resource);
   if (!store) throw new Error(`bootstrap: resource ${resource} is not served`);
-  const name = (obj as { metadata?: { name?: string } }).metadata?.name ?? '';
-  // Look first: a create of an existing object may fail in the strategy (e.g. its ClusterIP is taken) before the AlreadyExists check.
-  if (await store.storage.get(store.key(namespace, name))) return;
+  const name = obj.metadata?.name ?? '';
+  if (await existing(store, namespace, name)) return;
   try {
     await store.create(namespace, obj);
     log.info('bootstrap: created', { resource, namespace, name });
   } catch (e) {
-    if (e instanceof StatusError && e.status.reason === 'AlreadyExists') return;
+    if (e instanceof StatusError && (await existing(store, namespace, name))) return;
     throw e;
   }
 }

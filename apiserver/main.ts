@@ -2,11 +2,12 @@
  * `skiff apiserver`: connects to etcd, bootstraps the system objects, serves
  * the API until the signal aborts, then closes everything.
  */
-import { Etcd3 } from 'etcd3';
 import type { Logger } from './api/log.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
+import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
+import { createEtcdClient } from './storage/etcd-client.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
@@ -41,8 +42,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * listening fails (e.g. port in use).
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
-  const etcd = new Etcd3({ hosts: opts.etcdEndpoints });
-  const { app, registry, storage } = buildServer({ etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache });
+  const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
+  const { app, registry, storage } = buildServer({
+    etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache,
+  });
   try {
     let delay = 200;
     for (;;) {

@@ -10,7 +10,8 @@ import type { Logger } from './api/log.ts';
 import { buildCoreApp, type CoreApp } from './routes/core.ts';
 import { allResources } from './registry/resources/index.ts';
 import type { ResourceDef } from './registry/types.ts';
-import { objectKey } from './storage/etcd.ts';
+import type { RegistryConfig } from './registry/registry.ts';
+import { objectKey } from './storage/keys.ts';
 import { registerDiscovery } from './discovery/index.ts';
 import { registerOpenAPI } from './openapi/index.ts';
 import { registerVersion } from './version.ts';
@@ -31,12 +32,14 @@ export interface AppOptions {
   bookmarkIntervalMs?: number;
   /** Serve watches from the watch cache (default true). */
   watchCache?: boolean;
+  /** The admission chain (default: the standard one). */
+  admission?: RegistryConfig['admission'];
 }
 
 /** Builds the full server and returns the app with its registry and storage (for bootstrap). */
 export function buildServer(opts: AppOptions): CoreApp {
   const defs = opts.defs ?? allResources();
-  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache });
+  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: opts.admission, watchCache: opts.watchCache });
   const { app, storage } = core;
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);

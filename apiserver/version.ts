@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { refuseOtherMethods } from './routes/router-errors.ts';
 
 /** The version.Info shape Kubernetes serves at /version. */
 export interface VersionInfo {
@@ -60,8 +61,9 @@ export function versionInfo(startedAt: number = Date.now() - process.uptime() * 
   };
 }
 
-/** Mounts `GET /version`. */
+/** Mounts `GET /version`; any other method there is 405 MethodNotAllowed. */
 export function registerVersion(app: FastifyInstance): void {
   const info = versionInfo();
   app.get('/version', async (_req, reply) => reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(info))));
+  refuseOtherMethods(app, '/version');
 }

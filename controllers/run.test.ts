@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWorkQueue } from '../apiserver/client/workqueue.ts';
 import type { InformerFactory } from '../apiserver/client/informer-types.ts';
-import { FakeClient } from '../apiserver/client/fake.ts';
+import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { waitFor } from '../testutil/wait.ts';
 import type { ControllerDeps } from './deps.ts';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { FakeClient } from '../apiserver/client/fake.ts';
+import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { GrpcRuntime } from './cri/grpc.ts';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { FakeClient } from '../apiserver/client/fake.ts';
+import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
 import { mustExec } from './exec.ts';
 import { cleanupProxy, runProxy, type ProxyOptions } from './main.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClient } from '../apiserver/client/fake.ts';
+import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { healthzResponse } from './healthz.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1';
 import { createEventRecorder } from '../apiserver/client/events.ts';
-import { FakeClient } from '../apiserver/client/fake.ts';
+import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import { createInformer } from '../apiserver/client/informer.ts';
 import { Events, Nodes, Pods } from '../apiserver/client/resources.ts';
 import { createScheduler } from './scheduler.ts';

@@ -163,16 +163,3 @@ export const causes = {
 export function unprocessable(message: string): StatusError {
   return failure(422, 'Invalid', message);
 }
-
-/**
- * 504 Timeout `Timeout: Too large resource version: <min>, current: <cur>`
- * with cause ResourceVersionTooLarge and retryAfterSeconds 1: a read asked
- * for a revision the watch cache has not reached in time (kube's
- * storage.NewTooLargeResourceVersionError, which client-go recognizes).
- */
-export function tooLargeResourceVersion(minimum: number, current: number): StatusError {
-  return failure(504, 'Timeout', `Timeout: Too large resource version: ${minimum}, current: ${current}`, {
-    retryAfterSeconds: 1,
-    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-  });
-}

@@ -197,3 +197,38 @@ export function configMapKeyErrors(v: string): string[] {
 export function tooLong(field: string, maxBytes: number): FieldCause {
   return { reason: 'FieldValueTooLong', message: `Too long: may not be more than ${maxBytes} bytes`, field };
 }
+
+/** The OpenAPI type name of a JSON value: 'integer', 'number', 'string', 'boolean', 'array', 'object' or 'null'. */
+export function jsonTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+/**
+ * A wrongly typed field, worded as Kubernetes' schema validation words it:
+ * `spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"`.
+ */
+export function typeError(field: string, value: unknown, want: string): FieldCause {
+  const got = jsonTypeName(value);
+  return { reason: 'FieldValueTypeInvalid', message: `Invalid value: "${got}": ${field} in body must be of type ${want}: "${got}"`, field };
+}
+
+/** Largest int32 (Kubernetes' math.MaxInt32). */
+export const MAX_INT32 = 2147483647;
+
+/**
+ * An integer field of Kubernetes type int32 (`bits` 32) or int64 (`bits` 64,
+ * limited to what a JS number holds exactly): a type error for a non-integer,
+ * `must be between min and max, inclusive` outside [min, max] (min defaults to
+ * 0). undefined is valid (unset). Source: validation.InclusiveRangeError.
+ */
+export function validateInt(field: string, v: unknown, bits: 32 | 64, min = 0, max?: number): FieldCause[] {
+  if (v === undefined) return [];
+  if (typeof v !== 'number' || !Number.isInteger(v)) return [typeError(field, v, 'integer')];
+  const hi = max ?? (bits === 32 ? MAX_INT32 : Number.MAX_SAFE_INTEGER);
+  if (v < min && min === 0 && max === undefined) return [invalidValue(field, v, 'must be greater than or equal to 0')];
+  if (v < min || v > hi) return [invalidValue(field, v, `must be between ${min} and ${hi}, inclusive`)];
+  return [];
+}

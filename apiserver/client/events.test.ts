@@ -2,15 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import { createEventRecorder } from './events.ts';
-import { FakeClient } from './fake.ts';
+import { FakeClient } from '../testing/fake-client.ts';
 import { Events, Nodes, Pods } from './resources.ts';
 import { quietLogger } from '../../testutil/log.ts';
 
 const log = quietLogger('test');
 
 test('records an Event about a namespaced object with involvedObject and source', async () => {
-  const c = new FakeClient();
-  const p = await c.create<Pod>(Pods, { metadata: { name: 'web', namespace: 'ns' } });
+  const c = new FakeClient({ namespaces: ['ns'] });
+  const p = await c.create<Pod>(Pods, { metadata: { name: 'web', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
   const t = Date.UTC(2026, 5, 1, 12, 0, 0);
   const r = createEventRecorder(c, 'default-scheduler', log, { host: 'node-1', now: () => t });
   r.event(p, 'Normal', 'Scheduled', 'Successfully assigned ns/web to node-1');
@@ -28,7 +28,7 @@ test('records an Event about a namespaced object with involvedObject and source'
 });
 
 test('cluster-scoped objects get events in default; repeats within 10 min aggregate', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns'] });
   const n = await c.create(Nodes, { metadata: { name: 'node-1' } });
   let t = Date.UTC(2026, 5, 1, 12, 0, 0);
   const r = createEventRecorder(c, 'kubelet', log, { now: () => t });
@@ -53,8 +53,8 @@ test('cluster-scoped objects get events in default; repeats within 10 min aggreg
 });
 
 test('never throws: write failures are logged and a deleted aggregate is recreated', async () => {
-  const c = new FakeClient();
-  const p = await c.create<Pod>(Pods, { metadata: { name: 'web', namespace: 'ns' } });
+  const c = new FakeClient({ namespaces: ['ns'] });
+  const p = await c.create<Pod>(Pods, { metadata: { name: 'web', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
   const r = createEventRecorder(c, 'x', log);
   c.failOn('create', 'events', new Error('apiserver down'));
   assert.doesNotThrow(() => r.event(p, 'Normal', 'A', 'm'));

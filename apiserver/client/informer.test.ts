@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from 'kubernetes-types/core/v1';
-import { FakeClient, fakeApiError } from './fake.ts';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { FakeClient, fakeApiError } from '../testing/fake-client.ts';
 import { createInformer, createInformerFactory, objectKey } from './informer.ts';
 import { Nodes, Pods } from './resources.ts';
 import { quietLogger } from '../../testutil/log.ts';
@@ -36,7 +36,7 @@ test('objectKey is ns/name for namespaced and name for cluster objects', () => {
 });
 
 test('informer lists, then follows adds, updates and deletes', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   await c.create(Pods, pod('a'));
   const inf = createInformer<Pod>(c, Pods, {}, log);
   const r = recorder();
@@ -60,40 +60,40 @@ test('informer lists, then follows adds, updates and deletes', async () => {
 });
 
 test('a closed watch is resumed from the last resourceVersion without relisting', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   const inf = createInformer<Pod>(c, Pods, {}, log);
   const r = recorder();
   inf.addHandlers(r.handlers);
   const ac = new AbortController();
   inf.start(ac.signal);
   await inf.synced();
-  await c.create(Pods, pod('a'));
+  const a = await c.create(Pods, pod('a'));
   await until(() => r.seen.length === 1, 'add a');
   c.closeWatches();
   await c.create(Pods, pod('b'));
   await until(() => r.seen.length === 2, 'add b after rewatch');
   assert.equal(c.actions.filter((a) => a.verb === 'list').length, 1, 'no relist');
   const rewatch = c.actions.filter((a) => a.verb === 'watch')[1];
-  assert.equal((rewatch.body as { resourceVersion?: string }).resourceVersion, '1');
+  assert.equal((rewatch.body as { resourceVersion?: string }).resourceVersion, a.metadata?.resourceVersion);
   ac.abort();
 });
 
 test('bookmarks advance the resourceVersion', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   await c.create(Nodes, { metadata: { name: 'n1' } });
   const inf = createInformer(c, Pods, {}, log);
   const ac = new AbortController();
   inf.start(ac.signal);
   await inf.synced();
   await until(() => c.openWatchCount() === 1, 'watch');
-  await c.create(Nodes, { metadata: { name: 'n2' } });
+  const n2 = await c.create<Node>(Nodes, { metadata: { name: 'n2' } });
   c.sendBookmarks();
-  await until(() => inf.lastResourceVersion() === '2', 'bookmark rv');
+  await until(() => inf.lastResourceVersion() === n2.metadata?.resourceVersion, 'bookmark rv');
   ac.abort();
 });
 
 test('on 410 the informer relists and emits deletes for vanished objects and adds for new ones', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   await c.create(Pods, pod('a'));
   await c.create(Pods, pod('b'));
   const inf = createInformer<Pod>(c, Pods, {}, log);
@@ -117,7 +117,7 @@ test('on 410 the informer relists and emits deletes for vanished objects and add
 });
 
 test('an ApiError 410 when opening the watch also relists; transport errors are retried', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   await c.create(Pods, pod('a'));
   c.failOn('watch', 'pods', fakeApiError(410, 'Expired', 'gone'));
   c.failOn('watch', 'pods', new Error('connection refused'));
@@ -132,7 +132,7 @@ test('an ApiError 410 when opening the watch also relists; transport errors are 
 });
 
 test('indexes follow adds, updates and deletes', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   await c.create(Pods, pod('a', 'n1'));
   await c.create(Pods, pod('b', 'n1'));
   const inf = createInformer<Pod>(c, Pods, {}, log);
@@ -152,7 +152,7 @@ test('indexes follow adds, updates and deletes', async () => {
 });
 
 test('field-selected informer sees objects leave the selection as deletes', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   await c.create(Pods, pod('a'));
   const inf = createInformer<Pod>(c, Pods, { fieldSelector: 'spec.nodeName=' }, log);
   const r = recorder();
@@ -168,7 +168,7 @@ test('field-selected informer sees objects leave the selection as deletes', asyn
 });
 
 test('factory hands out one informer per resource and options', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'n', 'x'] });
   const f = createInformerFactory(c, log);
   const a = f.for(Pods);
   assert.equal(f.for(Pods), a);

@@ -4,7 +4,8 @@
  * apiserver/ touches etcd; everything goes through an `ApiClient`.
  *
  * Implementations: `RestClient` (rest.ts, HTTP to a real apiserver) and
- * `FakeClient` (fake.ts, in-memory, for unit tests of other components).
+ * `FakeClient` (apiserver/testing/fake-client.ts: the real registry over
+ * in-memory storage, for unit tests of other components).
  */
 import type { Status } from 'kubernetes-types/meta/v1';
 import type { ResourceRef } from './resources.ts';

@@ -2,12 +2,15 @@
  * Discovery routes: `/api`, `/apis` (aggregated or legacy by Accept),
  * `/apis/<group>`, and the per-group-version APIResourceLists `/api/v1`,
  * `/apis/<group>/<version>`. Everything is generated from the ResourceDefs.
+ * Other methods on these paths answer 405 MethodNotAllowed (404 for a group
+ * or version that is not served).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResourceDef } from '../registry/types.ts';
 import { routeNotFound } from '../api/errors.ts';
 import { aggregatedDiscovery, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './build.ts';
 import { negotiateDiscovery } from './negotiate.ts';
+import { refuseOtherMethods } from '../routes/router-errors.ts';
 
 function sendJson(reply: FastifyReply, body: unknown, contentType = 'application/json'): FastifyReply {
   return reply.code(200).header('content-type', contentType).header('vary', 'Accept').send(Buffer.from(JSON.stringify(body)));
@@ -51,5 +54,14 @@ export function registerDiscovery(app: FastifyInstance, defs: ResourceDef[]): vo
   app.get<{ Params: { group: string; version: string } }>('/apis/:group/:version', async (req, reply) => {
     const doc = apiResourceList(defs, req.params.group, req.params.version);
     return doc ? sendJson(reply, doc) : sendNotFound(reply);
+  });
+  // Discovery documents are read-only: other methods on a path that exists are 405, as Kubernetes answers.
+  refuseOtherMethods(app, '/api');
+  refuseOtherMethods(app, '/apis');
+  refuseOtherMethods(app, '/api/v1', () => coreList !== undefined);
+  refuseOtherMethods(app, '/apis/:group', (req) => apiGroupDoc(defs, (req.params as { group: string }).group) !== undefined);
+  refuseOtherMethods(app, '/apis/:group/:version', (req) => {
+    const p = req.params as { group: string; version: string };
+    return apiResourceList(defs, p.group, p.version) !== undefined;
   });
 }

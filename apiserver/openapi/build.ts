@@ -1,14 +1,17 @@
 /**
- * Minimal OpenAPI v3 documents generated from the registry: one per
- * group/version, with the operations kubectl inspects. Every write operation
- * carries `x-kubernetes-group-version-kind` and a `fieldValidation` query
- * parameter, which is what kubectl ≥ 1.29 checks before handing validation
- * to the server (`apply --validate=strict`). Schemas are left empty, so
- * kubectl computes strategic merge patches from its built-in types.
+ * OpenAPI v3 documents generated from the registry: one per group/version,
+ * with the operations kubectl inspects and the schemas of the kinds served
+ * there (components.schemas, from api/schema's generated definitions; see
+ * schemas.ts). Every write operation carries `x-kubernetes-group-version-kind`
+ * and a `fieldValidation` query parameter, which is what kubectl ≥ 1.29
+ * checks before handing validation to the server (`apply --validate=strict`);
+ * `kubectl explain` and kubectl's strategic merge patches read the schemas.
  */
 import { createHash } from 'node:crypto';
 import type { ResourceDef } from '../registry/types.ts';
+import { builtinCatalog } from '../api/schema/index.ts';
 import { subresourceInfo, type GVK } from '../discovery/build.ts';
+import { definitionClosure, rootDefinitions, toV3 } from './schemas.ts';
 
 const writeParams = [
   { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
@@ -40,7 +43,8 @@ export function indexKey(group: string, version: string): string {
 export function openAPIDocument(defs: ResourceDef[], group: string, version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const prefix = groupVersionPrefix(group, version);
-  for (const d of defs.filter((x) => x.group === group && x.version === version && !x.virtual)) {
+  const served = defs.filter((x) => x.group === group && x.version === version);
+  for (const d of served.filter((x) => !x.virtual)) {
     const gvk: GVK = { group: d.group, version: d.version, kind: d.kind };
     const coll = d.namespaced ? `${prefix}/namespaces/{namespace}/${d.resource}` : `${prefix}/${d.resource}`;
     const item = `${coll}/{name}`;
@@ -59,7 +63,10 @@ export function openAPIDocument(defs: ResourceDef[], group: string, version: str
     }
     if (d.namespaced) paths[`${prefix}/${d.resource}`] = { get: op('list', gvk, false) };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.33.0' }, paths, components: { schemas: {} } };
+  const catalog = builtinCatalog();
+  const schemas: Record<string, unknown> = {};
+  for (const name of definitionClosure(catalog, rootDefinitions(catalog, served))) schemas[name] = toV3(catalog.definition(name)!);
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.33.0' }, paths, components: { schemas } };
 }
 
 /** A served document: its JSON text and content hash (uppercase hex SHA-512, as Kubernetes). */

@@ -1,7 +1,7 @@
 /**
  * OpenAPI routes: `/openapi/v3` (index), `/openapi/v3/api/v1` and
- * `/openapi/v3/apis/<group>/<version>` (minimal documents, see build.ts),
- * and `/openapi/v2` (a minimal v2 document, protobuf or JSON by Accept; see
+ * `/openapi/v3/apis/<group>/<version>` (operations and schemas, see build.ts),
+ * and `/openapi/v2` (the v2 document with definitions, protobuf or JSON by Accept; see
  * v2.ts), which kubectl 1.27/1.28 read instead of v3.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';

@@ -1,9 +1,11 @@
 /**
- * A minimal OpenAPI v2 document in protobuf (the gnostic `openapi.v2.Document`
- * wire format kubectl 1.27/1.28 request from `/openapi/v2`). Like the v3
- * documents it has no schemas: only PATCH operations with
- * `x-kubernetes-group-version-kind` and a `fieldValidation` query parameter,
- * so those kubectl versions hand validation to the server.
+ * The OpenAPI v2 document in protobuf (the gnostic `openapi.v2.Document`
+ * wire format kubectl 1.27/1.28 request from `/openapi/v2`) and JSON: PATCH
+ * operations with `x-kubernetes-group-version-kind` and a `fieldValidation`
+ * query parameter, so those kubectl versions hand validation to the server,
+ * and the definitions of every served kind (api/schema; encoded by
+ * v2-schema.ts), which `kubectl explain` and kubectl's strategic merge
+ * patches read.
  *
  * Field numbers (the wire contract): Document swagger=1 info=2 paths=8;
  * Info title=1 version=2; Paths path=2; NamedPathItem name=1 value=2;
@@ -12,12 +14,16 @@
  * non_body_parameter=2; NonBodyParameter query_parameter_sub_schema=3;
  * QueryParameterSubSchema in=2 name=4 type=6 unique_items=20; Responses
  * response_code=1; NamedResponseValue name=1 value=2; ResponseValue
- * response=1; Response description=1; NamedAny name=1 value=2; Any yaml=2.
+ * response=1; Response description=1; NamedAny name=1 value=2; Any yaml=2;
+ * Document definitions=9 (see v2-schema.ts).
  */
 import type { ResourceDef } from '../registry/types.ts';
 import { subresourceInfo, type GVK } from '../discovery/build.ts';
 import { groupVersionPrefix } from './build.ts';
+import { builtinCatalog, type Schema } from '../api/schema/index.ts';
 import { bool, message, string } from './protowire.ts';
+import { definitionClosure, rootDefinitions } from './schemas.ts';
+import { definitionsField } from './v2-schema.ts';
 
 /** The media type kubectl asks for (the answer is application/octet-stream). */
 export const openAPIV2ProtoType = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
@@ -64,13 +70,20 @@ export function patchPaths(defs: ResourceDef[]): Array<{ path: string; gvk: GVK;
   return out;
 }
 
-/** Encodes the whole document (swagger "2.0", info, paths) as protobuf bytes. */
+/** The definitions served in the v2 document: the closure of every served kind, by name. */
+export function v2Definitions(defs: ResourceDef[]): Array<[string, Schema]> {
+  const catalog = builtinCatalog();
+  return definitionClosure(catalog, rootDefinitions(catalog, defs)).map((n) => [n, catalog.definition(n)!]);
+}
+
+/** Encodes the whole document (swagger "2.0", info, paths, definitions) as protobuf bytes. */
 export function openAPIV2Document(defs: ResourceDef[]): Buffer {
   const paths = patchPaths(defs).map((p) => namedPath(p.path, patchOperation(p.id, p.gvk)));
   return Buffer.concat([
     string(1, '2.0'),
     message(2, string(1, 'Kubernetes'), string(2, 'v1.33.0')),
     message(8, ...paths),
+    definitionsField(v2Definitions(defs)),
   ]);
 }
 
@@ -88,5 +101,5 @@ export function openAPIV2Json(defs: ResourceDef[]): Record<string, unknown> {
       },
     };
   }
-  return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.33.0' }, paths, definitions: {} };
+  return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.33.0' }, paths, definitions: Object.fromEntries(v2Definitions(defs)) };
 }

@@ -1,50 +1,83 @@
 /**
- * pods/binding: assigns a pod to a node, as Kubernetes' BindingREST does. It
- * writes spec.nodeName and the PodScheduled condition directly (bypassing the
- * pod update strategy, which forbids spec changes), with CAS and retries.
+ * pods/binding: assigns a pod to a node, as Kubernetes' BindingREST
+ * (pkg/registry/core/pod/storage/storage.go). The binding is a write of the
+ * pods store's `binding` subresource through guaranteedUpdate, with its own
+ * rules instead of the pod update strategy (which forbids spec changes):
+ * spec.nodeName set, the binding's annotations merged, the PodScheduled
+ * condition True. Admission sees it as a CREATE of pods/binding.
  */
-import type { Pod } from 'kubernetes-types/core/v1';
+import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/object.ts';
-import { badRequest, conflict, notFound } from '../api/errors.ts';
-import { clone } from '../api/patch/json-value.ts';
-import { StorageError } from '../storage/etcd.ts';
+import { conflict, invalid, type FieldCause, type StatusError } from '../api/errors.ts';
 import { rfc3339 } from '../api/meta.ts';
-import type { ResourceStore } from './store.ts';
+import type { ResourceStore, WriteOptions } from './store.ts';
+import type { SubresourceStrategy } from './types.ts';
 
 /** A v1 Binding body (only the fields used). */
 export interface BindingBody extends KubeObject {
   target?: { kind?: string; name?: string };
 }
 
-/**
- * Binds pod `name` to `binding.target.name`. Throws 400 without a target
- * name, 404 if the pod is missing, 409 if it is already bound or being deleted.
- */
-export async function bindPod(pods: ResourceStore, namespace: string, name: string, binding: BindingBody, now: () => number = Date.now): Promise<Pod> {
-  const node = binding.target?.name;
-  if (!node) throw badRequest('Binding target name must be specified');
-  const target = { group: '', resource: 'pods', name };
-  const key = pods.key(namespace, name);
-  for (let attempt = 0; ; attempt++) {
-    const cur = (await pods.storage.get(key)) as Pod | undefined;
-    if (!cur) throw notFound(target);
-    if (binding.metadata?.uid && binding.metadata.uid !== cur.metadata?.uid) throw conflict(target, 'Precondition failed: UID in precondition does not match');
-    if (cur.metadata?.deletionTimestamp) throw conflict(target, 'pod is being deleted, cannot be assigned to a host');
-    if (cur.spec?.nodeName) throw conflict(target, `pod ${name} is already assigned to node "${cur.spec.nodeName}"`);
-    const next = clone(cur) as Pod & { spec: NonNullable<Pod['spec']> };
-    next.spec.nodeName = node;
-    const anns = binding.metadata?.annotations;
-    if (anns && Object.keys(anns).length > 0) (next.metadata as { annotations?: Record<string, string> }).annotations = { ...(cur.metadata?.annotations ?? {}), ...anns };
-    const writable = next as unknown as { status?: { conditions?: NonNullable<Pod['status']>['conditions'] } };
-    const status = (writable.status ??= {});
-    const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conds.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: rfc3339(now()) });
-    status.conditions = conds;
-    try {
-      return (await pods.storage.update(key, next, cur.metadata!.resourceVersion!)) as Pod;
-    } catch (e) {
-      if (attempt < 8 && e instanceof StorageError && e.kind === 'Conflict') continue;
-      pods.mapError(e, name);
-    }
+/** Field errors of a Binding (Kubernetes ValidatePodBinding): target.kind Node or empty, target.name required. */
+export function validateBinding(binding: BindingBody): FieldCause[] {
+  const out: FieldCause[] = [];
+  const kind = binding.target?.kind;
+  if (kind !== undefined && kind !== '' && kind !== 'Node') {
+    out.push({ reason: 'FieldValueNotSupported', field: 'target.kind', message: `Unsupported value: ${JSON.stringify(kind)}: supported values: "Node", "<empty>"` });
   }
+  if (!binding.target?.name) out.push({ reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' });
+  return out;
+}
+
+type WritablePod = Pod & { spec: NonNullable<Pod['spec']>; status?: { conditions?: PodCondition[] } };
+
+/**
+ * The pod after binding `cur` to `node` at `nowMs` (ms since epoch): a copy
+ * with spec.nodeName, the binding's annotations over the pod's, and a
+ * PodScheduled=True condition replacing any earlier one. Pure.
+ */
+export function boundPod(cur: KubeObject, binding: BindingBody, node: string, nowMs: number): KubeObject {
+  const next = structuredClone(cur) as WritablePod;
+  next.spec = { ...(next.spec ?? {}), nodeName: node } as WritablePod['spec'];
+  const anns = binding.metadata?.annotations;
+  if (anns && Object.keys(anns).length > 0) (next.metadata as { annotations?: Record<string, string> }).annotations = { ...(cur.metadata?.annotations ?? {}), ...anns };
+  const status = (next.status ??= {});
+  const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+  conds.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: rfc3339(nowMs) });
+  status.conditions = conds;
+  return next;
+}
+
+/**
+ * Whether pod `cur` may be bound (Kubernetes setPodHostAndAnnotations): 409
+ * Conflict on pods/binding when the binding's uid precondition differs, the
+ * pod is being deleted, or it is already assigned to a node. Pure.
+ */
+export function bindingConflict(cur: KubeObject, binding: BindingBody): StatusError | undefined {
+  const name = cur.metadata?.name ?? '';
+  const target = { group: '', resource: 'pods/binding', name };
+  const uid = binding.metadata?.uid;
+  if (uid && uid !== cur.metadata?.uid) return conflict(target, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.metadata?.uid ?? ''}`);
+  if (cur.metadata?.deletionTimestamp) return conflict(target, `pod ${name} is being deleted, cannot be assigned to a host`);
+  const bound = (cur as Pod).spec?.nodeName;
+  if (bound) return conflict(target, `pod ${name} is already assigned to node "${bound}"`);
+  return undefined;
+}
+
+/** The binding subresource's rules for the store: admitted as CREATE, rejected on a conflict with the stored pod. */
+export function bindingStrategy(binding: BindingBody): SubresourceStrategy {
+  return { operation: 'CREATE', validateUpdate: (_next, cur) => bindingConflict(cur, binding) };
+}
+
+/**
+ * Binds pod `name` to `binding.target.name` through the pods store. Throws
+ * 422 Invalid for a bad binding, 404 if the pod is missing, 409 if it is
+ * already bound or being deleted, 403 if its namespace is terminating. With
+ * dryRun nothing is stored. Resolves to the bound pod.
+ */
+export async function bindPod(pods: ResourceStore, namespace: string, name: string, binding: BindingBody, now: () => number = Date.now, wo: WriteOptions = {}): Promise<Pod> {
+  const causes = validateBinding(binding);
+  if (causes.length > 0) throw invalid('Binding', '', name, causes);
+  const node = binding.target!.name!;
+  return (await pods.guaranteedUpdate(namespace, name, (cur) => boundPod(cur, binding, node, now()), 'binding', true, wo, bindingStrategy(binding))) as Pod;
 }

@@ -2,15 +2,16 @@
  * The reads the registry serves from the watch cache when the storage is a
  * Cacher: lists that tolerate a cached answer (kube-apiserver's
  * cacher.shouldDelegateList decides the same way) and the namespace lookup
- * of every namespaced create (kube's NamespaceLifecycle admission reads an
- * informer and falls back to a live GET when the namespace is missing or
+ * of admission on every namespaced create (kube's NamespaceLifecycle reads
+ * an informer and falls back to a live GET when the namespace is missing or
  * terminating there).
  */
 import type { KubeObject } from '../api/object.ts';
 import { badRequest } from '../api/errors.ts';
-import type { ListResult } from '../storage/etcd.ts';
+import type { ListResult, Storage } from '../storage/interface.ts';
+import { objectKey } from '../storage/keys.ts';
 import { isCacher } from '../storage/cacher.ts';
-import type { Storage } from '../storage/cacher-types.ts';
+import type { ObjectReader } from './admission/standard.ts';
 
 /** The list parameters that decide where a list is served from. */
 export interface ListSourceParams {
@@ -58,4 +59,13 @@ export async function namespaceForCreate(storage: Storage, key: string): Promise
     if (hit.found && hit.obj && !hit.obj.metadata?.deletionTimestamp) return hit.obj;
   }
   return storage.get(key);
+}
+
+/**
+ * The object reader admission gets: namespaces through namespaceForCreate
+ * (from the cache when it can), everything else through `live`.
+ */
+export function cachedReader(storage: Storage, live: ObjectReader): ObjectReader {
+  if (!isCacher(storage)) return live;
+  return (resource, namespace, name) => (resource === 'namespaces' && namespace === undefined ? namespaceForCreate(storage, objectKey('namespaces', undefined, name)) : live(resource, namespace, name));
 }

@@ -71,7 +71,9 @@ test('planDeletion table', () => {
   }
 });
 
-test('gracePeriodSeconds clamps negatives and ignores other resources', () => {
-  assert.equal(gracePeriodSeconds(pods, bound(), { gracePeriodSeconds: -5 }), 0);
+test('gracePeriodSeconds: a negative value is 1 s (rest.BeforeDelete), never an immediate delete; other resources 0', () => {
+  assert.equal(gracePeriodSeconds(pods, bound(), { gracePeriodSeconds: -5 }), 1);
+  assert.equal(gracePeriodSeconds(pods, bound(), { gracePeriodSeconds: -1 }), 1);
+  assert.equal(gracePeriodSeconds(pods, bound(), { gracePeriodSeconds: 0 }), 0);
   assert.equal(gracePeriodSeconds(nodes, bound(), { gracePeriodSeconds: 10 }), 0);
 });

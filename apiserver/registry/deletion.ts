@@ -19,7 +19,9 @@ type Meta = { -readonly [K in keyof NonNullable<KubeObject['metadata']>]: NonNul
 /**
  * Grace period in seconds for deleting `obj`: only pods bound to a node and
  * not finished get one (DeleteOptions, else spec.terminationGracePeriodSeconds,
- * else 30); everything else 0.
+ * else 30); everything else 0. A negative DeleteOptions value counts as 1 s,
+ * as Kubernetes' rest.BeforeDelete ("Negative values will be treated as the
+ * value `1s` on the delete path"), so it never means an immediate delete.
  */
 export function gracePeriodSeconds(def: ResourceDef, obj: KubeObject, opts: DeleteParams): number {
   if (def.resource !== 'pods' || def.group !== '') return 0;
@@ -27,7 +29,9 @@ export function gracePeriodSeconds(def: ResourceDef, obj: KubeObject, opts: Dele
   if (!pod.spec?.nodeName) return 0;
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') return 0;
-  const g = opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  const asked = opts.gracePeriodSeconds;
+  if (asked !== undefined && asked < 0) return 1;
+  const g = asked ?? pod.spec.terminationGracePeriodSeconds ?? 30;
   return Math.max(0, Math.floor(g));
 }
 

@@ -1,17 +1,42 @@
 /**
  * Namespace deletion, done inside the API server (Kubernetes does it in the
  * namespace controller): once a namespace is Terminating, delete everything
- * in it, wait (watching, not polling) until it is empty, then drop the
- * `kubernetes` spec finalizer and remove the namespace.
+ * in it through each store's deleteCollection (paged, so a namespace larger
+ * than one etcd response goes too), wait (watching, not polling) until it is
+ * empty, then drop the `kubernetes` spec finalizer through the namespaces
+ * store's `finalize` subresource, which removes the namespace once no
+ * finalizer is left.
  */
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
 import { StatusError } from '../api/errors.ts';
-import { clone } from '../api/patch/json-value.ts';
-import { objectKey, StorageError, type StorageWatch } from '../storage/etcd.ts';
+import type { StorageWatch } from '../storage/interface.ts';
 import type { ResourceStore } from './store.ts';
+import type { SubresourceStrategy } from './types.ts';
 
 type NsObject = KubeObject & { spec?: { finalizers?: string[] } };
+
+/** The finalizer this component owns in a namespace's spec.finalizers. */
+export const KUBERNETES_FINALIZER = 'kubernetes';
+
+/**
+ * namespaces/finalize (Kubernetes namespaceFinalizeStrategy): the status is
+ * kept from the stored namespace; spec.finalizers (and metadata) may change.
+ */
+export const finalizeStrategy: SubresourceStrategy = {
+  prepareForUpdate(next, cur) {
+    const status = (cur as { status?: unknown }).status;
+    if (status === undefined) delete (next as { status?: unknown }).status;
+    else (next as { status?: unknown }).status = structuredClone(status);
+  },
+  validateUpdate: () => undefined,
+};
+
+/** Options of a finalizer: list page size and deletes in flight (defaults 500 and 16). */
+export interface NamespaceFinalizerOptions {
+  pageSize?: number;
+  concurrency?: number;
+}
 
 /** Finalizes terminating namespaces; one run per namespace at a time. */
 export class NamespaceFinalizer {
@@ -20,13 +45,15 @@ export class NamespaceFinalizer {
   private readonly log: Logger;
   private readonly running = new Map<string, Promise<void>>();
   private readonly wakers = new Set<() => void>();
+  private readonly opts: NamespaceFinalizerOptions;
   private closed = false;
 
   /** `namespaces` is the namespaces store; `contents` every namespaced store. */
-  constructor(namespaces: ResourceStore, contents: ResourceStore[], log: Logger) {
+  constructor(namespaces: ResourceStore, contents: ResourceStore[], log: Logger, opts: NamespaceFinalizerOptions = {}) {
     this.namespaces = namespaces;
     this.contents = contents;
     this.log = log;
+    this.opts = opts;
   }
 
   /** Starts (or joins) the finalization of namespace `name`; resolves when it is gone or the finalizer closed. */
@@ -86,25 +113,19 @@ export class NamespaceFinalizer {
   }
 
   /**
-   * Deletes every object in the namespace; returns how many were there and
-   * the revision of the first list, so that waiting from it also sees the
-   * deletes made here (which then trigger another pass).
+   * Deletes every object in the namespace (each store's deleteCollection,
+   * listing in pages); returns how many were there and the revision of the
+   * first list, so that waiting from it also sees the deletes made here
+   * (which then trigger another pass). Objects already terminating are left
+   * as they are by the store's delete.
    */
   private async deleteContents(name: string): Promise<{ remaining: number; revision: string }> {
     let remaining = 0;
     let revision: string | undefined;
     for (const store of this.contents) {
-      const list = await store.list(name);
-      revision ??= list.metadata.resourceVersion;
-      for (const obj of list.items) {
-        remaining++;
-        if (obj.metadata?.deletionTimestamp) continue;
-        try {
-          await store.delete(name, obj.metadata?.name ?? '', { propagationPolicy: 'Background' });
-        } catch (e) {
-          if (!(e instanceof StatusError && (e.code === 404 || e.code === 409))) throw e;
-        }
-      }
+      const done = await store.deleteCollection(name, {}, { propagationPolicy: 'Background' }, {}, this.opts);
+      revision ??= done.metadata.resourceVersion;
+      remaining += done.items.length;
     }
     return { remaining, revision: revision ?? '0' };
   }
@@ -131,25 +152,18 @@ export class NamespaceFinalizer {
     }
   }
 
-  /** Drops the `kubernetes` spec finalizer and removes the namespace when no metadata finalizers remain. */
+  /** Drops the `kubernetes` spec finalizer (namespaces/finalize); the store removes the namespace when no finalizer remains. */
   private async removeNamespace(name: string): Promise<void> {
-    const key = objectKey('namespaces', undefined, name);
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const cur = (await this.namespaces.storage.get(key)) as NsObject | undefined;
-      if (!cur) return;
-      const next = clone(cur);
-      if (next.spec) next.spec.finalizers = (next.spec.finalizers ?? []).filter((f) => f !== 'kubernetes');
-      try {
-        if ((cur.metadata?.finalizers ?? []).length === 0) {
-          await this.namespaces.storage.delete(key, cur.metadata!.resourceVersion!);
-          this.log.info('namespace deleted', { namespace: name });
-        } else {
-          await this.namespaces.storage.update(key, next, cur.metadata!.resourceVersion!);
-        }
-        return;
-      } catch (e) {
-        if (!(e instanceof StorageError && e.kind === 'Conflict')) throw e;
-      }
+    try {
+      await this.namespaces.guaranteedUpdate(undefined, name, (cur) => {
+        const ns = cur as NsObject;
+        ns.spec = { ...(ns.spec ?? {}), finalizers: (ns.spec?.finalizers ?? []).filter((f) => f !== KUBERNETES_FINALIZER) };
+        return ns;
+      }, 'finalize', true, {}, finalizeStrategy);
+      this.log.info('namespace finalized', { namespace: name });
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return;
+      throw e;
     }
   }
 }

@@ -1,12 +1,16 @@
 /**
- * The set of stores the server serves, one per stored ResourceDef, and the
- * StrategyContext they share (reads, server config, atomic key claims).
+ * The set of stores the server serves, one per stored ResourceDef, the
+ * StrategyContext they share (reads, server config, atomic key claims) and
+ * the admission chain every write passes.
  */
-import type { Storage } from '../storage/cacher-types.ts';
-import { objectKey } from '../storage/etcd.ts';
+import type { Storage } from '../storage/interface.ts';
 import type { Logger } from '../api/log.ts';
+import type { AdmissionChain } from './admission/chain.ts';
+import { standardAdmission, type ObjectReader } from './admission/standard.ts';
+import { cachedReader } from './cached-reads.ts';
 import { NamespaceFinalizer } from './namespace-finalizer.ts';
 import { ResourceStore } from './store.ts';
+import { strategyContext } from './strategy-context.ts';
 import type { ResourceDef, StrategyContext } from './types.ts';
 
 /** Server-wide settings a strategy may read. */
@@ -17,31 +21,25 @@ export interface RegistryConfig {
   log: Logger;
   /** Lifetime of events after their last write, in seconds (default 3600, Kubernetes' --event-ttl). */
   eventTTLSeconds?: number;
-}
-
-/** Builds the StrategyContext over a storage. */
-export function strategyContext(storage: Storage, config: RegistryConfig): StrategyContext {
-  return {
-    get: (resource, namespace, name) => storage.get(objectKey(resource, namespace, name)),
-    config: { serviceCIDR: config.serviceCIDR },
-    reserve: (key, value) => storage.reserve(key, value),
-    release: (key) => storage.release(key),
-    reserved: (prefix) => storage.reserved(prefix),
-  };
+  /** Builds the admission chain over a reader of stored objects; default standardAdmission (NamespaceLifecycle). */
+  admission?: (read: ObjectReader) => AdmissionChain;
 }
 
 /** Looks stores up by group/version/resource. Virtual defs get no store. */
 export class Registry {
   readonly stores: ResourceStore[];
   readonly ctx: StrategyContext;
+  readonly admission: AdmissionChain;
   /** Deletes the contents of terminating namespaces (undefined if namespaces are not served). */
   readonly namespaceFinalizer?: NamespaceFinalizer;
   private readonly byGvr = new Map<string, ResourceStore>();
 
   constructor(defs: ResourceDef[], storage: Storage, config: RegistryConfig) {
     this.ctx = strategyContext(storage, config);
+    this.admission = (config.admission ?? standardAdmission)(cachedReader(storage, this.ctx.get));
+    const log = config.log.child('registry');
     const ttlOf = (d: ResourceDef): number | undefined => (d.resource === 'events' ? config.eventTTLSeconds ?? 3600 : undefined);
-    this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now, ttlSeconds: ttlOf(d) }));
+    this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now, ttlSeconds: ttlOf(d), admission: this.admission, log }));
     for (const s of this.stores) this.byGvr.set(`${s.def.group}/${s.def.version}/${s.def.resource}`, s);
     const namespaces = this.find('', 'v1', 'namespaces');
     if (namespaces) {

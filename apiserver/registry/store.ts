@@ -1,21 +1,34 @@
 /**
  * The generic store: one per ResourceDef, like Kubernetes'
- * apiserver/pkg/registry/generic/registry/store.go. It turns REST verbs into
- * storage operations, running the resource's strategy hooks, and maps every
- * storage failure to a Status error in one place.
+ * apiserver/pkg/registry/generic/registry/store.go, and the one write path.
+ * Every write (create, update, patch, apply, delete, deletecollection,
+ * status, scale, binding, namespace finalization, bootstrap) runs
+ * checkWrite (schema check/prune) → system metadata → strategy defaulting → mutating admission
+ * → validation → validating admission → before-hook → one etcd txn →
+ * after-hook, undoing the before-hook's allocations if the txn fails; dryRun
+ * stops before the before-hook. Every storage failure maps to a Status error
+ * in one place.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeList, KubeObject } from '../api/object.ts';
-import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, StatusError } from '../api/errors.ts';
+import type { Logger } from '../api/log.ts';
+import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from '../api/errors.ts';
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
-import { objectKey, StorageError } from '../storage/etcd.ts';
-import type { Storage } from '../storage/cacher-types.ts';
-import { cachedList, namespaceForCreate } from './cached-reads.ts';
+import { StorageError, type Storage } from '../storage/interface.ts';
+import { objectKey } from '../storage/keys.ts';
+import { cachedList } from './cached-reads.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
-import { generatedName, rfc3339, validateMeta } from '../api/meta.ts';
+import { assertMetadataTypes, generatedName, validateMeta } from '../api/meta.ts';
+import { decodeContinue, encodeContinue } from './continue.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
-import type { ResourceDef, StrategyContext } from './types.ts';
+import { checkWrite, type SchemaCheckOptions } from './schema-check.ts';
+import { admit, admitAll, runAdmission, type AdmissionAttributes, type AdmissionChain, type AdmissionOperation } from './admission/chain.ts';
+import { mapLimit } from './map-limit.ts';
+import { apiVersionOf, metaOf, prepareCreate } from './create-meta.ts';
+import { finalizerAddError, keepSystemMeta, nextGeneration, stampKindAndRv, updateMetaError } from './update-meta.ts';
+import type { ResourceDef, StrategyContext, SubresourceStrategy, Undo } from './types.ts';
+import { applyToObject, stampManagedFields, type FieldManagerOptions, type WriteTarget } from '../api/managedfields/index.ts';
 
 /** Options of a list. `continue` is the token from a previous page. */
 export interface ListParams extends SelectorOptions {
@@ -29,8 +42,12 @@ export interface ListParams extends SelectorOptions {
 
 export type { DeleteParams } from './deletion.ts';
 
-/** Options of every write: `dryRun` runs defaulting and validation but stores nothing (dryRun=All). */
-export interface WriteOptions {
+/**
+ * Options of every write: `dryRun` runs defaulting and validation but stores
+ * nothing (dryRun=All); `fieldValidation` and `warnings` drive the schema
+ * check (schema-check.ts); the field-manager options say who writes (managedFields).
+ */
+export interface WriteOptions extends SchemaCheckOptions, FieldManagerOptions {
   dryRun?: boolean;
 }
 
@@ -48,42 +65,26 @@ export interface StoreDeps {
   now?: () => number;
   /** Objects expire this many seconds after their last write (events); unset = never. */
   ttlSeconds?: number;
+  /** Admission plugins run on every write; default none (the Registry passes the server's chain). */
+  admission?: AdmissionChain;
+  /** Where a failed undo or after-hook (a leaked allocation) is reported. */
+  log?: Logger;
 }
 
 const MAX_RETRIES = 8;
 
-/** ObjectMeta without kubernetes-types' readonly markers: the server owns these fields. */
-type Meta = { -readonly [K in keyof NonNullable<KubeObject['metadata']>]: NonNullable<KubeObject['metadata']>[K] };
-const metaOf = (o: KubeObject): Meta => (o.metadata ??= {}) as Meta;
 
-interface ContinueToken {
-  rv: string;
-  start: string;
-}
+export { decodeContinue, encodeContinue } from './continue.ts';
 
-/** Encodes a continue token: base64 of {rv, start}. */
-export function encodeContinue(t: ContinueToken): string {
-  return Buffer.from(JSON.stringify(t)).toString('base64url');
-}
-
-/** Decodes a continue token; throws 400 if malformed. */
-export function decodeContinue(s: string): ContinueToken {
-  try {
-    const t = JSON.parse(Buffer.from(s, 'base64url').toString()) as Partial<ContinueToken>;
-    if (typeof t.rv === 'string' && typeof t.start === 'string') return { rv: t.rv, start: t.start };
-  } catch {
-    // fall through
-  }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-}
-
-/** CRUD, patch, delete and list for one resource, on etcd, with the resource's strategy. */
+/** CRUD, patch, delete and list for one resource, on a Storage, with the resource's strategy. */
 export class ResourceStore {
   readonly def: ResourceDef;
   readonly storage: Storage;
   private readonly ctx: StrategyContext;
   private readonly now: () => number;
   private readonly ttlSeconds?: number;
+  private readonly admission: AdmissionChain;
+  private readonly log?: Logger;
   /** Called after a delete left the object in place with deletionTimestamp set (e.g. to finalize a namespace). */
   onTerminating?: (obj: KubeObject) => void;
 
@@ -93,11 +94,13 @@ export class ResourceStore {
     this.ctx = deps.ctx;
     this.now = deps.now ?? Date.now;
     this.ttlSeconds = deps.ttlSeconds;
+    this.admission = deps.admission ?? admitAll;
+    this.log = deps.log;
   }
 
   /** apiVersion of the objects, e.g. 'apps/v1'. */
   get apiVersion(): string {
-    return this.def.group ? `${this.def.group}/${this.def.version}` : this.def.version;
+    return apiVersionOf(this.def);
   }
 
   /** etcd key of an object. `namespace` is ignored for cluster-scoped resources. */
@@ -186,31 +189,22 @@ export class ResourceStore {
   }
 
   /**
-   * Creates an object: stamps uid, creationTimestamp, generation 1, resolves
-   * generateName (retrying on a name collision), runs prepareForCreate,
-   * validation (422 Invalid), beforeCreate (undone if the write fails) and the
-   * create txn (409 AlreadyExists). Namespaced creates need the namespace (404).
+   * Creates an object through the write path: schema check, system metadata
+   * (uid, creationTimestamp, generation 1; generateName resolved, retried on
+   * a name collision), the strategy's defaulting, mutating admission (e.g. a
+   * missing namespace is 404, a terminating one 403), validation (422
+   * Invalid), validating admission, beforeCreate (undone if the write fails)
+   * and the create txn (409 AlreadyExists). dryRun stops before any side effect.
    */
   async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
-    const obj = clone(input);
-    const meta = metaOf(obj);
-    if (this.def.namespaced) {
-      meta.namespace = namespace;
-      const ns = namespace ? await namespaceForCreate(this.storage, objectKey('namespaces', undefined, namespace)) : undefined;
-      if (namespace && !ns) throw notFound({ group: '', resource: 'namespaces', name: namespace });
-      if (ns?.metadata?.deletionTimestamp) {
-        throw forbidden(this.target(meta.name ?? meta.generateName ?? ''), `unable to create new content in namespace ${namespace} because it is being terminated`);
-      }
-    } else {
-      delete meta.namespace;
-    }
-    obj.kind = this.def.kind;
-    obj.apiVersion = this.apiVersion;
-    const generate = !meta.name && !!meta.generateName;
+    const obj = checkWrite(this.def, clone(input), wo);
+    assertMetadataTypes(obj, this.def.kind, this.def.group);
+    const generate = !obj.metadata?.name && !!obj.metadata?.generateName;
     for (let attempt = 0; ; attempt++) {
-      if (generate) meta.name = generatedName(meta.generateName ?? '');
+      const name = generate ? generatedName(obj.metadata?.generateName ?? '') : undefined;
+      const prepared = prepareCreate(this.def, obj, namespace, { nowMs: this.now(), uid: randomUUID(), name });
       try {
-        return await this.createOnce(obj, wo);
+        return await this.createOnce(prepared, wo);
       } catch (e) {
         if (generate && attempt < MAX_RETRIES && e instanceof StatusError && e.status.reason === 'AlreadyExists') continue;
         throw e;
@@ -218,25 +212,22 @@ export class ResourceStore {
     }
   }
 
-  private async createOnce(input: KubeObject, wo: WriteOptions): Promise<KubeObject> {
-    const obj = clone(input);
+  private async createOnce(obj: KubeObject, wo: WriteOptions): Promise<KubeObject> {
     const meta = metaOf(obj);
-    meta.uid = randomUUID();
-    meta.creationTimestamp = rfc3339(this.now());
-    meta.generation = 1;
-    delete meta.resourceVersion;
-    delete meta.deletionTimestamp;
-    delete meta.deletionGracePeriodSeconds;
-    this.def.strategy.prepareForCreate?.(obj);
     const name = meta.name ?? meta.generateName ?? '';
-    const causes = [...validateMeta(obj, this.def.resource === 'namespaces'), ...(this.def.strategy.validate?.(obj) ?? [])];
+    this.def.strategy.prepareForCreate?.(obj);
+    stampManagedFields(undefined, obj, wo, this.fieldTarget());
+    const attrs = this.attributes('CREATE', obj, undefined, undefined, wo);
+    await this.admitPhase(this.admission.mutating, attrs);
+    const causes = [...validateMeta(obj, isNamespace(this.def)), ...(this.def.strategy.validate?.(obj) ?? [])];
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
+    await this.admitPhase(this.admission.validating, attrs);
     if (wo.dryRun) return obj;
     const undo = await this.def.strategy.beforeCreate?.(obj, this.ctx);
     try {
       return await this.storage.create(this.key(meta.namespace, name), obj, { ttlSeconds: this.ttlSeconds });
     } catch (e) {
-      if (undo) await undo().catch(() => undefined);
+      if (undo) await this.undo(undo, name);
       if (e instanceof StorageError && e.kind === 'AlreadyExists') throw alreadyExists(this.target(name));
       throw e;
     }
@@ -266,14 +257,17 @@ export class ResourceStore {
     if (kind === 'apply' && !subresource) {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
-        const obj = applyPatch('apply', {}, patch) as KubeObject;
+        const obj = applyToObject(undefined, patch, wo, this.fieldTarget());
+        assertMetadataTypes(obj, this.def.kind, this.def.group);
         metaOf(obj).name ??= name;
         if (metaOf(obj).name !== name) throw badRequest('the name of the object does not match the name on the URL');
-        return { obj: await this.create(namespace, obj, wo), created: true };
+        if (this.def.namespaced && metaOf(obj).namespace !== undefined && metaOf(obj).namespace !== namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        return { obj: await this.create(namespace, obj, { ...wo, operation: 'Apply' }), created: true };
       }
     }
+    if (kind === 'apply') wo = { ...wo, operation: 'Apply' };
     const obj = await this.guaranteedUpdate(namespace, name, (cur) => {
-      const next = applyPatch(kind, cur, patch) as KubeObject;
+      const next = (kind === 'apply' ? applyToObject(cur, patch, wo, this.fieldTarget(subresource)) : applyPatch(kind, cur, patch)) as KubeObject;
       const patchedRv = next.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== cur.metadata?.resourceVersion) throw conflict(this.target(name));
       return next;
@@ -282,69 +276,86 @@ export class ResourceStore {
   }
 
   /**
-   * Read-modify-write with CAS on the key's mod_revision. `mutate` returns the
-   * wanted object (it may throw a StatusError). Retries on conflict only when
-   * `retry` (no caller-supplied resourceVersion).
+   * Read-modify-write through the write path, with CAS on the key's
+   * mod_revision: `mutate` returns the wanted object (it may throw a
+   * StatusError); prepareUpdate turns it into the object to store; then, for
+   * the main resource (subresource undefined), the strategy's beforeUpdate
+   * (allocations, undone if the txn fails), the txn, afterUpdate (releases),
+   * and removal of an object whose last finalizer went. A no-op or dryRun
+   * write has no side effect. Retries on conflict only when `retry` (no
+   * caller-supplied resourceVersion). `own` replaces the resource's update
+   * strategy for a subresource with its own rules (binding, finalize).
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, subresource: string | undefined, retry: boolean, wo: WriteOptions = {}): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject, subresource: string | undefined, retry: boolean, wo: WriteOptions = {}, own?: SubresourceStrategy): Promise<KubeObject> {
     const key = this.key(namespace, name);
     for (let attempt = 0; ; attempt++) {
       const cur = await this.storage.get(key);
       if (!cur) throw notFound(this.target(name));
-      const rv = cur.metadata!.resourceVersion!;
       const wanted = mutate(clone(cur));
-      const next = this.prepareUpdate(wanted, cur, subresource);
+      const next = await this.prepareUpdate(wanted, cur, subresource, wo, own);
+      stampManagedFields(cur, next, wo, this.fieldTarget(subresource), wanted);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
+      const hooks = subresource === undefined ? this.def.strategy : undefined;
+      const undo = await hooks?.beforeUpdate?.(next, cur, this.ctx);
+      let written: KubeObject;
       try {
-        const written = await this.storage.update(key, next, rv, { ttlSeconds: this.ttlSeconds });
-        return await this.finishIfDone(key, written);
+        written = await this.storage.update(key, next, cur.metadata!.resourceVersion!, { ttlSeconds: this.ttlSeconds });
       } catch (e) {
+        if (undo) await this.undo(undo, name);
         if (retry && attempt < MAX_RETRIES && e instanceof StorageError && e.kind === 'Conflict') continue;
         this.mapError(e, name);
       }
+      if (hooks?.afterUpdate) await this.after('afterUpdate', name, () => hooks.afterUpdate!(written, cur, this.ctx));
+      return await this.finishIfDone(key, written);
     }
   }
 
-  /** Applies the update rules: immutable metadata, strategy hooks, generation, validation. */
-  private prepareUpdate(wanted: KubeObject, cur: KubeObject, subresource: string | undefined): KubeObject {
+  /** What the field manager needs to know about a write to this resource (managedFields). */
+  private fieldTarget(subresource?: string): WriteTarget {
+    return { kind: this.def.kind, group: this.def.group, apiVersion: this.apiVersion, subresource, hasStatus: this.def.subresources.includes('status'), now: this.now() };
+  }
+
+  /**
+   * The one place the object an update stores is computed (before the
+   * allocation hooks): schema check, metadata rules (400/409, system fields
+   * kept), the update strategy (main resource: finalizers, defaulting,
+   * generation; status: only `.status` changes; `own`: its own rules), then
+   * mutating admission, validation (422, or `own`'s error) and validating
+   * admission.
+   */
+  private async prepareUpdate(wanted: KubeObject, cur: KubeObject, subresource: string | undefined, wo: WriteOptions, own?: SubresourceStrategy): Promise<KubeObject> {
     const name = cur.metadata?.name ?? '';
-    const wm = metaOf(wanted);
-    if (wm.name !== undefined && wm.name !== name) throw badRequest(`the name of the object (${wm.name}) does not match the name on the URL (${name})`);
-    if (this.def.namespaced && wm.namespace !== undefined && wm.namespace !== cur.metadata?.namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-    }
-    if (wm.uid && wm.uid !== cur.metadata?.uid) {
-      throw conflict(this.target(name), `Precondition failed: UID in precondition: ${wm.uid}, UID in object meta: ${cur.metadata?.uid ?? ''}`);
-    }
+    wanted = checkWrite(this.def, wanted, wo);
+    assertMetadataTypes(wanted, this.def.kind, this.def.group);
+    const metaError = updateMetaError(this.def, wanted, cur);
+    if (metaError) throw metaError;
     let next: KubeObject;
-    if (subresource === 'status') {
+    if (own) {
+      next = wanted;
+      keepSystemMeta(this.def, next, cur);
+      own.prepareForUpdate?.(next, cur);
+    } else if (subresource === 'status') {
       next = { ...clone(cur), status: (wanted as { status?: unknown }).status } as KubeObject;
+      stampKindAndRv(this.def, next, cur);
       this.def.strategy.prepareForStatusUpdate?.(next, cur);
     } else {
       next = wanted;
-      const nm = metaOf(next);
-      const cm = cur.metadata ?? {};
-      nm.name = cm.name;
-      nm.namespace = cm.namespace;
-      nm.uid = cm.uid;
-      nm.creationTimestamp = cm.creationTimestamp;
-      nm.generation = cm.generation;
-      if (cm.deletionTimestamp) nm.deletionTimestamp = cm.deletionTimestamp;
-      else delete nm.deletionTimestamp;
-      if (cm.deletionGracePeriodSeconds !== undefined) nm.deletionGracePeriodSeconds = cm.deletionGracePeriodSeconds;
-      else delete nm.deletionGracePeriodSeconds;
-      if (cm.deletionTimestamp && (nm.finalizers ?? []).some((f) => !(cm.finalizers ?? []).includes(f))) {
-        throw invalid(this.def.kind, this.def.group, name, [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted' }]);
-      }
+      keepSystemMeta(this.def, next, cur);
+      const finalizerError = finalizerAddError(this.def, next, cur);
+      if (finalizerError) throw finalizerError;
       this.def.strategy.prepareForUpdate?.(next, cur);
-      const spec = (o: KubeObject): unknown => (o as { spec?: unknown }).spec;
-      if (this.def.strategy.bumpsGeneration && !jsonEqual(spec(next), spec(cur))) nm.generation = (cm.generation ?? 1) + 1;
+      metaOf(next).generation = nextGeneration(this.def, next, cur);
     }
-    next.kind = this.def.kind;
-    next.apiVersion = this.apiVersion;
-    metaOf(next).resourceVersion = cur.metadata?.resourceVersion;
-    const causes = [...validateMeta(next, this.def.resource === 'namespaces'), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
-    if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
+    const attrs = this.attributes(own?.operation ?? 'UPDATE', next, cur, subresource, wo);
+    await this.admitPhase(this.admission.mutating, attrs);
+    if (own) {
+      const err = own.validateUpdate(next, cur);
+      if (err) throw err;
+    } else {
+      const causes = [...validateMeta(next, isNamespace(this.def)), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
+      if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
+    }
+    await this.admitPhase(this.admission.validating, attrs);
     return next;
   }
 
@@ -355,20 +366,22 @@ export class ResourceStore {
     if (m.deletionTimestamp && (m.finalizers ?? []).length === 0 && specFinalizers.length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
       try {
         await this.storage.delete(key, m.resourceVersion!);
-        await this.def.strategy.afterDelete?.(written, this.ctx);
       } catch (e) {
         if (!(e instanceof StorageError)) throw e;
+        return written;
       }
+      if (this.def.strategy.afterDelete) await this.after('afterDelete', m.name ?? '', () => this.def.strategy.afterDelete!(written, this.ctx));
     }
     return written;
   }
 
   /**
-   * Deletes an object as Kubernetes does: preconditions (409), pods bound to
-   * a node with a grace period > 0 get deletionTimestamp (now + grace) and
+   * Deletes an object as Kubernetes does: preconditions (409), admission
+   * (e.g. 403 for an immortal namespace), then pods bound to a node with a
+   * grace period > 0 get deletionTimestamp (now + grace) and
    * deletionGracePeriodSeconds and stay; objects with finalizers (after adding
    * foregroundDeletion/orphan for those policies) get deletionTimestamp and
-   * stay; anything else is removed and afterDelete runs.
+   * stay; anything else is removed and afterDelete runs. dryRun writes nothing.
    */
   async delete(namespace: string | undefined, name: string, opts: DeleteParams = {}, wo: WriteOptions = {}): Promise<DeleteResult> {
     const key = this.key(namespace, name);
@@ -379,22 +392,93 @@ export class ResourceStore {
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== meta.uid) throw conflict(this.target(name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
       if (pre.resourceVersion && pre.resourceVersion !== meta.resourceVersion) throw conflict(this.target(name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`);
+      const rejected = await admit(this.admission, this.attributes('DELETE', cur, cur, undefined, wo));
+      if (rejected) throw rejected;
+      const pending = planDeletion(this.def, cur, opts, this.now());
+      if (wo.dryRun) return { obj: pending ?? cur, deleted: !pending };
+      let rev: string;
       try {
-        const pending = planDeletion(this.def, cur, opts, this.now());
-        if (wo.dryRun) return { obj: pending ?? cur, deleted: !pending };
         if (pending) {
           const written = sameIgnoringRv(pending, cur) ? cur : await this.storage.update(key, pending, meta.resourceVersion!);
           this.onTerminating?.(written);
           return { obj: written, deleted: false };
         }
-        const rev = await this.storage.delete(key, meta.resourceVersion!);
-        await this.def.strategy.afterDelete?.(cur, this.ctx);
-        metaOf(cur).resourceVersion = rev;
-        return { obj: cur, deleted: true };
+        rev = await this.storage.delete(key, meta.resourceVersion!);
       } catch (e) {
         if (attempt < MAX_RETRIES && e instanceof StorageError && e.kind === 'Conflict') continue;
         this.mapError(e, name);
       }
+      if (this.def.strategy.afterDelete) await this.after('afterDelete', name, () => this.def.strategy.afterDelete!(cur, this.ctx));
+      metaOf(cur).resourceVersion = rev;
+      return { obj: cur, deleted: true };
+    }
+  }
+
+  /**
+   * DELETE on a collection: every object matching the selectors goes through
+   * `delete` (same options, dryRun honoured), reading the list in pages of
+   * `pageSize` (default 500) at one revision and deleting up to
+   * `concurrency` (default 16) objects at once, so a collection larger than
+   * one etcd response is deleted. Objects already gone are skipped. Returns
+   * the list of what each delete answered, in list order, at the first
+   * page's revision.
+   */
+  async deleteCollection(namespace: string | undefined, select: SelectorOptions = {}, opts: DeleteParams = {}, wo: WriteOptions = {}, tuning: { pageSize?: number; concurrency?: number } = {}): Promise<KubeList<KubeObject>> {
+    const items: KubeObject[] = [];
+    let revision: string | undefined;
+    let cont: string | undefined;
+    do {
+      const page = await this.list(namespace, { ...select, limit: tuning.pageSize ?? 500, continue: cont });
+      revision ??= page.metadata.resourceVersion;
+      // Admit the whole page before deleting any of it, so a refused item (an immortal namespace) fails the request with nothing deleted.
+      for (const o of page.items) {
+        const rejected = await admit(this.admission, this.attributes('DELETE', o, o, undefined, wo));
+        if (rejected) throw rejected;
+      }
+      const results = await mapLimit(page.items, tuning.concurrency ?? 16, async (o) => {
+        try {
+          return (await this.delete(o.metadata?.namespace, o.metadata?.name ?? '', opts, wo)).obj;
+        } catch (e) {
+          if (e instanceof StatusError && e.code === 404) return undefined;
+          throw e;
+        }
+      });
+      for (const r of results) if (r) items.push(r);
+      cont = page.metadata.continue;
+    } while (cont);
+    return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata: { resourceVersion: revision }, items };
+  }
+
+  /** Admission attributes of a write on this resource. */
+  private attributes(operation: AdmissionOperation, object: KubeObject, oldObject: KubeObject | undefined, subresource: string | undefined, wo: WriteOptions): AdmissionAttributes {
+    const m = object.metadata ?? {};
+    return {
+      operation, group: this.def.group, version: this.def.version, resource: this.def.resource, kind: this.def.kind, subresource,
+      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun,
+    };
+  }
+
+  /** Runs one admission phase; throws its rejection. */
+  private async admitPhase(plugins: AdmissionChain['mutating'], attrs: AdmissionAttributes): Promise<void> {
+    const err = await runAdmission(plugins, attrs);
+    if (err) throw err;
+  }
+
+  /** Runs an undo after a failed write; a failing undo is logged (the claim leaks) and never hides the write's error. */
+  private async undo(undo: Undo, name: string): Promise<void> {
+    try {
+      await undo();
+    } catch (e) {
+      this.log?.warn('undo after a failed write failed', { resource: this.def.resource, name, err: e });
+    }
+  }
+
+  /** Runs an after-hook of a write that succeeded; a failure is logged, never turned into an error for the client. */
+  private async after(hook: string, name: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (e) {
+      this.log?.warn(`${hook} failed`, { resource: this.def.resource, name, err: e });
     }
   }
 }

@@ -4,7 +4,7 @@
  * the Kubernetes generic registry: one store, per-resource strategies.
  */
 import type { KubeObject } from '../api/object.ts';
-import type { FieldCause } from '../api/errors.ts';
+import type { FieldCause, StatusError } from '../api/errors.ts';
 
 /** What a strategy hook may need from the server. */
 export interface StrategyContext {
@@ -51,6 +51,21 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   selectableFields?(obj: T): Record<string, string>;
   /** Whether spec changes bump metadata.generation (true for pods? no: deployments, replicasets). */
   bumpsGeneration?: boolean;
+}
+
+/**
+ * A subresource that writes with its own rules instead of the resource's
+ * update strategy (Kubernetes' BindingREST for pods/binding, the finalize
+ * strategy of namespaces/finalize). The store still applies the metadata
+ * rules, admission, the txn and finalization.
+ */
+export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
+  /** Admission operation; Kubernetes admits pods/binding as a CREATE. Default 'UPDATE'. */
+  operation?: 'CREATE' | 'UPDATE';
+  /** Turns the wanted object into the one to store (in place); the stored object is `oldObj`. */
+  prepareForUpdate?(newObj: T, oldObj: T): void;
+  /** Rejects the write with a StatusError (e.g. 409 pod already bound), or undefined to let it through. */
+  validateUpdate(newObj: T, oldObj: T): StatusError | undefined;
 }
 
 /** A column of the server-side Table (meta.k8s.io/v1 TableColumnDefinition). */

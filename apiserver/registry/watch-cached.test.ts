@@ -5,9 +5,8 @@ import type { WatchEvent } from '../client/types.ts';
 import { Cacher } from '../storage/cacher.ts';
 import { FakeStorage } from '../storage/fake-storage.test-helper.ts';
 import { testDefs } from '../routes/core.test-helper.ts';
-import { quietLogger } from '../../testutil/log.ts';
 import { waitFor } from '../../testutil/wait.ts';
-import { strategyContext } from './registry.ts';
+import { strategyContext } from './strategy-context.ts';
 import { ResourceStore } from './store.ts';
 import { watchStore } from './watch.ts';
 import { cachedWatchStart } from './watch-cached.ts';
@@ -19,7 +18,7 @@ const name = (e: WatchEvent<KubeObject>): string => `${e.type} ${(e.object as Ku
 function setup(opts: { consistentWaitMs?: number } = {}): { inner: FakeStorage; cacher: Cacher; store: ResourceStore } {
   const inner = new FakeStorage();
   const cacher = new Cacher(inner, opts);
-  const store = new ResourceStore(podsDef, { storage: cacher, ctx: strategyContext(cacher, { serviceCIDR: '10.96.0.0/12', log: quietLogger('t') }) });
+  const store = new ResourceStore(podsDef, { storage: cacher, ctx: strategyContext(cacher, { serviceCIDR: '10.96.0.0/12' }) });
   return { inner, cacher, store };
 }
 
@@ -66,7 +65,7 @@ test('sendInitialEvents over the cache: current state, the initial-events-end bo
 test('a cached watch that falls too far behind ends without an ERROR event (the client re-watches)', async () => {
   const inner = new FakeStorage();
   const cacher = new Cacher(inner, { watcherQueueLimit: 2 });
-  const store = new ResourceStore(podsDef, { storage: cacher, ctx: strategyContext(cacher, { serviceCIDR: '10.96.0.0/12', log: quietLogger('t') }) });
+  const store = new ResourceStore(podsDef, { storage: cacher, ctx: strategyContext(cacher, { serviceCIDR: '10.96.0.0/12' }) });
   const got: WatchEvent<KubeObject>[] = [];
   let ended = false;
   await watchStore(store, 'ns', { resourceVersion: String(inner.rev) }, (e) => { got.push(e); return false; }, () => { ended = true; });

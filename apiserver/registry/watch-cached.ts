@@ -7,7 +7,7 @@
  * held in the cache's bounded per-watcher queue.
  */
 import { StatusError } from '../api/errors.ts';
-import { StorageError, type StorageEvent } from '../storage/etcd.ts';
+import { StorageError, type StorageEvent } from '../storage/interface.ts';
 import type { Cacher, CachedWatchStart } from '../storage/cacher.ts';
 import { WatchTerminated } from '../storage/cacher-types.ts';
 import type { Matcher } from './matcher.ts';

@@ -8,7 +8,7 @@ import type { Status } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../api/object.ts';
 import type { WatchEvent } from '../client/types.ts';
 import { expired } from '../api/errors.ts';
-import type { StorageEvent } from '../storage/etcd.ts';
+import type { StorageEvent } from '../storage/interface.ts';
 import type { Matcher, SelectorOptions } from './matcher.ts';
 
 /** Watch parameters: selectors and the resourceVersion to start after. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/object.ts';
-import type { StorageEvent } from '../storage/etcd.ts';
+import type { StorageEvent } from '../storage/interface.ts';
 import { testDefs } from '../routes/core.test-helper.ts';
 import { buildMatcher } from './matcher.ts';
 import { expiredEvent, toWatchEvent } from './watch.ts';

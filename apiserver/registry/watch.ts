@@ -7,7 +7,7 @@
 import type { KubeObject } from '../api/object.ts';
 import type { WatchEvent } from '../client/types.ts';
 import { badRequest } from '../api/errors.ts';
-import { StorageError, type StorageEvent } from '../storage/etcd.ts';
+import { StorageError, type StorageEvent } from '../storage/interface.ts';
 import { isCacher } from '../storage/cacher.ts';
 import { watchFromCache } from './watch-cached.ts';
 import { expiredEvent, toWatchEvent, type EventSink, type StoreWatch, type WatchParams } from './watch-events.ts';

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { buildCoreApp } from './core.ts';
 import { testDefs } from './core.test-helper.ts';
-import type { Storage } from '../storage/cacher-types.ts';
+import type { Storage } from '../storage/interface.ts';
 import type { Cacher } from '../storage/cacher.ts';
 import { quietLogger } from '../../testutil/log.ts';
 
@@ -190,7 +190,11 @@ describe('CRUD and errors', () => {
     assert.deepEqual((await storage.get('/registry/pods/default/dry'))?.metadata?.labels, { app: 'web' });
     assert.equal((await req('DELETE', `${P}/dry?dryRun=All`)).code, 200);
     assert.equal((await storage.get('/registry/pods/default/dry'))?.metadata?.resourceVersion, real.body.metadata.resourceVersion);
-    assert.equal((await req('POST', `${P}?dryRun=Some`, pod('dry2'))).code, 400);
+    // An unknown dryRun value is refused as ValidateCreateOptions does: 422 Invalid about CreateOptions.meta.k8s.io.
+    const some = await req('POST', `${P}?dryRun=Some`, pod('dry2'));
+    assert.equal(some.code, 422);
+    assert.equal(some.body.message, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Some"}: supported values: "All"');
+    assert.equal(await storage.get('/registry/pods/default/dry2'), undefined);
   });
 
   test('healthz, livez, readyz', async () => {
@@ -423,6 +427,15 @@ describe('deletion', () => {
     assert.deepEqual(r.body.items.map((p: Json) => p.metadata.name), ['a', 'b']);
     const left = await req('GET', '/api/v1/namespaces/dc/pods');
     assert.deepEqual(left.body.items.map((p: Json) => p.metadata.name), ['c']);
+  });
+
+  test('a collection delete that would take the default namespace is 403 before anything is deleted', async () => {
+    // These test defs give namespaces deletecollection (the real ones do not: 405); admission refuses the whole request first.
+    const before = await storage.currentRevision();
+    const r = await req('DELETE', '/api/v1/namespaces');
+    assert.equal(r.code, 403, r.raw);
+    assert.equal(r.body.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+    assert.equal(await storage.currentRevision(), before);
   });
 });
 

@@ -7,15 +7,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../api/log.ts';
-import { routeNotFound, toStatusError, unsupportedMediaType } from '../api/errors.ts';
+import { unsupportedMediaType } from '../api/errors.ts';
 import { decodeKubernetesProtobuf } from '../api/protobuf/decode.ts';
 import { EtcdStorage } from '../storage/etcd.ts';
 import { Cacher, type CacherOptions } from '../storage/cacher.ts';
-import type { Storage } from '../storage/cacher-types.ts';
+import type { Storage } from '../storage/interface.ts';
 import { Registry } from '../registry/registry.ts';
 import type { ResourceDef } from '../registry/types.ts';
+import type { RegistryConfig } from '../registry/registry.ts';
 import { UndecodableBody } from './body.ts';
 import { registerResourceRoutes } from './resources.ts';
+import { clientErrorHandler, frameworkErrorHandler, routeErrorStatus, unmatchedRouteStatus } from './router-errors.ts';
 
 /** Options of buildCoreApp. */
 export interface CoreAppOptions {
@@ -31,6 +33,8 @@ export interface CoreAppOptions {
   eventTTLSeconds?: number;
   /** Serve watches (and rv=0 lists) from a watch cache over etcd (default true); options tune it. */
   watchCache?: boolean | CacherOptions;
+  /** The admission chain (default: the standard one). */
+  admission?: RegistryConfig['admission'];
 }
 
 /** The app and the pieces other routes may need. */
@@ -51,12 +55,16 @@ const BODY_LIMIT = 3 * 1024 * 1024;
  * a meta/v1 Status.
  */
 export function buildCoreApp(opts: CoreAppOptions): CoreApp {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true } });
+  const app = Fastify({
+    logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true },
+    // The router's and the HTTP parser's own errors leave as Status too.
+    frameworkErrors: frameworkErrorHandler, clientErrorHandler,
+  });
   const etcdStorage = new EtcdStorage(opts.etcd);
   const cacheOpts = opts.watchCache ?? true;
   const cacher = cacheOpts === false ? undefined : new Cacher(etcdStorage, { log: opts.log.child('watch-cache'), ...(cacheOpts === true ? {} : cacheOpts) });
   const storage: Storage = cacher ?? etcdStorage;
-  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log, eventTTLSeconds: opts.eventTTLSeconds });
+  const registry = new Registry(opts.defs, storage, { serviceCIDR: opts.serviceCIDR, now: opts.now, log: opts.log, eventTTLSeconds: opts.eventTTLSeconds, admission: opts.admission });
   app.addHook('onClose', async () => {
     await registry.namespaceFinalizer?.close();
     await cacher?.stop();
@@ -79,14 +87,14 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     done(null, body);
   });
   app.setErrorHandler((err, req, reply) => {
-    const se = toStatusError(err);
+    const se = routeErrorStatus(err, BODY_LIMIT);
     if (se.code >= 500) opts.log.error('request failed', { method: req.method, url: req.url, err });
     else opts.log.debug('request rejected', { method: req.method, url: req.url, code: se.code, msg: se.message });
     void reply.code(se.code).type('application/json').send(se.status);
   });
-  app.setNotFoundHandler((_req, reply) => {
-    const se = routeNotFound();
-    void reply.code(404).type('application/json').send(se.status);
+  app.setNotFoundHandler((req, reply) => {
+    const se = unmatchedRouteStatus(app, req.method, req.url);
+    void reply.code(se.code).type('application/json').send(se.status);
   });
   const ok = (): string => 'ok';
   app.get('/healthz', ok);

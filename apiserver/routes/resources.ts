@@ -9,11 +9,18 @@ import type { Logger } from '../api/log.ts';
 import type { Status } from 'kubernetes-types/meta/v1';
 import { badRequest, conflict, invalid, methodNotAllowed, routeNotFound, StatusError } from '../api/errors.ts';
 import { applyPatch, decodePatch, patchKindOf } from '../api/patch/index.ts';
+import { parseFieldValidation, warningHeader, type WriteOptionsKind } from '../api/schema/index.ts';
 import { bindPod, type BindingBody } from '../registry/binding.ts';
 import type { Registry } from '../registry/registry.ts';
-import type { DeleteParams, ResourceStore, WriteOptions } from '../registry/store.ts';
+import { checkWrite } from '../registry/schema-check.ts';
+import type { ResourceStore, WriteOptions } from '../registry/store.ts';
 import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
+import { checkJsonDepth } from './body-limits.ts';
+import { deleteOptionsOf, type DeleteRequestOptions } from './delete-options.ts';
 import { deleteResponse } from './delete-response.ts';
+import { boolParam, dryRunParam, firstValue, intParam as int64Param, type OptionsKind, type RawQuery } from './query.ts';
+import { requireVerb, verbOf } from './verbs.ts';
+import { fieldManagerOptions } from './field-manager.ts';
 import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
@@ -29,27 +36,27 @@ export interface ResourceRoutesOptions {
   now?: () => number;
 }
 
-type Query = Record<string, string | string[] | undefined>;
+const query = (req: FastifyRequest): RawQuery => (req.query ?? {}) as RawQuery;
 
+/** The first value of query parameter `name` (Kubernetes' parameter codec reads the first). */
 function q(req: FastifyRequest, name: string): string | undefined {
-  const v = (req.query as Query)[name];
-  return Array.isArray(v) ? v[v.length - 1] : v;
+  return firstValue(query(req), name);
 }
 
-function intParam(req: FastifyRequest, name: string): number | undefined {
-  const v = q(req, name);
-  if (v === undefined || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return Number(v);
+/** An int64 query parameter (400 when unreadable or below `min`). */
+function intParam(req: FastifyRequest, name: string, min?: number): number | undefined {
+  return int64Param(query(req), name, min);
 }
 
-const isTrue = (v: string | undefined): boolean => v === 'true' || v === '1';
+/** A boolean query parameter as strconv.ParseBool (400 otherwise); absent = false. */
+const flag = (req: FastifyRequest, name: string): boolean => boolParam(query(req), name) ?? false;
 
 /** Mounts the generic resource routes for every store in `registry`. */
 export function registerResourceRoutes(app: FastifyInstance, registry: Registry, opts: ResourceRoutesOptions): void {
   const methods: Array<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'> = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
   const encoder = new WatchEncoder();
-  const split = (rest: string): string[] => rest.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  // The router has already percent-decoded the path once (as Go's URL.Path); decoding again would turn %2525 into %.
+  const split = (rest: string): string[] => rest.split('/').filter((s) => s !== '');
   app.route({
     method: methods,
     url: '/api/v1/*',
@@ -70,11 +77,17 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const body = decodeBody(req.headers['content-type'], req.body) as BindingBody | undefined;
       if (!pods || !body) throw badRequest('a Binding body is required');
       checkNamespace(body, segs[1]);
-      await bindPod(pods, segs[1], body.metadata?.name ?? '', body, opts.now);
+      await bindPod(pods, segs[1], body.metadata?.name ?? '', body, opts.now, dry(req, 'CreateOptions'));
       return reply.code(201).send(success());
     }
     const t = resolveResourcePath(segs, (r) => registry.find(group, version, r));
     if (!t) throw routeNotFound();
+    // The legacy /watch/ paths serve only GET (Kubernetes registers nothing else there).
+    if (t.watchPrefix && req.method !== 'GET') throw methodNotAllowed();
+    if (!t.subresource) {
+      const watching = t.watchPrefix || (req.method === 'GET' && t.name === undefined && flag(req, 'watch'));
+      requireVerb(t.store.def, verbOf(req.method, t.name !== undefined, watching));
+    }
     if (t.subresource) return subresource(req, reply, t);
     if (t.name === undefined) return collection(req, reply, t);
     return item(req, reply, t);
@@ -84,7 +97,11 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
     const { store, namespace } = t;
     switch (req.method) {
       case 'GET': {
-        if (t.watchPrefix || isTrue(q(req, 'watch'))) return watch(req, reply, t);
+        if (t.watchPrefix || flag(req, 'watch')) return watch(req, reply, t);
+        // ListOptions are decoded whole, so a garbage watch-only parameter is 400 on a plain list too.
+        flag(req, 'allowWatchBookmarks');
+        flag(req, 'sendInitialEvents');
+        intParam(req, 'timeoutSeconds', 0);
         const list = await store.list(namespace, {
           labelSelector: q(req, 'labelSelector'),
           fieldSelector: q(req, 'fieldSelector'),
@@ -103,20 +120,17 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req);
         checkKind(body, store.def.kind, store.apiVersion);
         checkNamespace(body, namespace);
-        return reply.code(201).send(await store.create(namespace, body, dry(req)));
+        const wo = writeOptions(req, 'CreateOptions');
+        const created = await store.create(namespace, body, wo);
+        return withWarnings(reply, wo).code(201).send(created);
       }
       case 'DELETE': {
-        const del = deleteParams(req);
-        const list = await store.list(namespace, { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') });
-        const items: KubeObject[] = [];
-        for (const o of list.items) {
-          try {
-            items.push((await store.delete(o.metadata?.namespace, o.metadata?.name ?? '', del)).obj);
-          } catch (e) {
-            if (!(e instanceof StatusError && e.code === 404)) throw e;
-          }
-        }
-        return reply.send({ ...list, items });
+        // DELETE on the all-namespaces path of a namespaced resource would empty every namespace: Kubernetes has no such route.
+        if (store.def.namespaced && namespace === undefined) throw methodNotAllowed();
+        const del = deleteOptions(req, store);
+        const pageSize = intParam(req, 'limit', 0);
+        const selection = { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') };
+        return reply.send(await store.deleteCollection(namespace, selection, del.params, { dryRun: del.dryRun }, { pageSize: pageSize || undefined }));
       }
       default:
         throw methodNotAllowed();
@@ -145,14 +159,18 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         if (body.metadata?.name !== undefined && body.metadata.name !== name) {
           throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
         }
-        return reply.send(await store.update(namespace, name, body, undefined, dry(req)));
+        const wo = writeOptions(req, 'UpdateOptions');
+        const updated = await store.update(namespace, name, body, undefined, wo);
+        return withWarnings(reply, wo).send(updated);
       }
       case 'PATCH': {
-        const { obj, created } = await patchObject(req, store, namespace, name);
-        return reply.code(created ? 201 : 200).send(obj);
+        const wo = writeOptions(req, 'PatchOptions');
+        const { obj, created } = await patchObject(req, store, namespace, name, wo);
+        return withWarnings(reply, wo).code(created ? 201 : 200).send(obj);
       }
       case 'DELETE': {
-        const res = await store.delete(namespace, name, deleteParams(req), dry(req));
+        const del = deleteOptions(req, store);
+        const res = await store.delete(namespace, name, del.params, { dryRun: del.dryRun });
         return reply.code(200).send(deleteResponse(store.def, res));
       }
       default:
@@ -170,9 +188,15 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
           const body = requireBody(req);
           checkKind(body, store.def.kind, store.apiVersion);
           checkNamespace(body, namespace);
-          return reply.send(await store.update(namespace, name, body, 'status', dry(req)));
+          const wo = writeOptions(req, 'UpdateOptions');
+          const updated = await store.update(namespace, name, body, 'status', wo);
+          return withWarnings(reply, wo).send(updated);
         }
-        if (req.method === 'PATCH') return reply.send((await patchObject(req, store, namespace, name, 'status')).obj);
+        if (req.method === 'PATCH') {
+          const wo = writeOptions(req, 'PatchOptions');
+          const { obj } = await patchObject(req, store, namespace, name, wo, 'status');
+          return withWarnings(reply, wo).send(obj);
+        }
         throw methodNotAllowed();
       case 'scale':
         return scale(req, reply, store, namespace, name);
@@ -181,7 +205,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const body = requireBody(req) as BindingBody;
         checkNamespace(body, namespace);
         if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
-        await bindPod(store, namespace ?? '', name, body, opts.now);
+        await bindPod(store, namespace ?? '', name, body, opts.now, dry(req, 'CreateOptions'));
         return reply.code(201).send(success());
       }
       default:
@@ -193,15 +217,16 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
     if (req.method === 'GET') return reply.send(toScale(await store.get(namespace, name)));
     let wanted: (cur: Scale) => Scale;
     let retry = true;
+    const wo = writeOptions(req, req.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions');
     if (req.method === 'PUT') {
-      const body = requireBody(req) as Scale;
+      const body = checkScale(requireBody(req) as Scale, wo);
       checkKind(body, 'Scale', 'autoscaling/v1');
       if (body.metadata?.resourceVersion) retry = false;
       wanted = () => body;
     } else if (req.method === 'PATCH') {
       const kind = patchKindOf(req.headers['content-type']);
-      const patch = decodePatch(kind, rawText(req));
-      wanted = (cur) => applyPatch(kind, cur, patch) as Scale;
+      const patch = decodePatch(kind, rawText(req, kind !== 'apply'));
+      wanted = (cur) => checkScale(applyPatch(kind, cur, patch) as Scale, wo);
     } else {
       throw methodNotAllowed();
     }
@@ -216,14 +241,14 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       const obj = cur as KubeObject & { spec?: { replicas?: number } };
       obj.spec = { ...(obj.spec ?? {}), replicas };
       return obj;
-    }, undefined, retry, dry(req));
-    return reply.send(toScale(updated));
+    }, undefined, retry, { ...wo, managedSubresource: 'scale' });
+    return withWarnings(reply, wo).send(toScale(updated));
   }
 
-  async function patchObject(req: FastifyRequest, store: ResourceStore, namespace: string | undefined, name: string, sub?: string): Promise<{ obj: KubeObject; created: boolean }> {
+  async function patchObject(req: FastifyRequest, store: ResourceStore, namespace: string | undefined, name: string, wo: WriteOptions, sub?: string): Promise<{ obj: KubeObject; created: boolean }> {
     const kind = patchKindOf(req.headers['content-type']);
-    const patch = decodePatch(kind, rawText(req));
-    return store.patch(namespace, name, kind, patch, sub, dry(req));
+    const patch = decodePatch(kind, rawText(req, kind !== 'apply'));
+    return store.patch(namespace, name, kind, patch, sub, wo);
   }
 
   async function watch(req: FastifyRequest, reply: FastifyReply, t: ResourceTarget, name?: string): Promise<void> {
@@ -233,9 +258,9 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       labelSelector: q(req, 'labelSelector'),
       fieldSelector,
       resourceVersion: q(req, 'resourceVersion'),
-      sendInitialEvents: isTrue(q(req, 'sendInitialEvents')),
-      timeoutSeconds: intParam(req, 'timeoutSeconds'),
-      allowWatchBookmarks: isTrue(q(req, 'allowWatchBookmarks')),
+      sendInitialEvents: flag(req, 'sendInitialEvents'),
+      timeoutSeconds: intParam(req, 'timeoutSeconds', 0),
+      allowWatchBookmarks: flag(req, 'allowWatchBookmarks'),
       asTable: wantsTable(req.headers.accept),
       includeObject: includeObjectOf(q(req, 'includeObject')),
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
@@ -250,12 +275,14 @@ function success(): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
 
-function rawText(req: FastifyRequest): string {
+/** The raw patch body; JSON ones (`json` true) are refused past 10,000 levels of nesting before they are parsed. */
+function rawText(req: FastifyRequest, json: boolean): string {
   const b = req.body;
   if (b instanceof UndecodableBody) throw b.error;
-  if (typeof b === 'string') return b;
   if (b === undefined || b === null) throw badRequest('a patch body is required');
-  return JSON.stringify(b);
+  const text = typeof b === 'string' ? b : JSON.stringify(b);
+  if (json) checkJsonDepth(text);
+  return text;
 }
 
 function requireBody(req: FastifyRequest): KubeObject {
@@ -264,33 +291,29 @@ function requireBody(req: FastifyRequest): KubeObject {
   return body;
 }
 
-/** WriteOptions from the query: `dryRun=All` validates without storing. */
-function dry(req: FastifyRequest): WriteOptions {
-  const v = q(req, 'dryRun');
-  if (v !== undefined && v !== '' && v !== 'All') throw badRequest(`unsupported dryRun value: ${JSON.stringify(v)} (only "All")`);
-  return { dryRun: v === 'All' };
+/** WriteOptions from the query: `dryRun=All` validates without storing; any other dryRun value is 422 naming `kind`. */
+function dry(req: FastifyRequest, kind: OptionsKind): WriteOptions {
+  return { dryRun: dryRunParam(query(req), kind), ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
 }
 
-/** DeleteOptions from the body (JSON) and the query string; the body wins. */
-function deleteParams(req: FastifyRequest): DeleteParams {
-  const out: DeleteParams = {};
-  const grace = intParam(req, 'gracePeriodSeconds');
-  if (grace !== undefined) out.gracePeriodSeconds = grace;
-  const policy = q(req, 'propagationPolicy');
-  const orphan = q(req, 'orphanDependents');
-  if (orphan !== undefined) out.propagationPolicy = isTrue(orphan) ? 'Orphan' : 'Background';
-  if (policy !== undefined) out.propagationPolicy = checkPolicy(policy);
-  const body = decodeBody(req.headers['content-type'], req.body) as (KubeObject & DeleteParams & { orphanDependents?: boolean }) | undefined;
-  if (body) {
-    if (typeof body.gracePeriodSeconds === 'number') out.gracePeriodSeconds = body.gracePeriodSeconds;
-    if (typeof body.orphanDependents === 'boolean') out.propagationPolicy = body.orphanDependents ? 'Orphan' : 'Background';
-    if (body.propagationPolicy !== undefined) out.propagationPolicy = checkPolicy(body.propagationPolicy);
-    if (body.preconditions) out.preconditions = body.preconditions;
-  }
-  return out;
+/** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */
+function writeOptions(req: FastifyRequest, optionsKind: WriteOptionsKind): WriteOptions {
+  return { ...dry(req, optionsKind), fieldValidation: parseFieldValidation(q(req, 'fieldValidation'), optionsKind), warnings: [] };
 }
 
-function checkPolicy(p: string): DeleteParams['propagationPolicy'] {
-  if (p === 'Background' || p === 'Foreground' || p === 'Orphan') return p;
-  throw invalid('DeleteOptions', '', '', [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${p}": supported values: "Foreground", "Background", "Orphan"` }]);
+/** Adds one `Warning: 299 - "<text>"` header per collected warning. */
+function withWarnings(reply: FastifyReply, wo: WriteOptions): FastifyReply {
+  const w = wo.warnings ?? [];
+  if (w.length > 0) reply.header('warning', w.map(warningHeader));
+  return reply;
+}
+
+/** Checks a Scale body (or patched Scale) against autoscaling/v1 Scale; unknown fields pruned as for any write. */
+function checkScale(body: Scale, wo: WriteOptions): Scale {
+  return checkWrite({ group: 'autoscaling', version: 'v1', kind: 'Scale' }, body, wo);
+}
+
+/** DeleteOptions from the query and the body (JSON or YAML), validated (400/422) before anything is read or deleted. */
+function deleteOptions(req: FastifyRequest, store: ResourceStore): DeleteRequestOptions {
+  return deleteOptionsOf(query(req), decodeBody(req.headers['content-type'], req.body), store.apiVersion);
 }

@@ -11,10 +11,11 @@ import { watchStore, type WatchParams } from '../registry/watch.ts';
 import type { ResourceStore } from '../registry/store.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import type { WatchEncoder } from './watch-encode.ts';
+import { clampTimerMs } from './query.ts';
 
 /** How a watch response is shaped. */
 export interface WatchHttpOptions extends WatchParams {
-  /** Close the stream after this many seconds. */
+  /** Close the stream after this many seconds (clamped to Node's longest timer, about 24.8 days). */
   timeoutSeconds?: number;
   allowWatchBookmarks?: boolean;
   /** Every event's object becomes a one-row Table. */
@@ -85,13 +86,14 @@ export async function serveWatch(req: FastifyRequest, reply: FastifyReply, store
   if (endRequested) finish();
   // An ERROR among the buffered events has already ended the stream: start no timers then.
   if (closed) return;
-  if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timers.push(setTimeout(finish, opts.timeoutSeconds * 1000));
+  // Clamped: Node fires a timer longer than 2^31-1 ms at once, which would end a long watch immediately.
+  if (opts.timeoutSeconds && opts.timeoutSeconds > 0) timers.push(setTimeout(finish, clampTimerMs(opts.timeoutSeconds * 1000)));
   if (opts.allowWatchBookmarks) {
     const iv = setInterval(() => {
       if (closed) return;
       const bookmark = { kind: store.def.kind, apiVersion: store.apiVersion, metadata: { resourceVersion: w.revision() } };
       res.write(JSON.stringify({ type: 'BOOKMARK', object: bookmark }) + '\n');
-    }, opts.bookmarkIntervalMs ?? 30000);
+    }, clampTimerMs(opts.bookmarkIntervalMs ?? 30000));
     timers.push(iv);
   }
 }

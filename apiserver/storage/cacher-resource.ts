@@ -7,10 +7,11 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
-import { StorageError, type ListResult, type StorageEvent, type StorageWatch } from './etcd.ts';
+import { StorageError, type ListResult, type StorageEvent, type StorageWatch } from './interface.ts';
 import { EventRing } from './cacher-ring.ts';
 import { CacheWatcher } from './cacher-watcher.ts';
-import type { CacheEventHandler, CacheWatch, Storage } from './cacher-types.ts';
+import type { CacheEventHandler, CacheWatch } from './cacher-types.ts';
+import type { Storage } from './interface.ts';
 
 /** Settings shared by every resource cache. */
 export interface ResourceCacheOptions {
@@ -205,6 +206,11 @@ export class ResourceCache {
     for (const [key, obj] of this.objects) if (key.startsWith(keyPrefix)) items.push({ key, obj });
     items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return { items, revision: this.rev };
+  }
+
+  /** Drops the ring's history up to `revision` (the storage was compacted there). */
+  compacted(revision: number): void {
+    this.ring.forget(revision);
   }
 
   /** One cached object, or undefined. */

@@ -4,7 +4,7 @@
  * a fixed number of the latest events, and the revision after which the
  * history it holds is complete.
  */
-import type { StorageEvent } from './etcd.ts';
+import type { StorageEvent } from './interface.ts';
 
 /** A fixed-capacity, revision-ordered buffer of storage events. */
 export class EventRing {
@@ -28,6 +28,11 @@ export class EventRing {
   /** Number of events held. */
   get length(): number {
     return this.size;
+  }
+
+  /** Forgets history up to `revision` (a compaction): watches from before it are then too old. */
+  forget(revision: number): void {
+    this.complete = Math.max(this.complete, revision);
   }
 
   /** Appends an event (revisions must not decrease); evicts the oldest when full. */

@@ -1,39 +1,9 @@
 /**
- * The shapes the watch cache (cacher.ts) is written against: the Storage
- * methods of EtcdStorage, declared structurally so the cacher decorates any
- * implementation (etcd, in-memory, a test fake). When storage/interface.ts
- * lands, `Storage` here is that interface plus the optional `onProgress`
- * argument of `watch`.
+ * The watch cache's own shapes beside the Storage interface (interface.ts):
+ * a consumer's event handler that can push back, the handle of a cached
+ * watch, and the error that closes a watch the cache dropped.
  */
-import type { KubeObject } from '../api/object.ts';
-import { StorageError, type ListResult, type StorageEvent, type StorageWatch, type WriteOpts } from './etcd.ts';
-
-/** Options of a range read: `limit` (0 = all), `startKey` (inclusive), `revision` (default: now). */
-export interface ListOpts {
-  limit?: number;
-  startKey?: string;
-  revision?: string;
-}
-
-/**
- * Object storage at a revision, as EtcdStorage: see etcd.ts for each
- * method's contract. `watch` may call `onProgress(revision)` to say that
- * every change under the prefix up to `revision` has been delivered (etcd's
- * progress notifications); implementations without it never call it.
- */
-export interface Storage {
-  get(key: string): Promise<KubeObject | undefined>;
-  list(prefix: string, opts?: ListOpts): Promise<ListResult>;
-  create(key: string, obj: KubeObject, opts?: WriteOpts): Promise<KubeObject>;
-  update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject>;
-  delete(key: string, expectedRev: string): Promise<string>;
-  watch(prefix: string, startRevision: string, onEvent: (ev: StorageEvent) => void, onError: (err: StorageError) => void, onProgress?: (revision: string) => void): Promise<StorageWatch>;
-  currentRevision(): Promise<string>;
-  reserve(key: string, value: string): Promise<boolean>;
-  release(key: string): Promise<void>;
-  reserved(prefix: string): Promise<string[]>;
-  compact(revision: string): Promise<void>;
-}
+import { StorageError, type StorageEvent, type StorageWatch } from './interface.ts';
 
 /**
  * Receives one change of a cache watch. Returning `false` says the consumer

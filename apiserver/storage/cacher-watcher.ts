@@ -4,9 +4,9 @@
  * a bounded queue of changes not yet delivered, and termination when the
  * consumer falls too far behind so that it never slows the others.
  */
-import type { StorageEvent } from './etcd.ts';
+import type { StorageEvent } from './interface.ts';
 import { WatchTerminated, type CacheEventHandler } from './cacher-types.ts';
-import type { StorageError } from './etcd.ts';
+import type { StorageError } from './interface.ts';
 
 /** What a CacheWatcher needs. */
 export interface CacheWatcherOptions {

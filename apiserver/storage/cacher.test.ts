@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/object.ts';
 import { StatusError } from '../api/errors.ts';
 import { waitFor } from '../../testutil/wait.ts';
-import { StorageError, type StorageEvent } from './etcd.ts';
+import { StorageError, type StorageEvent } from './interface.ts';
 import { Cacher, resourcePrefixOf } from './cacher.ts';
 import { WatchTerminated } from './cacher-types.ts';
 import { FakeStorage } from './fake-storage.test-helper.ts';
@@ -266,5 +266,22 @@ test('a first watch from a future revision loads the cache at the current one an
   const last = await inner.create(key('f3'), cm('f3'));
   await settle('the change after the future revision', () => s.events.length === 1);
   assert.equal(s.events[0].rev, Number(last.metadata!.resourceVersion));
+  await cacher.stop();
+});
+
+test('compacting through the cache makes watches from before the compacted revision Compacted, and keeps later history', async () => {
+  const inner = new FakeStorage();
+  const cacher = new Cacher(inner);
+  await cacher.warm(['/registry/configmaps/']);
+  const start = inner.rev;
+  const a = await inner.create(key('k1'), cm('k1'));
+  const b = await inner.create(key('k2'), cm('k2'));
+  await settle('cache caught up', () => cacher.cacheOf('/registry/configmaps/')!.revision === inner.rev);
+  await cacher.compact(a.metadata!.resourceVersion!);
+  const s = sink();
+  await assert.rejects(cacher.watch('/registry/configmaps/', String(start + 1), s.onEvent, s.onError), (e: unknown) => e instanceof StorageError && e.kind === 'Compacted');
+  await cacher.watch('/registry/configmaps/', String(Number(a.metadata!.resourceVersion) + 1), s.onEvent, s.onError);
+  await settle('the change after the compacted revision', () => s.events.length === 1);
+  assert.equal(s.events[0].rev, Number(b.metadata!.resourceVersion));
   await cacher.stop();
 });

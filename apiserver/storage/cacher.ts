@@ -8,10 +8,10 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
-import { tooLargeResourceVersion } from '../api/errors.ts';
-import type { ListResult, StorageError, StorageEvent, WriteOpts } from './etcd.ts';
+import { StorageError, type ListResult, type StorageEvent, type WriteOpts } from './interface.ts';
 import { ResourceCache } from './cacher-resource.ts';
-import type { CacheEventHandler, CacheWatch, ListOpts, Storage } from './cacher-types.ts';
+import type { CacheEventHandler, CacheWatch } from './cacher-types.ts';
+import type { ListOpts, Storage } from './interface.ts';
 
 /** Options of the Cacher. */
 export interface CacherOptions {
@@ -52,6 +52,15 @@ export interface CachedWatchResult extends CacheWatch {
   startRevision: string;
   /** How many initial events (puts of the current objects) come first; 0 in 'after' mode. */
   initialCount: number;
+}
+
+/**
+ * 504 Timeout `Timeout: Too large resource version: <min>, current: <cur>`
+ * (cause ResourceVersionTooLarge, retry after 1 s): the cache did not reach
+ * the asked revision in time (kube's storage.NewTooLargeResourceVersionError).
+ */
+function tooLargeResourceVersion(minimum: number, current: number): StorageError {
+  return new StorageError('FutureRevision', `Timeout: Too large resource version: ${minimum}, current: ${current}`);
 }
 
 /** The resource prefix `/registry/<resource>/` of a key or prefix, or undefined if it has none. */
@@ -256,9 +265,15 @@ export class Cacher implements Storage {
     return this.inner.reserved(prefix);
   }
 
-  /** Compacts the inner storage's history (the cache's ring is unaffected, as kube's). */
-  compact(revision: string): Promise<void> {
-    return this.inner.compact(revision);
+  /**
+   * Compacts the inner storage's history and forgets the rings' history up
+   * to the same revision, so a watch from before it is Compacted here too (as
+   * the Storage contract says; kube's cacher, which does not compact, only
+   * drops history as its buffer fills).
+   */
+  async compact(revision: string): Promise<void> {
+    await this.inner.compact(revision);
+    for (const c of this.caches.values()) c.compacted(Number(revision));
   }
 
   /** Stops every cache and its storage watch (server shutdown). */

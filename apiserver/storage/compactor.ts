@@ -4,7 +4,7 @@
  * previous tick, so watchers always have at least one interval of history.
  */
 import type { Logger } from '../api/log.ts';
-import type { Storage } from './cacher-types.ts';
+import type { Storage } from './interface.ts';
 
 /** Options of startCompactor. */
 export interface CompactorOptions {
@@ -24,7 +24,7 @@ export interface Compactor {
  * Starts compacting `storage`; stops when `signal` aborts or `stop()` is
  * called. Failures are logged and retried at the next tick.
  */
-export function startCompactor(storage: Pick<Storage, 'currentRevision' | 'compact'>, opts: CompactorOptions, signal?: AbortSignal): Compactor {
+export function startCompactor(storage: Storage, opts: CompactorOptions, signal?: AbortSignal): Compactor {
   let previous: string | undefined;
   let busy = false;
   const tick = async (): Promise<string | undefined> => {

@@ -1,18 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Etcd3 } from 'etcd3';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Etcd3 } from 'etcd3';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
-import { EtcdStorage, StorageError, objectKey, prefixEnd, resourcePrefix, type StorageEvent } from './etcd.ts';
-import { quietLogger } from '../../testutil/log.ts';
+import { createEtcdClient } from './etcd-client.ts';
+import { EtcdStorage, StorageError, objectKey, prefixEnd, resourcePrefix } from './etcd.ts';
+import type { KubeObject } from '../api/object.ts';
 
 let etcd: TestEtcd;
 let client: Etcd3;
-let s: EtcdStorage;
 
 before(async () => {
   etcd = await startEtcd();
-  client = new Etcd3({ hosts: etcd.endpoint });
-  s = new EtcdStorage(client);
+  client = createEtcdClient({ hosts: etcd.endpoint });
 });
 after(async () => {
   client.close();
@@ -20,6 +20,7 @@ after(async () => {
 });
 
 const isKind = (kind: string) => (e: unknown): boolean => e instanceof StorageError && e.kind === kind;
+const cm = (name: string, bytes: number): KubeObject => ({ metadata: { name }, data: { blob: 'x'.repeat(bytes) } }) as KubeObject;
 
 test('keys and prefix end', () => {
   assert.equal(objectKey('pods', 'default', 'web'), '/registry/pods/default/web');
@@ -28,111 +29,129 @@ test('keys and prefix end', () => {
   assert.equal(prefixEnd('/registry/pods/').toString(), '/registry/pods0');
 });
 
-test('create, get, CAS update and delete', async () => {
-  const key = objectKey('things', 'default', 'a');
-  const created = await s.create(key, { kind: 'Thing', metadata: { name: 'a' } });
-  const rv = created.metadata?.resourceVersion;
-  assert.ok(rv && /^\d+$/.test(rv));
-  await assert.rejects(s.create(key, { metadata: { name: 'a' } }), isKind('AlreadyExists'));
-  assert.deepEqual(await s.get(key), created);
-  const updated = await s.update(key, { kind: 'Thing', metadata: { name: 'a', labels: { x: 'y' } } }, rv);
-  assert.ok(Number(updated.metadata?.resourceVersion) > Number(rv));
-  await assert.rejects(s.update(key, { metadata: { name: 'a' } }, rv), isKind('Conflict'));
-  await assert.rejects(s.delete(key, rv), isKind('Conflict'));
-  const delRev = await s.delete(key, updated.metadata!.resourceVersion!);
-  assert.ok(Number(delRev) > Number(updated.metadata?.resourceVersion));
-  assert.equal(await s.get(key), undefined);
-  await assert.rejects(s.update(key, { metadata: { name: 'a' } }, rv), isKind('NotFound'));
-});
-
-test('list pages at one revision', async () => {
-  for (const n of ['p1', 'p2', 'p3', 'p4', 'p5']) await s.create(objectKey('pages', 'ns', n), { metadata: { name: n } });
-  const first = await s.list(resourcePrefix('pages'), { limit: 2 });
-  assert.deepEqual(first.items.map((o) => o.metadata?.name), ['p1', 'p2']);
-  assert.ok(first.nextKey);
-  await s.create(objectKey('pages', 'ns', 'p3a'), { metadata: { name: 'p3a' } });
-  const second = await s.list(resourcePrefix('pages'), { limit: 2, startKey: first.nextKey, revision: first.revision });
-  assert.deepEqual(second.items.map((o) => o.metadata?.name), ['p3', 'p4']);
-  const third = await s.list(resourcePrefix('pages'), { limit: 2, startKey: second.nextKey, revision: first.revision });
-  assert.deepEqual(third.items.map((o) => o.metadata?.name), ['p5']);
-  assert.equal(third.nextKey, undefined);
-});
-
-test('watch from a revision sees every later change once, in order; compacted start rejects', async () => {
-  const key = (n: string) => objectKey('w', 'ns', n);
-  const a = await s.create(key('a'), { metadata: { name: 'a' } });
-  const start = Number(a.metadata!.resourceVersion) + 1;
-  const b = await s.create(key('b'), { metadata: { name: 'b' } });
-  const a2 = await s.update(key('a'), { metadata: { name: 'a', labels: { v: '2' } } }, a.metadata!.resourceVersion!);
-  const del = await s.delete(key('b'), b.metadata!.resourceVersion!);
-  const seen: StorageEvent[] = [];
-  let done!: () => void;
-  const got = new Promise<void>((r) => { done = r; });
-  const w = await s.watch(resourcePrefix('w'), String(start), (ev) => {
-    seen.push(ev);
-    if (seen.length === 4) done();
-  }, () => undefined);
-  await s.create(key('c'), { metadata: { name: 'c' } });
-  await got;
-  await w.stop();
-  assert.deepEqual(seen.map((e) => [e.type, e.obj.metadata?.name, String(e.rev)]), [
-    ['put', 'b', b.metadata!.resourceVersion],
-    ['put', 'a', a2.metadata!.resourceVersion],
-    ['delete', 'b', del],
-    ['put', 'c', seen[3].obj.metadata?.resourceVersion],
-  ]);
-  assert.equal(seen[2].obj.metadata?.resourceVersion, del);
-  assert.equal(seen[0].prev, undefined);
-  assert.equal(seen[1].prev?.metadata?.resourceVersion, a.metadata!.resourceVersion);
-
-  await s.compact(del);
-  await assert.rejects(s.watch(resourcePrefix('w'), String(start), () => undefined, () => undefined), isKind('Compacted'));
-  await assert.rejects(s.list(resourcePrefix('w'), { revision: String(start) }), isKind('Compacted'));
-});
-
-test('reserve, reserved, release', async () => {
-  assert.equal(await s.reserve('serviceips/10.96.0.10', 'default/x'), true);
-  assert.equal(await s.reserve('serviceips/10.96.0.10', 'default/y'), false);
-  assert.deepEqual(await s.reserved('serviceips/'), ['serviceips/10.96.0.10']);
-  await s.release('serviceips/10.96.0.10');
-  await s.release('serviceips/10.96.0.10');
-  assert.deepEqual(await s.reserved('serviceips/'), []);
-});
-
-test('compactor compacts to the revision of the previous tick', async () => {
-  const { startCompactor } = await import('./compactor.ts');
-  const { createLogger } = await import('../api/log.ts');
-  const c = startCompactor(s, { intervalMs: 3600000, log: quietLogger('test') });
+test('list reads in pages pinned to the first page revision, with and without a limit', async () => {
+  const s = new EtcdStorage(client, { pageSize: 3 });
+  const names = Array.from({ length: 10 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+  for (const n of names) await s.create(objectKey('paged', 'ns', n), { metadata: { name: n } });
+  const ranges: Array<string | number | undefined> = [];
+  const kv = client.kv;
+  const range = kv.range.bind(kv);
+  kv.range = (req, opts) => {
+    ranges.push(req.revision === undefined ? undefined : String(req.revision));
+    return range(req, opts);
+  };
   try {
-    const a = await s.create(objectKey('compact', 'ns', 'a'), { metadata: { name: 'a' } });
-    assert.equal(await c.tick(), undefined, 'first tick only records the revision');
-    const b = await s.create(objectKey('compact', 'ns', 'b'), { metadata: { name: 'b' } });
-    const rev = await c.tick();
-    assert.ok(rev && Number(rev) >= Number(a.metadata!.resourceVersion) && Number(rev) < Number(b.metadata!.resourceVersion));
-    await assert.rejects(s.list(resourcePrefix('compact'), { revision: String(Number(rev) - 1) }), isKind('Compacted'));
-    const ok = await s.list(resourcePrefix('compact'), { revision: rev });
-    assert.equal(ok.items.length, 1);
+    const all = await s.list(resourcePrefix('paged'));
+    assert.deepEqual(all.items.map((o) => o.metadata?.name), names);
+    assert.equal(all.nextKey, undefined);
+    assert.equal(ranges.length, 4, '10 keys in pages of 3');
+    assert.deepEqual(ranges.slice(1), [all.revision, all.revision, all.revision], 'later pages read at the first page revision');
+    ranges.length = 0;
+    const some = await s.list(resourcePrefix('paged'), { limit: 7 });
+    assert.deepEqual(some.items.map((o) => o.metadata?.name), names.slice(0, 7));
+    assert.ok(some.nextKey);
+    assert.equal(ranges.length, 3);
+    const rest = await s.list(resourcePrefix('paged'), { startKey: some.nextKey, revision: some.revision });
+    assert.deepEqual(rest.items.map((o) => o.metadata?.name), names.slice(7));
   } finally {
-    c.stop();
+    kv.range = range;
   }
 });
 
-test('ttlSeconds: the key expires through its lease (seen as a watch delete)', async () => {
-  const key = objectKey('events', 'ns', 'e1');
-  const created = await s.create(key, { metadata: { name: 'e1' } }, { ttlSeconds: 2 });
-  const other = await s.create(objectKey('events', 'ns', 'e2'), { metadata: { name: 'e2' } }, { ttlSeconds: 2 });
-  const t0 = Date.now();
-  let w: Awaited<ReturnType<typeof s.watch>> | undefined;
-  const gone = new Promise<StorageEvent>((resolve) => {
-    void s.watch(resourcePrefix('events', 'ns'), String(Number(created.metadata!.resourceVersion) + 1), (ev) => {
-      if (ev.type === 'delete' && ev.key === key) resolve(ev);
-    }, () => undefined).then((x) => { w = x; });
+test('regression: requests over etcd\'s own limit fail alone; no breaker opens for the next request', async () => {
+  // maxRequestBytes above etcd's: the client sends them, so etcd (1.8 MiB) and gRPC (2.5 MiB) refuse them.
+  const s = new EtcdStorage(client, { maxRequestBytes: 8 * 1024 * 1024 });
+  for (const bytes of [1.8 * 1024 * 1024, 2.5 * 1024 * 1024, 2.5 * 1024 * 1024, 1.8 * 1024 * 1024]) {
+    const e = await s.create(objectKey('configmaps', 'big', 'x'), cm('x', bytes)).catch((err: unknown) => err);
+    assert.ok(e instanceof StorageError && e.kind === 'TooLarge', `${bytes} bytes: ${String(e)}`);
+    assert.equal(e.status.code, 413);
+  }
+  const ok = await s.create(objectKey('configmaps', 'big', 'y'), cm('y', 1000));
+  assert.ok(ok.metadata?.resourceVersion, 'the next write succeeds at once');
+  assert.ok(await s.get(objectKey('configmaps', 'big', 'y')));
+});
+
+test('regression: a malformed revision is refused before it reaches etcd, and etcd keeps answering', async () => {
+  const s = new EtcdStorage(client);
+  for (let i = 0; i < 4; i++) await assert.rejects(s.list(resourcePrefix('configmaps'), { revision: '' }), isKind('Invalid'));
+  await assert.rejects(s.list(resourcePrefix('configmaps'), { revision: '99999999' }), isKind('FutureRevision'));
+  await assert.rejects(s.list(resourcePrefix('configmaps'), { revision: '99999999' }), isKind('FutureRevision'));
+  await assert.rejects(s.list(resourcePrefix('configmaps'), { revision: '99999999' }), isKind('FutureRevision'));
+  assert.ok((await s.list(resourcePrefix('configmaps'))).revision);
+});
+
+/** A TCP proxy to etcd that can swallow traffic (requests go out, nothing comes back). */
+async function blackholeProxy(target: string): Promise<{ endpoint: string; swallow(on: boolean): void; close(): Promise<void> }> {
+  const url = new URL(target);
+  const sockets = new Set<Socket>();
+  let swallowing = false;
+  const server: Server = createServer((down) => {
+    const up = connect(Number(url.port), url.hostname);
+    sockets.add(down).add(up);
+    down.on('data', (d) => { if (!swallowing) up.write(d); });
+    up.on('data', (d) => { if (!swallowing) down.write(d); });
+    const end = (): void => { down.destroy(); up.destroy(); sockets.delete(down); sockets.delete(up); };
+    down.on('close', end).on('error', end);
+    up.on('close', end).on('error', end);
   });
-  const ev = await Promise.race([gone, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10000))]);
-  await w?.stop();
-  assert.ok(ev, 'expired within 10 s');
-  assert.ok(Date.now() - t0 >= 1500, 'not before its TTL');
-  assert.equal(await s.get(key), undefined);
-  assert.equal(await s.get(objectKey('events', 'ns', 'e2')), undefined, 'a reused lease expires too');
-  assert.ok(other.metadata?.resourceVersion);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    swallow: (on) => {
+      swallowing = on;
+      // Restoring drops the connections that lost bytes, as a real network partition would.
+      if (!on) for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+  };
+}
+
+test('regression: a write whose answer never comes is a 504 Timeout (outcome unknown), and later requests succeed', async () => {
+  const proxy = await blackholeProxy(etcd.endpoint);
+  const c = createEtcdClient({ hosts: proxy.endpoint, callTimeoutMs: 500 });
+  try {
+    const s = new EtcdStorage(c);
+    await s.create(objectKey('configmaps', 'lost', 'warm'), cm('warm', 10));
+    proxy.swallow(true);
+    const e = await s.create(objectKey('configmaps', 'lost', 'x'), cm('x', 10)).catch((err: unknown) => err);
+    assert.ok(e instanceof StorageError && e.kind === 'Timeout', String(e));
+    assert.equal(e.status.code, 504);
+    assert.equal(e.status.reason, 'Timeout');
+    proxy.swallow(false);
+    const ok = await s.create(objectKey('configmaps', 'lost', 'y'), cm('y', 10));
+    assert.ok(ok.metadata?.resourceVersion);
+  } finally {
+    c.close();
+    await proxy.close();
+  }
+});
+
+test('a watch survives a dropped connection: every change is delivered once, in order', async () => {
+  const proxy = await blackholeProxy(etcd.endpoint);
+  const c = createEtcdClient({ hosts: proxy.endpoint, callTimeoutMs: 2000 });
+  const direct = new EtcdStorage(client);
+  try {
+    const s = new EtcdStorage(c);
+    const start = String(Number(await direct.currentRevision()) + 1);
+    const seen: number[] = [];
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => { resolve = r; });
+    const w = await s.watch(resourcePrefix('dropped'), start, (ev) => {
+      seen.push(ev.rev);
+      if (seen.length === 20) resolve();
+    }, () => undefined);
+    const revs: number[] = [];
+    for (let i = 0; i < 10; i++) revs.push(Number((await direct.create(objectKey('dropped', 'ns', `a${i}`), { metadata: { name: `a${i}` } })).metadata?.resourceVersion));
+    proxy.swallow(true);
+    for (let i = 0; i < 10; i++) revs.push(Number((await direct.create(objectKey('dropped', 'ns', `b${i}`), { metadata: { name: `b${i}` } })).metadata?.resourceVersion));
+    proxy.swallow(false);
+    await done;
+    await w.stop();
+    assert.deepEqual(seen, revs);
+  } finally {
+    c.close();
+    await proxy.close();
+  }
 });

@@ -1,94 +1,36 @@
 /**
- * Object storage on etcd, with only the shapes the API server needs (as
- * k3s-io/kine's "limited" server): create = txn on mod_revision == 0,
- * update/delete = compare-and-swap on mod_revision, list = prefix range at one
- * revision, watch = prefix watch from a revision. resourceVersion is the
- * object's etcd mod_revision, a decimal string.
+ * Storage on etcd (see interface.ts for the contract). Failures are
+ * classified once (etcd-errors.ts): reads are retried a few times on
+ * transient errors, writes never; a write whose request is over etcd's size
+ * limit is refused before it is sent; lists are read in pages at one
+ * revision so no response is large. Build the client with createEtcdClient
+ * (etcd-client.ts) so that no failure trips a breaker for other requests.
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
+import { decode, encode } from './codec.ts';
+import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
+import { classifyEtcdError, isTransientEtcdError } from './etcd-errors.ts';
+import { keyAfter, prefixEnd } from './keys.ts';
+import { StorageError, type ListOpts, type ListResult, type Storage, type StorageEvent, type StorageWatch, type WriteOpts } from './interface.ts';
 
-/** Why a storage operation failed; the registry maps these to Status errors. */
-export type StorageErrorKind = 'AlreadyExists' | 'Conflict' | 'NotFound' | 'Compacted' | 'BadContinue';
+export { decode } from './codec.ts';
+export { objectKey, prefixEnd, resourcePrefix } from './keys.ts';
+export { StorageError } from './interface.ts';
+export type { ListOpts, ListResult, Storage, StorageErrorKind, StorageEvent, StorageWatch, WriteOpts } from './interface.ts';
 
-/** A storage failure with a machine-readable `kind`. */
-export class StorageError extends Error {
-  readonly kind: StorageErrorKind;
-  constructor(kind: StorageErrorKind, message: string) {
-    super(message);
-    this.name = 'StorageError';
-    this.kind = kind;
-  }
+/** Options of EtcdStorage. */
+export interface EtcdStorageOptions {
+  /** Keys per range request when reading a list (default 500, kube-apiserver's page size for large lists). */
+  pageSize?: number;
+  /** etcd's --max-request-bytes (default 1.5 MiB): larger writes fail with TooLarge without being sent. */
+  maxRequestBytes?: number;
+  /** Attempts of a read on transient errors (default 3). */
+  readAttempts?: number;
 }
 
-/** `/registry/<resource>/<namespace>/<name>`, or `/registry/<resource>/<name>` when `namespace` is undefined. */
-export function objectKey(resource: string, namespace: string | undefined, name: string): string {
-  return namespace === undefined ? `/registry/${resource}/${name}` : `/registry/${resource}/${namespace}/${name}`;
-}
-
-/** The key prefix of a resource, or of one namespace of it; always ends in '/'. */
-export function resourcePrefix(resource: string, namespace?: string): string {
-  return namespace === undefined ? `/registry/${resource}/` : `/registry/${resource}/${namespace}/`;
-}
-
-/** The first key after every key starting with `prefix` (etcd's range_end for a prefix). */
-export function prefixEnd(prefix: string): Buffer {
-  const b = Buffer.from(prefix);
-  for (let i = b.length - 1; i >= 0; i--) {
-    if (b[i] < 0xff) {
-      const out = Buffer.from(b.subarray(0, i + 1));
-      out[i] += 1;
-      return out;
-    }
-  }
-  return Buffer.from([0]);
-}
-
-/** Decodes a stored value and stamps resourceVersion = `rev`. */
-export function decode(value: Buffer | string, rev: string): KubeObject {
-  const obj = JSON.parse(value.toString()) as KubeObject;
-  obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: rev };
-  return obj;
-}
-
-function encode(obj: KubeObject): string {
-  const meta = { ...(obj.metadata ?? {}) };
-  delete meta.resourceVersion;
-  return JSON.stringify({ ...obj, metadata: meta });
-}
-
-/** One change seen by a watch. `obj` carries its new resourceVersion (for deletes, the delete revision). */
-export interface StorageEvent {
-  type: 'put' | 'delete';
-  key: string;
-  /** For put: the new object. For delete: the last stored object. */
-  obj: KubeObject;
-  /** The object before this change, if it existed (undefined for a create). */
-  prev?: KubeObject;
-  /** The revision of this change. */
-  rev: number;
-}
-
-/** Result of a range read. */
-export interface ListResult {
-  items: KubeObject[];
-  /** The revision the range was read at. */
-  revision: string;
-  /** The key to continue from when `limit` cut the range short. */
-  nextKey?: string;
-}
-
-/** A running storage watch. */
-export interface StorageWatch {
-  stop(): Promise<void>;
-}
-
-const isCompactedError = (e: unknown): boolean => e instanceof Error && /compacted/.test(e.message);
-
-/** Options of a write: `ttlSeconds` attaches an etcd lease, so the key expires (Kubernetes' event TTL). */
-export interface WriteOpts {
-  ttlSeconds?: number;
-}
+/** Bytes a put of `value` at `key` adds to a txn beyond the value itself (key twice, compare, framing). */
+const TXN_OVERHEAD_BYTES = 256;
 
 /**
  * Hands out etcd leases for TTL'd keys, reusing one lease for a short window
@@ -114,13 +56,49 @@ class LeaseCache {
   }
 }
 
+const isRevision = (s: string): boolean => /^\d+$/.test(s);
+
 /** Stores Kubernetes objects as JSON values in etcd. Holds no state besides the client and a lease cache. */
-export class EtcdStorage {
+export class EtcdStorage implements Storage {
   readonly client: Etcd3;
   private readonly leases: LeaseCache;
-  constructor(client: Etcd3) {
+  private readonly pageSize: number;
+  private readonly maxRequestBytes: number;
+  private readonly readAttempts: number;
+
+  constructor(client: Etcd3, opts: EtcdStorageOptions = {}) {
     this.client = client;
     this.leases = new LeaseCache(client);
+    this.pageSize = Math.max(1, opts.pageSize ?? 500);
+    this.maxRequestBytes = opts.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES;
+    this.readAttempts = Math.max(1, opts.readAttempts ?? 3);
+  }
+
+  /** Runs an idempotent read, retrying transient failures (backoff 50 ms doubling); rejects with a classified StorageError. */
+  private async read<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (attempt >= this.readAttempts || !isTransientEtcdError(e)) throw classifyEtcdError(e, 'read');
+        await new Promise((r) => setTimeout(r, 50 * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  /** Runs a write once; rejects with a classified StorageError (Timeout when the outcome is unknown). */
+  private async write<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw classifyEtcdError(e, 'write');
+    }
+  }
+
+  /** Refuses a write etcd would refuse for its size, without sending it (a too-large message also resets the client's connections). */
+  private checkSize(key: string, value: string): void {
+    const bytes = Buffer.byteLength(value) + 2 * Buffer.byteLength(key) + TXN_OVERHEAD_BYTES;
+    if (bytes > this.maxRequestBytes) throw new StorageError('TooLarge', 'etcdserver: request is too large');
   }
 
   /** The lease for a write's TTL, or undefined. (Builders are thenables: never await one before commit.) */
@@ -135,74 +113,77 @@ export class EtcdStorage {
 
   /** Reads one object (undefined if absent). */
   async get(key: string): Promise<KubeObject | undefined> {
-    const res = await this.client.kv.range({ key: Buffer.from(key) });
+    const res = await this.read(() => this.client.kv.range({ key: Buffer.from(key) }));
     const kv = res.kvs[0];
     return kv ? decode(kv.value, kv.mod_revision) : undefined;
   }
 
-  /** Creates `key` (with a TTL if `opts.ttlSeconds`); throws StorageError AlreadyExists if it exists. Resolves the stored object with its resourceVersion. */
+  /** Creates `key` (with a TTL if `opts.ttlSeconds`); AlreadyExists if it exists, TooLarge over etcd's limit. Resolves the stored object with its resourceVersion. */
   async create(key: string, obj: KubeObject, opts: WriteOpts = {}): Promise<KubeObject> {
     const value = encode(obj);
-    const lease = await this.leaseOf(opts);
-    const res = await this.client.if(key, 'Mod', '==', 0).then(this.putOp(key, value, lease)).commit();
+    this.checkSize(key, value);
+    const res = await this.write(async () => {
+      const lease = await this.leaseOf(opts);
+      return this.client.if(key, 'Mod', '==', 0).then(this.putOp(key, value, lease)).commit();
+    });
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
     return decode(value, res.header.revision);
   }
 
   /**
    * Replaces `key` if its mod_revision still equals `expectedRev` (a TTL, if
-   * given, restarts). Throws
-   * StorageError NotFound if the key is gone, Conflict if it changed.
+   * given, restarts). Throws StorageError NotFound if the key is gone,
+   * Conflict if it changed, TooLarge over etcd's limit.
    */
   async update(key: string, obj: KubeObject, expectedRev: string, opts: WriteOpts = {}): Promise<KubeObject> {
+    if (!isRevision(expectedRev)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(expectedRev)}`);
     const value = encode(obj);
-    const lease = await this.leaseOf(opts);
-    const res = await this.client.if(key, 'Mod', '==', expectedRev).then(this.putOp(key, value, lease)).else(this.client.get(key)).commit();
-    if (!res.succeeded) throw await this.casFailure(key, res.responses);
+    this.checkSize(key, value);
+    const res = await this.write(async () => {
+      const lease = await this.leaseOf(opts);
+      return this.client.if(key, 'Mod', '==', expectedRev).then(this.putOp(key, value, lease)).else(this.client.get(key)).commit();
+    });
+    if (!res.succeeded) throw casFailure(key, res.responses);
     return decode(value, res.header.revision);
   }
 
   /** Deletes `key` if its mod_revision equals `expectedRev`; resolves the delete revision. Errors as `update`. */
   async delete(key: string, expectedRev: string): Promise<string> {
-    const res = await this.client.if(key, 'Mod', '==', expectedRev).then(this.client.delete().key(key)).else(this.client.get(key)).commit();
-    if (!res.succeeded) throw await this.casFailure(key, res.responses);
+    if (!isRevision(expectedRev)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(expectedRev)}`);
+    const res = await this.write(() => this.client.if(key, 'Mod', '==', expectedRev).then(this.client.delete().key(key)).else(this.client.get(key)).commit());
+    if (!res.succeeded) throw casFailure(key, res.responses);
     return res.header.revision;
-  }
-
-  private async casFailure(key: string, responses: Array<{ response_range?: { kvs: IKeyValue[] } | null }>): Promise<StorageError> {
-    const kvs = responses[0]?.response_range?.kvs ?? [];
-    if (kvs.length === 0) return new StorageError('NotFound', `${key} not found`);
-    return new StorageError('Conflict', `${key} was modified`);
   }
 
   /**
    * Reads the keys under `prefix` from `startKey` (inclusive, default the
-   * prefix itself), at `revision` (default: now), at most `limit` (0 = all).
-   * Throws StorageError Compacted if `revision` was compacted.
+   * prefix itself), at `revision` (default: now), at most `limit` (0 = all),
+   * in range requests of `pageSize` keys pinned to the first one's revision.
+   * Throws StorageError Compacted / FutureRevision for such a revision,
+   * Invalid for a malformed one.
    */
-  async list(prefix: string, opts: { limit?: number; startKey?: string; revision?: string } = {}): Promise<ListResult> {
-    const limit = opts.limit ?? 0;
-    try {
-      const res = await this.client.kv.range({
-        key: Buffer.from(opts.startKey ?? prefix),
-        range_end: prefixEnd(prefix),
-        revision: opts.revision ?? 0,
-        limit: limit > 0 ? limit : 0,
-      });
-      const items = res.kvs.map((kv) => decode(kv.value, kv.mod_revision));
+  async list(prefix: string, opts: ListOpts = {}): Promise<ListResult> {
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    if (opts.revision !== undefined && !isRevision(opts.revision)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(opts.revision)}`);
+    const end = prefixEnd(prefix);
+    let start = opts.startKey ?? prefix;
+    let revision = opts.revision;
+    const items: KubeObject[] = [];
+    for (;;) {
+      const want = limit > 0 ? Math.min(this.pageSize, limit - items.length) : this.pageSize;
+      const res = await this.read(() => this.client.kv.range({ key: Buffer.from(start), range_end: end, revision: revision ?? 0, limit: want }));
+      revision ??= res.header.revision;
+      for (const kv of res.kvs) items.push(decode(kv.value, kv.mod_revision));
       const last = res.kvs[res.kvs.length - 1];
-      const out: ListResult = { items, revision: opts.revision ?? res.header.revision };
-      if (res.more && last) out.nextKey = last.key.toString() + '\u0000';
-      return out;
-    } catch (e) {
-      if (isCompactedError(e)) throw new StorageError('Compacted', (e as Error).message);
-      throw e;
+      if (!res.more || !last) return { items, revision };
+      start = keyAfter(last.key.toString());
+      if (limit > 0 && items.length >= limit) return { items, revision, nextKey: start };
     }
   }
 
   /** The current etcd revision. */
   async currentRevision(): Promise<string> {
-    const res = await this.client.kv.range({ key: Buffer.from('/registry/'), range_end: prefixEnd('/registry/'), count_only: true });
+    const res = await this.read(() => this.client.kv.range({ key: Buffer.from('/registry/'), range_end: prefixEnd('/registry/'), count_only: true }));
     return res.header.revision;
   }
 
@@ -216,8 +197,9 @@ export class EtcdStorage {
    * --experimental-watch-progress-notify-interval).
    */
   async watch(prefix: string, startRevision: string, onEvent: (ev: StorageEvent) => void, onError: (err: StorageError) => void, onProgress?: (revision: string) => void): Promise<StorageWatch> {
+    if (!isRevision(startRevision)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(startRevision)}`);
     await this.checkNotCompacted(prefix, startRevision);
-    const watcher: Watcher = await this.client.watch().prefix(prefix).startRevision(startRevision).withPreviousKV().create();
+    const watcher: Watcher = await this.read(() => this.client.watch().prefix(prefix).startRevision(startRevision).withPreviousKV().create());
     watcher.on('data', (res: IWatchResponse) => {
       if (res.events.length === 0) onProgress?.(res.header.revision);
       for (const ev of res.events) {
@@ -226,8 +208,8 @@ export class EtcdStorage {
         const prev = ev.prev_kv ? decode(ev.prev_kv.value, ev.prev_kv.mod_revision) : undefined;
         if (ev.type === 'Put') {
           onEvent({ type: 'put', key, obj: decode(ev.kv.value, ev.kv.mod_revision), prev, rev });
-        } else if (prev) {
-          onEvent({ type: 'delete', key, obj: decode(ev.prev_kv!.value, ev.kv.mod_revision), prev, rev });
+        } else if (ev.prev_kv) {
+          onEvent({ type: 'delete', key, obj: decode(ev.prev_kv.value, ev.kv.mod_revision), prev, rev });
         }
       }
     });
@@ -241,34 +223,37 @@ export class EtcdStorage {
     const current = Number(await this.currentRevision());
     const rev = Number(startRevision);
     if (rev > current) return;
-    try {
-      await this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision: rev, count_only: true });
-    } catch (e) {
-      if (isCompactedError(e)) throw new StorageError('Compacted', (e as Error).message);
-      throw e;
-    }
+    await this.read(() => this.client.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), revision: rev, count_only: true }));
   }
 
   /** Claims `/registry/<key>` atomically; false if already claimed. */
   async reserve(key: string, value: string): Promise<boolean> {
     const k = `/registry/${key}`;
-    const res = await this.client.if(k, 'Mod', '==', 0).then(this.client.put(k).value(value)).commit();
+    const res = await this.write(() => this.client.if(k, 'Mod', '==', 0).then(this.client.put(k).value(value)).commit());
     return res.succeeded;
   }
 
   /** Releases a claim made by `reserve` (no error if absent). */
   async release(key: string): Promise<void> {
-    await this.client.delete().key(`/registry/${key}`);
+    await this.write(() => this.client.delete().key(`/registry/${key}`).exec());
   }
 
   /** The claimed keys under `/registry/<prefix>`, without the '/registry/' part. */
   async reserved(prefix: string): Promise<string[]> {
-    const keys = await this.client.getAll().prefix(`/registry/${prefix}`).keys();
+    const keys = await this.read(() => this.client.getAll().prefix(`/registry/${prefix}`).keys());
     return keys.map((k) => k.slice('/registry/'.length));
   }
 
   /** Compacts etcd history up to `revision` (tests, maintenance). */
   async compact(revision: string): Promise<void> {
-    await this.client.kv.compact({ revision, physical: true });
+    if (!isRevision(revision)) throw new StorageError('Invalid', `invalid revision ${JSON.stringify(revision)}`);
+    await this.write(() => this.client.kv.compact({ revision, physical: true }));
   }
+}
+
+/** The error of a failed CAS txn: NotFound if the else-branch read found no key, else Conflict. */
+function casFailure(key: string, responses: Array<{ response_range?: { kvs: IKeyValue[] } | null }>): StorageError {
+  const kvs = responses[0]?.response_range?.kvs ?? [];
+  if (kvs.length === 0) return new StorageError('NotFound', `${key} not found`);
+  return new StorageError('Conflict', `${key} was modified`);
 }

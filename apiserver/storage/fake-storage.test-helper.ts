@@ -5,8 +5,8 @@
  * asynchronously (a microtask per change), as a network watch would.
  */
 import type { KubeObject } from '../api/object.ts';
-import { StorageError, type ListResult, type StorageEvent, type StorageWatch } from './etcd.ts';
-import type { ListOpts, Storage } from './cacher-types.ts';
+import { StorageError, type ListResult, type StorageEvent, type StorageWatch } from './interface.ts';
+import type { ListOpts, Storage } from './interface.ts';
 
 interface FakeWatch {
   prefix: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Event, Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, DeploymentStrategy, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Deployments, Events, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
-import type { FakeClient } from '../../apiserver/client/fake.ts';
+import type { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { startReplicaSetController } from '../replicaset/controller.ts';
 import { startDeploymentController } from './controller.ts';
 import { podTemplateHash } from './hash.ts';
@@ -198,14 +198,14 @@ test('a name collision on the new RS bumps status.collisionCount and uses the ne
   const h = harness();
   const ac = new AbortController();
   try {
-    const d = deployment(1, 'v1', undefined);
+    // The hash is of the template as stored, i.e. after the server's defaulting.
+    const d = await h.client.create(Deployments, deployment(1, 'v1', undefined));
     const hash0 = podTemplateHash(d.spec?.template);
     // Someone else's RS already has our name (different template, not matching our selector).
     await h.client.create<ReplicaSet>(ReplicaSets, {
       metadata: { name: `web-${hash0}`, namespace: 'default', labels: { app: 'other' } },
       spec: { replicas: 0, selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'x', image: 'y' }] } } },
     });
-    await h.client.create(Deployments, d);
     startReplicaSetController(h.deps, ac.signal);
     startDeploymentController(h.deps, ac.signal);
     await h.start();

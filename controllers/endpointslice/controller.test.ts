@@ -17,13 +17,22 @@ const endpointsIPs = async (h: H, svc: string): Promise<string[] | undefined> =>
   return ep && (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)).sort();
 };
 
+/** Creates a pod as a client does (the server resets status on create), then writes its status as the kubelet would. */
+async function createPod(h: H, p: Pod): Promise<Pod> {
+  const created = await h.client.create<Pod>(Pods, p, p.metadata?.namespace);
+  return h.client.updateStatus<Pod>(Pods, { ...created, status: p.status });
+}
+/** Creates a service with a ClusterIP allocated by the server. */
+const createService = (h: H, svc: Service): Promise<Service> =>
+  h.client.create<Service>(Services, { ...svc, spec: { ...svc.spec, clusterIP: undefined } }, svc.metadata?.namespace);
+
 test('slices and Endpoints follow pods and services end to end (FakeClient)', async () => {
   const h = harness();
-  const svc = await h.client.create<Service>(Services, service('web', [{ name: 'http', port: 80, targetPort: 'web' }]), 'default');
+  const svc = await createService(h, service('web', [{ name: 'http', port: 80, targetPort: 'web' }]));
   const webPod = (name: string, ip: string, o: Parameters<typeof pod>[3] = {}): Pod => pod(name, 'web', ip, { ports: [{ name: 'web', containerPort: 8080 }], ...o });
-  const web1 = await h.client.create<Pod>(Pods, webPod('web-1', '10.244.0.5'), 'default');
-  await h.client.create(Pods, webPod('web-2', ''), 'default'); // not yet running: no IP
-  await h.client.create(Pods, pod('other', 'api', '10.244.0.9'), 'default');
+  const web1 = await createPod(h, webPod('web-1', '10.244.0.5'));
+  await createPod(h, webPod('web-2', '')); // not yet running: no IP
+  await createPod(h, pod('other', 'api', '10.244.0.9'));
   const ac = new AbortController();
   startEndpointSliceController(h.deps, ac.signal, { maxEndpointsPerSlice: 2 });
   await h.start();
@@ -39,7 +48,7 @@ test('slices and Endpoints follow pods and services end to end (FakeClient)', as
 
     // web-2 gets an IP; a third pod overflows the 2-per-slice limit into a second slice.
     await h.client.patch(Pods, 'web-2', 'merge', { status: { podIP: '10.244.0.6' } }, 'default', 'status');
-    await h.client.create(Pods, webPod('web-3', '10.244.0.7'), 'default');
+    await createPod(h, webPod('web-3', '10.244.0.7'));
     await waitFor('3 endpoints', async () => sliceIPs(await slicesOf(h, 'web')).length === 3);
     const all = await slicesOf(h, 'web');
     assert.equal(all.length, 2);
@@ -74,11 +83,11 @@ test('slices and Endpoints follow pods and services end to end (FakeClient)', as
 });
 
 test('selectorless service: no slices, user Endpoints left alone; pods of other namespaces ignored', async () => {
-  const h = harness();
-  await h.client.create(Services, service('manual', [{ port: 80 }], { selector: null }), 'default');
+  const h = harness({ namespaces: ['other'] });
+  await createService(h, service('manual', [{ port: 80 }], { selector: null }));
   await h.client.create(EndpointsRef, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: 'default' }, subsets: [{ addresses: [{ ip: '192.0.2.1' }], ports: [{ port: 80 }] }] }, 'default');
-  await h.client.create(Services, service('web', [{ port: 80 }]), 'default');
-  await h.client.create(Pods, pod('elsewhere', 'web', '10.244.1.1', { ns: 'other' }), 'other');
+  await createService(h, service('web', [{ port: 80 }]));
+  await createPod(h, pod('elsewhere', 'web', '10.244.1.1', { ns: 'other' }));
   const ac = new AbortController();
   startEndpointSliceController(h.deps, ac.signal);
   await h.start();

@@ -4,16 +4,18 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { Deployments, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
-import { fakeApiError } from '../../apiserver/client/fake.ts';
+import { fakeApiError } from '../../apiserver/testing/fake-client.ts';
 import { startGarbageCollector } from './controller.ts';
 import { harness, waitFor } from '../testing/harness.ts';
 
 const owner = (kind: string, name: string, uid: string, block = true): OwnerReference =>
   ({ apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: block });
 const pod = (name: string, refs: OwnerReference[]): Pod =>
-  ({ metadata: { name, namespace: 'default', ownerReferences: refs.length ? refs : undefined }, spec: { containers: [{ name: 'c' }] } });
+  ({ metadata: { name, namespace: 'default', ownerReferences: refs.length ? refs : undefined }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+/** A valid pod template matching the `a=b` selectors below. */
+const template = { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
 const rsObj = (name: string, refs: OwnerReference[] = [], finalizers?: string[]): ReplicaSet =>
-  ({ metadata: { name, namespace: 'default', ownerReferences: refs.length ? refs : undefined, finalizers }, spec: { selector: { matchLabels: { a: 'b' } } } });
+  ({ metadata: { name, namespace: 'default', ownerReferences: refs.length ? refs : undefined, finalizers }, spec: { selector: { matchLabels: { a: 'b' } }, template } });
 
 test('GC deletes dependents of vanished owners and drops dangling refs when another owner survives', async () => {
   const h = harness();
@@ -57,7 +59,7 @@ test('GC foreground deletion: dependents (and theirs) go first, then the owner l
   try {
     const d = await h.client.create<Deployment>(Deployments, {
       metadata: { name: 'web', namespace: 'default', finalizers: ['foregroundDeletion'] },
-      spec: { selector: { matchLabels: { a: 'b' } }, template: {} },
+      spec: { selector: { matchLabels: { a: 'b' } }, template },
     });
     const rs = await h.client.create(ReplicaSets, rsObj('web-1', [owner('Deployment', 'web', d.metadata?.uid ?? '')]));
     await h.client.create(Pods, pod('web-1-a', [owner('ReplicaSet', 'web-1', rs.metadata?.uid ?? '')]));

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Event as CoreEvent, Node } from 'kubernetes-types/core/v1';
 import { Events, Nodes } from '../../apiserver/client/resources.ts';
-import { fakeApiError } from '../../apiserver/client/fake.ts';
+import { fakeApiError } from '../../apiserver/testing/fake-client.ts';
 import { harness, waitFor } from '../testing/harness.ts';
 import { createNodeIpamController, startNodeIpamController } from './controller.ts';
 

@@ -5,7 +5,7 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { Pods, ReplicaSets, Events } from '../../apiserver/client/resources.ts';
 import { createReplicaSetController } from './controller.ts';
 import { harness, waitFor } from '../testing/harness.ts';
-import { fakeApiError } from '../../apiserver/client/fake.ts';
+import { fakeApiError } from '../../apiserver/testing/fake-client.ts';
 
 const rsObj = (replicas: number): ReplicaSet => ({
   apiVersion: 'apps/v1', kind: 'ReplicaSet',
@@ -82,8 +82,8 @@ test('RS controller adopts matching orphans and releases pods that stop matching
   const h = harness();
   try {
     const rs = await h.client.create(ReplicaSets, rsObj(2));
-    const orphan = await h.client.create<Pod>(Pods, { metadata: { name: 'orphan', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } });
-    await h.client.create<Pod>(Pods, { metadata: { name: 'other', namespace: 'default', labels: { app: 'db' } }, spec: { containers: [{ name: 'c' }] } });
+    const orphan = await h.client.create<Pod>(Pods, { metadata: { name: 'orphan', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    await h.client.create<Pod>(Pods, { metadata: { name: 'other', namespace: 'default', labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     const c = createReplicaSetController(h.deps);
     await h.start();
     await c.reconcile('default/web');
@@ -155,7 +155,7 @@ test('RS controller: a conflict while adopting an orphan fails the sync and crea
   const h = harness();
   try {
     const rs = await h.client.create(ReplicaSets, rsObj(1));
-    const orphan = await h.client.create<Pod>(Pods, { metadata: { name: 'stray', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c' }] } });
+    const orphan = await h.client.create<Pod>(Pods, { metadata: { name: 'stray', namespace: 'default', labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     const c = createReplicaSetController(h.deps);
     await h.start();
     // The cached pod is stale: the adoption patch answers 409 once.

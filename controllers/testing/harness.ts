@@ -2,7 +2,7 @@
  * Test harness for controller unit tests: a FakeClient, a real informer
  * factory and event recorder over it, a silent logger, and `waitFor`.
  */
-import { FakeClient } from '../../apiserver/client/fake.ts';
+import { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
 import { createEventRecorder, type EventRecorderExt } from '../../apiserver/client/events.ts';
 import { quietLogger } from '../../testutil/log.ts';
@@ -23,9 +23,13 @@ export interface Harness {
 /** The shared test logger (testutil/log.ts), re-exported for controller tests. */
 export { quietLogger };
 
-/** Builds a harness; `now` drives the FakeClient timestamps (ms since epoch). */
-export function harness(opts: { now?: () => number } = {}): Harness {
-  const client = new FakeClient({ now: opts.now });
+/**
+ * Builds a harness; `now` drives the FakeClient timestamps (ms since epoch);
+ * `namespaces` are created besides the system ones (the server needs a
+ * namespace before objects in it).
+ */
+export function harness(opts: { now?: () => number; namespaces?: string[] } = {}): Harness {
+  const client = new FakeClient({ now: opts.now, namespaces: opts.namespaces ?? ['ns'] });
   const log = quietLogger('test');
   const informers = createInformerFactory(client, log);
   const recorder = createEventRecorder(client, 'test-controller', log);

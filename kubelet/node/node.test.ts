@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node } from 'kubernetes-types/core/v1';
-import { FakeClient } from '../../apiserver/client/fake.ts';
+import { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { Leases, Nodes } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { kubeArch, parseMemTotalKi, parseOsRelease, pickNodeIP, type MachineInfo } from './info.ts';

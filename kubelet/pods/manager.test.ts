@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Event, Pod, Service } from 'kubernetes-types/core/v1';
-import { FakeClient } from '../../apiserver/client/fake.ts';
+import { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { createInformer } from '../../apiserver/client/informer.ts';
 import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { ConfigMaps, Events, Pods, Services } from '../../apiserver/client/resources.ts';

@@ -2,8 +2,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch, decodePatch, patchKindOf } from './index.ts';
 import { mergePatch } from './merge.ts';
-import { mergeKeyFor, strategicMergePatch } from './strategic.ts';
+import { fieldSchema, itemSchema, listStrategy, type PatchSchema } from './list-strategy.ts';
+import { strategicMergePatch } from './strategic.ts';
 import { StatusError } from '../errors.ts';
+import { builtinCatalog } from '../schema/index.ts';
+
+const catalog = builtinCatalog();
+const schemaOf = (group: string, kind: string): PatchSchema => ({ catalog, schema: catalog.kind({ group, version: 'v1', kind })!.schema });
+const podSchema = schemaOf('', 'Pod');
+const deploymentSchema = schemaOf('apps', 'Deployment');
+/** The list strategy at a path of field names (list elements entered implicitly). */
+const strategyAt = (root: PatchSchema, path: string[]): ReturnType<typeof listStrategy> => {
+  let at: PatchSchema | undefined = root;
+  path.forEach((f, i) => {
+    at = fieldSchema(at, f);
+    if (i < path.length - 1 && at && catalog.resolve(at.schema).type === 'array') at = itemSchema(at);
+  });
+  return listStrategy(at);
+};
 
 test('merge patch (RFC 7386 examples)', () => {
   const cases: Array<[unknown, unknown, unknown]> = [
@@ -53,11 +69,43 @@ test('decodePatch parses YAML for apply and rejects bad JSON with 400', () => {
   assert.throws(() => decodePatch('merge', '{bad'), (e: unknown) => e instanceof StatusError && e.code === 400);
 });
 
-test('mergeKeyFor knows container ports from service ports', () => {
-  assert.equal(mergeKeyFor(['spec', 'template', 'spec', 'containers', 'ports']), 'containerPort');
-  assert.equal(mergeKeyFor(['spec', 'ports']), 'port');
-  assert.equal(mergeKeyFor(['spec', 'containers']), 'name');
-  assert.equal(mergeKeyFor(['spec', 'tolerations']), undefined);
+test('list strategies come from the schema: container ports vs service ports, sets, atomic lists', () => {
+  const table: Array<[PatchSchema, string[], { mergeKey?: string; set: boolean }]> = [
+    [deploymentSchema, ['spec', 'template', 'spec', 'containers', 'ports'], { mergeKey: 'containerPort', set: false }],
+    [schemaOf('', 'Service'), ['spec', 'ports'], { mergeKey: 'port', set: false }],
+    [podSchema, ['spec', 'containers'], { mergeKey: 'name', set: false }],
+    [podSchema, ['spec', 'initContainers', 'env'], { mergeKey: 'name', set: false }],
+    [podSchema, ['spec', 'volumes'], { mergeKey: 'name', set: false }],
+    [podSchema, ['spec', 'containers', 'volumeMounts'], { mergeKey: 'mountPath', set: false }],
+    [podSchema, ['status', 'conditions'], { mergeKey: 'type', set: false }],
+    [podSchema, ['metadata', 'ownerReferences'], { mergeKey: 'uid', set: false }],
+    [podSchema, ['metadata', 'finalizers'], { set: true }],
+    [schemaOf('', 'Node'), ['spec', 'podCIDRs'], { set: true }],
+    [schemaOf('', 'Node'), ['status', 'addresses'], { mergeKey: 'type', set: false }],
+    [podSchema, ['spec', 'tolerations'], { set: false }],
+    [podSchema, ['spec', 'containers', 'args'], { set: false }],
+    [schemaOf('discovery.k8s.io', 'EndpointSlice'), ['endpoints'], { set: false }],
+    [podSchema, ['spec', 'nosuchfield'], { set: false }],
+  ];
+  for (const [root, path, want] of table) assert.deepEqual(strategyAt(root, path), want, path.join('.'));
+});
+
+test('without a schema every list is atomic; applyPatch finds the schema from the document kind', () => {
+  const orig = { apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', image: '1' }, { name: 'b', image: '1' }] } };
+  const patch = { spec: { containers: [{ name: 'b', image: '2' }] } };
+  assert.deepEqual((strategicMergePatch(orig, patch, undefined) as typeof orig).spec.containers, [{ name: 'b', image: '2' }]);
+  assert.deepEqual((applyPatch('strategic', orig, patch) as typeof orig).spec.containers, [{ name: 'a', image: '1' }, { name: 'b', image: '2' }]);
+  const applied = applyPatch('apply', {}, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { finalizers: ['x'] } }) as { metadata: unknown };
+  assert.deepEqual(applied.metadata, { finalizers: ['x'] });
+});
+
+test('__proto__ in a patch is data, never a prototype', () => {
+  const patch = JSON.parse('{"metadata":{"labels":{"__proto__":{"polluted":"yes"}}},"__proto__":{"polluted":"yes"}}') as unknown;
+  for (const out of [strategicMergePatch({}, patch, podSchema), mergePatch({}, patch)] as Array<Record<string, unknown>>) {
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.equal(Object.hasOwn(out, '__proto__'), true);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  }
 });
 
 const pod = () => ({
@@ -138,7 +186,7 @@ test('strategic merge patch table', () => {
   ];
   for (const c of cases) {
     const orig = pod();
-    const out = strategicMergePatch(orig, c.patch) as ReturnType<typeof pod>;
+    const out = strategicMergePatch(orig, c.patch, podSchema) as ReturnType<typeof pod>;
     c.check(out);
     assert.deepEqual(orig, pod(), `${c.name}: original untouched`);
   }
@@ -175,7 +223,7 @@ test('kubectl apply style SMP: $setElementOrder, change and delete', () => {
       },
     },
   };
-  const out = strategicMergePatch(live, patch) as typeof live;
+  const out = strategicMergePatch(live, patch, deploymentSchema) as typeof live;
   assert.deepEqual(out.spec.template.spec.containers, [
     { name: 'c', image: 'c:1' },
     { name: 'a', image: 'a:2', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 8080 }] },
@@ -185,5 +233,5 @@ test('kubectl apply style SMP: $setElementOrder, change and delete', () => {
 });
 
 test('SMP rejects a merge-list element without its merge key', () => {
-  assert.throws(() => strategicMergePatch(pod(), { spec: { containers: [{ image: 'x' }] } }), (e: unknown) => e instanceof StatusError && e.code === 400);
+  assert.throws(() => strategicMergePatch(pod(), { spec: { containers: [{ image: 'x' }] } }, podSchema), (e: unknown) => e instanceof StatusError && e.code === 400);
 });

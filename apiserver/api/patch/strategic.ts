@@ -1,71 +1,50 @@
 /**
  * Strategic merge patch (`application/strategic-merge-patch+json`), following
- * k8s.io/apimachinery/pkg/util/strategicpatch for the built-in types Skiff
- * serves. Lists with a merge key merge element-wise; lists of primitives with
- * the merge strategy (finalizers) merge as sets; every other list is atomic.
+ * k8s.io/apimachinery/pkg/util/strategicpatch. The merge keys and strategies
+ * come from the document's schema (list-strategy.ts): lists with a merge key
+ * merge element-wise; lists of primitives with the merge strategy
+ * (finalizers) merge as sets; every other list, and every list where no
+ * schema is known, is atomic.
  * Directives: `$patch: replace|merge|delete`, `$retainKeys`,
  * `$setElementOrder/<field>`, `$deleteFromPrimitiveList/<field>`; `null`
- * removes a key.
+ * removes a key. Keys are own data keys only (`__proto__`, `constructor` and
+ * `prototype` are plain keys of the result, never a prototype); a directive
+ * of the wrong shape is a 400 with Kubernetes' mergepatch message.
  */
 import { badRequest } from '../errors.ts';
-import { clone, isObject, jsonEqual, type JsonObject } from './json-value.ts';
+import { clone, getOwn, hasOwn, isObject, jsonEqual, setOwn, type JsonObject } from './json-value.ts';
+import { fieldSchema, itemSchema, listStrategy, type PatchSchema } from './list-strategy.ts';
 
-const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
-
-/** Field name → merge key, for fields whose key does not depend on the parent. */
-const MERGE_KEYS: Record<string, string> = {
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-  env: 'name',
-  volumes: 'name',
-  volumeMounts: 'mountPath',
-  volumeDevices: 'devicePath',
-  imagePullSecrets: 'name',
-  conditions: 'type',
-  ownerReferences: 'uid',
-  hostAliases: 'ip',
-  topologySpreadConstraints: 'topologyKey',
-  addresses: 'type',
-};
-
-/** Lists of primitives merged as sets (patchStrategy "merge" on a []string). */
-const PRIMITIVE_MERGE = new Set(['finalizers']);
-
-/**
- * The merge key of the list at `path` (field names from the root, no list
- * indices), or undefined when the list is atomic. `ports` is keyed by
- * containerPort inside a container and by port elsewhere (Service).
- */
-export function mergeKeyFor(path: readonly string[]): string | undefined {
-  const field = path[path.length - 1];
-  if (field === 'ports') return path.some((p) => CONTAINER_LISTS.has(p)) ? 'containerPort' : 'port';
-  return MERGE_KEYS[field];
-}
+/** Kubernetes mergepatch.ErrBadPatchFormatForRetainKeys and friends (400). */
+const BAD_RETAIN_KEYS = 'invalid patch format of retainKeys';
+const BAD_SET_ORDER = 'invalid patch format of setElementOrder list';
+const BAD_PRIMITIVE_LIST = 'invalid patch format of primitive list';
 
 const SET_ORDER = '$setElementOrder/';
 const DELETE_PRIMITIVE = '$deleteFromPrimitiveList/';
 
 /**
  * Applies a strategic merge patch to `original` and returns the result (inputs
- * untouched). Throws a 400 StatusError on a malformed directive.
+ * untouched), merging lists as `schema` (the document's kind) says. Throws a
+ * 400 StatusError on a malformed directive or a merge-list element without
+ * its key.
  */
-export function strategicMergePatch(original: unknown, patch: unknown): unknown {
+export function strategicMergePatch(original: unknown, patch: unknown, schema: PatchSchema | undefined): unknown {
   if (!isObject(patch)) throw badRequest('strategic merge patch must be a JSON object');
   const base = isObject(original) ? clone(original) : {};
-  const out = mergeMap(base, patch, []);
+  const out = mergeMap(base, patch, schema);
   return out ?? {};
 }
 
-function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): JsonObject | undefined {
-  const directive = patch.$patch;
+function mergeMap(original: JsonObject, patch: JsonObject, at: PatchSchema | undefined): JsonObject | undefined {
+  const directive = getOwn(patch, '$patch');
   if (directive === 'replace') {
     const copy = clone(patch);
     delete copy.$patch;
     return copy;
   }
   if (directive === 'delete') return undefined;
-  if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${String(directive)}`);
+  if (directive !== undefined && directive !== 'merge') throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
   const out = original;
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch' || k === '$retainKeys' || k.startsWith(SET_ORDER) || k.startsWith(DELETE_PRIMITIVE)) continue;
@@ -73,73 +52,80 @@ function mergeMap(original: JsonObject, patch: JsonObject, path: string[]): Json
       delete out[k];
       continue;
     }
-    const cur = out[k];
-    const childPath = [...path, k];
+    const cur = getOwn(out, k);
+    const child = fieldSchema(at, k);
     if (isObject(v)) {
-      const merged = mergeMap(isObject(cur) ? cur : {}, v, childPath);
+      const merged = mergeMap(isObject(cur) ? cur : {}, v, child);
       if (merged === undefined) delete out[k];
-      else out[k] = merged;
+      else setOwn(out, k, merged);
     } else if (Array.isArray(v)) {
-      out[k] = mergeList(Array.isArray(cur) ? cur : [], v, childPath);
+      setOwn(out, k, mergeList(Array.isArray(cur) ? cur : [], v, child));
     } else {
-      out[k] = v;
+      setOwn(out, k, v);
     }
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(DELETE_PRIMITIVE)) continue;
     const field = k.slice(DELETE_PRIMITIVE.length);
-    if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = out[field];
-    if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => jsonEqual(d, x)));
+    if (!Array.isArray(v)) throw badRequest(BAD_PRIMITIVE_LIST);
+    const cur = getOwn(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, cur.filter((x) => !v.some((d) => jsonEqual(d, x))));
   }
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(SET_ORDER)) continue;
     const field = k.slice(SET_ORDER.length);
-    if (!Array.isArray(v)) throw badRequest(`${k} must be a list`);
-    const cur = out[field];
-    if (Array.isArray(cur)) out[field] = applyOrder(cur, v, mergeKeyFor([...path, field]));
+    if (!Array.isArray(v)) throw badRequest(BAD_SET_ORDER);
+    const key = listStrategy(fieldSchema(at, field)).mergeKey;
+    if (key !== undefined && v.some((o) => !isObject(o) || !hasOwn(o, key))) throw badRequest(BAD_SET_ORDER);
+    const cur = getOwn(out, field);
+    if (Array.isArray(cur)) setOwn(out, field, applyOrder(cur, v, key));
   }
-  const retain = patch.$retainKeys;
+  const retain = getOwn(patch, '$retainKeys');
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw badRequest('$retainKeys must be a list');
-    const keep = new Set(retain.map(String));
+    if (!Array.isArray(retain) || retain.some((x) => typeof x !== 'string')) throw badRequest(BAD_RETAIN_KEYS);
+    const keep = new Set<unknown>(retain);
     for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
   return out;
 }
 
-function mergeList(original: unknown[], patch: unknown[], path: string[]): unknown[] {
-  const field = path[path.length - 1];
-  const key = mergeKeyFor(path);
+/** The `$patch` directive of a list element, or undefined (only objects carry one). */
+function directiveOf(p: unknown): unknown {
+  return isObject(p) ? getOwn(p, '$patch') : undefined;
+}
+
+function mergeList(original: unknown[], patch: unknown[], at: PatchSchema | undefined): unknown[] {
+  const { mergeKey: key, set } = listStrategy(at);
+  const items = itemSchema(at);
   if (key === undefined) {
-    if (PRIMITIVE_MERGE.has(field)) {
+    if (set) {
       const out = [...original];
-      for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(p);
+      for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(clone(p));
       return out;
     }
-    return clone(patch).filter((p) => !(isObject(p) && p.$patch !== undefined));
+    return clone(patch).filter((p) => directiveOf(p) === undefined);
   }
-  if (patch.some((p) => isObject(p) && p.$patch === 'replace')) {
-    return clone(patch.filter((p) => !(isObject(p) && p.$patch === 'replace')));
+  if (patch.some((p) => directiveOf(p) === 'replace')) {
+    return clone(patch.filter((p) => directiveOf(p) !== 'replace'));
   }
   const out = [...original];
   for (const p of patch) {
     if (!isObject(p)) {
-      if (!out.some((o) => jsonEqual(o, p))) out.push(p);
+      if (!out.some((o) => jsonEqual(o, p))) out.push(clone(p));
       continue;
     }
-    if (!(key in p)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
-    const idx = out.findIndex((o) => isObject(o) && jsonEqual(o[key], p[key]));
-    if (p.$patch === 'delete') {
+    if (!hasOwn(p, key)) throw badRequest(`map: ${JSON.stringify(p)} does not contain declared merge key: ${key}`);
+    const idx = out.findIndex((o) => isObject(o) && hasOwn(o, key) && jsonEqual(o[key], p[key]));
+    if (getOwn(p, '$patch') === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
       continue;
     }
     if (idx >= 0) {
-      const merged = mergeMap(out[idx] as JsonObject, p, path);
+      const merged = mergeMap(out[idx] as JsonObject, p, items);
       if (merged === undefined) out.splice(idx, 1);
       else out[idx] = merged;
     } else {
-      const fresh = mergeMap({}, p, path);
+      const fresh = mergeMap({}, p, items);
       if (fresh !== undefined) out.push(fresh);
     }
   }
@@ -152,7 +138,7 @@ function mergeList(original: unknown[], patch: unknown[], path: string[]): unkno
  * them. For merge-keyed lists `order` holds `{key: value}` maps.
  */
 function applyOrder(list: unknown[], order: unknown[], key: string | undefined): unknown[] {
-  const idOf = (x: unknown): unknown => (key !== undefined && isObject(x) ? x[key] : x);
+  const idOf = (x: unknown): unknown => (key !== undefined && isObject(x) ? getOwn(x, key) : x);
   const rank = new Map<string, number>();
   order.forEach((o, i) => rank.set(JSON.stringify(idOf(o)), i));
   const ranked = list.map((x, i) => ({ x, i, r: rank.get(JSON.stringify(idOf(x))) }));

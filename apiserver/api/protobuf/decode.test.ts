@@ -93,3 +93,37 @@ test('refuses what it cannot decode faithfully', () => {
   assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', Buffer.from([0x0a, 0x05, 0x01]))), isCode(400), 'truncated');
   assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', int(1, 5))), isCode(400), 'wrong wire type');
 });
+
+test('out-of-range times and integers are 400, not a RangeError (500)', () => {
+  const cm = (meta: Buffer): Buffer => envelope('v1', 'ConfigMap', msg(1, str(1, 'c'), meta));
+  for (const seconds of [2 ** 62, 253402300800, -62135596801]) {
+    assert.throws(() => decodeKubernetesProtobuf(cm(msg(8, int(1, seconds)))), (e: unknown) => isCode(400)(e) && /time out of range/.test((e as Error).message), String(seconds));
+  }
+  assert.throws(() => decodeKubernetesProtobuf(cm(msg(8, int(1, 1763788800), int(2, 1e9)))), isCode(400));
+  assert.equal(decodeKubernetesProtobuf(cm(msg(8, int(1, 253402300799)))).metadata?.creationTimestamp, '9999-12-31T23:59:59Z');
+  assert.throws(() => decodeKubernetesProtobuf(cm(int(7, 2 ** 60))), (e: unknown) => isCode(400)(e) && /out of range/.test((e as Error).message));
+});
+
+test('int32 fields keep the low 32 bits, as protobuf decoders do', () => {
+  const spec = Buffer.concat([int(1, 2 ** 32 + 3)]);
+  const d = decodeKubernetesProtobuf(envelope('apps/v1', 'Deployment', Buffer.concat([msg(1, str(1, 'd')), msg(2, spec)]))) as { spec?: { replicas?: number } };
+  assert.equal(d.spec?.replicas, 3);
+  const neg = decodeKubernetesProtobuf(envelope('apps/v1', 'Deployment', Buffer.concat([msg(1, str(1, 'd')), msg(2, int(1, -5))]))) as { spec?: { replicas?: number } };
+  assert.equal(neg.spec?.replicas, -5);
+});
+
+test('map keys are plain own keys: __proto__ in a ConfigMap reaches no prototype', () => {
+  const before = Object.getOwnPropertyNames(Object.prototype).sort();
+  const raw = Buffer.concat([msg(1, str(1, 'c'), entry(11, '__proto__', Buffer.from('x'))), entry(2, '__proto__', Buffer.from('polluted')), entry(2, 'a', Buffer.from('b'))]);
+  const cm = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', raw)) as { data?: Record<string, string> };
+  assert.deepEqual(Object.keys(cm.data ?? {}), ['__proto__', 'a']);
+  assert.equal(JSON.stringify(cm.data), '{"__proto__":"polluted","a":"b"}');
+  assert.equal(Object.getPrototypeOf(cm.data), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), before);
+});
+
+test('a map with many entries decodes in one pass', () => {
+  const entries = Array.from({ length: 50000 }, (_, i) => entry(2, `k${i}`, Buffer.from('v')));
+  const cm = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', Buffer.concat([msg(1, str(1, 'c')), ...entries]))) as { data?: Record<string, string> };
+  assert.equal(Object.keys(cm.data ?? {}).length, 50000);
+});

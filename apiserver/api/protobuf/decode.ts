@@ -9,13 +9,22 @@
 import type { KubeObject } from '../object.ts';
 import { badRequest, unsupportedMediaType, type StatusError } from '../errors.ts';
 import { MESSAGES, TOP_LEVEL, type FieldSpec } from './schema.ts';
-import { readFields, toInt64, WireError, type WireField } from './wire.ts';
+import { readFields, toInt32, toInt64, WireError, type WireField } from './wire.ts';
 
 /** The 4 bytes every Kubernetes protobuf body starts with. */
 export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Seconds of Go's zero time (0001-01-01T00:00:00Z): an unset metav1.Time. */
 const ZERO_TIME_SECONDS = -62135596800;
+/** Seconds of 9999-12-31T23:59:59Z, the last second an RFC 3339 time can show. */
+const MAX_TIME_SECONDS = 253402300799;
+
+/** An int64 field as a JS number; a WireError when it does not fit exactly (beyond 2^53). */
+function safeInt64(v: bigint, path: string): number {
+  const n = BigInt.asIntN(64, v);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw new WireError(`${path}: integer ${n} out of range`);
+  return Number(n);
+}
 
 function unsupported(what: string): StatusError {
   return unsupportedMediaType(`application/vnd.kubernetes.protobuf (${what} is not supported; send JSON)`);
@@ -68,8 +77,10 @@ export function decodeMessage(type: string, buf: Buffer, path: string): Record<s
       const list = (out[spec.name] ??= []) as unknown[];
       list.push(value);
     } else if (typeof spec.kind === 'object' && 'map' in spec.kind) {
+      // In place (a spread per entry is quadratic in the map's size); keys are plain own keys, `__proto__` included.
       const [k, v] = value as [string, unknown];
-      out[spec.name] = { ...((out[spec.name] as Record<string, unknown> | undefined) ?? {}), [k]: v };
+      const m = (out[spec.name] ??= {}) as Record<string, unknown>;
+      Object.defineProperty(m, k, { value: v, writable: true, enumerable: true, configurable: true });
     } else if (value !== undefined) {
       out[spec.name] = value;
     }
@@ -117,7 +128,7 @@ function decodeValue(spec: FieldSpec, f: WireField, path: string): unknown {
     case 'int32':
     case 'int64': {
       expectWire(f, 0, path);
-      const n = toInt64(f.value as bigint);
+      const n = kind === 'int32' ? toInt32(f.value as bigint) : safeInt64(f.value as bigint, path);
       return n === 0 && !spec.keepZero ? undefined : n;
     }
     case 'time': {
@@ -125,9 +136,13 @@ function decodeValue(spec: FieldSpec, f: WireField, path: string): unknown {
       let nanos = 0;
       for (const t of readFields(bytesOf(f, path))) {
         if (t.no === 1 && t.wire === 0) seconds = toInt64(t.value);
-        if (t.no === 2 && t.wire === 0) nanos = toInt64(t.value);
+        if (t.no === 2 && t.wire === 0) nanos = toInt32(t.value);
       }
-      if (seconds <= ZERO_TIME_SECONDS || (seconds === 0 && nanos === 0)) return undefined;
+      if (seconds === ZERO_TIME_SECONDS || (seconds === 0 && nanos === 0)) return undefined;
+      // Go's Time.MarshalJSON refuses years outside [0, 9999]; Kubernetes times are RFC 3339, year 0001..9999.
+      if (seconds < ZERO_TIME_SECONDS || seconds > MAX_TIME_SECONDS || nanos < 0 || nanos > 999999999) {
+        throw new WireError(`${path}: time out of range (seconds ${seconds}, nanos ${nanos}): year outside of range [1,9999]`);
+      }
       return new Date(seconds * 1000 + Math.floor(nanos / 1e6)).toISOString().replace(/\.\d+Z$/, 'Z');
     }
     case 'intstr': {
@@ -135,8 +150,8 @@ function decodeValue(spec: FieldSpec, f: WireField, path: string): unknown {
       let intVal = 0;
       let strVal = '';
       for (const t of readFields(bytesOf(f, path))) {
-        if (t.no === 1 && t.wire === 0) type = toInt64(t.value);
-        if (t.no === 2 && t.wire === 0) intVal = toInt64(t.value);
+        if (t.no === 1 && t.wire === 0) type = toInt32(t.value);
+        if (t.no === 2 && t.wire === 0) intVal = toInt32(t.value);
         if (t.no === 3 && t.wire === 2) strVal = t.value.toString('utf8');
       }
       return type === 1 ? strVal : intVal;

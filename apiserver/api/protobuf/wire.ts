@@ -71,3 +71,8 @@ export function readFields(buf: Buffer): WireField[] {
 export function toInt64(v: bigint): number {
   return Number(BigInt.asIntN(64, v));
 }
+
+/** A varint as protobuf int32: the low 32 bits, two's complement (what every protobuf decoder keeps). */
+export function toInt32(v: bigint): number {
+  return Number(BigInt.asIntN(32, v));
+}

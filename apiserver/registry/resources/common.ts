@@ -7,7 +7,7 @@ import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../../api/object.ts';
 import type { FieldCause } from '../../api/errors.ts';
 import type { TableColumn } from '../types.ts';
-import { dns1123SubdomainErrors, required, validateAnnotations, validateLabels, validateName } from '../../api/validation.ts';
+import { dns1123SubdomainErrors, invalidValue, required, validateAnnotations, validateLabels, validateName } from '../../api/validation.ts';
 import { ageSince } from './duration.ts';
 
 /** The verbs of an ordinary stored resource, as Kubernetes lists them in discovery. */
@@ -33,16 +33,29 @@ export function ageCell(obj: KubeObject, now: number): string {
  * generateName) required and passing `nameCheck`, label and annotation syntax.
  */
 export function validateMeta(meta: ObjectMeta | undefined, nameCheck: (v: string) => string[] = dns1123SubdomainErrors): FieldCause[] {
+  // Wrongly typed metadata is reported by the store (api/meta.ts metadataTypeErrors); here it only must not throw.
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return [];
   const out: FieldCause[] = [];
-  const name = meta?.name;
+  const name: unknown = meta.name;
+  const generateName: unknown = meta.generateName;
   if (!name) {
-    if (!meta?.generateName) out.push(required('metadata.name', 'name or generateName is required'));
-  } else {
+    if (!generateName) out.push(required('metadata.name', 'name or generateName is required'));
+  } else if (typeof name === 'string') {
     out.push(...validateName('metadata.name', name, nameCheck));
   }
-  out.push(...validateLabels('metadata.labels', meta?.labels));
-  out.push(...validateAnnotations('metadata.annotations', meta?.annotations));
+  // Kubernetes checks generateName as a prefix: a trailing '-' is allowed (maskTrailingDash).
+  if (typeof generateName === 'string' && generateName !== '') {
+    const masked = generateName.length > 1 && generateName.endsWith('-') ? `${generateName.slice(0, -2)}a` : generateName;
+    for (const d of nameCheck(masked)) out.push(invalidValue('metadata.generateName', generateName, d));
+  }
+  out.push(...validateLabels('metadata.labels', mapOf(meta.labels)));
+  out.push(...validateAnnotations('metadata.annotations', mapOf(meta.annotations)));
   return out;
+}
+
+/** `v` when it is a JSON object, else undefined (type errors are reported elsewhere). */
+function mapOf(v: unknown): Record<string, string> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, string>) : undefined;
 }
 
 /** An object with spec and status, as the status-subresource rules need. */

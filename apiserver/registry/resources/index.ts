@@ -7,6 +7,8 @@ import type { ResourceDef } from '../types.ts';
 import { configMapsResource } from './configmaps.ts';
 import { endpointSlicesResource, endpointsResource } from './endpoints.ts';
 import { eventsResource } from './events.ts';
+import { guardResource } from './guard.ts';
+import { shapes } from './shapes.ts';
 import { componentStatusesResource, leasesResource } from './leases.ts';
 import { namespacesResource } from './namespaces.ts';
 import { nodesResource } from './nodes.ts';
@@ -15,8 +17,9 @@ import { secretsResource } from './secrets.ts';
 import { servicesResource } from './services.ts';
 import { deploymentsResource, replicaSetsResource } from './workloads.ts';
 
+/** Erases the object type and adds the shape guard (guard.ts: wrongly typed fields are 422, never a TypeError). */
 function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
-  return def as unknown as ResourceDef;
+  return guardResource(def, shapes[def.resource]) as unknown as ResourceDef;
 }
 
 /** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1). */

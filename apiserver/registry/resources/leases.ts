@@ -5,7 +5,21 @@
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { ComponentStatus } from 'kubernetes-types/core/v1';
 import type { ResourceDef } from '../types.ts';
+import type { FieldCause } from '../../api/errors.ts';
+import { invalidValue, validateNonNegative } from '../../api/validation.ts';
 import { ageCell, column, standardVerbs, validateMeta } from './common.ts';
+
+/**
+ * Validation of a Lease: metadata, and Kubernetes ValidateLeaseSpec's
+ * integers (leaseDurationSeconds > 0, leaseTransitions ≥ 0).
+ */
+export function validateLease(l: Lease): FieldCause[] {
+  const out = validateMeta(l.metadata);
+  const d = l.spec?.leaseDurationSeconds;
+  if (d !== undefined && d <= 0) out.push(invalidValue('spec.leaseDurationSeconds', d, 'must be greater than 0'));
+  out.push(...validateNonNegative('spec.leaseTransitions', l.spec?.leaseTransitions));
+  return out;
+}
 
 /** The leases resource definition. */
 export function leasesResource(): ResourceDef<Lease> {
@@ -13,8 +27,8 @@ export function leasesResource(): ResourceDef<Lease> {
     group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', listKind: 'LeaseList', singular: 'lease',
     namespaced: true, shortNames: [], categories: [], verbs: standardVerbs, subresources: [],
     strategy: {
-      validate: (l) => validateMeta(l.metadata),
-      validateUpdate: (l) => validateMeta(l.metadata),
+      validate: validateLease,
+      validateUpdate: validateLease,
     },
     table: {
       columns: [

@@ -111,9 +111,10 @@ test('update keeps status; status update keeps spec; spec is mostly immutable', 
   assert.equal(causes.length, 1);
   assert.equal(causes[0]!.field, 'spec');
   assert.match(causes[0]!.message, /^Forbidden: pod updates may not change fields other than/);
+  // Only the binding subresource sets nodeName (Kubernetes ValidatePodUpdate).
   const bind: Pod = structuredClone(old);
   bind.spec!.nodeName = 'node-1';
-  assert.deepEqual(s.validateUpdate!(bind, old), []);
+  assert.deepEqual(s.validateUpdate!(bind, old).map((c) => c.field), ['spec']);
 });
 
 test('pod selectable fields and table shape', () => {
@@ -128,4 +129,11 @@ test('pod selectable fields and table shape', () => {
     ['Ready', 0], ['Status', 0], ['Restarts', 0], ['Age', 0], ['IP', 1], ['Node', 1], ['Nominated Node', 1], ['Readiness Gates', 1],
   ]);
   assert.equal(def.table.cells(p, Date.now()).length, def.table.columns.length);
+});
+
+test('limits copied into requests keep a __proto__ resource name as a plain key', () => {
+  const p = created(JSON.parse('{"metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"i","resources":{"limits":{"__proto__":"1","cpu":"1"}}}]}}') as Pod);
+  const req = p.spec!.containers[0]!.resources!.requests!;
+  assert.equal(JSON.stringify(req), '{"__proto__":"1","cpu":"1"}');
+  assert.equal(Object.getPrototypeOf(req), Object.prototype);
 });

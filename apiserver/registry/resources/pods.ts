@@ -3,14 +3,13 @@
  * tolerations, Pending status with QoS class), validation, the update rules
  * of the pod strategy, field selectors and the kubectl table.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Container, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1';
 import type { FieldCause } from '../../api/errors.ts';
 import type { ResourceDef } from '../types.ts';
-import { forbidden } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
 import { defaultPodSpec, validatePodSpec } from './podspec.ts';
 import { podCells } from './podtable.ts';
+import { validatePodSpecUpdate } from './podupdate.ts';
 import { qosClass } from '../../api/qos.ts';
 
 /** The two NoExecute tolerations the DefaultTolerationSeconds admission plugin adds (300 s). */
@@ -35,20 +34,6 @@ function defaultPod(pod: Pod): void {
   addDefaultTolerations(pod.spec);
 }
 
-/** The pod spec fields an update may change, blanked for comparison. */
-function mutablePart(spec: PodSpec | undefined): unknown {
-  if (!spec) return spec;
-  const s = structuredClone(spec);
-  for (const c of s.containers ?? []) c.image = '';
-  for (const c of s.initContainers ?? []) c.image = '';
-  delete s.activeDeadlineSeconds;
-  delete s.tolerations;
-  delete s.terminationGracePeriodSeconds;
-  return s;
-}
-
-const podUpdateMessage = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
-
 /** Keeps status.podIPs / hostIPs consistent with podIP / hostIP (Kubernetes requires podIPs[0] == podIP). */
 export function syncPodIPs(pod: Pod): void {
   const st = pod.status;
@@ -63,14 +48,9 @@ export function validatePod(pod: Pod): FieldCause[] {
   return [...validateMeta(pod.metadata), ...validatePodSpec(pod.spec, 'spec')];
 }
 
-/** Validation of a pod update: as create, plus Kubernetes' pod-spec immutability (nodeName may go from unset to set). */
+/** Validation of a pod update: as create, plus Kubernetes ValidatePodUpdate's spec immutability (podupdate.ts). */
 export function validatePodUpdate(newPod: Pod, oldPod: Pod): FieldCause[] {
-  const out = validatePod(newPod);
-  const a = mutablePart(newPod.spec) as PodSpec | undefined;
-  const b = mutablePart(oldPod.spec) as PodSpec | undefined;
-  if (a && b && !b.nodeName && a.nodeName) b.nodeName = a.nodeName;
-  if (!isDeepStrictEqual(a, b)) out.push(forbidden('spec', podUpdateMessage));
-  return out;
+  return [...validatePod(newPod), ...validatePodSpecUpdate(newPod.spec, oldPod.spec)];
 }
 
 /** The pods resource definition. */

@@ -7,9 +7,10 @@ import type { Container, PodSpec, Probe, Volume } from 'kubernetes-types/core/v1
 import type { FieldCause } from '../../api/errors.ts';
 import {
   dns1123LabelErrors, duplicate, invalidValue, portNameErrors, required, unsupported,
-  validateName, validatePortNumber, validateProtocol, validateNonNegative,
+  validateName, validatePortNumber, validateProtocol, validateNonNegative, validateInt, MAX_INT32,
 } from '../../api/validation.ts';
 import { tryParseQuantity } from '../../api/quantity.ts';
+import { getOwn, setOwn } from '../../api/patch/json-value.ts';
 
 /**
  * The tag Kubernetes finds in an image reference: the part after the last ':'
@@ -49,7 +50,7 @@ export function defaultContainer(c: Container): void {
   if (c.resources.limits) {
     for (const [k, v] of Object.entries(c.resources.limits)) {
       c.resources.requests ??= {};
-      if (c.resources.requests[k] === undefined) c.resources.requests[k] = v;
+      if (getOwn(c.resources.requests, k) === undefined) setOwn(c.resources.requests, k, v);
     }
   }
   for (const p of c.ports ?? []) p.protocol ??= 'TCP';
@@ -163,6 +164,8 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldC
   const dns = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
   if (spec.dnsPolicy !== undefined && !dns.includes(spec.dnsPolicy)) out.push(unsupported(`${path}.dnsPolicy`, spec.dnsPolicy, dns));
   out.push(...validateNonNegative(`${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds));
+  // Kubernetes ValidatePodSpec: InclusiveRangeError(1, math.MaxInt32).
+  out.push(...validateInt(`${path}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 64, 1, MAX_INT32));
   const volNames = new Set<string>();
   (spec.volumes ?? []).forEach((v, i) => {
     const f = `${path}.volumes[${i}].name`;

@@ -71,3 +71,10 @@ test('secret table and field selector', () => {
   assert.deepEqual(def.strategy.selectableFields!(sec), { type: 'Opaque' });
   assert.deepEqual(def.shortNames, []);
 });
+
+test('a stringData key named __proto__ is an ordinary data key (a valid config key), not the prototype', () => {
+  const s = JSON.parse('{"metadata":{"name":"s"},"stringData":{"__proto__":"x","a":"b"}}') as Secret;
+  secretsResource().strategy.prepareForCreate!(s);
+  assert.equal(JSON.stringify(s.data), '{"__proto__":"eA==","a":"Yg=="}');
+  assert.equal(Object.getPrototypeOf(s.data), Object.prototype);
+});

@@ -7,6 +7,7 @@
 import type { Secret } from 'kubernetes-types/core/v1';
 import type { FieldCause } from '../../api/errors.ts';
 import type { ResourceDef } from '../types.ts';
+import { setOwn } from '../../api/patch/json-value.ts';
 import { invalidValue, tooLong } from '../../api/validation.ts';
 import { ageCell, ageColumn, column, standardVerbs, validateMeta } from './common.ts';
 import { base64Bytes, immutableCauses, keyCauses, maxDataBytes, stringMapError, undecodable } from './configdata.ts';
@@ -23,7 +24,7 @@ export function prepareSecret(s: Secret): void {
   const extra = s.stringData ?? {};
   if (Object.keys(extra).length > 0) {
     const data = s.data ?? (s.data = {});
-    for (const [k, v] of Object.entries(extra)) data[k] = Buffer.from(v, 'utf8').toString('base64');
+    for (const [k, v] of Object.entries(extra)) setOwn(data, k, Buffer.from(v, 'utf8').toString('base64'));
   }
   delete s.stringData;
   if (!s.type) s.type = 'Opaque';

@@ -97,6 +97,12 @@ export function validateServiceUpdate(newSvc: Service, oldSvc: Service): FieldCa
 }
 
 /** On update keep allocated values the client left out (Kubernetes patchAllocatedValues). */
+/** The ports of a stored spec that are objects (a stored object may predate the shape check). */
+function portsOf(spec: NonNullable<Service['spec']>): ServicePort[] {
+  const ports: unknown = spec.ports;
+  return Array.isArray(ports) ? ports.filter((p): p is ServicePort => typeof p === 'object' && p !== null) : [];
+}
+
 function keepAllocated(newSvc: Service, oldSvc: Service): void {
   const n = newSvc.spec;
   const o = oldSvc.spec;
@@ -108,7 +114,7 @@ function keepAllocated(newSvc: Service, oldSvc: Service): void {
   if (wantsNodePorts(newSvc) && wantsNodePorts(oldSvc)) {
     for (const p of n.ports ?? []) {
       if (p.nodePort) continue;
-      const match = (o.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      const match = portsOf(o).find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
       if (match?.nodePort) p.nodePort = match.nodePort;
     }
   }
@@ -125,7 +131,7 @@ function dropTypeDependent(newSvc: Service, oldSvc: Service): void {
   const o = oldSvc.spec;
   if (!n || !o) return;
   if (wantsNodePorts(oldSvc) && !wantsNodePorts(newSvc)) {
-    const old = new Set((o.ports ?? []).map((p) => p.nodePort));
+    const old = new Set(portsOf(o).map((p) => p.nodePort));
     for (const p of n.ports ?? []) if (p.nodePort !== undefined && old.has(p.nodePort)) delete p.nodePort;
     delete n.externalTrafficPolicy;
   }

@@ -117,6 +117,12 @@ export function validateDeployment(d: Deployment): FieldCause[] {
   }
   if (st?.type === 'RollingUpdate') out.push(...validateRollingUpdate(st.rollingUpdate));
   out.push(...validateNonNegative('spec.revisionHistoryLimit', d.spec?.revisionHistoryLimit));
+  // Kubernetes ValidateDeploymentSpec: progressDeadlineSeconds ≥ 0 and > minReadySeconds.
+  const pds = d.spec?.progressDeadlineSeconds;
+  if (pds !== undefined) {
+    out.push(...validateNonNegative('spec.progressDeadlineSeconds', pds));
+    if (pds <= (d.spec?.minReadySeconds ?? 0)) out.push(invalidValue('spec.progressDeadlineSeconds', pds, 'must be greater than minReadySeconds'));
+  }
   return out;
 }
 

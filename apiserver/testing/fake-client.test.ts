@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { Deployment } from 'kubernetes-types/apps/v1';
-import { FakeClient } from './fake.ts';
-import { Deployments, Nodes, Pods } from './resources.ts';
-import { isAlreadyExists, isConflict, isNotFound, type WatchEvent } from './types.ts';
+import { FakeClient } from './fake-client.ts';
+import { Deployments, Nodes, Pods } from '../client/resources.ts';
+import { ApiError, isAlreadyExists, isConflict, isNotFound, type WatchEvent } from '../client/types.ts';
 
 const pod = (name: string, labels: Record<string, string> = {}, nodeName?: string): Pod => ({
   metadata: { name, namespace: 'ns', labels },
@@ -12,21 +12,28 @@ const pod = (name: string, labels: Record<string, string> = {}, nodeName?: strin
 });
 
 test('create sets server fields, bumps resourceVersion, and rejects duplicates', async () => {
-  const c = new FakeClient({ now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 678) });
+  const c = new FakeClient({ now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 678), namespaces: ['ns'] });
+  await c.whenReady();
+  const start = Number(c.currentResourceVersion());
   const a = await c.create(Pods, pod('a'));
-  assert.equal(a.metadata?.resourceVersion, '1');
+  assert.equal(a.metadata?.resourceVersion, String(start + 1), 'the next global revision');
   assert.equal(a.metadata?.creationTimestamp, '2026-01-02T03:04:05Z');
   assert.match(a.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
   assert.equal(a.kind, 'Pod');
-  const b = await c.create(Pods, { metadata: { generateName: 'web-' } } as Pod, 'ns');
+  const b = await c.create(Pods, { metadata: { generateName: 'web-' }, spec: pod('x').spec } as Pod, 'ns');
   assert.match(b.metadata?.name ?? '', /^web-[a-z0-9]{5}$/);
-  assert.equal(b.metadata?.resourceVersion, '2');
+  assert.equal(b.metadata?.resourceVersion, String(start + 2));
+  await assert.rejects(c.create(Pods, { metadata: { name: 'bad' }, spec: { containers: [] } } as Pod, 'ns'), (e: unknown) => e instanceof ApiError && e.code === 422, 'the server\'s validation applies');
+  await assert.rejects(c.create(Pods, { ...pod('z'), metadata: { name: 'z' } }, 'missing'), isNotFound, 'the namespace must exist');
   await assert.rejects(c.create(Pods, pod('a')), isAlreadyExists);
 });
 
 test('update is compare-and-swap on resourceVersion; get/delete 404 on missing', async () => {
-  const c = new FakeClient();
-  const d = await c.create<Deployment>(Deployments, { metadata: { name: 'd', namespace: 'ns' }, spec: { replicas: 1, selector: {}, template: {} } });
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
+  const d = await c.create<Deployment>(Deployments, {
+    metadata: { name: 'd', namespace: 'ns' },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  });
   const d2 = await c.update<Deployment>(Deployments, { ...d, spec: { ...d.spec!, replicas: 3 } });
   assert.equal(d2.metadata?.generation, 2, 'spec change bumps generation');
   await assert.rejects(c.update(Deployments, d), isConflict, 'stale resourceVersion');
@@ -36,10 +43,11 @@ test('update is compare-and-swap on resourceVersion; get/delete 404 on missing',
 });
 
 test('status subresource: main update keeps status, updateStatus keeps spec', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   const p = await c.create(Pods, pod('a'));
+  assert.equal(p.status?.phase, 'Pending', 'create resets status, as the server does');
   await c.update(Pods, { ...p, status: { phase: 'Running' } });
-  assert.equal((await c.get<Pod>(Pods, 'a', 'ns')).status, undefined);
+  assert.deepEqual((await c.get<Pod>(Pods, 'a', 'ns')).status, p.status);
   const cur = await c.get<Pod>(Pods, 'a', 'ns');
   await c.updateStatus(Pods, { ...cur, spec: { containers: [] }, status: { phase: 'Running' } });
   const after = await c.get<Pod>(Pods, 'a', 'ns');
@@ -50,7 +58,7 @@ test('status subresource: main update keeps status, updateStatus keeps spec', as
 });
 
 test('patch types: merge deletes with null, strategic merges lists by key, json patch ops', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   await c.create<Node>(Nodes, { metadata: { name: 'n', labels: { a: '1', b: '2' } }, status: { conditions: [{ type: 'Ready', status: 'False' }, { type: 'DiskPressure', status: 'False' }] } });
   const m = await c.patch<Node>(Nodes, 'n', 'merge', { metadata: { labels: { a: null, c: '3' } } });
   assert.deepEqual(m.metadata?.labels, { b: '2', c: '3' });
@@ -61,7 +69,7 @@ test('patch types: merge deletes with null, strategic merges lists by key, json 
 });
 
 test('list filters by namespace, labels and fields', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   await c.create(Pods, pod('a', { app: 'web' }, 'n1'));
   await c.create(Pods, pod('b', { app: 'db' }, 'n2'));
   await c.create(Pods, { ...pod('c', { app: 'web' }), metadata: { name: 'c', namespace: 'other', labels: { app: 'web' } } });
@@ -80,7 +88,7 @@ test('list filters by namespace, labels and fields', async () => {
 });
 
 test('binding sets nodeName and PodScheduled, and conflicts when already bound', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   await c.create(Pods, pod('a'));
   const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'a', namespace: 'ns' }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } };
   await c.createSubresource(Pods, 'a', 'binding', binding, 'ns');
@@ -92,7 +100,7 @@ test('binding sets nodeName and PodScheduled, and conflicts when already bound',
 });
 
 test('bound pods are deleted gracefully; finalizers hold deletion', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   await c.create(Pods, pod('a', {}, 'n1'));
   await c.delete(Pods, 'a', 'ns');
   const p = await c.get<Pod>(Pods, 'a', 'ns');
@@ -111,7 +119,7 @@ test('bound pods are deleted gracefully; finalizers hold deletion', async () => 
 });
 
 test('watch replays from a resourceVersion, filters, and answers 410 after compaction', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   await c.create(Pods, pod('a', { app: 'web' }));
   await c.create(Pods, pod('b', { app: 'db' }));
   await c.patch(Pods, 'b', 'merge', { metadata: { labels: { app: 'web' } } }, 'ns');
@@ -139,7 +147,7 @@ test('watch replays from a resourceVersion, filters, and answers 410 after compa
 });
 
 test('failOn injects errors for matching calls only, the given number of times', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   await c.create(Pods, pod('a'));
   c.failOn('create', 'pods', new Error('boom'), { subresource: 'binding', times: 1 });
   await assert.rejects(c.createSubresource(Pods, 'a', 'binding', { target: { name: 'n' } } as never, 'ns'), /boom/);
@@ -148,18 +156,29 @@ test('failOn injects errors for matching calls only, the given number of times',
 });
 
 test('generateName: a colliding generated name is drawn again, as the API server does', async () => {
-  const c = new FakeClient();
+  const c = new FakeClient({ namespaces: ['ns', 'other'] });
   const random = Math.random;
   let draws = 0;
   // The first two names (5 draws each) are identical ('web-bbbbb'); later draws are random.
   Math.random = () => (draws++ < 10 ? 0 : random());
   try {
-    const a = await c.create<Pod>(Pods, { metadata: { generateName: 'web-' }, spec: { containers: [] } }, 'default');
-    const b = await c.create<Pod>(Pods, { metadata: { generateName: 'web-' }, spec: { containers: [] } }, 'default');
+    const a = await c.create<Pod>(Pods, { metadata: { generateName: 'web-' }, spec: pod('x').spec }, 'default');
+    const b = await c.create<Pod>(Pods, { metadata: { generateName: 'web-' }, spec: pod('x').spec }, 'default');
     assert.equal(a.metadata?.name, 'web-bbbbb');
     assert.match(b.metadata?.name ?? '', /^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     assert.notEqual(b.metadata?.name, a.metadata?.name);
   } finally {
     Math.random = random;
   }
+});
+
+test('the server\'s rules apply: an update that breaks validation is 422 and writes nothing; a stale patch precondition is 409', async () => {
+  const c = new FakeClient({ namespaces: ['ns'] });
+  const p = await c.create(Pods, pod('a'));
+  const rv = c.currentResourceVersion();
+  await assert.rejects(c.patch(Pods, 'a', 'json', [{ op: 'replace', path: '/spec/containers/0/image', value: '' }], 'ns'), (e: unknown) => e instanceof ApiError && e.code === 422 && e.reason === 'Invalid');
+  await assert.rejects(c.patch(Pods, 'a', 'merge', { metadata: { resourceVersion: '1' } }, 'ns'), isConflict);
+  assert.equal(c.currentResourceVersion(), rv, 'nothing written');
+  assert.equal((await c.get<Pod>(Pods, 'a', 'ns')).metadata?.resourceVersion, p.metadata?.resourceVersion);
+  await assert.rejects(c.list(Pods, { labelSelector: 'a in (' }), (e: unknown) => e instanceof ApiError && e.code === 400);
 });

@@ -1,0 +1,87 @@
+/**
+ * The JSON shape a strategy relies on, checked before any of its hooks run
+ * (defense in depth under the schema check): for the fields a strategy reads,
+ * the JSON type (string, boolean, int32/int64 within range, quantity,
+ * int-or-string, object, list, map). Fields not described are not checked
+ * here. A `null` object field is dropped first, as Go's decoder leaves an
+ * unset field for JSON null.
+ */
+import type { FieldCause } from '../../api/errors.ts';
+import { invalidValue, MAX_INT32, typeError } from '../../api/validation.ts';
+
+/** A field's expected JSON shape. */
+export type Shape =
+  | 'string' | 'bool' | 'int32' | 'int64' | 'quantity' | 'intstr' | 'any'
+  | { object: { [field: string]: Shape } }
+  | { list: Shape }
+  | { map: Shape };
+
+const MIN_INT32 = -2147483648;
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function intCauses(path: string, v: unknown, bits: 32 | 64): FieldCause[] {
+  if (typeof v !== 'number' || !Number.isInteger(v)) return [typeError(path, v, 'integer')];
+  const [lo, hi] = bits === 32 ? [MIN_INT32, MAX_INT32] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+  if (v < lo || v > hi) return [invalidValue(path, v, `must be between ${lo} and ${hi}, inclusive`)];
+  return [];
+}
+
+/**
+ * Checks `v` at `path` against `shape`, appending causes to `out`; drops
+ * `null` fields of described objects in place (with `dropNulls`; else they
+ * are only accepted). Own keys only.
+ */
+export function checkShape(v: unknown, shape: Shape, path: string, out: FieldCause[], dropNulls = true): void {
+  switch (shape) {
+    case 'any': return;
+    case 'string': if (typeof v !== 'string') out.push(typeError(path, v, 'string')); return;
+    case 'bool': if (typeof v !== 'boolean') out.push(typeError(path, v, 'boolean')); return;
+    case 'int32': out.push(...intCauses(path, v, 32)); return;
+    case 'int64': out.push(...intCauses(path, v, 64)); return;
+    case 'quantity':
+      if (typeof v !== 'string' && (typeof v !== 'number' || !Number.isFinite(v))) out.push(typeError(path, v, 'string'));
+      return;
+    case 'intstr':
+      if (typeof v !== 'string') out.push(...intCauses(path, v, 32));
+      return;
+  }
+  if ('object' in shape) {
+    if (!isObj(v)) { out.push(typeError(path, v, 'object')); return; }
+    for (const [f, s] of Object.entries(shape.object)) {
+      if (!Object.hasOwn(v, f)) continue;
+      if (v[f] === null) {
+        if (dropNulls) delete v[f];
+        continue;
+      }
+      checkShape(v[f], s, path === '' ? f : `${path}.${f}`, out, dropNulls);
+    }
+  } else if ('list' in shape) {
+    if (!Array.isArray(v)) { out.push(typeError(path, v, 'array')); return; }
+    v.forEach((x, i) => checkShape(x, shape.list, `${path}[${i}]`, out, dropNulls));
+  } else {
+    if (!isObj(v)) { out.push(typeError(path, v, 'object')); return; }
+    for (const [k, x] of Object.entries(v)) checkShape(x, shape.map, `${path}[${k}]`, out, dropNulls);
+  }
+}
+
+/** The causes of `obj` against an object shape (empty when it fits). */
+export function shapeCauses(obj: unknown, shape: Shape): FieldCause[] {
+  const out: FieldCause[] = [];
+  checkShape(obj, shape, '', out);
+  return out;
+}
+
+/** True when `obj` fits `shape` (null fields count as unset); never changes `obj`. */
+export function fitsShape(obj: unknown, shape: Shape): boolean {
+  const out: FieldCause[] = [];
+  checkShape(obj, shape, '', out, false);
+  return out.length === 0;
+}
+
+/** Shape helpers: an object with the given fields, a list of, a map of. */
+export const obj = (fields: { [field: string]: Shape }): Shape => ({ object: fields });
+export const list = (items: Shape): Shape => ({ list: items });
+export const map = (values: Shape): Shape => ({ map: values });

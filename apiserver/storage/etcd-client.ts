@@ -1,0 +1,51 @@
+/**
+ * Builds the etcd3 client the API server uses, configured so that one failed
+ * request never fails others (see PLATFORM.md, etcd):
+ * - no circuit breaker: the client's default per-host ConsecutiveBreaker(3)
+ *   turns three bad requests into ~5 s of "circuit breaker is open" for every
+ *   caller; the host policy here never opens;
+ * - no client-level retries: the default global retry(3) also resends writes,
+ *   which are not idempotent; EtcdStorage retries reads itself, boundedly;
+ * - a receive limit of MaxInt32, as kube-apiserver sets
+ *   (`grpc.max_receive_message_length`), and a send limit of etcd's request
+ *   limit plus gRPC overhead;
+ * - a deadline on every unary call.
+ */
+import { Etcd3, type IOptions } from 'etcd3';
+import { noop } from 'cockatiel';
+
+/** etcd's default --max-request-bytes (1.5 MiB). */
+export const ETCD_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+/** What etcd's gRPC server adds to --max-request-bytes for its receive limit (512 KiB, etcd's grpcOverheadBytes). */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+/** gRPC's largest message length (MaxInt32), kube-apiserver's receive limit. */
+const MAX_INT32 = 2147483647;
+
+/** Options of createEtcdClient. */
+export interface EtcdClientOptions {
+  /** e.g. ['http://127.0.0.1:2479']. */
+  hosts: string[] | string;
+  /** Deadline of each unary call in ms (default 15 000). Watches (streams) have none. */
+  callTimeoutMs?: number;
+  /** etcd's --max-request-bytes (default 1.5 MiB); bounds what the client sends. */
+  maxRequestBytes?: number;
+}
+
+/** The etcd3 IOptions createEtcdClient uses (exported for tests). */
+export function etcdClientOptions(opts: EtcdClientOptions): IOptions {
+  const timeout = opts.callTimeoutMs ?? 15000;
+  return {
+    hosts: opts.hosts,
+    faultHandling: { host: () => noop, global: noop },
+    grpcOptions: {
+      'grpc.max_receive_message_length': MAX_INT32,
+      'grpc.max_send_message_length': (opts.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES) + GRPC_OVERHEAD_BYTES,
+    },
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+  };
+}
+
+/** A new etcd3 client with the policies above; the caller closes it. */
+export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
+  return new Etcd3(etcdClientOptions(opts));
+}
