@@ -18,6 +18,7 @@ import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { StorageError, type Storage } from '../storage/interface.ts';
 import { objectKey } from '../storage/keys.ts';
 import { cachedList } from './cached-reads.ts';
+import { isCacher, type Cacher } from '../storage/cacher.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { assertMetadataTypes, generatedName, validateMeta } from '../api/meta.ts';
 import { decodeContinue, encodeContinue } from './continue.ts';
@@ -124,6 +125,11 @@ export class ResourceStore {
       }
     }
     throw e;
+  }
+
+  /** The watch cache this store's storage is, if it is one (watches are then served from it). */
+  watchCache(): Cacher | undefined {
+    return isCacher(this.storage) ? this.storage : undefined;
   }
 
   /** Builds the object filter for label/field selectors (400 on a bad selector). */

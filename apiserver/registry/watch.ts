@@ -8,7 +8,6 @@ import type { KubeObject } from '../api/object.ts';
 import type { WatchEvent } from '../client/types.ts';
 import { badRequest } from '../api/errors.ts';
 import { StorageError, type StorageEvent } from '../storage/interface.ts';
-import { isCacher } from '../storage/cacher.ts';
 import { watchFromCache } from './watch-cached.ts';
 import { expiredEvent, toWatchEvent, type EventSink, type StoreWatch, type WatchParams } from './watch-events.ts';
 import type { ResourceStore } from './store.ts';
@@ -26,7 +25,8 @@ export async function watchStore(store: ResourceStore, namespace: string | undef
   const match = store.matcher(params);
   const rvParam = params.resourceVersion;
   if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`invalid resource version: ${JSON.stringify(rvParam)}`);
-  if (isCacher(store.storage)) return watchFromCache(store.storage, store, namespace, params, match, sink, onEnd);
+  const cache = store.watchCache();
+  if (cache) return watchFromCache(cache, store, namespace, params, match, sink, onEnd);
   let last: string;
   let startAfter: string;
   if (!rvParam || rvParam === '0' || params.sendInitialEvents) {
