@@ -8,6 +8,7 @@
 import './reflect-metadata.ts';
 import * as x509 from '@peculiar/x509';
 
+/** The @peculiar/x509 namespace, loaded after its Reflect metadata shim. */
 export { x509 };
 
 /** A WebCrypto implementation; in production Node's `globalThis.crypto` (= `crypto.webcrypto`). */
