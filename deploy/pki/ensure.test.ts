@@ -191,3 +191,9 @@ test('crash leftovers: a CA key without its cert gets a cert for the same key, w
   const files = await snapshot(dataDir);
   assert.ok([...files.keys()].every((f) => !f.includes('.tmp-')));
 }));
+
+test('bad inputs (service CIDR, node name) throw before anything is written', () => withDir(async (dataDir) => {
+  await assert.rejects(ensurePKI(opts(dataDir, { cluster: { ...cluster, serviceCIDR: '10.96.0.0/99' } })));
+  await assert.rejects(ensurePKI(opts(dataDir, { cluster: { ...cluster, nodes: [{ name: '../etc', ips: [] }] } })), /DNS-1123/);
+  await assert.rejects(stat(tlsDir(dataDir)), { code: 'ENOENT' });
+}));

@@ -110,10 +110,12 @@ async function ensureLeaf(o: EnsurePKIOptions, ca: CertAuthority, spec: LeafSpec
  * `clusterLeafSpecs(cluster)` (issued, renewed within `renewWithinDays` of
  * expiry, or reissued when its subject, SANs, usages or CA changed).
  * Leftover temp files from a crash are removed first. Idempotent: a second
- * call with the same inputs and `now` writes nothing. Throws on I/O errors
- * and on an unusable existing CA.
+ * call with the same inputs and `now` writes nothing. Throws on I/O errors,
+ * on an unusable existing CA, and (before writing anything) on a malformed
+ * service CIDR or node name.
  */
 export async function ensurePKI(o: EnsurePKIOptions): Promise<ClusterPKI> {
+  const specs = clusterLeafSpecs(o.cluster); // bad inputs throw before anything is written
   for (const d of [tlsDir(o.dataDir), etcdTLSDir(o.dataDir)]) {
     await ensurePrivateDir(d);
     await removeStaleTemps(d);
@@ -122,6 +124,6 @@ export async function ensurePKI(o: EnsurePKIOptions): Promise<ClusterPKI> {
   const etcd = await loadOrCreateCA(o.crypto, o.dataDir, 'etcd', o.now);
   const cas: Record<CAName, CertAuthority> = { cluster: cluster.ca, etcd: etcd.ca };
   const report: PKIReport = { cas: { cluster: cluster.source, etcd: etcd.source }, issued: [], kept: [], fixedModes: [] };
-  for (const spec of clusterLeafSpecs(o.cluster)) await ensureLeaf(o, cas[spec.ca], spec, report);
+  for (const spec of specs) await ensureLeaf(o, cas[spec.ca], spec, report);
   return { cas, report };
 }
