@@ -1,14 +1,14 @@
 /**
- * The one door to @peculiar/x509: loads the Reflect metadata shim its DI
+ * The one door to @peculiar/x509: loads the reflect-metadata polyfill its DI
  * container needs before the library itself, so no other module has to
  * remember the order. Import `x509` from here, never from the package.
  * Every call that takes a crypto provider is given one explicitly
  * (`CryptoProvider`); the library's process-wide `cryptoProvider` is never set.
  */
-import './reflect-metadata.ts';
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
-/** The @peculiar/x509 namespace, loaded after its Reflect metadata shim. */
+/** The @peculiar/x509 namespace, loaded after the reflect-metadata polyfill (tsyringe needs it). */
 export { x509 };
 
 /** A WebCrypto implementation; in production Node's `globalThis.crypto` (= `crypto.webcrypto`). */
