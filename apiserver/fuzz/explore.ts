@@ -8,7 +8,7 @@
  *   node --import tsx apiserver/fuzz/explore.ts [runsPerKind=300] [seed=1]
  */
 import fc from 'fast-check';
-import { describeViolation, startHarness, type Violation } from './harness.ts';
+import { describeViolation, startHarness, type Harness, type Violation } from './harness.ts';
 import { pathRequest, requestFor, type FuzzRequest } from './arbitraries/requests.ts';
 
 /** A signature that groups violations with one cause: digits, quoted text and long tails removed. */
@@ -34,6 +34,17 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 300);
   const seed = Number(process.argv[3] ?? 1);
   const h = await startHarness();
+  const stop = (): void => { void h.stop().finally(() => process.exit(130)); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await explore(h, runs, seed);
+  } finally {
+    await h.stop();
+  }
+}
+
+async function explore(h: Harness, runs: number, seed: number): Promise<void> {
   const groups = new Map<string, { count: number; example: Violation }>();
   const record = (v: Violation, resource: string): void => {
     const sig = signature(v, resource);
@@ -61,8 +72,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n### ${sig}  (×${g.count})\n${describeViolation(g.example)}\n`);
   }
   process.stdout.write(`\n${n} requests (inject ${h.counts.inject}, socket ${h.counts.socket}) in ${Math.round((Date.now() - started) / 1000)} s; ${groups.size} groups; slow: ${h.slow.length}\n`);
+  for (const [f, t] of [...h.timing.entries()].sort((a, b) => b[1].ms - a[1].ms)) process.stdout.write(`time ${f}: ${t.n} requests, ${t.ms} ms (${(t.ms / t.n).toFixed(1)} ms each)\n`);
   for (const s of h.slow.slice(0, 10)) process.stdout.write(`slow ${s.ms} ms: ${describeViolation({ kind: 'slow', detail: '', request: s.request })}\n`);
-  await h.stop();
 }
 
 await main();

@@ -5,6 +5,7 @@
  * `check(request)`, which sends one request (app.inject, or a real loopback
  * socket) and returns every broken invariant.
  */
+import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Etcd3 } from 'etcd3';
@@ -17,7 +18,7 @@ import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { quietLogger } from '../../testutil/log.ts';
 import { describeRequest, type FuzzRequest } from './arbitraries/requests.ts';
 import { collectionPath, FUZZ_NAMESPACE, SEED_NAME, storedDefs, validObject } from './arbitraries/seeds.ts';
-import { asksDryRun, prototypeChanges, responseViolation, restorePrototypes, snapshotPrototypes, storedValueViolation, type ProtoSnapshot, type Seen } from './invariants.ts';
+import { asksDryRun, finalizerIdle, prototypeChanges, responseViolation, restorePrototypes, snapshotPrototypes, storedValueViolation, type ProtoSnapshot, type Seen } from './invariants.ts';
 
 /** One broken invariant. */
 export interface Violation {
@@ -58,6 +59,8 @@ export interface Harness {
   reseed(): Promise<void>;
   /** Requests checked so far, by transport. */
   counts: Record<Transport, number>;
+  /** Time spent per request family, checks and clean-up included (ms). */
+  timing: Map<string, { n: number; ms: number }>;
   /** Requests slower than 2 s (ms, with the request), for reports. */
   slow: Array<{ ms: number; request: FuzzRequest }>;
   stop(): Promise<void>;
@@ -88,7 +91,7 @@ function snapshotDiff(a: Map<string, string>, b: Map<string, string>): string[] 
 
 /** Starts etcd, the server (bootstrapped, listening on a loopback port for the socket share) and seeds one object of every kind. */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const testEtcd: TestEtcd = await startEtcd();
+  const testEtcd: TestEtcd = await startEtcd({ tmpRoot: existsSync('/dev/shm') ? '/dev/shm' : undefined });
   const etcd = new Etcd3({ hosts: [testEtcd.endpoint] });
   const observer = new Etcd3({ hosts: [testEtcd.endpoint] });
   const log = quietLogger('fuzz');
@@ -104,6 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const timeoutMs = opts.requestTimeoutMs ?? 20_000;
   const counts: Record<Transport, number> = { inject: 0, socket: 0 };
   const slow: Harness['slow'] = [];
+  const timing: Harness['timing'] = new Map();
   let rejected = 0;
   let canaries = 0;
 
@@ -155,14 +159,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     }
   }
 
-  /** Waits (polling etcd every 50 ms, up to 15 s) until no namespace is Terminating, so the finalizer's writes do not land during later checks. */
-  async function settleNamespaces(): Promise<void> {
+  /**
+   * Waits (polling etcd every 20 ms, up to 15 s) until the namespace
+   * finalizer has nothing left to do (finalizerIdle), so its writes do not
+   * land during later checks. Resolves with the last snapshot read.
+   */
+  async function settleNamespaces(): Promise<Map<string, string>> {
     const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      const res = await observer.getAll().prefix('/registry/namespaces/').strings();
-      const terminating = Object.values(res).some((v) => v.includes('"deletionTimestamp"'));
-      if (!terminating) return;
-      await new Promise((r) => setTimeout(r, 50));
+    for (;;) {
+      const s = await snapshot(observer);
+      if (finalizerIdle(s.kvs, (res) => namespacedOf.get(res)) || Date.now() > deadline) return s.kvs;
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -180,6 +187,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }
 
   async function check(r: FuzzRequest, via: Transport = 'inject'): Promise<Violation[]> {
+    const started = Date.now();
+    try {
+      return await checkOnce(r, via);
+    } finally {
+      const t = timing.get(r.family) ?? { n: 0, ms: 0 };
+      t.n++;
+      t.ms += Date.now() - started;
+      timing.set(r.family, t);
+    }
+  }
+
+  async function checkOnce(r: FuzzRequest, via: Transport): Promise<Violation[]> {
     const out: Violation[] = [];
     const full = (rejected + 1) % snapshotEvery === 0;
     const before = full ? await snapshot(observer) : { revision: await revision(observer), kvs: undefined };
@@ -211,13 +230,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       out.push({ kind: 'prototype', detail: proto.join(', '), request: r, response: seen });
       restorePrototypes(protoBaseline);
     }
-    if (ok && r.method === 'DELETE') {
-      await settleNamespaces();
-      await reseed();
-    }
     if (ok && r.method !== 'GET' && !asksDryRun(r)) {
-      const s = await snapshot(observer);
-      out.push(...storedViolations(s.kvs).map((v) => ({ ...v, request: r, response: seen })));
+      const kvs = await settleNamespaces();
+      if (r.method === 'DELETE') await reseed();
+      out.push(...storedViolations(kvs).map((v) => ({ ...v, request: r, response: seen })));
     }
     return out;
   }
@@ -236,9 +252,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   }
 
   await reseed();
+  let stopped = false;
   return {
-    defs, check, send, canary, reseed, counts, slow,
+    defs, check, send, canary, reseed, counts, slow, timing,
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       await app.close().catch(() => undefined);
       etcd.close();
       observer.close();

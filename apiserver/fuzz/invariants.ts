@@ -149,3 +149,44 @@ export function storedValueViolation(key: string, value: string, namespaced: (re
   }
   return undefined;
 }
+
+/**
+ * True when the namespace finalizer has nothing left to do in the stored
+ * state `kvs` (key → base64 value): every Terminating namespace still holds
+ * only objects that are themselves terminating, or holds none and is kept by
+ * its own metadata.finalizers. Anything else means a finalizer pass is due.
+ */
+export function finalizerIdle(kvs: Map<string, string>, namespaced: (resource: string) => boolean | undefined): boolean {
+  const parse = (v: string): Record<string, unknown> | undefined => {
+    try {
+      const o = JSON.parse(Buffer.from(v, 'base64').toString()) as unknown;
+      return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const metaOf = (o: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const m = o?.metadata;
+    return typeof m === 'object' && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : {};
+  };
+  const terminating = new Map<string, boolean>();
+  for (const [k, v] of kvs) {
+    if (!k.startsWith('/registry/namespaces/')) continue;
+    const m = metaOf(parse(v));
+    if (m.deletionTimestamp) terminating.set(k.slice('/registry/namespaces/'.length), Array.isArray(m.finalizers) && m.finalizers.length > 0);
+  }
+  if (terminating.size === 0) return true;
+  const live = new Set<string>();
+  const held = new Set<string>();
+  for (const [k, v] of kvs) {
+    const parts = k.split('/');
+    if (parts.length !== 5 || !namespaced(parts[2]) || !terminating.has(parts[3])) continue;
+    held.add(parts[3]);
+    if (!metaOf(parse(v)).deletionTimestamp) live.add(parts[3]);
+  }
+  for (const [ns, hasFinalizers] of terminating) {
+    if (live.has(ns)) return false;
+    if (!held.has(ns) && !hasFinalizers) return false;
+  }
+  return true;
+}

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { hostileString } from './hostile.ts';
+import { encodeSegment } from './seeds.ts';
 
 /** Body text that is not valid JSON, or is valid JSON the decoder may mishandle. */
 export function garbageBody(validText: string): fc.Arbitrary<string | Buffer> {
@@ -81,7 +82,7 @@ export const deleteParams: Param[] = [
 
 /** A query string ('' or '?a=b&…') of up to three of `params`, URI-encoded; sometimes a raw, mis-encoded tail. */
 export function queryString(params: Param[]): fc.Arbitrary<string> {
-  const one = fc.constantFrom(...params).chain(([k, v]) => v.map((val) => `${k}=${encodeURIComponent(val)}`));
+  const one = fc.constantFrom(...params).chain(([k, v]) => v.map((val) => `${k}=${encodeSegment(val)}`));
   return fc.tuple(fc.array(one, { maxLength: 3 }), fc.option(fc.constantFrom('%', '%zz', '&&', '=', 'a[b]=c', '__proto__[polluted]=yes', 'constructor[prototype][polluted]=yes', 'dryRun=All&dryRun=x', 'x=%00'), { freq: 8 }))
     .map(([parts, tail]) => {
       const all = tail === null ? parts : [...parts, tail];
@@ -111,7 +112,7 @@ export function hostilePath(): fc.Arbitrary<string> {
       '/apis/apps/v1/namespaces/fuzz/deployments/seed/scale/x', '/apis/coordination.k8s.io/v1/leases', '/api/v1/namespaces/fuzz/pods/' + 'a'.repeat(8000),
       '/api/v1/namespaces/__proto__/pods', '/api/v1/namespaces/fuzz/__proto__', '/apis/__proto__/v1/x', '/api/v1/constructor',
     ),
-    fc.array(fc.oneof(hostileString().map(encodeURIComponent), fc.constantFrom('api', 'v1', 'namespaces', 'fuzz', 'pods', 'watch', 'apis', 'apps', '%', '..')), { minLength: 1, maxLength: 7 })
+    fc.array(fc.oneof(hostileString().map(encodeSegment), fc.constantFrom('api', 'v1', 'namespaces', 'fuzz', 'pods', 'watch', 'apis', 'apps', '%', '..')), { minLength: 1, maxLength: 7 })
       .map((segs) => `/${segs.join('/')}`),
   );
 }

@@ -79,17 +79,31 @@ export function toText(root: Json): string {
   return out.join('');
 }
 
-/** Every path in the tree (the root is []), parents before children, at most `limit` of them. */
-export function paths(root: Json, limit = 2000): Step[][] {
-  const out: Step[][] = [];
-  const queue: Array<[Json, Step[]]> = [[root, []]];
-  while (queue.length > 0 && out.length < limit) {
-    const [j, p] = queue.shift() as [Json, Step[]];
-    out.push(p);
-    if (Array.isArray(j)) j.forEach((c, i) => queue.push([c, [...p, i]]));
-    else if (isObj(j)) for (const [k, c] of j.entries) queue.push([c, [...p, k]]);
+/**
+ * The nodes of the tree with their paths (the root's is []), parents before
+ * children: at most `limit` of them, none deeper than `maxDepth` steps (so a
+ * 10,000-deep branch costs no more than a shallow one).
+ */
+export function nodes(root: Json, limit = 1000, maxDepth = 48): Array<[Step[], Json]> {
+  const out: Array<[Step[], Json]> = [];
+  let level: Array<[Step[], Json]> = [[[], root]];
+  while (level.length > 0 && out.length < limit) {
+    const next: Array<[Step[], Json]> = [];
+    for (const [p, j] of level) {
+      if (out.length >= limit) break;
+      out.push([p, j]);
+      if (p.length >= maxDepth) continue;
+      if (Array.isArray(j)) j.forEach((c, i) => next.push([[...p, i], c]));
+      else if (isObj(j)) for (const [k, c] of j.entries) next.push([[...p, k], c]);
+    }
+    level = next;
   }
   return out;
+}
+
+/** The paths of `nodes(root, limit)`. */
+export function paths(root: Json, limit = 1000): Step[][] {
+  return nodes(root, limit).map(([p]) => p);
 }
 
 /** The node at `path`, or undefined. */

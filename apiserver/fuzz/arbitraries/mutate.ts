@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { hostileKey, hostileValue, wrongTypeFor, deep } from './hostile.ts';
-import { at, isObj, paths, update, type Json, type Step } from './json-ast.ts';
+import { isObj, nodes, update, type Json, type Step } from './json-ast.ts';
 
 /** One mutation, described by data so a counterexample prints readably. */
 export type Mutation =
@@ -16,10 +16,13 @@ export type Mutation =
   | { op: 'remove'; pick: number }
   | { op: 'nest'; pick: number; depth: number };
 
-/** Arbitrary mutations; `pick` selects a path modulo the number of paths. */
+let cached: fc.Arbitrary<Mutation> | undefined;
+
+/** Arbitrary mutations (one shared instance); `pick` selects a path modulo the number of paths. */
 export function mutation(): fc.Arbitrary<Mutation> {
+  if (cached) return cached;
   const pick = fc.nat();
-  return fc.oneof(
+  cached = fc.oneof(
     { weight: 4, arbitrary: fc.record({ op: fc.constant('wrongType' as const), pick, seed: fc.nat() }) },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('replace' as const), pick, value: hostileValue() }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('insert' as const), pick, key: hostileKey(), value: hostileValue() }) },
@@ -27,6 +30,7 @@ export function mutation(): fc.Arbitrary<Mutation> {
     { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), pick }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('nest' as const), pick, depth: fc.constantFrom(100, 10_001) }) },
   );
+  return cached;
 }
 
 function wrongTypeValue(old: Json, seed: number): Json {
@@ -35,8 +39,8 @@ function wrongTypeValue(old: Json, seed: number): Json {
 }
 
 function pickPath(root: Json, pick: number, filter: (j: Json) => boolean = () => true): Step[] | undefined {
-  const all = paths(root).filter((p) => { const n = at(root, p); return n !== undefined && filter(n); });
-  return all.length === 0 ? undefined : all[pick % all.length];
+  const all = nodes(root).filter(([, n]) => filter(n));
+  return all.length === 0 ? undefined : all[pick % all.length][0];
 }
 
 /** Applies one mutation to `root` (not modified); a mutation that finds no target returns `root` unchanged. */

@@ -11,7 +11,7 @@ import { hostileNumber, hostileString, hostileValue } from './hostile.ts';
 import { fromJs, obj, toText, type Json } from './json-ast.ts';
 import { applyMutations, mutations } from './mutate.ts';
 import { patchBody, PATCH_TYPES } from './patches.ts';
-import { collectionPath, FUZZ_NAMESPACE, SEED_NAME, validObject } from './seeds.ts';
+import { collectionPath, encodeSegment, FUZZ_NAMESPACE, SEED_NAME, validObject } from './seeds.ts';
 
 /** One generated request. `family` names the generator that made it (for grouping failures). */
 export interface FuzzRequest {
@@ -57,7 +57,7 @@ const bodyTypeArb = fc.oneof(
 );
 
 function itemPath(def: ResourceDef, ns: string, name: string, sub?: string): string {
-  return `${collectionPath(def, ns)}/${encodeURIComponent(name)}${sub ? `/${sub}` : ''}`;
+  return `${collectionPath(def, ns)}/${encodeSegment(name)}${sub ? `/${sub}` : ''}`;
 }
 
 /** A mutated valid object named `name`, as JSON text. */

@@ -17,10 +17,24 @@ export function apiVersionOf(def: ResourceDef): string {
   return def.group === '' ? def.version : `${def.group}/${def.version}`;
 }
 
+/**
+ * Percent-encodes a path segment from its UTF-8 bytes, keeping only RFC 3986
+ * unreserved characters; unlike encodeURIComponent it never throws (a lone
+ * surrogate becomes U+FFFD's bytes).
+ */
+export function encodeSegment(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-._~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
 /** The collection path of a def in `namespace` (ignored for cluster-scoped kinds), e.g. '/api/v1/namespaces/fuzz/pods'. */
 export function collectionPath(def: ResourceDef, namespace: string | undefined): string {
   const base = def.group === '' ? '/api/v1' : `/apis/${def.group}/${def.version}`;
-  return def.namespaced && namespace !== undefined ? `${base}/namespaces/${encodeURIComponent(namespace)}/${def.resource}` : `${base}/${def.resource}`;
+  return def.namespaced && namespace !== undefined ? `${base}/namespaces/${encodeSegment(namespace)}/${def.resource}` : `${base}/${def.resource}`;
 }
 
 const podSpec = { containers: [{ name: 'app', image: 'nginx:1.25', ports: [{ containerPort: 80 }], resources: { requests: { cpu: '100m', memory: '64Mi' } } }] };
