@@ -17,8 +17,8 @@ import type { CoreApp } from '../routes/core.ts';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { quietLogger } from '../../testutil/log.ts';
 import { describeRequest, type FuzzRequest } from './arbitraries/requests.ts';
-import { collectionPath, FUZZ_NAMESPACE, SEED_NAME, storedDefs, validObject } from './arbitraries/seeds.ts';
-import { asksDryRun, finalizerIdle, prototypeChanges, responseViolation, restorePrototypes, snapshotPrototypes, storedValueViolation, type ProtoSnapshot, type Seen } from './invariants.ts';
+import { collectionPath, encodeSegment, FUZZ_NAMESPACE, SEED_NAME, storedDefs, validObject } from './arbitraries/seeds.ts';
+import { asksDryRun, finalizerIdle, stuckNamespaces, prototypeChanges, responseViolation, restorePrototypes, snapshotPrototypes, storedValueViolation, type ProtoSnapshot, type Seen } from './invariants.ts';
 
 /** One broken invariant. */
 export interface Violation {
@@ -109,6 +109,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const slow: Harness['slow'] = [];
   const timing: Harness['timing'] = new Map();
   let rejected = 0;
+  /** Terminating namespaces that unstick could not remove; settling no longer waits for them. */
+  const givenUp = new Set<string>();
   let canaries = 0;
 
   async function viaInject(r: FuzzRequest): Promise<Seen> {
@@ -161,15 +163,48 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
   /**
    * Waits (polling etcd every 20 ms, up to 15 s) until the namespace
-   * finalizer has nothing left to do (finalizerIdle), so its writes do not
-   * land during later checks. Resolves with the last snapshot read.
+   * finalizer has nothing left to do (finalizerIdle) and no namespace is
+   * Terminating (unstick helps once), so its writes do not land during later checks. Resolves with the last snapshot read.
    */
   async function settleNamespaces(): Promise<Map<string, string>> {
     const deadline = Date.now() + 15_000;
+    let forcedAt: number | undefined;
     for (;;) {
       const s = await snapshot(observer);
-      if (finalizerIdle(s.kvs, (res) => namespacedOf.get(res)) || Date.now() > deadline) return s.kvs;
+      const idle = finalizerIdle(s.kvs, (res) => namespacedOf.get(res));
+      const stuck = stuckNamespaces(s.kvs, (res) => namespacedOf.get(res));
+      for (const ns of givenUp) stuck.delete(ns);
+      if ((idle && stuck.size === 0) || Date.now() > deadline) return s.kvs;
+      if (idle && forcedAt === undefined) {
+        forcedAt = Date.now();
+        await unstick(stuck);
+      } else if (idle && forcedAt !== undefined && Date.now() - forcedAt > 3000) {
+        for (const ns of stuck.keys()) givenUp.add(ns);
+        return s.kvs;
+      }
       await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * Clean-up, not under test: a namespace stays Terminating while it holds
+   * terminating pods (no kubelet finishes them here) or objects and itself
+   * carry finalizers. Drops those finalizers and force-deletes the objects
+   * through the API so the namespace goes and can be seeded again.
+   */
+  async function unstick(stuck: Map<string, string[]>): Promise<void> {
+    const clear = JSON.stringify({ metadata: { finalizers: null } });
+    for (const [ns, keys] of stuck) {
+      for (const key of keys) {
+        const [, , resource, , name] = key.split('/');
+        const def = defs.find((d) => d.resource === resource);
+        if (!def) continue;
+        const url = `${collectionPath(def, ns)}/${encodeSegment(name)}`;
+        await viaInject({ family: 'cleanup', method: 'PATCH', url, contentType: 'application/merge-patch+json', body: clear });
+        await viaInject({ family: 'cleanup', method: 'DELETE', url: `${url}?gracePeriodSeconds=0` });
+      }
+      const nsDef = defs.find((d) => d.resource === 'namespaces');
+      if (nsDef) await viaInject({ family: 'cleanup', method: 'PATCH', url: `${collectionPath(nsDef, undefined)}/${encodeSegment(ns)}`, contentType: 'application/merge-patch+json', body: clear });
     }
   }
 

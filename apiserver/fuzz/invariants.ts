@@ -153,8 +153,8 @@ export function storedValueViolation(key: string, value: string, namespaced: (re
 /**
  * True when the namespace finalizer has nothing left to do in the stored
  * state `kvs` (key → base64 value): every Terminating namespace still holds
- * only objects that are themselves terminating, or holds none and is kept by
- * its own metadata.finalizers. Anything else means a finalizer pass is due.
+ * only objects that are themselves terminating, or holds none, has lost its
+ * `kubernetes` spec finalizer and is kept by its own metadata.finalizers. Anything else means a finalizer pass is due.
  */
 export function finalizerIdle(kvs: Map<string, string>, namespaced: (resource: string) => boolean | undefined): boolean {
   const parse = (v: string): Record<string, unknown> | undefined => {
@@ -173,7 +173,10 @@ export function finalizerIdle(kvs: Map<string, string>, namespaced: (resource: s
   for (const [k, v] of kvs) {
     if (!k.startsWith('/registry/namespaces/')) continue;
     const m = metaOf(parse(v));
-    if (m.deletionTimestamp) terminating.set(k.slice('/registry/namespaces/'.length), Array.isArray(m.finalizers) && m.finalizers.length > 0);
+    if (!m.deletionTimestamp) continue;
+    const spec = parse(v)?.spec as { finalizers?: unknown } | undefined;
+    const specDone = !(Array.isArray(spec?.finalizers) && spec.finalizers.includes('kubernetes'));
+    terminating.set(k.slice('/registry/namespaces/'.length), specDone && Array.isArray(m.finalizers) && m.finalizers.length > 0);
   }
   if (terminating.size === 0) return true;
   const live = new Set<string>();
@@ -189,4 +192,17 @@ export function finalizerIdle(kvs: Map<string, string>, namespaced: (resource: s
     if (!held.has(ns) && !hasFinalizers) return false;
   }
   return true;
+}
+
+/** Terminating namespaces in `kvs` and the keys of their terminating contents, for forced clean-up. */
+export function stuckNamespaces(kvs: Map<string, string>, namespaced: (resource: string) => boolean | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of kvs) {
+    if (k.startsWith('/registry/namespaces/') && Buffer.from(v, 'base64').toString().includes('"deletionTimestamp"')) out.set(k.slice('/registry/namespaces/'.length), []);
+  }
+  for (const k of kvs.keys()) {
+    const parts = k.split('/');
+    if (parts.length === 5 && namespaced(parts[2]) && out.has(parts[3])) out.get(parts[3])?.push(k);
+  }
+  return out;
 }
