@@ -81,6 +81,12 @@ async function revision(observer: Etcd3): Promise<string> {
   return (await observer.get('/fuzz-revision-probe').exec()).header.revision;
 }
 
+/** Keys under / put after `rev` (deletes leave no trace here), at most 5, for diagnostics. */
+async function writtenSinceOn(observer: Etcd3, rev: string): Promise<string[]> {
+  const res = await observer.getAll().prefix('/').minModRevision(String(Number(rev) + 1)).keys();
+  return res.slice(0, 5).map((k) => `put ${k}`);
+}
+
 /** Keys added, removed or changed between two snapshots (at most 5 named). */
 function snapshotDiff(a: Map<string, string>, b: Map<string, string>): string[] {
   const out: string[] = [];
@@ -108,6 +114,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const counts: Record<Transport, number> = { inject: 0, socket: 0 };
   const slow: Harness['slow'] = [];
   const timing: Harness['timing'] = new Map();
+  const writtenSince = (rev: string): Promise<string[]> => writtenSinceOn(observer, rev);
   let rejected = 0;
   /** Terminating namespaces that unstick could not remove; settling no longer waits for them. */
   const givenUp = new Set<string>();
@@ -253,7 +260,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const after = full ? await snapshot(observer) : { revision: await revision(observer), kvs: undefined };
       const kind = ok ? 'wrote-on-dry-run' : 'wrote-on-reject';
       if (after.revision !== before.revision) {
-        const diff = before.kvs && after.kvs ? snapshotDiff(before.kvs, after.kvs) : [];
+        const diff = before.kvs && after.kvs ? snapshotDiff(before.kvs, after.kvs) : await writtenSince(before.revision);
         out.push({ kind, detail: `etcd revision ${before.revision} → ${after.revision}${diff.length ? ` (${diff.join(', ')})` : ''}`, request: r, response: seen });
       } else if (before.kvs && after.kvs) {
         const diff = snapshotDiff(before.kvs, after.kvs);
