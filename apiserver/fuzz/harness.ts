@@ -272,7 +272,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       out.push({ kind: 'prototype', detail: proto.join(', '), request: r, response: seen });
       restorePrototypes(protoBaseline);
     }
-    if (ok && r.method !== 'GET' && !asksDryRun(r)) {
+    if (ok && r.method !== 'GET') {
       const kvs = await settleNamespaces();
       if (r.method === 'DELETE') await reseed();
       out.push(...storedViolations(kvs).map((v) => ({ ...v, request: r, response: seen })));
