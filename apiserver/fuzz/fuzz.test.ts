@@ -67,7 +67,7 @@ async function fuzz(t: { diagnostic(m: string): void }, name: string, arb: fc.Ar
     const violations = await bench.check(r, lane === 0 ? 'socket' : 'inject');
     if (violations.length > 0) throw new Error(violations.map(describeViolation).join('\n'));
   });
-  await fc.assert(property, { numRuns: runs, seed, path: replayPath, endOnFailure: false });
+  await fc.assert(property, { numRuns: runs, seed, path: replayPath, includeErrorInReport: true });
   const canary = await bench.canary();
   assert.deepEqual(canary.map(describeViolation), [], 'a valid Pod and ConfigMap can still be created');
 }
