@@ -51,6 +51,8 @@ export interface Harness {
   defs: ResourceDef[];
   /** Sends `r` and returns every invariant it broke (prototype changes are undone so the run can go on). */
   check(r: FuzzRequest, via?: Transport): Promise<Violation[]>;
+  /** The response to the last request `check` sent (undefined before the first, or if it got none). */
+  lastResponse(): Seen | undefined;
   /** Sends `r` and returns the response, checking nothing. */
   send(r: FuzzRequest, via?: Transport): Promise<Seen>;
   /** Creates a valid Pod and ConfigMap under fresh names; returns a violation per create that did not answer 201. */
@@ -116,6 +118,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const timing: Harness['timing'] = new Map();
   const writtenSince = (rev: string): Promise<string[]> => writtenSinceOn(observer, rev);
   let rejected = 0;
+  let last: Seen | undefined;
   /** Terminating namespaces that unstick could not remove; settling no longer waits for them. */
   const givenUp = new Set<string>();
   let canaries = 0;
@@ -245,8 +248,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const full = (rejected + 1) % snapshotEvery === 0;
     const before = full ? await snapshot(observer) : { revision: await revision(observer), kvs: undefined };
     let seen: Seen;
+    last = undefined;
     try {
       seen = await send(r, via);
+      last = seen;
     } catch (e) {
       return [{ kind: 'hang', detail: (e as Error).message, request: r }];
     } finally {
@@ -297,6 +302,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   let stopped = false;
   return {
     defs, check, send, canary, reseed, counts, slow, timing,
+    lastResponse: () => last,
     stop: async () => {
       if (stopped) return;
       stopped = true;
