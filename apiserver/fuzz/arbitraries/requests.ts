@@ -1,7 +1,9 @@
 /**
  * Whole HTTP requests for one served kind: creates, updates, the four patch
  * kinds, subresource writes, deletes with options, collection deletes and
- * reads, each with hostile bodies and query strings; plus requests to
+ * reads, each with hostile bodies and query strings, and objects just over
+ * etcd's 1.5 MiB request limit or the 3 MiB body limit (one in four of the
+ * 'big' family; the rest 60 KiB); plus requests to
  * hostile paths. Watches are never generated (a stream would not end).
  */
 import fc from 'fast-check';
@@ -143,6 +145,11 @@ export function requestFor(def: ResourceDef): fc.Arbitrary<FuzzRequest> {
       family: 'method', method, url: collection ? collectionPath(def, FUZZ_NAMESPACE).replace(`/namespaces/${FUZZ_NAMESPACE}`, `/watch/namespaces/${FUZZ_NAMESPACE}`) : itemPath(def, FUZZ_NAMESPACE, name),
       contentType: 'application/json', body: method === 'HEAD' || method === 'OPTIONS' || method === 'TRACE' ? undefined : body,
     }))));
+  add(1, fc.tuple(fc.constantFrom(1.6, 3.1, 0.06, 0.06, 0.06, 0.06, 0.06, 0.06), fc.nat()).map(([mib, pick]) => {
+    const base = fromJs(validObject(def, 'fz-big'));
+    const body = toText(applyMutations(base, [{ op: 'replace', pick, value: 'x'.repeat(Math.round(mib * 1024 * 1024)) }]));
+    return req({ family: 'big', method: 'POST', url: collectionPath(def, FUZZ_NAMESPACE), contentType: 'application/json', body });
+  }));
   return fc.oneof(...families);
 }
 
