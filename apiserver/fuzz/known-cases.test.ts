@@ -50,6 +50,7 @@ const PROTO = 'patch __proto__: strategic/apply merge writes through __proto__ k
 const META = 'schema type checking: wrongly typed metadata (labels/annotations not string maps, name not a string) is stored';
 const DRYRUN = 'dryRun: ignored by collection DELETE, and a dryRun=All beside another dryRun value is dropped (last value wins) and the write happens';
 const ROUTES = 'routes: the legacy /watch/ prefix accepts writes and the all-namespaces collection accepts DELETE (Kubernetes: 405 MethodNotAllowed)';
+const DELOPTS = 'delete semantics: malformed delete options are ignored (the object is deleted) and system namespaces can be deleted';
 const ALLOC = 'a rejected Service create (AlreadyExists) reserves and releases a ClusterIP in etcd: the etcd revision moves by 2';
 
 const cases: KnownCase[] = [
@@ -107,6 +108,12 @@ const cases: KnownCase[] = [
   // --- routing semantics the oracles alone do not see (the fuzz sends these; Kubernetes answers 405)
   { name: 'POST to a legacy /watch/ collection path', todo: ROUTES, request: r('method', 'POST', '/api/v1/watch/namespaces/fuzz/configmaps', configMap('kc-watch')), code: [405] },
   { name: 'DELETE of the all-namespaces pods collection', todo: ROUTES, request: r('deletecollection', 'DELETE', '/api/v1/pods?dryRun=All'), code: [405] },
+
+  // --- delete semantics the oracles alone do not see (Kubernetes: 400 for bad options, 403 for system namespaces)
+  { name: 'DELETE with {"gracePeriodSeconds":"abc"}', todo: DELOPTS, setup: [createCm('kc-del1')], request: r('delete', 'DELETE', `${NS}/configmaps/kc-del1`, '{"gracePeriodSeconds":"abc"}'), code: [400] },
+  { name: 'DELETE with {"preconditions":"x"}', todo: DELOPTS, setup: [createCm('kc-del2')], request: r('delete', 'DELETE', `${NS}/configmaps/kc-del2`, '{"preconditions":"x"}'), code: [400] },
+  { name: 'DELETE with ?orphanDependents=maybe', todo: DELOPTS, setup: [createCm('kc-del3')], request: r('delete', 'DELETE', `${NS}/configmaps/kc-del3?orphanDependents=maybe`), code: [400] },
+  { name: 'DELETE of namespace kube-public (dry run)', todo: DELOPTS, request: r('delete', 'DELETE', '/api/v1/namespaces/kube-public?dryRun=All'), code: [403] },
 
   // --- a rejected request that writes
   { name: 'create an existing Service (409) writes nothing', todo: ALLOC, request: r('create', 'POST', `${NS}/services`, obj(['apiVersion', 'v1'], ['kind', 'Service'], ['metadata', obj(['name', 'seed'])], ['spec', obj(['ports', [obj(['port', 80])]])])), code: [409] },
