@@ -51,6 +51,7 @@ const META = 'schema type checking: wrongly typed metadata (labels/annotations n
 const DRYRUN = 'dryRun: ignored by collection DELETE, and a dryRun=All beside another dryRun value is dropped (last value wins) and the write happens';
 const ROUTES = 'routes: the legacy /watch/ prefix accepts writes and the all-namespaces collection accepts DELETE (Kubernetes: 405 MethodNotAllowed)';
 const DELOPTS = 'delete semantics: malformed delete options are ignored (the object is deleted) and system namespaces can be deleted';
+const FUTURE = "storage: etcd's 'required revision is a future revision' leaves as 500 (Kubernetes: 504 Timeout, \"Too large resource version\")";
 const ALLOC = 'a rejected Service create (AlreadyExists) reserves and releases a ClusterIP in etcd: the etcd revision moves by 2';
 
 const cases: KnownCase[] = [
@@ -74,6 +75,9 @@ const cases: KnownCase[] = [
   // --- deep nesting (500)
   { name: 'create ConfigMap with 10,001-deep data', todo: DEPTH, request: r('create', 'POST', `${NS}/configmaps`, configMap('kc-deep', [['data', deep(10_001, true)]])) },
   { name: 'merge patch with 10,001-deep value', todo: DEPTH, request: r('patch-merge', 'PATCH', `${NS}/configmaps/seed`, obj(['metadata', obj(['annotations', deep(10_001, true)])]), MERGE) },
+
+  // --- storage errors (500)
+  { name: 'LIST at a future resourceVersion with resourceVersionMatch=Exact', todo: FUTURE, request: r('read', 'GET', `${NS}/pods?resourceVersion=99999999999&resourceVersionMatch=Exact`) },
 
   // --- path decoding (500)
   { name: 'GET a ConfigMap named "%" (%25)', todo: DECODE, request: r('read', 'GET', `${NS}/configmaps/%25`), code: [404] },
