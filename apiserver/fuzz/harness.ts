@@ -1,7 +1,7 @@
 /**
  * The fuzz suite's test bench: a real etcd (testutil/etcd.ts), the real
- * server stack (buildServer + bootstrap) on one etcd3 client configured as
- * main.ts configures it, a second etcd3 client that only observes, and
+ * server stack (buildServer + bootstrap) on an etcd3 client built as main.ts
+ * builds it (createEtcdClient), a second etcd3 client that only observes, and
  * `check(request)`, which sends one request (app.inject, or a real loopback
  * socket) and returns every broken invariant.
  */
@@ -10,6 +10,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Etcd3 } from 'etcd3';
 import { bootstrap } from '../bootstrap.ts';
+import { createEtcdClient } from '../storage/etcd-client.ts';
 import { buildServer } from '../server.ts';
 import { allResources } from '../registry/resources/index.ts';
 import type { ResourceDef } from '../registry/types.ts';
@@ -100,7 +101,7 @@ function snapshotDiff(a: Map<string, string>, b: Map<string, string>): string[] 
 /** Starts etcd, the server (bootstrapped, listening on a loopback port for the socket share) and seeds one object of every kind. */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const testEtcd: TestEtcd = await startEtcd({ tmpRoot: existsSync('/dev/shm') ? '/dev/shm' : undefined });
-  const etcd = new Etcd3({ hosts: [testEtcd.endpoint] });
+  const etcd = createEtcdClient({ hosts: [testEtcd.endpoint] });
   const observer = new Etcd3({ hosts: [testEtcd.endpoint] });
   const log = quietLogger('fuzz');
   const core: CoreApp = buildServer({ etcd, serviceCIDR: SERVICE_CIDR, log });
