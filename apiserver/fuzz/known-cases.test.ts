@@ -57,6 +57,7 @@ const DELOPTS = 'delete semantics: malformed delete options are ignored (the obj
 const FUTURE = "storage: etcd's 'required revision is a future revision' leaves as 500 (Kubernetes: 504 Timeout, \"Too large resource version\")";
 const HEAD431 = "the router's 431 answer to a HEAD carries a body, so the client cannot parse the reply (Parse Error: Data after `Connection: close`)";
 const WARN = 'fieldValidation=Warn puts the unknown field name raw into the Warning header; a character above U+00FF makes Node throw ERR_INVALID_CHAR → 500 in fastify JSON (kube escapes warning text)';
+const SSA_TYPES = "server-side apply on merged main: an apply that creates the object with metadata: true crashes recording managedFields (Cannot create property 'managedFields' on boolean) → 500";
 const ALLOC = 'a rejected Service create (AlreadyExists) reserves and releases a ClusterIP in etcd: the etcd revision moves by 2';
 
 const cases: KnownCase[] = [
@@ -76,6 +77,8 @@ const cases: KnownCase[] = [
   { name: 'merge patch of deployments/scale with null', cause: TYPES, request: r('scale-patch', 'PATCH', '/apis/apps/v1/namespaces/fuzz/deployments/seed/scale', 'null', MERGE) },
   { name: 'create Pod with a container image: false', cause: TYPES, request: r('create', 'POST', `${NS}/pods`, pod('kc-img', obj(['containers', [obj(['name', 'app'], ['image', false])]]))) },
   { name: 'apply patch of a Service with ports: [false]', cause: TYPES, request: r('patch-apply', 'PATCH', `${NS}/services/seed?fieldManager=fuzz`, obj(['apiVersion', 'v1'], ['kind', 'Service'], ['metadata', obj(['name', 'seed'])], ['spec', obj(['ports', [false]])]), APPLY) },
+
+  { name: 'apply patch that creates an object with metadata: true', todo: SSA_TYPES, request: r('patch-apply', 'PATCH', '/apis/discovery.k8s.io/v1/namespaces/fuzz/endpointslices/kc-ssa?fieldManager=fuzz', obj(['apiVersion', 'discovery.k8s.io/v1'], ['kind', 'EndpointSlice'], ['metadata', true], ['addressType', 'IPv4']), APPLY) },
 
   // --- deep nesting (500)
   { name: 'create ConfigMap with 10,001-deep data', cause: DEPTH, request: r('create', 'POST', `${NS}/configmaps`, configMap('kc-deep', [['data', deep(10_001, true)]])) },
