@@ -38,17 +38,6 @@ const only = process.env.SKIFF_FUZZ_ONLY;
 const fixedSeed = process.env.SKIFF_FUZZ_SEED === undefined ? undefined : Number(process.env.SKIFF_FUZZ_SEED);
 const replayPath = process.env.SKIFF_FUZZ_PATH;
 
-/**
- * Marks the property tests todo while the server still fails them. On main
- * after the hostile/storage/ssa/writepath merges the remaining failures are
- * the todo cases of known-cases.test.ts: a Warning header with a non-Latin-1
- * field name (500 after the write is stored; any kind, with
- * fieldValidation=Warn), a rejected Service create that writes its ClusterIP
- * reservation, apply-create with metadata: true, and a HEAD 431 with a body.
- * Remove the todo once those are fixed.
- */
-const TODO = 'issue 5: the server still fails these (the todo cases in known-cases.test.ts); remove once they are fixed';
-
 const atLoad = snapshotPrototypes();
 const skip = etcdSkipReason();
 let h: Harness | undefined;
@@ -82,7 +71,7 @@ describe('API fuzz: hostile requests are answered without harm', { skip }, () =>
   ];
   for (const [name, arb] of targets) {
     if (only && !name.includes(only)) continue;
-    test(`${name}: no 5xx, every error a Status, rejected and dry-run requests write nothing, prototypes untouched`, { todo: TODO }, async (t) => {
+    test(`${name}: no 5xx, every error a Status, rejected and dry-run requests write nothing, prototypes untouched`, async (t) => {
       await fuzz(t, name, arb());
     });
   }
