@@ -4,53 +4,16 @@
  * and `kubectl delete namespace --all` cannot delete default, kube-system or
  * kube-public. Real kubectl binaries, real API server, real etcd.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { kubectlBin, useKubectl, type KubectlResult } from '../testutil/kubectl.ts';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { TestApiServer } from '../testutil/apiserver.ts';
 
-const exec = promisify(execFile);
-const bin = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
-const missing = [33, 27].map(bin).filter((b) => !existsSync(b));
-const skip = missing.length > 0 ? `kubectl binaries missing: ${missing.join(', ')}` : !existsSync('/usr/bin/etcd') ? 'etcd not installed' : false;
-
-let server: TestApiServer | undefined;
-let dir = '';
-let kubeconfig = '';
-
-before(async () => {
-  if (skip) return;
-  const { startApiServer } = await import('../testutil/apiserver.ts');
-  server = await startApiServer();
-  dir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-delete-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: c', '  cluster:', `    server: ${server.url}`,
-    'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u',
-    'current-context: c', 'users:', '- name: u', '  user: {}', '',
-  ].join('\n'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs kubectl and returns stdout+stderr and the exit code. */
-async function kubectl(minor: number, ...args: string[]): Promise<{ out: string; code: number }> {
-  try {
-    const r = await exec(bin(minor), ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, `cache-${minor}`) }, timeout: 60000 });
-    return { out: r.stdout + r.stderr, code: 0 };
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; code?: number };
-    return { out: (x.stdout ?? '') + (x.stderr ?? ''), code: typeof x.code === 'number' ? x.code : 1 };
-  }
-}
+const k = useKubectl([33, 27], 'kubectl-delete');
+const skip = k.skip;
+/** Runs kubectl 1.<minor> (async: the server lives in this process). */
+const kubectl = (minor: number, ...args: string[]): Promise<KubectlResult> => k.run(minor, args);
 
 test('kubectl delete --dry-run=server deletes nothing (1.33 and 1.27)', { skip }, async () => {
   for (const minor of [33, 27]) {

@@ -6,60 +6,23 @@
  * client-side apply / scale writes show their managers under
  * --show-managed-fields.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { kubectlBin, useKubectl, type KubectlResult } from '../testutil/kubectl.ts';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
-import { startApiServer, type TestApiServer } from '../testutil/apiserver.ts';
 
-const exec = promisify(execFile);
 const MINORS = [27, 33];
-const bin = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
-const missing = MINORS.map(bin).filter((b) => !existsSync(b));
-const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
-const skip = missing.length > 0 ? `kubectl binaries missing: ${missing.join(', ')}` : noEtcd ? 'etcd binary not installed' : false;
-
-let server: TestApiServer | undefined;
-let dir = '';
-let kubeconfig = '';
-
-before(async () => {
-  if (skip) return;
-  server = await startApiServer();
-  dir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-ssa-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: c', '  cluster:', `    server: ${server.url}`,
-    'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u',
-    'current-context: c', 'users:', '- name: u', '  user: {}', '',
-  ].join('\n'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs kubectl (async: the server lives in this process) and returns stdout+stderr and the exit code. */
-async function kubectl(minor: number, ...args: string[]): Promise<{ out: string; code: number }> {
-  try {
-    const r = await exec(bin(minor), ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, `cache-${minor}`) }, timeout: 60000 });
-    return { out: r.stdout + r.stderr, code: 0 };
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; code?: number };
-    return { out: (x.stdout ?? '') + (x.stderr ?? ''), code: typeof x.code === 'number' ? x.code : 1 };
-  }
-}
+const k = useKubectl(MINORS, 'kubectl-ssa');
+const skip = k.skip;
+/** Runs kubectl 1.<minor> (async: the server lives in this process). */
+const kubectl = (minor: number, ...args: string[]): Promise<KubectlResult> => k.run(minor, args);
 
 function deployment(name: string, replicas: number, labels = ''): string {
   const image = 'nginx:1.25';
-  const file = join(dir, `${name}-${replicas}-${labels.replace(/[^a-z0-9]/g, '')}.yaml`);
+  const file = join(k.dir(), `${name}-${replicas}-${labels.replace(/[^a-z0-9]/g, '')}.yaml`);
   writeFileSync(file, [
     'apiVersion: apps/v1', 'kind: Deployment', `metadata: {name: ${name}${labels ? `, labels: {${labels}}` : ''}}`, 'spec:', `  replicas: ${replicas}`,
     `  selector: {matchLabels: {app: ${name}}}`, '  template:', `    metadata: {labels: {app: ${name}}}`,
@@ -152,7 +115,7 @@ for (const minor of MINORS) {
 
 test('kubectl 1.33: server-side apply merges a Service\'s ports by (port, protocol) and removes a dropped one', { skip }, async () => {
   const svc = (ports: number[]): string => {
-    const file = join(dir, `svc-${ports.join('-')}.yaml`);
+    const file = join(k.dir(), `svc-${ports.join('-')}.yaml`);
     writeFileSync(file, ['apiVersion: v1', 'kind: Service', 'metadata: {name: ssa-svc}', 'spec:', '  selector: {app: x}', '  ports:', ...ports.map((p) => `  - {name: p${p}, port: ${p}}`), ''].join('\n'));
     return file;
   };

@@ -3,57 +3,20 @@
  * validation messages, ClusterIP allocation) checked with the real,
  * unmodified kubectl binaries against a real API server on real etcd.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { kubectlBin, useKubectl, type KubectlResult } from '../testutil/kubectl.ts';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { Nodes, Pods } from './client/resources.ts';
-import { startApiServer, type TestApiServer } from '../testutil/apiserver.ts';
 
-const exec = promisify(execFile);
-const bin = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
-const missing = [33, 29, 28, 27].map(bin).filter((b) => !existsSync(b));
-const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
-const skip = missing.length > 0 ? `kubectl binaries missing: ${missing.join(', ')}` : noEtcd ? 'etcd binary not installed' : false;
-
-let server: TestApiServer | undefined;
-let dir = '';
-let kubeconfig = '';
-
-before(async () => {
-  if (skip) return;
-  server = await startApiServer();
-  dir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: c', '  cluster:', `    server: ${server.url}`,
-    'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u',
-    'current-context: c', 'users:', '- name: u', '  user: {}', '',
-  ].join('\n'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Runs kubectl (async: the server lives in this process) and returns stdout+stderr and the exit code. */
-async function kubectl(minor: number, ...args: string[]): Promise<{ out: string; code: number }> {
-  try {
-    const r = await exec(bin(minor), ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, `cache-${minor}`) }, timeout: 60000 });
-    return { out: r.stdout + r.stderr, code: 0 };
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; code?: number };
-    return { out: (x.stdout ?? '') + (x.stderr ?? ''), code: typeof x.code === 'number' ? x.code : 1 };
-  }
-}
+const k = useKubectl([33, 29, 28, 27], 'kubectl');
+const skip = k.skip;
+/** Runs kubectl 1.<minor> (async: the server lives in this process). */
+const kubectl = (minor: number, ...args: string[]): Promise<KubectlResult> => k.run(minor, args);
 
 const columns = (line: string): string[] => line.trim().split(/\s{2,}/);
 
@@ -89,7 +52,7 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
 });
 
 test('apply creates, is idempotent, and patches (1.33 and 1.29 validate through OpenAPI v3)', { skip }, async () => {
-  const file = join(dir, 'app.yaml');
+  const file = join(k.dir(), 'app.yaml');
   writeFileSync(file, manifest('nginx:1.22'));
   let r = await kubectl(33, 'apply', '-f', file);
   assert.equal(r.code, 0, r.out);
@@ -153,7 +116,7 @@ test('validation errors and ClusterIP conflicts read like Kubernetes', { skip },
 
 test('kubectl 1.28 and 1.27 read /openapi/v2 (protobuf) and apply with default validation', { skip }, async () => {
   for (const minor of [28, 27]) {
-    const file = join(dir, `ns-${minor}.yaml`);
+    const file = join(k.dir(), `ns-${minor}.yaml`);
     writeFileSync(file, ['apiVersion: v1', 'kind: Namespace', 'metadata:', `  name: old-kubectl-${minor}`, ''].join('\n'));
     const first = await kubectl(minor, 'apply', '-f', file);
     assert.equal(first.code, 0, first.out);
@@ -175,7 +138,7 @@ test('kubectl logs (and -f) reach a kubelet stand-in on 127.0.0.1 through the AP
   await new Promise<void>((r) => kubelet.listen(0, '127.0.0.1', r));
   try {
     const port = (kubelet.address() as AddressInfo).port;
-    const c = server!.client;
+    const c = k.server().client;
     await c.create<Node>(Nodes, { metadata: { name: 'logs-node' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } } });
     await c.create<Pod>(Pods, { metadata: { name: 'talker' }, spec: { nodeName: 'logs-node', containers: [{ name: 'nginx', image: 'nginx:1.22' }] } }, 'default');
     const plain = await kubectl(33, 'logs', 'talker', '--tail=5', '--timestamps');
@@ -193,22 +156,22 @@ test('kubectl logs (and -f) reach a kubelet stand-in on 127.0.0.1 through the AP
 });
 
 test('an unknown kind gets kubectl\'s "no matches for kind" (validation lists the empty CRD set)', { skip }, async () => {
-  const f = join(dir, 'frob.yaml');
+  const f = join(k.dir(), 'frob.yaml');
   writeFileSync(f, 'apiVersion: v1\nkind: Frobnicator\nmetadata:\n  name: x\n  namespace: default\n');
   for (const minor of [33, 29, 27]) {
     const r = await kubectl(minor, 'apply', '-f', f);
     assert.notEqual(r.code, 0, `kubectl 1.${minor} applied an unknown kind: ${r.out}`);
     assert.match(r.out, /no matches for kind "Frobnicator" in version "v1"/, `kubectl 1.${minor}: ${r.out}`);
   }
-  const list = await server!.client.list(Nodes);
+  const list = await k.server().client.list(Nodes);
   assert.ok(list.metadata.resourceVersion, 'control: the server answers');
-  const crds = await fetch(`${server!.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`);
+  const crds = await fetch(`${k.server().url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`);
   assert.equal(crds.status, 200);
   const body = await crds.json() as { kind: string; items: unknown[]; metadata: { resourceVersion: string } };
   assert.equal(body.kind, 'CustomResourceDefinitionList');
   assert.deepEqual(body.items, []);
   assert.match(body.metadata.resourceVersion, /^\d+$/);
-  const one = await fetch(`${server!.url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/frobs.example.com`);
+  const one = await fetch(`${k.server().url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/frobs.example.com`);
   assert.equal(one.status, 404);
   assert.equal((await one.json() as { reason: string }).reason, 'NotFound');
 });
@@ -237,12 +200,12 @@ test('configmaps and secrets: create (1.33 protobuf and 1.29 bodies), tables, ba
   r = await kubectl(33, 'get', 'secrets');
   assert.deepEqual(columns(r.out.trim().split('\n')[0]!), ['NAME', 'TYPE', 'DATA', 'AGE']);
   assert.deepEqual(columns(r.out.split('\n').find((l) => l.startsWith('s '))!).slice(0, 3), ['s', 'Opaque', '1']);
-  const f = join(dir, 'bad-cm.yaml');
+  const f = join(k.dir(), 'bad-cm.yaml');
   writeFileSync(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  "bad key": x\n');
   r = await kubectl(33, 'apply', '-f', f);
   assert.notEqual(r.code, 0);
   assert.match(r.out, /The ConfigMap "bad" is invalid: data\[bad key\]: Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '\.'/, r.out);
-  const res = await fetch(`${server!.url}/api/v1/namespaces/default/configmaps`, {
+  const res = await fetch(`${k.server().url}/api/v1/namespaces/default/configmaps`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, data: { 'bad key': 'x' } }),
   });

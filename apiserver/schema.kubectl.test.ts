@@ -5,52 +5,16 @@
  * (`apply --validate=strict` with an unknown field, `Warning:` lines), and
  * strategic-merge applies that rely on the schema's merge keys.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { kubectlBin, useKubectl, type KubectlResult } from '../testutil/kubectl.ts';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { startApiServer, type TestApiServer } from '../testutil/apiserver.ts';
 
-const exec = promisify(execFile);
-const bin = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
-const missing = [33, 28, 27].map(bin).filter((b) => !existsSync(b));
-const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
-const skip = missing.length > 0 ? `kubectl binaries missing: ${missing.join(', ')}` : noEtcd ? 'etcd binary not installed' : false;
-
-let server: TestApiServer | undefined;
-let dir = '';
-let kubeconfig = '';
-
-before(async () => {
-  if (skip) return;
-  server = await startApiServer();
-  dir = mkdtempSync(join(tmpdir(), 'skiff-schema-kubectl-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: c', '  cluster:', `    server: ${server.url}`,
-    'contexts:', '- name: c', '  context:', '    cluster: c', '    user: u',
-    'current-context: c', 'users:', '- name: u', '  user: {}', '',
-  ].join('\n'));
-});
-
-after(async () => {
-  await server?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function kubectl(minor: number, env: Record<string, string>, ...args: string[]): Promise<{ out: string; code: number }> {
-  try {
-    const r = await exec(bin(minor), ['--kubeconfig', kubeconfig, ...args], { env: { ...process.env, HOME: dir, KUBECACHEDIR: join(dir, `cache-${minor}`), ...env }, timeout: 60000 });
-    return { out: r.stdout + r.stderr, code: 0 };
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; code?: number };
-    return { out: (x.stdout ?? '') + (x.stderr ?? ''), code: typeof x.code === 'number' ? x.code : 1 };
-  }
-}
+const k = useKubectl([33, 28, 27], 'schema-kubectl');
+const skip = k.skip;
+/** Runs kubectl 1.<minor> with extra environment variables. */
+const kubectl = (minor: number, env: Record<string, string>, ...args: string[]): Promise<KubectlResult> => k.run(minor, args, env);
 
 test('kubectl explain pods.spec.containers and deployment.spec.strategy (1.33 and 1.27 via v3; 1.27 via the v2 protobuf)', { skip }, async () => {
   // The v3 template names types (<[]Container>); the v2 one (plaintext-openapiv2) says <[]Object>.
@@ -80,7 +44,7 @@ test('kubectl explain pods.spec.containers and deployment.spec.strategy (1.33 an
 });
 
 test('apply --validate=strict with an unknown field fails with the server\'s strict decoding error (1.33, 1.28); default apply warns', { skip }, async () => {
-  const file = join(dir, 'bad.yaml');
+  const file = join(k.dir(), 'bad.yaml');
   const manifest = (name: string): string => ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', `  name: ${name}`, 'spec:', '  replicas: 1', '  foo: bar',
     '  selector:', '    matchLabels: {app: x}', '  template:', '    metadata:', '      labels: {app: x}', '    spec:', '      containers:', '      - name: c', '        image: busybox', ''].join('\n');
   for (const minor of [33, 28]) {
@@ -99,7 +63,7 @@ test('apply --validate=strict with an unknown field fails with the server\'s str
 });
 
 test('apply of a changed manifest merges containers and ports by the schema\'s keys (1.33 v3, 1.27 v2)', { skip }, async () => {
-  const file = join(dir, 'web.yaml');
+  const file = join(k.dir(), 'web.yaml');
   const manifest = (images: string[], port: number): string => ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: web', 'spec:', '  containers:',
     ...images.flatMap((img, i) => [`  - name: c${i}`, `    image: ${img}`, '    ports:', `    - containerPort: ${port + i}`]), ''].join('\n');
   for (const minor of [33, 27]) {

@@ -31,11 +31,12 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts etcd and resolves once its /health answers `"health":"true"` (checked
- * every 50 ms, up to `timeoutMs`, default 15 s). Rejects, after cleaning up, if
+ * every 50 ms, up to `timeoutMs`, default 15 s). Its data dir is made under
+ * `tmpRoot` (default os.tmpdir(); e.g. '/dev/shm' to spare fsync-bound tests the disk). Rejects, after cleaning up, if
  * etcd exits or does not become healthy in time.
  */
-export async function startEtcd(opts: { timeoutMs?: number; bin?: string } = {}): Promise<TestEtcd> {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-etcd-'));
+export async function startEtcd(opts: { timeoutMs?: number; bin?: string; tmpRoot?: string } = {}): Promise<TestEtcd> {
+  const dir = await mkdtemp(join(opts.tmpRoot ?? tmpdir(), 'skiff-etcd-'));
   const clientPort = await freePort();
   const peerPort = await freePort();
   const client = `http://127.0.0.1:${clientPort}`;

@@ -14,7 +14,7 @@ import type { KubeList, KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
 import { alreadyExists, badRequest, conflict, expired, invalid, notFound, StatusError } from '../api/errors.ts';
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
-import { clone, jsonEqual } from '../api/patch/json-value.ts';
+import { clone, isObject, jsonEqual } from '../api/patch/json-value.ts';
 import { StorageError, type Storage } from '../storage/interface.ts';
 import { objectKey } from '../storage/keys.ts';
 import { cachedList } from './cached-reads.ts';
@@ -229,9 +229,12 @@ export class ResourceStore {
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
     await this.admitPhase(this.admission.validating, attrs);
     if (wo.dryRun) return obj;
+    const key = this.key(meta.namespace, name);
+    // A create that can only fail AlreadyExists must not allocate (and release) first: a rejected request writes nothing.
+    if (this.def.strategy.beforeCreate && (await this.storage.get(key))) throw alreadyExists(this.target(name));
     const undo = await this.def.strategy.beforeCreate?.(obj, this.ctx);
     try {
-      return await this.storage.create(this.key(meta.namespace, name), obj, { ttlSeconds: this.ttlSeconds });
+      return await this.storage.create(key, obj, { ttlSeconds: this.ttlSeconds });
     } catch (e) {
       if (undo) await this.undo(undo, name);
       if (e instanceof StorageError && e.kind === 'AlreadyExists') throw alreadyExists(this.target(name));
@@ -260,6 +263,8 @@ export class ResourceStore {
    * create it (server-side apply, approximated).
    */
   async patch(namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, subresource?: string, wo: WriteOptions = {}): Promise<{ obj: KubeObject; created: boolean }> {
+    // An applied configuration is a (partial) typed object: wrong types are a 400 before any merge reads it, as kube decodes it.
+    if (kind === 'apply' && !subresource && isObject(patch)) patch = checkWrite(this.def, patch, wo);
     if (kind === 'apply' && !subresource) {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {

@@ -76,10 +76,10 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
  */
 export function checkKind(obj: KubeObject, kind: string, apiVersion: string): void {
   if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== kind) {
-    throw badRequest(`the kind in the body (${obj.kind}) does not match the expected kind (${kind})`);
+    throw badRequest(`the kind in the body (${typeof obj.kind === 'string' ? obj.kind : JSON.stringify(obj.kind)}) does not match the expected kind (${kind})`);
   }
   if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== apiVersion) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+    throw badRequest(`the API version in the data (${typeof obj.apiVersion === 'string' ? obj.apiVersion : JSON.stringify(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
   }
 }
 

@@ -45,7 +45,7 @@ export function frameworkErrorHandler(error: FastifyError, _req: FastifyRequest,
  * header limit (16 KiB), 408 on a request timeout, 400 otherwise; always a
  * Status body. Pure; '' when nothing should be written.
  */
-export function clientErrorResponse(errCode: string | undefined): string {
+export function clientErrorResponse(errCode: string | undefined, method?: string): string {
   if (errCode === 'ECONNRESET') return '';
   let status: Status;
   let text: string;
@@ -60,13 +60,15 @@ export function clientErrorResponse(errCode: string | undefined): string {
     status = badRequest(`malformed HTTP request${errCode ? ` (${errCode})` : ''}`).status;
   }
   const body = JSON.stringify(status);
-  return `HTTP/1.1 ${status.code} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`;
+  // A response to HEAD has no body (RFC 9110 9.3.2), else the client reads the body as the next response.
+  return `HTTP/1.1 ${status.code} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${method === 'HEAD' ? '' : body}`;
 }
 
 /** fastify's `clientErrorHandler` option: writes clientErrorResponse (if the socket still takes it), then closes. */
-export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (socket.destroyed) return;
-  const response = clientErrorResponse(error.code);
+  const method = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1', 0, 8).split(' ')[0] : undefined;
+  const response = clientErrorResponse(error.code, method);
   if (response && socket.writable) socket.write(response);
   socket.destroy();
 }

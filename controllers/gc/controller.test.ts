@@ -30,7 +30,8 @@ test('GC deletes dependents of vanished owners and drops dangling refs when anot
     await h.client.create(Pods, pod('owned-2', [webRef]));
     await h.client.create(Pods, pod('orphaned', [ghostRef]));
     await h.client.create(Pods, pod('stale-uid', [owner('ReplicaSet', 'again', 'old-uid-of-again')]));
-    await h.client.create(Pods, pod('two-owners', [webRef, ghostRef]));
+    // At most one reference may be the controller (ValidateOwnerReferences), so the ghost is a plain owner here.
+    await h.client.create(Pods, pod('two-owners', [webRef, { ...ghostRef, controller: false }]));
     await h.client.create(Pods, pod('free', []));
     await h.client.create(Pods, { ...pod('unknown-kind', [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'w1' }]) });
     startGarbageCollector(h.deps, ac.signal);

@@ -26,5 +26,7 @@ export function parseFieldValidation(value: string | undefined, optionsKind: Wri
 
 /** One `Warning` header value (RFC 7234 warn-code 299, agent "-", quoted text), as k8s.io/apiserver/pkg/warning writes it. */
 export function warningHeader(text: string): string {
-  return `299 - ${JSON.stringify(text)}`;
+  // A header value carries only visible ASCII safely (Node refuses anything past Latin-1): escape the rest as \uXXXX.
+  const quoted = JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `299 - ${quoted}`;
 }
