@@ -8,7 +8,7 @@
  *   node --import tsx apiserver/fuzz/explore.ts [runsPerKind=300] [seed=1]
  */
 import fc from 'fast-check';
-import { describeViolation, startHarness, type Harness, type Violation } from './harness.ts';
+import { describeViolation, startHarness, type Harness, type Violation } from './harness.test-helper.ts';
 import { pathRequest, requestFor, type FuzzRequest } from './arbitraries/requests.ts';
 
 /** A signature that groups violations with one cause: digits, quoted text and long tails removed. */

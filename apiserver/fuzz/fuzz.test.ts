@@ -27,7 +27,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { etcdSkipReason } from '../../testutil/real-api.ts';
-import { describeViolation, startHarness, type Harness } from './harness.ts';
+import { describeViolation, startHarness, type Harness } from './harness.test-helper.ts';
 import { pathRequest, requestFor, type FuzzRequest } from './arbitraries/requests.ts';
 import { allResources } from '../registry/resources/index.ts';
 import { storedDefs } from './arbitraries/seeds.ts';

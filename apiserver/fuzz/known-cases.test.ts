@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { etcdSkipReason } from '../../testutil/real-api.ts';
-import { describeViolation, startHarness, type Harness, type Transport } from './harness.ts';
+import { describeViolation, startHarness, type Harness, type Transport } from './harness.test-helper.ts';
 import type { FuzzRequest } from './arbitraries/requests.ts';
 import { obj, toText, type Json } from './arbitraries/json-ast.ts';
 import { deep } from './arbitraries/hostile.ts';
