@@ -22,6 +22,8 @@ let storage: EtcdStorage;
 let store: ResourceStore;
 const calls: string[] = [];
 let refuse: string | undefined;
+/** When set, beforeCreate stores this object at its key first: a concurrent writer winning between the existence check and the txn. */
+let raceWith: { key: string; obj: { metadata: { name: string } } } | undefined;
 const claimed = new Set<string>();
 
 function widgets(): ResourceDef<Widget> {
@@ -38,6 +40,7 @@ function widgets(): ResourceDef<Widget> {
         calls.push('beforeCreate');
         const k = `${w.metadata!.name!}/${w.metadata!.uid!}`;
         claimed.add(k);
+        if (raceWith) await storage.create(raceWith.key, raceWith.obj);
         return async () => { calls.push('undoCreate'); claimed.delete(k); };
       },
       beforeUpdate: async (w) => { calls.push('beforeUpdate'); const k = `${w.metadata!.name!}@${w.spec?.size}`; claimed.add(k); return async () => { calls.push('undoUpdate'); claimed.delete(k); }; },
@@ -69,7 +72,7 @@ after(async () => {
   await etcd.stop();
 });
 
-const reset = (): void => { calls.length = 0; refuse = undefined; };
+const reset = (): void => { calls.length = 0; refuse = undefined; raceWith = undefined; };
 
 test('create: defaulting, mutating admission, validation, validating admission, before-hook, txn', async () => {
   reset();
@@ -79,11 +82,19 @@ test('create: defaulting, mutating admission, validation, validating admission, 
   assert.deepEqual([...claimed], [`a/${w.metadata?.uid}`]);
 });
 
-test('create: a failed txn undoes the before-hook', async () => {
+test('create: an existing object is 409 before the before-hook allocates anything', async () => {
   reset();
   await assert.rejects(store.create(undefined, { metadata: { name: 'a' } }), (e: { code?: number }) => e.code === 409);
+  assert.ok(!calls.includes('beforeCreate'), calls.join(','));
+  assert.equal([...claimed].filter((k) => k.startsWith('a/')).length, 1, 'only the first create holds a claim');
+});
+
+test('create: a txn lost to a concurrent writer undoes the before-hook', async () => {
+  reset();
+  raceWith = { key: store.key(undefined, 'raced'), obj: { metadata: { name: 'raced' } } };
+  await assert.rejects(store.create(undefined, { metadata: { name: 'raced' } }), (e: { code?: number }) => e.code === 409);
   assert.deepEqual(calls.slice(-2), ['beforeCreate', 'undoCreate']);
-  assert.equal([...claimed].filter((k) => k.startsWith('a/')).length, 1, 'only the first create keeps its claim');
+  assert.equal([...claimed].filter((k) => k.startsWith('raced/')).length, 0, 'the loser keeps no claim');
 });
 
 test('update and patch: defaulting, admission around validation, before-hook, txn, after-hook', async () => {

@@ -66,7 +66,7 @@ const rejected: Req[] = [
   { name: 'SMP bad $retainKeys', method: 'PATCH', url: `${NS}/pods/base`, type: SMP, body: '{"metadata":{"$retainKeys":5}}', code: 400 },
   { name: 'SMP containers of the wrong shape', method: 'PATCH', url: `${NS}/pods/base`, type: SMP, body: '{"spec":{"containers":{"name":"c"}}}', code: 400, msg: /cannot be handled as a/ },
   { name: 'apply __proto__ label', method: 'PATCH', url: `${NS}/pods/base?fieldManager=t`, type: APPLY, body: 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: base\n  labels:\n    __proto__: x\n', code: 422 },
-  { name: 'apply creating with metadata "x"', method: 'PATCH', url: `${NS}/pods/fresh?fieldManager=t`, type: APPLY, body: 'apiVersion: v1\nkind: Pod\nmetadata: x\n', code: 422 },
+  { name: 'apply creating with metadata "x"', method: 'PATCH', url: `${NS}/pods/fresh?fieldManager=t`, type: APPLY, body: 'apiVersion: v1\nkind: Pod\nmetadata: x\n', code: 400, msg: /cannot be handled as a/ },
   { name: 'merge patch null', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: 'null', code: 400, msg: /Invalid JSON Patch/ },
   { name: 'merge patch 42', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: '42', code: 400 },
   { name: 'merge __proto__ label', method: 'PATCH', url: `${NS}/pods/base`, type: MERGE, body: '{"metadata":{"labels":{"__proto__":{"polluted":"yes"}}}}', code: 400, msg: /cannot be handled as a/ },
