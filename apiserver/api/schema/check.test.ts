@@ -34,6 +34,8 @@ test('wrongly typed fields are 400 decode errors with the Go decoder message', (
     ['replicas beyond int32', deployment, { spec: { replicas: 2147483648 } }, 'json: cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32'],
     ['replicas not an integer', deployment, { spec: { replicas: 1.5 } }, 'json: cannot unmarshal number 1.5 into Go struct field DeploymentSpec.spec.replicas of type int32'],
     ['cpu as a bool', pod, podWith({ containers: [container({ resources: { limits: { cpu: true } } })] }), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
+    // A 32,000-character value used to make the quantity regex backtrack for seconds; the scan is linear.
+    ['a 32,000-character cpu', pod, podWith({ containers: [container({ resources: { limits: { cpu: '1'.repeat(32_000) + 'x' } } })] }), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
     ['memory as words', pod, podWith({ containers: [container({ resources: { requests: { memory: 'lots' } } })] }), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"],
     ['an IntOrString as a bool', deployment, { spec: { strategy: { rollingUpdate: { maxSurge: true } } } }, 'json: cannot unmarshal bool into Go value of type int32'],
     ['a Time as a number', pod, podWith({ containers: [container()] }, { name: 'p', creationTimestamp: 5 }), 'json: cannot unmarshal number into Go value of type string'],
