@@ -8,6 +8,7 @@ import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
 import { createEtcdClient } from './storage/etcd-client.ts';
+import type { ApiServerTLS } from './auth/authn/tls-material.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** etcd compaction period in ms (default 300 000, as Kubernetes); 0 disables. */
   compactionIntervalMs?: number;
+  /** Serve HTTPS with authentication (see AppOptions.tls); default plain HTTP, every request admin. */
+  tls?: ApiServerTLS;
   /** Called once the server listens (after bootstrap), with its base URL. */
   onListening?: (url: string) => void;
 }
@@ -42,7 +45,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
   const { app, registry, storage } = buildServer({
-    etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission,
+    etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, tls: opts.tls,
   });
   try {
     let delay = 200;
@@ -60,7 +63,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
     }
     if (signal.aborted) return;
     await app.listen({ host: opts.bindAddress, port: opts.port });
-    const url = `http://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
+    const url = `${opts.tls ? 'https' : 'http'}://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
     opts.log.info('API server listening', { url });
     if (opts.compactionIntervalMs !== 0) startCompactor(storage, { intervalMs: opts.compactionIntervalMs, log: opts.log }, signal);
     opts.onListening?.(url);

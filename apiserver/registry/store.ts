@@ -16,6 +16,7 @@ import { alreadyExists, badRequest, conflict, expired, invalid, notFound, Status
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, jsonEqual } from '../api/patch/json-value.ts';
 import { StorageError, type Storage } from '../storage/interface.ts';
+import type { UserInfo } from '../api/user.ts';
 import { objectKey } from '../storage/keys.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { assertMetadataTypes, generatedName, validateMeta } from '../api/meta.ts';
@@ -48,6 +49,8 @@ export type { DeleteParams } from './deletion.ts';
  */
 export interface WriteOptions extends SchemaCheckOptions, FieldManagerOptions {
   dryRun?: boolean;
+  /** Who writes (the authenticated user); handed to admission. */
+  user?: UserInfo;
 }
 
 /** The result of a delete: the object, and whether it is gone (false: pending finalizers or grace). */
@@ -451,7 +454,7 @@ export class ResourceStore {
     const m = object.metadata ?? {};
     return {
       operation, group: this.def.group, version: this.def.version, resource: this.def.resource, kind: this.def.kind, subresource,
-      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun,
+      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun, ...(wo.user ? { user: wo.user } : {}),
     };
   }
 
