@@ -54,9 +54,9 @@ export interface AppOptions {
 export function buildServer(opts: AppOptions): CoreApp {
   const defs = opts.defs ?? [...allResources(), ...authenticationResources()];
   // The authenticators read Secrets, ServiceAccounts and Pods from the storage the core creates.
-  const holder: { storage?: Storage } = {};
+  const late: { reads?: Storage } = {};
   const get: ObjectGetter = async (resource, namespace, name) =>
-    holder.storage ? (await holder.storage.get(objectKey(resource, namespace, name))) as KubeObject | undefined : undefined;
+    (await late.reads?.get(objectKey(resource, namespace, name))) as KubeObject | undefined;
   const tls = opts.tls;
   const authn = buildAuthn({
     clientCAPem: tls ? pemOrFile(tls.clientCA) : undefined,
@@ -68,7 +68,7 @@ export function buildServer(opts: AppOptions): CoreApp {
     ...(tls ? { https: httpsOptions(tls), authenticator: authn.authenticator } : {}),
   });
   const { app, storage } = core;
-  holder.storage = storage;
+  late.reads = storage;
   registerAuthenticationRoutes(app, { authn, get });
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);

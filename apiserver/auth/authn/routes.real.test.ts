@@ -101,6 +101,17 @@ test('TokenRequest: defaults, lifetime bounds, missing SA, bound objects; TokenR
   assert.equal((await post('/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: {} })).code, 400);
 });
 
+test('discovery: authentication.k8s.io prefers v1; serviceaccounts/token creates TokenRequests', { skip }, async () => {
+  const g = (await app.inject({ url: '/apis/authentication.k8s.io' })).json() as { preferredVersion: { version: string }; versions: Array<{ version: string }> };
+  assert.equal(g.preferredVersion.version, 'v1');
+  assert.deepEqual(g.versions.map((v) => v.version), ['v1', 'v1beta1', 'v1alpha1']);
+  const v1 = (await app.inject({ url: '/apis/authentication.k8s.io/v1' })).json() as { resources: Array<{ name: string; verbs: string[]; namespaced: boolean }> };
+  assert.deepEqual(v1.resources.map((r) => [r.name, r.verbs, r.namespaced]), [['selfsubjectreviews', ['create'], false], ['tokenreviews', ['create'], false]]);
+  const core = (await app.inject({ url: '/api/v1' })).json() as { resources: Array<{ name: string; verbs: string[]; kind: string; group?: string }> };
+  const token = core.resources.find((r) => r.name === 'serviceaccounts/token');
+  assert.deepEqual(token && { verbs: token.verbs, kind: token.kind, group: token.group }, { verbs: ['create'], kind: 'TokenRequest', group: 'authentication.k8s.io' });
+});
+
 test('ServiceAccounts: validation and the SECRETS column', { skip }, async () => {
   const bad = await post('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'Bad_Name' } });
   assert.equal(bad.code, 422);
