@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,14 @@ test('a bootstrap token Secret in kube-system authenticates system:bootstrap:<id
     const r = await k(33, ['--kubeconfig', kc.bare, '--token', bad, 'get', 'ns']);
     assert.match(r.err, /error: You must be logged in to the server \(Unauthorized\)/, bad);
   }
+});
+
+test('plain HTTP to the API port gets no answer', { skip }, async () => {
+  const outcome = await new Promise<string>((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path: '/api', agent: false }, (res) => resolve(`answered ${res.statusCode}`));
+    req.on('error', (e) => resolve(`refused: ${e.message}`));
+  });
+  assert.match(outcome, /^refused: /);
 });
 
 test('/readyz, /livez, /healthz and /version (and subpaths) answer anonymously; /api is a 401 Status', { skip }, async () => {
