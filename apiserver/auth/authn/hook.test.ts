@@ -69,3 +69,10 @@ test('authenticated mode: user attached; anonymous 401 but on public paths; a ba
   // Unknown paths are 401 too: nothing about the API is revealed anonymously.
   assert.equal((await a.inject({ url: '/nowhere' })).statusCode, 401);
 });
+
+test('an authenticator that throws (storage down) is 401, not 500', async () => {
+  const a = await app(async () => { throw new Error('etcd unreachable'); });
+  const r = await a.inject({ url: '/api', headers: { authorization: 'Bearer good' } });
+  assert.equal(r.statusCode, 401);
+  assert.equal((r.json() as { reason: string }).reason, 'Unauthorized');
+});

@@ -13,7 +13,7 @@ import type { Logger } from '../../api/log.ts';
 import type { UserInfo } from '../../api/user.ts';
 import { isPublicPath } from './public-paths.ts';
 import { credentialsOf } from './request.ts';
-import type { Authenticator } from './types.ts';
+import type { AuthnResult, Authenticator } from './types.ts';
 import { anonymousUser, insecureAdminUser } from './users.ts';
 
 declare module 'fastify' {
@@ -31,17 +31,25 @@ export function unauthorized(): StatusError {
 /**
  * Adds the hook to `app` (call before registering routes). `authenticator`
  * undefined: every request is `system:admin` in system:masters. Failures
- * are logged at debug without the credential. Storage errors of an
- * authenticator become the app's error handler's Status (500).
+ * are logged at debug without the credential. An authenticator that
+ * throws (e.g. etcd unreachable while reading a ServiceAccount) is a 401
+ * too, logged at warn, as WithAuthentication answers any authenticator error.
  */
 export function registerAuthentication(app: FastifyInstance, authenticator: Authenticator | undefined, log: Logger): void {
+  // fastify wants an initial value; the hook below sets the real one before any handler runs.
   app.decorateRequest('user', null as unknown as UserInfo);
   app.addHook('onRequest', async (req) => {
     if (!authenticator) {
       req.user = insecureAdminUser();
       return;
     }
-    const r = await authenticator(credentialsOf(req.raw));
+    let r: AuthnResult;
+    try {
+      r = await authenticator(credentialsOf(req.raw));
+    } catch (e) {
+      log.warn('authentication failed', { method: req.method, url: req.url, err: e });
+      throw unauthorized();
+    }
     if (r.kind === 'user') {
       req.user = r.user;
       return;

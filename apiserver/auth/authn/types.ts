@@ -30,6 +30,3 @@ export type Authenticator = (creds: Credentials) => Promise<AuthnResult>;
  * TokenReview's spec.audiences).
  */
 export type TokenAuthenticator = (token: string, audiences: string[]) => Promise<AuthnResult>;
-
-/** The "no credential of this kind" result. */
-export const NONE: AuthnResult = { kind: 'none' };
