@@ -47,7 +47,10 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('endpointslices'), ['discovery.k8s.io/v1', 'true', 'EndpointSlice']);
     assert.deepEqual(rows.get('configmaps'), ['cm', 'v1', 'true', 'ConfigMap']);
     assert.deepEqual(rows.get('secrets'), ['v1', 'true', 'Secret']);
-    assert.equal(rows.size, 13, out);
+    assert.deepEqual(rows.get('serviceaccounts'), ['sa', 'v1', 'true', 'ServiceAccount']);
+    assert.deepEqual(rows.get('tokenreviews'), ['authentication.k8s.io/v1', 'false', 'TokenReview']);
+    assert.deepEqual(rows.get('selfsubjectreviews'), ['authentication.k8s.io/v1', 'false', 'SelfSubjectReview']);
+    assert.equal(rows.size, 16, out);
   }
 });
 

@@ -8,6 +8,7 @@ import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
 import { createEtcdClient } from './storage/etcd-client.ts';
+import type { ApiServerTLS } from './auth/authn/tls-material.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
   compactionIntervalMs?: number;
   /** Serve watches from the watch cache (default true; false: one etcd watch per client, for comparison). */
   watchCache?: boolean;
+  /** Serve HTTPS with authentication (see AppOptions.tls); default plain HTTP, every request admin. */
+  tls?: ApiServerTLS;
   /** Called once the server listens (after bootstrap), with its base URL. */
   onListening?: (url: string) => void;
 }
@@ -44,7 +47,7 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
   const { app, registry, storage } = buildServer({
-    etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache,
+    etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
   });
   try {
     let delay = 200;
@@ -62,7 +65,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
     }
     if (signal.aborted) return;
     await app.listen({ host: opts.bindAddress, port: opts.port });
-    const url = `http://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
+    const url = `${opts.tls ? 'https' : 'http'}://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
     opts.log.info('API server listening', { url });
     if (opts.compactionIntervalMs !== 0) startCompactor(storage, { intervalMs: opts.compactionIntervalMs, log: opts.log }, signal);
     opts.onListening?.(url);

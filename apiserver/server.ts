@@ -18,6 +18,13 @@ import { registerVersion } from './version.ts';
 import { registerComponentStatuses } from './componentstatus.ts';
 import { registerPodLog } from './podlog.ts';
 import { registerCustomResourceDefinitions } from './crd.ts';
+import type { KubeObject } from './api/object.ts';
+import type { Storage } from './storage/interface.ts';
+import { authenticationResources } from './auth/authn/api-resources.ts';
+import { buildAuthn } from './auth/authn/config.ts';
+import type { ObjectGetter } from './auth/authn/getter.ts';
+import { registerAuthenticationRoutes } from './auth/authn/routes.ts';
+import { httpsOptions, pemOrFile, type ApiServerTLS } from './auth/authn/tls-material.ts';
 
 /** Options of buildApp. */
 export interface AppOptions {
@@ -34,13 +41,37 @@ export interface AppOptions {
   watchCache?: boolean;
   /** The admission chain (default: the standard one). */
   admission?: RegistryConfig['admission'];
+  /**
+   * Serve HTTPS and authenticate every request (x509 client certs against
+   * `clientCA`, bootstrap and ServiceAccount tokens); anonymous requests get
+   * 401 but for the health and version paths. Default: plain HTTP where
+   * every request is the admin user.
+   */
+  tls?: ApiServerTLS;
+  /** ms since epoch; injectable for tests. */
+  now?: () => number;
 }
 
 /** Builds the full server and returns the app with its registry and storage (for bootstrap). */
 export function buildServer(opts: AppOptions): CoreApp {
-  const defs = opts.defs ?? allResources();
-  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: opts.admission, watchCache: opts.watchCache });
+  const defs = opts.defs ?? [...allResources(), ...authenticationResources()];
+  // The authenticators read Secrets, ServiceAccounts and Pods from the storage the core creates.
+  const late: { reads?: Storage } = {};
+  const get: ObjectGetter = async (resource, namespace, name) =>
+    (await late.reads?.get(objectKey(resource, namespace, name))) as KubeObject | undefined;
+  const tls = opts.tls;
+  const authn = buildAuthn({
+    clientCAPem: tls ? pemOrFile(tls.clientCA) : undefined,
+    serviceAccountKeyPem: tls?.serviceAccountKey !== undefined ? pemOrFile(tls.serviceAccountKey) : undefined,
+    get, now: opts.now ?? Date.now,
+  });
+  const core = buildCoreApp({
+    etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: opts.admission, watchCache: opts.watchCache,
+    ...(tls ? { https: httpsOptions(tls), authenticator: authn.authenticator } : {}),
+  });
   const { app, storage } = core;
+  late.reads = storage;
+  registerAuthenticationRoutes(app, { authn, get });
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);
   registerVersion(app);

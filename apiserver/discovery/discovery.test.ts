@@ -44,7 +44,7 @@ test('/api aggregated (v2 and v2beta1) lists the core resources with kubectl-fac
   assert.equal(v1.freshness, 'Current');
   const names = v1.resources.map((r) => r.resource);
   assert.deepEqual(names, [...names].sort());
-  assert.deepEqual(names, ['componentstatuses', 'configmaps', 'endpoints', 'events', 'namespaces', 'nodes', 'pods', 'secrets', 'services']);
+  assert.deepEqual(names, ['componentstatuses', 'configmaps', 'endpoints', 'events', 'namespaces', 'nodes', 'pods', 'secrets', 'serviceaccounts', 'services']);
   const pods = v1.resources.find((r) => r.resource === 'pods')!;
   assert.equal(pods.scope, 'Namespaced');
   assert.equal(pods.singularResource, 'pod');

@@ -45,7 +45,7 @@ test('PATCH operations carry the GVK and a fieldValidation parameter (what kubec
     const p = ops.patch;
     if (p?.parameters?.some((x) => x.name === 'fieldValidation')) kinds.add(p['x-kubernetes-group-version-kind']!.kind);
   }
-  assert.deepEqual([...kinds].sort(), ['ConfigMap', 'Endpoints', 'Event', 'Namespace', 'Node', 'Pod', 'Secret', 'Service']);
+  assert.deepEqual([...kinds].sort(), ['ConfigMap', 'Endpoints', 'Event', 'Namespace', 'Node', 'Pod', 'Secret', 'Service', 'ServiceAccount']);
   assert.ok(core.paths['/api/v1/nodes/{name}'], 'cluster-scoped paths have no namespace');
   assert.ok(!Object.keys(core.paths).some((k) => k.includes('componentstatuses')), 'virtual resources have no write paths');
   assert.ok(core.paths['/api/v1/namespaces/{namespace}/pods/{name}/binding']!.post);

@@ -16,6 +16,7 @@ import { alreadyExists, badRequest, conflict, expired, invalid, notFound, Status
 import { applyPatch, type PatchKind } from '../api/patch/index.ts';
 import { clone, isObject, jsonEqual } from '../api/patch/json-value.ts';
 import { StorageError, type Storage } from '../storage/interface.ts';
+import type { UserInfo } from '../api/user.ts';
 import { objectKey } from '../storage/keys.ts';
 import { cachedList } from './cached-reads.ts';
 import { isCacher, type Cacher } from '../storage/cacher.ts';
@@ -50,6 +51,8 @@ export type { DeleteParams } from './deletion.ts';
  */
 export interface WriteOptions extends SchemaCheckOptions, FieldManagerOptions {
   dryRun?: boolean;
+  /** Who writes (the authenticated user); handed to admission. */
+  user?: UserInfo;
 }
 
 /** The result of a delete: the object, and whether it is gone (false: pending finalizers or grace). */
@@ -465,7 +468,7 @@ export class ResourceStore {
     const m = object.metadata ?? {};
     return {
       operation, group: this.def.group, version: this.def.version, resource: this.def.resource, kind: this.def.kind, subresource,
-      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun,
+      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun, ...(wo.user ? { user: wo.user } : {}),
     };
   }
 

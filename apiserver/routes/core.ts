@@ -5,6 +5,8 @@
  * other per-resource extras on top.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../api/log.ts';
 import { unsupportedMediaType } from '../api/errors.ts';
@@ -17,6 +19,8 @@ import type { ResourceDef } from '../registry/types.ts';
 import type { RegistryConfig } from '../registry/registry.ts';
 import { UndecodableBody } from './body.ts';
 import { registerResourceRoutes } from './resources.ts';
+import { registerAuthentication } from '../auth/authn/hook.ts';
+import type { Authenticator } from '../auth/authn/types.ts';
 import { clientErrorHandler, frameworkErrorHandler, routeErrorStatus, unmatchedRouteStatus } from './router-errors.ts';
 
 /** Options of buildCoreApp. */
@@ -35,6 +39,10 @@ export interface CoreAppOptions {
   watchCache?: boolean | CacherOptions;
   /** The admission chain (default: the standard one). */
   admission?: RegistryConfig['admission'];
+  /** Serve HTTPS with these options (default: plain HTTP). */
+  https?: HttpsOptions;
+  /** Authenticates every request (default: none, every request is the admin user; see auth/authn/hook.ts). */
+  authenticator?: Authenticator;
 }
 
 /** The app and the pieces other routes may need. */
@@ -59,6 +67,8 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true, routerOptions: { ignoreTrailingSlash: true },
     // The router's and the HTTP parser's own errors leave as Status too.
     frameworkErrors: frameworkErrorHandler, clientErrorHandler,
+    // fastify types its instance by the raw server; an https.Server serves the same request/response objects.
+    ...(opts.https ? { serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) => createHttpsServer(opts.https ?? {}, handler) as unknown as HttpServer } : {}),
   });
   const etcdStorage = new EtcdStorage(opts.etcd);
   const cacheOpts = opts.watchCache ?? true;
@@ -96,6 +106,7 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     const se = unmatchedRouteStatus(app, req.method, req.url);
     void reply.code(se.code).type('application/json').send(se.status);
   });
+  registerAuthentication(app, opts.authenticator, opts.log);
   const ok = (): string => 'ok';
   app.get('/healthz', ok);
   app.get('/livez', ok);

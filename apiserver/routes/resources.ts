@@ -130,7 +130,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         const del = deleteOptions(req, store);
         const pageSize = intParam(req, 'limit', 0);
         const selection = { labelSelector: q(req, 'labelSelector'), fieldSelector: q(req, 'fieldSelector') };
-        return reply.send(await store.deleteCollection(namespace, selection, del.params, { dryRun: del.dryRun }, { pageSize: pageSize || undefined }));
+        return reply.send(await store.deleteCollection(namespace, selection, del.params, { dryRun: del.dryRun, user: req.user }, { pageSize: pageSize || undefined }));
       }
       default:
         throw methodNotAllowed();
@@ -170,7 +170,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
       }
       case 'DELETE': {
         const del = deleteOptions(req, store);
-        const res = await store.delete(namespace, name, del.params, { dryRun: del.dryRun });
+        const res = await store.delete(namespace, name, del.params, { dryRun: del.dryRun, user: req.user });
         return reply.code(200).send(deleteResponse(store.def, res));
       }
       default:
@@ -293,7 +293,7 @@ function requireBody(req: FastifyRequest): KubeObject {
 
 /** WriteOptions from the query: `dryRun=All` validates without storing; any other dryRun value is 422 naming `kind`. */
 function dry(req: FastifyRequest, kind: OptionsKind): WriteOptions {
-  return { dryRun: dryRunParam(query(req), kind), ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
+  return { dryRun: dryRunParam(query(req), kind), user: req.user, ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
 }
 
 /** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */

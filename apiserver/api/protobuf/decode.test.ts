@@ -86,6 +86,16 @@ test('Secret data (bytes map) becomes base64', () => {
   });
 });
 
+test('ServiceAccount and TokenRequest, as kubectl create serviceaccount / create token send them', () => {
+  const sa = Buffer.concat([msg(1, str(1, 'robot'), str(3, 'default'))]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'ServiceAccount', sa)), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: 'default' } });
+  const tr = Buffer.concat([msg(1, str(1, 'robot')), msg(2, str(1, 'vault'), int(4, 600), msg(3, str(1, 'Pod'), str(2, 'v1'), str(3, 'web'))), msg(3)]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('authentication.k8s.io/v1', 'TokenRequest', tr)), {
+    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name: 'robot' },
+    spec: { audiences: ['vault'], expirationSeconds: 600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'web' } }, status: {},
+  });
+});
+
 test('refuses what it cannot decode faithfully', () => {
   assert.throws(() => decodeKubernetesProtobuf(Buffer.from('{"a":1}')), isCode(400));
   assert.throws(() => decodeKubernetesProtobuf(envelope('batch/v1', 'Job', Buffer.alloc(0))), isCode(415));

@@ -90,6 +90,19 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
   EnvVar: { 1: s('name'), 2: s('value') },
   ResourceRequirements: { 1: map('limits', 'quantity'), 2: map('requests', 'quantity') },
   VolumeMount: { 1: s('name'), 2: b('readOnly'), 3: s('mountPath'), 4: s('subPath'), 5: s('mountPropagation'), 6: s('subPathExpr') },
+
+  ServiceAccount: { 1: msg('metadata', 'ObjectMeta'), 2: msg('secrets', 'ObjectReference', true), 3: msg('imagePullSecrets', 'LocalObjectReference', true), 4: b('automountServiceAccountToken', true) },
+  ObjectReference: { 1: s('kind'), 2: s('namespace'), 3: s('name'), 4: s('uid'), 5: s('apiVersion'), 6: s('resourceVersion'), 7: s('fieldPath') },
+  LocalObjectReference: { 1: s('name') },
+  // authentication.k8s.io/v1 (kubectl create token, kubectl create -f of a TokenReview).
+  TokenRequest: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'TokenRequestSpec'), 3: msg('status', 'TokenRequestStatus') },
+  TokenRequestStatus: { 1: s('token'), 2: { name: 'expirationTimestamp', kind: 'time' } },
+  TokenRequestSpec: { 1: ss('audiences'), 4: i64('expirationSeconds', true), 3: msg('boundObjectRef', 'BoundObjectReference') },
+  BoundObjectReference: { 1: s('kind'), 2: s('apiVersion'), 3: s('name'), 4: s('uid') },
+  TokenReview: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'TokenReviewSpec'), 3: msg('status', 'TokenReviewStatus') },
+  TokenReviewStatus: { 1: b('authenticated'), 2: msg('user', 'UserInfo'), 3: s('error'), 4: ss('audiences') },
+  UserInfo: { 1: s('username'), 2: s('uid'), 3: ss('groups') },
+  TokenReviewSpec: { 1: s('token'), 2: ss('audiences') },
 };
 
 /** apiVersion/kind → top-level message name, for the kinds kubectl sends as protobuf. */
@@ -98,5 +111,8 @@ export const TOP_LEVEL: Record<string, string> = {
   'v1/ConfigMap': 'ConfigMap',
   'v1/Secret': 'Secret',
   'v1/Service': 'Service',
+  'v1/ServiceAccount': 'ServiceAccount',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'apps/v1/Deployment': 'Deployment',
 };

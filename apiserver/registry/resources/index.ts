@@ -15,6 +15,7 @@ import { nodesResource } from './nodes.ts';
 import { podsResource } from './pods.ts';
 import { secretsResource } from './secrets.ts';
 import { servicesResource } from './services.ts';
+import { serviceAccountsResource } from './serviceaccounts.ts';
 import { deploymentsResource, replicaSetsResource } from './workloads.ts';
 
 /** Erases the object type and adds the shape guard (guard.ts: wrongly typed fields are 422, never a TypeError). */
@@ -33,6 +34,7 @@ export function allResources(): ResourceDef[] {
     erase(eventsResource()),
     erase(configMapsResource()),
     erase(secretsResource()),
+    erase(serviceAccountsResource()),
     erase(componentStatusesResource()),
     erase(deploymentsResource()),
     erase(replicaSetsResource()),

@@ -116,6 +116,7 @@ test('registry: names, short names, categories, scope', () => {
     ['events', '', ['ev'], true, 'Event'],
     ['configmaps', '', ['cm'], true, 'ConfigMap'],
     ['secrets', '', [], true, 'Secret'],
+    ['serviceaccounts', '', ['sa'], true, 'ServiceAccount'],
     ['componentstatuses', '', ['cs'], false, 'ComponentStatus'],
     ['deployments', 'apps', ['deploy'], true, 'Deployment'],
     ['replicasets', 'apps', ['rs'], true, 'ReplicaSet'],

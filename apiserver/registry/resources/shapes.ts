@@ -123,6 +123,10 @@ export const shapes: Record<string, Shape> = {
   namespaces: obj({ spec: obj({ finalizers: strings }), status: obj({ phase: 'string', conditions: list(condition) }) }),
   configmaps: obj({ data: stringMap, binaryData: stringMap, immutable: 'bool' }),
   secrets: obj({ type: 'string', data: stringMap, stringData: stringMap, immutable: 'bool' }),
+  serviceaccounts: obj({
+    secrets: list(obj({ kind: 'string', namespace: 'string', name: 'string', uid: 'string', apiVersion: 'string', resourceVersion: 'string', fieldPath: 'string' })),
+    imagePullSecrets: list(obj({ name: 'string' })), automountServiceAccountToken: 'bool',
+  }),
   events: obj({
     involvedObject: obj({ kind: 'string', name: 'string', namespace: 'string', uid: 'string', apiVersion: 'string', resourceVersion: 'string', fieldPath: 'string' }),
     reason: 'string', message: 'string', type: 'string', action: 'string', count: 'int32', reportingComponent: 'string', reportingInstance: 'string',

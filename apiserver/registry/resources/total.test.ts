@@ -38,6 +38,7 @@ const samples: Record<string, unknown> = {
   events: { metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal', count: 2, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:00:00Z', source: { component: 'x' } },
   configmaps: { metadata: { name: 'cm' }, data: { a: 'b' }, binaryData: { c: 'AAAA' } },
   secrets: { metadata: { name: 's' }, type: 'Opaque', data: { a: 'YQ==' }, stringData: { b: 'c' } },
+  serviceaccounts: { metadata: { name: 'sa' }, secrets: [{ name: 's' }], imagePullSecrets: [{ name: 'r' }], automountServiceAccountToken: false },
   componentstatuses: { metadata: { name: 'etcd-0' }, conditions: [{ type: 'Healthy', status: 'True' }] },
   deployments: { metadata: { name: 'd' }, spec: { replicas: 2, selector: { matchLabels: { app: 'w' } }, template, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } } }, status: { replicas: 2, readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] } },
   replicasets: { metadata: { name: 'rs' }, spec: { replicas: 2, selector: { matchLabels: { app: 'w' }, matchExpressions: [{ key: 'app', operator: 'In', values: ['w'] }] }, template }, status: { replicas: 2, readyReplicas: 1 } },
