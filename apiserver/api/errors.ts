@@ -114,7 +114,8 @@ export function invalid(kind: string, group: string, name: string, causes: Field
   const statusCauses: StatusCause[] = causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field }));
   const d: NonNullable<Status['details']> = { name, kind, causes: statusCauses };
   if (group) d.group = group;
-  return failure(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, d);
+  // The qualified kind as schema.GroupKind.String() prints it: `Deployment.apps`, or `Pod` in the core group.
+  return failure(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${joined}`, d);
 }
 
 /** 500 InternalError: `Internal error occurred: <msg>`. */

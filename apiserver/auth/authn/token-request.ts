@@ -6,7 +6,7 @@
  * Secret of the SA's namespace, whose uid must match when given). Pure; the
  * route reads the objects and signs.
  */
-import { badRequest, conflict, invalid as invalidKind, notFound, StatusError, type FieldCause } from '../../api/errors.ts';
+import { badRequest, conflict, invalid, notFound, type FieldCause, type StatusError } from '../../api/errors.ts';
 import { invalidValue } from '../../api/validation.ts';
 import type { KubeObject } from '../../api/object.ts';
 
@@ -15,16 +15,6 @@ export const DEFAULT_EXPIRATION_SECONDS = 3600;
 /** Minimum lifetime in seconds (10 minutes). */
 export const MIN_EXPIRATION_SECONDS = 600;
 const MAX_EXPIRATION_SECONDS = 2 ** 32;
-
-/**
- * 422 Invalid with Kubernetes' message for a grouped kind
- * (`TokenRequest.authentication.k8s.io "x" is invalid: ...`, GroupKind.String()).
- */
-function invalid(kind: string, group: string, name: string, causes: FieldCause[]): StatusError {
-  const e = invalidKind(kind, group, name, causes);
-  const message = (e.status.message ?? '').replace(`${kind} `, `${kind}.${group} `);
-  return new StatusError({ ...e.status, message });
-}
 
 /** A TokenRequest body as received. */
 export interface TokenRequestBody {
