@@ -16,6 +16,7 @@ import { buildNodeInfos, isTerminal } from './framework/nodeinfo.ts';
 import type { PluginRegistry } from './framework/types.ts';
 import { defaultRegistry } from './plugins/registry.ts';
 import { SchedulingQueue, type QueuedPod, type SchedulingQueueOptions } from './queue.ts';
+import { rfc3339 } from '../apiserver/api/time.ts';
 
 /** Everything the scheduler needs; informers are shared and started by the caller. */
 export interface SchedulerDeps {
@@ -114,7 +115,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const conds = pod.status?.conditions ?? [];
     const prev = conds.find((c) => c.type === 'PodScheduled');
     if (prev && prev.status === 'False' && prev.reason === 'Unschedulable' && prev.message === message) return;
-    const now = new Date(clock ? clock.now() : Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = rfc3339(clock ? clock.now() : Date.now());
     const cond: PodCondition = {
       type: 'PodScheduled',
       status: 'False',

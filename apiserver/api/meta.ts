@@ -9,11 +9,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from './object.ts';
 import { invalid, type FieldCause } from './errors.ts';
 import { dns1123LabelErrors, dns1123SubdomainErrors, invalidValue, qualifiedNameErrors, required, typeError, validateName } from './validation.ts';
-
-/** RFC 3339 with second precision, as Kubernetes serialises metav1.Time: '2026-11-22T03:33:35Z'. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
+import { rfc3339 } from './time.ts';
 
 const SUFFIX_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 

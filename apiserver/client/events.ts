@@ -10,6 +10,7 @@ import type { Logger } from '../api/log.ts';
 import { Events } from './resources.ts';
 import type { KubeObject } from '../api/object.ts';
 import { isNotFound, type ApiClient } from './types.ts';
+import { rfc3339 } from '../api/time.ts';
 
 /** Options of createEventRecorder. `now` (ms) is injectable for tests. */
 export interface EventRecorderOptions {
@@ -45,7 +46,6 @@ export function createEventRecorder(client: ApiClient, component: string, log: L
   const inflight = new Set<Promise<void>>();
   let seq = 0;
 
-  const ts = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
   const track = (p: Promise<void>): Promise<void> => {
     inflight.add(p);
@@ -63,7 +63,7 @@ export function createEventRecorder(client: ApiClient, component: string, log: L
       uid: m.uid,
       resourceVersion: m.resourceVersion,
     };
-    const t = ts(s.firstMs);
+    const t = rfc3339(s.firstMs);
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -89,7 +89,7 @@ export function createEventRecorder(client: ApiClient, component: string, log: L
         return;
       }
       try {
-        await client.patch<Event>(Events, s.name, 'merge', { count: s.count, lastTimestamp: ts(now()) }, s.namespace);
+        await client.patch<Event>(Events, s.name, 'merge', { count: s.count, lastTimestamp: rfc3339(now()) }, s.namespace);
       } catch (e) {
         if (!isNotFound(e)) throw e;
         s.count = 1;

@@ -9,7 +9,7 @@
 import type { Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/object.ts';
 import { conflict, invalid, type FieldCause, type StatusError } from '../api/errors.ts';
-import { rfc3339 } from '../api/meta.ts';
+import { rfc3339 } from '../api/time.ts';
 import type { ResourceStore, WriteOptions } from './store.ts';
 import type { SubresourceStrategy } from './types.ts';
 

@@ -5,7 +5,7 @@
  * time, generation 1, and no resourceVersion or deletion fields.
  */
 import type { KubeObject } from '../api/object.ts';
-import { rfc3339 } from '../api/meta.ts';
+import { rfc3339 } from '../api/time.ts';
 import { clone } from '../api/patch/json-value.ts';
 import type { ResourceDef } from './types.ts';
 

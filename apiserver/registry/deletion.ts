@@ -4,7 +4,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import { clone } from '../api/patch/json-value.ts';
-import { rfc3339 } from '../api/meta.ts';
+import { rfc3339 } from '../api/time.ts';
 import type { ResourceDef } from './types.ts';
 
 /** DeleteOptions as the store honours them. */

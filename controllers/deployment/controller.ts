@@ -18,7 +18,7 @@ import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
 import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { planClaims } from '../replicaset/claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from '../replicaset/ownership.ts';
-import { controllerRef } from '../replicaset/podutil.ts';
+import { controllerRef, newControllerRef } from '../../apiserver/api/owner-references.ts';
 import { selectorIsEmpty, selectorMatches } from '../../apiserver/api/label-selector.ts';
 import { POD_TEMPLATE_HASH, podTemplateHash, templatesEqualIgnoringHash } from './hash.ts';
 import { isScalingEvent, newRSReplicas, planCleanup, planRecreate, planRollout, planScale } from './rollout.ts';
@@ -55,7 +55,7 @@ interface SyncCtx {
 
 /** The controller owner reference a Deployment puts on its ReplicaSets. */
 export function ownerRefToDeployment(d: Deployment): OwnerReference {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata?.name ?? '', uid: d.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return newControllerRef(d, 'apps/v1', 'Deployment');
 }
 
 /**

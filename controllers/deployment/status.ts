@@ -6,6 +6,7 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { canonicalJson } from './hash.ts';
 import { desiredReplicas, maxUnavailable, sumAvailable, sumReady, sumSpec, sumStatus } from './util.ts';
+import { rfc3339 } from '../../apiserver/api/time.ts';
 
 /** Condition reasons, as Kubernetes spells them. */
 export const Reasons = {
@@ -23,7 +24,6 @@ export const Reasons = {
 /** What happened to the new RS during this sync (drives the Progressing reason). */
 export type NewRSEvent = 'created' | 'found' | undefined;
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The condition of `type`, if present. */
 export function getCondition(s: DeploymentStatus | undefined, type: string): DeploymentCondition | undefined {
@@ -97,7 +97,7 @@ export function computeDeploymentStatus(d: Deployment, newRS: ReplicaSet | undef
     unavailableReplicas: Math.max(0, sumSpec(allRSes) - available),
   };
   if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
-  const now = iso(nowMs);
+  const now = rfc3339(nowMs);
   const cond = (type: string, st: 'True' | 'False' | 'Unknown', reason: string, message: string): DeploymentCondition =>
     ({ type, status: st, reason, message, lastUpdateTime: now, lastTransitionTime: now });
   let conds = [...(d.status?.conditions ?? [])];

@@ -9,6 +9,7 @@ import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/dis
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { compareIP } from '../../apiserver/client/ipv4.ts';
 import { endpointPorts, podConditions, podIsCandidate, podMatchesService, portsKey } from './pods.ts';
+import { newControllerRef } from '../../apiserver/api/owner-references.ts';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -45,10 +46,7 @@ export function sliceLabels(service: Service): Record<string, string> {
 
 /** The controller ownerReference of a slice to its Service. */
 export function serviceOwnerRef(service: Service): OwnerReference {
-  return {
-    apiVersion: 'v1', kind: 'Service', name: service.metadata?.name ?? '', uid: service.metadata?.uid ?? '',
-    controller: true, blockOwnerDeletion: true,
-  };
+  return newControllerRef(service, 'v1', 'Service');
 }
 
 /** The desired endpoint of each selected pod with a podIP, one per IP, sorted by IP. */

@@ -7,7 +7,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
 import type { KubeObject } from '../../apiserver/api/object.ts';
-import { controllerRef } from './podutil.ts';
+import { controllerRef, newControllerRef } from '../../apiserver/api/owner-references.ts';
 import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 
 /** How candidate objects of a namespace relate to one controller (owner). */
@@ -51,7 +51,7 @@ export function ownedPodsPlan(rs: ReplicaSet, pods: Pod[]): ClaimPlan<Pod> {
 
 /** The controller owner reference a ReplicaSet puts on its pods. */
 export function ownerRefTo(rs: ReplicaSet): OwnerReference {
-  return { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata?.name ?? '', uid: rs.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return newControllerRef(rs, 'apps/v1', 'ReplicaSet');
 }
 
 /**

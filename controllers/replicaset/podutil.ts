@@ -1,15 +1,10 @@
 /**
- * Pod and owner-reference helpers shared by the ReplicaSet and Deployment
+ * Pod helpers shared by the ReplicaSet and Deployment
  * controllers (copies of the rules in kubernetes pkg/controller/controller_utils.go
  * and pkg/api/v1/pod).
  */
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1';
-
-/** The controller owner reference of an object (the one with controller: true), if any. */
-export function controllerRef(meta: ObjectMeta | undefined): OwnerReference | undefined {
-  return (meta?.ownerReferences ?? []).find((r) => r.controller === true);
-}
+import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 
 /** Whether a pod still counts toward a ReplicaSet: not Succeeded/Failed and not being deleted. */
 export function isPodActive(pod: Pod): boolean {

@@ -5,6 +5,7 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1';
 import { isPodAvailable, isPodReady } from './podutil.ts';
+import { rfc3339 } from '../../apiserver/api/time.ts';
 
 /** A failed create/delete of this sync, surfaced as the ReplicaFailure condition. */
 export interface ManageFailure {
@@ -45,7 +46,7 @@ export function computeReplicaSetStatus(rs: ReplicaSet, activePods: Pod[], nowMs
   let conds = rs.status?.conditions ?? [];
   const has = conds.some((c) => c.type === 'ReplicaFailure');
   if (failure && !has) {
-    const t = new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const t = rfc3339(nowMs);
     conds = [...conds, { type: 'ReplicaFailure', status: 'True', reason: failure.reason, message: failure.message, lastTransitionTime: t }];
   } else if (!failure && has) {
     conds = conds.filter((c) => c.type !== 'ReplicaFailure');

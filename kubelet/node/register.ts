@@ -12,6 +12,7 @@ import { Leases, Namespaces, Nodes } from '../../apiserver/client/resources.ts';
 import { isAlreadyExists, isConflict, type ApiClient } from '../../apiserver/client/types.ts';
 import type { MachineInfo } from './info.ts';
 import { buildNode, buildNodeStatus, nodeLabels } from './status.ts';
+import { microTime } from '../../apiserver/api/time.ts';
 
 /** Namespace of node leases. */
 export const LEASE_NAMESPACE = 'kube-node-lease';
@@ -31,7 +32,6 @@ export interface NodeAgentOptions {
 }
 
 /** MicroTime text (RFC3339 with µs), as Lease.spec.renewTime uses. */
-export const microTime = (ms: number): string => new Date(ms).toISOString().replace(/Z$/, '000Z');
 
 const inputs = (o: NodeAgentOptions, old?: Node) => ({
   nodeName: o.nodeName, nodeIP: o.nodeIP, machine: o.machine, containerRuntimeVersion: o.containerRuntimeVersion,

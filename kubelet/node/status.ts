@@ -5,6 +5,7 @@
  */
 import type { Node, NodeCondition, NodeStatus } from 'kubernetes-types/core/v1';
 import type { MachineInfo } from './info.ts';
+import { rfc3339 } from '../../apiserver/api/time.ts';
 
 /** The kubelet version this node reports. */
 export const KUBELET_VERSION = 'v1.33.0-skiff';
@@ -25,7 +26,6 @@ export interface NodeInputs {
   oldConditions?: NodeCondition[];
 }
 
-const ts = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Node labels the kubelet sets. */
 export function nodeLabels(nodeName: string, arch: string): Record<string, string> {
@@ -44,8 +44,8 @@ export function nodeConditions(now: number, old: NodeCondition[] | undefined): N
     const prev = old?.find((c) => c.type === type);
     return {
       type, status, reason, message,
-      lastHeartbeatTime: ts(now),
-      lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : ts(now),
+      lastHeartbeatTime: rfc3339(now),
+      lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : rfc3339(now),
     };
   };
   return [

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
-import { computePodStatus, rfc3339 } from './compute.ts';
+import { computePodStatus } from './compute.ts';
+import { rfc3339 } from '../../apiserver/api/time.ts';
 import type { ContainerRecord, PodRuntimeState } from '../pods/runtime-state.ts';
 
 const T = Date.parse('2026-01-01T00:00:00Z');

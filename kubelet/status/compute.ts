@@ -5,6 +5,7 @@
 import type { ContainerState as ApiContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1';
 import { qosClass } from '../../apiserver/api/qos.ts';
 import { containersNamed, readySandbox, type ContainerRecord, type PodRuntimeState } from '../pods/runtime-state.ts';
+import { rfc3339 } from '../../apiserver/api/time.ts';
 
 /** A waiting reason the kubelet decided for a container (e.g. ImagePullBackOff, CrashLoopBackOff). */
 export interface WaitingReason {
@@ -26,7 +27,6 @@ export interface StatusInput {
 }
 
 /** ms → RFC3339 with second precision, as the API server stores times. */
-export const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** CRI runtime-name prefix of containerIDs. */
 export const CONTAINER_ID_PREFIX = 'containerd://';

@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../object.ts';
 import { badRequest, invalid, StatusError } from '../errors.ts';
-import { rfc3339 } from '../meta.ts';
+import { rfc3339 } from '../time.ts';
 import { validateEntries } from './entries.ts';
 import { kindListTypes, type ListTypes } from './list-types.ts';
 import { applyConfig, recordUpdate, type Writer } from './operations.ts';

@@ -10,6 +10,7 @@ import type { KubeObject } from '../object.ts';
 import { badRequest, unsupportedMediaType, type StatusError } from '../errors.ts';
 import { MESSAGES, TOP_LEVEL, type FieldSpec } from './schema.ts';
 import { readFields, toInt32, toInt64, WireError, type WireField } from './wire.ts';
+import { rfc3339 } from '../time.ts';
 
 /** The 4 bytes every Kubernetes protobuf body starts with. */
 export const PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -143,7 +144,7 @@ function decodeValue(spec: FieldSpec, f: WireField, path: string): unknown {
       if (seconds < ZERO_TIME_SECONDS || seconds > MAX_TIME_SECONDS || nanos < 0 || nanos > 999999999) {
         throw new WireError(`${path}: time out of range (seconds ${seconds}, nanos ${nanos}): year outside of range [1,9999]`);
       }
-      return new Date(seconds * 1000 + Math.floor(nanos / 1e6)).toISOString().replace(/\.\d+Z$/, 'Z');
+      return rfc3339(seconds * 1000 + Math.floor(nanos / 1e6));
     }
     case 'intstr': {
       let type = 0;

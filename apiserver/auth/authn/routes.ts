@@ -18,6 +18,7 @@ import { signJws } from './jws.ts';
 import { reviewToken, selfSubjectReview, type TokenReviewBody } from './reviews.ts';
 import { boundClaims } from './sa-claims.ts';
 import { checkBoundObject, planTokenRequest, type TokenRequestBody } from './token-request.ts';
+import { rfc3339 } from '../../api/time.ts';
 
 /** What the routes need. */
 export interface AuthnRoutesDeps {
@@ -31,10 +32,6 @@ function body(req: FastifyRequest): KubeObject {
   return b;
 }
 
-/** RFC 3339 with second precision, as metav1.Time serialises. Pure. */
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 /** Registers the routes on `app`. */
 export function registerAuthenticationRoutes(app: FastifyInstance, deps: AuthnRoutesDeps): void {

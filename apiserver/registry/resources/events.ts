@@ -8,9 +8,10 @@ import type { ResourceDef } from '../types.ts';
 import { invalidValue, required } from '../../api/validation.ts';
 import { column, standardVerbs, validateMeta } from './common.ts';
 import { ageSince } from './duration.ts';
+import { rfc3339 } from '../../api/time.ts';
 
 function nowRfc3339(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(Date.now());
 }
 
 /** Defaults an Event in place: count 1, firstTimestamp/lastTimestamp from each other or now, type Normal. */
