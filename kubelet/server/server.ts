@@ -219,6 +219,10 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
       if (out.code === 500) o.log.warn('kubelet API authorization failed', { path: req.url, body: out.body });
       res.writeHead(out.code, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(out.body);
+    }, (e: unknown) => {
+      o.log.warn('kubelet API auth filter failed', { path: req.url, error: e });
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Internal Server Error');
     });
   };
   const server = o.tls ? https.createServer(tlsServerOptions(o.tls), guarded) : http.createServer(guarded);

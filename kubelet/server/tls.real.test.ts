@@ -20,7 +20,7 @@ import { CERT, type ClusterIdentity } from '../../deploy/pki/specs.ts';
 import { Nodes, Pods } from '../../apiserver/client/resources.ts';
 import { startApiServer } from '../../testutil/apiserver.ts';
 import { quietLogger } from '../../testutil/log.ts';
-import { createAuthenticator } from './authn.ts';
+import { createAuthenticator, type TokenReviewer } from './authn.ts';
 import { alwaysAllow, createWebhookAuthorizer, type KubeletAuthorizer } from './authz.ts';
 import { serveKubeletApi } from './server.ts';
 
@@ -66,23 +66,24 @@ function fakeSAR(allowedUsers: string[], fail = false): { review: (r: SubjectAcc
 }
 
 /** Starts the kubelet API in TLS mode with the n1 serving cert and the cluster CA as client CA. */
-async function tlsKubelet(authorize: KubeletAuthorizer): Promise<{ port: number; stop(): void }> {
+async function tlsKubelet(authorize: KubeletAuthorizer, reviewToken?: TokenReviewer): Promise<{ port: number; stop(): void }> {
   const ac = new AbortController();
   const serving = await pair(dataDir, CERT.kubeletServing(NODE));
   const port = await serveKubeletApi({
     port: 0, host: '127.0.0.1', log: quietLogger('kubelet'),
     resolveLog: async (ns, pod, c) => (ns === 'default' && pod === 'web' && c === 'app' ? { path: logPath, running: async () => false } : undefined),
     tls: { ...serving, clientCA: await clusterCA() },
-    auth: { authenticate: createAuthenticator(), authorize, nodeName: NODE },
+    auth: { authenticate: createAuthenticator(reviewToken ? { reviewToken } : {}), authorize, nodeName: NODE },
   }, ac.signal);
   return { port, stop: () => ac.abort() };
 }
 
 /** GET over https, verifying the kubelet's serving cert against the cluster CA; resolves code and body. */
-function get(port: number, path: string, client?: { cert: string; key: string }): Promise<{ code: number; body: string; type?: string }> {
+function get(port: number, path: string, client?: { cert: string; key: string }, token?: string): Promise<{ code: number; body: string; type?: string }> {
   return new Promise((resolve, reject) => {
     void clusterCA().then((ca) => {
-      const req = request({ host: '127.0.0.1', port, path, method: 'GET', ca, ...client, agent: false }, (res) => {
+      const headers = token === undefined ? {} : { authorization: `Bearer ${token}` };
+      const req = request({ host: '127.0.0.1', port, path, method: 'GET', ca, ...client, headers, agent: false }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => { body += d; });
@@ -141,6 +142,24 @@ test('kubelet TLS with AlwaysAllow still authenticates', async () => {
   try {
     assert.equal((await get(k.port, LOGS)).code, 401);
     assert.deepEqual(await get(k.port, LOGS, await pair(dataDir, CERT.kubeletClient(NODE))), { code: 200, body: 'one\ntwo\n', type: 'text/plain; charset=utf-8' });
+  } finally {
+    k.stop();
+  }
+});
+
+test('kubelet TLS with the token webhook: a bearer token the TokenReview accepts is a user; a rejected one is 401', async () => {
+  const sar = fakeSAR(['system:serviceaccount:monitoring:scraper']);
+  const k = await tlsKubelet(createWebhookAuthorizer({ review: sar.review, now: () => 0 }), async (token) =>
+    (token === 'good-token' ? { name: 'system:serviceaccount:monitoring:scraper', groups: ['system:serviceaccounts'], uid: 'u-1' } : undefined));
+  try {
+    assert.deepEqual(await get(k.port, LOGS, undefined, 'good-token'), { code: 200, body: 'one\ntwo\n', type: 'text/plain; charset=utf-8' });
+    assert.deepEqual(sar.seen.at(-1)?.spec, {
+      user: 'system:serviceaccount:monitoring:scraper', groups: ['system:serviceaccounts'], uid: 'u-1',
+      resourceAttributes: { verb: 'get', group: '', version: 'v1', resource: 'nodes', subresource: 'proxy', name: NODE },
+    });
+    assert.deepEqual((await get(k.port, LOGS, undefined, 'forged')).body, 'Unauthorized');
+    assert.deepEqual(await get(k.port, '/stats/summary', undefined, 'good-token'), { code: 404, body: '404 page not found\n', type: 'text/plain' }, 'authorized on nodes/stats; Skiff serves no stats');
+    assert.equal(sar.seen.at(-1)?.spec.resourceAttributes?.subresource, 'stats');
   } finally {
     k.stop();
   }
