@@ -66,6 +66,8 @@ test('runKubelet serves its API over TLS with x509 authentication and Webhook au
   };
   const ac = new AbortController();
   await assert.rejects(runKubelet({ ...opts, tlsPrivateKeyFile: undefined }, ac.signal), /--tls-cert-file and --tls-private-key-file must be given together/);
+  await assert.rejects(runKubelet({ ...opts, tlsCertFile: join(dir, 'missing.crt') }, ac.signal), /ENOENT/);
+  assert.equal(await api.client.tryGet<Node>(Nodes, 'node-t'), undefined, 'unreadable TLS files stop the kubelet before it registers');
   const kubelet = runKubelet(opts, ac.signal);
   try {
     await waitFor(async () => (await api.client.tryGet<Node>(Nodes, 'node-t')) !== undefined, 20_000, 'node registered', 100);

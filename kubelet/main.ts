@@ -93,6 +93,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   await mkdir(join(o.rootDir, 'pods'), { recursive: true });
 
   const client = o.client ?? new RestClient({ baseUrl: o.apiUrl, userAgent: `kubelet/${o.nodeName}` });
+  const { tls, auth } = await loadServing(serving, { nodeName: o.nodeName, client, reviewAccess: o.reviewAccess, reviewToken: o.reviewToken, now: () => realClock.now() });
   const nodeIP = o.nodeIP ?? pickNodeIP(os.networkInterfaces());
   const machine = await readMachineInfo(o.rootDir);
   const agent: NodeAgentOptions = {
@@ -122,7 +123,6 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
   });
-  const { tls, auth } = await loadServing(serving, { nodeName: o.nodeName, client, reviewAccess: o.reviewAccess, reviewToken: o.reviewToken, now: () => realClock.now() });
   await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);
 
   const podCIDR = await waitForPodCIDR(agent, signal);

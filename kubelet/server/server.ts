@@ -214,13 +214,14 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
   const guarded = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const auth = o.auth;
     if (!auth) return handle(req, res);
+    const path = new URL(req.url ?? '/', 'http://kubelet').pathname; // logged without the query (exec commands)
     void checkAccess(auth, req).then((out) => {
       if (out.serve) return handle(req, res);
-      if (out.code === 500) o.log.warn('kubelet API authorization failed', { path: req.url, body: out.body });
+      if (out.code === 500) o.log.warn('kubelet API authorization failed', { path, body: out.body });
       res.writeHead(out.code, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(out.body);
     }, (e: unknown) => {
-      o.log.warn('kubelet API auth filter failed', { path: req.url, error: e });
+      o.log.warn('kubelet API auth filter failed', { path, error: e });
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Internal Server Error');
     });
