@@ -3,6 +3,7 @@
  * the API until the signal aborts, then closes everything.
  */
 import type { Logger } from './api/log.ts';
+import type { KubeletClientTLS } from './podlog.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
@@ -29,6 +30,8 @@ export interface ApiServerOptions {
   tls?: ApiServerTLS;
   /** Called once the server listens (after bootstrap), with its base URL. */
   onListening?: (url: string) => void;
+  /** Dial kubelets over HTTPS with this CA and client cert (PEM); default plain HTTP. */
+  kubeletClient?: KubeletClientTLS;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -48,6 +51,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
   const { app, registry, storage } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
+    kubeletClient: opts.kubeletClient,
   });
   try {
     let delay = 200;

@@ -4,7 +4,7 @@ import { createServer, get, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { containerLogsURL, kubeletEndpoint, pickContainer, registerPodLog } from './podlog.ts';
+import { containerLogsURL, kubeletAuthError, kubeletEndpoint, pickContainer, registerPodLog } from './podlog.ts';
 
 const pod = (name: string, containers: string[], nodeName?: string, inits: string[] = []): Pod => ({
   metadata: { name, namespace: 'default' },
@@ -33,6 +33,18 @@ test('kubelet endpoint and URL', () => {
   assert.equal(kubeletEndpoint({ status: { addresses: [{ type: 'Hostname', address: 'n1' }] } }), undefined);
   assert.equal(containerLogsURL('10.0.0.2', 10250, 'default', 'web', 'c', { follow: 'true', tailLines: '5', timestamps: 'false' }), 'http://10.0.0.2:10250/containerLogs/default/web/c?follow=true&tailLines=5');
   assert.equal(containerLogsURL('10.0.0.2', 10250, 'ns', 'p', 'c', {}), 'http://10.0.0.2:10250/containerLogs/ns/p/c');
+  assert.equal(containerLogsURL('10.0.0.2', 10250, 'ns', 'p', 'c', {}, 'https'), 'https://10.0.0.2:10250/containerLogs/ns/p/c');
+});
+
+test('a kubelet 401 / 403 becomes the Status Kubernetes\' apiserver answers', () => {
+  const forbidden = kubeletAuthError(403, 'Forbidden (user=u, verb=get, resource=nodes, subresource(s)=[proxy])', 'web');
+  assert.deepEqual([forbidden?.code, forbidden?.status.reason, forbidden?.status.message],
+    [403, 'Forbidden', 'Forbidden (user=u, verb=get, resource=nodes, subresource(s)=[proxy]) ( pods/log web)']);
+  const unauthorized = kubeletAuthError(401, 'Unauthorized', 'web');
+  assert.deepEqual([unauthorized?.code, unauthorized?.status.reason, unauthorized?.status.message],
+    [401, 'Unauthorized', 'the server has asked for the client to provide credentials ( pods/log web)']);
+  assert.equal(kubeletAuthError(404, 'x', 'web'), undefined);
+  assert.equal(kubeletAuthError(500, 'x', 'web'), undefined);
 });
 
 interface Harness { app: FastifyInstance; base: string; kubelet: Server; requests: string[]; releaseSecond: () => void; close(): Promise<void> }

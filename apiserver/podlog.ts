@@ -3,17 +3,33 @@
  * kubelet address (InternalIP, else ExternalIP) and port
  * (status.daemonEndpoints.kubeletEndpoint.Port, default 10250), and streams
  * the kubelet's `/containerLogs/{ns}/{pod}/{container}` back as text/plain,
- * chunk by chunk (so `kubectl logs -f` follows).
+ * chunk by chunk (so `kubectl logs -f` follows). Plain HTTP by default; with
+ * `kubeletClient`, HTTPS verifying the kubelet's serving cert against a CA
+ * and presenting the apiserver's kubelet client cert (Kubernetes'
+ * `--kubelet-certificate-authority`, `--kubelet-client-certificate`,
+ * `--kubelet-client-key`).
  */
 import { request, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { badRequest, internalError, notFound, type StatusError } from './api/errors.ts';
+import { badRequest, internalError, notFound, StatusError } from './api/errors.ts';
 
 /** What the log route needs from the store. */
 export interface PodLogDeps {
   getPod(namespace: string, name: string): Promise<Pod | undefined>;
   getNode(name: string): Promise<Node | undefined>;
+  /** Reach kubelets over HTTPS with this trust and identity; default plain HTTP. */
+  kubeletClient?: KubeletClientTLS;
+}
+
+/** How the apiserver dials kubelets over TLS, PEM text. */
+export interface KubeletClientTLS {
+  /** CA the kubelets' serving certs must chain to. */
+  ca: string;
+  /** Client cert (CN kube-apiserver-kubelet-client) and its key. */
+  cert: string;
+  key: string;
 }
 
 /** The query of a log request (all strings, as they arrive). */
@@ -61,7 +77,7 @@ export function kubeletEndpoint(node: Node): { host: string; port: number } | un
 }
 
 /** The kubelet URL for a log request, forwarding only the options that are set. */
-export function containerLogsURL(host: string, port: number, ns: string, pod: string, container: string, q: LogQuery): string {
+export function containerLogsURL(host: string, port: number, ns: string, pod: string, container: string, q: LogQuery, scheme: 'http' | 'https' = 'http'): string {
   const params = new URLSearchParams();
   if (isTrue(q.follow)) params.set('follow', 'true');
   if (q.tailLines !== undefined && q.tailLines !== '') params.set('tailLines', q.tailLines);
@@ -72,7 +88,7 @@ export function containerLogsURL(host: string, port: number, ns: string, pod: st
   const h = host.includes(':') ? `[${host}]` : host;
   const qs = params.toString();
   const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(pod)}/${encodeURIComponent(container)}`;
-  return `http://${h}:${port}${path}${qs ? `?${qs}` : ''}`;
+  return `${scheme}://${h}:${port}${path}${qs ? `?${qs}` : ''}`;
 }
 
 /** Resolves pod → container → node → kubelet URL, or the Status error to answer with. */
@@ -88,7 +104,26 @@ export async function resolveLogTarget(deps: PodLogDeps, ns: string, name: strin
   if (!node) return { error: notFound({ group: '', resource: 'nodes', name: nodeName }) };
   const ep = kubeletEndpoint(node);
   if (!ep) return { error: internalError(`node ${nodeName} has no address`) };
-  return { url: containerLogsURL(ep.host, ep.port, ns, name, picked.container, q), container: picked.container };
+  const scheme = deps.kubeletClient ? 'https' : 'http';
+  return { url: containerLogsURL(ep.host, ep.port, ns, name, picked.container, q, scheme), container: picked.container };
+}
+
+/**
+ * The Status for a kubelet's 401 or 403 as Kubernetes' apiserver builds it
+ * (apimachinery `NewGenericServerResponse` with resource pods/log, verb ''):
+ * 401 Unauthorized `the server has asked for the client to provide
+ * credentials ( pods/log <pod>)`; 403 Forbidden keeps the kubelet's text
+ * (`Forbidden (user=…) ( pods/log <pod>)`). Undefined for other codes. Pure.
+ */
+export function kubeletAuthError(code: number, body: string, pod: string): StatusError | undefined {
+  if (code !== 401 && code !== 403) return undefined;
+  const base = code === 401 ? 'the server has asked for the client to provide credentials' : body;
+  const message = `${base} ( pods/log ${pod})`;
+  return new StatusError({
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code,
+    reason: code === 401 ? 'Unauthorized' : 'Forbidden', message,
+    details: { name: pod, kind: 'pods/log', causes: [{ reason: 'UnexpectedServerResponse', message: body }] },
+  });
 }
 
 function sendStatus(reply: FastifyReply, err: StatusError): FastifyReply {
@@ -115,7 +150,8 @@ export function registerPodLog(app: FastifyInstance, deps: PodLogDeps): void {
     const target = await resolveLogTarget(deps, req.params.namespace, req.params.name, req.query);
     if ('error' in target) return sendStatus(reply, target.error);
     const upstream = await new Promise<IncomingMessage | Error>((resolve) => {
-      const r = request(target.url, { method: 'GET', agent: false }, resolve);
+      const tls = deps.kubeletClient;
+      const r = tls ? httpsRequest(target.url, { method: 'GET', agent: false, ca: tls.ca, cert: tls.cert, key: tls.key }, resolve) : request(target.url, { method: 'GET', agent: false }, resolve);
       r.on('error', resolve);
       req.raw.on('close', () => r.destroy());
       r.end();
@@ -124,6 +160,8 @@ export function registerPodLog(app: FastifyInstance, deps: PodLogDeps): void {
     if (upstream.statusCode !== 200) {
       const body = (await readAll(upstream)).trim();
       const code = upstream.statusCode ?? 500;
+      const denied = kubeletAuthError(code, body, req.params.name);
+      if (denied) return sendStatus(reply, denied);
       const err = code === 404 ? notFound({ group: '', resource: 'pods', name: req.params.name }) : code === 400 ? badRequest(body) : internalError(body || `kubelet answered ${code}`);
       if (code === 404 && body) err.status.message = body;
       return sendStatus(reply, err);

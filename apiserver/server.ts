@@ -16,7 +16,7 @@ import { registerDiscovery } from './discovery/index.ts';
 import { registerOpenAPI } from './openapi/index.ts';
 import { registerVersion } from './version.ts';
 import { registerComponentStatuses } from './componentstatus.ts';
-import { registerPodLog } from './podlog.ts';
+import { registerPodLog, type KubeletClientTLS } from './podlog.ts';
 import { registerCustomResourceDefinitions } from './crd.ts';
 import type { KubeObject } from './api/object.ts';
 import type { Storage } from './storage/interface.ts';
@@ -50,6 +50,8 @@ export interface AppOptions {
   tls?: ApiServerTLS;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
+  /** Dial kubelets (pods/log) over HTTPS with this CA and client cert; default plain HTTP. */
+  kubeletClient?: KubeletClientTLS;
 }
 
 /** Builds the full server and returns the app with its registry and storage (for bootstrap). */
@@ -89,6 +91,7 @@ export function buildServer(opts: AppOptions): CoreApp {
   registerPodLog(app, {
     getPod: async (namespace: string, name: string) => (await storage.get(objectKey('pods', namespace, name))) as Pod | undefined,
     getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
+    kubeletClient: opts.kubeletClient,
   });
   return core;
 }

@@ -1,7 +1,8 @@
 /**
  * The kubelet: registers the node, heartbeats it, waits for its podCIDR,
  * writes the CNI config, runs the node's pods on containerd over CRI and
- * serves container logs. Composed here, nothing global.
+ * serves container logs (over TLS with client-cert authentication and
+ * SubjectAccessReview authorization when configured). Composed here, nothing global.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -25,9 +26,12 @@ import { registerNode, runNodeHeartbeats, waitForPodCIDR, type NodeAgentOptions 
 import { parseResolvConf } from './pods/config.ts';
 import { PodManager } from './pods/manager.ts';
 import { serveKubeletApi } from './server/server.ts';
+import type { SubjectAccessReviewer } from './server/authz.ts';
+import type { TokenReviewer } from './server/authn.ts';
+import { loadServing, planServing, type KubeletServingFlags } from './server/config.ts';
 
 /** Options of `runKubelet` (docs/CONVENTIONS.md). */
-export interface KubeletOptions {
+export interface KubeletOptions extends KubeletServingFlags {
   apiUrl: string;
   nodeName: string;
   /** InternalIP; default: first global IPv4 of a non-loopback interface. */
@@ -49,6 +53,9 @@ export interface KubeletOptions {
   runtime?: CriRuntime;
   /** Manage pod cgroups (default: true when /sys/fs/cgroup is writable by root). */
   manageCgroups?: boolean;
+  /** Test hooks: SubjectAccessReview / TokenReview instead of the API's. */
+  reviewAccess?: SubjectAccessReviewer;
+  reviewToken?: TokenReviewer;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -62,11 +69,14 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs the kubelet until `signal` aborts, then stops everything and resolves.
  * Throws at start when the container runtime does not serve CRI v1 (clear
- * message naming the socket) or a port cannot be bound. Pods already running
+ * message naming the socket), on inconsistent TLS flags or unreadable TLS
+ * files, or when a port cannot be bound. Pods already running
  * in containerd are adopted by their io.kubernetes.pod.uid label.
  */
 export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promise<void> {
   const log = o.log;
+  const serving = planServing(o);
+  if ('error' in serving) throw new Error(serving.error);
   let runtime = o.runtime;
   let runtimeVersion = 'fake://0';
   if (!runtime) {
@@ -83,6 +93,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   await mkdir(join(o.rootDir, 'pods'), { recursive: true });
 
   const client = o.client ?? new RestClient({ baseUrl: o.apiUrl, userAgent: `kubelet/${o.nodeName}` });
+  const { tls, auth } = await loadServing(serving, { nodeName: o.nodeName, client, reviewAccess: o.reviewAccess, reviewToken: o.reviewToken, now: () => realClock.now() });
   const nodeIP = o.nodeIP ?? pickNodeIP(os.networkInterfaces());
   const machine = await readMachineInfo(o.rootDir);
   const agent: NodeAgentOptions = {
@@ -112,7 +123,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
   });
-  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime) }, signal);
+  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);
 
   const podCIDR = await waitForPodCIDR(agent, signal);
   if (podCIDR) {

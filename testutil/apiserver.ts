@@ -3,6 +3,7 @@
  * bootstrap) on a free loopback port, and a RestClient pointed at it.
  */
 import type { Logger } from '../apiserver/api/log.ts';
+import type { KubeletClientTLS } from '../apiserver/podlog.ts';
 import { quietLogger } from './log.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { runApiServer } from '../apiserver/main.ts';
@@ -28,6 +29,8 @@ export interface StartApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Serve watches from the watch cache (default true). */
   watchCache?: boolean;
+  /** The apiserver dials kubelets over HTTPS with this CA and client cert (default plain HTTP). */
+  kubeletClient?: KubeletClientTLS;
 }
 
 /**
@@ -44,7 +47,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
   const ready = new Promise<string>((resolve) => { listening = resolve; });
   const running = runApiServer({
     etcdEndpoints: [etcd.endpoint], bindAddress: '127.0.0.1', port, serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', log,
-    bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache, onListening: listening,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache, onListening: listening, kubeletClient: opts.kubeletClient,
   }, ac.signal);
   let stopped = false;
   const stop = async (): Promise<void> => {

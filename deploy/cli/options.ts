@@ -42,6 +42,15 @@ export interface KubeletFlags {
   cniConfDir: string;
   port: number;
   healthzPort: number;
+  /** Kubelet API over TLS (both or neither); present only when given. */
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  /** Authenticate client certs against this CA. */
+  clientCAFile?: string;
+  /** Default (when absent) AlwaysAllow, as the kubelet. */
+  authorizationMode?: 'AlwaysAllow' | 'Webhook';
+  /** Accept bearer tokens checked by TokenReview. */
+  authenticationTokenWebhook?: boolean;
 }
 
 /** `skiff proxy` → runProxy. */

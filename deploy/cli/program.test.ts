@@ -102,6 +102,16 @@ test('kubelet: defaults under /var/lib/skiff', async () => {
   assert.equal(o.nodeIP, 'fd00::2');
 });
 
+test('kubelet: TLS and authorization flags, absent unless given', async () => {
+  const c = await parse(['kubelet', '--tls-cert-file', '/t/serving-kubelet-n1.crt', '--tls-private-key-file', '/t/serving-kubelet-n1.key',
+    '--client-ca-file', '/t/server-ca.crt', '--authorization-mode', 'Webhook', '--authentication-token-webhook']);
+  const o = c.opts as Record<string, unknown>;
+  assert.deepEqual([o.tlsCertFile, o.tlsPrivateKeyFile, o.clientCAFile, o.authorizationMode, o.authenticationTokenWebhook],
+    ['/t/serving-kubelet-n1.crt', '/t/serving-kubelet-n1.key', '/t/server-ca.crt', 'Webhook', true]);
+  const plain = (await parse(['kubelet'])).opts as Record<string, unknown>;
+  for (const k of ['tlsCertFile', 'tlsPrivateKeyFile', 'clientCAFile', 'authorizationMode', 'authenticationTokenWebhook']) assert.ok(!(k in plain), k);
+});
+
 const bad: Array<[string[], RegExp]> = [
   [['server', '--api-port', '0'], /port number/],
   [['server', '--api-port', '6443x'], /port number/],
@@ -111,6 +121,7 @@ const bad: Array<[string[], RegExp]> = [
   [['server', '--registry-mirror', 'docker.io'], /HOST=URL/],
   [['scheduler', '--api-url', '127.0.0.1:6443'], /http/],
   [['controller-manager', '--node-cidr-mask-size', '33'], /prefix length/],
+  [['kubelet', '--authorization-mode', 'RBAC'], /AlwaysAllow, Webhook/],
   [['server', '--no-such-flag'], /unknown option/],
   [['frobnicate'], /unknown command/],
 ];

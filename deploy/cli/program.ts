@@ -112,13 +112,24 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--cni-conf-dir <dir>', 'CNI config directory', join(defaults.dataDir, 'cni', 'net.d'))
     .addOption(new Option('--port <port>', 'kubelet API port (logs, exec)').default(defaults.kubeletPort).argParser(parsePort))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.kubeletHealthzPort).argParser(parsePort))
+    .option('--tls-cert-file <path>', 'serve the kubelet API over HTTPS with this cert (PEM; with --tls-private-key-file)')
+    .option('--tls-private-key-file <path>', 'key of --tls-cert-file (PEM)')
+    .option('--client-ca-file <path>', 'authenticate kubelet API clients by certs from this CA (CN user, O groups)')
+    .addOption(new Option('--authorization-mode <mode>', 'authorize kubelet API requests (default AlwaysAllow; Webhook: SubjectAccessReview)').choices(['AlwaysAllow', 'Webhook']))
+    .option('--authentication-token-webhook', 'also accept bearer tokens, checked with a TokenReview')
     .action(async (o: {
       apiUrl: string; nodeName: string; nodeIp?: string; containerdSocket: string; rootDir: string; cniBinDir: string;
       cniConfDir: string; port: number; healthzPort: number;
+      tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; authorizationMode?: 'AlwaysAllow' | 'Webhook'; authenticationTokenWebhook?: boolean;
     }) => {
       await actions.kubelet({
         apiUrl: o.apiUrl, nodeName: o.nodeName, nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, rootDir: o.rootDir,
         cniBinDir: o.cniBinDir, cniConfDir: o.cniConfDir, port: o.port, healthzPort: o.healthzPort,
+        ...(o.tlsCertFile !== undefined ? { tlsCertFile: o.tlsCertFile } : {}),
+        ...(o.tlsPrivateKeyFile !== undefined ? { tlsPrivateKeyFile: o.tlsPrivateKeyFile } : {}),
+        ...(o.clientCaFile !== undefined ? { clientCAFile: o.clientCaFile } : {}),
+        ...(o.authorizationMode !== undefined ? { authorizationMode: o.authorizationMode } : {}),
+        ...(o.authenticationTokenWebhook === true ? { authenticationTokenWebhook: true } : {}),
       });
     });
 

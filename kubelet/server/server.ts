@@ -3,13 +3,18 @@
  * with `follow`, `tailLines`, `timestamps` and `previous`, reading the CRI log
  * file of the container; `/exec`, `/attach` (…/{ns}/{pod}/{container}) and
  * `/portForward/{ns}/{pod}` answered with a 302 to the runtime's one-time
- * streaming URL; plus `GET /healthz`. Plain HTTP for now.
+ * streaming URL; plus `GET /healthz`. Plain HTTP by default; with `tls`,
+ * HTTPS with the serving cert, asking for (not requiring) a client cert from
+ * the client CA; with `auth`, every request passes the kubelet's auth filter
+ * first (401 / 403 / 500 as plain text, see filter.ts).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { open, stat } from 'node:fs/promises';
 import type { Logger } from '../../apiserver/api/log.ts';
 import { CriLogParser, formatEntries, tail, type LogEntry } from './cri-log.ts';
+import { checkAccess, type KubeletAuth } from './filter.ts';
 
 /** Where a container's log is and whether it may still grow. */
 export interface LogTarget {
@@ -63,6 +68,24 @@ export interface KubeletServerOptions {
   resolveStream?: StreamResolver;
   /** Follow poll interval, ms (default 250). */
   pollMs?: number;
+  /** Serve HTTPS (`--tls-cert-file`, `--tls-private-key-file`, `--client-ca-file`); default plain HTTP. */
+  tls?: KubeletTLS;
+  /** Authenticate and authorize every request; default none (everything served). */
+  auth?: KubeletAuth;
+}
+
+/** The kubelet's TLS material, PEM text. */
+export interface KubeletTLS {
+  /** Serving cert (chain). */
+  cert: string;
+  key: string;
+  /** CA that signs client certs; when set, clients are asked for a cert (not required: unverified ones reach the auth filter, which answers 401). */
+  clientCA?: string;
+}
+
+/** Node's TLS server options for `t`: requestCert with rejectUnauthorized false when a client CA is given, as the kubelet's RequestClientCert. Pure. */
+export function tlsServerOptions(t: KubeletTLS): https.ServerOptions {
+  return { cert: t.cert, key: t.key, ...(t.clientCA !== undefined ? { ca: t.clientCA, requestCert: true, rejectUnauthorized: false } : {}) };
 }
 
 /** Parsed query of the containerLogs endpoint. */
@@ -125,7 +148,7 @@ async function streamLog(target: LogTarget, q: LogQuery, res: http.ServerRespons
  * (0 picks a free one). Rejects if the port cannot be bound.
  */
 export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): Promise<number> {
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://kubelet');
     if (req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -187,13 +210,29 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end();
     });
-  });
+  };
+  const guarded = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const auth = o.auth;
+    if (!auth) return handle(req, res);
+    const path = new URL(req.url ?? '/', 'http://kubelet').pathname; // logged without the query (exec commands)
+    void checkAccess(auth, req).then((out) => {
+      if (out.serve) return handle(req, res);
+      if (out.code === 500) o.log.warn('kubelet API authorization failed', { path, body: out.body });
+      res.writeHead(out.code, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(out.body);
+    }, (e: unknown) => {
+      o.log.warn('kubelet API auth filter failed', { path, error: e });
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Internal Server Error');
+    });
+  };
+  const server = o.tls ? https.createServer(tlsServerOptions(o.tls), guarded) : http.createServer(guarded);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host ?? '0.0.0.0', () => {
       server.off('error', reject);
       const port = (server.address() as AddressInfo).port;
-      o.log.info('kubelet API listening', { port });
+      o.log.info('kubelet API listening', { port, tls: o.tls !== undefined, auth: o.auth !== undefined });
       const close = (): void => {
         server.close();
         server.closeAllConnections();
