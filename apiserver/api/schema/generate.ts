@@ -20,7 +20,8 @@ import { readTypes, type SourcePackage } from './gen/read-types.ts';
 /**
  * The kubernetes-types modules read, with their OpenAPI name prefixes
  * (the Go import paths, as kube-openapi names definitions). The served
- * groups (core, apps, discovery.k8s.io, coordination.k8s.io), autoscaling/v1
+ * groups (core, apps, discovery.k8s.io, coordination.k8s.io,
+ * rbac.authorization.k8s.io, authorization.k8s.io), autoscaling/v1
  * for Scale, and the apimachinery types they use.
  */
 export const sourcePackages: SourcePackage[] = [
@@ -29,6 +30,8 @@ export const sourcePackages: SourcePackage[] = [
   { module: 'discovery/v1', prefix: 'io.k8s.api.discovery.v1' },
   { module: 'coordination/v1', prefix: 'io.k8s.api.coordination.v1' },
   { module: 'autoscaling/v1', prefix: 'io.k8s.api.autoscaling.v1' },
+  { module: 'rbac/v1', prefix: 'io.k8s.api.rbac.v1' },
+  { module: 'authorization/v1', prefix: 'io.k8s.api.authorization.v1' },
   { module: 'meta/v1', prefix: 'io.k8s.apimachinery.pkg.apis.meta.v1' },
   { module: 'api/resource', prefix: 'io.k8s.apimachinery.pkg.api.resource' },
   { module: 'runtime', prefix: 'io.k8s.apimachinery.pkg.runtime' },
