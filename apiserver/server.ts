@@ -18,6 +18,9 @@ import { registerVersion } from './version.ts';
 import { registerComponentStatuses } from './componentstatus.ts';
 import { registerPodLog } from './podlog.ts';
 import { registerCustomResourceDefinitions } from './crd.ts';
+import { createAuthorization, type Authorization, type AuthorizationMode } from './auth/authz/install.ts';
+import { standardAdmission } from './registry/admission/standard.ts';
+import { EtcdStorage } from './storage/etcd.ts';
 
 /** Options of buildApp. */
 export interface AppOptions {
@@ -32,12 +35,22 @@ export interface AppOptions {
   bookmarkIntervalMs?: number;
   /** The admission chain (default: the standard one). */
   admission?: RegistryConfig['admission'];
+  /** Authorization mode (default AlwaysAllow: every request allowed, as the plain-HTTP loopback mode). */
+  authorization?: AuthorizationMode;
+}
+
+/** The built server: the core pieces plus its authorization (for bootstrap). */
+export interface ServerApp extends CoreApp {
+  authorization: Authorization;
 }
 
 /** Builds the full server and returns the app with its registry and storage (for bootstrap). */
-export function buildServer(opts: AppOptions): CoreApp {
+export function buildServer(opts: AppOptions): ServerApp {
   const defs = opts.defs ?? allResources();
-  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: opts.admission });
+  const authorization = createAuthorization(opts.authorization ?? 'AlwaysAllow', new EtcdStorage(opts.etcd), opts.log);
+  const admission = authorization.admission(opts.admission ?? standardAdmission);
+  const core = buildCoreApp({ etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission });
+  authorization.install(core.app, core.registry, opts.log);
   const { app, storage } = core;
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);
@@ -57,7 +70,7 @@ export function buildServer(opts: AppOptions): CoreApp {
     getPod: async (namespace: string, name: string) => (await storage.get(objectKey('pods', namespace, name))) as Pod | undefined,
     getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
   });
-  return core;
+  return { ...core, authorization };
 }
 
 /** Builds the full server app (testable with app.inject). */

@@ -39,6 +39,8 @@ export interface ListParams extends SelectorOptions {
   exact?: boolean;
 }
 
+import type { UserInfo } from '../api/user.ts';
+
 export type { DeleteParams } from './deletion.ts';
 
 /**
@@ -48,6 +50,8 @@ export type { DeleteParams } from './deletion.ts';
  */
 export interface WriteOptions extends SchemaCheckOptions, FieldManagerOptions {
   dryRun?: boolean;
+  /** The requesting user, handed to admission (undefined when authentication is off). */
+  user?: UserInfo;
 }
 
 /** The result of a delete: the object, and whether it is gone (false: pending finalizers or grace). */
@@ -216,7 +220,7 @@ export class ResourceStore {
     stampManagedFields(undefined, obj, wo, this.fieldTarget());
     const attrs = this.attributes('CREATE', obj, undefined, undefined, wo);
     await this.admitPhase(this.admission.mutating, attrs);
-    const causes = [...validateMeta(obj, isNamespace(this.def)), ...(this.def.strategy.validate?.(obj) ?? [])];
+    const causes = [...validateMeta(obj, isNamespace(this.def), this.def.nameErrors), ...(this.def.strategy.validate?.(obj) ?? [])];
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
     await this.admitPhase(this.admission.validating, attrs);
     if (wo.dryRun) return obj;
@@ -349,7 +353,7 @@ export class ResourceStore {
       const err = own.validateUpdate(next, cur);
       if (err) throw err;
     } else {
-      const causes = [...validateMeta(next, isNamespace(this.def)), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
+      const causes = [...validateMeta(next, isNamespace(this.def), this.def.nameErrors), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
       if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
     }
     await this.admitPhase(this.admission.validating, attrs);
@@ -451,7 +455,7 @@ export class ResourceStore {
     const m = object.metadata ?? {};
     return {
       operation, group: this.def.group, version: this.def.version, resource: this.def.resource, kind: this.def.kind, subresource,
-      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun,
+      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun, user: wo.user,
     };
   }
 

@@ -25,6 +25,7 @@ import { resolveResourcePath, type ResourceTarget } from './path.ts';
 import { toScale, type Scale } from './scale.ts';
 import { includeObjectOf, toTable, wantsTable } from './table.ts';
 import { serveWatch } from './watch-http.ts';
+import { requestUser } from './request-user.ts';
 
 /** Options of the resource routes. */
 export interface ResourceRoutesOptions {
@@ -290,7 +291,7 @@ function requireBody(req: FastifyRequest): KubeObject {
 
 /** WriteOptions from the query: `dryRun=All` validates without storing; any other dryRun value is 422 naming `kind`. */
 function dry(req: FastifyRequest, kind: OptionsKind): WriteOptions {
-  return { dryRun: dryRunParam(query(req), kind), ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
+  return { dryRun: dryRunParam(query(req), kind), ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)), user: requestUser(req) };
 }
 
 /** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */

@@ -8,6 +8,7 @@
  */
 import type { KubeObject } from '../../api/object.ts';
 import type { StatusError } from '../../api/errors.ts';
+import type { UserInfo } from '../../api/user.ts';
 
 /** The verb of a write as admission sees it (Kubernetes admission.Operation). */
 export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE';
@@ -30,6 +31,8 @@ export interface AdmissionAttributes {
   /** The stored object (UPDATE, DELETE). */
   oldObject?: KubeObject;
   dryRun: boolean;
+  /** The requesting user (Kubernetes GetUserInfo); undefined when authentication is off. */
+  user?: UserInfo;
 }
 
 /** One admission plugin: resolves to a StatusError to reject the write, or nothing to let it pass. */

@@ -1,0 +1,16 @@
+/**
+ * The authenticated user of a request: the `req.user` decoration the
+ * authentication layer sets (undefined when authentication is off).
+ */
+import type { FastifyRequest } from 'fastify';
+import type { UserInfo } from '../api/user.ts';
+
+/** `req.user` if authentication set one, else undefined. */
+export function requestUser(req: FastifyRequest): UserInfo | undefined {
+  return (req as FastifyRequest & { user?: UserInfo }).user;
+}
+
+/** Sets `req.user` (the authorization stage does, after impersonation). */
+export function setRequestUser(req: FastifyRequest, user: UserInfo): void {
+  (req as FastifyRequest & { user?: UserInfo }).user = user;
+}
