@@ -51,7 +51,8 @@ export interface AggregationDeps {
  */
 export class AggregationLoop {
   private dirty = false;
-  private running?: Promise<void>;
+  private active = false;
+  private running: Promise<void> = Promise.resolve();
   private closed = false;
   private retry?: NodeJS.Timeout;
 
@@ -61,12 +62,14 @@ export class AggregationLoop {
   changed(): void {
     if (this.closed) return;
     this.dirty = true;
-    this.running ??= this.run().finally(() => { this.running = undefined; });
+    if (this.active) return;
+    this.active = true;
+    this.running = this.run();
   }
 
   /** Resolves once no sync is running or pending. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.active) await this.running;
   }
 
   /** Stops scheduling new syncs. */
@@ -76,6 +79,16 @@ export class AggregationLoop {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.syncWhileDirty();
+    } finally {
+      this.active = false;
+    }
+    // A change that arrived after the last loop check but before `active` cleared.
+    if (this.dirty) this.changed();
+  }
+
+  private async syncWhileDirty(): Promise<void> {
     while (this.dirty && !this.closed) {
       this.dirty = false;
       const all = this.deps.clusterRoles();
