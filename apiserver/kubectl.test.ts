@@ -84,7 +84,10 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('endpointslices'), ['discovery.k8s.io/v1', 'true', 'EndpointSlice']);
     assert.deepEqual(rows.get('configmaps'), ['cm', 'v1', 'true', 'ConfigMap']);
     assert.deepEqual(rows.get('secrets'), ['v1', 'true', 'Secret']);
-    assert.equal(rows.size, 13, out);
+    assert.deepEqual(rows.get('clusterroles'), ['rbac.authorization.k8s.io/v1', 'false', 'ClusterRole']);
+    assert.deepEqual(rows.get('rolebindings'), ['rbac.authorization.k8s.io/v1', 'true', 'RoleBinding']);
+    assert.deepEqual(rows.get('selfsubjectaccessreviews'), ['authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview']);
+    assert.equal(rows.size, 20, out);
   }
 });
 

@@ -168,3 +168,21 @@ test('the review routes answer for the caller and for a named subject', async ()
   assert.equal(rules.statusCode, 403);
   assert.match(rules.json().message, /User "alice" cannot create resource "selfsubjectrulesreviews"/);
 });
+
+test('AlwaysAllow (the default) answers every access review with allowed and reports all rules', async () => {
+  const open = Fastify();
+  createAuthorization('AlwaysAllow', storage, log).install(open, registry, log);
+  await open.ready();
+  const r = await open.inject({
+    method: 'POST', url: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'delete', resource: 'nodes' } } }),
+  });
+  assert.equal(r.statusCode, 201);
+  assert.deepEqual(r.json().status, { allowed: true });
+  const rules = await open.inject({
+    method: 'POST', url: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'default' } }),
+  });
+  assert.deepEqual(rules.json().status, { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false });
+  await open.close();
+});
