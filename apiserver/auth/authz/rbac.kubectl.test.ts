@@ -27,7 +27,7 @@ let kubeconfig = '';
 
 before(async () => {
   if (skip) return;
-  server = await startApiServer({ authorization: 'RBAC', configureApp: (app) => installTestAuthenticator(app) });
+  server = await startApiServer({ authorization: 'RBAC', configureApp: (app) => installTestAuthenticator(app, { 'dave-token': { username: 'dave' } }) });
   dir = mkdtempSync(join(tmpdir(), 'skiff-rbac-'));
   kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, [
@@ -124,6 +124,22 @@ for (const minor of versions) {
     assert.equal((await kubectl(minor, 'create', '-f', f)).code, 0);
   });
 }
+
+test('kubectl --as-group: a group binding applies to the impersonated groups; a non-admin may not impersonate', { skip }, async () => {
+  const made = await kubectl(33, 'create', 'rolebinding', 'viewers', '--clusterrole=view', '--group=viewers');
+  assert.equal(made.code, 0, made.out);
+  let r = await kubectl(33, 'get', 'pods', '--as', 'dave', '--as-group', 'viewers');
+  for (let i = 0; i < 50 && r.code !== 0; i++) r = await kubectl(33, 'get', 'pods', '--as', 'dave', '--as-group', 'viewers');
+  assert.equal(r.code, 0, r.out);
+  const whoami = await kubectl(33, 'auth', 'can-i', 'list', 'pods', '--as', 'dave');
+  assert.match(whoami.out, /^no/m);
+  // A plain user asking to impersonate someone else is refused before anything else.
+  const refused = await fetch(`${server!.url}/api/v1/namespaces/default/pods`, { headers: { authorization: 'Bearer dave-token', 'impersonate-user': 'alice' } });
+  assert.equal(refused.status, 403);
+  assert.equal(((await refused.json()) as { message: string }).message, 'users "alice" is forbidden: User "dave" cannot impersonate resource "users" in API group "" at the cluster scope');
+  const sa = await fetch(`${server!.url}/api/v1/namespaces/default/pods`, { headers: { 'impersonate-user': 'system:serviceaccount:default:x', 'impersonate-group': 'viewers' } });
+  assert.equal(sa.status, 200, 'the admin may impersonate a service account with a group');
+});
 
 test('kubectl: the RBAC tables and the aggregated view role', { skip }, async () => {
   const crb = await kubectl(33, 'get', 'clusterrolebinding', 'cluster-admin', '-o', 'wide');
