@@ -10,8 +10,7 @@
  * (bootstrap, authentication off) is not checked.
  */
 import type { ClusterRole, PolicyRule, Role, RoleRef } from 'kubernetes-types/rbac/v1';
-import type { StatusError } from '../../api/errors.ts';
-import { forbidden, notFound } from '../../api/errors.ts';
+import { forbidden, notFound, type StatusError } from '../../api/errors.ts';
 import type { UserInfo } from '../../api/user.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from '../../registry/admission/chain.ts';
 import type { ObjectReader } from '../../registry/admission/standard.ts';

@@ -102,9 +102,10 @@ function createdAt(o: KubeObject): string {
   return t ? new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
 }
 
+/** The roles' table: NAME, CREATED AT (kubectl's roleColumnDefinitions). */
 function roleTable<T extends KubeObject>(): TableConvertor<T> {
   return {
-  columns: [column('Created At', 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.', { type: 'date' })],
+    columns: [column('Created At', 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.', { type: 'date' })],
     cells: (r) => [createdAt(r)],
   };
 }
@@ -118,19 +119,21 @@ export function subjectCells(subjects: Subject[] | undefined): [string, string, 
 /** A binding's subjects and roleRef, the fields its table reads. */
 type BindingLike = KubeObject & Pick<RoleBinding, 'roleRef' | 'subjects'>;
 
+/** The bindings' table (kubectl's roleBindingsColumnDefinitions). */
 function bindingTable<T extends BindingLike>(): TableConvertor<T> {
   return {
-  columns: [
-    column('Role', 'RoleRef is the reference to the role.'),
-    ageColumn,
-    column('Users', 'Users in the roleBinding', { priority: 1 }),
-    column('Groups', 'Groups in the roleBinding', { priority: 1 }),
-    column('ServiceAccounts', 'ServiceAccounts in the roleBinding', { priority: 1 }),
-  ],
+    columns: [
+      column('Role', 'RoleRef is the reference to the role.'),
+      ageColumn,
+      column('Users', 'Users in the roleBinding', { priority: 1 }),
+      column('Groups', 'Groups in the roleBinding', { priority: 1 }),
+      column('ServiceAccounts', 'ServiceAccounts in the roleBinding', { priority: 1 }),
+    ],
     cells: (b, now) => [`${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`, ageCell(b, now), ...subjectCells(b.subjects)],
   };
 }
 
+/** A definition in rbac.authorization.k8s.io/v1 with the standard verbs and path-segment names. */
 function def<T extends KubeObject>(resource: string, kind: string, namespaced: boolean, d: Pick<ResourceDef<T>, 'strategy' | 'table'>): ResourceDef<T> {
   return {
     group: rbacGroup, version: 'v1', resource, kind, listKind: `${kind}List`, singular: kind.toLowerCase(),
