@@ -3,7 +3,8 @@
  * of the built-in types Skiff serves, from maintained packages only:
  * structure, descriptions and kinds from kubernetes-types (read-types.ts),
  * integer formats from @kubernetes/client-node (formats.ts), and patch/list
- * metadata from the documented Kubernetes facts (patch-facts.ts). The output
+ * metadata from the documented Kubernetes facts (patch-facts.ts), and the
+ * few properties kubernetes-types' declarations lose (type-repairs.ts). The output
  * is deterministic, and a test checks the committed file is what this
  * produces. Dev-time only: nothing at run time imports this file.
  */
@@ -16,6 +17,7 @@ import { applyByteFormats, applyNumberFormats, modelIndex } from './gen/formats.
 import { applyPatchFacts } from './gen/patch-apply.ts';
 import { patchFacts } from './gen/patch-facts.ts';
 import { readTypes, type SourcePackage } from './gen/read-types.ts';
+import { applyTypeRepairs, typeRepairs } from './gen/type-repairs.ts';
 
 /**
  * The kubernetes-types modules read, with their OpenAPI name prefixes
@@ -46,6 +48,7 @@ export async function generateDefinitions(): Promise<{ text: string; gaps: strin
   const require = createRequire(import.meta.url);
   const typesDir = dirname(require.resolve('kubernetes-types/package.json'));
   const { definitions, numbers } = readTypes(typesDir, sourcePackages);
+  applyTypeRepairs(definitions, typeRepairs);
   const client = (await import('@kubernetes/client-node')) as unknown as Record<string, unknown>;
   const models = modelIndex(client);
   const gaps = applyNumberFormats(numbers, models);
