@@ -18,6 +18,7 @@ import { quietLogger } from '../../../testutil/log.ts';
 import { waitFor } from '../../../testutil/wait.ts';
 import { createAuthorization, type Authorization } from './install.ts';
 import { rulesFor } from './resolver.ts';
+import { defaultClusterRoleBindings, defaultClusterRoles } from './policy.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { routeErrorStatus } from '../../routes/router-errors.ts';
 import { installTestAuthenticator } from '../../../testutil/test-authn.ts';
@@ -185,4 +186,23 @@ test('AlwaysAllow (the default) answers every access review with allowed and rep
   });
   assert.deepEqual(rules.json().status, { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false });
   await open.close();
+});
+
+test('the default policy bootstrap is idempotent, and admin ⊇ edit ⊇ view once aggregated', async () => {
+  await auth.bootstrap(registry, log);
+  await auth.bootstrap(registry, log);
+  const roles = (await store('clusterroles').list(undefined, {})).items as ClusterRole[];
+  const bindings = (await store('clusterrolebindings').list(undefined, {})).items;
+  assert.equal(roles.length, defaultClusterRoles().length);
+  assert.equal(bindings.length, defaultClusterRoleBindings().length);
+  const rulesOf = async (n: string): Promise<PolicyRule[]> => ((await store('clusterroles').get(undefined, n)) as ClusterRole).rules ?? [];
+  await waitFor(async () => (await rulesOf('admin')).length > (await rulesOf('edit')).length && (await rulesOf('edit')).length > (await rulesOf('view')).length && (await rulesOf('view')).length > 0, 5000, 'aggregation of admin, edit and view', 5);
+  const user = { username: 'v', groups: [] };
+  const has = (rules: PolicyRule[], verb: string, resource: string, group = ''): boolean => rules.some((r) => r.verbs.includes(verb) && (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource));
+  assert.equal(has(await rulesOf('view'), 'list', 'pods'), true);
+  assert.equal(has(await rulesOf('view'), 'get', 'secrets'), false, 'view does not read secrets');
+  assert.equal(has(await rulesOf('edit'), 'create', 'deployments', 'apps'), true);
+  assert.equal(has(await rulesOf('admin'), 'create', 'rolebindings', g), true);
+  assert.equal(has(await rulesOf('edit'), 'create', 'rolebindings', g), false);
+  assert.deepEqual(rulesFor(auth.cache!, user, 'default').rules, [], 'no default binding grants a plain user anything');
 });
