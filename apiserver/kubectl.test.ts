@@ -50,7 +50,10 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('serviceaccounts'), ['sa', 'v1', 'true', 'ServiceAccount']);
     assert.deepEqual(rows.get('tokenreviews'), ['authentication.k8s.io/v1', 'false', 'TokenReview']);
     assert.deepEqual(rows.get('selfsubjectreviews'), ['authentication.k8s.io/v1', 'false', 'SelfSubjectReview']);
-    assert.equal(rows.size, 16, out);
+    assert.deepEqual(rows.get('clusterroles'), ['rbac.authorization.k8s.io/v1', 'false', 'ClusterRole']);
+    assert.deepEqual(rows.get('rolebindings'), ['rbac.authorization.k8s.io/v1', 'true', 'RoleBinding']);
+    assert.deepEqual(rows.get('selfsubjectaccessreviews'), ['authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview']);
+    assert.equal(rows.size, 23, out);
   }
 });
 

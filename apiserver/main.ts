@@ -2,8 +2,10 @@
  * `skiff apiserver`: connects to etcd, bootstraps the system objects, serves
  * the API until the signal aborts, then closes everything.
  */
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from './api/log.ts';
 import type { KubeletClientTLS } from './podlog.ts';
+import type { AuthorizationMode } from './auth/authz/install.ts';
 import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
@@ -32,6 +34,10 @@ export interface ApiServerOptions {
   onListening?: (url: string) => void;
   /** Dial kubelets over HTTPS with this CA and client cert (PEM); default plain HTTP. */
   kubeletClient?: KubeletClientTLS;
+  /** Authorization mode (default AlwaysAllow). */
+  authorization?: AuthorizationMode;
+  /** Adds hooks or routes to the app before it listens (e.g. a test's authenticator). */
+  configureApp?: (app: FastifyInstance) => void;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -49,16 +55,18 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
-  const { app, registry, storage } = buildServer({
+  const { app, registry, storage, authorization } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
-    kubeletClient: opts.kubeletClient,
+    kubeletClient: opts.kubeletClient, authorization: opts.authorization,
   });
+  opts.configureApp?.(app);
   try {
     let delay = 200;
     for (;;) {
       if (signal.aborted) return;
       try {
         await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port);
+        await authorization.bootstrap(registry, opts.log);
         await registry.namespaceFinalizer?.resumeAll();
         break;
       } catch (e) {

@@ -25,6 +25,9 @@ import { buildAuthn } from './auth/authn/config.ts';
 import type { ObjectGetter } from './auth/authn/getter.ts';
 import { registerAuthenticationRoutes } from './auth/authn/routes.ts';
 import { httpsOptions, pemOrFile, type ApiServerTLS } from './auth/authn/tls-material.ts';
+import { createAuthorization, type Authorization, type AuthorizationMode } from './auth/authz/install.ts';
+import { standardAdmission } from './registry/admission/standard.ts';
+import { EtcdStorage } from './storage/etcd.ts';
 
 /** Options of buildApp. */
 export interface AppOptions {
@@ -52,10 +55,17 @@ export interface AppOptions {
   now?: () => number;
   /** Dial kubelets (pods/log) over HTTPS with this CA and client cert; default plain HTTP. */
   kubeletClient?: KubeletClientTLS;
+  /** Authorization mode (default AlwaysAllow: every request allowed, as the plain-HTTP loopback mode). */
+  authorization?: AuthorizationMode;
 }
 
-/** Builds the full server and returns the app with its registry and storage (for bootstrap). */
-export function buildServer(opts: AppOptions): CoreApp {
+/** The built server: the core pieces plus its authorization (for bootstrap). */
+export interface ServerApp extends CoreApp {
+  authorization: Authorization;
+}
+
+/** Builds the full server and returns the app with its registry, storage and authorization (for bootstrap). */
+export function buildServer(opts: AppOptions): ServerApp {
   const defs = opts.defs ?? [...allResources(), ...authenticationResources()];
   // The authenticators read Secrets, ServiceAccounts and Pods from the storage the core creates.
   const late: { reads?: Storage } = {};
@@ -67,10 +77,13 @@ export function buildServer(opts: AppOptions): CoreApp {
     serviceAccountKeyPem: tls?.serviceAccountKey !== undefined ? pemOrFile(tls.serviceAccountKey) : undefined,
     get, now: opts.now ?? Date.now,
   });
+  const authorization = createAuthorization(opts.authorization ?? 'AlwaysAllow', new EtcdStorage(opts.etcd), opts.log);
+  const admission = authorization.admission(opts.admission ?? standardAdmission);
   const core = buildCoreApp({
-    etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: opts.admission, watchCache: opts.watchCache,
+    etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission, watchCache: opts.watchCache,
     ...(tls ? { https: httpsOptions(tls), authenticator: authn.authenticator } : {}),
   });
+  authorization.install(core.app, core.registry, opts.log);
   const { app, storage } = core;
   late.reads = storage;
   registerAuthenticationRoutes(app, { authn, get });
@@ -93,7 +106,7 @@ export function buildServer(opts: AppOptions): CoreApp {
     getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
     kubeletClient: opts.kubeletClient,
   });
-  return core;
+  return { ...core, authorization };
 }
 
 /** Builds the full server app (testable with app.inject). */

@@ -6,7 +6,7 @@ import type { Logger } from '../apiserver/api/log.ts';
 import type { KubeletClientTLS } from '../apiserver/podlog.ts';
 import { quietLogger } from './log.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { runApiServer } from '../apiserver/main.ts';
+import { runApiServer, type ApiServerOptions } from '../apiserver/main.ts';
 import { freePort, startEtcd, type TestEtcd } from './etcd.ts';
 
 /** A running test API server. */
@@ -31,6 +31,10 @@ export interface StartApiServerOptions {
   watchCache?: boolean;
   /** The apiserver dials kubelets over HTTPS with this CA and client cert (default plain HTTP). */
   kubeletClient?: KubeletClientTLS;
+  /** Authorization mode (default AlwaysAllow). */
+  authorization?: ApiServerOptions['authorization'];
+  /** Adds hooks to the app before it listens (e.g. a test authenticator). */
+  configureApp?: ApiServerOptions['configureApp'];
 }
 
 /**
@@ -48,6 +52,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
   const running = runApiServer({
     etcdEndpoints: [etcd.endpoint], bindAddress: '127.0.0.1', port, serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache, onListening: listening, kubeletClient: opts.kubeletClient,
+    authorization: opts.authorization, configureApp: opts.configureApp,
   }, ac.signal);
   let stopped = false;
   const stop = async (): Promise<void> => {

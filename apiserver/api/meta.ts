@@ -128,14 +128,16 @@ export function validateFinalizers(finalizers: readonly string[] | undefined): F
  * every resource: types, name (or generateName) required, the name a DNS-1123
  * subdomain (a DNS-1123 label with `labelNames`, as namespaces), generation
  * ≥ 0, finalizers and owner references. Total: `obj` may hold any JSON value.
+ * `nameErrors` replaces the name rule (Kubernetes' per-strategy NameFunc,
+ * e.g. RBAC's ValidatePathSegmentName).
  */
-export function validateMeta(obj: KubeObject, labelNames: boolean): FieldCause[] {
+export function validateMeta(obj: KubeObject, labelNames: boolean, nameErrors?: (name: string) => string[]): FieldCause[] {
   const types = metadataTypeErrors(obj.metadata);
   if (types.length > 0) return types;
   const meta = obj.metadata ?? {};
   const out: FieldCause[] = [];
   if (!meta.name) out.push(required('metadata.name', 'name or generateName is required'));
-  else out.push(...validateName('metadata.name', meta.name, labelNames ? dns1123LabelErrors : dns1123SubdomainErrors));
+  else out.push(...validateName('metadata.name', meta.name, nameErrors ?? (labelNames ? dns1123LabelErrors : dns1123SubdomainErrors)));
   if (meta.generation !== undefined && meta.generation < 0) out.push(invalidValue('metadata.generation', meta.generation, 'must be greater than or equal to 0'));
   out.push(...validateFinalizers(meta.finalizers));
   out.push(...validateOwnerReferences(meta.ownerReferences));

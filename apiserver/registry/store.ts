@@ -42,6 +42,7 @@ export interface ListParams extends SelectorOptions {
   exact?: boolean;
 }
 
+
 export type { DeleteParams } from './deletion.ts';
 
 /**
@@ -228,7 +229,7 @@ export class ResourceStore {
     stampManagedFields(undefined, obj, wo, this.fieldTarget());
     const attrs = this.attributes('CREATE', obj, undefined, undefined, wo);
     await this.admitPhase(this.admission.mutating, attrs);
-    const causes = [...validateMeta(obj, isNamespace(this.def)), ...(this.def.strategy.validate?.(obj) ?? [])];
+    const causes = [...validateMeta(obj, isNamespace(this.def), this.def.nameErrors), ...(this.def.strategy.validate?.(obj) ?? [])];
     if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
     await this.admitPhase(this.admission.validating, attrs);
     if (wo.dryRun) return obj;
@@ -366,7 +367,7 @@ export class ResourceStore {
       const err = own.validateUpdate(next, cur);
       if (err) throw err;
     } else {
-      const causes = [...validateMeta(next, isNamespace(this.def)), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
+      const causes = [...validateMeta(next, isNamespace(this.def), this.def.nameErrors), ...(this.def.strategy.validateUpdate?.(next, cur) ?? this.def.strategy.validate?.(next) ?? [])];
       if (causes.length > 0) throw invalid(this.def.kind, this.def.group, name, causes);
     }
     await this.admitPhase(this.admission.validating, attrs);

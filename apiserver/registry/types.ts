@@ -114,4 +114,6 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    * (grace period, finalizers) always answers with the object.
    */
   returnDeletedObject?: boolean;
+  /** The name rule, replacing the DNS-1123 subdomain check (e.g. RBAC's path-segment names, which allow ':'). */
+  nameErrors?: (name: string) => string[];
 }

@@ -1,7 +1,7 @@
 /**
  * Field tables for the Kubernetes types that kubectl (≥ 1.32) sends as
  * protobuf request bodies (`kubectl create deployment|namespace|configmap|
- * secret|service`). Field numbers follow the types' generated.proto. Types
+ * secret|service`, the RBAC kinds of `kubectl create role|…binding`, and the authorization reviews of `kubectl auth can-i`). Field numbers follow the types' generated.proto. Types
  * or fields not listed here make the decoder refuse the body (415) rather
  * than drop data.
  */
@@ -47,6 +47,36 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
 
   ConfigMap: { 1: msg('metadata', 'ObjectMeta'), 2: map('data'), 3: map('binaryData', 'bytes'), 4: b('immutable', true) },
   Secret: { 1: msg('metadata', 'ObjectMeta'), 2: map('data', 'bytes'), 3: s('type'), 4: map('stringData'), 5: b('immutable', true) },
+
+  // rbac.authorization.k8s.io/v1 (kubectl create role|clusterrole|rolebinding|clusterrolebinding): k8s.io/api/rbac/v1/generated.proto.
+  Role: { 1: msg('metadata', 'ObjectMeta'), 2: msg('rules', 'PolicyRule', true) },
+  ClusterRole: { 1: msg('metadata', 'ObjectMeta'), 2: msg('rules', 'PolicyRule', true), 3: msg('aggregationRule', 'AggregationRule') },
+  AggregationRule: { 1: msg('clusterRoleSelectors', 'LabelSelector', true) },
+  PolicyRule: { 1: ss('verbs'), 2: ss('apiGroups'), 3: ss('resources'), 4: ss('resourceNames'), 5: ss('nonResourceURLs') },
+  RoleBinding: { 1: msg('metadata', 'ObjectMeta'), 2: msg('subjects', 'Subject', true), 3: msg('roleRef', 'RoleRef') },
+  ClusterRoleBinding: { 1: msg('metadata', 'ObjectMeta'), 2: msg('subjects', 'Subject', true), 3: msg('roleRef', 'RoleRef') },
+  Subject: { 1: s('kind'), 2: s('apiGroup'), 3: s('name'), 4: s('namespace') },
+  RoleRef: { 1: s('apiGroup'), 2: s('kind'), 3: s('name') },
+
+  // authorization.k8s.io/v1 (kubectl auth can-i): field numbers from k8s.io/api/authorization/v1/generated.proto.
+  SelfSubjectAccessReview: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'SelfSubjectAccessReviewSpec'), 3: msg('status', 'SubjectAccessReviewStatus') },
+  SelfSubjectAccessReviewSpec: { 1: msg('resourceAttributes', 'ResourceAttributes'), 2: msg('nonResourceAttributes', 'NonResourceAttributes') },
+  SubjectAccessReview: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'SubjectAccessReviewSpec'), 3: msg('status', 'SubjectAccessReviewStatus') },
+  SubjectAccessReviewSpec: { 1: msg('resourceAttributes', 'ResourceAttributes'), 2: msg('nonResourceAttributes', 'NonResourceAttributes'), 3: s('user'), 4: ss('groups'), 6: s('uid') },
+  ResourceAttributes: {
+    1: s('namespace'), 2: s('verb'), 3: s('group'), 4: s('version'), 5: s('resource'), 6: s('subresource'), 7: s('name'),
+    8: msg('fieldSelector', 'FieldSelectorAttributes'), 9: msg('labelSelector', 'LabelSelectorAttributes'),
+  },
+  FieldSelectorAttributes: { 1: s('rawSelector'), 2: msg('requirements', 'FieldSelectorRequirement', true) },
+  FieldSelectorRequirement: { 1: s('key'), 2: s('operator'), 3: ss('values') },
+  LabelSelectorAttributes: { 1: s('rawSelector'), 2: msg('requirements', 'LabelSelectorRequirement', true) },
+  NonResourceAttributes: { 1: s('path'), 2: s('verb') },
+  SubjectAccessReviewStatus: { 1: b('allowed'), 4: b('denied'), 2: s('reason'), 3: s('evaluationError') },
+  SelfSubjectRulesReview: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'SelfSubjectRulesReviewSpec'), 3: msg('status', 'SubjectRulesReviewStatus') },
+  SelfSubjectRulesReviewSpec: { 1: s('namespace') },
+  SubjectRulesReviewStatus: { 1: msg('resourceRules', 'ResourceRule', true), 2: msg('nonResourceRules', 'NonResourceRule', true), 3: b('incomplete'), 4: s('evaluationError') },
+  ResourceRule: { 1: ss('verbs'), 2: ss('apiGroups'), 3: ss('resources'), 4: ss('resourceNames') },
+  NonResourceRule: { 1: ss('verbs'), 2: ss('nonResourceURLs') },
 
   Service: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'ServiceSpec'), 3: msg('status', 'ServiceStatus') },
   ServiceSpec: {
@@ -115,4 +145,11 @@ export const TOP_LEVEL: Record<string, string> = {
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'apps/v1/Deployment': 'Deployment',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };

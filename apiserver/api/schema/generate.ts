@@ -3,7 +3,8 @@
  * of the built-in types Skiff serves, from maintained packages only:
  * structure, descriptions and kinds from kubernetes-types (read-types.ts),
  * integer formats from @kubernetes/client-node (formats.ts), and patch/list
- * metadata from the documented Kubernetes facts (patch-facts.ts). The output
+ * metadata from the documented Kubernetes facts (patch-facts.ts), and the
+ * few properties kubernetes-types' declarations lose (type-repairs.ts). The output
  * is deterministic, and a test checks the committed file is what this
  * produces. Dev-time only: nothing at run time imports this file.
  */
@@ -16,11 +17,13 @@ import { applyByteFormats, applyNumberFormats, modelIndex } from './gen/formats.
 import { applyPatchFacts } from './gen/patch-apply.ts';
 import { patchFacts } from './gen/patch-facts.ts';
 import { readTypes, type SourcePackage } from './gen/read-types.ts';
+import { applyTypeRepairs, typeRepairs } from './gen/type-repairs.ts';
 
 /**
  * The kubernetes-types modules read, with their OpenAPI name prefixes
  * (the Go import paths, as kube-openapi names definitions). The served
- * groups (core, apps, discovery.k8s.io, coordination.k8s.io), autoscaling/v1
+ * groups (core, apps, discovery.k8s.io, coordination.k8s.io,
+ * rbac.authorization.k8s.io, authorization.k8s.io), autoscaling/v1
  * for Scale, and the apimachinery types they use.
  */
 export const sourcePackages: SourcePackage[] = [
@@ -29,6 +32,8 @@ export const sourcePackages: SourcePackage[] = [
   { module: 'discovery/v1', prefix: 'io.k8s.api.discovery.v1' },
   { module: 'coordination/v1', prefix: 'io.k8s.api.coordination.v1' },
   { module: 'autoscaling/v1', prefix: 'io.k8s.api.autoscaling.v1' },
+  { module: 'rbac/v1', prefix: 'io.k8s.api.rbac.v1' },
+  { module: 'authorization/v1', prefix: 'io.k8s.api.authorization.v1' },
   { module: 'meta/v1', prefix: 'io.k8s.apimachinery.pkg.apis.meta.v1' },
   { module: 'api/resource', prefix: 'io.k8s.apimachinery.pkg.api.resource' },
   { module: 'runtime', prefix: 'io.k8s.apimachinery.pkg.runtime' },
@@ -43,6 +48,7 @@ export async function generateDefinitions(): Promise<{ text: string; gaps: strin
   const require = createRequire(import.meta.url);
   const typesDir = dirname(require.resolve('kubernetes-types/package.json'));
   const { definitions, numbers } = readTypes(typesDir, sourcePackages);
+  applyTypeRepairs(definitions, typeRepairs);
   const client = (await import('@kubernetes/client-node')) as unknown as Record<string, unknown>;
   const models = modelIndex(client);
   const gaps = applyNumberFormats(numbers, models);

@@ -122,6 +122,13 @@ test('registry: names, short names, categories, scope', () => {
     ['replicasets', 'apps', ['rs'], true, 'ReplicaSet'],
     ['endpointslices', 'discovery.k8s.io', [], true, 'EndpointSlice'],
     ['leases', 'coordination.k8s.io', [], true, 'Lease'],
+    ['clusterrolebindings', 'rbac.authorization.k8s.io', [], false, 'ClusterRoleBinding'],
+    ['clusterroles', 'rbac.authorization.k8s.io', [], false, 'ClusterRole'],
+    ['rolebindings', 'rbac.authorization.k8s.io', [], true, 'RoleBinding'],
+    ['roles', 'rbac.authorization.k8s.io', [], true, 'Role'],
+    ['selfsubjectaccessreviews', 'authorization.k8s.io', [], false, 'SelfSubjectAccessReview'],
+    ['selfsubjectrulesreviews', 'authorization.k8s.io', [], false, 'SelfSubjectRulesReview'],
+    ['subjectaccessreviews', 'authorization.k8s.io', [], false, 'SubjectAccessReview'],
   ];
   assert.equal(defs.length, expect.length);
   for (const [res, group, short, namespaced, kind] of expect) {
@@ -135,7 +142,7 @@ test('registry: names, short names, categories, scope', () => {
     assert.equal(d.table.columns.filter((c) => c.name === 'Name').length, d.table.omitNameColumn ? 1 : 0, `${res}: NAME is prepended by the core`);
   }
   assert.deepEqual(defs.filter((d) => d.categories.includes('all')).map((d) => d.resource).sort(), ['deployments', 'pods', 'replicasets', 'services']);
-  assert.deepEqual(defs.filter((d) => d.virtual).map((d) => d.resource), ['componentstatuses']);
+  assert.deepEqual(defs.filter((d) => d.virtual).map((d) => d.resource), ['componentstatuses', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
   assert.deepEqual(by.get('pods')!.subresources.sort(), ['binding', 'log', 'status']);
   assert.deepEqual(by.get('deployments')!.subresources.sort(), ['scale', 'status']);
 });

@@ -81,6 +81,13 @@ const workloadStatus = obj({
 
 const eventTime = 'string';
 
+/** rbac/v1 PolicyRule and the parts of a binding. */
+const policyRule = obj({ verbs: strings, apiGroups: strings, resources: strings, resourceNames: strings, nonResourceURLs: strings });
+const binding = obj({
+  subjects: list(obj({ kind: 'string', apiGroup: 'string', name: 'string', namespace: 'string' })),
+  roleRef: obj({ apiGroup: 'string', kind: 'string', name: 'string' }),
+});
+
 /** Resource (plural) → the shape of its objects. */
 export const shapes: Record<string, Shape> = {
   pods: obj({
@@ -150,4 +157,8 @@ export const shapes: Record<string, Shape> = {
     spec: obj({ holderIdentity: 'string', leaseDurationSeconds: 'int32', leaseTransitions: 'int32', acquireTime: 'string', renewTime: 'string' }),
   }),
   componentstatuses: obj({ conditions: list(condition) }),
+  roles: obj({ rules: list(policyRule) }),
+  clusterroles: obj({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(selector) }) }),
+  rolebindings: binding,
+  clusterrolebindings: binding,
 };

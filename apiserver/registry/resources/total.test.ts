@@ -43,6 +43,13 @@ const samples: Record<string, unknown> = {
   deployments: { metadata: { name: 'd' }, spec: { replicas: 2, selector: { matchLabels: { app: 'w' } }, template, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 1 } } }, status: { replicas: 2, readyReplicas: 1, updatedReplicas: 2, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] } },
   replicasets: { metadata: { name: 'rs' }, spec: { replicas: 2, selector: { matchLabels: { app: 'w' }, matchExpressions: [{ key: 'app', operator: 'In', values: ['w'] }] }, template }, status: { replicas: 2, readyReplicas: 1 } },
   endpointslices: { metadata: { name: 'es', labels: { 'kubernetes.io/service-name': 'svc' } }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  roles: { metadata: { name: 'r' }, rules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'], resourceNames: ['p'] }] },
+  clusterroles: { metadata: { name: 'system:cr' }, rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }], aggregationRule: { clusterRoleSelectors: [{ matchLabels: { a: 'b' } }] } },
+  rolebindings: { metadata: { name: 'rb' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'u' }, { kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }] },
+  clusterrolebindings: { metadata: { name: 'crb' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cr' }, subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'g' }] },
+  selfsubjectaccessreviews: { metadata: {}, spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } },
+  selfsubjectrulesreviews: { metadata: {}, spec: { namespace: 'default' } },
+  subjectaccessreviews: { metadata: {}, spec: { user: 'u', nonResourceAttributes: { verb: 'get', path: '/' } } },
   leases: { metadata: { name: 'l' }, spec: { holderIdentity: 'h', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
 };
 

@@ -1,0 +1,35 @@
+/**
+ * Creates the default RBAC policy (policy.ts) through the stores at server
+ * start, as Kubernetes' rbac/bootstrap-roles post-start hook: each missing
+ * ClusterRole and ClusterRoleBinding is created; existing ones are left as
+ * they are (no reconciliation of edited defaults yet). Idempotent and safe
+ * to run concurrently on several servers (AlreadyExists counts as done).
+ */
+import type { Logger } from '../../api/log.ts';
+import type { KubeObject } from '../../api/object.ts';
+import { StatusError } from '../../api/errors.ts';
+import type { Registry } from '../../registry/registry.ts';
+import { defaultClusterRoleBindings, defaultClusterRoles } from './policy.ts';
+
+const rbacGroup = 'rbac.authorization.k8s.io';
+
+async function ensure(registry: Registry, resource: string, objs: KubeObject[], log: Logger): Promise<void> {
+  const store = registry.find(rbacGroup, 'v1', resource);
+  if (!store) throw new Error(`bootstrap: ${resource}.${rbacGroup} is not served`);
+  for (const obj of objs) {
+    const name = obj.metadata?.name ?? '';
+    try {
+      await store.create(undefined, obj);
+      log.info('bootstrap: created', { resource, name });
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 409) continue;
+      throw e;
+    }
+  }
+}
+
+/** Creates the default ClusterRoles, then their bindings; rejects on the first failure other than AlreadyExists. */
+export async function bootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
+  await ensure(registry, 'clusterroles', defaultClusterRoles(), log);
+  await ensure(registry, 'clusterrolebindings', defaultClusterRoleBindings(), log);
+}

@@ -1,0 +1,171 @@
+/**
+ * The default ClusterRoles and ClusterRoleBindings, after Kubernetes'
+ * bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go),
+ * kept to the resources Skiff serves plus the standard ones kubectl expects.
+ * Each object carries `kubernetes.io/bootstrapping: rbac-defaults` and the
+ * autoupdate annotation. admin/edit/view are aggregated from the
+ * system:aggregate-to-* roles through the aggregate-to-* labels.
+ */
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from 'kubernetes-types/rbac/v1';
+
+const read = ['get', 'list', 'watch'];
+const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const readWrite = [...read, ...write];
+const core = '';
+const rbacGroup = 'rbac.authorization.k8s.io';
+
+function rule(verbs: string[], groups: string[], resources: string[], resourceNames?: string[]): PolicyRule {
+  const r: PolicyRule = { apiGroups: groups, resources, verbs };
+  if (resourceNames) r.resourceNames = resourceNames;
+  return r;
+}
+
+function urls(verbs: string[], nonResourceURLs: string[]): PolicyRule {
+  return { nonResourceURLs, verbs };
+}
+
+const eventsRule = rule(['create', 'patch', 'update'], [core, 'events.k8s.io'], ['events']);
+
+function role(name: string, rules: PolicyRule[], labels: Record<string, string> = {}, aggregateFrom?: string): ClusterRole {
+  const r: ClusterRole = {
+    apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRole',
+    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+    rules,
+  };
+  if (aggregateFrom) r.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { [`rbac.authorization.k8s.io/${aggregateFrom}`]: 'true' } }] };
+  return r;
+}
+
+const aggregateTo = (to: string): Record<string, string> => ({ [`rbac.authorization.k8s.io/aggregate-to-${to}`]: 'true' });
+
+/** The default ClusterRoles (aggregated ones start with no rules: the aggregation loop fills them). */
+export function defaultClusterRoles(): ClusterRole[] {
+  return [
+    role('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
+    role('system:discovery', [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])]),
+    role('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
+    role('system:basic-user', [
+      rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
+      rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
+    ]),
+    role('admin', [], {}, 'aggregate-to-admin'),
+    role('edit', [], aggregateTo('admin'), 'aggregate-to-edit'),
+    role('view', [], aggregateTo('edit'), 'aggregate-to-view'),
+    role('system:aggregate-to-admin', [
+      rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews']),
+      rule(readWrite, [rbacGroup], ['rolebindings', 'roles']),
+    ], aggregateTo('admin')),
+    role('system:aggregate-to-edit', [
+      rule(write, [core], ['pods', 'pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy']),
+      rule(['create'], [core], ['pods/eviction']),
+      rule(write, [core], ['configmaps', 'events', 'persistentvolumeclaims', 'replicationcontrollers', 'replicationcontrollers/scale', 'secrets', 'serviceaccounts', 'services', 'services/proxy']),
+      rule(['create'], [core], ['serviceaccounts/token']),
+      rule(write, ['apps'], ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale']),
+      rule(write, ['autoscaling'], ['horizontalpodautoscalers']),
+      rule(write, ['batch'], ['cronjobs', 'jobs']),
+      rule(write, ['policy'], ['poddisruptionbudgets']),
+      rule(write, ['networking.k8s.io'], ['ingresses', 'networkpolicies']),
+      rule(write, ['coordination.k8s.io'], ['leases']),
+      rule(read, [core], ['pods/attach', 'pods/exec', 'pods/portforward', 'pods/proxy', 'secrets', 'services/proxy']),
+      rule(['impersonate'], [core], ['serviceaccounts']),
+    ], aggregateTo('edit')),
+    role('system:aggregate-to-view', [
+      rule(read, [core], ['configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'replicationcontrollers', 'replicationcontrollers/scale', 'serviceaccounts', 'services', 'services/status']),
+      rule(read, [core], ['bindings', 'events', 'limitranges', 'namespaces/status', 'pods/log', 'pods/status', 'replicationcontrollers/status', 'resourcequotas', 'resourcequotas/status']),
+      rule(read, [core], ['namespaces']),
+      rule(read, ['discovery.k8s.io'], ['endpointslices']),
+      rule(read, ['apps'], ['controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status']),
+      rule(read, ['autoscaling'], ['horizontalpodautoscalers', 'horizontalpodautoscalers/status']),
+      rule(read, ['batch'], ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status']),
+      rule(read, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
+      rule(read, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+      rule(read, ['coordination.k8s.io'], ['leases']),
+    ], aggregateTo('view')),
+    role('system:kube-scheduler', [
+      eventsRule,
+      rule(['create'], ['coordination.k8s.io'], ['leases']),
+      rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
+      rule(['create'], [core], ['endpoints']),
+      rule(['get', 'update'], [core], ['endpoints'], ['kube-scheduler']),
+      rule(read, [core], ['nodes']),
+      rule(['delete', 'get', 'list', 'watch'], [core], ['pods']),
+      rule(['create'], [core], ['bindings', 'pods/binding']),
+      rule(['patch', 'update'], [core], ['pods/status']),
+      rule(read, [core], ['replicationcontrollers', 'services']),
+      rule(read, ['apps', 'extensions'], ['replicasets']),
+      rule(read, ['apps'], ['statefulsets']),
+      rule(read, ['policy'], ['poddisruptionbudgets']),
+      rule(read, [core], ['persistentvolumeclaims', 'persistentvolumes']),
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      rule(read, [core], ['namespaces']),
+    ]),
+    role('system:kube-controller-manager', [
+      eventsRule,
+      rule(['create'], ['coordination.k8s.io'], ['leases']),
+      rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-controller-manager']),
+      rule(['create'], [core], ['secrets', 'serviceaccounts']),
+      rule(['delete'], [core], ['secrets']),
+      rule(['get'], [core], ['configmaps', 'namespaces', 'secrets', 'serviceaccounts']),
+      rule(['update'], [core], ['secrets', 'serviceaccounts']),
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+      rule(['list', 'watch'], ['*'], ['*']),
+      rule(['create'], [core], ['serviceaccounts/token']),
+    ]),
+    role('system:node-proxier', [
+      rule(['list', 'watch'], [core], ['endpoints', 'services']),
+      rule(read, [core], ['nodes']),
+      eventsRule,
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ]),
+    role('system:node', [
+      rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
+      rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews', 'subjectaccessreviews']),
+      rule(read, [core], ['services']),
+      rule(['create', 'get', 'list', 'watch'], [core], ['nodes']),
+      rule(['patch', 'update'], [core], ['nodes/status']),
+      rule(['patch', 'update'], [core], ['nodes']),
+      rule(['create', 'patch', 'update'], [core], ['events']),
+      rule(read, [core], ['pods']),
+      rule(['create', 'delete'], [core], ['pods']),
+      rule(['patch', 'update'], [core], ['pods/status']),
+      rule(['create'], [core], ['pods/eviction']),
+      rule(read, [core], ['configmaps', 'secrets']),
+      rule(['get'], [core], ['persistentvolumeclaims', 'persistentvolumes']),
+      rule(['get'], [core], ['endpoints']),
+      rule(['create', 'delete', 'get', 'patch', 'update'], ['coordination.k8s.io'], ['leases']),
+      rule(['create'], [core], ['serviceaccounts/token']),
+    ]),
+  ];
+}
+
+const group = (name: string): Subject => ({ apiGroup: rbacGroup, kind: 'Group', name });
+const user = (name: string): Subject => ({ apiGroup: rbacGroup, kind: 'User', name });
+
+function binding(roleName: string, subjects: Subject[]): ClusterRoleBinding {
+  const b: ClusterRoleBinding = {
+    apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRoleBinding',
+    metadata: { name: roleName, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+    roleRef: { apiGroup: rbacGroup, kind: 'ClusterRole', name: roleName },
+  };
+  if (subjects.length > 0) b.subjects = subjects;
+  return b;
+}
+
+/**
+ * The default ClusterRoleBindings. system:node has no subjects, as in
+ * Kubernetes since 1.8: kubelets are authorized by the Node authorizer.
+ */
+export function defaultClusterRoleBindings(): ClusterRoleBinding[] {
+  return [
+    binding('cluster-admin', [group('system:masters')]),
+    binding('system:discovery', [group('system:authenticated')]),
+    binding('system:basic-user', [group('system:authenticated')]),
+    binding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+    binding('system:kube-scheduler', [user('system:kube-scheduler')]),
+    binding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
+    binding('system:node-proxier', [user('system:kube-proxy')]),
+    binding('system:node', []),
+  ];
+}
