@@ -24,7 +24,7 @@ export DEBIAN_FRONTEND=noninteractive
 runtime_pkgs=(containerd runc containernetworking-plugins etcd-server etcd-client iptables nftables iproute2 curl)
 # Tests: image building (umoci, skopeo), a local registry, busybox, a C compiler for the pause image.
 # nginx's shared libraries are copied from the host into the nginx test image.
-test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev libcrypt1 libpcre2-8-0 libssl3 zlib1g)
+test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev libcrypt1 libpcre2-8-0 libssl3 zlib1g openssl)
 
 wanted=("${runtime_pkgs[@]}")
 if [ "${SKIFF_INSTALL_TESTS:-1}" != "0" ]; then
