@@ -18,6 +18,7 @@ import { clone, isObject, jsonEqual } from '../api/patch/json-value.ts';
 import { StorageError, type Storage } from '../storage/interface.ts';
 import { objectKey } from '../storage/keys.ts';
 import { cachedList } from './cached-reads.ts';
+import { listAsText } from './list-text.ts';
 import { isCacher, type Cacher } from '../storage/cacher.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { assertMetadataTypes, generatedName, validateMeta } from '../api/meta.ts';
@@ -186,6 +187,11 @@ export class ResourceStore {
     const metadata: KubeList<KubeObject>['metadata'] = { resourceVersion: revision };
     if (nextKey && revision) metadata.continue = encodeContinue({ rv: revision, start: nextKey });
     return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata, items };
+  }
+
+  /** `list` as the response's JSON text when no object is needed (list-text.ts); undefined: call `list`. */
+  listText(namespace: string | undefined, params: ListParams = {}): Promise<string | undefined> {
+    return listAsText(this, namespace, params);
   }
 
   /** Key prefix of the collection (one namespace, or all). */

@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
-import { StorageError, type ListResult, type StorageEvent, type WriteOpts } from './interface.ts';
+import { StorageError, type ListResult, type StorageEvent, type TextListResult, type WriteOpts } from './interface.ts';
 import { ResourceCache } from './cacher-resource.ts';
 import type { CacheEventHandler, CacheWatch } from './cacher-types.ts';
 import type { ListOpts, Storage } from './interface.ts';
@@ -80,9 +80,13 @@ export class Cacher implements Storage {
   private readonly written = new Map<string, number>();
   private readonly opts: Required<Omit<CacherOptions, 'log'>> & { log?: Logger };
   private stopped = false;
+  /** The inner storage's listText (range read as JSON text), when it has one. */
+  readonly listText?: (prefix: string, opts?: ListOpts) => Promise<TextListResult>;
 
   constructor(inner: Storage, opts: CacherOptions = {}) {
     this.inner = inner;
+    const listText = inner.listText?.bind(inner);
+    if (listText) this.listText = listText;
     this.opts = {
       ringSize: opts.ringSize ?? 2000,
       watcherQueueLimit: opts.watcherQueueLimit ?? 1000,

@@ -8,16 +8,16 @@
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode } from './codec.ts';
+import { decode, encode, stampedText } from './codec.ts';
 import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
 import { classifyEtcdError, isTransientEtcdError } from './etcd-errors.ts';
 import { keyAfter, prefixEnd } from './keys.ts';
-import { StorageError, type ListOpts, type ListResult, type Storage, type StorageEvent, type StorageWatch, type WriteOpts } from './interface.ts';
+import { StorageError, type ListOpts, type ListResult, type Storage, type TextListResult, type StorageEvent, type StorageWatch, type WriteOpts } from './interface.ts';
 
 export { decode } from './codec.ts';
 export { objectKey, prefixEnd, resourcePrefix } from './keys.ts';
 export { StorageError } from './interface.ts';
-export type { ListOpts, ListResult, Storage, StorageErrorKind, StorageEvent, StorageWatch, WriteOpts } from './interface.ts';
+export type { ListOpts, ListResult, Storage, StorageErrorKind, StorageEvent, StorageWatch, TextListResult, WriteOpts } from './interface.ts';
 
 /** Options of EtcdStorage. */
 export interface EtcdStorageOptions {
@@ -163,17 +163,27 @@ export class EtcdStorage implements Storage {
    * Invalid for a malformed one.
    */
   async list(prefix: string, opts: ListOpts = {}): Promise<ListResult> {
+    return this.range(prefix, opts, (kv) => decode(kv.value, kv.mod_revision));
+  }
+
+  /** `list` with each value as its JSON text, resourceVersion stamped (codec.ts stampedText): no parse for values as encode wrote them. */
+  async listText(prefix: string, opts: ListOpts = {}): Promise<TextListResult> {
+    return this.range(prefix, opts, (kv) => stampedText(kv.value, kv.mod_revision));
+  }
+
+  /** The paged range read of `list`, converting each key-value with `item`. */
+  private async range<T>(prefix: string, opts: ListOpts, item: (kv: IKeyValue) => T): Promise<{ items: T[]; revision: string; nextKey?: string }> {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     if (opts.revision !== undefined && !isRevision(opts.revision)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(opts.revision)}`);
     const end = prefixEnd(prefix);
     let start = opts.startKey ?? prefix;
     let revision = opts.revision;
-    const items: KubeObject[] = [];
+    const items: T[] = [];
     for (;;) {
       const want = limit > 0 ? Math.min(this.pageSize, limit - items.length) : this.pageSize;
       const res = await this.read(() => this.client.kv.range({ key: Buffer.from(start), range_end: end, revision: revision ?? 0, limit: want }));
       revision ??= res.header.revision;
-      for (const kv of res.kvs) items.push(decode(kv.value, kv.mod_revision));
+      for (const kv of res.kvs) items.push(item(kv));
       const last = res.kvs[res.kvs.length - 1];
       if (!res.more || !last) return { items, revision };
       start = keyAfter(last.key.toString());

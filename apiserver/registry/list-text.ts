@@ -1,0 +1,49 @@
+/**
+ * Unfiltered lists answered as JSON text built from the stored values,
+ * without decoding and re-encoding every object: kube-apiserver's etcd3
+ * store likewise hands the stored bytes to the response encoder. Taken only
+ * when the answer needs no object: no label or field selector, no continue
+ * token, no resourceVersionMatch=Exact, not served from the watch cache, and
+ * a storage with listText (EtcdStorage, or a Cacher over it). Everything
+ * else goes through ResourceStore.list.
+ */
+import { parseFieldSelector, parseLabelSelector } from '../api/selectors.ts';
+import type { KubeList, KubeObject } from '../api/object.ts';
+import { isCacher } from '../storage/cacher.ts';
+import type { TextListResult } from '../storage/interface.ts';
+import { listFromCache } from './cached-reads.ts';
+import { encodeContinue } from './continue.ts';
+import type { ListParams, ResourceStore } from './store.ts';
+
+/**
+ * True when `params` select every object (empty or absent selectors) and the
+ * list is read from storage in one go (no continue, no Exact, not cached).
+ * Pure; false for an unparsable selector (the object path answers its 400).
+ */
+export function textListApplies(params: ListParams, cacher: boolean): boolean {
+  if (params.continue || params.exact) return false;
+  try {
+    if (parseLabelSelector(params.labelSelector).length > 0 || parseFieldSelector(params.fieldSelector).length > 0) return false;
+  } catch {
+    return false; // ResourceStore.list answers the 400
+  }
+  return !(cacher && listFromCache(params));
+}
+
+/**
+ * The list's JSON text: `{"apiVersion","kind","metadata":{resourceVersion,
+ * continue?},"items":[…]}` with the items' stored text, the same document
+ * JSON.stringify(await store.list(namespace, params)) gives up to key order.
+ * Undefined when textListApplies says no or the storage has no listText.
+ * Errors as ResourceStore.list (Status errors from mapError).
+ */
+export async function listAsText(store: ResourceStore, namespace: string | undefined, params: ListParams): Promise<string | undefined> {
+  const storage = store.storage;
+  if (!storage.listText || !textListApplies(params, isCacher(storage))) return undefined;
+  const limit = params.limit && params.limit > 0 ? params.limit : 0;
+  const page: TextListResult = await storage.listText(store.prefix(namespace), { limit }).catch((e: unknown) => store.mapError(e));
+  const metadata: KubeList<KubeObject>['metadata'] = { resourceVersion: page.revision };
+  if (page.nextKey) metadata.continue = encodeContinue({ rv: page.revision, start: page.nextKey });
+  const head = JSON.stringify({ apiVersion: store.apiVersion, kind: store.def.listKind, metadata });
+  return `${head.slice(0, -1)},"items":[${page.items.join(',')}]}`;
+}
