@@ -15,6 +15,9 @@ import { listFromCache } from './cached-reads.ts';
 import { encodeContinue } from './continue.ts';
 import type { ListParams, ResourceStore } from './store.ts';
 
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
+
 /**
  * True when `params` select every object (empty or absent selectors) and the
  * list is read from storage in one go (no continue, no Exact, not cached).
@@ -31,13 +34,13 @@ export function textListApplies(params: ListParams, cacher: boolean): boolean {
 }
 
 /**
- * The list's JSON text: `{"apiVersion","kind","metadata":{resourceVersion,
+ * The list's JSON text as UTF-8 bytes: `{"apiVersion","kind","metadata":{resourceVersion,
  * continue?},"items":[…]}` with the items' stored text, the same document
  * JSON.stringify(await store.list(namespace, params)) gives up to key order.
  * Undefined when textListApplies says no or the storage has no listText.
  * Errors as ResourceStore.list (Status errors from mapError).
  */
-export async function listAsText(store: ResourceStore, namespace: string | undefined, params: ListParams): Promise<string | undefined> {
+export async function listAsText(store: ResourceStore, namespace: string | undefined, params: ListParams): Promise<Buffer | undefined> {
   const storage = store.storage;
   if (!storage.listText || !textListApplies(params, isCacher(storage))) return undefined;
   const limit = params.limit && params.limit > 0 ? params.limit : 0;
@@ -45,5 +48,11 @@ export async function listAsText(store: ResourceStore, namespace: string | undef
   const metadata: KubeList<KubeObject>['metadata'] = { resourceVersion: page.revision };
   if (page.nextKey) metadata.continue = encodeContinue({ rv: page.revision, start: page.nextKey });
   const head = JSON.stringify({ apiVersion: store.apiVersion, kind: store.def.listKind, metadata });
-  return `${head.slice(0, -1)},"items":[${page.items.join(',')}]}`;
+  const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)},"items":[`)];
+  page.items.forEach((item, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(item);
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }

@@ -189,8 +189,8 @@ export class ResourceStore {
     return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata, items };
   }
 
-  /** `list` as the response's JSON text when no object is needed (list-text.ts); undefined: call `list`. */
-  listText(namespace: string | undefined, params: ListParams = {}): Promise<string | undefined> {
+  /** `list` as the response's JSON text (UTF-8 bytes) when no object is needed (list-text.ts); undefined: call `list`. */
+  listText(namespace: string | undefined, params: ListParams = {}): Promise<Buffer | undefined> {
     return listAsText(this, namespace, params);
   }
 

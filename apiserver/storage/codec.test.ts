@@ -24,12 +24,14 @@ test('stampedText is the decoded object as JSON, spliced or re-encoded', () => {
     { name: 'resourceVersion elsewhere (an Event)', value: '{"apiVersion":"v1","kind":"Event","metadata":{"name":"e"},"involvedObject":{"resourceVersion":"3"}}' },
     { name: 'no apiVersion', value: '{"kind":"Pod","metadata":{"name":"p"}}' },
     { name: 'no metadata', value: '{"apiVersion":"v1","kind":"Pod"}' },
+    { name: 'multi-byte UTF-8 before the stamp', value: '{"apiVersion":"v1","kind":"Pöd✓","metadata":{"name":"p"}}' },
+    { name: 'an opening longer than the bytes searched', value: `{"apiVersion":"${'v'.repeat(600)}","kind":"Pod","metadata":{"name":"p"}}` },
     { name: 'escaped strings in the head', value: '{"apiVersion":"v\\"1","kind":"Pod","metadata":{"name":"p"}}' },
   ];
   for (const c of cases) {
     for (const value of [c.value, Buffer.from(c.value)]) {
       const text = stampedText(value, '42');
-      assert.deepEqual(JSON.parse(text), decode(c.value, '42'), c.name);
+      assert.deepEqual(JSON.parse(text.toString()), decode(c.value, '42'), c.name);
     }
   }
 });

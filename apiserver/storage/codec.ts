@@ -3,7 +3,7 @@
  * revision is the key's mod_revision, stamped on every read), as
  * kube-apiserver's etcd3 store does with its versioner. Values are written
  * with apiVersion, kind and metadata first (kube's serializer order), which
- * lets a list build its response from the stored text (stampedText).
+ * lets a list build its response from the stored bytes (stampedText).
  */
 import type { KubeObject } from '../api/object.ts';
 
@@ -28,21 +28,25 @@ export function encode(obj: KubeObject): string {
 
 /** The opening of a value as encode writes it, up to and including metadata's `{` (strings without quotes or escapes). */
 const CANONICAL_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
+/** Bytes of a value's opening searched for CANONICAL_HEAD. */
+const HEAD_BYTES = 512;
 
 /**
- * The JSON text of the object `value` holds with resourceVersion = `rev`
- * (decimal digits) stamped, as JSON.stringify(decode(value, rev)) would
- * give up to key order: when the value has encode's opening and mentions no
- * "resourceVersion" key anywhere, the stamp is spliced into the text without
- * parsing; otherwise the value is decoded and re-encoded. Throws SyntaxError
- * on a corrupt value in the second case only (the first copies the stored
- * text as it is, which etcd holds as written by encode).
+ * The JSON text, as UTF-8 bytes, of the object `value` holds with
+ * resourceVersion = `rev` (decimal digits) stamped: what
+ * JSON.stringify(decode(value, rev)) gives up to key order. When the value
+ * has encode's opening and mentions no "resourceVersion" key anywhere, the
+ * stamp is spliced into the bytes without decoding them; otherwise the value
+ * is decoded and re-encoded. Throws SyntaxError on a corrupt value in the
+ * second case only (the first copies the stored bytes as they are, which
+ * etcd holds as encode wrote them).
  */
-export function stampedText(value: Buffer | string, rev: string): string {
-  const text = typeof value === 'string' ? value : value.toString();
-  const head = CANONICAL_HEAD.exec(text);
-  if (!head || text.includes('"resourceVersion"')) return JSON.stringify(decode(text, rev));
+export function stampedText(value: Buffer | string, rev: string): Buffer {
+  const bytes = typeof value === 'string' ? Buffer.from(value) : value;
+  // latin1 maps bytes 1:1 to chars, and no byte of a multi-byte UTF-8 sequence is '"' or '\\', so the match length is a byte offset.
+  const head = CANONICAL_HEAD.exec(bytes.toString('latin1', 0, HEAD_BYTES));
+  if (!head || bytes.includes('"resourceVersion"')) return Buffer.from(JSON.stringify(decode(bytes, rev)));
   const at = head[0].length;
-  const stamp = text.charCodeAt(at) === 0x7d /* } */ ? `"resourceVersion":"${rev}"` : `"resourceVersion":"${rev}",`;
-  return text.slice(0, at) + stamp + text.slice(at);
+  const stamp = bytes[at] === 0x7d /* } */ ? `"resourceVersion":"${rev}"` : `"resourceVersion":"${rev}",`;
+  return Buffer.concat([bytes.subarray(0, at), Buffer.from(stamp), bytes.subarray(at)]);
 }

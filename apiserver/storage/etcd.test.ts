@@ -84,7 +84,7 @@ test('list pages grow to pageBytes after the first: 10 small keys in a page of 3
   };
   try {
     const all = await s.listText(resourcePrefix('grown'));
-    assert.deepEqual(all.items.map((t) => (JSON.parse(t) as KubeObject).metadata?.name), names);
+    assert.deepEqual(all.items.map((t) => (JSON.parse(t.toString()) as KubeObject).metadata?.name), names);
     assert.deepEqual(limits, [3, 10000]);
   } finally {
     kv.range = range;

@@ -107,8 +107,8 @@ export interface ListResult {
 
 /** Result of a range read as JSON text (see Storage.listText). */
 export interface TextListResult {
-  /** Each object's JSON text, resourceVersion stamped, in key order. */
-  items: string[];
+  /** Each object's JSON text as UTF-8 bytes, resourceVersion stamped, in key order. */
+  items: Buffer[];
   /** The revision the range was read at. */
   revision: string;
   /** The key to continue from when `limit` cut the range short. */
