@@ -1,6 +1,7 @@
-// Unfiltered lists built from the stored text (list-text.ts), on real etcd
-// through the routes: the same document as the object path for every list
-// shape, and taken only for the shapes that need no object.
+// Unfiltered lists built from the stored text or the watch cache's
+// serializations (list-text.ts), on real etcd through the routes: the same
+// document as the object path for every list shape, and taken only for the
+// shapes that need no object.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
@@ -46,22 +47,20 @@ after(async () => {
   await etcd.stop();
 });
 
-test('textListApplies: only unfiltered lists read from storage in one go', () => {
-  const table: Array<[Parameters<typeof textListApplies>[0], boolean, boolean]> = [
-    [{}, false, true],
-    [{ labelSelector: '', fieldSelector: ' ' }, false, true],
-    [{ limit: 2 }, false, true],
-    [{ resourceVersion: '5' }, false, true],
-    [{ resourceVersion: '0' }, true, false],
-    [{ resourceVersion: '0', limit: 3 }, true, false],
-    [{ resourceVersion: '5', limit: 3 }, true, true],
-    [{ labelSelector: 'app=x' }, false, false],
-    [{ fieldSelector: 'metadata.name=a' }, false, false],
-    [{ labelSelector: 'a in (' }, false, false],
-    [{ continue: 'abc' }, false, false],
-    [{ exact: true, resourceVersion: '5' }, false, false],
+test('textListApplies: only unfiltered lists read in one go', () => {
+  const table: Array<[Parameters<typeof textListApplies>[0], boolean]> = [
+    [{}, true],
+    [{ labelSelector: '', fieldSelector: ' ' }, true],
+    [{ limit: 2 }, true],
+    [{ resourceVersion: '5' }, true],
+    [{ resourceVersion: '0', limit: 3 }, true],
+    [{ labelSelector: 'app=x' }, false],
+    [{ fieldSelector: 'metadata.name=a' }, false],
+    [{ labelSelector: 'a in (' }, false],
+    [{ continue: 'abc' }, false],
+    [{ exact: true, resourceVersion: '5' }, false],
   ];
-  for (const [params, cacher, want] of table) assert.equal(textListApplies(params, cacher), want, JSON.stringify({ params, cacher }));
+  for (const [params, want] of table) assert.equal(textListApplies(params), want, JSON.stringify(params));
 });
 
 test('every list shape answers the document the object path gives', async () => {
@@ -79,6 +78,10 @@ test('every list shape answers the document the object path gives', async () => 
     ['?limit=10', { limit: 10 }, 'lt'],
     ['?labelSelector=app%3Dx', { labelSelector: 'app=x' }, 'lt'],
     ['?labelSelector=', {}, 'lt'],
+    ['?resourceVersion=0', { resourceVersion: '0' }, 'lt'],
+    ['?resourceVersion=0&limit=2', { resourceVersion: '0', limit: 2 }, 'lt'],
+    ['?resourceVersion=0', { resourceVersion: '0' }, 'lt'],
+    ['?resourceVersion=1&limit=2', { resourceVersion: '1', limit: 2 }, 'lt'],
   ];
   for (const [query, params, ns] of cases) {
     const res = await get(`/api/v1/namespaces/${ns}/pods${query}`);
@@ -104,4 +107,17 @@ test('unfiltered lists go through listText, filtered and continued ones do not',
   assert.equal(textLists - before, 2);
   const bad = await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?labelSelector=a%20in%20(' });
   assert.equal(bad.statusCode, 400);
+  const badRv = await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?resourceVersion=x' });
+  assert.equal(badRv.statusCode, 400, 'an unreadable resourceVersion is 400 on the text path too');
+  assert.equal((badRv.json() as { kind: string }).kind, 'Status');
+});
+
+test('a cached list shows an object changed after an earlier cached list, not its first serialization', async () => {
+  const listed = async (rv: string): Promise<KubeObject[]> => ((await app.inject({ method: 'GET', url: `/api/v1/namespaces/lt/pods?resourceVersion=${rv}` })).json() as { items: KubeObject[] }).items;
+  const a0 = (await listed('0')).find((p) => p.metadata?.name === 'a');
+  assert.ok(a0);
+  const updated = await pods.update('lt', 'a', { ...a0, metadata: { ...a0.metadata, labels: { app: 'changed' } } });
+  const a1 = (await listed(updated.metadata?.resourceVersion ?? '')).find((p) => p.metadata?.name === 'a');
+  assert.deepEqual(a1?.metadata?.labels, { app: 'changed' });
+  assert.equal(a1?.metadata?.resourceVersion, updated.metadata?.resourceVersion);
 });
