@@ -10,7 +10,7 @@
  */
 import { parseFieldSelector, parseLabelSelector } from '../api/selectors.ts';
 import type { KubeList, KubeObject } from '../api/object.ts';
-import type { TextListResult } from '../storage/interface.ts';
+import type { Storage, TextListResult } from '../storage/interface.ts';
 import { cachedListText } from './cached-reads.ts';
 import { encodeContinue } from './continue.ts';
 import type { ListParams, ResourceStore } from './store.ts';
@@ -38,10 +38,10 @@ export function textListApplies(params: ListParams): boolean {
  * cache serves the list, each cached object's text, serialized once), the
  * same document JSON.stringify(await store.list(namespace, params)) gives
  * up to key order. Undefined when textListApplies says no or the storage
- * has no listText. Errors as ResourceStore.list (Status errors from mapError).
+ * has no listText. `storage` is the store's own (read only here). Errors as
+ * ResourceStore.list (Status errors from mapError).
  */
-export async function listAsText(store: ResourceStore, namespace: string | undefined, params: ListParams): Promise<Buffer | undefined> {
-  const storage = store.storage;
+export async function listAsText(store: ResourceStore, storage: Storage, namespace: string | undefined, params: ListParams): Promise<Buffer | undefined> {
   if (!storage.listText || !textListApplies(params)) return undefined;
   const prefix = store.prefix(namespace);
   const cached = await cachedListText(storage, prefix, params);

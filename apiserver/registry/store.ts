@@ -191,7 +191,7 @@ export class ResourceStore {
 
   /** `list` as the response's JSON text (UTF-8 bytes) when no object is needed (list-text.ts); undefined: call `list`. */
   listText(namespace: string | undefined, params: ListParams = {}): Promise<Buffer | undefined> {
-    return listAsText(this, namespace, params);
+    return listAsText(this, this.storage, namespace, params);
   }
 
   /** Key prefix of the collection (one namespace, or all). */
