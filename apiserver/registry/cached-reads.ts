@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import { badRequest } from '../api/errors.ts';
-import type { ListResult, Storage } from '../storage/interface.ts';
+import type { ListResult, Storage, TextListResult } from '../storage/interface.ts';
 import { objectKey } from '../storage/keys.ts';
 import { isCacher } from '../storage/cacher.ts';
 import type { ObjectReader } from './admission/standard.ts';
@@ -45,6 +45,14 @@ export async function cachedList(storage: Storage, prefix: string, p: ListSource
   const rv = p.resourceVersion ?? '';
   if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   return storage.listCached(prefix, Number(rv));
+}
+
+/** cachedList with each object as its JSON text (Cacher.listCachedText); undefined and errors as cachedList. */
+export async function cachedListText(storage: Storage, prefix: string, p: ListSourceParams): Promise<TextListResult | undefined> {
+  if (!isCacher(storage) || !listFromCache(p)) return undefined;
+  const rv = p.resourceVersion ?? '';
+  if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return storage.listCachedText(prefix, Number(rv));
 }
 
 /**

@@ -19,6 +19,7 @@ import { StorageError, type Storage } from '../storage/interface.ts';
 import type { UserInfo } from '../api/user.ts';
 import { objectKey } from '../storage/keys.ts';
 import { cachedList } from './cached-reads.ts';
+import { listAsText } from './list-text.ts';
 import { isCacher, type Cacher } from '../storage/cacher.ts';
 import { planDeletion, type DeleteParams } from './deletion.ts';
 import { assertMetadataTypes, generatedName, validateMeta } from '../api/meta.ts';
@@ -190,6 +191,11 @@ export class ResourceStore {
     const metadata: KubeList<KubeObject>['metadata'] = { resourceVersion: revision };
     if (nextKey && revision) metadata.continue = encodeContinue({ rv: revision, start: nextKey });
     return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata, items };
+  }
+
+  /** `list` as the response's JSON text (UTF-8 bytes) when no object is needed (list-text.ts); undefined: call `list`. */
+  listText(namespace: string | undefined, params: ListParams = {}): Promise<Buffer | undefined> {
+    return listAsText(this, this.storage, namespace, params);
   }
 
   /** Key prefix of the collection (one namespace, or all). */

@@ -102,15 +102,19 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         flag(req, 'allowWatchBookmarks');
         flag(req, 'sendInitialEvents');
         intParam(req, 'timeoutSeconds', 0);
-        const list = await store.list(namespace, {
+        const params = {
           labelSelector: q(req, 'labelSelector'),
           fieldSelector: q(req, 'fieldSelector'),
           limit: intParam(req, 'limit'),
           continue: q(req, 'continue'),
           resourceVersion: q(req, 'resourceVersion'),
           exact: q(req, 'resourceVersionMatch') === 'Exact',
-        });
-        if (wantsTable(req.headers.accept)) {
+        };
+        const table = wantsTable(req.headers.accept);
+        const text = table ? undefined : await store.listText(namespace, params);
+        if (text !== undefined) return reply.type('application/json; charset=utf-8').send(text);
+        const list = await store.list(namespace, params);
+        if (table) {
           return reply.send(toTable(store.def, list.items, { includeObject: includeObjectOf(q(req, 'includeObject')), resourceVersion: list.metadata.resourceVersion, continue: list.metadata.continue, now: opts.now?.() }));
         }
         return reply.send(list);

@@ -8,7 +8,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import type { Logger } from '../api/log.ts';
-import { StorageError, type ListResult, type StorageEvent, type WriteOpts } from './interface.ts';
+import { StorageError, type ListResult, type StorageEvent, type TextListResult, type WriteOpts } from './interface.ts';
 import { ResourceCache } from './cacher-resource.ts';
 import type { CacheEventHandler, CacheWatch } from './cacher-types.ts';
 import type { ListOpts, Storage } from './interface.ts';
@@ -80,9 +80,19 @@ export class Cacher implements Storage {
   private readonly written = new Map<string, number>();
   private readonly opts: Required<Omit<CacherOptions, 'log'>> & { log?: Logger };
   private stopped = false;
+  /**
+   * The JSON text (UTF-8 bytes) of cached objects, made at their first
+   * listCachedText. Cached objects are never changed in place (an event
+   * replaces the object), so a text stays that of its object.
+   */
+  private readonly texts = new WeakMap<KubeObject, Buffer>();
+  /** The inner storage's listText (range read as JSON text), when it has one. */
+  readonly listText?: (prefix: string, opts?: ListOpts) => Promise<TextListResult>;
 
   constructor(inner: Storage, opts: CacherOptions = {}) {
     this.inner = inner;
+    const listText = inner.listText?.bind(inner);
+    if (listText) this.listText = listText;
     this.opts = {
       ringSize: opts.ringSize ?? 2000,
       watcherQueueLimit: opts.watcherQueueLimit ?? 1000,
@@ -168,6 +178,20 @@ export class Cacher implements Storage {
     }
     const snap = c.snapshot(prefix);
     return { items: snap.items.map((i) => i.obj), revision: String(snap.revision) };
+  }
+
+  /** listCached with each object as its JSON text (UTF-8 bytes), each object serialized once while it is cached. Errors as listCached. */
+  async listCachedText(prefix: string, minRevision: number): Promise<TextListResult> {
+    const r = await this.listCached(prefix, minRevision);
+    const items = r.items.map((o) => {
+      let t = this.texts.get(o);
+      if (!t) {
+        t = Buffer.from(JSON.stringify(o));
+        this.texts.set(o, t);
+      }
+      return t;
+    });
+    return { items, revision: r.revision };
   }
 
   private noteWrite(key: string, rev: string | undefined): void {

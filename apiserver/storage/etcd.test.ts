@@ -4,7 +4,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Etcd3 } from 'etcd3';
 import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { createEtcdClient } from './etcd-client.ts';
-import { EtcdStorage, StorageError, objectKey, prefixEnd, resourcePrefix } from './etcd.ts';
+import { EtcdStorage, StorageError, nextPageKeys, objectKey, prefixEnd, resourcePrefix } from './etcd.ts';
 import type { KubeObject } from '../api/object.ts';
 
 let etcd: TestEtcd;
@@ -30,7 +30,7 @@ test('keys and prefix end', () => {
 });
 
 test('list reads in pages pinned to the first page revision, with and without a limit', async () => {
-  const s = new EtcdStorage(client, { pageSize: 3 });
+  const s = new EtcdStorage(client, { pageSize: 3, pageBytes: 0 });
   const names = Array.from({ length: 10 }, (_, i) => `k${String(i).padStart(2, '0')}`);
   for (const n of names) await s.create(objectKey('paged', 'ns', n), { metadata: { name: n } });
   const ranges: Array<string | number | undefined> = [];
@@ -53,6 +53,39 @@ test('list reads in pages pinned to the first page revision, with and without a 
     assert.equal(ranges.length, 3);
     const rest = await s.list(resourcePrefix('paged'), { startKey: some.nextKey, revision: some.revision });
     assert.deepEqual(rest.items.map((o) => o.metadata?.name), names.slice(7));
+  } finally {
+    kv.range = range;
+  }
+});
+
+test('nextPageKeys: later pages hold what fits in pageBytes at the average size so far, between pageSize and 10 000', () => {
+  const table: Array<[number, number, number, number, number]> = [
+    // pageSize, pageBytes, keys read, bytes read, next page
+    [500, 2097152, 500, 760000, 1379],
+    [500, 2097152, 500, 500 * 1024 * 1024, 500],
+    [500, 2097152, 500, 5000, 10000],
+    [500, 0, 500, 5000, 500],
+    [500, 2097152, 0, 0, 500],
+    [3, 100, 3, 0, 10000],
+  ];
+  for (const [pageSize, pageBytes, keys, bytes, want] of table) assert.equal(nextPageKeys(pageSize, pageBytes, keys, bytes), want, JSON.stringify({ pageSize, pageBytes, keys, bytes }));
+});
+
+test('list pages grow to pageBytes after the first: 10 small keys in a page of 3, then one of the rest', async () => {
+  const s = new EtcdStorage(client, { pageSize: 3, pageBytes: 1024 * 1024 });
+  const names = Array.from({ length: 10 }, (_, i) => `g${String(i).padStart(2, '0')}`);
+  for (const n of names) await s.create(objectKey('grown', 'ns', n), { metadata: { name: n } });
+  const limits: number[] = [];
+  const kv = client.kv;
+  const range = kv.range.bind(kv);
+  kv.range = (req, opts) => {
+    limits.push(Number(req.limit));
+    return range(req, opts);
+  };
+  try {
+    const all = await s.listText(resourcePrefix('grown'));
+    assert.deepEqual(all.items.map((t) => (JSON.parse(t.toString()) as KubeObject).metadata?.name), names);
+    assert.deepEqual(limits, [3, 10000]);
   } finally {
     kv.range = range;
   }

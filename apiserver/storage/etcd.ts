@@ -8,26 +8,36 @@
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode } from './codec.ts';
+import { decode, encode, stampedText } from './codec.ts';
 import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
 import { classifyEtcdError, isTransientEtcdError } from './etcd-errors.ts';
 import { keyAfter, prefixEnd } from './keys.ts';
-import { StorageError, type ListOpts, type ListResult, type Storage, type StorageEvent, type StorageWatch, type WriteOpts } from './interface.ts';
+import { StorageError, type ListOpts, type ListResult, type Storage, type TextListResult, type StorageEvent, type StorageWatch, type WriteOpts } from './interface.ts';
 
 export { decode } from './codec.ts';
 export { objectKey, prefixEnd, resourcePrefix } from './keys.ts';
 export { StorageError } from './interface.ts';
-export type { ListOpts, ListResult, Storage, StorageErrorKind, StorageEvent, StorageWatch, WriteOpts } from './interface.ts';
+export type { ListOpts, ListResult, Storage, StorageErrorKind, StorageEvent, StorageWatch, TextListResult, WriteOpts } from './interface.ts';
 
 /** Options of EtcdStorage. */
 export interface EtcdStorageOptions {
-  /** Keys per range request when reading a list (default 500, kube-apiserver's page size for large lists). */
+  /** Keys of a list's first range request, and the least of every later one (default 500, kube-apiserver's page size for large lists). */
   pageSize?: number;
+  /**
+   * Bytes a later range request aims at (default 2 MiB): a page holds as
+   * many keys as fit at the average value size read so far, between
+   * pageSize and 10 000 (kube's etcd3 maxLimit); 0 keeps every page at
+   * pageSize.
+   */
+  pageBytes?: number;
   /** etcd's --max-request-bytes (default 1.5 MiB): larger writes fail with TooLarge without being sent. */
   maxRequestBytes?: number;
   /** Attempts of a read on transient errors (default 3). */
   readAttempts?: number;
 }
+
+/** Most keys of one range request (kube-apiserver's etcd3 store maxLimit). */
+const MAX_PAGE_KEYS = 10000;
 
 /** Bytes a put of `value` at `key` adds to a txn beyond the value itself (key twice, compare, framing). */
 const TXN_OVERHEAD_BYTES = 256;
@@ -63,6 +73,7 @@ export class EtcdStorage implements Storage {
   readonly client: Etcd3;
   private readonly leases: LeaseCache;
   private readonly pageSize: number;
+  private readonly pageBytes: number;
   private readonly maxRequestBytes: number;
   private readonly readAttempts: number;
 
@@ -70,6 +81,7 @@ export class EtcdStorage implements Storage {
     this.client = client;
     this.leases = new LeaseCache(client);
     this.pageSize = Math.max(1, opts.pageSize ?? 500);
+    this.pageBytes = Math.max(0, opts.pageBytes ?? 2 * 1024 * 1024);
     this.maxRequestBytes = opts.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES;
     this.readAttempts = Math.max(1, opts.readAttempts ?? 3);
   }
@@ -163,17 +175,33 @@ export class EtcdStorage implements Storage {
    * Invalid for a malformed one.
    */
   async list(prefix: string, opts: ListOpts = {}): Promise<ListResult> {
+    return this.range(prefix, opts, (kv) => decode(kv.value, kv.mod_revision));
+  }
+
+  /** `list` with each value as its JSON text, resourceVersion stamped (codec.ts stampedText): no parse for values as encode wrote them. */
+  async listText(prefix: string, opts: ListOpts = {}): Promise<TextListResult> {
+    return this.range(prefix, opts, (kv) => stampedText(kv.value, kv.mod_revision));
+  }
+
+  /** The paged range read of `list`, converting each key-value with `item`. */
+  private async range<T>(prefix: string, opts: ListOpts, item: (kv: IKeyValue) => T): Promise<{ items: T[]; revision: string; nextKey?: string }> {
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     if (opts.revision !== undefined && !isRevision(opts.revision)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(opts.revision)}`);
     const end = prefixEnd(prefix);
     let start = opts.startKey ?? prefix;
     let revision = opts.revision;
-    const items: KubeObject[] = [];
+    const items: T[] = [];
+    let page = this.pageSize;
+    let bytes = 0;
     for (;;) {
-      const want = limit > 0 ? Math.min(this.pageSize, limit - items.length) : this.pageSize;
+      const want = limit > 0 ? Math.min(page, limit - items.length) : page;
       const res = await this.read(() => this.client.kv.range({ key: Buffer.from(start), range_end: end, revision: revision ?? 0, limit: want }));
       revision ??= res.header.revision;
-      for (const kv of res.kvs) items.push(decode(kv.value, kv.mod_revision));
+      for (const kv of res.kvs) {
+        bytes += kv.value.length;
+        items.push(item(kv));
+      }
+      page = nextPageKeys(this.pageSize, this.pageBytes, items.length, bytes);
       const last = res.kvs[res.kvs.length - 1];
       if (!res.more || !last) return { items, revision };
       start = keyAfter(last.key.toString());
@@ -249,6 +277,18 @@ export class EtcdStorage implements Storage {
     if (!isRevision(revision)) throw new StorageError('Invalid', `invalid revision ${JSON.stringify(revision)}`);
     await this.write(() => this.client.kv.compact({ revision, physical: true }));
   }
+}
+
+/**
+ * Keys of the next range request of a list: as many as fit in `pageBytes` at
+ * the average value size of the `keys` values (`bytes` in all) read so far,
+ * between `pageSize` and MAX_PAGE_KEYS; `pageSize` when `pageBytes` is 0.
+ * Pure.
+ */
+export function nextPageKeys(pageSize: number, pageBytes: number, keys: number, bytes: number): number {
+  if (pageBytes <= 0 || keys === 0) return pageSize;
+  const fit = bytes > 0 ? Math.floor((pageBytes * keys) / bytes) : MAX_PAGE_KEYS;
+  return Math.max(pageSize, Math.min(MAX_PAGE_KEYS, fit));
 }
 
 /** The error of a failed CAS txn: NotFound if the else-branch read found no key, else Conflict. */

@@ -105,6 +105,16 @@ export interface ListResult {
   nextKey?: string;
 }
 
+/** Result of a range read as JSON text (see Storage.listText). */
+export interface TextListResult {
+  /** Each object's JSON text as UTF-8 bytes, resourceVersion stamped, in key order. */
+  items: Buffer[];
+  /** The revision the range was read at. */
+  revision: string;
+  /** The key to continue from when `limit` cut the range short. */
+  nextKey?: string;
+}
+
 /** Options of a range read (see Storage.list). */
 export interface ListOpts {
   /** At most this many keys; 0 or absent: all. */
@@ -146,6 +156,12 @@ export interface Storage {
    * most `limit`. `nextKey` is set when keys remain after the limit.
    */
   list(prefix: string, opts?: ListOpts): Promise<ListResult>;
+  /**
+   * Optional: `list` with each object as its JSON text (what
+   * JSON.stringify of `list`'s item would give, up to key order), for
+   * answers that need no object (unfiltered lists); same errors as `list`.
+   */
+  listText?(prefix: string, opts?: ListOpts): Promise<TextListResult>;
   /** The current revision (that of the last write). */
   currentRevision(): Promise<string>;
   /**
