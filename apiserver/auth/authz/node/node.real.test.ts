@@ -92,3 +92,17 @@ test('system:node:n1 writes its own Node status and its own Lease', { skip: noEt
   assert.equal(other.code, 403);
   assert.equal((await call('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/n2')).code, 404);
 });
+
+test('what the Node authorizer has no opinion on falls through to RBAC', { skip: noEtcd ? 'etcd binary not installed' : false }, async () => {
+  const path = '/apis/apps/v1/namespaces/default/deployments';
+  const before = await asN1('GET', path);
+  assert.equal(before.code, 403);
+  assert.match(before.body.message ?? '', /User "system:node:n1" cannot list resource "deployments" in API group "apps"/);
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  assert.equal((await call('POST', `${rbac}/clusterroles`, { body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'deploy-reader' }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['list'] }] } })).code, 201);
+  assert.equal((await call('POST', `${rbac}/clusterrolebindings`, { body: {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'n1-deploy-reader' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'deploy-reader' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:node:n1' }],
+  } })).code, 201);
+  await waitFor(async () => (await asN1('GET', path)).code === 200, 15000, 'RBAC grants n1 the deployment list');
+});
