@@ -20,6 +20,8 @@ export interface Attributes {
   namespace: string;
   /** The URL path (used for non-resource requests). */
   path: string;
+  /** The raw field selector of a list/watch, when it had one (the Node authorizer scopes pod lists by spec.nodeName). */
+  fieldSelector?: string;
 }
 
 /** An authorizer's answer: allow, deny, or no opinion (Kubernetes DecisionAllow/Deny/NoOpinion); `reason` explains it. */

@@ -7,7 +7,10 @@
  * answering 403 Forbidden Status when not allowed. RBAC mode also keeps the
  * RBAC cache and the ClusterRole aggregation loop running, adds escalation
  * prevention to admission, and creates the default policy at bootstrap.
- * The review endpoints are served in both modes.
+ * The review endpoints are served in both modes. `Node,RBAC` puts the Node
+ * authorizer (node/) before RBAC, as kube-apiserver's
+ * `--authorization-mode=Node,RBAC`, keeps its pod graph running, and adds
+ * NodeRestriction to admission.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
@@ -26,12 +29,15 @@ import { forbiddenError } from './forbidden.ts';
 import { impersonate, impersonationHeaders, wantsImpersonation } from './impersonation.ts';
 import { bootstrapPolicy } from './policy-bootstrap.ts';
 import { RbacCache } from './rbac-cache.ts';
+import { NodeAuthorizer } from './node/authorizer.ts';
+import { nodeRestriction } from './node/restriction.ts';
 import { rulesFor, type ResolvedRules } from './resolver.ts';
 import { requestAttributes } from './request-info.ts';
 import { registerReviews } from './reviews.ts';
+import { unionAuthorizer } from './union.ts';
 
-/** `--authorization-mode`: AlwaysAllow (default) or RBAC. */
-export type AuthorizationMode = 'AlwaysAllow' | 'RBAC';
+/** `--authorization-mode`: AlwaysAllow (default), RBAC, or the Node authorizer then RBAC. */
+export type AuthorizationMode = 'AlwaysAllow' | 'RBAC' | 'Node,RBAC';
 
 /** The user of a request no authenticator claimed (Kubernetes' anonymous user). */
 export const anonymousUser: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -52,6 +58,8 @@ export interface Authorization {
   /** The RBAC cache (RBAC only), e.g. for tests to await aggregation. */
   cache?: RbacCache;
   aggregation?: AggregationLoop;
+  /** The Node authorizer (Node,RBAC only). */
+  node?: NodeAuthorizer;
 }
 
 /** The first value of a query parameter. */
@@ -80,12 +88,15 @@ export function createAuthorization(mode: AuthorizationMode, storage: Storage, l
     };
   }
   const cache = new RbacCache(storage, log.child('rbac'));
-  const authorizer = rbacAuthorizer(cache);
+  const node = mode === 'Node,RBAC' ? new NodeAuthorizer(storage, log.child('node-authorizer')) : undefined;
+  const rbac = rbacAuthorizer(cache);
+  const authorizer = node ? unionAuthorizer([node, rbac]) : rbac;
   const auth: Authorization = {
-    mode, authorizer, cache,
+    mode, authorizer, cache, ...(node ? { node } : {}),
     admission: (base) => (read) => {
       const chain = base(read);
-      return { mutating: chain.mutating, validating: [...chain.validating, escalationPlugin({ authorizer: () => authorizer, snapshot: cache, read })] };
+      const validating = [...chain.validating, ...(node ? [nodeRestriction(read)] : []), escalationPlugin({ authorizer: () => authorizer, snapshot: cache, read })];
+      return { mutating: chain.mutating, validating };
     },
     install(app, registry, ilog) {
       registerReviews(app, { authorizer: () => authorizer, rulesFor: (u, ns) => rulesFor(cache, u, ns) });
@@ -95,11 +106,12 @@ export function createAuthorization(mode: AuthorizationMode, storage: Storage, l
         cache.clusterRoles.onChange(() => loop.changed());
         auth.aggregation = loop;
       }
-      app.addHook('onReady', async () => { await cache.start(); });
+      app.addHook('onReady', async () => { await Promise.all([cache.start(), node?.start()]); });
       app.addHook('onClose', async () => {
         auth.aggregation?.close();
         await auth.aggregation?.idle();
         await cache.stop();
+        await node?.stop();
       });
       app.addHook('preHandler', async (req) => {
         let user = requestUser(req) ?? anonymousUser;
@@ -110,7 +122,8 @@ export function createAuthorization(mode: AuthorizationMode, storage: Storage, l
           for (const h of impersonationHeaders(req.headers)) delete req.headers[h];
         }
         setRequestUser(req, user);
-        const a = requestAttributes(user, req.method, decodedPath(req.url), { watch: queryValue(req, 'watch'), fieldSelector: queryValue(req, 'fieldSelector') });
+        const fieldSelector = queryValue(req, 'fieldSelector');
+        const a = { ...requestAttributes(user, req.method, decodedPath(req.url), { watch: queryValue(req, 'watch'), fieldSelector }), ...(fieldSelector !== undefined ? { fieldSelector } : {}) };
         const d = authorizer.authorize(a);
         if (d.decision !== 'allow') throw forbiddenError(a, d.reason);
       });
