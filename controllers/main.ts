@@ -1,8 +1,9 @@
 /**
  * Controller-manager entry point (kube-controller-manager): one RestClient,
  * one shared informer factory, one event recorder per controller (so Events
- * name their source, e.g. `deployment-controller`), and the five controllers:
- * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM. Each
+ * name their source, e.g. `deployment-controller`), and the controllers:
+ * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
+ * ServiceAccount (and the root CA publisher). Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -19,6 +20,7 @@ import { startReplicaSetController } from './replicaset/controller.ts';
 import { startGarbageCollector } from './gc/controller.ts';
 import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
+import { startServiceAccountController } from './serviceaccount/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -48,6 +50,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'garbagecollector', component: 'garbage-collector-controller', start: startGarbageCollector },
   { name: 'endpointslice', component: 'endpointslice-controller', start: startEndpointSliceController },
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
+  { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
 ];
 
 /**
