@@ -21,6 +21,7 @@ import { startGarbageCollector } from './gc/controller.ts';
 import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
+import { startRootCAPublisher } from './rootcacert/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -30,6 +31,8 @@ export interface ControllerManagerOptions {
   clusterCIDR: string;
   /** Prefix length of each node's pod CIDR, e.g. 24. */
   nodeCIDRMaskSize: number;
+  /** PEM CA bundle the root CA publisher writes to every namespace's kube-root-ca.crt; default '' (no CA configured). */
+  rootCA?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -51,6 +54,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'endpointslice', component: 'endpointslice-controller', start: startEndpointSliceController },
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
+  { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
 ];
 
 /**
@@ -72,7 +76,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     const informers = createInformerFactory(client, log.child('informers'));
     let synced = false;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize } };
+    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCA ?? '' } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;
