@@ -23,7 +23,7 @@ export interface PodSources {
 const decode = (data: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
-/** Names of the ConfigMaps and Secrets `pod` references (pure). */
+/** Names of the ConfigMaps and Secrets `pod` references, projected volume sources included (pure). */
 export function referencedSources(pod: Pod): { configMaps: Set<string>; secrets: Set<string> } {
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
@@ -41,6 +41,10 @@ export function referencedSources(pod: Pod): { configMaps: Set<string>; secrets:
   for (const v of pod.spec?.volumes ?? []) {
     if (v.configMap?.name) configMaps.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
+    for (const ps of v.projected?.sources ?? []) {
+      if (ps.configMap?.name) configMaps.add(ps.configMap.name);
+      if (ps.secret?.name) secrets.add(ps.secret.name);
+    }
   }
   return { configMaps, secrets };
 }
