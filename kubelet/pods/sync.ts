@@ -119,8 +119,9 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
   for (const v of pod.spec?.volumes ?? []) {
     if (v.emptyDir) await mkdir(`${podVolumeDir(d.rootDir, uid)}/${v.name}`, { recursive: true });
   }
-  const refs = referencedSources(pod);
-  const sources: PodSources = d.client && (refs.configMaps.size || refs.secrets.size) ? await loadSources(d.client, pod) : { configMaps: new Map(), secrets: new Map() };
+  const projected = d.tokens !== undefined;
+  const refs = referencedSources(pod, projected);
+  const sources: PodSources = d.client && (refs.configMaps.size || refs.secrets.size) ? await loadSources(d.client, pod, projected) : { configMaps: new Map(), secrets: new Map() };
   try {
     await writeSourceVolumes(d.rootDir, pod, sources);
     if (d.tokens) await writeProjectedVolumes(d.rootDir, pod, sources, d.tokens, { podIP, hostIP: d.hostIP, nodeName: d.nodeName });
