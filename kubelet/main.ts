@@ -129,7 +129,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   const manager = new PodManager({
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
-    ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now).get } : {}),
+    ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now) } : {}),
   });
   await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);
 

@@ -16,7 +16,7 @@ import { tokenVolumeSource } from '../../apiserver/registry/admission/service-ac
 import { quietLogger } from '../../testutil/log.ts';
 import { FakeRuntime } from '../cri/fake.ts';
 import { PodManager } from './manager.ts';
-import { createTokenManager, projectedFiles, tokenRefreshDue, tokenRequestBody, type TokenSource } from './projected.ts';
+import { createTokenManager, projectedFiles, tokenRefreshDue, tokenRequestBody, type TokenManager } from './projected.ts';
 
 const NODE = 'node-1';
 const quiet = quietLogger('test');
@@ -81,7 +81,7 @@ test('the token manager caches until 80 % of the lifetime, then requests again',
   assert.equal(m.size(), 0);
 });
 
-async function runPod(tokens: (client: TokenFakeClient, clock: FakeClock) => TokenSource | undefined, setup: (client: TokenFakeClient) => Promise<void>) {
+async function runPod(tokens: (client: TokenFakeClient, clock: FakeClock) => TokenManager | undefined, setup: (client: TokenFakeClient) => Promise<void>) {
   const client = new TokenFakeClient();
   const clock = new FakeClock(T0);
   client.clockNow = () => clock.now();
@@ -114,13 +114,13 @@ async function runPod(tokens: (client: TokenFakeClient, clock: FakeClock) => Tok
   };
   const stop = async (): Promise<void> => { ac.abort(); clock.advance(2000); await running; await Promise.race([recorder.flush(), sleep(1000)]); rmSync(rootDir, { recursive: true, force: true }); };
   const volName = created.spec?.volumes?.find((v) => v.projected)?.name ?? '';
-  return { client, runtime, clock, rootDir, until, stop, created, volDir: join(rootDir, 'pods', created.metadata?.uid ?? '', 'volumes', volName) };
+  return { client, runtime, clock, rootDir, until, stop, created, source, volDir: join(rootDir, 'pods', created.metadata?.uid ?? '', 'volumes', volName) };
 }
 
 const running = (client: FakeClient) => async (): Promise<boolean> => (await client.tryGet<Pod>(Pods, 'web', 'default'))?.status?.phase === 'Running';
 
 test('kubelet with a token manager: writes token, ca.crt and namespace, bind-mounts them read-only, refreshes the token', async () => {
-  const h = await runPod((client, clock) => createTokenManager(client, () => clock.now()).get, async (client) => {
+  const h = await runPod((client, clock) => createTokenManager(client, () => clock.now()), async (client) => {
     await client.create<ServiceAccount>(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
     await client.create<ConfigMap>(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': 'PEM' } }, 'default');
   });
@@ -137,13 +137,17 @@ test('kubelet with a token manager: writes token, ca.crt and namespace, bind-mou
     // 80 % of 3607 s later a resync writes a fresh token.
     h.clock.advance(Math.ceil(3607 * 0.8) * 1000);
     await h.until('token refreshed', () => existsSync(join(h.volDir, 'token')) && readFileSync(join(h.volDir, 'token'), 'utf8') === 'token-2');
+    assert.equal(h.source?.size(), 1);
+    // A deleted pod's tokens are dropped.
+    await h.client.delete(Pods, 'web', 'default', { gracePeriodSeconds: 0 });
+    await h.until('tokens forgotten', () => h.source?.size() === 0);
   } finally {
     await h.stop();
   }
 });
 
 test('kubelet with a token manager: a missing ServiceAccount is FailedMount and the pod does not start', async () => {
-  const h = await runPod((client, clock) => createTokenManager(client, () => clock.now()).get, async () => undefined);
+  const h = await runPod((client, clock) => createTokenManager(client, () => clock.now()), async () => undefined);
   try {
     await h.until('FailedMount', async () => (await h.client.list<KubeObject & { reason?: string }>({ group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true }, { namespace: 'default' })).items.some((e) => e.reason === 'FailedMount'));
     assert.equal(h.runtime.containers.size, 0);

@@ -49,12 +49,20 @@ export function tokenRequestBody(pod: Pod, proj: ServiceAccountTokenProjection):
   } as KubeObject;
 }
 
+/** The kubelet's token manager: tokens for projected volumes, and `forget(uid)` when a pod is gone. */
+export interface TokenManager {
+  get: TokenSource;
+  forget(uid: string): void;
+  /** Cached tokens (tests). */
+  size(): number;
+}
+
 /**
  * The token manager: `get` returns a cached token while it is fresh, else
  * POSTs serviceaccounts/<sa>/token. `forget(uid)` drops a removed pod's
  * tokens. `now` is ms since epoch.
  */
-export function createTokenManager(client: ApiClient, now: () => number): { get: TokenSource; forget(uid: string): void; size(): number } {
+export function createTokenManager(client: ApiClient, now: () => number): TokenManager {
   const cache = new Map<string, IssuedToken>();
   const keyOf = (pod: Pod, p: ServiceAccountTokenProjection): string =>
     [pod.metadata?.uid, pod.metadata?.namespace, pod.spec?.serviceAccountName || 'default', p.audience ?? '', p.expirationSeconds ?? DEFAULT_TOKEN_SECONDS].join('/');
