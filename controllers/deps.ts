@@ -7,12 +7,14 @@ import type { ApiClient } from '../apiserver/client/types.ts';
 import type { EventRecorder, InformerFactory } from '../apiserver/client/informer-types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 
-/** Cluster-wide settings some controllers need (node IPAM). */
+/** Cluster-wide settings some controllers need (node IPAM, root CA publisher). */
 export interface ControllerConfig {
   /** Pod network of the whole cluster, e.g. '10.244.0.0/16'. */
   clusterCIDR: string;
   /** Prefix length of each node's pod CIDR, e.g. 24. */
   nodeCIDRMaskSize: number;
+  /** PEM CA bundle published as `kube-root-ca.crt` in every namespace (root CA publisher); default '' (no CA, plain HTTP). */
+  rootCA?: string;
 }
 
 /**

@@ -30,6 +30,6 @@ test('runControllerManager rejects an invalid cluster CIDR', async () => {
   }
 });
 
-test('all five controllers are composed', () => {
-  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam']);
+test('every controller is composed', () => {
+  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher']);
 });

@@ -1,8 +1,9 @@
 /**
  * Controller-manager entry point (kube-controller-manager): one RestClient,
  * one shared informer factory, one event recorder per controller (so Events
- * name their source, e.g. `deployment-controller`), and the five controllers:
- * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM. Each
+ * name their source, e.g. `deployment-controller`), and the controllers:
+ * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
+ * ServiceAccount (and the root CA publisher). Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -19,6 +20,8 @@ import { startReplicaSetController } from './replicaset/controller.ts';
 import { startGarbageCollector } from './gc/controller.ts';
 import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
+import { startServiceAccountController } from './serviceaccount/controller.ts';
+import { startRootCAPublisher } from './rootcacert/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -28,6 +31,8 @@ export interface ControllerManagerOptions {
   clusterCIDR: string;
   /** Prefix length of each node's pod CIDR, e.g. 24. */
   nodeCIDRMaskSize: number;
+  /** PEM CA bundle the root CA publisher writes to every namespace's kube-root-ca.crt; default '' (no CA configured). */
+  rootCA?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -48,6 +53,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'garbagecollector', component: 'garbage-collector-controller', start: startGarbageCollector },
   { name: 'endpointslice', component: 'endpointslice-controller', start: startEndpointSliceController },
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
+  { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
+  { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
 ];
 
 /**
@@ -69,7 +76,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     const informers = createInformerFactory(client, log.child('informers'));
     let synced = false;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize } };
+    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCA ?? '' } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;

@@ -29,6 +29,7 @@ import { serveKubeletApi } from './server/server.ts';
 import type { SubjectAccessReviewer } from './server/authz.ts';
 import type { TokenReviewer } from './server/authn.ts';
 import { loadServing, planServing, type KubeletServingFlags } from './server/config.ts';
+import { createTokenManager } from './pods/projected.ts';
 
 /** Options of `runKubelet` (docs/CONVENTIONS.md). */
 export interface KubeletOptions extends KubeletServingFlags {
@@ -56,6 +57,12 @@ export interface KubeletOptions extends KubeletServingFlags {
   /** Test hooks: SubjectAccessReview / TokenReview instead of the API's. */
   reviewAccess?: SubjectAccessReviewer;
   reviewToken?: TokenReviewer;
+  /**
+   * Write and mount projected volumes (ServiceAccount tokens via the
+   * TokenRequest API, kube-root-ca.crt, namespace). Default false: those
+   * volumes are skipped and the pod runs without them.
+   */
+  projectServiceAccountTokens?: boolean;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -122,6 +129,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   const manager = new PodManager({
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
+    ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now) } : {}),
   });
   await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);
 

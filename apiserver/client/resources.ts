@@ -23,6 +23,7 @@ export const Endpoints = core('endpoints', 'Endpoints');
 export const Events = core('events', 'Event');
 export const ConfigMaps = core('configmaps', 'ConfigMap');
 export const Secrets = core('secrets', 'Secret');
+export const ServiceAccounts = core('serviceaccounts', 'ServiceAccount');
 export const ComponentStatuses = core('componentstatuses', 'ComponentStatus', false);
 export const Deployments: ResourceRef = { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', namespaced: true };
 export const ReplicaSets: ResourceRef = { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true };

@@ -70,10 +70,27 @@ export async function namespaceForCreate(storage: Storage, key: string): Promise
 }
 
 /**
- * The object reader admission gets: namespaces through namespaceForCreate
- * (from the cache when it can), everything else through `live`.
+ * A ServiceAccount for ServiceAccount admission: from the cache when it holds
+ * it, else a live read (kube's plugin reads its lister, then GETs on a miss).
+ */
+export async function serviceAccountForPod(storage: Storage, key: string): Promise<KubeObject | undefined> {
+  if (isCacher(storage)) {
+    const hit = storage.getCached(key);
+    if (hit.found && hit.obj) return hit.obj;
+  }
+  return storage.get(key);
+}
+
+/**
+ * The object reader admission gets: namespaces through namespaceForCreate and
+ * ServiceAccounts through serviceAccountForPod (from the cache when they
+ * can), everything else through `live`.
  */
 export function cachedReader(storage: Storage, live: ObjectReader): ObjectReader {
   if (!isCacher(storage)) return live;
-  return (resource, namespace, name) => (resource === 'namespaces' && namespace === undefined ? namespaceForCreate(storage, objectKey('namespaces', undefined, name)) : live(resource, namespace, name));
+  return (resource, namespace, name) => {
+    if (resource === 'namespaces' && namespace === undefined) return namespaceForCreate(storage, objectKey('namespaces', undefined, name));
+    if (resource === 'serviceaccounts' && namespace !== undefined) return serviceAccountForPod(storage, objectKey('serviceaccounts', namespace, name));
+    return live(resource, namespace, name);
+  };
 }

@@ -264,7 +264,7 @@ describe('list, selectors, tables', () => {
 
 describe('patch', () => {
   test('merge, json, strategic, status and apply', async () => {
-    await req('POST', P, pod('pt', { spec: { containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } }));
+    await req('POST', P, pod('pt', { spec: { automountServiceAccountToken: false, containers: [{ name: 'a', image: 'a:1' }, { name: 'b', image: 'b:1' }] } }));
     const m = await req('PATCH', `${P}/pt`, { metadata: { labels: { extra: 'yes' } } }, { 'content-type': 'application/merge-patch+json' });
     assert.equal(m.code, 200);
     assert.deepEqual(m.body.metadata.labels, { app: 'web', extra: 'yes' });

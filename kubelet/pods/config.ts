@@ -132,8 +132,12 @@ export function resolveEnv(pod: Pod, env: EnvVar[] | undefined, f: FieldValues, 
   return [...seen].map(([key, value]) => ({ key, value }));
 }
 
-/** Bind mounts for the container's volumeMounts backed by emptyDir or hostPath volumes. */
-export function volumeMounts(pod: Pod, c: Container, rootDir: string): Mount[] {
+/**
+ * Bind mounts for the container's volumeMounts backed by emptyDir, hostPath,
+ * configMap, secret and (when `projected`, i.e. the kubelet writes projected
+ * volumes) projected volumes. Mounts of other volume kinds are skipped.
+ */
+export function volumeMounts(pod: Pod, c: Container, rootDir: string, projected = false): Mount[] {
   const uid = pod.metadata?.uid ?? '';
   const out: Mount[] = [];
   for (const vm of c.volumeMounts ?? []) {
@@ -143,7 +147,7 @@ export function volumeMounts(pod: Pod, c: Container, rootDir: string): Mount[] {
     let readonly = vm.readOnly === true;
     if (vol.emptyDir) host = `${podVolumeDir(rootDir, uid)}/${vol.name}`;
     else if (vol.hostPath) host = vol.hostPath.path;
-    else if (vol.configMap || vol.secret) {
+    else if (vol.configMap || vol.secret || (projected && vol.projected)) {
       host = `${podVolumeDir(rootDir, uid)}/${vol.name}`;
       readonly = true;
     }
@@ -153,9 +157,10 @@ export function volumeMounts(pod: Pod, c: Container, rootDir: string): Mount[] {
   return out;
 }
 
-/** CreateContainer config of `c` for its `restartCount`-th run, using image `imageRef`. */
+/** CreateContainer config of `c` for its `restartCount`-th run, using image `imageRef`; `projected` as in volumeMounts. */
 export function buildContainerConfig(
   pod: Pod, c: Container, restartCount: number, imageRef: string, rootDir: string, f: FieldValues, sources?: EnvSources, serviceEnv?: [string, string][],
+  projected = false,
 ): ContainerConfig {
   const envs = resolveEnv(pod, c.env, f, sources, serviceEnv);
   const envMap = new Map(envs.map((e) => [e.key, e.value]));
@@ -167,7 +172,7 @@ export function buildContainerConfig(
     args: (c.args ?? []).map((s) => expandVars(s, envMap)),
     working_dir: c.workingDir ?? '',
     envs,
-    mounts: volumeMounts(pod, c, rootDir),
+    mounts: volumeMounts(pod, c, rootDir, projected),
     labels: { ...podIdentityLabels(pod), [LABEL_CONTAINER_NAME]: c.name },
     annotations: { [ANNOTATION_RESTART_COUNT]: String(restartCount) },
     log_path: `${c.name}/${restartCount}.log`,

@@ -19,6 +19,7 @@ import { rotateLogs } from './log-rotation.ts';
 import { Pleg } from './pleg.ts';
 import { readPodRuntimeState } from './runtime-state.ts';
 import { gracePeriodSeconds, killPod, removePod, syncPod, type SyncDeps } from './sync.ts';
+import type { TokenManager } from './projected.ts';
 import { PodWorkers } from './workers.ts';
 
 /** Dependencies of the PodManager. */
@@ -41,6 +42,8 @@ export interface PodManagerOptions {
   relistMs?: number;
   /** Period of the full resync of known pods, ms (default 10 000). */
   resyncMs?: number;
+  /** ServiceAccount tokens for projected volumes (forgotten with the pod); without it projected volumes are skipped (SyncDeps.tokens). */
+  tokens?: TokenManager;
 }
 
 const terminalPhase = (p: string | undefined): boolean => p === 'Succeeded' || p === 'Failed';
@@ -65,6 +68,7 @@ export class PodManager {
     this.deps = {
       runtime: o.runtime, client: o.client, services: o.services ? () => o.services?.list() ?? [] : undefined, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
       crashBackoff: new Backoff(10_000, 300_000, now), pullBackoff: new Backoff(10_000, 300_000, now), manageCgroups: o.manageCgroups, now,
+      ...(o.tokens ? { tokens: o.tokens.get } : {}),
     };
     o.pods.addHandlers({
       onAdd: (p) => this.observe(p),
@@ -182,6 +186,7 @@ export class PodManager {
 
   private forget(uid: string): void {
     this.probes.remove(uid);
+    this.o.tokens?.forget(uid);
     this.statuses.forget(uid);
     this.lastKnown.delete(uid);
     this.deps.crashBackoff.resetPrefix(`${uid}/`);

@@ -25,6 +25,13 @@ test('referencedSources', () => {
   assert.deepEqual([...r.secrets], ['sec']);
 });
 
+test('referencedSources: projected volume sources only when the kubelet projects', () => {
+  const p: typeof pod = { ...pod, spec: { containers: [{ name: 'c' }], volumes: [{ name: 'v', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }, { secret: { name: 'sk' } }] } }] } };
+  assert.deepEqual([...referencedSources(p).configMaps], []);
+  const r = referencedSources(p, true);
+  assert.deepEqual([[...r.configMaps], [...r.secrets]], [['kube-root-ca.crt'], ['sk']]);
+});
+
 test('sourceEnv: envFrom with prefix, key refs, missing refs', () => {
   const e = sourceEnv(pod.spec!.containers[0], src);
   assert.deepEqual(e.envFrom, [['CM_a', '1'], ['CM_b', '2']]);

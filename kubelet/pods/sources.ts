@@ -23,8 +23,11 @@ export interface PodSources {
 const decode = (data: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
-/** Names of the ConfigMaps and Secrets `pod` references (pure). */
-export function referencedSources(pod: Pod): { configMaps: Set<string>; secrets: Set<string> } {
+/**
+ * Names of the ConfigMaps and Secrets `pod` references (pure); the sources of
+ * projected volumes only with `projected` (the kubelet writes those volumes).
+ */
+export function referencedSources(pod: Pod, projected = false): { configMaps: Set<string>; secrets: Set<string> } {
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
   const containers: Container[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
@@ -41,14 +44,18 @@ export function referencedSources(pod: Pod): { configMaps: Set<string>; secrets:
   for (const v of pod.spec?.volumes ?? []) {
     if (v.configMap?.name) configMaps.add(v.configMap.name);
     if (v.secret?.secretName) secrets.add(v.secret.secretName);
+    for (const ps of projected ? v.projected?.sources ?? [] : []) {
+      if (ps.configMap?.name) configMaps.add(ps.configMap.name);
+      if (ps.secret?.name) secrets.add(ps.secret.name);
+    }
   }
   return { configMaps, secrets };
 }
 
-/** Reads every referenced ConfigMap/Secret (string data merged with decoded binary/base64 data). Throws on API errors other than 404. */
-export async function loadSources(client: ApiClient, pod: Pod): Promise<PodSources> {
+/** Reads every referenced ConfigMap/Secret (string data merged with decoded binary/base64 data; `projected` as in referencedSources). Throws on API errors other than 404. */
+export async function loadSources(client: ApiClient, pod: Pod, projected = false): Promise<PodSources> {
   const ns = pod.metadata?.namespace ?? 'default';
-  const refs = referencedSources(pod);
+  const refs = referencedSources(pod, projected);
   const out: PodSources = { configMaps: new Map(), secrets: new Map() };
   for (const name of refs.configMaps) {
     const cm = await client.tryGet<ConfigMap>(ConfigMaps, name, ns);

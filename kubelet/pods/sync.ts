@@ -10,13 +10,14 @@ import type { Container, Pod, Service } from 'kubernetes-types/core/v1';
 import { serviceEnvVars } from './service-env.ts';
 import type { EventRecorder } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/api/log.ts';
-import type { ApiClient } from '../../apiserver/client/types.ts';
+import { ApiError, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig, PodSandboxConfig } from '../cri/types.ts';
 import { isCriNotFound } from '../cri/types.ts';
 import type { WaitingReason } from '../status/compute.ts';
 import type { Backoff } from './backoff.ts';
 import { createPodCgroup, podCgroupParent, removePodCgroup } from './cgroups.ts';
 import { buildContainerConfig, buildSandboxConfig, podLogDir, podVolumeDir, pullPolicy, shouldRestart } from './config.ts';
+import { writeProjectedVolumes, type TokenSource } from './projected.ts';
 import { ConfigError, loadSources, referencedSources, sourceEnv, writeSourceVolumes, type PodSources } from './sources.ts';
 import { containersNamed, LABEL_POD_NAME, LABEL_POD_NAMESPACE, readySandbox, type ContainerRecord, type PodRuntimeState } from './runtime-state.ts';
 
@@ -41,6 +42,11 @@ export interface SyncDeps {
   /** Manage pod cgroups under /sys/fs/cgroup (off in unit tests). */
   manageCgroups: boolean;
   now: () => number;
+  /**
+   * ServiceAccount tokens for projected volumes (projected.ts). Without it
+   * projected volumes are neither written nor mounted (the pod still runs).
+   */
+  tokens?: TokenSource;
 }
 
 /** Outcome of one syncPod: reasons containers wait, and when to sync again (ms from now). */
@@ -113,12 +119,15 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
   for (const v of pod.spec?.volumes ?? []) {
     if (v.emptyDir) await mkdir(`${podVolumeDir(d.rootDir, uid)}/${v.name}`, { recursive: true });
   }
-  const refs = referencedSources(pod);
-  const sources: PodSources = d.client && (refs.configMaps.size || refs.secrets.size) ? await loadSources(d.client, pod) : { configMaps: new Map(), secrets: new Map() };
+  const projected = d.tokens !== undefined;
+  const refs = referencedSources(pod, projected);
+  const sources: PodSources = d.client && (refs.configMaps.size || refs.secrets.size) ? await loadSources(d.client, pod, projected) : { configMaps: new Map(), secrets: new Map() };
   try {
     await writeSourceVolumes(d.rootDir, pod, sources);
+    if (d.tokens) await writeProjectedVolumes(d.rootDir, pod, sources, d.tokens, { podIP, hostIP: d.hostIP, nodeName: d.nodeName });
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
+    // A missing source, or a TokenRequest the API refused (e.g. the ServiceAccount does not exist yet).
+    if (!(e instanceof ConfigError) && !(e instanceof ApiError)) throw e;
     d.recorder.event(asPodRef(pod), 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${e.message}`);
     requeue(10_000);
     return result;
@@ -255,7 +264,7 @@ async function startContainer(
   const img = await ensureImage(d, pod, c, sandboxConfig);
   if ('waiting' in img) return img;
   const config = buildContainerConfig(pod, c, restartCount, img.ref, d.rootDir, { podIP, hostIP: d.hostIP, nodeName: d.nodeName }, envSources,
-    d.services ? serviceEnvVars(pod, d.services()) : []);
+    d.services ? serviceEnvVars(pod, d.services()) : [], d.tokens !== undefined);
   let id: string;
   try {
     id = await d.runtime.createContainer(sandboxId, config, sandboxConfig);

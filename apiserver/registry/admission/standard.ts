@@ -2,11 +2,14 @@
  * The admission chain the API server runs by default, in Kubernetes' plugin
  * order. NamespaceLifecycle is a mutating-phase plugin there (it implements
  * Admit), so it runs before strategy validation: a create in a missing
- * namespace is a 404 even when the object is also invalid.
+ * namespace is a 404 even when the object is also invalid. ServiceAccount
+ * admission follows (defaults and mounts pod ServiceAccounts), as in
+ * Kubernetes' default order.
  */
 import type { KubeObject } from '../../api/object.ts';
 import type { AdmissionChain } from './chain.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
+import { serviceAccountAdmission } from './service-account.ts';
 
 /** Reads one stored object (undefined if absent), as StrategyContext.get. */
 export type ObjectReader = (resource: string, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>;
@@ -14,7 +17,10 @@ export type ObjectReader = (resource: string, namespace: string | undefined, nam
 /** Builds the default chain over a reader of stored objects. */
 export function standardAdmission(read: ObjectReader): AdmissionChain {
   return {
-    mutating: [namespaceLifecycle((name) => read('namespaces', undefined, name))],
+    mutating: [
+      namespaceLifecycle((name) => read('namespaces', undefined, name)),
+      serviceAccountAdmission((namespace, name) => read('serviceaccounts', namespace, name)),
+    ],
     validating: [],
   };
 }
