@@ -240,8 +240,12 @@ export class ResourceStore {
     await this.admitPhase(this.admission.validating, attrs);
     if (wo.dryRun) return obj;
     const key = this.key(meta.namespace, name);
-    // A create that can only fail AlreadyExists must not allocate (and release) first: a rejected request writes nothing.
-    if (this.def.strategy.beforeCreate && (await this.storage.get(key))) throw alreadyExists(this.target(name));
+    // A create that can only fail (AlreadyExists, too large) must not allocate (and release) first: a rejected request writes nothing.
+    if (this.def.strategy.beforeCreate) {
+      const tooLarge = this.storage.sizeError?.(key, obj);
+      if (tooLarge) this.mapError(tooLarge, name);
+      if (await this.storage.get(key)) throw alreadyExists(this.target(name));
+    }
     const undo = await this.def.strategy.beforeCreate?.(obj, this.ctx);
     try {
       return await this.storage.create(key, obj, { ttlSeconds: this.ttlSeconds });
@@ -317,6 +321,10 @@ export class ResourceStore {
       stampManagedFields(cur, next, wo, this.fieldTarget(subresource), wanted);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       const hooks = subresource === undefined ? this.def.strategy : undefined;
+      if (hooks?.beforeUpdate) {
+        const tooLarge = this.storage.sizeError?.(key, next);
+        if (tooLarge) this.mapError(tooLarge, name);
+      }
       const undo = await hooks?.beforeUpdate?.(next, cur, this.ctx);
       let written: KubeObject;
       try {

@@ -103,6 +103,11 @@ export class Cacher implements Storage {
       log: opts.log,
     };
   }
+  /** See Storage.sizeError (the inner storage's limit). */
+  sizeError(key: string, obj: KubeObject): StorageError | undefined {
+    return this.inner.sizeError?.(key, obj);
+  }
+
 
   private cacheFor(resourcePrefix: string): ResourceCache {
     let c = this.caches.get(resourcePrefix);

@@ -107,6 +107,17 @@ export class EtcdStorage implements Storage {
     }
   }
 
+  /** See Storage.sizeError: the TooLarge error etcd's request limit would give `obj` at `key`, or undefined. */
+  sizeError(key: string, obj: KubeObject): StorageError | undefined {
+    try {
+      this.checkSize(key, encode(obj));
+      return undefined;
+    } catch (e) {
+      if (e instanceof StorageError) return e;
+      throw e;
+    }
+  }
+
   /** Refuses a write etcd would refuse for its size, without sending it (a too-large message also resets the client's connections). */
   private checkSize(key: string, value: string): void {
     const bytes = Buffer.byteLength(value) + 2 * Buffer.byteLength(key) + TXN_OVERHEAD_BYTES;

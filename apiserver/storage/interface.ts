@@ -146,6 +146,12 @@ export interface Storage {
   get(key: string): Promise<KubeObject | undefined>;
   /** Creates `key`; AlreadyExists if it exists, TooLarge if over the size limit. Resolves the stored object with its resourceVersion. */
   create(key: string, obj: KubeObject, opts?: WriteOpts): Promise<KubeObject>;
+  /**
+   * The TooLarge error a write of `obj` at `key` would fail with, computed
+   * without writing (undefined when it fits), so that a write can be refused
+   * before anything else (an allocation) is written for it.
+   */
+  sizeError?(key: string, obj: KubeObject): StorageError | undefined;
   /** Replaces `key` if its mod_revision equals `expectedRev`; NotFound if the key is gone, Conflict if it changed. */
   update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject>;
   /** Deletes `key` if its mod_revision equals `expectedRev`; resolves the delete revision. Errors as `update`. */

@@ -58,6 +58,11 @@ export class MemoryStorage implements Storage {
   constructor(opts: MemoryStorageOptions = {}) {
     this.maxRequestBytes = opts.maxRequestBytes ?? 1.5 * 1024 * 1024;
   }
+  /** See Storage.sizeError: TooLarge when `obj` at `key` is over the size limit (the same rule as a write), else undefined. */
+  sizeError(key: string, obj: KubeObject): StorageError | undefined {
+    return Buffer.byteLength(encode(obj)) + Buffer.byteLength(key) > this.maxRequestBytes ? new StorageError('TooLarge', 'etcdserver: request is too large') : undefined;
+  }
+
 
   /** Ends every watch and cancels pending TTL expiries. */
   close(): void {

@@ -16,6 +16,7 @@ import {
 } from './ipalloc.ts';
 import { formatLabelMap } from '../../api/label-selector.ts';
 import ipaddr from 'ipaddr.js';
+import { validateLabels } from '../../api/validation.ts';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 
@@ -64,6 +65,8 @@ export function validateService(svc: Service): FieldCause[] {
   const spec = svc.spec ?? {};
   const type = spec.type ?? 'ClusterIP';
   if (!serviceTypes.includes(type)) out.push(unsupported('spec.type', type, serviceTypes));
+  // The selector is a label map (ValidateService: ValidateLabels on spec.selector).
+  out.push(...validateLabels('spec.selector', spec.selector));
   const ports = spec.ports ?? [];
   if (ports.length === 0 && type !== 'ExternalName' && spec.clusterIP !== 'None') out.push(required('spec.ports'));
   const names = new Set<string>();
