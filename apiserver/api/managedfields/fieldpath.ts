@@ -89,6 +89,11 @@ export class FieldSet {
     this.members = m;
   }
 
+  /** A set over an already keyed map the caller gives up (FieldSetBuilder's). */
+  static fromMembers(m: Map<string, Path>): FieldSet {
+    return FieldSet.of(m);
+  }
+
   private static of(m: Map<string, Path>): FieldSet {
     const s = new FieldSet();
     (s as unknown as { members: Map<string, Path> }).members = m;
@@ -121,6 +126,11 @@ export class FieldSet {
     return [...this.members.values()].sort((a, b) => cmpPath(a, b));
   }
 
+  /** The member paths in no particular order (cheaper than paths() when order does not matter). */
+  unordered(): Iterable<Path> {
+    return this.members.values();
+  }
+
   /** The members matching `keep`, unsorted. */
   filter(keep: (p: Path) => boolean): FieldSet {
     const m = new Map<string, Path>();
@@ -132,7 +142,9 @@ export class FieldSet {
   union(other: FieldSet): FieldSet {
     if (other.isEmpty()) return this;
     if (this.isEmpty()) return other;
-    return FieldSet.of(new Map([...this.members, ...other.members]));
+    const m = new Map(this.members);
+    for (const [k, p] of other.members) m.set(k, p);
+    return FieldSet.of(m);
   }
 
   /** this − other (exact paths). */
@@ -165,17 +177,21 @@ function cmpPath(a: Path, b: Path): number {
   return a.length - b.length;
 }
 
-/** A mutable builder for a FieldSet. */
+/**
+ * A mutable builder for a FieldSet. Each path is keyed on insert and kept
+ * as given (the caller must not mutate it afterwards: compare and values
+ * build a fresh array per path), so build() copies no path.
+ */
 export class FieldSetBuilder {
-  private readonly paths: Path[] = [];
+  private readonly members = new Map<string, Path>();
 
   /** Adds a path (the empty root path is ignored). */
   insert(path: Path): void {
-    if (path.length > 0) this.paths.push([...path]);
+    if (path.length > 0) this.members.set(keyOf(path), path);
   }
 
-  /** The set built so far. */
+  /** The set built so far (later inserts do not change it). */
   build(): FieldSet {
-    return new FieldSet(this.paths);
+    return FieldSet.fromMembers(new Map(this.members));
   }
 }
