@@ -26,3 +26,12 @@ test('FieldsV1 children come out sorted whatever order the members were added in
   assert.deepEqual(Object.keys(tree), ['f:a', 'f:spec', 'f:z']);
   assert.deepEqual(Object.keys(tree['f:spec']!), ['.', 'f:a', 'f:b']);
 });
+
+test('paths that join alike are still distinct members (empty and NUL-holding elements)', () => {
+  const tricky = [['f:a\0f:b'], ['f:a', 'f:b'], ['', 'f:a'], ['f:a', ''], ['f:a'], ['\0["f:a"]'], ['f:a\0'], ['f:a', '\0']];
+  const set = new FieldSet(tricky);
+  assert.equal(set.size, tricky.length);
+  for (const p of tricky) assert.ok(set.has(p), JSON.stringify(p));
+  assert.ok(!set.has(['f:b']));
+  assert.equal(set.difference(new FieldSet([['f:a', 'f:b']])).size, tricky.length - 1);
+});

@@ -67,7 +67,21 @@ export function pathString(path: Path): string {
   }).join('');
 }
 
-const keyOf = (p: Path): string => JSON.stringify(p);
+/**
+ * A member's map key, one-to-one with the path: the elements joined by NUL
+ * when every element is non-empty and NUL-free (the usual case; cheaper than
+ * JSON), else NUL + the path's JSON. A joined key never starts with NUL (its
+ * first element is non-empty and NUL-free), so the two forms cannot collide.
+ */
+function keyOf(p: Path): string {
+  let k = '';
+  for (let i = 0; i < p.length; i++) {
+    const pe = p[i]!;
+    if (pe === '' || pe.includes('\0')) return `\0${JSON.stringify(p)}`;
+    k = i === 0 ? pe : `${k}\0${pe}`;
+  }
+  return k;
+}
 
 /** True if `prefix` is a prefix of `path` (or equal to it when `orEqual`). */
 export function isPrefix(prefix: Path, path: Path, orEqual = true): boolean {
@@ -77,7 +91,7 @@ export function isPrefix(prefix: Path, path: Path, orEqual = true): boolean {
 
 /**
  * An immutable set of paths (SMD's fieldpath.Set, flattened: every member
- * path is stored whole, keyed by its JSON form). Operations return new sets
+ * path is stored whole, keyed by keyOf). Operations return new sets
  * and reuse the keys, so they cost O(n) map operations.
  */
 export class FieldSet {
