@@ -16,7 +16,7 @@
  * (create rounds, baseline and API alternating; default 3),
  * --watchers W (default 500), --watch-writes N (default 200),
  * --watch-gap-ms G (pause between fan-out writes, default 10),
- * --only watch (just the fan-out case), --no-watch-cache (one etcd watch
+ * --only watch (just the fan-out case), --only create (just the create rounds), --no-watch-cache (one etcd watch
  * per HTTP watch, as before the cache, for comparison).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       rounds.push(row('create pod', n, baseCreateMs, apiCreateMs));
     }
     results.push(median(rounds));
+    if (only() === 'create') return;
 
     // List: baseline is one prefix range + JSON.parse of every value — of the values the server
     // stored (defaulted, with managedFields: ~5x the bench's own pod), so both sides move the same

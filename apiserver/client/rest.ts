@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Status } from 'kubernetes-types/meta/v1';
+import { requestTarget, type RequestTarget } from './request-target.ts';
 import { apiVersionOf, type ResourceRef } from './resources.ts';
 import type { KubeList, KubeObject } from '../api/object.ts';
 import { ApiError, undefinedIfNotFound, type ApiClient, type DeleteOptions, type ListOptions, type PatchType, type WatchEvent, type WatchOptions, type WatchStream } from './types.ts';
@@ -167,7 +168,7 @@ export class RestClient implements ApiClient {
     const path = resourcePath(ref, opts.namespace) + '?' + q.toString();
     const ac = new AbortController();
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = this.mod.request(this.url(path), { method: 'GET', agent: this.agent, headers: this.headers(), signal: ac.signal }, resolve);
+      const req = this.mod.request({ ...this.url(path), method: 'GET', agent: this.agent, headers: this.headers(), signal: ac.signal }, resolve);
       req.on('error', reject);
       req.end();
     });
@@ -178,8 +179,8 @@ export class RestClient implements ApiClient {
     return new NdjsonWatch<T>(res, ac);
   }
 
-  private url(path: string): URL {
-    return new URL(path, this.base);
+  private url(path: string): RequestTarget {
+    return requestTarget(this.base, path);
   }
 
   private headers(contentType?: string): Record<string, string> {
@@ -200,7 +201,7 @@ export class RestClient implements ApiClient {
     return new Promise((resolve, reject) => {
       const headers = this.headers(body === undefined ? undefined : contentType);
       if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
-      const req = this.mod.request(this.url(path), { method, agent: this.agent, headers }, (res) => {
+      const req = this.mod.request({ ...this.url(path), method, agent: this.agent, headers }, (res) => {
         readBody(res).then((b) => resolve({ status: res.statusCode ?? 0, body: b }), reject);
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`${method} ${path}: timed out after ${this.timeoutMs} ms`)));

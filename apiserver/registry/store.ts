@@ -213,7 +213,8 @@ export class ResourceStore {
    * and the create txn (409 AlreadyExists). dryRun stops before any side effect.
    */
   async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
-    const obj = checkWrite(this.def, clone(input), wo);
+    // No copy here: checkWrite and assertMetadataTypes do not mutate `input`, and prepareCreate copies before it changes anything.
+    const obj = checkWrite(this.def, input, wo);
     assertMetadataTypes(obj, this.def.kind, this.def.group);
     const generate = !obj.metadata?.name && !!obj.metadata?.generateName;
     for (let attempt = 0; ; attempt++) {

@@ -67,7 +67,21 @@ export function pathString(path: Path): string {
   }).join('');
 }
 
-const keyOf = (p: Path): string => JSON.stringify(p);
+/**
+ * A member's map key, one-to-one with the path: the elements joined by NUL
+ * when every element is non-empty and NUL-free (the usual case; cheaper than
+ * JSON), else NUL + the path's JSON. A joined key never starts with NUL (its
+ * first element is non-empty and NUL-free), so the two forms cannot collide.
+ */
+function keyOf(p: Path): string {
+  let k = '';
+  for (let i = 0; i < p.length; i++) {
+    const pe = p[i]!;
+    if (pe === '' || pe.includes('\0')) return `\0${JSON.stringify(p)}`;
+    k = i === 0 ? pe : `${k}\0${pe}`;
+  }
+  return k;
+}
 
 /** True if `prefix` is a prefix of `path` (or equal to it when `orEqual`). */
 export function isPrefix(prefix: Path, path: Path, orEqual = true): boolean {
@@ -77,7 +91,7 @@ export function isPrefix(prefix: Path, path: Path, orEqual = true): boolean {
 
 /**
  * An immutable set of paths (SMD's fieldpath.Set, flattened: every member
- * path is stored whole, keyed by its JSON form). Operations return new sets
+ * path is stored whole, keyed by keyOf). Operations return new sets
  * and reuse the keys, so they cost O(n) map operations.
  */
 export class FieldSet {
@@ -87,6 +101,11 @@ export class FieldSet {
     const m = new Map<string, Path>();
     for (const p of paths) if (p.length > 0) m.set(keyOf(p), [...p]);
     this.members = m;
+  }
+
+  /** A set over an already keyed map the caller gives up (FieldSetBuilder's). */
+  static fromMembers(m: Map<string, Path>): FieldSet {
+    return FieldSet.of(m);
   }
 
   private static of(m: Map<string, Path>): FieldSet {
@@ -121,6 +140,11 @@ export class FieldSet {
     return [...this.members.values()].sort((a, b) => cmpPath(a, b));
   }
 
+  /** The member paths in no particular order (cheaper than paths() when order does not matter). */
+  unordered(): Iterable<Path> {
+    return this.members.values();
+  }
+
   /** The members matching `keep`, unsorted. */
   filter(keep: (p: Path) => boolean): FieldSet {
     const m = new Map<string, Path>();
@@ -132,7 +156,9 @@ export class FieldSet {
   union(other: FieldSet): FieldSet {
     if (other.isEmpty()) return this;
     if (this.isEmpty()) return other;
-    return FieldSet.of(new Map([...this.members, ...other.members]));
+    const m = new Map(this.members);
+    for (const [k, p] of other.members) m.set(k, p);
+    return FieldSet.of(m);
   }
 
   /** this − other (exact paths). */
@@ -165,17 +191,21 @@ function cmpPath(a: Path, b: Path): number {
   return a.length - b.length;
 }
 
-/** A mutable builder for a FieldSet. */
+/**
+ * A mutable builder for a FieldSet. Each path is keyed on insert and kept
+ * as given (the caller must not mutate it afterwards: compare and values
+ * build a fresh array per path), so build() copies no path.
+ */
 export class FieldSetBuilder {
-  private readonly paths: Path[] = [];
+  private readonly members = new Map<string, Path>();
 
   /** Adds a path (the empty root path is ignored). */
   insert(path: Path): void {
-    if (path.length > 0) this.paths.push([...path]);
+    if (path.length > 0) this.members.set(keyOf(path), path);
   }
 
-  /** The set built so far. */
+  /** The set built so far (later inserts do not change it). */
   build(): FieldSet {
-    return new FieldSet(this.paths);
+    return FieldSet.fromMembers(new Map(this.members));
   }
 }

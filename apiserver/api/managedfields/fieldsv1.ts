@@ -17,7 +17,8 @@ interface Node {
 /** Encodes a set as a FieldsV1 tree (children in sorted order, as SMD writes them). */
 export function encodeFieldsV1(set: FieldSet): FieldsV1 {
   const root: Node = { member: false, children: new Map() };
-  for (const path of set.paths()) {
+  // Children are sorted when written, so the members can be walked in any order.
+  for (const path of set.unordered()) {
     let n = root;
     for (const pe of path) {
       let c = n.children.get(pe);

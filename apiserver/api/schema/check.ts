@@ -54,7 +54,9 @@ interface Task {
   /** The Go struct holding the current field, and the field path (names only) Go reports. */
   struct: string;
   field: FieldNode | undefined;
-  set: (v: unknown) => void;
+  /** Where the checked value goes: `out[key]` (an output object or array), or the result when `out` is undefined. */
+  out: Record<string, unknown> | unknown[] | undefined;
+  key: string | number;
 }
 
 function pathString(p: PathNode | undefined): string {
@@ -74,9 +76,14 @@ function fieldString(f: FieldNode | undefined): string {
   return names.reverse().join('.');
 }
 
-/** Defines `key` as an own enumerable property (safe for `__proto__`). */
+/**
+ * Defines `key` as an own enumerable property (safe for `__proto__`). On a
+ * plain object only `__proto__` is an accessor up the prototype chain, so
+ * every other key is a plain assignment (the same own data property).
+ */
 function setOwn(o: Record<string, unknown>, key: string, v: unknown): void {
-  Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[key] = v;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -109,7 +116,13 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
   let failure: string | undefined;
   let result: unknown;
   const rootStruct = goStructName(kind.name);
-  const stack: Task[] = [{ value: obj, schema: kind.schema, path: undefined, struct: rootStruct, field: undefined, set: (v) => { result = v; } }];
+  const stack: Task[] = [{ value: obj, schema: kind.schema, path: undefined, struct: rootStruct, field: undefined, out: undefined, key: '' }];
+  // One setter for every task (no closure per value: under tsx each closure also costs a keepNames call).
+  const put = (t: Task, v: unknown): void => {
+    if (t.out === undefined) result = v;
+    else if (Array.isArray(t.out)) t.out[t.key as number] = v;
+    else setOwn(t.out, t.key as string, v);
+  };
   const typeError = (t: Task, what = jsonKind(t.value)): void => {
     failure ??= t.field
       ? `json: cannot unmarshal ${what} into Go struct field ${t.struct}.${fieldString(t.field)} of type ${goType(t.schema)}`
@@ -123,17 +136,17 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
     if (ref === quantityName) {
       const err = typeof value === 'number' ? undefined : quantitySyntaxError(typeof value === 'string' ? value : JSON.stringify(value));
       if (err) failure = err;
-      else t.set(value);
+      else put(t, value);
       continue;
     }
     if (s.format === 'int-or-string') {
-      if (typeof value === 'string') t.set(value);
-      else if (typeof value === 'number' && Number.isInteger(value) && value >= int32.min && value <= int32.max) t.set(value);
+      if (typeof value === 'string') put(t, value);
+      else if (typeof value === 'number' && Number.isInteger(value) && value >= int32.min && value <= int32.max) put(t, value);
       else failure = `json: cannot unmarshal ${typeof value === 'number' ? `number ${value}` : jsonKind(value)} into Go value of type int32`;
       continue;
     }
     if (s.type === 'string' && s.format === 'date-time') {
-      if (typeof value === 'string') t.set(value);
+      if (typeof value === 'string') put(t, value);
       else failure = `json: cannot unmarshal ${jsonKind(value)} into Go value of type string`;
       continue;
     }
@@ -141,7 +154,7 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
     switch (s.type) {
       case 'object': {
         if (!s.properties && !s.additionalProperties) {
-          t.set(value);
+          put(t, value);
           break;
         }
         if (!isPlainObject(value)) {
@@ -149,7 +162,7 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
           break;
         }
         const out: Record<string, unknown> = {};
-        t.set(out);
+        put(t, out);
         const children: Task[] = [];
         for (const key of Object.keys(value)) {
           const v = value[key];
@@ -170,7 +183,7 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
             if (!s.properties) setOwn(out, key, zeroOf(catalog, child));
             continue;
           }
-          children.push({ value: v, schema: child, path, struct, field, set: (x) => setOwn(out, key, x) });
+          children.push({ value: v, schema: child, path, struct, field, out, key });
         }
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
         break;
@@ -181,7 +194,7 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
           break;
         }
         const out: unknown[] = new Array<unknown>(value.length);
-        t.set(out);
+        put(t, out);
         const items = s.items ?? {};
         for (let i = value.length - 1; i >= 0; i--) {
           const v: unknown = value[i];
@@ -189,31 +202,31 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
             out[i] = zeroOf(catalog, items);
             continue;
           }
-          stack.push({ value: v, schema: items, path: { parent: t.path, seg: `[${i}]` }, struct, field: t.field, set: (x) => { out[i] = x; } });
+          stack.push({ value: v, schema: items, path: { parent: t.path, seg: `[${i}]` }, struct, field: t.field, out, key: i });
         }
         break;
       }
       case 'string':
-        if (typeof value === 'string') t.set(value);
+        if (typeof value === 'string') put(t, value);
         else typeError(t);
         break;
       case 'boolean':
-        if (typeof value === 'boolean') t.set(value);
+        if (typeof value === 'boolean') put(t, value);
         else typeError(t);
         break;
       case 'number':
-        if (typeof value === 'number') t.set(value);
+        if (typeof value === 'number') put(t, value);
         else typeError(t);
         break;
       case 'integer': {
         const range = s.format === 'int64' ? int64 : int32;
         if (typeof value !== 'number') typeError(t);
         else if (!Number.isInteger(value) || value < range.min || value > range.max) typeError(t, `number ${value}`);
-        else t.set(value);
+        else put(t, value);
         break;
       }
       default:
-        t.set(value);
+        put(t, value);
     }
   }
   if (failure !== undefined) throw decodeError(kind, failure);
