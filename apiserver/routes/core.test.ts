@@ -9,6 +9,7 @@ import { testDefs } from './core.test-helper.ts';
 import type { Storage } from '../storage/interface.ts';
 import type { Cacher } from '../storage/cacher.ts';
 import { quietLogger } from '../../testutil/log.ts';
+import { injector, type Json } from './inject.test-helper.ts';
 
 let etcd: TestEtcd;
 let client: Etcd3;
@@ -36,26 +37,7 @@ after(async () => {
   await etcd.stop();
 });
 
-/** A parsed JSON response: any property is again Json, arrays can be mapped (test convenience without `any`). */
-type Json = { [k: string]: Json } & {
-  map<U>(fn: (v: Json, i: number) => U): U[];
-  find(fn: (v: Json) => boolean): Json | undefined;
-  length: number;
-};
-
-async function req(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ code: number; body: Json; raw: string }> {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const h: Record<string, string> = { ...headers };
-  if (payload !== undefined && !h['content-type']) h['content-type'] = 'application/json';
-  const res = await app.inject({ method: method as 'GET', url, payload, headers: h });
-  let parsed = {} as Json;
-  try {
-    parsed = JSON.parse(res.body) as Json;
-  } catch {
-    parsed = {} as Json;
-  }
-  return { code: res.statusCode, body: parsed, raw: res.body };
-}
+const req = injector(() => app);
 
 const pod = (name: string, extra: Record<string, Record<string, unknown>> = {}): Record<string, unknown> => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web' }, ...(extra.metadata ?? {}) },

@@ -15,6 +15,7 @@ import { startEtcd, type TestEtcd } from '../../testutil/etcd.ts';
 import { etcdSkipReason, quietLogger } from '../../testutil/real-api.ts';
 import { buildServer } from '../server.ts';
 import type { EtcdStorage } from '../storage/etcd.ts';
+import { injector, type Json } from './inject.test-helper.ts';
 
 const skip = etcdSkipReason();
 let etcd: TestEtcd;
@@ -43,22 +44,7 @@ after(async () => {
   await etcd.stop();
 });
 
-/** A parsed JSON response (test convenience without `any`). */
-type Json = { [k: string]: Json } & { map<U>(fn: (v: Json, i: number) => U): U[]; length: number };
-
-async function req(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ code: number; body: Json; raw: string }> {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const h: Record<string, string> = { ...headers };
-  if (payload !== undefined && !h['content-type']) h['content-type'] = 'application/json';
-  const res = await app.inject({ method: method as 'GET', url, payload, headers: h });
-  let parsed = {} as Json;
-  try {
-    parsed = JSON.parse(res.body) as Json;
-  } catch {
-    parsed = {} as Json;
-  }
-  return { code: res.statusCode, body: parsed, raw: res.body };
-}
+const req = injector(() => app);
 
 const rev = (): Promise<string> => storage.currentRevision();
 const CM = '/api/v1/namespaces/h/configmaps';

@@ -7,6 +7,7 @@
  */
 import { stringify } from 'yaml';
 import { writeFileAtomic } from './files.ts';
+import { buildKubeconfig } from '../server/kubeconfig.ts';
 
 /** Inputs of a client-cert kubeconfig. PEM texts, not paths. */
 export interface CertKubeconfigOptions {
@@ -28,20 +29,13 @@ function b64(pem: string): string {
   return Buffer.from(pem, 'utf8').toString('base64');
 }
 
-/** The kubeconfig (v1 Config) as a plain object. Pure. */
+/** The kubeconfig (v1 Config) as a plain object: the server's kubeconfig shape with the CA and the client cert embedded. Pure. */
 export function buildCertKubeconfig(o: CertKubeconfigOptions): Record<string, unknown> {
-  const cluster = o.clusterName ?? 'skiff';
-  const user = o.userName ?? 'admin';
-  const context = o.contextName ?? 'skiff';
-  return {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: cluster, cluster: { server: o.server, 'certificate-authority-data': b64(o.caPem) } }],
-    users: [{ name: user, user: { 'client-certificate-data': b64(o.certPem), 'client-key-data': b64(o.keyPem) } }],
-    contexts: [{ name: context, context: { cluster, user } }],
-    'current-context': context,
-    preferences: {},
-  };
+  return buildKubeconfig({
+    server: o.server, clusterName: o.clusterName, userName: o.userName, contextName: o.contextName,
+    cluster: { 'certificate-authority-data': b64(o.caPem) },
+    user: { 'client-certificate-data': b64(o.certPem), 'client-key-data': b64(o.keyPem) },
+  });
 }
 
 /** The admin kubeconfig's server URL for the API on loopback. Pure. */

@@ -1,7 +1,8 @@
 /**
- * The admin kubeconfig `skiff server` writes for kubectl: one cluster
- * (`skiff`, plain HTTP on loopback for now), one user without credentials,
- * one context. Built as an object and serialized with `yaml`.
+ * The kubeconfig shape Skiff writes: one cluster, one user, one context.
+ * `skiff server`'s admin kubeconfig is plain HTTP on loopback with a user
+ * without credentials for now; deploy/pki adds the CA and a client cert
+ * through `cluster` and `user`. Built as an object and serialized with `yaml`.
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { stringify } from 'yaml';
@@ -13,6 +14,10 @@ export interface KubeconfigOptions {
   clusterName?: string;
   userName?: string;
   contextName?: string;
+  /** Extra cluster fields, e.g. `certificate-authority-data`. */
+  cluster?: Record<string, string>;
+  /** The user's credentials, e.g. `client-certificate-data` and `client-key-data` (default none). */
+  user?: Record<string, string>;
 }
 
 /** The kubeconfig (kind Config, v1) as a plain object. Pure. */
@@ -23,8 +28,8 @@ export function buildKubeconfig(o: KubeconfigOptions): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: cluster, cluster: { server: o.server } }],
-    users: [{ name: user, user: {} }],
+    clusters: [{ name: cluster, cluster: { server: o.server, ...o.cluster } }],
+    users: [{ name: user, user: { ...o.user } }],
     contexts: [{ name: context, context: { cluster, user } }],
     'current-context': context,
     preferences: {},
