@@ -135,6 +135,10 @@ const cases: KnownCase[] = [
 
   // --- a rejected request that writes
   { name: 'create an existing Service (409) writes nothing', request: r('create', 'POST', `${NS}/services`, obj(['apiVersion', 'v1'], ['kind', 'Service'], ['metadata', obj(['name', 'seed'])], ['spec', obj(['ports', [obj(['port', 80])]])])), code: [409] },
+  // Found by a long property run: an apply to a status subresource read its metadata before any type check;
+  // a name that is an object with a non-function toString crashed the route's mismatch message.
+  { name: 'apply to pods/status with metadata: true is a 400', request: r('status-patch', 'PATCH', `${NS}/pods/seed/status?fieldManager=fuzz`, obj(['apiVersion', 'v1'], ['kind', 'Pod'], ['metadata', true]), APPLY), code: [400] },
+  { name: 'PUT with metadata.name an object whose toString is not a function is a 400', request: r('update', 'PUT', `${NS}/configmaps/seed`, obj(['apiVersion', 'v1'], ['kind', 'ConfigMap'], ['metadata', obj(['name', obj(['toString', true])])])), code: [400] },
   // Found by the property run (seed 1598804232): the ClusterIP was reserved, then released when etcd refused the size.
   // (Today a 1.7 MB selector value is a 422; 24,000 valid labels are still over etcd's 1.5 MiB.)
   { name: 'a selector value longer than a label value is 422', request: r('create', 'POST', `${NS}/services`, obj(['apiVersion', 'v1'], ['kind', 'Service'], ['metadata', obj(['name', 'fz-big'])], ['spec', obj(['selector', obj(['app', 'x'.repeat(1_700_000)])], ['ports', [obj(['port', 80])]])])), code: [422] },

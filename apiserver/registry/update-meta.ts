@@ -20,7 +20,7 @@ import type { ResourceDef } from './types.ts';
 export function updateMetaError(def: ResourceDef, wanted: KubeObject, cur: KubeObject): StatusError | undefined {
   const name = cur.metadata?.name ?? '';
   const wm = wanted.metadata ?? {};
-  if (wm.name !== undefined && wm.name !== name) return badRequest(`the name of the object (${wm.name}) does not match the name on the URL (${name})`);
+  if (wm.name !== undefined && wm.name !== name) return badRequest(`the name of the object (${typeof wm.name === 'string' ? wm.name : JSON.stringify(wm.name)}) does not match the name on the URL (${name})`);
   if (def.namespaced && wm.namespace !== undefined && wm.namespace !== cur.metadata?.namespace) {
     return badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }

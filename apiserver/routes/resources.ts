@@ -161,7 +161,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         checkKind(body, store.def.kind, store.apiVersion);
         checkNamespace(body, namespace);
         if (body.metadata?.name !== undefined && body.metadata.name !== name) {
-          throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+          throw badRequest(`the name of the object (${printable(body.metadata.name)}) does not match the name on the URL (${name})`);
         }
         const wo = writeOptions(req, 'UpdateOptions');
         const updated = await store.update(namespace, name, body, undefined, wo);
@@ -208,7 +208,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         if (req.method !== 'POST') throw methodNotAllowed();
         const body = requireBody(req) as BindingBody;
         checkNamespace(body, namespace);
-        if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+        if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${printable(body.metadata.name)}) does not match the name on the URL (${name})`);
         await bindPod(store, namespace ?? '', name, body, opts.now, dry(req, 'CreateOptions'));
         return reply.code(201).send(success());
       }
@@ -320,4 +320,9 @@ function checkScale(body: Scale, wo: WriteOptions): Scale {
 /** DeleteOptions from the query and the body (JSON or YAML), validated (400/422) before anything is read or deleted. */
 function deleteOptions(req: FastifyRequest, store: ResourceStore): DeleteRequestOptions {
   return deleteOptionsOf(query(req), decodeBody(req.headers['content-type'], req.body), store.apiVersion);
+}
+
+/** A request value as text for a message: strings as they are, anything else as JSON (an object with a non-function `toString` cannot be interpolated). */
+function printable(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(typeof v);
 }
