@@ -7,7 +7,7 @@
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import type { FieldCause } from '../errors.ts';
 import { FieldSet } from './fieldpath.ts';
-import { decodeFieldsV1, encodeFieldsV1 } from './fieldsv1.ts';
+import { decodeFieldsV1, encodeFieldsV1, type FieldsV1 } from './fieldsv1.ts';
 
 /** One manager's fields. `time` is RFC 3339; `subresource` '' for the main resource. */
 export interface Manager {
@@ -65,14 +65,17 @@ export function decodeManagers(value: unknown): Managers | string {
 export function encodeManagers(managers: Managers): ManagedFieldsEntry[] {
   const list = [...managers.values()].filter((m) => !m.set.isEmpty());
   list.sort((a, b) => cmp(a.operation, b.operation) || cmp(a.time ?? '', b.time ?? '') || cmp(a.manager, b.manager) || cmp(a.apiVersion, b.apiVersion) || cmp(a.subresource, b.subresource));
-  return list.map((m) => {
-    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
-    if (m.time !== undefined) e.time = m.time;
-    e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = encodeFieldsV1(m.set);
-    if (m.subresource) e.subresource = m.subresource;
-    return e;
-  });
+  return list.map((m) => encodeEntry(m, encodeFieldsV1(m.set)));
+}
+
+/** One managedFields entry of manager `m` owning the fields `fieldsV1` (m.set is not read). */
+export function encodeEntry(m: Omit<Manager, 'set'>, fieldsV1: FieldsV1): ManagedFieldsEntry {
+  const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
+  if (m.time !== undefined) e.time = m.time;
+  e.fieldsType = 'FieldsV1';
+  e.fieldsV1 = fieldsV1;
+  if (m.subresource) e.subresource = m.subresource;
+  return e;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -7,9 +7,11 @@
 import type { KubeObject } from '../object.ts';
 import { badRequest, type StatusError } from '../errors.ts';
 import { clone, isObject, jsonEqual } from '../patch/json-value.ts';
+import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { compareObjects, type Comparison } from './compare.ts';
+import { createdFieldsV1, IGNORED_META, IGNORED_TOP } from './created.ts';
 import { applyConflict, type Conflict } from './conflicts.ts';
-import { decodeManagers, encodeManagers, managerId, type Manager, type Managers } from './entries.ts';
+import { decodeManagers, encodeEntry, encodeManagers, managerId, type Manager, type Managers } from './entries.ts';
 import { FieldSet, isPrefix, type Path } from './fieldpath.ts';
 import type { ListTypes } from './list-types.ts';
 import { mergeApplied, pruneDropped } from './merge.ts';
@@ -36,8 +38,8 @@ export interface Writer {
  * never "added").
  */
 const IGNORED: Path[] = [
-  ['f:apiVersion'], ['f:kind'], ['f:metadata'], ['f:spec'], ['f:status'],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((f) => ['f:metadata', `f:${f}`]),
+  ...IGNORED_TOP.map((f) => [`f:${f}`]),
+  ...IGNORED_META.map((f) => ['f:metadata', `f:${f}`]),
 ];
 const IGNORED_SET = new FieldSet(IGNORED);
 
@@ -67,8 +69,11 @@ function managersOf(o: KubeObject | undefined): Managers {
 }
 
 function setManagedFields(obj: KubeObject, managers: Managers): void {
+  putEntries(obj, encodeManagers(managers));
+}
+
+function putEntries(obj: KubeObject, entries: ManagedFieldsEntry[]): void {
   const meta = (obj.metadata ??= {}) as { managedFields?: unknown };
-  const entries = encodeManagers(managers);
   if (entries.length > 0) meta.managedFields = entries;
   else delete meta.managedFields;
 }
@@ -86,6 +91,26 @@ function setManagedFields(obj: KubeObject, managers: Managers): void {
 export function recordUpdate(live: KubeObject | undefined, next: KubeObject, w: Writer, listTypes: ListTypes): KubeObject {
   const sent = decodeManagers(next.metadata?.managedFields);
   const managers = w.subresource === '' && typeof sent !== 'string' && sent.size > 0 ? sent : managersOf(live);
+  if (!live && managers.size === 0) {
+    // A create nobody else manages: the writer owns every field of the object, built in one walk.
+    const out = withoutManaged(next);
+    const tree = createdFieldsV1(out, listTypes, w.reset);
+    if (tree !== null) {
+      putEntries(out, tree ? [encodeEntry({ manager: w.manager, operation: 'Update', apiVersion: w.apiVersion, subresource: w.subresource, time: w.now }, tree)] : []);
+      return out;
+    }
+  }
+  return recordByComparison(live, next, managers, w, listTypes);
+}
+
+/**
+ * recordUpdate's general path, for any write: compares `live` with `next`
+ * (both without managedFields) and moves the changed fields to the writer
+ * among `managers` (the base, mutated). Exported for the test that holds the
+ * create fast path to it (created.test.ts). Returns `next` with
+ * metadata.managedFields set (a copy).
+ */
+export function recordByComparison(live: KubeObject | undefined, next: KubeObject, managers: Managers, w: Writer, listTypes: ListTypes): KubeObject {
   const out = withoutManaged(next);
   const cmp = filtered(compareObjects(withoutManaged(live), out, listTypes), w.reset);
   const changed = cmp.added.union(cmp.modified);
