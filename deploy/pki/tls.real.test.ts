@@ -3,46 +3,29 @@
  * Debian's openssl verify, kubectl with the admin kubeconfig, and Debian's
  * etcd 3.4 with client-cert auth and an etcd3 client. Loopback only.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import { freePort } from '../../testutil/etcd.ts';
-import { ensurePKI } from './ensure.ts';
+import { readLeafPair } from './read-leaf.ts';
+import { usePKIs } from '../../testutil/pki.ts';
 import { writeCertKubeconfig, loopbackServer } from './kubeconfig.ts';
 import { caPaths, leafPaths } from './layout.ts';
 import { CERT, clusterLeafSpecs, type ClusterIdentity } from './specs.ts';
 
 const run = promisify(execFile);
 const cluster: ClusterIdentity = { hostname: 'srv1', serverIPs: ['127.0.0.1'], serviceCIDR: '10.96.0.0/12', nodes: [{ name: 'srv1', ips: ['127.0.0.1'] }] };
-let dir = '';
-let dataDir = '';
-let otherDir = '';
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-pki-real-'));
-  dataDir = join(dir, 'data');
-  otherDir = join(dir, 'other');
-  const now = new Date();
-  await ensurePKI({ dataDir, cluster, crypto: globalThis.crypto, now });
-  await ensurePKI({ dataDir: otherDir, cluster, crypto: globalThis.crypto, now });
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const pki = usePKIs('pki-real', cluster);
 
 const read = (p: string): Promise<string> => readFile(p, 'utf8');
-const pair = async (d: string, name: string): Promise<{ cert: string; key: string }> => {
-  const p = leafPaths(d, name);
-  return { cert: await read(p.cert), key: await read(p.key) };
-};
+const pair = readLeafPair;
 
 /** What the server saw of a client: its cert subject, or why it is not trusted. */
 interface Peer { CN?: string; O?: string; authorizationError?: string }
@@ -54,9 +37,9 @@ interface Peer { CN?: string; O?: string; authorizationError?: string }
  * false (what an apiserver does to answer 401): they get through, marked.
  */
 async function mtlsServer(rejectUnauthorized = true): Promise<{ server: Server; port: number; peers: Peer[] }> {
-  const serving = await pair(dataDir, CERT.apiserverServing);
+  const serving = await pair(pki.dataDir, CERT.apiserverServing);
   const peers: Peer[] = [];
-  const server = createServer({ ...serving, ca: await read(caPaths(dataDir, 'cluster').cert), requestCert: true, rejectUnauthorized }, (req, res) => {
+  const server = createServer({ ...serving, ca: await read(caPaths(pki.dataDir, 'cluster').cert), requestCert: true, rejectUnauthorized }, (req, res) => {
     const sock = req.socket as TLSSocket;
     const subject = sock.getPeerCertificate().subject as Record<string, string> | undefined;
     const peer: Peer = sock.authorized
@@ -89,11 +72,11 @@ function get(port: number, tls: { ca: string; cert?: string; key?: string; serve
 test('https with client certs: the admin cert is accepted and the server sees system:admin in system:masters', async () => {
   const { server, port, peers } = await mtlsServer();
   try {
-    const ca = await read(caPaths(dataDir, 'cluster').cert);
-    const admin = await pair(dataDir, CERT.admin);
+    const ca = await read(caPaths(pki.dataDir, 'cluster').cert);
+    const admin = await pair(pki.dataDir, CERT.admin);
     assert.deepEqual(JSON.parse(await get(port, { ca, ...admin })), { CN: 'system:admin', O: 'system:masters' });
     // The serving cert also answers to the in-cluster name.
-    const kubelet = await pair(dataDir, CERT.kubeletClient('srv1'));
+    const kubelet = await pair(pki.dataDir, CERT.kubeletClient('srv1'));
     assert.deepEqual(JSON.parse(await get(port, { ca, ...kubelet, servername: 'kubernetes.default.svc' })), { CN: 'system:node:srv1', O: 'system:nodes' });
     assert.deepEqual(peers, [{ CN: 'system:admin', O: 'system:masters' }, { CN: 'system:node:srv1', O: 'system:nodes' }]);
   } finally {
@@ -104,13 +87,13 @@ test('https with client certs: the admin cert is accepted and the server sees sy
 test('https with client certs: no cert, or a cert from another CA, is refused in the handshake', async () => {
   const { server, port, peers } = await mtlsServer();
   try {
-    const ca = await read(caPaths(dataDir, 'cluster').cert);
+    const ca = await read(caPaths(pki.dataDir, 'cluster').cert);
     const refusals: string[] = [];
     server.on('tlsClientError', (e: Error & { code?: string }) => refusals.push(`${e.code ?? ''} ${e.message}`));
     await assert.rejects(get(port, { ca }));
-    await assert.rejects(get(port, { ca, ...(await pair(otherDir, CERT.admin)) }));
+    await assert.rejects(get(port, { ca, ...(await pair(pki.otherDir, CERT.admin)) }));
     // A client that trusts only the other CA refuses our server.
-    await assert.rejects(get(port, { ca: await read(caPaths(otherDir, 'cluster').cert), ...(await pair(otherDir, CERT.admin)) }), /unable to verify|self.signed|UNABLE_TO_VERIFY/i);
+    await assert.rejects(get(port, { ca: await read(caPaths(pki.otherDir, 'cluster').cert), ...(await pair(pki.otherDir, CERT.admin)) }), /unable to verify|self.signed|UNABLE_TO_VERIFY/i);
     assert.deepEqual(peers, []);
     assert.ok(refusals.some((c) => /PEER_DID_NOT_RETURN_A_CERTIFICATE/.test(c)), refusals.join(','));
   } finally {
@@ -121,9 +104,9 @@ test('https with client certs: no cert, or a cert from another CA, is refused in
 test('with rejectUnauthorized off (the apiserver will answer 401 itself), the server tells our cert from another CA\'s and from none', async () => {
   const { server, port, peers } = await mtlsServer(false);
   try {
-    const ca = await read(caPaths(dataDir, 'cluster').cert);
-    await get(port, { ca, ...(await pair(dataDir, CERT.scheduler)) });
-    await get(port, { ca, ...(await pair(otherDir, CERT.admin)) });
+    const ca = await read(caPaths(pki.dataDir, 'cluster').cert);
+    await get(port, { ca, ...(await pair(pki.dataDir, CERT.scheduler)) });
+    await get(port, { ca, ...(await pair(pki.otherDir, CERT.admin)) });
     await get(port, { ca });
     assert.deepEqual(peers, [
       { CN: 'system:kube-scheduler' },
@@ -138,9 +121,9 @@ test('with rejectUnauthorized off (the apiserver will answer 401 itself), the se
 test('kubectl accepts the admin kubeconfig: verifies the server by the embedded CA and presents the admin cert', async () => {
   const { server, port, peers } = await mtlsServer();
   try {
-    const kc = join(dir, 'admin.kubeconfig');
-    const admin = await pair(dataDir, CERT.admin);
-    await writeCertKubeconfig(kc, { server: loopbackServer(port), caPem: await read(caPaths(dataDir, 'cluster').cert), certPem: admin.cert, keyPem: admin.key });
+    const kc = join(pki.dir, 'admin.kubeconfig');
+    const admin = await pair(pki.dataDir, CERT.admin);
+    await writeCertKubeconfig(kc, { server: loopbackServer(port), caPem: await read(caPaths(pki.dataDir, 'cluster').cert), certPem: admin.cert, keyPem: admin.key });
     const { stdout } = await run('/usr/lib/google-cloud-sdk/bin/kubectl.1.33', ['--kubeconfig', kc, 'get', '--raw', '/'], { timeout: 30000 });
     assert.deepEqual(JSON.parse(stdout), { CN: 'system:admin', O: 'system:masters' });
     assert.ok(peers.length >= 1);
@@ -151,9 +134,9 @@ test('kubectl accepts the admin kubeconfig: verifies the server by the embedded 
 
 test('openssl verify accepts every leaf against its own CA with the right purpose, and refuses it against the other CA', async () => {
   for (const spec of clusterLeafSpecs(cluster)) {
-    const ca = caPaths(dataDir, spec.ca).cert;
-    const wrong = caPaths(dataDir, spec.ca === 'cluster' ? 'etcd' : 'cluster').cert;
-    const cert = leafPaths(dataDir, spec.name).cert;
+    const ca = caPaths(pki.dataDir, spec.ca).cert;
+    const wrong = caPaths(pki.dataDir, spec.ca === 'cluster' ? 'etcd' : 'cluster').cert;
+    const cert = leafPaths(pki.dataDir, spec.name).cert;
     for (const u of spec.usages) {
       const purpose = u === 'serverAuth' ? 'sslserver' : 'sslclient';
       const { stdout } = await run('openssl', ['verify', '-purpose', purpose, '-CAfile', ca, cert]);
@@ -198,11 +181,11 @@ test('Debian etcd serves with the etcd certs and client-cert auth on loopback; a
   const peerPort = await freePort();
   const client = `https://127.0.0.1:${clientPort}`;
   const peer = `https://127.0.0.1:${peerPort}`;
-  const etcdCA = caPaths(dataDir, 'etcd').cert;
-  const server = leafPaths(dataDir, CERT.etcdServer);
-  const peerCert = leafPaths(dataDir, CERT.etcdPeer);
+  const etcdCA = caPaths(pki.dataDir, 'etcd').cert;
+  const server = leafPaths(pki.dataDir, CERT.etcdServer);
+  const peerCert = leafPaths(pki.dataDir, CERT.etcdPeer);
   const child = spawn('/usr/bin/etcd', [
-    '--name', 'pki', '--data-dir', join(dir, 'etcd'),
+    '--name', 'pki', '--data-dir', join(pki.dir, 'etcd'),
     '--listen-client-urls', client, '--advertise-client-urls', client,
     '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `pki=${peer}`,
     '--cert-file', server.cert, '--key-file', server.key, '--trusted-ca-file', etcdCA, '--client-cert-auth',
@@ -213,7 +196,7 @@ test('Debian etcd serves with the etcd certs and client-cert auth on loopback; a
   let exit: string | undefined;
   child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   child.once('exit', (code, sig) => { exit = `${code ?? sig}: ${stderr}`; });
-  const etcdClient = await pair(dataDir, CERT.etcdClient);
+  const etcdClient = await pair(pki.dataDir, CERT.etcdClient);
   const ca = await read(etcdCA);
   const etcd = new Etcd3({
     hosts: client,
@@ -229,7 +212,7 @@ test('Debian etcd serves with the etcd certs and client-cert auth on loopback; a
       req.on('error', reject);
       req.end();
     }));
-    const admin = await pair(dataDir, CERT.admin);
+    const admin = await pair(pki.dataDir, CERT.admin);
     await assert.rejects(new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: clientPort, path: '/health', ca, ...admin, agent: false }, resolve);
       req.on('error', reject);

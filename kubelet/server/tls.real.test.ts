@@ -5,17 +5,17 @@
  * pods/log to the TLS kubelet with its kube-apiserver-kubelet-client cert.
  * Loopback only.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SubjectAccessReview, SubjectAccessReviewStatus } from 'kubernetes-types/authorization/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { ensurePKI } from '../../deploy/pki/ensure.ts';
-import { caPaths, leafPaths } from '../../deploy/pki/layout.ts';
+import { readLeafPair } from '../../deploy/pki/read-leaf.ts';
+import { usePKIs } from '../../testutil/pki.ts';
+import { caPaths } from '../../deploy/pki/layout.ts';
 import { CERT, type ClusterIdentity } from '../../deploy/pki/specs.ts';
 import { Nodes, Pods } from '../../apiserver/client/resources.ts';
 import { startApiServer } from '../../testutil/apiserver.ts';
@@ -26,31 +26,16 @@ import { serveKubeletApi } from './server.ts';
 
 const NODE = 'n1';
 const cluster: ClusterIdentity = { hostname: 'srv1', serverIPs: ['127.0.0.1'], serviceCIDR: '10.96.0.0/12', nodes: [{ name: NODE, ips: ['127.0.0.1'] }] };
-let dir = '';
-let dataDir = '';
-let otherDir = '';
+const pki = usePKIs('kubelet-tls', cluster);
 let logPath = '';
-
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-tls-'));
-  dataDir = join(dir, 'data');
-  otherDir = join(dir, 'other');
-  const now = new Date();
-  await ensurePKI({ dataDir, cluster, crypto: globalThis.crypto, now });
-  await ensurePKI({ dataDir: otherDir, cluster, crypto: globalThis.crypto, now });
-  logPath = join(dir, '0.log');
+  logPath = join(pki.dir, '0.log');
   await writeFile(logPath, '2026-01-01T00:00:00.1Z stdout F one\n2026-01-01T00:00:00.2Z stderr F two\n');
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const read = (p: string): Promise<string> => readFile(p, 'utf8');
-const pair = async (d: string, name: string): Promise<{ cert: string; key: string }> => {
-  const p = leafPaths(d, name);
-  return { cert: await read(p.cert), key: await read(p.key) };
-};
-const clusterCA = (): Promise<string> => read(caPaths(dataDir, 'cluster').cert);
+const pair = readLeafPair;
+const clusterCA = (): Promise<string> => read(caPaths(pki.dataDir, 'cluster').cert);
 
 /** A SubjectAccessReview stand-in: allows the listed users, records every review. */
 function fakeSAR(allowedUsers: string[], fail = false): { review: (r: SubjectAccessReview) => Promise<SubjectAccessReviewStatus>; seen: SubjectAccessReview[] } {
@@ -68,7 +53,7 @@ function fakeSAR(allowedUsers: string[], fail = false): { review: (r: SubjectAcc
 /** Starts the kubelet API in TLS mode with the n1 serving cert and the cluster CA as client CA. */
 async function tlsKubelet(authorize: KubeletAuthorizer, reviewToken?: TokenReviewer): Promise<{ port: number; stop(): void }> {
   const ac = new AbortController();
-  const serving = await pair(dataDir, CERT.kubeletServing(NODE));
+  const serving = await pair(pki.dataDir, CERT.kubeletServing(NODE));
   const port = await serveKubeletApi({
     port: 0, host: '127.0.0.1', log: quietLogger('kubelet'),
     resolveLog: async (ns, pod, c) => (ns === 'default' && pod === 'web' && c === 'app' ? { path: logPath, running: async () => false } : undefined),
@@ -104,20 +89,20 @@ test('kubelet TLS: 401 without a cert, with another CA\'s cert or a serving-only
     const none = await get(k.port, LOGS);
     assert.deepEqual([none.code, none.body], [401, 'Unauthorized']);
     assert.match(String(none.type), /^text\/plain/);
-    assert.equal((await get(k.port, LOGS, await pair(otherDir, CERT.apiserverKubeletClient))).code, 401, 'a cert from another CA');
-    assert.equal((await get(k.port, LOGS, await pair(dataDir, CERT.apiserverServing))).code, 401, 'a serverAuth-only cert of the right CA');
+    assert.equal((await get(k.port, LOGS, await pair(pki.otherDir, CERT.apiserverKubeletClient))).code, 401, 'a cert from another CA');
+    assert.equal((await get(k.port, LOGS, await pair(pki.dataDir, CERT.apiserverServing))).code, 401, 'a serverAuth-only cert of the right CA');
     assert.equal(sar.seen.length, 0, 'nobody unauthenticated reached the authorizer');
 
-    const apiserver = await get(k.port, `${LOGS}?tailLines=1`, await pair(dataDir, CERT.apiserverKubeletClient));
+    const apiserver = await get(k.port, `${LOGS}?tailLines=1`, await pair(pki.dataDir, CERT.apiserverKubeletClient));
     assert.deepEqual([apiserver.code, apiserver.body], [200, 'two\n']);
     assert.deepEqual(sar.seen[0], {
       apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
       spec: { user: 'kube-apiserver-kubelet-client', groups: ['system:masters'], resourceAttributes: { verb: 'get', group: '', version: 'v1', resource: 'nodes', subresource: 'proxy', name: NODE } },
     });
 
-    const kubelet = await get(k.port, LOGS, await pair(dataDir, CERT.kubeletClient(NODE)));
+    const kubelet = await get(k.port, LOGS, await pair(pki.dataDir, CERT.kubeletClient(NODE)));
     assert.deepEqual([kubelet.code, kubelet.body], [403, `Forbidden (user=system:node:${NODE}, verb=get, resource=nodes, subresource(s)=[proxy])`]);
-    const logs = await get(k.port, '/logs/syslog', await pair(dataDir, CERT.kubeletClient(NODE)));
+    const logs = await get(k.port, '/logs/syslog', await pair(pki.dataDir, CERT.kubeletClient(NODE)));
     assert.deepEqual([logs.code, logs.body], [403, `Forbidden (user=system:node:${NODE}, verb=get, resource=nodes, subresource(s)=[log])`]);
     assert.deepEqual(sar.seen.map((r) => [r.spec.user, r.spec.groups, r.spec.resourceAttributes?.subresource]), [
       ['kube-apiserver-kubelet-client', ['system:masters'], 'proxy'],
@@ -130,7 +115,7 @@ test('kubelet TLS: 401 without a cert, with another CA\'s cert or a serving-only
 
   const down = await tlsKubelet(createWebhookAuthorizer({ review: fakeSAR([], true).review, now: () => 0 }));
   try {
-    const r = await get(down.port, LOGS, await pair(dataDir, CERT.apiserverKubeletClient));
+    const r = await get(down.port, LOGS, await pair(pki.dataDir, CERT.apiserverKubeletClient));
     assert.deepEqual([r.code, r.body], [500, 'Authorization error (user=kube-apiserver-kubelet-client, verb=get, resource=nodes, subresource(s)=[proxy])']);
   } finally {
     down.stop();
@@ -141,7 +126,7 @@ test('kubelet TLS with AlwaysAllow still authenticates', async () => {
   const k = await tlsKubelet(alwaysAllow);
   try {
     assert.equal((await get(k.port, LOGS)).code, 401);
-    assert.deepEqual(await get(k.port, LOGS, await pair(dataDir, CERT.kubeletClient(NODE))), { code: 200, body: 'one\ntwo\n', type: 'text/plain; charset=utf-8' });
+    assert.deepEqual(await get(k.port, LOGS, await pair(pki.dataDir, CERT.kubeletClient(NODE))), { code: 200, body: 'one\ntwo\n', type: 'text/plain; charset=utf-8' });
   } finally {
     k.stop();
   }
@@ -181,8 +166,8 @@ test('end to end: the real API server (plain HTTP) reads pods/log from the TLS k
   const sar = fakeSAR(['kube-apiserver-kubelet-client']);
   const k = await tlsKubelet(createWebhookAuthorizer({ review: sar.review, now: () => 0 }));
   const ca = await clusterCA();
-  const good = await startApiServer({ kubeletClient: { ca, ...(await pair(dataDir, CERT.apiserverKubeletClient)) } });
-  const wrongIdentity = await startApiServer({ kubeletClient: { ca, ...(await pair(dataDir, CERT.kubeletClient(NODE))) } });
+  const good = await startApiServer({ kubeletClient: { ca, ...(await pair(pki.dataDir, CERT.apiserverKubeletClient)) } });
+  const wrongIdentity = await startApiServer({ kubeletClient: { ca, ...(await pair(pki.dataDir, CERT.kubeletClient(NODE))) } });
   const plain = await startApiServer();
   try {
     for (const api of [good, wrongIdentity, plain]) {

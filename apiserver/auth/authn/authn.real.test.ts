@@ -21,6 +21,7 @@ import { CERT, type ClusterIdentity } from '../../../deploy/pki/specs.ts';
 import { freePort, startEtcd, type TestEtcd } from '../../../testutil/etcd.ts';
 import { etcdSkipReason, quietLogger } from '../../../testutil/real-api.ts';
 import { runApiServer } from '../../main.ts';
+import { readLeafPair } from '../../../deploy/pki/read-leaf.ts';
 
 const run = promisify(execFile);
 const kubectl = (minor: number): string => `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
@@ -82,8 +83,8 @@ before(async () => {
   await Promise.race([ready, running.then(() => { throw new Error('API server exited before listening'); })]);
   const server = loopbackServer(port);
   const pair = async (d: string, name: string): Promise<{ certPem: string; keyPem: string }> => {
-    const p = leafPaths(d, name);
-    return { certPem: await readFile(p.cert, 'utf8'), keyPem: await readFile(p.key, 'utf8') };
+    const { cert, key } = await readLeafPair(d, name);
+    return { certPem: cert, keyPem: key };
   };
   kc.admin = join(dir, 'admin.kubeconfig');
   await writeCertKubeconfig(kc.admin, { server, caPem, ...(await pair(dataDir, CERT.admin)) });
