@@ -23,7 +23,7 @@ export interface PodLogDeps {
   kubeletClient?: KubeletClientTLS;
 }
 
-/** How the apiserver dials kubelets over TLS, PEM text. */
+/** How the apiserver dials kubelets over TLS: PEM texts (buildServer also accepts file paths, see pemOrFile). */
 export interface KubeletClientTLS {
   /** CA the kubelets' serving certs must chain to. */
   ca: string;

@@ -104,7 +104,9 @@ export function buildServer(opts: AppOptions): ServerApp {
   registerPodLog(app, {
     getPod: async (namespace: string, name: string) => (await storage.get(objectKey('pods', namespace, name))) as Pod | undefined,
     getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
-    kubeletClient: opts.kubeletClient,
+    kubeletClient: opts.kubeletClient && {
+      ca: pemOrFile(opts.kubeletClient.ca), cert: pemOrFile(opts.kubeletClient.cert), key: pemOrFile(opts.kubeletClient.key),
+    },
   });
   return { ...core, authorization };
 }

@@ -13,7 +13,9 @@ import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder, type EventRecorderExt } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/api/log.ts';
+import { readFileSync } from 'node:fs';
 import { RestClient } from '../apiserver/client/rest.ts';
+import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import type { ControllerDeps } from './deps.ts';
 import { startDeploymentController } from './deployment/controller.ts';
 import { startReplicaSetController } from './replicaset/controller.ts';
@@ -27,12 +29,16 @@ import { startRootCAPublisher } from './rootcacert/controller.ts';
 export interface ControllerManagerOptions {
   /** API server base URL, e.g. 'http://127.0.0.1:6443'. */
   apiUrl: string;
+  /** Reach the API as the kubeconfig says (server, CA, client cert or token); wins over apiUrl. */
+  kubeconfig?: string;
   /** Cluster pod network, e.g. '10.244.0.0/16' (node IPAM). */
   clusterCIDR: string;
   /** Prefix length of each node's pod CIDR, e.g. 24. */
   nodeCIDRMaskSize: number;
   /** PEM CA bundle the root CA publisher writes to every namespace's kube-root-ca.crt; default '' (no CA configured). */
   rootCA?: string;
+  /** Read `rootCA` from this PEM file at start (wins over rootCA; kube-controller-manager --root-ca-file). */
+  rootCAFile?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -65,7 +71,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
  */
 export async function runControllerManager(opts: ControllerManagerOptions, signal: AbortSignal): Promise<void> {
   const log = opts.log;
-  const client = new RestClient({ baseUrl: opts.apiUrl, userAgent: 'skiff-controller-manager' });
+  const client = new RestClient({ ...connectionFor(opts), userAgent: 'skiff-controller-manager' });
   const inner = new AbortController();
   // Every informer, queue and worker pool listens on this one signal.
   setMaxListeners(0, inner.signal);
@@ -76,7 +82,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     const informers = createInformerFactory(client, log.child('informers'));
     let synced = false;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCA ?? '' } };
+    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? '') } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;

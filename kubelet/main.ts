@@ -15,6 +15,7 @@ import { createInformerFactory } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { Pods, Services } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
+import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import { writeCniConfig } from './cni.ts';
@@ -34,6 +35,8 @@ import { createTokenManager } from './pods/projected.ts';
 /** Options of `runKubelet` (docs/CONVENTIONS.md). */
 export interface KubeletOptions extends KubeletServingFlags {
   apiUrl: string;
+  /** Reach the API as the kubeconfig says (server, CA, client cert or token); wins over apiUrl. */
+  kubeconfig?: string;
   nodeName: string;
   /** InternalIP; default: first global IPv4 of a non-loopback interface. */
   nodeIP?: string;
@@ -99,7 +102,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   await mkdir(join(o.rootDir, 'logs'), { recursive: true });
   await mkdir(join(o.rootDir, 'pods'), { recursive: true });
 
-  const client = o.client ?? new RestClient({ baseUrl: o.apiUrl, userAgent: `kubelet/${o.nodeName}` });
+  const client = o.client ?? new RestClient({ ...connectionFor(o), userAgent: `kubelet/${o.nodeName}` });
   const { tls, auth } = await loadServing(serving, { nodeName: o.nodeName, client, reviewAccess: o.reviewAccess, reviewToken: o.reviewToken, now: () => realClock.now() });
   const nodeIP = o.nodeIP ?? pickNodeIP(os.networkInterfaces());
   const machine = await readMachineInfo(o.rootDir);

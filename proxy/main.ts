@@ -7,6 +7,7 @@ import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
+import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
@@ -20,6 +21,8 @@ import { ServiceChangeTracker } from './tracker.ts';
 /** Options of runProxy (CONVENTIONS.md entry point); the optional ones are for tests and tuning. */
 export interface ProxyOptions {
   apiUrl: string;
+  /** Reach the API as the kubeconfig says (server, CA, client cert or token); wins over apiUrl. */
+  kubeconfig?: string;
   nodeName: string;
   /** e.g. '10.96.0.0/12' */
   serviceCIDR: string;
@@ -66,7 +69,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
 
   const backend = opts.backend ?? new IptablesBackend(
     { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);
-  const client = opts.client ?? new RestClient({ baseUrl: opts.apiUrl, userAgent: 'skiff-proxy' });
+  const client = opts.client ?? new RestClient({ ...connectionFor(opts), userAgent: 'skiff-proxy' });
   const factory = createInformerFactory(client, log);
 
   let lastSuccess: number | undefined;

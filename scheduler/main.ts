@@ -9,12 +9,15 @@ import { createInformerFactory } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
+import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { createScheduler } from './scheduler.ts';
 
 /** Options of runScheduler. */
 export interface SchedulerOptions {
   /** API server base URL, e.g. 'http://127.0.0.1:6443'. */
   apiUrl: string;
+  /** Reach the API as the kubeconfig says (server, CA, client cert or token); wins over apiUrl. */
+  kubeconfig?: string;
   /** Name pods select in spec.schedulerName (default 'default-scheduler'); also the Event source. */
   schedulerName?: string;
   /** Port of GET /healthz (10259 by convention; 0 picks a free one). */
@@ -30,7 +33,7 @@ export interface SchedulerOptions {
 export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal): Promise<void> {
   const schedulerName = opts.schedulerName ?? 'default-scheduler';
   const log = opts.log;
-  const client = new RestClient({ baseUrl: opts.apiUrl, userAgent: `skiff-scheduler/${schedulerName}` });
+  const client = new RestClient({ ...connectionFor(opts), userAgent: `skiff-scheduler/${schedulerName}` });
   try {
     const factory = createInformerFactory(client, log);
     const pods = factory.for<Pod>(Pods);

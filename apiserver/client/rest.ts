@@ -19,6 +19,12 @@ export interface RestClientOptions {
   token?: string;
   userAgent?: string;
   timeoutMs?: number;
+  /** PEM CA bundle the server's cert must chain to (https only; default the system roots). */
+  ca?: string;
+  /** PEM client certificate (chain) presented for x509 authentication, with `key`. */
+  cert?: string;
+  /** PEM private key of `cert`. */
+  key?: string;
 }
 
 /**
@@ -90,7 +96,9 @@ export class RestClient implements ApiClient {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     const https_ = this.base.protocol === 'https:';
     this.mod = https_ ? https : http;
-    this.agent = https_ ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.agent = https_
+      ? new https.Agent({ keepAlive: true, ca: opts.ca, cert: opts.cert, key: opts.key })
+      : new http.Agent({ keepAlive: true });
   }
 
   /** Closes idle keep-alive sockets (call when done, e.g. at the end of a test). */

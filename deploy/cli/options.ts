@@ -8,17 +8,24 @@ import { InvalidArgumentError } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { parseRegistryMirror, type RegistryMirror } from '../server/registry-mirror.ts';
 
-/** `skiff apiserver` → runApiServer. */
+/** `skiff apiserver` → runApiServer. File paths where a PEM is meant. */
 export interface ApiServerFlags {
   etcdEndpoints: string[];
   bindAddress: string;
   port: number;
   serviceCIDR: string;
+  /** HTTPS with authentication (--tls-cert-file, --tls-private-key-file, --client-ca-file, --service-account-key-file). */
+  tls?: { cert: string; key: string; clientCA: string; serviceAccountKey?: string };
+  /** --authorization-mode. */
+  authorization?: 'AlwaysAllow' | 'RBAC' | 'Node,RBAC';
+  /** --kubelet-certificate-authority, --kubelet-client-certificate, --kubelet-client-key. */
+  kubeletClient?: { ca: string; cert: string; key: string };
 }
 
 /** `skiff scheduler` → runScheduler. */
 export interface SchedulerFlags {
   apiUrl: string;
+  kubeconfig?: string;
   schedulerName: string;
   healthzPort: number;
 }
@@ -26,14 +33,18 @@ export interface SchedulerFlags {
 /** `skiff controller-manager` → runControllerManager. */
 export interface ControllerManagerFlags {
   apiUrl: string;
+  kubeconfig?: string;
   clusterCIDR: string;
   nodeCIDRMaskSize: number;
   healthzPort: number;
+  /** --root-ca-file: the PEM file published as kube-root-ca.crt in every namespace. */
+  rootCAFile?: string;
 }
 
 /** `skiff kubelet` → runKubelet. */
 export interface KubeletFlags {
   apiUrl: string;
+  kubeconfig?: string;
   nodeName: string;
   nodeIP?: string;
   containerdSocket: string;
@@ -51,11 +62,14 @@ export interface KubeletFlags {
   authorizationMode?: 'AlwaysAllow' | 'Webhook';
   /** Accept bearer tokens checked by TokenReview. */
   authenticationTokenWebhook?: boolean;
+  /** Mount projected ServiceAccount token volumes (TokenRequest). */
+  projectServiceAccountTokens?: boolean;
 }
 
 /** `skiff proxy` → runProxy. */
 export interface ProxyFlags {
   apiUrl: string;
+  kubeconfig?: string;
   nodeName: string;
   serviceCIDR: string;
   clusterCIDR: string;
@@ -125,4 +139,42 @@ export function parseNodeName(value: string): string {
 /** The default node name: this host's name, lowercased (Kubernetes node names are lowercase). */
 export function defaultNodeName(hostname: string): string {
   return hostname.toLowerCase();
+}
+
+/** The apiserver's raw TLS-related flags as commander hands them over. */
+export interface ApiServerTLSArgs {
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  serviceAccountKeyFile?: string;
+  kubeletCertificateAuthority?: string;
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+}
+
+/**
+ * Groups the apiserver's TLS flags: serving needs cert, key and client CA
+ * together; dialing kubelets needs CA, cert and key together. Returns the
+ * options or an error naming the missing flags. Pure.
+ */
+export function apiServerTLSFrom(a: ApiServerTLSArgs): Pick<ApiServerFlags, 'tls' | 'kubeletClient'> | { error: string } {
+  const out: Pick<ApiServerFlags, 'tls' | 'kubeletClient'> = {};
+  const group = (flags: Record<string, string | undefined>): 'none' | 'all' | string => {
+    const missing = Object.entries(flags).filter(([, v]) => v === undefined).map(([k]) => k);
+    if (missing.length === Object.keys(flags).length) return 'none';
+    return missing.length === 0 ? 'all' : `${Object.keys(flags).join(', ')} go together; missing ${missing.join(', ')}`;
+  };
+  const serving = group({ '--tls-cert-file': a.tlsCertFile, '--tls-private-key-file': a.tlsPrivateKeyFile, '--client-ca-file': a.clientCaFile });
+  if (serving !== 'none' && serving !== 'all') return { error: serving };
+  if (serving === 'none' && a.serviceAccountKeyFile !== undefined) return { error: '--service-account-key-file needs --tls-cert-file, --tls-private-key-file and --client-ca-file' };
+  if (serving === 'all') {
+    out.tls = { cert: a.tlsCertFile ?? '', key: a.tlsPrivateKeyFile ?? '', clientCA: a.clientCaFile ?? '' };
+    if (a.serviceAccountKeyFile !== undefined) out.tls.serviceAccountKey = a.serviceAccountKeyFile;
+  }
+  const kubelet = group({
+    '--kubelet-certificate-authority': a.kubeletCertificateAuthority, '--kubelet-client-certificate': a.kubeletClientCertificate, '--kubelet-client-key': a.kubeletClientKey,
+  });
+  if (kubelet !== 'none' && kubelet !== 'all') return { error: kubelet };
+  if (kubelet === 'all') out.kubeletClient = { ca: a.kubeletCertificateAuthority ?? '', cert: a.kubeletClientCertificate ?? '', key: a.kubeletClientKey ?? '' };
+  return out;
 }

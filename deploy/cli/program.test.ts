@@ -112,7 +112,34 @@ test('kubelet: TLS and authorization flags, absent unless given', async () => {
   for (const k of ['tlsCertFile', 'tlsPrivateKeyFile', 'clientCAFile', 'authorizationMode', 'authenticationTokenWebhook']) assert.ok(!(k in plain), k);
 });
 
+test('apiserver: TLS, authorization and kubelet-client flags group into options', async () => {
+  const o = (await parse(['apiserver', '--tls-cert-file', '/t/a.crt', '--tls-private-key-file', '/t/a.key', '--client-ca-file', '/t/ca.crt',
+    '--service-account-key-file', '/t/service.key', '--authorization-mode', 'Node,RBAC',
+    '--kubelet-certificate-authority', '/t/ca.crt', '--kubelet-client-certificate', '/t/k.crt', '--kubelet-client-key', '/t/k.key'])).opts as Record<string, unknown>;
+  assert.deepEqual(o.tls, { cert: '/t/a.crt', key: '/t/a.key', clientCA: '/t/ca.crt', serviceAccountKey: '/t/service.key' });
+  assert.deepEqual(o.kubeletClient, { ca: '/t/ca.crt', cert: '/t/k.crt', key: '/t/k.key' });
+  assert.equal(o.authorization, 'Node,RBAC');
+  const plain = (await parse(['apiserver'])).opts as Record<string, unknown>;
+  for (const k of ['tls', 'kubeletClient', 'authorization']) assert.ok(!(k in plain), k);
+});
+
+test('components: --kubeconfig (made absolute) reaches every client component; absent unless given', async () => {
+  for (const cmd of ['scheduler', 'controller-manager', 'kubelet', 'proxy']) {
+    const o = (await parse([cmd, '--kubeconfig', 'cred/x.kubeconfig'])).opts as Record<string, unknown>;
+    assert.equal(o.kubeconfig, join(process.cwd(), 'cred/x.kubeconfig'), cmd);
+    assert.ok(!('kubeconfig' in ((await parse([cmd])).opts as Record<string, unknown>)), cmd);
+  }
+  const cm = (await parse(['controller-manager', '--root-ca-file', '/t/ca.crt'])).opts as Record<string, unknown>;
+  assert.equal(cm.rootCAFile, '/t/ca.crt');
+  const kl = (await parse(['kubelet', '--project-service-account-tokens'])).opts as Record<string, unknown>;
+  assert.equal(kl.projectServiceAccountTokens, true);
+});
+
 const bad: Array<[string[], RegExp]> = [
+  [['apiserver', '--tls-cert-file', '/t/a.crt'], /go together; missing --tls-private-key-file, --client-ca-file/],
+  [['apiserver', '--service-account-key-file', '/t/s.key'], /needs --tls-cert-file/],
+  [['apiserver', '--kubelet-client-key', '/t/k.key'], /missing --kubelet-certificate-authority, --kubelet-client-certificate/],
+  [['apiserver', '--authorization-mode', 'Webhook'], /AlwaysAllow, RBAC, Node,RBAC/],
   [['server', '--api-port', '0'], /port number/],
   [['server', '--api-port', '6443x'], /port number/],
   [['server', '--cluster-cidr', '10.244.0.0'], /CIDR/],

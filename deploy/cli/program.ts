@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
 import {
-  collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
-  type ApiServerFlags, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
+  apiServerTLSFrom, collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
+  type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
 } from './options.ts';
 
 /** What each subcommand does with its parsed options; resolves when it has stopped. */
@@ -33,7 +33,11 @@ export interface CliEnv {
 }
 
 const apiUrlOption = (): Option =>
-  new Option('--api-url <url>', 'where to reach the Skiff API server').default(defaults.apiUrl).argParser(parseUrl);
+  new Option('--api-url <url>', 'where to reach the Skiff API server (without --kubeconfig: plain, no credentials)').default(defaults.apiUrl).argParser(parseUrl);
+const kubeconfigOption = (): Option =>
+  new Option('--kubeconfig <path>', 'reach the API as this kubeconfig says: server, CA and client cert (wins over --api-url)');
+/** `{ kubeconfig }` when given, else nothing (so option objects stay minimal). */
+const kc = (o: { kubeconfig?: string }): { kubeconfig?: string } => (o.kubeconfig === undefined ? {} : { kubeconfig: resolve(o.kubeconfig) });
 
 /**
  * Builds the `skiff` program. Call `parseAsync(argv)` on it. Invalid flag
@@ -76,34 +80,56 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .description('run the API server (stores everything in etcd; serves kubectl)')
     .addOption(new Option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs').default([defaults.etcdEndpoint], defaults.etcdEndpoint).argParser(parseUrlList))
     .addOption(new Option('--bind-address <ip>', 'address to listen on').default('127.0.0.1').argParser(parseIP))
-    .addOption(new Option('--port <port>', 'port to listen on (HTTP)').default(defaults.apiPort).argParser(parsePort))
+    .addOption(new Option('--port <port>', 'port to listen on').default(defaults.apiPort).argParser(parsePort))
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
-    .action(async (o: { etcdEndpoints: string[]; bindAddress: string; port: number; serviceCidr: string }) => {
-      await actions.apiserver({ etcdEndpoints: o.etcdEndpoints, bindAddress: o.bindAddress, port: o.port, serviceCIDR: o.serviceCidr });
+    .option('--tls-cert-file <path>', 'serve HTTPS with this cert (PEM); with --tls-private-key-file and --client-ca-file every request is authenticated')
+    .option('--tls-private-key-file <path>', 'key of --tls-cert-file (PEM)')
+    .option('--client-ca-file <path>', 'authenticate client certs from this CA (CN user, O groups)')
+    .option('--service-account-key-file <path>', 'sign and verify ServiceAccount tokens with this key (PEM, P-256 or RSA)')
+    .addOption(new Option('--authorization-mode <mode>', 'how requests are authorized').choices(['AlwaysAllow', 'RBAC', 'Node,RBAC']))
+    .option('--kubelet-certificate-authority <path>', 'CA of the kubelets\' serving certs (dial kubelets over HTTPS)')
+    .option('--kubelet-client-certificate <path>', 'client cert presented to kubelets')
+    .option('--kubelet-client-key <path>', 'key of --kubelet-client-certificate')
+    .action(async (o: { etcdEndpoints: string[]; bindAddress: string; port: number; serviceCidr: string; authorizationMode?: ApiServerFlags['authorization'] } & ApiServerTLSArgs, cmd: Command) => {
+      const tls = apiServerTLSFrom(o);
+      if ('error' in tls) cmd.error(`error: ${tls.error}`);
+      else {
+        await actions.apiserver({
+          etcdEndpoints: o.etcdEndpoints, bindAddress: o.bindAddress, port: o.port, serviceCIDR: o.serviceCidr, ...tls,
+          ...(o.authorizationMode !== undefined ? { authorization: o.authorizationMode } : {}),
+        });
+      }
     });
 
   program.command('scheduler')
     .description('run the scheduler (binds pending pods to nodes)')
     .addOption(apiUrlOption())
+    .addOption(kubeconfigOption())
     .option('--scheduler-name <name>', 'pods with this spec.schedulerName are scheduled', defaults.schedulerName)
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.schedulerHealthzPort).argParser(parsePort))
     .action(async (o: SchedulerFlags) => {
-      await actions.scheduler({ apiUrl: o.apiUrl, schedulerName: o.schedulerName, healthzPort: o.healthzPort });
+      await actions.scheduler({ apiUrl: o.apiUrl, ...kc(o), schedulerName: o.schedulerName, healthzPort: o.healthzPort });
     });
 
   program.command('controller-manager')
     .description('run the controllers (deployments, replicasets, endpointslices, node IPAM, garbage collection, ...)')
     .addOption(apiUrlOption())
+    .addOption(kubeconfigOption())
+    .option('--root-ca-file <path>', 'CA bundle (PEM) published to every namespace as ConfigMap kube-root-ca.crt')
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network node CIDRs are carved from').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--node-cidr-mask-size <bits>', 'prefix length of each node\'s pod CIDR').default(defaults.nodeCIDRMaskSize).argParser(parseMaskSize))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.controllerManagerHealthzPort).argParser(parsePort))
-    .action(async (o: { apiUrl: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
-      await actions.controllerManager({ apiUrl: o.apiUrl, clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort });
+    .action(async (o: { apiUrl: string; kubeconfig?: string; rootCaFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
+      await actions.controllerManager({
+        apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort,
+        ...(o.rootCaFile !== undefined ? { rootCAFile: resolve(o.rootCaFile) } : {}),
+      });
     });
 
   program.command('kubelet')
     .description('run the node agent (runs this node\'s pods through containerd)')
     .addOption(apiUrlOption())
+    .addOption(kubeconfigOption())
     .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
     .addOption(new Option('--node-ip <ip>', 'address the node reports').argParser(parseIP))
     .option('--containerd-socket <path>', 'containerd CRI socket', join(defaults.dataDir, 'containerd', 'containerd.sock'))
@@ -117,19 +143,21 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--client-ca-file <path>', 'authenticate kubelet API clients by certs from this CA (CN user, O groups)')
     .addOption(new Option('--authorization-mode <mode>', 'authorize kubelet API requests (default AlwaysAllow; Webhook: SubjectAccessReview)').choices(['AlwaysAllow', 'Webhook']))
     .option('--authentication-token-webhook', 'also accept bearer tokens, checked with a TokenReview')
+    .option('--project-service-account-tokens', 'mount projected ServiceAccount tokens (TokenRequest), kube-root-ca.crt and the namespace into pods')
     .action(async (o: {
-      apiUrl: string; nodeName: string; nodeIp?: string; containerdSocket: string; rootDir: string; cniBinDir: string;
+      apiUrl: string; kubeconfig?: string; projectServiceAccountTokens?: boolean; nodeName: string; nodeIp?: string; containerdSocket: string; rootDir: string; cniBinDir: string;
       cniConfDir: string; port: number; healthzPort: number;
       tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; authorizationMode?: 'AlwaysAllow' | 'Webhook'; authenticationTokenWebhook?: boolean;
     }) => {
       await actions.kubelet({
-        apiUrl: o.apiUrl, nodeName: o.nodeName, nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, rootDir: o.rootDir,
+        apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, rootDir: o.rootDir,
         cniBinDir: o.cniBinDir, cniConfDir: o.cniConfDir, port: o.port, healthzPort: o.healthzPort,
         ...(o.tlsCertFile !== undefined ? { tlsCertFile: o.tlsCertFile } : {}),
         ...(o.tlsPrivateKeyFile !== undefined ? { tlsPrivateKeyFile: o.tlsPrivateKeyFile } : {}),
         ...(o.clientCaFile !== undefined ? { clientCAFile: o.clientCaFile } : {}),
         ...(o.authorizationMode !== undefined ? { authorizationMode: o.authorizationMode } : {}),
         ...(o.authenticationTokenWebhook === true ? { authenticationTokenWebhook: true } : {}),
+        ...(o.projectServiceAccountTokens === true ? { projectServiceAccountTokens: true } : {}),
       });
     });
 
@@ -140,13 +168,14 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.proxyHealthzPort).argParser(parsePort))
+    .addOption(kubeconfigOption())
     .option('--cleanup', 'remove every iptables rule and chain and the routes the proxy wrote, then exit')
-    .action(async (o: { apiUrl: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean }) => {
+    .action(async (o: { apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean }) => {
       if (o.cleanup) {
         await actions.proxyCleanup({ serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr });
         return;
       }
-      await actions.proxy({ apiUrl: o.apiUrl, nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
+      await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
     });
 
   return program;
