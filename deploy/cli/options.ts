@@ -20,6 +20,10 @@ export interface ApiServerFlags {
   authorization?: 'AlwaysAllow' | 'RBAC' | 'Node,RBAC';
   /** --kubelet-certificate-authority, --kubelet-client-certificate, --kubelet-client-key. */
   kubeletClient?: { ca: string; cert: string; key: string };
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile. */
+  etcdTLS?: { caFile: string; certFile: string; keyFile: string };
+  /** --advertise-address: the IP the `kubernetes` Service's endpoints point at. */
+  advertiseAddress?: string;
 }
 
 /** `skiff scheduler` → runScheduler. */
@@ -150,15 +154,18 @@ export interface ApiServerTLSArgs {
   kubeletCertificateAuthority?: string;
   kubeletClientCertificate?: string;
   kubeletClientKey?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
 }
 
 /**
  * Groups the apiserver's TLS flags: serving needs cert, key and client CA
- * together; dialing kubelets needs CA, cert and key together. Returns the
+ * together; dialing kubelets, and dialing etcd, each need CA, cert and key together. Returns the
  * options or an error naming the missing flags. Pure.
  */
-export function apiServerTLSFrom(a: ApiServerTLSArgs): Pick<ApiServerFlags, 'tls' | 'kubeletClient'> | { error: string } {
-  const out: Pick<ApiServerFlags, 'tls' | 'kubeletClient'> = {};
+export function apiServerTLSFrom(a: ApiServerTLSArgs): Pick<ApiServerFlags, 'tls' | 'kubeletClient' | 'etcdTLS'> | { error: string } {
+  const out: Pick<ApiServerFlags, 'tls' | 'kubeletClient' | 'etcdTLS'> = {};
   const group = (flags: Record<string, string | undefined>): 'none' | 'all' | string => {
     const missing = Object.entries(flags).filter(([, v]) => v === undefined).map(([k]) => k);
     if (missing.length === Object.keys(flags).length) return 'none';
@@ -176,5 +183,8 @@ export function apiServerTLSFrom(a: ApiServerTLSArgs): Pick<ApiServerFlags, 'tls
   });
   if (kubelet !== 'none' && kubelet !== 'all') return { error: kubelet };
   if (kubelet === 'all') out.kubeletClient = { ca: a.kubeletCertificateAuthority ?? '', cert: a.kubeletClientCertificate ?? '', key: a.kubeletClientKey ?? '' };
+  const etcd = group({ '--etcd-cafile': a.etcdCafile, '--etcd-certfile': a.etcdCertfile, '--etcd-keyfile': a.etcdKeyfile });
+  if (etcd !== 'none' && etcd !== 'all') return { error: etcd };
+  if (etcd === 'all') out.etcdTLS = { caFile: a.etcdCafile ?? '', certFile: a.etcdCertfile ?? '', keyFile: a.etcdKeyfile ?? '' };
   return out;
 }

@@ -36,7 +36,7 @@ test('server: defaults', async () => {
   const c = await parse(['server']);
   assert.equal(c.name, 'server');
   const want: ServerConfig = {
-    dataDir: '/var/lib/skiff', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort: 6443,
+    dataDir: '/var/lib/skiff', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort: 6443, bindAddress: '0.0.0.0',
     nodeName: 'test-host', nodeIP: undefined, containerdSocket: undefined, registryMirrors: [],
     etcdClientPort: 2479, etcdPeerPort: 2480,
   };
@@ -46,12 +46,12 @@ test('server: defaults', async () => {
 test('server: every flag, repeated mirrors', async () => {
   const c = await parse([
     'server', '--data-dir', '/tmp/s', '--cluster-cidr', '10.100.0.0/16', '--service-cidr', '10.200.0.0/16',
-    '--api-port', '7443', '--node-name', 'n1', '--node-ip', '10.1.0.2', '--containerd-socket', '/run/c.sock',
+    '--api-port', '7443', '--bind-address', '10.1.0.2', '--node-name', 'n1', '--node-ip', '10.1.0.2', '--containerd-socket', '/run/c.sock',
     '--registry-mirror', 'docker.io=http://127.0.0.1:5000', '--registry-mirror', 'registry.k8s.io=http://127.0.0.1:5000',
     '--etcd-client-port', '3479', '--etcd-peer-port', '3480',
   ]);
   assert.deepEqual(c.opts, {
-    dataDir: '/tmp/s', clusterCIDR: '10.100.0.0/16', serviceCIDR: '10.200.0.0/16', apiPort: 7443, nodeName: 'n1',
+    dataDir: '/tmp/s', clusterCIDR: '10.100.0.0/16', serviceCIDR: '10.200.0.0/16', apiPort: 7443, bindAddress: '10.1.0.2', nodeName: 'n1',
     nodeIP: '10.1.0.2', containerdSocket: '/run/c.sock',
     registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }, { host: 'registry.k8s.io', url: 'http://127.0.0.1:5000' }],
     etcdClientPort: 3479, etcdPeerPort: 3480,
@@ -115,12 +115,15 @@ test('kubelet: TLS and authorization flags, absent unless given', async () => {
 test('apiserver: TLS, authorization and kubelet-client flags group into options', async () => {
   const o = (await parse(['apiserver', '--tls-cert-file', '/t/a.crt', '--tls-private-key-file', '/t/a.key', '--client-ca-file', '/t/ca.crt',
     '--service-account-key-file', '/t/service.key', '--authorization-mode', 'Node,RBAC',
-    '--kubelet-certificate-authority', '/t/ca.crt', '--kubelet-client-certificate', '/t/k.crt', '--kubelet-client-key', '/t/k.key'])).opts as Record<string, unknown>;
+    '--kubelet-certificate-authority', '/t/ca.crt', '--kubelet-client-certificate', '/t/k.crt', '--kubelet-client-key', '/t/k.key',
+    '--etcd-cafile', '/t/etcd/server-ca.crt', '--etcd-certfile', '/t/etcd/client.crt', '--etcd-keyfile', '/t/etcd/client.key', '--advertise-address', '10.0.0.5'])).opts as Record<string, unknown>;
   assert.deepEqual(o.tls, { cert: '/t/a.crt', key: '/t/a.key', clientCA: '/t/ca.crt', serviceAccountKey: '/t/service.key' });
   assert.deepEqual(o.kubeletClient, { ca: '/t/ca.crt', cert: '/t/k.crt', key: '/t/k.key' });
   assert.equal(o.authorization, 'Node,RBAC');
+  assert.deepEqual(o.etcdTLS, { caFile: '/t/etcd/server-ca.crt', certFile: '/t/etcd/client.crt', keyFile: '/t/etcd/client.key' });
+  assert.equal(o.advertiseAddress, '10.0.0.5');
   const plain = (await parse(['apiserver'])).opts as Record<string, unknown>;
-  for (const k of ['tls', 'kubeletClient', 'authorization']) assert.ok(!(k in plain), k);
+  for (const k of ['tls', 'kubeletClient', 'authorization', 'etcdTLS', 'advertiseAddress']) assert.ok(!(k in plain), k);
 });
 
 test('components: --kubeconfig (made absolute) reaches every client component; absent unless given', async () => {
@@ -140,6 +143,7 @@ const bad: Array<[string[], RegExp]> = [
   [['apiserver', '--service-account-key-file', '/t/s.key'], /needs --tls-cert-file/],
   [['apiserver', '--kubelet-client-key', '/t/k.key'], /missing --kubelet-certificate-authority, --kubelet-client-certificate/],
   [['apiserver', '--authorization-mode', 'Webhook'], /AlwaysAllow, RBAC, Node,RBAC/],
+  [['apiserver', '--etcd-certfile', '/t/c.crt'], /missing --etcd-cafile, --etcd-keyfile/],
   [['server', '--api-port', '0'], /port number/],
   [['server', '--api-port', '6443x'], /port number/],
   [['server', '--cluster-cidr', '10.244.0.0'], /CIDR/],

@@ -57,7 +57,8 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--data-dir <dir>', 'where all state lives (etcd data, containerd, kubelet, admin.kubeconfig)', defaults.dataDir)
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 of it').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
-    .addOption(new Option('--api-port <port>', 'API server port on 127.0.0.1').default(defaults.apiPort).argParser(parsePort))
+    .addOption(new Option('--api-port <port>', 'API server port (HTTPS)').default(defaults.apiPort).argParser(parsePort))
+    .addOption(new Option('--bind-address <ip>', 'address the API server listens on').default(defaults.bindAddress).argParser(parseIP))
     .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
     .addOption(new Option('--node-ip <ip>', 'address the node reports (default: picked by the kubelet)').argParser(parseIP))
     .option('--containerd-socket <path>', 'use this running containerd instead of starting one')
@@ -66,11 +67,11 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--etcd-client-port <port>', 'embedded etcd client port (loopback)').default(defaults.etcdClientPort).argParser(parsePort))
     .addOption(new Option('--etcd-peer-port <port>', 'embedded etcd peer port (loopback)').default(defaults.etcdPeerPort).argParser(parsePort))
     .action(async (o: {
-      dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; nodeName: string; nodeIp?: string;
+      dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
     }) => {
       await actions.server({
-        dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, nodeName: o.nodeName,
+        dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort,
       });
@@ -90,13 +91,20 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--kubelet-certificate-authority <path>', 'CA of the kubelets\' serving certs (dial kubelets over HTTPS)')
     .option('--kubelet-client-certificate <path>', 'client cert presented to kubelets')
     .option('--kubelet-client-key <path>', 'key of --kubelet-client-certificate')
-    .action(async (o: { etcdEndpoints: string[]; bindAddress: string; port: number; serviceCidr: string; authorizationMode?: ApiServerFlags['authorization'] } & ApiServerTLSArgs, cmd: Command) => {
+    .option('--etcd-cafile <path>', 'CA of etcd\'s serving cert (dial etcd over TLS)')
+    .option('--etcd-certfile <path>', 'client cert presented to etcd')
+    .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
+    .addOption(new Option('--advertise-address <ip>', 'IP the `kubernetes` Service\'s endpoints point at').argParser(parseIP))
+    .action(async (o: {
+      etcdEndpoints: string[]; bindAddress: string; port: number; serviceCidr: string; authorizationMode?: ApiServerFlags['authorization']; advertiseAddress?: string;
+    } & ApiServerTLSArgs, cmd: Command) => {
       const tls = apiServerTLSFrom(o);
       if ('error' in tls) cmd.error(`error: ${tls.error}`);
       else {
         await actions.apiserver({
           etcdEndpoints: o.etcdEndpoints, bindAddress: o.bindAddress, port: o.port, serviceCIDR: o.serviceCidr, ...tls,
           ...(o.authorizationMode !== undefined ? { authorization: o.authorizationMode } : {}),
+          ...(o.advertiseAddress !== undefined ? { advertiseAddress: o.advertiseAddress } : {}),
         });
       }
     });

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ChildSpec } from '../supervisor/supervisor.ts';
 import { defaults, type ServerConfig, type ServerPaths } from './config.ts';
+import type { CredentialPaths } from './credentials.ts';
 
 /** How to invoke the `skiff` command: `command args... <component> <flags>`. */
 export interface Launcher {
@@ -23,6 +24,8 @@ export interface ComponentPlan {
   spec: ChildSpec;
   /** GET this; 200 with body `ok` means ready. */
   healthUrl: string;
+  /** CA file to verify an https healthUrl with. */
+  healthCA?: string;
   /** The server gives up starting when a critical component never gets ready. */
   critical: boolean;
 }
@@ -30,13 +33,27 @@ export interface ComponentPlan {
 /** Env var children read to notice their supervising server died (see cli/signals.ts). */
 export const parentPidEnv = 'SKIFF_PARENT_PID';
 
+/** How the components reach each other, decided by runServer. */
+export interface ClusterWiring {
+  /** The embedded containerd's socket or the one given with --containerd-socket. */
+  containerdSocket: string;
+  /** The node IP the kubelet reports and the apiserver advertises ('' lets the kubelet pick). */
+  nodeIP: string;
+  creds: CredentialPaths;
+  /** etcd's client URL and the apiserver's etcd client credentials (absent: plain http). */
+  etcd: { url: string; tls?: { caFile: string; certFile: string; keyFile: string } };
+}
+
 /**
  * Plans the components in start order: apiserver first (critical), then
- * scheduler, controller-manager, kubelet, proxy. `containerdSocket` is the
- * embedded containerd's or the one given with --containerd-socket.
+ * scheduler, controller-manager, kubelet, proxy. The apiserver serves HTTPS
+ * on cfg.bindAddress with x509, token and ServiceAccount authentication and
+ * Node,RBAC authorization, and dials kubelets over TLS; every other
+ * component reaches it through its own kubeconfig (its client cert); the
+ * kubelet serves its API over TLS and authorizes through the API (Webhook).
+ * Pure.
  */
-export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: Launcher, containerdSocket: string, parentPid = process.pid): ComponentPlan[] {
-  const apiUrl = `http://127.0.0.1:${cfg.apiPort}`;
+export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: Launcher, w: ClusterWiring, parentPid = process.pid): ComponentPlan[] {
   const env = { ...process.env, [parentPidEnv]: String(parentPid) };
   const mk = (name: string, flags: string[]): ChildSpec => ({
     name,
@@ -46,26 +63,40 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
     stopTimeoutMs: 10_000,
   });
   const health = (port: number): string => `http://127.0.0.1:${port}/healthz`;
-  const nodeIP = cfg.nodeIP ? ['--node-ip', cfg.nodeIP] : [];
+  const nodeIP = w.nodeIP !== '' ? ['--node-ip', w.nodeIP] : [];
+  const c = w.creds;
+  const etcdTLS = w.etcd.tls ? ['--etcd-cafile', w.etcd.tls.caFile, '--etcd-certfile', w.etcd.tls.certFile, '--etcd-keyfile', w.etcd.tls.keyFile] : [];
   return [
     {
       spec: mk('apiserver', [
-        '--etcd-endpoints', `http://127.0.0.1:${cfg.etcdClientPort}`,
-        '--bind-address', '127.0.0.1',
+        '--etcd-endpoints', w.etcd.url,
+        ...etcdTLS,
+        '--bind-address', cfg.bindAddress ?? defaults.bindAddress,
         '--port', String(cfg.apiPort),
         '--service-cidr', cfg.serviceCIDR,
+        ...(w.nodeIP !== '' ? ['--advertise-address', w.nodeIP] : []),
+        '--tls-cert-file', c.apiserverServing.cert,
+        '--tls-private-key-file', c.apiserverServing.key,
+        '--client-ca-file', c.clusterCA,
+        '--service-account-key-file', c.serviceAccountKey,
+        '--authorization-mode', 'Node,RBAC',
+        '--kubelet-certificate-authority', c.clusterCA,
+        '--kubelet-client-certificate', c.apiserverKubeletClient.cert,
+        '--kubelet-client-key', c.apiserverKubeletClient.key,
       ]),
-      healthUrl: health(cfg.apiPort),
+      healthUrl: `https://127.0.0.1:${cfg.apiPort}/healthz`,
+      healthCA: c.clusterCA,
       critical: true,
     },
     {
-      spec: mk('scheduler', ['--api-url', apiUrl, '--healthz-port', String(defaults.schedulerHealthzPort)]),
+      spec: mk('scheduler', ['--kubeconfig', c.kubeconfigs.scheduler, '--healthz-port', String(defaults.schedulerHealthzPort)]),
       healthUrl: health(defaults.schedulerHealthzPort),
       critical: false,
     },
     {
       spec: mk('controller-manager', [
-        '--api-url', apiUrl,
+        '--kubeconfig', c.kubeconfigs.controllerManager,
+        '--root-ca-file', c.clusterCA,
         '--cluster-cidr', cfg.clusterCIDR,
         '--node-cidr-mask-size', String(defaults.nodeCIDRMaskSize),
         '--healthz-port', String(defaults.controllerManagerHealthzPort),
@@ -75,22 +106,28 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
     },
     {
       spec: mk('kubelet', [
-        '--api-url', apiUrl,
+        '--kubeconfig', c.kubeconfigs.kubelet,
         '--node-name', cfg.nodeName,
         ...nodeIP,
-        '--containerd-socket', containerdSocket,
+        '--containerd-socket', w.containerdSocket,
         '--root-dir', paths.kubeletDir,
         '--cni-bin-dir', defaults.cniBinDir,
         '--cni-conf-dir', paths.cniConfDir,
         '--port', String(defaults.kubeletPort),
         '--healthz-port', String(defaults.kubeletHealthzPort),
+        '--tls-cert-file', c.kubeletServing.cert,
+        '--tls-private-key-file', c.kubeletServing.key,
+        '--client-ca-file', c.clusterCA,
+        '--authorization-mode', 'Webhook',
+        '--authentication-token-webhook',
+        '--project-service-account-tokens',
       ]),
       healthUrl: health(defaults.kubeletHealthzPort),
       critical: false,
     },
     {
       spec: mk('proxy', [
-        '--api-url', apiUrl,
+        '--kubeconfig', c.kubeconfigs.proxy,
         '--node-name', cfg.nodeName,
         '--service-cidr', cfg.serviceCIDR,
         '--cluster-cidr', cfg.clusterCIDR,

@@ -14,6 +14,8 @@ export interface ServerConfig {
   /** Service VIP range; default 10.96.0.0/12. */
   serviceCIDR: string;
   apiPort: number;
+  /** Address the API listens on; default 0.0.0.0 (as k3s: nothing is anonymous). */
+  bindAddress?: string;
   nodeName: string;
   nodeIP?: string;
   /** Use this existing containerd socket instead of starting containerd. */
@@ -65,6 +67,7 @@ export const defaults = {
   serviceCIDR: '10.96.0.0/12',
   nodeCIDRMaskSize: 24,
   apiPort: 6443,
+  bindAddress: '0.0.0.0',
   apiUrl: 'http://127.0.0.1:6443',
   etcdClientPort: 2479,
   etcdPeerPort: 2480,

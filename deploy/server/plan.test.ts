@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { componentPlans, listenPorts } from './components.ts';
+import { componentPlans, listenPorts, type ClusterWiring } from './components.ts';
+import { credentialPaths } from './credentials.ts';
 import { serverPaths, type ServerConfig } from './config.ts';
 import { etcdArgs, etcdChildSpec, etcdClientUrl } from './etcd.ts';
 import { containerdConfigText } from './containerd.ts';
@@ -18,36 +19,57 @@ function flags(args: string[]): Record<string, string> {
   return out;
 }
 
-test('componentPlans: order, launcher and per-component flags', () => {
-  const plans = componentPlans(cfg, serverPaths('/d'), { command: '/usr/bin/node', args: ['/r/deploy/bin/skiff.mjs'] }, '/d/containerd/containerd.sock', 4242);
+const creds = credentialPaths('/d', 'node-a');
+const wiring: ClusterWiring = { containerdSocket: '/d/containerd/containerd.sock', nodeIP: '10.1.0.2', creds, etcd: { url: 'https://127.0.0.1:2479', tls: { caFile: '/e/ca', certFile: '/e/c', keyFile: '/e/k' } } };
+
+test('componentPlans: order, launcher and per-component flags: HTTPS, Node,RBAC, a kubeconfig each, kubelet TLS', () => {
+  const plans = componentPlans(cfg, serverPaths('/d'), { command: '/usr/bin/node', args: ['/r/deploy/bin/skiff.mjs'] }, wiring, 4242);
   assert.deepEqual(plans.map((p) => p.spec.name), ['apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']);
   assert.deepEqual(plans.map((p) => p.critical), [true, false, false, false, false]);
   assert.deepEqual(plans.map((p) => p.healthUrl), [
-    'http://127.0.0.1:6443/healthz', 'http://127.0.0.1:10259/healthz', 'http://127.0.0.1:10257/healthz',
+    'https://127.0.0.1:6443/healthz', 'http://127.0.0.1:10259/healthz', 'http://127.0.0.1:10257/healthz',
     'http://127.0.0.1:10248/healthz', 'http://127.0.0.1:10256/healthz',
   ]);
+  assert.equal(plans[0].healthCA, '/d/tls/server-ca.crt');
   for (const p of plans) {
     assert.equal(p.spec.command, '/usr/bin/node');
     assert.deepEqual(p.spec.args.slice(0, 2), ['/r/deploy/bin/skiff.mjs', p.spec.name]);
     assert.equal(p.spec.env?.SKIFF_PARENT_PID, '4242');
   }
   const [api, sched, cm, kubelet, proxy] = plans.map((p) => flags(p.spec.args));
-  assert.deepEqual(api, { '--etcd-endpoints': 'http://127.0.0.1:2479', '--bind-address': '127.0.0.1', '--port': '6443', '--service-cidr': '10.96.0.0/12' });
-  assert.deepEqual(sched, { '--api-url': 'http://127.0.0.1:6443', '--healthz-port': '10259' });
-  assert.deepEqual(cm, { '--api-url': 'http://127.0.0.1:6443', '--cluster-cidr': '10.244.0.0/16', '--node-cidr-mask-size': '24', '--healthz-port': '10257' });
-  assert.deepEqual(kubelet, {
-    '--api-url': 'http://127.0.0.1:6443', '--node-name': 'node-a', '--containerd-socket': '/d/containerd/containerd.sock',
-    '--root-dir': '/d/kubelet', '--cni-bin-dir': '/usr/lib/cni', '--cni-conf-dir': '/d/cni/net.d', '--port': '10250', '--healthz-port': '10248',
+  assert.deepEqual(api, {
+    '--etcd-endpoints': 'https://127.0.0.1:2479', '--etcd-cafile': '/e/ca', '--etcd-certfile': '/e/c', '--etcd-keyfile': '/e/k',
+    '--bind-address': '0.0.0.0', '--port': '6443', '--service-cidr': '10.96.0.0/12', '--advertise-address': '10.1.0.2',
+    '--tls-cert-file': '/d/tls/serving-kube-apiserver.crt', '--tls-private-key-file': '/d/tls/serving-kube-apiserver.key',
+    '--client-ca-file': '/d/tls/server-ca.crt', '--service-account-key-file': '/d/tls/service.key', '--authorization-mode': 'Node,RBAC',
+    '--kubelet-certificate-authority': '/d/tls/server-ca.crt', '--kubelet-client-certificate': '/d/tls/client-kube-apiserver.crt',
+    '--kubelet-client-key': '/d/tls/client-kube-apiserver.key',
   });
-  assert.deepEqual(proxy, { '--api-url': 'http://127.0.0.1:6443', '--node-name': 'node-a', '--service-cidr': '10.96.0.0/12', '--cluster-cidr': '10.244.0.0/16', '--healthz-port': '10256' });
+  assert.deepEqual(sched, { '--kubeconfig': '/d/cred/scheduler.kubeconfig', '--healthz-port': '10259' });
+  assert.deepEqual(cm, {
+    '--kubeconfig': '/d/cred/controller.kubeconfig', '--root-ca-file': '/d/tls/server-ca.crt', '--cluster-cidr': '10.244.0.0/16',
+    '--node-cidr-mask-size': '24', '--healthz-port': '10257',
+  });
+  assert.deepEqual(kubelet, {
+    '--kubeconfig': '/d/cred/kubelet.kubeconfig', '--node-name': 'node-a', '--node-ip': '10.1.0.2', '--containerd-socket': '/d/containerd/containerd.sock',
+    '--root-dir': '/d/kubelet', '--cni-bin-dir': '/usr/lib/cni', '--cni-conf-dir': '/d/cni/net.d', '--port': '10250', '--healthz-port': '10248',
+    '--tls-cert-file': '/d/tls/serving-kubelet-node-a.crt', '--tls-private-key-file': '/d/tls/serving-kubelet-node-a.key',
+    '--client-ca-file': '/d/tls/server-ca.crt', '--authorization-mode': 'Webhook',
+    '--authentication-token-webhook': '--project-service-account-tokens', '--project-service-account-tokens': undefined as unknown as string,
+  });
+  assert.deepEqual(proxy, { '--kubeconfig': '/d/cred/kubeproxy.kubeconfig', '--node-name': 'node-a', '--service-cidr': '10.96.0.0/12', '--cluster-cidr': '10.244.0.0/16', '--healthz-port': '10256' });
+  for (const p of plans.slice(1)) assert.ok(!p.spec.args.includes('--api-url'), `${p.spec.name} reaches the API only through its kubeconfig`);
 });
 
-test('componentPlans: node IP and API port are passed through', () => {
-  const plans = componentPlans({ ...cfg, nodeIP: '10.1.0.2', apiPort: 7443 }, serverPaths('/d'), { command: 'n', args: [] }, '/s');
-  const kubelet = flags(plans[3].spec.args);
-  assert.equal(kubelet['--node-ip'], '10.1.0.2');
-  assert.equal(kubelet['--api-url'], 'http://127.0.0.1:7443');
-  assert.equal(plans[0].healthUrl, 'http://127.0.0.1:7443/healthz');
+test('componentPlans: bind address and API port are passed through; no node IP: the kubelet picks and nothing is advertised; plain etcd', () => {
+  const plans = componentPlans({ ...cfg, bindAddress: '127.0.0.1', apiPort: 7443 }, serverPaths('/d'), { command: 'n', args: [] },
+    { ...wiring, nodeIP: '', etcd: { url: 'http://127.0.0.1:2479' } });
+  const api = flags(plans[0].spec.args);
+  assert.equal(api['--bind-address'], '127.0.0.1');
+  assert.equal(api['--port'], '7443');
+  for (const f of ['--advertise-address', '--etcd-cafile']) assert.ok(!(f in api), f);
+  assert.ok(!('--node-ip' in flags(plans[3].spec.args)));
+  assert.equal(plans[0].healthUrl, 'https://127.0.0.1:7443/healthz');
 });
 
 test('etcdArgs: single loopback member on the given ports', () => {

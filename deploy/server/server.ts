@@ -8,7 +8,10 @@
  * next `skiff server` on it resumes the same cluster.
  */
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { ensurePKI } from '../pki/ensure.ts';
+import { loopbackServer } from '../pki/kubeconfig.ts';
 import type { Logger } from '../../apiserver/api/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { RestartPolicy } from '../supervisor/decide.ts';
@@ -16,7 +19,8 @@ import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type 
 import { defaults, serverPaths, type ServerConfig } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
 import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
-import { writeKubeconfig } from './kubeconfig.ts';
+import { writeComponentKubeconfigs, type CredentialPaths } from './credentials.ts';
+import { serverIdentity } from './identity.ts';
 import { busyPorts, describeBusyPorts } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { writeRegistryMirrors } from './registry-mirror.ts';
@@ -46,6 +50,10 @@ export interface ServerDeps {
   components?: string[];
   /** Called with the supervisor once it exists (tests read pids from it). */
   onSupervisor?: (s: Supervisor) => void;
+  /** Lifetime of newly issued leaf certs in ms (default 365 days); tests shorten it to see renewal. */
+  leafValidityMs?: number;
+  /** The clock the PKI reads (default the real one). */
+  now?: () => Date;
 }
 
 const defaultTimeouts: ServerTimeouts = { etcdMs: 60_000, containerdMs: 60_000, apiserverMs: 60_000, componentMs: 120_000 };
@@ -94,12 +102,25 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
     throw new StartupError(describeBusyPorts(busy));
   }
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
-  writeKubeconfig(paths.kubeconfig, { server: `http://127.0.0.1:${cfg.apiPort}` });
+  const who = serverIdentity(cfg, hostname(), networkInterfaces());
+  let creds: CredentialPaths;
+  try {
+    const pki = await ensurePKI({
+      dataDir: cfg.dataDir, cluster: who.identity, crypto: globalThis.crypto, now: (deps.now ?? (() => new Date()))(),
+      ...(deps.leafValidityMs !== undefined ? { leafValidityMs: deps.leafValidityMs } : {}),
+    });
+    const fresh = pki.report.issued.length;
+    progress.line(fresh > 0 ? `• certificates: issued ${fresh} (${pki.report.issued.map((i) => `${i.name}: ${i.reason}`).join('; ')})` : '• certificates: up to date');
+    creds = await writeComponentKubeconfigs(cfg.dataDir, cfg.nodeName, loopbackServer(cfg.apiPort));
+  } catch (err) {
+    rmSync(serverPidFile, { force: true });
+    throw new StartupError(`cannot set up the cluster certificates under ${join(cfg.dataDir, 'tls')}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   const sup = new Supervisor({ runDir: paths.runDir, out: deps.out, log: deps.log, policy: deps.policy });
   deps.onSupervisor?.(sup);
   try {
-    await startAll(cfg, paths, sup, progress, t, signal, deps);
+    await startAll(cfg, paths, sup, progress, t, signal, deps, { creds, nodeIP: who.nodeIP });
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     progress.line('• stopping Skiff…');
@@ -111,7 +132,7 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
 
 async function startAll(
   cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, progress: Progress,
-  t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps,
+  t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps, id: { creds: CredentialPaths; nodeIP: string },
 ): Promise<void> {
   const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary };
   const containerdBinary = deps.containerdBinary ?? defaults.containerdBinary;
@@ -134,7 +155,8 @@ async function startAll(
   }
 
   const wanted = deps.components;
-  const plans = componentPlans(cfg, paths, deps.launcher ?? defaultLauncher(), socket)
+  const wiring = { containerdSocket: socket, nodeIP: id.nodeIP, creds: id.creds, etcd: { url: etcdClientUrl(etcdOpts) } };
+  const plans = componentPlans(cfg, paths, deps.launcher ?? defaultLauncher(), wiring)
     .filter((p) => wanted === undefined || wanted.includes(p.spec.name));
   for (const p of plans.filter((x) => x.critical)) {
     step = progress.step(p.spec.name);
