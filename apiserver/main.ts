@@ -10,13 +10,15 @@ import { bootstrap } from './bootstrap.ts';
 import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
-import { createEtcdClient } from './storage/etcd-client.ts';
+import { createEtcdClient, readEtcdClientTLS, type EtcdClientTLSFiles } from './storage/etcd-client.ts';
 import type { ApiServerTLS } from './auth/authn/tls-material.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
-  /** e.g. ['http://127.0.0.1:2479']. */
+  /** e.g. ['http://127.0.0.1:2479'], or https ones with `etcdTLS`. */
   etcdEndpoints: string[];
+  /** Dial etcd over TLS with this CA and client cert (PEM files, read once at start); default plain gRPC. */
+  etcdTLS?: EtcdClientTLSFiles;
   bindAddress: string;
   port: number;
   /** e.g. '10.96.0.0/12'. */
@@ -51,10 +53,13 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * until etcd answers; then the server listens on bindAddress:port and etcd
  * history is compacted every `compactionIntervalMs`. Resolves
  * once `signal` aborts and the server and etcd client are closed; rejects if
- * listening fails (e.g. port in use).
+ * listening fails (e.g. port in use) or an `etcdTLS` file cannot be read or
+ * is not PEM. An etcd that refuses the client cert is retried like one that
+ * is down.
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
-  const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
+  const tls = opts.etcdTLS ? await readEtcdClientTLS(opts.etcdTLS) : undefined;
+  const etcd = createEtcdClient({ hosts: opts.etcdEndpoints, tls });
   const { app, registry, storage, authorization } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
     kubeletClient: opts.kubeletClient, authorization: opts.authorization,

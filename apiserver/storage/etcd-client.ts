@@ -9,8 +9,11 @@
  * - a receive limit of MaxInt32, as kube-apiserver sets
  *   (`grpc.max_receive_message_length`), and a send limit of etcd's request
  *   limit plus gRPC overhead;
- * - a deadline on every unary call.
+ * - a deadline on every unary call;
+ * - with `tls`, TLS to https hosts verified against the etcd CA, presenting
+ *   a client cert (kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile).
  */
+import { readFile } from 'node:fs/promises';
 import { Etcd3, type IOptions } from 'etcd3';
 import { noop } from 'cockatiel';
 
@@ -21,6 +24,26 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
 /** gRPC's largest message length (MaxInt32), kube-apiserver's receive limit. */
 const MAX_INT32 = 2147483647;
 
+/** The etcd client's TLS material, PEM text or bytes: the CA etcd's serving cert chains to, and the client cert (chain) and key to present. */
+export interface EtcdClientTLS {
+  ca: string | Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** Paths of the PEM files of an EtcdClientTLS (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile). */
+export interface EtcdClientTLSFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** Reads the three files of `f`. Rejects with the fs error (e.g. ENOENT, EACCES) if one cannot be read. */
+export async function readEtcdClientTLS(f: EtcdClientTLSFiles): Promise<EtcdClientTLS> {
+  const [ca, cert, key] = await Promise.all([readFile(f.caFile), readFile(f.certFile), readFile(f.keyFile)]);
+  return { ca, cert, key };
+}
+
 /** Options of createEtcdClient. */
 export interface EtcdClientOptions {
   /** e.g. ['http://127.0.0.1:2479']. */
@@ -29,7 +52,11 @@ export interface EtcdClientOptions {
   callTimeoutMs?: number;
   /** etcd's --max-request-bytes (default 1.5 MiB); bounds what the client sends. */
   maxRequestBytes?: number;
+  /** Dial the (https) hosts over TLS with this CA and client cert; default plain (insecure) gRPC for http hosts. */
+  tls?: EtcdClientTLS;
 }
+
+const bytes = (b: string | Buffer): Buffer => (typeof b === 'string' ? Buffer.from(b) : b);
 
 /** The etcd3 IOptions createEtcdClient uses (exported for tests). */
 export function etcdClientOptions(opts: EtcdClientOptions): IOptions {
@@ -42,10 +69,15 @@ export function etcdClientOptions(opts: EtcdClientOptions): IOptions {
       'grpc.max_send_message_length': (opts.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES) + GRPC_OVERHEAD_BYTES,
     },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    ...(opts.tls ? { credentials: { rootCertificate: bytes(opts.tls.ca), certChain: bytes(opts.tls.cert), privateKey: bytes(opts.tls.key) } } : {}),
   };
 }
 
-/** A new etcd3 client with the policies above; the caller closes it. */
+/**
+ * A new etcd3 client with the policies above; the caller closes it. Throws
+ * if `hosts` mixes http and https (etcd3) or `tls` holds text that is not
+ * PEM (grpc-js createSsl); a cert etcd does not trust fails each call instead.
+ */
 export function createEtcdClient(opts: EtcdClientOptions): Etcd3 {
   return new Etcd3(etcdClientOptions(opts));
 }

@@ -1,10 +1,32 @@
 /**
  * The embedded etcd: Debian's /usr/bin/etcd run as a supervised child, one
  * member named `skiff`, listening only on loopback. Ports default to
- * 2479/2480 so a distribution etcd on 2379/2380 can keep running.
+ * 2479/2480 so a distribution etcd on 2379/2380 can keep running. With
+ * `tls` both its client and peer ports speak TLS and require a client cert
+ * from the trusted CA (k3s's embedded-etcd setup).
  */
 import type { ChildSpec } from '../supervisor/supervisor.ts';
-import { httpReady, pollUntil } from './wait.ts';
+import { httpReady, pollUntil, type HttpTLS } from './wait.ts';
+
+/**
+ * etcd's TLS files (paths, PEM): the client-port serving cert and the CA its
+ * clients' certs must chain to, and the same for the peer port. See
+ * deploy/server/etcd-tls.ts etcdTLSFiles for the PKI's files.
+ */
+export interface EtcdServerTLS {
+  /** --cert-file: serving cert of the client port. */
+  certFile: string;
+  /** --key-file. */
+  keyFile: string;
+  /** --trusted-ca-file: CA of accepted client certs. */
+  trustedCAFile: string;
+  /** --peer-cert-file: serving and client cert of the peer port. */
+  peerCertFile: string;
+  /** --peer-key-file. */
+  peerKeyFile: string;
+  /** --peer-trusted-ca-file: CA of accepted peer certs. */
+  peerTrustedCAFile: string;
+}
 
 /** Where and how to run etcd. */
 export interface EtcdOptions {
@@ -18,22 +40,43 @@ export interface EtcdOptions {
   name?: string;
   /** Address to listen and advertise on; default 127.0.0.1. */
   host?: string;
+  /** Serve both ports over TLS with client-cert auth; default plain http. */
+  tls?: EtcdServerTLS;
 }
 
-/** The client URL (what the apiserver's --etcd-endpoints gets). Pure. */
+/** The client URL (what the apiserver's --etcd-endpoints gets): https when `o.tls` is set. Pure. */
 export function etcdClientUrl(o: EtcdOptions): string {
-  return `http://${o.host ?? '127.0.0.1'}:${o.clientPort}`;
+  return `${o.tls ? 'https' : 'http'}://${o.host ?? '127.0.0.1'}:${o.clientPort}`;
+}
+
+/** The peer URL (--listen-peer-urls, --initial-cluster): https when `o.tls` is set. Pure. */
+export function etcdPeerUrl(o: EtcdOptions): string {
+  return `${o.tls ? 'https' : 'http'}://${o.host ?? '127.0.0.1'}:${o.peerPort}`;
+}
+
+/** etcd 3.4's TLS flags for `tls`: both ports require a verified client cert (--client-cert-auth, --peer-client-cert-auth). Pure. */
+export function etcdTLSArgs(tls: EtcdServerTLS): string[] {
+  return [
+    '--cert-file', tls.certFile,
+    '--key-file', tls.keyFile,
+    '--trusted-ca-file', tls.trustedCAFile,
+    '--client-cert-auth',
+    '--peer-cert-file', tls.peerCertFile,
+    '--peer-key-file', tls.peerKeyFile,
+    '--peer-trusted-ca-file', tls.peerTrustedCAFile,
+    '--peer-client-cert-auth',
+  ];
 }
 
 /**
- * etcd's command line for `o`. Pure. `--initial-cluster-state new` is ignored
- * by etcd once the data dir holds a member, so restarts resume the same data.
+ * etcd's command line for `o`, with etcdTLSArgs appended when `o.tls` is set.
+ * Pure. `--initial-cluster-state new` is ignored by etcd once the data dir
+ * holds a member, so restarts resume the same data.
  */
 export function etcdArgs(o: EtcdOptions): string[] {
-  const host = o.host ?? '127.0.0.1';
   const name = o.name ?? 'skiff';
-  const client = `http://${host}:${o.clientPort}`;
-  const peer = `http://${host}:${o.peerPort}`;
+  const client = etcdClientUrl(o);
+  const peer = etcdPeerUrl(o);
   return [
     '--name', name,
     '--data-dir', o.dataDir,
@@ -49,6 +92,7 @@ export function etcdArgs(o: EtcdOptions): string[] {
     // Idle watches get a progress notification this often: the API server's
     // watch cache turns them into advancing bookmarks (kube's recommended etcd setting).
     '--experimental-watch-progress-notify-interval', '5s',
+    ...(o.tls ? etcdTLSArgs(o.tls) : []),
   ];
 }
 
@@ -64,8 +108,10 @@ export function etcdChildSpec(o: EtcdOptions): ChildSpec {
 
 /**
  * Polls etcd's GET /health until it reports `"health":"true"`. Resolves true
- * when healthy, false on timeout (ms) or abort.
+ * when healthy, false on timeout (ms) or abort. An https `clientUrl` of an
+ * etcd with client-cert auth needs `tls` with the etcd CA and a client cert
+ * (PEM); without one every poll fails and this resolves false.
  */
-export function waitForEtcd(clientUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-  return pollUntil(() => httpReady(`${clientUrl}/health`, /"health"\s*:\s*"true"/), { timeoutMs, intervalMs: 100, signal });
+export function waitForEtcd(clientUrl: string, timeoutMs: number, signal?: AbortSignal, tls?: HttpTLS): Promise<boolean> {
+  return pollUntil(() => httpReady(`${clientUrl}/health`, /"health"\s*:\s*"true"/, { tls }), { timeoutMs, intervalMs: 100, signal });
 }

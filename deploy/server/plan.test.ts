@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { componentPlans, listenPorts, type ClusterWiring } from './components.ts';
 import { credentialPaths } from './credentials.ts';
 import { serverPaths, type ServerConfig } from './config.ts';
-import { etcdArgs, etcdChildSpec, etcdClientUrl } from './etcd.ts';
+import { etcdArgs, etcdChildSpec, etcdClientUrl, etcdPeerUrl } from './etcd.ts';
+import { etcdTLSFiles } from './etcd-tls.ts';
 import { containerdConfigText } from './containerd.ts';
 import { looksLikeChild } from './stale.ts';
 
@@ -72,19 +73,65 @@ test('componentPlans: bind address and API port are passed through; no node IP: 
   assert.equal(plans[0].healthUrl, 'https://127.0.0.1:7443/healthz');
 });
 
-test('etcdArgs: single loopback member on the given ports', () => {
+test('etcdArgs: single member named skiff on the given data dir, run as child etcd', () => {
   const o = { dataDir: '/d/etcd', clientPort: 2479, peerPort: 2480 };
   const f = flags(etcdArgs(o));
   assert.equal(f['--name'], 'skiff');
   assert.equal(f['--data-dir'], '/d/etcd');
-  assert.equal(f['--listen-client-urls'], 'http://127.0.0.1:2479');
-  assert.equal(f['--advertise-client-urls'], 'http://127.0.0.1:2479');
-  assert.equal(f['--listen-peer-urls'], 'http://127.0.0.1:2480');
-  assert.equal(f['--initial-cluster'], 'skiff=http://127.0.0.1:2480');
-  assert.equal(etcdClientUrl(o), 'http://127.0.0.1:2479');
   const spec = etcdChildSpec(o);
   assert.equal(spec.name, 'etcd');
   assert.equal(spec.command, '/usr/bin/etcd');
+});
+
+const etcdTLS = {
+  certFile: '/t/s.crt', keyFile: '/t/s.key', trustedCAFile: '/t/ca.crt',
+  peerCertFile: '/t/p.crt', peerKeyFile: '/t/p.key', peerTrustedCAFile: '/t/pca.crt',
+};
+
+const tlsFlagNames = ['--cert-file', '--key-file', '--trusted-ca-file', '--client-cert-auth', '--peer-cert-file', '--peer-key-file', '--peer-trusted-ca-file', '--peer-client-cert-auth'];
+
+for (const [name, tls, scheme] of [
+  ['plain', undefined, 'http'],
+  ['TLS', etcdTLS, 'https'],
+] as const) {
+  test(`etcdArgs ${name}: ${scheme} client and peer URLs on loopback${tls ? ', cert files and client-cert auth on both ports' : ', no TLS flags'}`, () => {
+    const o = { dataDir: '/d/etcd', clientPort: 2479, peerPort: 2480, tls };
+    const args = etcdArgs(o);
+    const f = flags(args);
+    assert.equal(etcdClientUrl(o), `${scheme}://127.0.0.1:2479`);
+    assert.equal(etcdPeerUrl(o), `${scheme}://127.0.0.1:2480`);
+    assert.equal(f['--listen-client-urls'], `${scheme}://127.0.0.1:2479`);
+    assert.equal(f['--advertise-client-urls'], `${scheme}://127.0.0.1:2479`);
+    assert.equal(f['--listen-peer-urls'], `${scheme}://127.0.0.1:2480`);
+    assert.equal(f['--initial-advertise-peer-urls'], `${scheme}://127.0.0.1:2480`);
+    assert.equal(f['--initial-cluster'], `skiff=${scheme}://127.0.0.1:2480`);
+    if (!tls) {
+      assert.deepEqual(tlsFlagNames.filter((n) => args.includes(n)), []);
+      return;
+    }
+    assert.equal(f['--cert-file'], '/t/s.crt');
+    assert.equal(f['--key-file'], '/t/s.key');
+    assert.equal(f['--trusted-ca-file'], '/t/ca.crt');
+    assert.equal(f['--peer-cert-file'], '/t/p.crt');
+    assert.equal(f['--peer-key-file'], '/t/p.key');
+    assert.equal(f['--peer-trusted-ca-file'], '/t/pca.crt');
+    // The boolean flags stand alone: the next arg is another flag, never a value.
+    for (const b of ['--client-cert-auth', '--peer-client-cert-auth']) {
+      const i = args.indexOf(b);
+      assert.ok(i > 0, b);
+      assert.ok(i === args.length - 1 || args[i + 1].startsWith('--'), b);
+    }
+  });
+}
+
+test('etcdTLSFiles: etcd serves with etcd/server-client and etcd/peer-server-client, trusts only the etcd CA; the client side is the etcd CA and etcd/client', () => {
+  assert.deepEqual(etcdTLSFiles('/d'), {
+    server: {
+      certFile: '/d/tls/etcd/server-client.crt', keyFile: '/d/tls/etcd/server-client.key', trustedCAFile: '/d/tls/etcd/server-ca.crt',
+      peerCertFile: '/d/tls/etcd/peer-server-client.crt', peerKeyFile: '/d/tls/etcd/peer-server-client.key', peerTrustedCAFile: '/d/tls/etcd/server-ca.crt',
+    },
+    client: { caFile: '/d/tls/etcd/server-ca.crt', certFile: '/d/tls/etcd/client.crt', keyFile: '/d/tls/etcd/client.key' },
+  });
 });
 
 test('containerd config: paths under the data dir, config_path certs.d, never mirrors', () => {
