@@ -7,7 +7,7 @@
  * the children stop in reverse order; state stays in the data dir, so the
  * next `skiff server` on it resumes the same cluster.
  */
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { ensurePKI } from '../pki/ensure.ts';
@@ -19,6 +19,8 @@ import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type 
 import { defaults, serverPaths, type ServerConfig } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
 import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
+import { etcdTLSFiles } from './etcd-tls.ts';
+import { readEtcdClientTLS } from '../../apiserver/storage/etcd-client.ts';
 import { writeComponentKubeconfigs, type CredentialPaths } from './credentials.ts';
 import { serverIdentity } from './identity.ts';
 import { busyPorts, describeBusyPorts } from './preflight.ts';
@@ -134,11 +136,12 @@ async function startAll(
   cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, progress: Progress,
   t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps, id: { creds: CredentialPaths; nodeIP: string },
 ): Promise<void> {
-  const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary };
+  const etcdTLS = etcdTLSFiles(cfg.dataDir);
+  const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary, tls: etcdTLS.server };
   const containerdBinary = deps.containerdBinary ?? defaults.containerdBinary;
   let step = progress.step('etcd');
   sup.add(etcdChildSpec(etcdOpts));
-  if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal))) return failCritical(step, 'etcd', t.etcdMs, signal);
+  if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal, await readEtcdClientTLS(etcdTLS.client)))) return failCritical(step, 'etcd', t.etcdMs, signal);
   step.ok();
 
   let socket = cfg.containerdSocket;
@@ -155,7 +158,7 @@ async function startAll(
   }
 
   const wanted = deps.components;
-  const wiring = { containerdSocket: socket, nodeIP: id.nodeIP, creds: id.creds, etcd: { url: etcdClientUrl(etcdOpts) } };
+  const wiring = { containerdSocket: socket, nodeIP: id.nodeIP, creds: id.creds, etcd: { url: etcdClientUrl(etcdOpts), tls: etcdTLS.client } };
   const plans = componentPlans(cfg, paths, deps.launcher ?? defaultLauncher(), wiring)
     .filter((p) => wanted === undefined || wanted.includes(p.spec.name));
   for (const p of plans.filter((x) => x.critical)) {
@@ -185,7 +188,8 @@ function requireBinary(path: string, pkg: string): void {
 }
 
 function waitHealthy(p: ComponentPlan, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  return pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/), { timeoutMs, intervalMs: 250, signal });
+  const ca = p.healthCA === undefined ? undefined : readFileSync(p.healthCA, 'utf8');
+  return pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/, ca === undefined ? {} : { tls: { ca } }), { timeoutMs, intervalMs: 250, signal });
 }
 
 function failCritical(step: { fail(d: string): void }, name: string, timeoutMs: number, signal: AbortSignal): never | void {
