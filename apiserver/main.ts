@@ -7,6 +7,7 @@ import type { Logger } from './api/log.ts';
 import type { KubeletClientTLS } from './podlog.ts';
 import type { AuthorizationMode } from './auth/authz/install.ts';
 import { bootstrap } from './bootstrap.ts';
+import { apiEndpoint } from './kubernetes-endpoints.ts';
 import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
@@ -21,6 +22,13 @@ export interface ApiServerOptions {
   port: number;
   /** e.g. '10.96.0.0/12'. */
   serviceCIDR: string;
+  /**
+   * The IP pods reach this server at (kube-apiserver's --advertise-address):
+   * the Endpoints and EndpointSlice default/kubernetes are kept at it and
+   * `port`. Default: none are written. A value that is not an IP rejects
+   * runApiServer before it connects.
+   */
+  advertiseAddress?: string;
   log: Logger;
   /** Watch bookmark period (ms, default 30 000). */
   bookmarkIntervalMs?: number;
@@ -51,9 +59,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * until etcd answers; then the server listens on bindAddress:port and etcd
  * history is compacted every `compactionIntervalMs`. Resolves
  * once `signal` aborts and the server and etcd client are closed; rejects if
- * listening fails (e.g. port in use).
+ * listening fails (e.g. port in use), and at once on a bad advertiseAddress.
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
+  if (opts.advertiseAddress !== undefined) apiEndpoint(opts.advertiseAddress, opts.port); // a bad flag fails now, not in the bootstrap retry loop
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints });
   const { app, registry, storage, authorization } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
@@ -65,7 +74,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
     for (;;) {
       if (signal.aborted) return;
       try {
-        await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port);
+        await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port, opts.advertiseAddress);
         await authorization.bootstrap(registry, opts.log);
         await registry.namespaceFinalizer?.resumeAll();
         break;
