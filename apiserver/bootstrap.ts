@@ -1,15 +1,22 @@
 /**
  * Objects every cluster has, created idempotently at API server start through
  * the stores (so strategies run): the namespaces default, kube-system,
- * kube-public, kube-node-lease, and the Service default/kubernetes.
+ * kube-public, kube-node-lease, the Service default/kubernetes and, when the
+ * server knows its advertise address, that Service's Endpoints and
+ * EndpointSlice (reconciled to the address and port on every start; the
+ * decisions are in kubernetes-endpoints.ts).
  */
 import ipaddr from 'ipaddr.js';
-import type { Service } from 'kubernetes-types/core/v1';
+import type { Endpoints, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { Logger } from './api/log.ts';
 import type { KubeObject } from './api/object.ts';
 import { StatusError } from './api/errors.ts';
 import type { Registry } from './registry/registry.ts';
 import type { ResourceStore } from './registry/store.ts';
+import {
+  apiEndpoint, decideEndpoints, decideEndpointSlice, KUBERNETES_NAME, KUBERNETES_NAMESPACE, type ApiEndpoint, type EndpointsWrite,
+} from './kubernetes-endpoints.ts';
 
 /** The namespaces created at start. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -77,8 +84,60 @@ async function createIfMissing(registry: Registry, resource: string, namespace: 
   }
 }
 
-/** Creates the system namespaces and the kubernetes Service if absent. Safe to run on every start. */
-export async function bootstrap(registry: Registry, serviceCIDR: string, log: Logger, apiPort = 6443): Promise<void> {
+/** Conflicts and races with another server tolerated per object before `syncOne` gives up (runApiServer then retries bootstrap). */
+const SYNC_ATTEMPTS = 5;
+
+/**
+ * Brings default/kubernetes of `store`'s resource to what `decide` wants:
+ * reads it, decides, writes (create, CAS update on the read
+ * resourceVersion, or delete-then-create), and on a 409 or 404 (another
+ * server wrote or deleted it meanwhile) reads and decides again. Returns
+ * the action taken ('none': nothing written). Throws other errors, or the
+ * last 409/404 after SYNC_ATTEMPTS tries.
+ */
+async function syncOne<T extends KubeObject>(store: ResourceStore, decide: (current: T | undefined) => EndpointsWrite<T>, ep: ApiEndpoint, log: Logger): Promise<EndpointsWrite<T>['action']> {
+  for (let attempt = 1; ; attempt++) {
+    const current = (await existing(store, KUBERNETES_NAMESPACE, KUBERNETES_NAME)) as T | undefined;
+    const d = decide(current);
+    try {
+      if (d.action === 'none') return 'none';
+      if (d.action === 'update') await store.update(KUBERNETES_NAMESPACE, KUBERNETES_NAME, d.object);
+      else {
+        if (d.action === 'recreate') await store.delete(KUBERNETES_NAMESPACE, KUBERNETES_NAME, { preconditions: { uid: current?.metadata?.uid } });
+        await store.create(KUBERNETES_NAMESPACE, d.object);
+      }
+      log.info('bootstrap: kubernetes endpoints written', { resource: store.def.resource, action: d.action, address: ep.address, port: ep.port });
+      return d.action;
+    } catch (e) {
+      if (attempt < SYNC_ATTEMPTS && e instanceof StatusError && (e.code === 409 || e.code === 404)) continue;
+      throw e;
+    }
+  }
+}
+
+/**
+ * Reconciles the Endpoints and the EndpointSlice default/kubernetes to
+ * `advertiseAddress`:`apiPort` (level-based: a changed address or port is
+ * written, an unchanged one is not). Throws on a bad address or port, or
+ * when a store is not served.
+ */
+export async function reconcileKubernetesEndpoints(registry: Registry, advertiseAddress: string, apiPort: number, log: Logger): Promise<void> {
+  const ep = apiEndpoint(advertiseAddress, apiPort);
+  const endpoints = registry.find('', 'v1', 'endpoints');
+  const slices = registry.find('discovery.k8s.io', 'v1', 'endpointslices');
+  if (!endpoints || !slices) throw new Error('bootstrap: endpoints or endpointslices are not served');
+  await syncOne<Endpoints>(endpoints, (cur) => decideEndpoints(cur, ep), ep, log);
+  await syncOne<EndpointSlice>(slices, (cur) => decideEndpointSlice(cur, ep), ep, log);
+}
+
+/**
+ * Creates the system namespaces and the kubernetes Service if absent and,
+ * given `advertiseAddress`, reconciles the Service's Endpoints and
+ * EndpointSlice to it and `apiPort` (without one, none are written). Safe
+ * to run on every start. Throws on storage errors and a bad address.
+ */
+export async function bootstrap(registry: Registry, serviceCIDR: string, log: Logger, apiPort = 6443, advertiseAddress?: string): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) await createIfMissing(registry, 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, log);
   await createIfMissing(registry, 'services', 'default', kubernetesService(serviceCIDR, apiPort), log);
+  if (advertiseAddress !== undefined) await reconcileKubernetesEndpoints(registry, advertiseAddress, apiPort, log);
 }

@@ -7,6 +7,7 @@ import type { Logger } from './api/log.ts';
 import type { KubeletClientTLS } from './podlog.ts';
 import type { AuthorizationMode } from './auth/authz/install.ts';
 import { bootstrap } from './bootstrap.ts';
+import { apiEndpoint } from './kubernetes-endpoints.ts';
 import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
@@ -23,6 +24,13 @@ export interface ApiServerOptions {
   port: number;
   /** e.g. '10.96.0.0/12'. */
   serviceCIDR: string;
+  /**
+   * The IP pods reach this server at (kube-apiserver's --advertise-address):
+   * the Endpoints and EndpointSlice default/kubernetes are kept at it and
+   * `port`. Default: none are written. A value that is not an IP rejects
+   * runApiServer before it connects.
+   */
+  advertiseAddress?: string;
   log: Logger;
   /** Watch bookmark period (ms, default 30 000). */
   bookmarkIntervalMs?: number;
@@ -53,11 +61,12 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  * until etcd answers; then the server listens on bindAddress:port and etcd
  * history is compacted every `compactionIntervalMs`. Resolves
  * once `signal` aborts and the server and etcd client are closed; rejects if
- * listening fails (e.g. port in use) or an `etcdTLS` file cannot be read or
- * is not PEM. An etcd that refuses the client cert is retried like one that
- * is down.
+ * listening fails (e.g. port in use), at once on a bad advertiseAddress, or
+ * when an `etcdTLS` file cannot be read or is not PEM. An etcd that refuses
+ * the client cert is retried like one that is down.
  */
 export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal): Promise<void> {
+  if (opts.advertiseAddress !== undefined) apiEndpoint(opts.advertiseAddress, opts.port); // a bad flag fails now, not in the bootstrap retry loop
   const tls = opts.etcdTLS ? await readEtcdClientTLS(opts.etcdTLS) : undefined;
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints, tls });
   const { app, registry, storage, authorization } = buildServer({
@@ -70,7 +79,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
     for (;;) {
       if (signal.aborted) return;
       try {
-        await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port);
+        await bootstrap(registry, opts.serviceCIDR, opts.log, opts.port, opts.advertiseAddress);
         await authorization.bootstrap(registry, opts.log);
         await registry.namespaceFinalizer?.resumeAll();
         break;

@@ -35,6 +35,8 @@ export interface StartApiServerOptions {
   authorization?: ApiServerOptions['authorization'];
   /** Adds hooks to the app before it listens (e.g. a test authenticator). */
   configureApp?: ApiServerOptions['configureApp'];
+  /** The kubernetes Endpoints/EndpointSlice point here (default: none are written). */
+  advertiseAddress?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function startApiServer(opts: StartApiServerOptions = {}): Promise<
   const running = runApiServer({
     etcdEndpoints: [etcd.endpoint], bindAddress: '127.0.0.1', port, serviceCIDR: opts.serviceCIDR ?? '10.96.0.0/12', log,
     bookmarkIntervalMs: opts.bookmarkIntervalMs, watchCache: opts.watchCache, onListening: listening, kubeletClient: opts.kubeletClient,
-    authorization: opts.authorization, configureApp: opts.configureApp,
+    authorization: opts.authorization, configureApp: opts.configureApp, advertiseAddress: opts.advertiseAddress,
   }, ac.signal);
   let stopped = false;
   const stop = async (): Promise<void> => {

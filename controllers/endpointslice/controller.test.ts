@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { Endpoints as EndpointsRef, EndpointSlices, Pods, Services } from '../../apiserver/client/resources.ts';
-import { harness, waitFor } from '../testing/harness.ts';
-import { startEndpointSliceController } from './controller.ts';
+import { bootstrap } from '../../apiserver/bootstrap.ts';
+import { harness, quietLogger, waitFor } from '../testing/harness.ts';
+import { createEndpointSliceController, startEndpointSliceController } from './controller.ts';
 import { pod, service } from './fixtures.test-util.ts';
 
 type H = ReturnType<typeof harness>;
@@ -100,6 +101,27 @@ test('selectorless service: no slices, user Endpoints left alone; pods of other 
     assert.deepEqual(await endpointsIPs(h, 'manual'), ['192.0.2.1']);
   } finally {
     ac.abort();
+    h.stop();
+  }
+});
+
+test("the API server's own Endpoints and slice of the selector-less kubernetes Service are left alone", async () => {
+  const h = harness();
+  await h.client.whenReady();
+  // As runApiServer with an advertise address writes them: through the registry, no managed-by label.
+  await bootstrap(h.client.registry, '10.96.0.0/12', quietLogger('bootstrap'), 6443, '192.0.2.10');
+  const [kubeSlice] = await slicesOf(h, 'kubernetes');
+  const kubeEndpoints = await h.client.get<Endpoints>(EndpointsRef, 'kubernetes', 'default');
+  assert.ok(kubeSlice && kubeEndpoints);
+  const c = createEndpointSliceController(h.deps);
+  await h.start();
+  try {
+    h.client.clearActions();
+    await c.reconcile('default/kubernetes');
+    assert.deepEqual(h.client.actions.filter((a) => a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'watch'), []);
+    assert.deepEqual(await slicesOf(h, 'kubernetes'), [kubeSlice]);
+    assert.deepEqual(await h.client.get<Endpoints>(EndpointsRef, 'kubernetes', 'default'), kubeEndpoints);
+  } finally {
     h.stop();
   }
 });

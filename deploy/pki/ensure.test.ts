@@ -101,7 +101,7 @@ test('files are 0600, directories 0700, names as k3s', () => withDir(async (data
   await ensurePKI(opts(dataDir));
   const files = await snapshot(dataDir);
   for (const want of ['tls/server-ca.crt', 'tls/server-ca.key', 'tls/client-admin.crt', 'tls/client-admin.key', 'tls/serving-kube-apiserver.crt',
-    'tls/client-kubelet-srv1.key', 'tls/etcd/server-ca.crt', 'tls/etcd/server-client.crt', 'tls/etcd/peer-server-client.key', 'tls/etcd/client.crt']) {
+    'tls/client-kubelet-srv1.key', 'tls/service.key', 'tls/etcd/server-ca.crt', 'tls/etcd/server-client.crt', 'tls/etcd/peer-server-client.key', 'tls/etcd/client.crt']) {
     assert.ok(files.has(want), want);
   }
   for (const f of files.keys()) assert.equal((await stat(join(dataDir, f))).mode & 0o777, 0o600, f);

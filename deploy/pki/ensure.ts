@@ -1,8 +1,9 @@
 /**
  * The PKI's act step, run on every server start: load or create the two
- * CAs, then for each leaf the cluster needs read what is on disk, ask
- * `decideLeaf`, and (re)issue only what it says. A second run with the same
- * inputs and clock changes no file. Nothing here logs key material.
+ * CAs and the ServiceAccount signing key, then for each leaf the cluster
+ * needs read what is on disk, ask `decideLeaf`, and (re)issue only what it
+ * says. A second run with the same inputs and clock changes no file.
+ * Nothing here logs key material.
  */
 import type { X509Certificate } from '@peculiar/x509';
 import { dirname } from 'node:path';
@@ -14,6 +15,7 @@ import { generateKeyPair, keyPairFromPem, privateKeyToPem, publicKeyDer } from '
 import { issueLeaf, LEAF_VALIDITY_MS } from './leaf.ts';
 import { etcdTLSDir, leafPaths, tlsDir } from './layout.ts';
 import { decideLeaf, type IssuerFacts, type LeafOnDisk, type RenewalOptions } from './renewal.ts';
+import { ensureServiceAccountKey, type ServiceAccountKeyReport } from './service-account-key.ts';
 import { clusterLeafSpecs, type CAName, type ClusterIdentity, type LeafSpec } from './specs.ts';
 
 /** Inputs of `ensurePKI`. */
@@ -36,6 +38,8 @@ export interface PKIReport {
   kept: string[];
   /** Files whose mode was not 0600 and was corrected. */
   fixedModes: string[];
+  /** The ServiceAccount signing key `tls/service.key`: created, kept or (unusable) replaced. */
+  serviceAccountKey: ServiceAccountKeyReport;
 }
 
 /** The loaded PKI: both CAs and the report of this run. */
@@ -108,9 +112,11 @@ async function ensureLeaf(o: EnsurePKIOptions, ca: CertAuthority, spec: LeafSpec
  * Ensures the whole cluster PKI under `<dataDir>/tls/`: both CAs (created
  * once, never regenerated; see `loadOrCreateCA`) and every leaf of
  * `clusterLeafSpecs(cluster)` (issued, renewed within `renewWithinDays` of
- * expiry, or reissued when its subject, SANs, usages or CA changed).
- * Leftover temp files from a crash are removed first. Idempotent: a second
- * call with the same inputs and `now` writes nothing. Throws on I/O errors,
+ * expiry, or reissued when its subject, SANs, usages or CA changed), and
+ * the ServiceAccount signing key `tls/service.key` (created once, kept
+ * while usable; see `ensureServiceAccountKey`). Leftover temp files from a
+ * crash are removed first. Idempotent: a second call with the same inputs
+ * and `now` writes nothing. Throws on I/O errors,
  * on an unusable existing CA, and (before writing anything) on a malformed
  * service CIDR or node name.
  */
@@ -123,7 +129,9 @@ export async function ensurePKI(o: EnsurePKIOptions): Promise<ClusterPKI> {
   const cluster = await loadOrCreateCA(o.crypto, o.dataDir, 'cluster', o.now);
   const etcd = await loadOrCreateCA(o.crypto, o.dataDir, 'etcd', o.now);
   const cas: Record<CAName, CertAuthority> = { cluster: cluster.ca, etcd: etcd.ca };
-  const report: PKIReport = { cas: { cluster: cluster.source, etcd: etcd.source }, issued: [], kept: [], fixedModes: [] };
+  const serviceAccountKey = await ensureServiceAccountKey(o.crypto, o.dataDir);
+  const report: PKIReport = { cas: { cluster: cluster.source, etcd: etcd.source }, issued: [], kept: [], fixedModes: [], serviceAccountKey };
+  if (serviceAccountKey.fixedMode) report.fixedModes.push(serviceAccountKey.path);
   for (const spec of specs) await ensureLeaf(o, cas[spec.ca], spec, report);
   return { cas, report };
 }

@@ -1,7 +1,8 @@
 /**
  * Where the PKI lives under the data dir, in k3s's layout: `tls/` holds the
  * cluster CA (`server-ca.crt/.key`) and every cluster leaf
- * (`<name>.crt/.key`); `tls/etcd/` holds the etcd CA and etcd's certs.
+ * (`<name>.crt/.key`) and the ServiceAccount signing key (`service.key`);
+ * `tls/etcd/` holds the etcd CA and etcd's certs.
  */
 import { join } from 'node:path';
 import type { CAName } from './specs.ts';
@@ -32,4 +33,9 @@ export function leafPaths(dataDir: string, name: string): PairPaths {
 /** `<dataDir>/tls/etcd`. Pure. */
 export function etcdTLSDir(dataDir: string): string {
   return join(tlsDir(dataDir), 'etcd');
+}
+
+/** `<dataDir>/tls/service.key`: the ServiceAccount token signing key (k3s's name), the apiserver's `tls.serviceAccountKey`. Pure. */
+export function serviceAccountKeyPath(dataDir: string): string {
+  return join(tlsDir(dataDir), 'service.key');
 }
