@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,6 +14,17 @@ import { runServer } from './server.ts';
 import { httpReady, pollUntil } from './wait.ts';
 
 const run = promisify(execFile);
+
+/** GET `url` over https trusting `ca`, without credentials; the status and the parsed JSON body. */
+function fetchStatus(url: string, ca: string): Promise<{ status: number; body: { kind?: string; reason?: string } }> {
+  return new Promise((resolve, reject) => {
+    https.get(url, { ca }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { kind?: string; reason?: string } }));
+    }).on('error', reject);
+  });
+}
 const apiserverMain = fileURLToPath(new URL('../../apiserver/main.ts', import.meta.url));
 
 /** Why the real apiserver test cannot run here, or undefined when it can. */
@@ -49,7 +61,7 @@ async function withServer(dataDir: string, check: (kubeconfig: string, apiPort: 
     ac.abort();
     await running;
   }
-  assert.equal(await httpReady(`http://127.0.0.1:${apiPort}/healthz`), false, 'apiserver stopped');
+  assert.equal(await httpReady(`https://127.0.0.1:${apiPort}/healthz`, undefined, { tls: { ca: readFileSync(join(dataDir, 'tls', 'server-ca.crt'), 'utf8') } }), false, 'apiserver stopped');
 }
 
 test('skiff server startup with the real apiserver: /healthz ok and kubectl get ns works with admin.kubeconfig', async (t) => {
@@ -58,10 +70,20 @@ test('skiff server startup with the real apiserver: /healthz ok and kubectl get 
   const dir = mkdtempSync(join(tmpdir(), 'skiff-api-'));
   try {
     await withServer(join(dir, 'data'), async (kubeconfig, apiPort) => {
-      assert.equal(await httpReady(`http://127.0.0.1:${apiPort}/healthz`, /^ok$/), true);
+      const ca = readFileSync(join(dir, 'data', 'tls', 'server-ca.crt'), 'utf8');
+      assert.equal(await httpReady(`https://127.0.0.1:${apiPort}/healthz`, /^ok$/, { tls: { ca } }), true, 'anonymous /healthz over https');
+      assert.equal(await httpReady(`http://127.0.0.1:${apiPort}/healthz`), false, 'plain HTTP to the API port is refused');
+      const anon = await fetchStatus(`https://127.0.0.1:${apiPort}/api/v1/namespaces`, ca);
+      assert.deepEqual([anon.status, anon.body.kind, anon.body.reason], [401, 'Status', 'Unauthorized'], 'no credentials: 401 Status');
       const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'get', 'ns'], { timeout: 30_000 });
       assert.match(stdout, /^NAME\s+STATUS\s+AGE/m);
       assert.match(stdout, /^default\s+Active/m);
+      for (const v of ['1.28', '1.33']) {
+        const who = await run(`/usr/lib/google-cloud-sdk/bin/kubectl.${v}`, ['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'json'], { timeout: 30_000 });
+        const st = JSON.parse(who.stdout) as { status: { userInfo: { username: string; groups: string[] } } };
+        assert.equal(st.status.userInfo.username, 'system:admin', v);
+        assert.ok(st.status.userInfo.groups.includes('system:masters'), v);
+      }
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
