@@ -140,9 +140,10 @@ export async function httpGet(
   url: string,
   netns?: string,
   headers: readonly string[] = [],
+  curlOptions: readonly string[] = [],
 ): Promise<{ status: number; body: string; headers: string }> {
   const marker = '\n--skiff-status--';
-  const curlArgs = ['-sS', '--max-time', '5', '-D', '-', '-w', `${marker}%{http_code}`];
+  const curlArgs = ['-sS', '--max-time', '5', '-D', '-', '-w', `${marker}%{http_code}`, ...curlOptions];
   for (const h of headers) curlArgs.push('-H', h);
   curlArgs.push(url);
   const [cmd, args] = nsWrap(netns, 'curl', curlArgs);

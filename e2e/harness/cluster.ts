@@ -45,7 +45,10 @@ export interface Cluster {
   kubeconfig: string;
   nodeName: string;
   nodeIP: string;
+  /** https://127.0.0.1:<port> inside the namespace. */
   apiUrl: string;
+  /** The cluster CA (PEM file) that the API's and kubelet's serving certs chain to. */
+  clusterCA: string;
   /** Current `skiff server` process id. */
   serverPid(): number;
   /** Path of the file collecting the server's stdout/stderr. */
@@ -60,7 +63,7 @@ export interface Cluster {
   exec(cmd: string, ...args: string[]): Promise<string>;
   /** Runs a command in the namespace; resolves the full result. */
   execResult(cmd: string, ...args: string[]): Promise<RunResult>;
-  /** `ETCDCTL_API=3 etcdctl --endpoints http://127.0.0.1:2479 ...`; resolves stdout, throws on failure. */
+  /** `ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2479` with the etcd client cert; resolves stdout, throws on failure. */
   etcdctl(...args: string[]): Promise<string>;
   /** `ctr --address <data-dir>/containerd/containerd.sock -n k8s.io ...`; resolves the full result. */
   ctr(...args: string[]): Promise<RunResult>;
@@ -115,7 +118,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const dataDir = join(workDir, 'data');
   const serverLog = join(workDir, 'server.log');
   const kubeconfig = join(dataDir, 'admin.kubeconfig');
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const apiUrl = `https://127.0.0.1:${apiPort}`;
+  const clusterCA = join(dataDir, 'tls', 'server-ca.crt');
+  const etcdTLS = ['--cacert', join(dataDir, 'tls', 'etcd', 'server-ca.crt'), '--cert', join(dataDir, 'tls', 'etcd', 'client.crt'), '--key', join(dataDir, 'tls', 'etcd', 'client.key')];
   const serverCommand = opts.serverCommand ?? [process.execPath, join(REPO_ROOT, 'deploy/bin/skiff.mjs')];
 
   let netns: Netns | undefined;
@@ -166,7 +171,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const outcome = await waitFor(
       async (note) => {
         if (server?.done) return 'exited' as const;
-        const r = await httpGet(`${apiUrl}/healthz`, netns?.name);
+        const r = await httpGet(`${apiUrl}/healthz`, netns?.name, [], ['--cacert', clusterCA]);
         note(`healthz status ${r.status} ${r.body.trim().slice(0, 200)}`);
         return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig) ? ('ready' as const) : undefined;
       },
@@ -259,6 +264,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     registry: reg,
     dataDir,
     kubeconfig,
+    clusterCA,
     nodeName,
     nodeIP: ns.nodeIP,
     apiUrl,
@@ -269,7 +275,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     kubectlJson: async <T>(...args: string[]): Promise<T> => JSON.parse(await kubectl(...args, '-o', 'json')) as T,
     exec: (cmd, ...args) => ns.run(cmd, args, { timeoutMs: 120_000 }),
     execResult: (cmd, ...args) => ns.runAllowFail(cmd, args, { timeoutMs: 120_000 }),
-    etcdctl: (...args) => ns.run('etcdctl', ['--endpoints', 'http://127.0.0.1:2479', ...args], { env: { ETCDCTL_API: '3' }, timeoutMs: 60_000 }),
+    etcdctl: (...args) => ns.run('etcdctl', ['--endpoints', 'https://127.0.0.1:2479', ...etcdTLS, ...args], { env: { ETCDCTL_API: '3' }, timeoutMs: 60_000 }),
     ctr,
     containers: listContainers,
     pidOf: async (...names: string[]): Promise<number> => {
