@@ -8,8 +8,14 @@
  * informers and sync loop; the iptables data plane is swapped for a
  * recording backend so the test needs no root), and runKubelet as
  * system:node:node-a (FakeRuntime instead of containerd, its API served over
- * TLS with Webhook authn/authz). Asserts the cluster works end to end and
- * that the apiserver answered no component a 403.
+ * TLS with Webhook authn/authz). Asserts the cluster works end to end —
+ * Node, Lease and podCIDR; a new namespace's default ServiceAccount and
+ * kube-root-ca.crt; a Deployment's pods bound and Running with their Secret
+ * and ConfigMap volumes; EndpointSlices, seen by the proxy; the kubelet API's
+ * TokenReview and SubjectAccessReview; a rollout; an unschedulable pod's
+ * status; a kubelet restart; a Service deletion; garbage collection of a
+ * deleted ReplicaSet's pods — and that the apiserver answered no component a
+ * 403 (an onResponse hook records every answer with its user).
  */
 import { setMaxListeners } from 'node:events';
 import { test } from 'node:test';
@@ -19,10 +25,10 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { ConfigMap, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Endpoints, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { ConfigMaps, Deployments, EndpointSlices, Leases, Namespaces, Nodes, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
+import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
 import { RestClient } from '../../client/rest.ts';
 import { requestUser } from '../../routes/request-user.ts';
 import { runApiServer } from '../../main.ts';
@@ -30,7 +36,7 @@ import { runScheduler } from '../../../scheduler/main.ts';
 import { runControllerManager } from '../../../controllers/main.ts';
 import { runProxy } from '../../../proxy/main.ts';
 import type { ProxyBackend, ProxyState } from '../../../proxy/backend.ts';
-import { runKubelet } from '../../../kubelet/main.ts';
+import { runKubelet, type KubeletOptions } from '../../../kubelet/main.ts';
 import { FakeRuntime } from '../../../kubelet/cri/fake.ts';
 import { writeCertKubeconfig } from '../../../deploy/pki/kubeconfig.ts';
 import { caPaths, leafPaths } from '../../../deploy/pki/layout.ts';
@@ -150,14 +156,18 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
         apiUrl: '', kubeconfig: await kubeconfig(CERT.proxy), nodeName: NODE, serviceCIDR: cluster.serviceCIDR, clusterCIDR: '10.244.0.0/16',
         healthzPort: 0, healthzHost: '127.0.0.1', log: quietLogger('proxy'), backend, serviceRoute: 'none', minSyncIntervalMs: 100,
       }, stop.signal),
-      runKubelet({
-        apiUrl: '', kubeconfig: await kubeconfig(CERT.kubeletClient(NODE)), nodeName: NODE, nodeIP: '127.0.0.1', containerdSocket: '/nonexistent.sock',
-        rootDir: join(pki.dir, 'kubelet'), cniBinDir: '/usr/lib/cni', cniConfDir: join(pki.dir, 'net.d'), port: kubeletPort, healthzPort: await freePort(),
-        log: quietLogger('kubelet'), runtime, manageCgroups: false, projectServiceAccountTokens: true,
-        tlsCertFile: kubeletServing.cert, tlsPrivateKeyFile: kubeletServing.key, clientCAFile: caPaths(pki.dataDir, 'cluster').cert,
-        authorizationMode: 'Webhook', authenticationTokenWebhook: true,
-      }, stop.signal),
     );
+    const kubeletOpts: KubeletOptions = {
+      apiUrl: '', kubeconfig: await kubeconfig(CERT.kubeletClient(NODE)), nodeName: NODE, nodeIP: '127.0.0.1', containerdSocket: '/nonexistent.sock',
+      rootDir: join(pki.dir, 'kubelet'), cniBinDir: '/usr/lib/cni', cniConfDir: join(pki.dir, 'net.d'), port: kubeletPort, healthzPort: await freePort(),
+      log: quietLogger('kubelet'), runtime, manageCgroups: false, projectServiceAccountTokens: true,
+      tlsCertFile: kubeletServing.cert, tlsPrivateKeyFile: kubeletServing.key, clientCAFile: caPaths(pki.dataDir, 'cluster').cert,
+      authorizationMode: 'Webhook', authenticationTokenWebhook: true,
+    };
+    let kubeletStop = new AbortController();
+    stop.signal.addEventListener('abort', () => kubeletStop.abort(), { once: true });
+    let kubelet = runKubelet(kubeletOpts, kubeletStop.signal);
+    components.push(kubelet);
 
     // The kubelet registers its Node and Lease; node IPAM gives it a pod CIDR.
     const node = await until('node with a podCIDR', async () => (await admin.tryGet<Node>(Nodes, NODE))?.spec?.podCIDR ? admin.get<Node>(Nodes, NODE) : undefined);
@@ -211,6 +221,33 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     const token = await until('projected token written', async () => (await readFile(join(volumes, projected, 'token'), 'utf8').catch(() => '')) || undefined);
     assert.equal(await kubeletGet(kubeletPort, `/containerLogs/${NS}/nope/app`, ca, { token }), 403);
     assert.equal(await kubeletGet(kubeletPort, `/containerLogs/${NS}/nope/app`, ca, { token: 'not-a-token' }), 401);
+
+    // A rollout: the Deployment controller makes a new ReplicaSet and scales the old one to 0; the kubelet stops the old pods.
+    await admin.patch<Deployment>(Deployments, 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:2.0' }] } } } }, NS);
+    await until('rollout to nginx:2.0 done', async () => {
+      const pods = (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=web' })).items;
+      const rss = (await admin.list<ReplicaSet>(ReplicaSets, { namespace: NS })).items.filter((r) => r.metadata?.ownerReferences?.[0]?.name === 'web');
+      const old = rss.find((r) => r.metadata?.uid === rs.metadata?.uid);
+      return pods.length === 2 && pods.every((p) => p.spec?.containers[0]?.image === 'nginx:2.0' && p.status?.phase === 'Running') && rss.length === 2 && old?.spec?.replicas === 0;
+    });
+
+    // An unschedulable pod: the scheduler reports it in the pod's status (pods/status patch) and an Event.
+    await admin.create<Pod>(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stuck', namespace: NS }, spec: { nodeSelector: { disk: 'none' }, containers: [{ name: 'app', image: 'nginx:1.0' }] } }, NS);
+    await until('stuck pod marked Unschedulable', async () => (await admin.get<Pod>(Pods, 'stuck', NS)).status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
+
+    // A kubelet restart re-registers the existing Node (a PATCH of its own Node) and adopts the running pods.
+    kubeletStop.abort();
+    await kubelet;
+    kubeletStop = new AbortController();
+    kubelet = runKubelet(kubeletOpts, kubeletStop.signal);
+    components.push(kubelet);
+    await until('kubelet re-registered', async () => answers.some((a) => a.user === `system:node:${NODE}` && a.method === 'PATCH' && a.url.split('?')[0] === `/api/v1/nodes/${NODE}` && a.code === 200));
+
+    // Deleting the Service removes its EndpointSlices and Endpoints.
+    await admin.delete(Services, 'web', NS);
+    await until('EndpointSlices and Endpoints of web gone', async () =>
+      (await admin.list<EndpointSlice>(EndpointSlices, { namespace: NS, labelSelector: 'kubernetes.io/service-name=web' })).items.length === 0
+      && (await admin.tryGet<Endpoints>(EndpointsRef, 'web', NS)) === undefined);
 
     // Garbage collection: deleting a ReplicaSet deletes its pods (the kubelet finishes their graceful deletion).
     await admin.create<ReplicaSet>(ReplicaSets, {
