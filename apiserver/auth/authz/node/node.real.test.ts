@@ -15,7 +15,7 @@ import { waitFor } from '../../../../testutil/wait.ts';
 const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
 let server: TestApiServer | undefined;
 
-interface Answer { code: number; body: { message?: string; reason?: string; metadata?: { labels?: Record<string, string> } } }
+interface Answer { code: number; body: { message?: string; reason?: string; metadata?: { labels?: Record<string, string>; uid?: string } } }
 
 async function call(method: string, path: string, opts: { token?: string; body?: unknown; contentType?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
