@@ -57,8 +57,8 @@ test('acceptance: a Raspberry Pi with the memory cgroup disabled and swap on get
   const findings = checkHost(raspberryPiOutOfTheBox());
   const mem = find(findings, 'memory-cgroup');
   assert.equal(mem.level, 'fail');
-  assert.match(mem.message, /memory cgroup controller is disabled \(cgroup_disable=memory on the kernel command line\)/);
-  assert.equal(mem.fix, 'remove `cgroup_disable=memory` from and append `cgroup_memory=1 cgroup_enable=memory` to /boot/firmware/cmdline.txt '
+  assert.match(mem.message, /^the memory cgroup controller is disabled \(Raspberry Pi OS boots with it off\): pods' memory limits cannot be enforced/);
+  assert.equal(mem.fix, 'append `cgroup_memory=1 cgroup_enable=memory` to /boot/firmware/cmdline.txt '
     + '(it is one line: add them at its end, separated by spaces) and reboot');
   const swap = find(findings, 'swap');
   assert.equal(swap.level, 'warn');
@@ -66,7 +66,7 @@ test('acceptance: a Raspberry Pi with the memory cgroup disabled and swap on get
   assert.match(swap.fix ?? '', /^swapoff -a; then systemctl disable --now dphys-swapfile .*; then remove or comment out the swap entries in \/etc\/fstab/);
   const r = renderFindings(findings);
   assert.equal(r.exitCode, 1);
-  assert.match(r.text, /^✗ memory cgroup: .*\n {4}fix: remove `cgroup_disable=memory` from and append `cgroup_memory=1 cgroup_enable=memory` to \/boot\/firmware\/cmdline.txt/m);
+  assert.match(r.text, /^✗ memory cgroup: .*\n {4}fix: append `cgroup_memory=1 cgroup_enable=memory` to \/boot\/firmware\/cmdline.txt/m);
   assert.match(r.text, /^! swap: swap is on .*\n {4}fix: swapoff -a; then systemctl disable --now dphys-swapfile/m);
   // Everything else on that Pi is fine.
   assert.deepEqual(findings.filter((f) => f.level !== 'ok' && f.level !== 'skip').map((f) => f.id), ['memory-cgroup', 'swap']);
@@ -108,7 +108,16 @@ const cases: Case[] = [
     name: 'memory disabled in /proc/cgroups on a PC: the GRUB fix', id: 'memory-cgroup', level: 'fail',
     change: (h) => ({ ...h, cgroups: { ...h.cgroups, procCgroups: '#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t0\t1\t0\n' } }),
     message: /controller is disabled: pods' memory limits cannot be enforced/,
-    fix: /^append `cgroup_memory=1 cgroup_enable=memory` to GRUB_CMDLINE_LINUX in \/etc\/default\/grub, run update-grub and reboot$/,
+    fix: /^add `cgroup_enable=memory` to GRUB_CMDLINE_LINUX \(and GRUB_CMDLINE_LINUX_DEFAULT\) in \/etc\/default\/grub, run update-grub and reboot$/,
+  },
+  {
+    name: 'memory disabled by cgroup_disable=memory on a PC: remove it from GRUB', id: 'memory-cgroup', level: 'fail',
+    change: (h) => ({
+      ...h, cmdline: 'root=UUID=x ro cgroup_disable=memory quiet\n',
+      cgroups: { ...h.cgroups, procCgroups: '#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t0\t1\t0\n', v2Controllers: 'cpu pids\n' },
+    }),
+    message: /disabled \(cgroup_disable=memory on the kernel command line\)/,
+    fix: /^remove `cgroup_disable=memory` from GRUB_CMDLINE_LINUX/,
   },
   {
     name: 'Raspberry Pi with /boot/cmdline.txt only (older release), v2 controllers lack memory, /proc/cgroups unreadable', id: 'memory-cgroup', level: 'fail',
@@ -163,14 +172,14 @@ const cases: Case[] = [
     change: (h) => ({
       ...h, modules: { ...h.modules, procModules: 'overlay 163840 0 - Live 0x0\n', sysfs: ['overlay'] }, sysctl: { ...h.sysctl, bridgeNfCallIptables: null },
     }),
-    message: /^not loaded: br_netfilter \(/, fix: /^modprobe br_netfilter; persist: printf 'br_netfilter\\n' > \/etc\/modules-load.d\/skiff.conf$/,
+    message: /^not loaded: br_netfilter \(Services between pods on one bridge need it\)$/, fix: /^modprobe br_netfilter; persist: printf 'br_netfilter\\n' > \/etc\/modules-load.d\/skiff.conf$/,
   },
   {
     name: 'both missing', id: 'modules', level: 'fail',
     change: (h) => ({
       ...h, modules: { ...h.modules, procModules: '', sysfs: [], filesystems: 'nodev\tsysfs\n' }, sysctl: { ...h.sysctl, bridgeNfCallIptables: null },
     }),
-    message: /^not loaded: br_netfilter, overlay/, fix: /^modprobe br_netfilter overlay; persist: printf 'br_netfilter\\noverlay\\n' > \/etc\/modules-load.d\/skiff.conf$/,
+    message: /^not loaded: br_netfilter \(.*\), overlay \(containerd's snapshotter\)$/, fix: /^modprobe br_netfilter overlay; persist: printf 'br_netfilter\\noverlay\\n' > \/etc\/modules-load.d\/skiff.conf$/,
   },
   {
     name: 'a kernel without the module at all', id: 'modules', level: 'fail',
@@ -208,7 +217,7 @@ const cases: Case[] = [
     name: 'nft backend with legacy tables loaded: mixed', id: 'iptables', level: 'fail',
     change: (h) => ({ ...h, iptables: { ...h.iptables, legacyTables: 'filter\nnat\n', legacy6Tables: 'filter\n' } }),
     message: /^mixed backends: iptables uses nf_tables but legacy tables are loaded \(ip filter, ip nat, ip6 filter\)/,
-    fix: /update-alternatives --set iptables \/usr\/sbin\/iptables-nft.*flush the legacy tables/,
+    fix: /update-alternatives --set iptables \/usr\/sbin\/iptables-nft.*then reboot .*iptables-legacy -t \$t -F/,
   },
   {
     name: 'legacy backend with iptables-nft tables: mixed', id: 'iptables', level: 'fail',
@@ -229,7 +238,12 @@ const cases: Case[] = [
   {
     name: 'ports in use', id: 'ports', level: 'fail',
     change: (h) => ({ ...h, ports: { checked: h.ports.checked, busy: h.ports.checked } }),
-    message: /^in use: 6443 \(apiserver\), 10250 \(kubelet \(API\)\)$/, fix: /ss -ltnp 'sport = :6443'/,
+    message: /^in use: 6443 \(apiserver\), 10250 \(kubelet \(API\)\)$/, fix: /ss -ltnp 'sport = :6443'.* or pick other ports \(--api-port/,
+  },
+  {
+    name: 'a node port in use: no flag to move it', id: 'ports', level: 'fail',
+    change: (h) => ({ ...h, ports: { checked: h.ports.checked, busy: [{ owner: 'kubelet (API)', port: 10250 }] } }),
+    message: /^in use: 10250 \(kubelet \(API\)\)$/, fix: /^find who listens with `ss -ltnp 'sport = :10250'`; stop it \(another skiff or Kubernetes\?\)$/,
   },
   // clock
   { name: 'clock in sync', id: 'clock', level: 'ok', change: (h) => ({ ...h, clock: clock(0) }), message: /^within 0\.5 s of https:\/\/10.0.0.1:6443/ },

@@ -85,32 +85,38 @@ function checkKernel(r: HostReadings): Finding {
   return ok('kernel', 'kernel', `Linux ${r.kernelRelease.trim()}`);
 }
 
-/** How to change the kernel command line on this host, as an instruction ending in "and reboot". */
-function cmdlineHow(r: HostReadings, pi: boolean, add: string, remove?: string): string {
-  const edit = `${remove !== undefined ? `remove \`${remove}\` from and ` : ''}append \`${add}\` to`;
+/**
+ * How to turn the memory cgroup on, ending in "and reboot". A Raspberry Pi's
+ * firmware itself adds `cgroup_disable=memory`, so there the fix is to
+ * append `cgroup_memory=1 cgroup_enable=memory` to cmdline.txt (a later
+ * parameter wins; Raspberry Pi and k3s docs). Elsewhere the kernel command
+ * line comes from GRUB: drop a `cgroup_disable=memory` or add
+ * `cgroup_enable=memory`.
+ */
+function memoryCgroupFix(r: HostReadings, pi: boolean, disabledOnCmdline: boolean): string {
   if (pi) {
     const file = r.bootCmdlineFile ?? '/boot/firmware/cmdline.txt (or /boot/cmdline.txt on older releases)';
-    return `${edit} ${file} (it is one line: add them at its end, separated by spaces) and reboot`;
+    return `append \`cgroup_memory=1 cgroup_enable=memory\` to ${file} (it is one line: add them at its end, separated by spaces) and reboot`;
   }
-  return `${edit} GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub and reboot`;
+  const grub = 'GRUB_CMDLINE_LINUX (and GRUB_CMDLINE_LINUX_DEFAULT) in /etc/default/grub, run update-grub and reboot';
+  return disabledOnCmdline ? `remove \`cgroup_disable=memory\` from ${grub}` : `add \`cgroup_enable=memory\` to ${grub}`;
 }
 
 function checkMemoryCgroup(r: HostReadings, pi: boolean): Finding {
   const t = 'memory cgroup';
-  const add = 'cgroup_memory=1 cgroup_enable=memory';
   const params = cmdlineParams(r.cmdline ?? '');
   const disabledOnCmdline = params.some((p) => p === 'cgroup_disable=memory');
   const ctl = r.cgroups.procCgroups === null ? undefined : parseProcCgroups(r.cgroups.procCgroups).get('memory');
   const layout = cgroupLayout(parseMounts(r.cgroups.mounts ?? ''));
   const v2Has = r.cgroups.v2Controllers === null ? null : r.cgroups.v2Controllers.trim().split(/\s+/).includes('memory');
-  const fix = cmdlineHow(r, pi, add, disabledOnCmdline ? 'cgroup_disable=memory' : undefined);
+  const fix = memoryCgroupFix(r, pi, disabledOnCmdline);
   const why = 'pods\' memory limits cannot be enforced and containers with limits fail to start';
   if (r.cgroups.procCgroups !== null && ctl === undefined) {
     return bad('memory-cgroup', t, 'fail', `this kernel has no memory cgroup (no memory row in /proc/cgroups): ${why}`,
       'boot your distribution\'s standard kernel (it is built with CONFIG_MEMCG)');
   }
   if (ctl !== undefined && !ctl.enabled) {
-    const cause = disabledOnCmdline ? ' (cgroup_disable=memory on the kernel command line)' : pi ? ' (Raspberry Pi kernels disable it by default)' : '';
+    const cause = pi ? ' (Raspberry Pi OS boots with it off)' : disabledOnCmdline ? ' (cgroup_disable=memory on the kernel command line)' : '';
     return bad('memory-cgroup', t, 'fail', `the memory cgroup controller is disabled${cause}: ${why}`, fix);
   }
   if (layout.mode === 'v2') {
@@ -152,7 +158,7 @@ function checkSwap(r: HostReadings, pi: boolean): Finding {
   const total = areas.reduce((n, a) => n + a.sizeKiB, 0);
   const list = areas.map((a) => a.file).join(', ');
   return bad('swap', t, 'warn',
-    `swap is on (${kib(total)} in ${list}): containers can swap past their memory limits instead of being OOM-killed, and the kubelet's memory accounting is wrong`,
+    `swap is on (${kib(total)} in ${list}): containers can swap past their memory limits instead of being OOM-killed, slowing the whole node`,
     swapFix(areas, pi));
 }
 
@@ -169,6 +175,7 @@ function moduleState(r: HostReadings, m: string): ModuleState {
 }
 
 const CONFIG: Record<string, string> = { br_netfilter: 'CONFIG_BRIDGE_NETFILTER', overlay: 'CONFIG_OVERLAY_FS' };
+const WHY: Record<string, string> = { br_netfilter: 'Services between pods on one bridge need it', overlay: 'containerd\'s snapshotter' };
 
 function checkModules(r: HostReadings): Finding {
   const t = 'kernel modules';
@@ -185,8 +192,7 @@ function checkModules(r: HostReadings): Finding {
     fixes.push(`the running kernel${r.kernelRelease ? ` (${r.kernelRelease.trim()})` : ''} has no ${absent.join(', ')}: boot your distribution's standard kernel `
       + `(or one built with ${absent.map((m) => CONFIG[m]).join(', ')})`);
   }
-  const why = 'br_netfilter lets iptables see bridged pod traffic (Services), overlay is containerd\'s snapshotter';
-  return bad('modules', t, 'fail', `not loaded: ${missing.map((x) => x.m).join(', ')} (${why})`, fixes.join('\n'));
+  return bad('modules', t, 'fail', `not loaded: ${missing.map((x) => `${x.m} (${WHY[x.m]})`).join(', ')}`, fixes.join('\n'));
 }
 
 const persist = (key: string): string => `sysctl -w ${key}=1; persist: echo '${key} = 1' >> /etc/sysctl.d/90-skiff.conf`;
@@ -230,7 +236,8 @@ function checkIptables(r: HostReadings): Finding {
   if (backend === 'nft' && legacy.length > 0) {
     return bad('iptables', t, 'fail', `mixed backends: iptables uses nf_tables but legacy tables are loaded (${legacy.join(', ')}); ${invisible}`,
       `keep nf_tables (${toNft}); switch whatever writes legacy rules (an old Docker, kube-proxy or firewall script) to iptables-nft; `
-      + 'then flush the legacy tables (iptables-legacy -F, and -t nat -F, -X per table) or reboot');
+      + 'then reboot (legacy tables live in memory), or flush them: '
+      + 'for t in $(cat /proc/net/ip_tables_names); do iptables-legacy -t $t -F; iptables-legacy -t $t -X; done (ip6tables-legacy likewise)');
   }
   if (backend === 'legacy' && nft !== null && nft.length > 0) {
     return bad('iptables', t, 'fail', `mixed backends: iptables uses legacy but iptables-nft tables exist (${nft.join(', ')}); ${invisible}`,
@@ -246,8 +253,10 @@ function checkPorts(checked: PortUse[], busy: PortUse[]): Finding {
   if (busy.length === 0) return ok('ports', t, `free: ${checked.map((p) => p.port).join(', ')}`);
   const list = busy.map((b) => `${b.port} (${b.owner})`).join(', ');
   const first = busy[0].port;
+  const movable = busy.some((b) => b.owner === 'apiserver' || b.owner.startsWith('etcd'));
   return bad('ports', t, 'fail', `in use: ${list}`,
-    `find who listens with \`ss -ltnp 'sport = :${first}'\`; stop it (another skiff or Kubernetes?) or pick other ports (--api-port, --etcd-client-port, --etcd-peer-port)`);
+    `find who listens with \`ss -ltnp 'sport = :${first}'\`; stop it (another skiff or Kubernetes?)`
+    + `${movable ? ' or pick other ports (--api-port, --etcd-client-port, --etcd-peer-port)' : ''}`);
 }
 
 function checkClock(c: HostReadings['clock']): Finding {
