@@ -39,7 +39,12 @@ export interface Finding {
 
 /** Skew above this (ms) is a warning: etcd's peer clock-drift limit (rafthttp maxClockDrift, 1 s). */
 export const CLOCK_WARN_MS = 1000;
-/** Skew above this (ms) fails: fresh certificates and tokens (nbf = the server's now) are not yet valid here. */
+/**
+ * Skew above this (ms) fails: a host that far behind sees a just-made
+ * cluster CA and certs issued by the server (notBefore = the server's now)
+ * as not yet valid, and refuses the TLS handshake when it joins. One minute
+ * is also the leeway Kubernetes' JWT checks allow (go-jose jwt.DefaultLeeway).
+ */
 export const CLOCK_FAIL_MS = 60_000;
 
 /** Supported distributions: os-release ID → VERSION_IDs. Raspberry Pi OS (arm64) reports ID=debian. */
@@ -273,7 +278,7 @@ function checkClock(c: HostReadings['clock']): Finding {
   const estimate = (b.lowMs + b.highMs) / 2;
   const side = estimate > 0 ? 'behind' : 'ahead of';
   const what = `this host is ${(Math.abs(estimate) / 1000).toFixed(1)} s ${side} ${c.server}`;
-  if (skew > CLOCK_FAIL_MS) return bad('clock', t, 'fail', `${what}: certificates and tokens it issues are not valid here yet (or already expired)`, fix);
+  if (skew > CLOCK_FAIL_MS) return bad('clock', t, 'fail', `${what}: certificates it just issued look not yet valid here (or expire early)`, fix);
   if (skew > CLOCK_WARN_MS) return bad('clock', t, 'warn', `${what} (over ${CLOCK_WARN_MS / 1000} s: etcd and leases expect synced clocks)`, fix);
   const most = Math.max(Math.abs(b.lowMs), Math.abs(b.highMs));
   return ok('clock', t, `within ${(most / 1000).toFixed(1)} s of ${c.server} (Date has 1 s resolution)`);
