@@ -48,5 +48,8 @@ export function defaultActions(): CliActions {
     kubelet: (o) => runComponent<KubeletFlags>('kubelet', async () => (await import('../../kubelet/main.ts')).runKubelet, o),
     proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
     proxyCleanup: async (o) => (await import('../../proxy/main.ts')).cleanupProxy(o),
+    check: async (o) => {
+      if (await (await import('../check/run.ts')).runCheck(o, process.stdout) !== 0) throw new Error('some checks failed (✗ above)');
+    },
   };
 }

@@ -14,7 +14,7 @@ function recorder(): { program: Command; calls: Call[]; errors: () => string } {
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
-    proxyCleanup: rec('proxy-cleanup'),
+    proxyCleanup: rec('proxy-cleanup'), check: rec('check'),
   };
   const program = buildProgram(actions, { hostname: 'Test-Host' });
   let err = '';
@@ -170,4 +170,13 @@ test('help lists every subcommand', () => {
   const { program } = recorder();
   const help = program.helpInformation();
   for (const name of ['server', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']) assert.match(help, new RegExp(`\\b${name}\\b`));
+});
+
+test('check: defaults, --server and --data-dir; a non-URL server is refused', async () => {
+  assert.deepEqual(await parse(['check']), { name: 'check', opts: { dataDir: '/var/lib/skiff' } });
+  assert.deepEqual((await parse(['check', '--server', 'https://10.0.0.1:6443/', '--data-dir', 'rel'])).opts,
+    { dataDir: join(process.cwd(), 'rel'), server: 'https://10.0.0.1:6443' });
+  const r = recorder();
+  await assert.rejects(r.program.parseAsync(['node', 'skiff', 'check', '--server', '10.0.0.1']), /must be an http/);
+  assert.equal(r.calls.length, 0);
 });

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
+import type { CheckOptions } from '../check/run.ts';
 import {
   apiServerTLSFrom, collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
@@ -25,6 +26,8 @@ export interface CliActions {
   proxy(o: ProxyFlags): Promise<void>;
   /** `skiff proxy --cleanup`: removes what the proxy wrote (rules, chains, routes), then returns. */
   proxyCleanup(o: { serviceCIDR: string; clusterCIDR: string }): Promise<void>;
+  /** `skiff check`: the host preflight; prints one line per check and rejects when any failed. */
+  check(o: CheckOptions): Promise<void>;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
@@ -186,6 +189,14 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         return;
       }
       await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
+    });
+
+  program.command('check')
+    .description('preflight this host (cgroups, swap, kernel modules, sysctls, iptables, ports, clock) and print a fix for each problem')
+    .addOption(new Option('--server <url>', 'the server this host joins (https://IP:6443): compare clocks; check only a node\'s ports').argParser(parseUrl))
+    .option('--data-dir <dir>', 'its cluster CA (tls/server-ca.crt), if there, verifies --server', defaults.dataDir)
+    .action(async (o: { server?: string; dataDir: string }) => {
+      await actions.check({ dataDir: resolve(o.dataDir), ...(o.server !== undefined ? { server: o.server } : {}) });
     });
 
   return program;
