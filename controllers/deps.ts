@@ -5,6 +5,7 @@
  */
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { EventRecorder, InformerFactory } from '../apiserver/client/informer-types.ts';
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../apiserver/api/log.ts';
 
 /** Cluster-wide settings some controllers need (node IPAM, root CA publisher). */
@@ -15,6 +16,8 @@ export interface ControllerConfig {
   nodeCIDRMaskSize: number;
   /** PEM CA bundle published as `kube-root-ca.crt` in every namespace (root CA publisher); default '' (no CA, plain HTTP). */
   rootCA?: string;
+  /** Private key that signs legacy ServiceAccount tokens (ES256 or RS256; --service-account-private-key-file); absent: no token controller. Never logged. */
+  serviceAccountKey?: KeyObject;
 }
 
 /**

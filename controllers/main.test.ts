@@ -30,6 +30,17 @@ test('runControllerManager rejects an invalid cluster CIDR', async () => {
   }
 });
 
+test('runControllerManager rejects an unreadable service account key file', async () => {
+  const ac = new AbortController();
+  try {
+    await assert.rejects(runControllerManager({
+      apiUrl: unreachable, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log: quietLogger('cm'), serviceAccountKeyFile: '/nonexistent/service.key',
+    }, ac.signal), /ENOENT/);
+  } finally {
+    ac.abort();
+  }
+});
+
 test('every controller is composed', () => {
-  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher']);
+  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token']);
 });

@@ -3,7 +3,8 @@
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
- * ServiceAccount (and the root CA publisher). Each
+ * ServiceAccount, ServiceAccount token (with a signing key), and the root
+ * CA publisher. Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -13,6 +14,7 @@ import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder, type EventRecorderExt } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/api/log.ts';
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
@@ -24,6 +26,7 @@ import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
+import { startTokensController } from './serviceaccount-token/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -39,6 +42,8 @@ export interface ControllerManagerOptions {
   rootCA?: string;
   /** Read `rootCA` from this PEM file at start (wins over rootCA; kube-controller-manager --root-ca-file). */
   rootCAFile?: string;
+  /** PEM private key (EC P-256 or RSA) that signs legacy ServiceAccount tokens (kube-controller-manager --service-account-private-key-file); without it the token controller is not started. */
+  serviceAccountKeyFile?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -61,12 +66,14 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
+  { name: 'serviceaccount-token', component: 'serviceaccount-token-controller', start: startTokensController },
 ];
 
 /**
  * Runs the controller manager until `signal` aborts, then stops every
  * controller, flushes pending Events and resolves. Rejects if the healthz
- * port cannot be bound or a controller rejects its configuration (e.g. an
+ * port cannot be bound, `rootCAFile` or `serviceAccountKeyFile` cannot be
+ * read or parsed, or a controller rejects its configuration (e.g. an
  * invalid cluster CIDR); API errors are retried by informers and queues.
  */
 export async function runControllerManager(opts: ControllerManagerOptions, signal: AbortSignal): Promise<void> {
@@ -82,7 +89,8 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     const informers = createInformerFactory(client, log.child('informers'));
     let synced = false;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? '') } };
+    const serviceAccountKey = opts.serviceAccountKeyFile !== undefined ? createPrivateKey(readFileSync(opts.serviceAccountKeyFile, 'utf8')) : undefined;
+    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? ''), serviceAccountKey } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../../apiserver/testing/fake-client.ts';
-import { Leases, Nodes } from '../../apiserver/client/resources.ts';
+import { Leases, Nodes, type ResourceRef } from '../../apiserver/client/resources.ts';
+import type { KubeObject } from '../../apiserver/api/object.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { kubeArch, parseMemTotalKi, parseOsRelease, pickNodeIP, type MachineInfo } from './info.ts';
 import { registerNode, renewLease, runNodeHeartbeats, waitForPodCIDR, type NodeAgentOptions } from './register.ts';
@@ -74,4 +75,20 @@ test('register, heartbeat, lease, podCIDR wait against FakeClient', async () => 
   assert.equal(ready.lastTransitionTime, firstBeat.lastTransitionTime, 'transition time kept');
   ac.abort();
   await hb;
+});
+
+test('renewLease creates the Lease without creating kube-node-lease when it exists (a node identity may not create namespaces)', async () => {
+  const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+  const namespaceCreates: string[] = [];
+  class NoNamespaceCreates extends FakeClient {
+    override async create<T extends KubeObject>(ref: ResourceRef, obj: T, namespace?: string): Promise<T> {
+      if (ref.resource === 'namespaces') namespaceCreates.push(obj.metadata?.name ?? '');
+      return super.create(ref, obj, namespace);
+    }
+  }
+  const client = new NoNamespaceCreates({ now: () => clock.now() });
+  const o: NodeAgentOptions = { client, log: quiet, clock, nodeName: 'n1', nodeIP: '10.0.0.5', machine, containerRuntimeVersion: 'containerd://1.6.20', kubeletPort: 10250 };
+  await renewLease(o);
+  assert.equal((await client.get<Lease>(Leases, 'n1', 'kube-node-lease')).spec?.holderIdentity, 'n1');
+  assert.deepEqual(namespaceCreates, []);
 });

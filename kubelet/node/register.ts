@@ -5,11 +5,11 @@
  * the controller-manager to assign `spec.podCIDR`.
  */
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { Node } from 'kubernetes-types/core/v1';
+import type { Namespace, Node } from 'kubernetes-types/core/v1';
 import type { Clock } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/api/log.ts';
-import { Leases, Nodes } from '../../apiserver/client/resources.ts';
-import { isAlreadyExists, isConflict, type ApiClient } from '../../apiserver/client/types.ts';
+import { Leases, Namespaces, Nodes } from '../../apiserver/client/resources.ts';
+import { isAlreadyExists, isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 import type { MachineInfo } from './info.ts';
 import { buildNode, buildNodeStatus, nodeLabels } from './status.ts';
 import { microTime } from '../../apiserver/api/time.ts';
@@ -72,24 +72,27 @@ export async function updateNodeStatus(o: NodeAgentOptions): Promise<void> {
   await o.client.patch(Nodes, o.nodeName, 'merge', { status: buildNodeStatus(inputs(o, current)) }, undefined, 'status');
 }
 
-/**
- * Creates or renews the node Lease (holder = node name, 40 s) in
- * kube-node-lease, which the apiserver creates at bootstrap (a kubelet may
- * not create namespaces; kubelet's lease controller doesn't either). Retries
- * once on a conflict; other errors (e.g. the namespace not there yet) are
- * thrown and the next heartbeat tries again.
- */
+/** Creates or renews the node Lease (holder = node name, 40 s). Retries once on a conflict. Creates kube-node-lease only when the Lease create answers 404 (namespace missing). */
 export async function renewLease(o: NodeAgentOptions): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     const now = microTime(o.clock.now());
     const lease = await o.client.tryGet<Lease>(Leases, o.nodeName, LEASE_NAMESPACE);
     try {
       if (!lease) {
-        await o.client.create<Lease>(Leases, {
+        const fresh: Lease = {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
           metadata: { name: o.nodeName, namespace: LEASE_NAMESPACE },
           spec: { holderIdentity: o.nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: now },
-        }, LEASE_NAMESPACE);
+        };
+        try {
+          await o.client.create<Lease>(Leases, fresh, LEASE_NAMESPACE);
+        } catch (e) {
+          // The apiserver creates kube-node-lease at bootstrap, and a node identity may not create
+          // namespaces (kube's kubelet never does); only an unsecured API missing it gets it from here.
+          if (!isNotFound(e)) throw e;
+          await ensureNamespace(o.client, LEASE_NAMESPACE);
+          await o.client.create<Lease>(Leases, fresh, LEASE_NAMESPACE);
+        }
       } else {
         await o.client.update<Lease>(Leases, {
           ...lease, spec: { ...lease.spec, holderIdentity: o.nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: now },
@@ -99,6 +102,14 @@ export async function renewLease(o: NodeAgentOptions): Promise<void> {
     } catch (e) {
       if (!(isConflict(e) || isAlreadyExists(e)) || attempt === 1) throw e;
     }
+  }
+}
+
+async function ensureNamespace(client: ApiClient, name: string): Promise<void> {
+  try {
+    await client.create<Namespace>(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  } catch (e) {
+    if (!isAlreadyExists(e) && !isConflict(e)) throw e;
   }
 }
 

@@ -4,37 +4,16 @@
  * kept to the resources Skiff serves plus the standard ones kubectl expects.
  * Each object carries `kubernetes.io/bootstrapping: rbac-defaults` and the
  * autoupdate annotation. admin/edit/view are aggregated from the
- * system:aggregate-to-* roles through the aggregate-to-* labels.
+ * system:aggregate-to-* roles through the aggregate-to-* labels. The
+ * `system:controller:*` roles, their ServiceAccount bindings and Skiff's
+ * aggregated `system:skiff:controller-manager` (the single controller-manager
+ * identity's grant, a documented deviation) are in policy-controllers.ts.
  */
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from 'kubernetes-types/rbac/v1';
+import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
+import { binding, core, eventsRule as kubeEventsRule, group, rbacGroup, read, readWrite, role, rule, urls, user, write } from './policy-helpers.ts';
+import { controllerManagerRole, controllerRoleBindings, controllerRoles } from './policy-controllers.ts';
 
-const read = ['get', 'list', 'watch'];
-const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
-const readWrite = [...read, ...write];
-const core = '';
-const rbacGroup = 'rbac.authorization.k8s.io';
-
-function rule(verbs: string[], groups: string[], resources: string[], resourceNames?: string[]): PolicyRule {
-  const r: PolicyRule = { apiGroups: groups, resources, verbs };
-  if (resourceNames) r.resourceNames = resourceNames;
-  return r;
-}
-
-function urls(verbs: string[], nonResourceURLs: string[]): PolicyRule {
-  return { nonResourceURLs, verbs };
-}
-
-const eventsRule = rule(['create', 'patch', 'update'], [core, 'events.k8s.io'], ['events']);
-
-function role(name: string, rules: PolicyRule[], labels: Record<string, string> = {}, aggregateFrom?: string): ClusterRole {
-  const r: ClusterRole = {
-    apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRole',
-    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
-    rules,
-  };
-  if (aggregateFrom) r.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { [`rbac.authorization.k8s.io/${aggregateFrom}`]: 'true' } }] };
-  return r;
-}
+const eventsRule = kubeEventsRule();
 
 const aggregateTo = (to: string): Record<string, string> => ({ [`rbac.authorization.k8s.io/aggregate-to-${to}`]: 'true' });
 
@@ -137,20 +116,9 @@ export function defaultClusterRoles(): ClusterRole[] {
       rule(['create', 'delete', 'get', 'patch', 'update'], ['coordination.k8s.io'], ['leases']),
       rule(['create'], [core], ['serviceaccounts/token']),
     ]),
+    ...controllerRoles(),
+    controllerManagerRole(),
   ];
-}
-
-const group = (name: string): Subject => ({ apiGroup: rbacGroup, kind: 'Group', name });
-const user = (name: string): Subject => ({ apiGroup: rbacGroup, kind: 'User', name });
-
-function binding(roleName: string, subjects: Subject[]): ClusterRoleBinding {
-  const b: ClusterRoleBinding = {
-    apiVersion: `${rbacGroup}/v1`, kind: 'ClusterRoleBinding',
-    metadata: { name: roleName, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
-    roleRef: { apiGroup: rbacGroup, kind: 'ClusterRole', name: roleName },
-  };
-  if (subjects.length > 0) b.subjects = subjects;
-  return b;
 }
 
 /**
@@ -167,5 +135,6 @@ export function defaultClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     binding('system:node-proxier', [user('system:kube-proxy')]),
     binding('system:node', []),
+    ...controllerRoleBindings(),
   ];
 }

@@ -1,0 +1,280 @@
+/**
+ * Every component does its job with its own identity against a secured
+ * apiserver: real etcd, the real apiserver over TLS with x509 client-cert
+ * authentication and `authorization: 'Node,RBAC'`, and each component from a
+ * kubeconfig holding its own client cert (deploy/pki clusterLeafSpecs):
+ * runScheduler as system:kube-scheduler, runControllerManager as
+ * system:kube-controller-manager, runProxy as system:kube-proxy (its
+ * informers and sync loop; the iptables data plane is swapped for a
+ * recording backend so the test needs no root), and runKubelet as
+ * system:node:node-a (FakeRuntime instead of containerd, its API served over
+ * TLS with Webhook authn/authz). Asserts the cluster works end to end —
+ * Node, Lease and podCIDR; a new namespace's default ServiceAccount and
+ * kube-root-ca.crt; a Deployment's pods bound and Running with their Secret
+ * and ConfigMap volumes; EndpointSlices, seen by the proxy; the kubelet API's
+ * TokenReview and SubjectAccessReview; a rollout; an unschedulable pod's
+ * status; a kubelet restart; a Service deletion; garbage collection of a
+ * deleted ReplicaSet's pods — and that the apiserver answered no component a
+ * 403 (an onResponse hook records every answer with its user).
+ */
+import { setMaxListeners } from 'node:events';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { ConfigMap, Endpoints, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import type { Lease } from 'kubernetes-types/coordination/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
+import { RestClient } from '../../client/rest.ts';
+import { requestUser } from '../../routes/request-user.ts';
+import { runApiServer } from '../../main.ts';
+import { runScheduler } from '../../../scheduler/main.ts';
+import { runControllerManager } from '../../../controllers/main.ts';
+import { runProxy } from '../../../proxy/main.ts';
+import type { ProxyBackend, ProxyState } from '../../../proxy/backend.ts';
+import { runKubelet, type KubeletOptions } from '../../../kubelet/main.ts';
+import { FakeRuntime } from '../../../kubelet/cri/fake.ts';
+import { writeCertKubeconfig } from '../../../deploy/pki/kubeconfig.ts';
+import { caPaths, leafPaths } from '../../../deploy/pki/layout.ts';
+import { CERT, type ClusterIdentity } from '../../../deploy/pki/specs.ts';
+import { freePort, startEtcd } from '../../../testutil/etcd.ts';
+import { usePKIs } from '../../../testutil/pki.ts';
+import { etcdSkipReason, quietLogger } from '../../../testutil/real-api.ts';
+import { waitFor } from '../../../testutil/wait.ts';
+
+const NODE = 'node-a';
+const NS = 'shop';
+const cluster: ClusterIdentity = { hostname: 'srv1', serverIPs: ['127.0.0.1'], serviceCIDR: '10.96.0.0/12', nodes: [{ name: NODE, ips: ['127.0.0.1'] }] };
+const pki = usePKIs('components', cluster);
+
+/** One answer the apiserver gave: who asked what, and the code. */
+interface Answer { user: string; method: string; url: string; code: number }
+
+/** Records every response's code and user (after authentication, so the user is known). */
+function recordAnswers(app: FastifyInstance, answers: Answer[]): void {
+  app.addHook('onResponse', async (req, reply) => {
+    answers.push({ user: requestUser(req)?.username ?? '(none)', method: req.method, url: req.url, code: reply.statusCode });
+  });
+}
+
+/** A proxy data plane that keeps the last state it was asked to apply. */
+class RecordingBackend implements ProxyBackend {
+  last?: ProxyState;
+  async sync(state: ProxyState): Promise<void> {
+    this.last = state;
+  }
+  async cleanup(): Promise<void> {
+    this.last = undefined;
+  }
+}
+
+/** GET https://127.0.0.1:port/path trusting `ca`, as a client cert or a bearer token; resolves the code. */
+function kubeletGet(port: number, path: string, ca: string, auth: { cert: string; key: string } | { token: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers = 'token' in auth ? { authorization: `Bearer ${auth.token}` } : {};
+    const tls = 'token' in auth ? {} : auth;
+    const req = request({ host: '127.0.0.1', port, path, ca, ...tls, headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+
+function podTemplate(app: string, volumes: boolean): PodTemplateSpec {
+  return {
+    metadata: { labels: { app } },
+    spec: {
+      containers: [{
+        name: 'app', image: 'nginx:1.0', ports: [{ containerPort: 80 }],
+        ...(volumes ? { volumeMounts: [{ name: 'db', mountPath: '/etc/db' }, { name: 'cfg', mountPath: '/etc/cfg' }] } : {}),
+      }],
+      ...(volumes ? { volumes: [{ name: 'db', secret: { secretName: 'db' } }, { name: 'cfg', configMap: { name: 'cfg' } }] } : {}),
+    },
+  };
+}
+
+test('scheduler, controller-manager, proxy and kubelet work with their own identities under Node,RBAC with no 403', { timeout: 120_000 }, async (t) => {
+  const skip = etcdSkipReason();
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const etcd = await startEtcd();
+  const apiPort = await freePort();
+  const answers: Answer[] = [];
+  const ca = await readFile(caPaths(pki.dataDir, 'cluster').cert, 'utf8');
+  const serving = leafPaths(pki.dataDir, CERT.apiserverServing);
+  const kubeletClient = leafPaths(pki.dataDir, CERT.apiserverKubeletClient);
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const forbidden = (): Answer[] => answers.filter((a) => a.code === 403 && a.user !== 'system:admin');
+  /** Waits for `fn`; a timeout names the 403s seen so far, the likely cause. */
+  const until = async <T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> => {
+    try {
+      return await waitFor(() => fn(), 30_000, what, 100);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; 403s: ${JSON.stringify(forbidden())}`);
+    }
+  };
+  let listening!: (url: string) => void;
+  const ready = new Promise<string>((resolve) => { listening = resolve; });
+  const api = runApiServer({
+    etcdEndpoints: [etcd.endpoint], bindAddress: '127.0.0.1', port: apiPort, serviceCIDR: cluster.serviceCIDR, log: quietLogger('apiserver'),
+    tls: { cert: serving.cert, key: serving.key, clientCA: caPaths(pki.dataDir, 'cluster').cert },
+    kubeletClient: { ca, cert: await readFile(kubeletClient.cert, 'utf8'), key: await readFile(kubeletClient.key, 'utf8') },
+    authorization: 'Node,RBAC', configureApp: (app) => recordAnswers(app, answers), onListening: listening,
+  }, stop.signal);
+  const components: Array<Promise<void>> = [];
+  const admin = new RestClient({ baseUrl: `https://127.0.0.1:${apiPort}`, ca, ...(await pair(CERT.admin)) });
+  try {
+    const url = await Promise.race([ready, api.then(() => { throw new Error('apiserver exited before listening'); })]);
+    const kubeconfig = async (cert: string): Promise<string> => {
+      const path = join(pki.dir, `${cert}.kubeconfig`);
+      const { cert: certPem, key: keyPem } = await pair(cert);
+      await writeCertKubeconfig(path, { server: url, caPem: ca, certPem, keyPem });
+      return path;
+    };
+
+    const backend = new RecordingBackend();
+    const runtime = new FakeRuntime();
+    const kubeletPort = await freePort();
+    const kubeletServing = leafPaths(pki.dataDir, CERT.kubeletServing(NODE));
+    components.push(
+      runScheduler({ apiUrl: '', kubeconfig: await kubeconfig(CERT.scheduler), healthzPort: 0, log: quietLogger('scheduler') }, stop.signal),
+      runControllerManager({
+        apiUrl: '', kubeconfig: await kubeconfig(CERT.controllerManager), clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24,
+        rootCAFile: caPaths(pki.dataDir, 'cluster').cert, healthzPort: 0, log: quietLogger('controller-manager'),
+      }, stop.signal),
+      runProxy({
+        apiUrl: '', kubeconfig: await kubeconfig(CERT.proxy), nodeName: NODE, serviceCIDR: cluster.serviceCIDR, clusterCIDR: '10.244.0.0/16',
+        healthzPort: 0, healthzHost: '127.0.0.1', log: quietLogger('proxy'), backend, serviceRoute: 'none', minSyncIntervalMs: 100,
+      }, stop.signal),
+    );
+    const kubeletOpts: KubeletOptions = {
+      apiUrl: '', kubeconfig: await kubeconfig(CERT.kubeletClient(NODE)), nodeName: NODE, nodeIP: '127.0.0.1', containerdSocket: '/nonexistent.sock',
+      rootDir: join(pki.dir, 'kubelet'), cniBinDir: '/usr/lib/cni', cniConfDir: join(pki.dir, 'net.d'), port: kubeletPort, healthzPort: await freePort(),
+      log: quietLogger('kubelet'), runtime, manageCgroups: false, projectServiceAccountTokens: true,
+      tlsCertFile: kubeletServing.cert, tlsPrivateKeyFile: kubeletServing.key, clientCAFile: caPaths(pki.dataDir, 'cluster').cert,
+      authorizationMode: 'Webhook', authenticationTokenWebhook: true,
+    };
+    let kubeletStop = new AbortController();
+    stop.signal.addEventListener('abort', () => kubeletStop.abort(), { once: true });
+    let kubelet = runKubelet(kubeletOpts, kubeletStop.signal);
+    components.push(kubelet);
+
+    // The kubelet registers its Node and Lease; node IPAM gives it a pod CIDR.
+    const node = await until('node with a podCIDR', async () => (await admin.tryGet<Node>(Nodes, NODE))?.spec?.podCIDR ? admin.get<Node>(Nodes, NODE) : undefined);
+    assert.match(node.spec?.podCIDR ?? '', /^10\.244\.\d+\.0\/24$/);
+    const lease = await until('node lease', () => admin.tryGet<Lease>(Leases, NODE, 'kube-node-lease'));
+    assert.equal(lease.spec?.holderIdentity, NODE);
+
+    // A new namespace gets its default ServiceAccount and kube-root-ca.crt.
+    await admin.create<Namespace>(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    await until('default ServiceAccount', () => admin.tryGet<ServiceAccount>(ServiceAccounts, 'default', NS));
+    const rootCA = await until('kube-root-ca.crt', () => admin.tryGet<ConfigMap>(ConfigMaps, 'kube-root-ca.crt', NS));
+    assert.equal(rootCA.data?.['ca.crt'], ca);
+
+    await admin.create<Secret>(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: NS }, stringData: { password: 's3cret' } }, NS);
+    await admin.create<ConfigMap>(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: NS }, data: { mode: 'prod' } }, NS);
+    await admin.create<Service>(Services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80 }] } }, NS);
+    await admin.create<Deployment>(Deployments, {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NS },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: podTemplate('web', true) },
+    }, NS);
+
+    // Deployment → ReplicaSet → pods, bound by the scheduler, Running by the kubelet.
+    const rs = await until('ReplicaSet of web', async () => (await admin.list<ReplicaSet>(ReplicaSets, { namespace: NS })).items.find((r) => r.metadata?.ownerReferences?.[0]?.name === 'web'));
+    const running = await until('2 web pods Running on node-a', async () => {
+      const pods = (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=web' })).items;
+      return pods.length === 2 && pods.every((p) => p.spec?.nodeName === NODE && p.status?.phase === 'Running') ? pods : undefined;
+    });
+    for (const p of running) assert.equal(p.metadata?.ownerReferences?.[0]?.uid, rs.metadata?.uid);
+    // The kubelet read the pod's Secret and ConfigMap (Node authorizer: related through the pod) and wrote them out.
+    const volumes = join(pki.dir, 'kubelet', 'pods', running[0]?.metadata?.uid ?? '', 'volumes');
+    // (Polled: the kubelet rewrites volume files in place on every sync, so a read may meet a truncated file.)
+    const fileIs = (path: string, want: string) => async (): Promise<boolean> => (await readFile(path, 'utf8').catch(() => '')) === want;
+    await until('secret volume written', fileIs(join(volumes, 'db', 'password'), 's3cret'));
+    await until('configMap volume written', fileIs(join(volumes, 'cfg', 'mode'), 'prod'));
+
+    // EndpointSlices for the Service; the proxy sees them.
+    await until('EndpointSlice with 2 ready endpoints', async () => {
+      const slices = (await admin.list<EndpointSlice>(EndpointSlices, { namespace: NS, labelSelector: 'kubernetes.io/service-name=web' })).items;
+      return slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready === true).length === 2;
+    });
+    await until('proxy synced the Service and its endpoints', async () => {
+      const st = backend.last;
+      const svc = st?.services.some((s) => s.metadata?.namespace === NS && s.metadata.name === 'web');
+      const eps = st?.endpointSlices.filter((s) => s.metadata?.namespace === NS).flatMap((s) => s.endpoints ?? []).length;
+      return svc === true && eps === 2;
+    });
+
+    // The kubelet's TLS API: the apiserver's client cert passes its SubjectAccessReview; a pod's token passes its TokenReview but not the SAR.
+    assert.equal(await kubeletGet(kubeletPort, `/containerLogs/${NS}/nope/app`, ca, await pair(CERT.apiserverKubeletClient)), 404, 'authorized: the handler answers (no such pod)');
+    const projected = running[0]?.spec?.volumes?.find((v) => v.projected)?.name ?? '';
+    const token = await until('projected token written', async () => (await readFile(join(volumes, projected, 'token'), 'utf8').catch(() => '')) || undefined);
+    assert.equal(await kubeletGet(kubeletPort, `/containerLogs/${NS}/nope/app`, ca, { token }), 403);
+    assert.equal(await kubeletGet(kubeletPort, `/containerLogs/${NS}/nope/app`, ca, { token: 'not-a-token' }), 401);
+
+    // A rollout: the Deployment controller makes a new ReplicaSet and scales the old one to 0; the kubelet stops the old pods.
+    await admin.patch<Deployment>(Deployments, 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:2.0' }] } } } }, NS);
+    await until('rollout to nginx:2.0 done', async () => {
+      const pods = (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=web' })).items;
+      const rss = (await admin.list<ReplicaSet>(ReplicaSets, { namespace: NS })).items.filter((r) => r.metadata?.ownerReferences?.[0]?.name === 'web');
+      const old = rss.find((r) => r.metadata?.uid === rs.metadata?.uid);
+      return pods.length === 2 && pods.every((p) => p.spec?.containers[0]?.image === 'nginx:2.0' && p.status?.phase === 'Running') && rss.length === 2 && old?.spec?.replicas === 0;
+    });
+
+    // An unschedulable pod: the scheduler reports it in the pod's status (pods/status patch) and an Event.
+    await admin.create<Pod>(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stuck', namespace: NS }, spec: { nodeSelector: { disk: 'none' }, containers: [{ name: 'app', image: 'nginx:1.0' }] } }, NS);
+    await until('stuck pod marked Unschedulable', async () => (await admin.get<Pod>(Pods, 'stuck', NS)).status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
+
+    // A kubelet restart re-registers the existing Node (a PATCH of its own Node) and adopts the running pods.
+    kubeletStop.abort();
+    await kubelet;
+    kubeletStop = new AbortController();
+    kubelet = runKubelet(kubeletOpts, kubeletStop.signal);
+    components.push(kubelet);
+    await until('kubelet re-registered', async () => answers.some((a) => a.user === `system:node:${NODE}` && a.method === 'PATCH' && a.url.split('?')[0] === `/api/v1/nodes/${NODE}` && a.code === 200));
+
+    // Deleting the Service removes its EndpointSlices and Endpoints.
+    await admin.delete(Services, 'web', NS);
+    await until('EndpointSlices and Endpoints of web gone', async () =>
+      (await admin.list<EndpointSlice>(EndpointSlices, { namespace: NS, labelSelector: 'kubernetes.io/service-name=web' })).items.length === 0
+      && (await admin.tryGet<Endpoints>(EndpointsRef, 'web', NS)) === undefined);
+
+    // Garbage collection: deleting a ReplicaSet deletes its pods (the kubelet finishes their graceful deletion).
+    await admin.create<ReplicaSet>(ReplicaSets, {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'orphan', namespace: NS },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'orphan' } }, template: podTemplate('orphan', false) },
+    }, NS);
+    await until('orphan pod Running', async () => (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=orphan' })).items.some((p) => p.status?.phase === 'Running'));
+    await admin.delete(ReplicaSets, 'orphan', NS, { propagationPolicy: 'Background' });
+    await until('orphan pods gone', async () => (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=orphan' })).items.length === 0);
+
+    assert.ok(answers.some((a) => a.user === 'system:kube-controller-manager' && a.method === 'DELETE' && /\/pods\/orphan-/.test(a.url)), 'the garbage collector deleted the pod');
+    assert.deepEqual(forbidden(), [], 'the apiserver answered a component 403');
+    // Each identity did talk to the apiserver.
+    const users = new Set(answers.map((a) => a.user));
+    for (const u of ['system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', `system:node:${NODE}`]) assert.ok(users.has(u), u);
+  } finally {
+    stop.abort();
+    await Promise.all(components.map((c) => c.catch(() => undefined)));
+    admin.close();
+    await api.catch(() => undefined);
+    await etcd.stop();
+  }
+});
+
+/** The PEM cert and key of leaf `name`, as RestClient options. */
+async function pair(name: string): Promise<{ cert: string; key: string }> {
+  const p = leafPaths(pki.dataDir, name);
+  return { cert: await readFile(p.cert, 'utf8'), key: await readFile(p.key, 'utf8') };
+}
+

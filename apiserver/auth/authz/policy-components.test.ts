@@ -1,0 +1,41 @@
+/**
+ * The scheduler's and the proxy's roles against what scheduler/ and proxy/
+ * call (grep of their client calls and informers), and the calls the
+ * kubelet makes that the Node authorizer judges by the static system:node
+ * rules (the graph-scoped ones are covered by node/decide.test.ts and
+ * components.real.test.ts).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resourceAttributes } from './attributes.ts';
+import { defaultClusterRoles } from './policy.ts';
+import { authorize } from './rules.ts';
+
+const rules = (name: string) => defaultClusterRoles().find((r) => r.metadata?.name === name)?.rules ?? [];
+const someone = { username: 'u', groups: [] };
+
+/** `verb [group/]resource[/subresource]`, as in policy-controllers.test.ts. */
+function allowed(call: string, roleName: string): boolean {
+  const [verb = '', path = ''] = call.split(' ');
+  const parts = path.split('/');
+  const grouped = parts[0]?.includes('.') ?? false;
+  const [apiGroup, resource, subresource] = grouped ? [parts[0] ?? '', parts[1] ?? '', parts[2] ?? ''] : ['', parts[0] ?? '', parts[1] ?? ''];
+  return authorize(resourceAttributes(someone, { verb, apiGroup, resource, subresource, namespace: 'ns', name: ['list', 'watch', 'create'].includes(verb) ? '' : 'x' }), rules(roleName));
+}
+
+const cases: Array<{ role: string; calls: string[] }> = [
+  { role: 'system:kube-scheduler', calls: ['list pods', 'watch pods', 'list nodes', 'watch nodes', 'create pods/binding', 'patch pods/status', 'create events', 'patch events'] },
+  { role: 'system:node-proxier', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices'] },
+  { role: 'system:node', calls: ['list services', 'watch services', 'create events', 'patch events', 'create authentication.k8s.io/tokenreviews', 'create authorization.k8s.io/subjectaccessreviews'] },
+];
+
+for (const c of cases) {
+  test(`${c.role} allows every call its component makes`, () => {
+    for (const call of c.calls) assert.ok(allowed(call, c.role), `${c.role}: ${call}`);
+  });
+}
+
+test('the proxy and the scheduler cannot write what they do not own', () => {
+  for (const call of ['create pods', 'update discovery.k8s.io/endpointslices', 'patch nodes']) assert.equal(allowed(call, 'system:node-proxier'), false, call);
+  for (const call of ['create pods', 'update pods', 'patch nodes/status']) assert.equal(allowed(call, 'system:kube-scheduler'), false, call);
+});
