@@ -20,7 +20,7 @@ import { CERT } from '../deploy/pki/specs.ts';
 import { signJws } from '../apiserver/auth/authn/jws.ts';
 import { boundClaims } from '../apiserver/auth/authn/sa-claims.ts';
 import type { Cluster } from './harness/cluster.ts';
-import { describeResponse, httpsRequest, parseCurlOutput, statusOf, type HttpsRequest, type HttpsResponse } from './harness/https-client.ts';
+import { describeResponse, httpsRequest, inPodRequestsScript, parseInPodRequests, statusOf, type HttpsRequest, type HttpsResponse } from './harness/https-client.ts';
 import { lastStatusBody, withoutKlog } from './harness/kubectl-log.ts';
 import { findLeaks, keyNeedles, tokenNeedles, type Needle } from './harness/leaks.ts';
 import { makeCA, makeClientCert, writeCertKubeconfigFile, type CertFiles } from './harness/openssl.ts';
@@ -186,14 +186,32 @@ export async function viewerIsReadOnly(c: Cluster, s: SecurityRun): Promise<void
   s.log(`viewer: create pods → 403, can-i create no / get yes, pods [${podVerbs.join(' ')}]`);
 }
 
-/** Runs the in-pod curl against the API through the kubernetes Service with the pod's own token and CA. */
-async function curlFromPod(c: Cluster, path: string): Promise<HttpsResponse> {
-  const script = [
-    `D=${SA_DIR}`,
-    'curl -sS --max-time 10 --cacert "$D/ca.crt" -H "Authorization: Bearer $(cat "$D/token")" -w "\\n@@e2e-http-status@@%{http_code}" "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT$1"',
+/** The requests the curl pod sends at start with its own token and CA (the first is retried until 200). */
+const IN_POD_REQUESTS = [
+  ['get-pod', `/api/v1/namespaces/${SEC_NS}/pods/${CURL_POD}`],
+  ['list-pods', `/api/v1/namespaces/${SEC_NS}/pods`],
+  ['list-secrets', `/api/v1/namespaces/${SEC_NS}/secrets`],
+] as const;
+
+/** The in-pod script: the mounted files, the Service address, the requests, then idle until TERM. */
+function curlPodScript(): string {
+  return [
+    'echo e2e-curl started',
+    `cd ${SA_DIR} && for f in token ca.crt namespace; do test -s $f && echo have-$f; done; cd /`,
+    `echo "ns=$(cat ${SA_DIR}/namespace)"`,
+    'echo "api=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"',
+    `echo @@ca; cat ${SA_DIR}/ca.crt; echo; echo @@ca-end`,
+    inPodRequestsScript(IN_POD_REQUESTS, 60),
+    "trap 'exit 0' TERM; while true; do sleep 1; done",
   ].join('\n');
-  const r = await c.kubectlResult('exec', '-n', SEC_NS, CURL_POD, '-c', 'curl', '--', 'sh', '-c', script, 'sh', path);
-  return parseCurlOutput(r.stdout, r.stderr);
+}
+
+/** The projected token file the kubelet wrote for pod `uid` (read on the host: the API has no exec). */
+async function projectedToken(c: Cluster, uid: string): Promise<string> {
+  const found = await c.exec('find', join(c.dataDir, 'kubelet'), '-path', `*${uid}*`, '-name', 'token', '-type', 'f');
+  const file = found.split('\n').map((l) => l.trim()).find((l) => l !== '');
+  assert.ok(file, `no projected token file for pod uid ${uid} under ${join(c.dataDir, 'kubelet')}`);
+  return (await readFile(file, 'utf8')).trim();
 }
 
 /**
@@ -210,7 +228,7 @@ export async function podTokenHasItsRbac(c: Cluster, s: SecurityRun): Promise<vo
   const pod = podManifest(CURL_POD, {
     serviceAccountName: SA,
     terminationGracePeriodSeconds: 5,
-    containers: [{ name: 'curl', image: 'curl:7.88', command: ['sh', '-c', "echo e2e-curl started; trap 'exit 0' TERM; while true; do sleep 1; done"] }],
+    containers: [{ name: 'curl', image: 'curl:7.88', command: ['sh', '-c', curlPodScript()] }],
   });
   await c.kubectl('apply', '-f', await writeJson(s, 'curl-pod.json', pod));
   const running = await waitFor(
@@ -224,40 +242,46 @@ export async function podTokenHasItsRbac(c: Cluster, s: SecurityRun): Promise<vo
     `pod ${SEC_NS}/${CURL_POD} (image curl:7.88) to be Running and ready`,
   );
   assert.equal(running.spec?.nodeName, c.nodeName);
+  const out = await waitFor(
+    async (note) => {
+      const text = await c.kubectl('logs', '-n', SEC_NS, CURL_POD);
+      note(text.slice(-1500));
+      return /^@@done$/m.test(text) ? text : undefined;
+    },
+    90_000,
+    `pod ${CURL_POD} to finish its requests (@@done in its log)`,
+  );
 
-  const files = await c.kubectl('exec', '-n', SEC_NS, CURL_POD, '--', 'sh', '-c', `cd ${SA_DIR} && for f in token ca.crt namespace; do test -s $f && echo have-$f; done; echo "ns=$(cat namespace)"; echo "api=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"`);
-  for (const f of ['token', 'ca.crt', 'namespace']) assert.match(files, new RegExp(`^have-${f.replace('.', '\\.')}$`, 'm'), `${SA_DIR}/${f} missing or empty in the pod: ${files}`);
-  assert.match(files, new RegExp(`^ns=${SEC_NS}$`, 'm'), `the mounted namespace file: ${files}`);
+  for (const f of ['token', 'ca.crt', 'namespace']) assert.match(out, new RegExp(`^have-${f.replace('.', '\\.')}$`, 'm'), `${SA_DIR}/${f} missing or empty in the pod:\n${out.slice(0, 1500)}`);
+  assert.match(out, new RegExp(`^ns=${SEC_NS}$`, 'm'), 'the mounted namespace file');
   const svc = await c.kubectlJson<Service>('get', 'service', 'kubernetes', '-n', 'default');
   const httpsPort = svc.spec?.ports?.find((p) => p.name === 'https')?.port ?? svc.spec?.ports?.[0]?.port;
-  assert.match(files, new RegExp(`^api=${(svc.spec?.clusterIP ?? '?').replace(/\./g, '\\.')}:${httpsPort}$`, 'm'), `KUBERNETES_SERVICE_HOST/PORT in the pod: ${files}`);
-  const podCA = await c.kubectl('exec', '-n', SEC_NS, CURL_POD, '--', 'cat', `${SA_DIR}/ca.crt`);
-  assert.equal(podCA.trim(), (await readFile(c.clusterCA, 'utf8')).trim(), 'the mounted ca.crt is not the cluster CA');
+  assert.match(out, new RegExp(`^api=${(svc.spec?.clusterIP ?? '?').replace(/\./g, '\\.')}:${httpsPort}$`, 'm'), 'KUBERNETES_SERVICE_HOST/PORT in the pod are the kubernetes Service');
+  const podCA = out.match(/^@@ca\n([\s\S]*?)\n@@ca-end$/m)?.[1] ?? '';
+  const clusterCA = (await readFile(c.clusterCA, 'utf8')).trim();
+  assert.equal(podCA.trim(), clusterCA, `the mounted ca.crt (between @@ca and @@ca-end) is not the cluster CA:\n${out.slice(0, 3000)}`);
 
-  const token = (await c.kubectl('exec', '-n', SEC_NS, CURL_POD, '--', 'cat', `${SA_DIR}/token`)).trim();
+  const token = await projectedToken(c, running.metadata?.uid ?? '?');
   s.needles.push(...tokenNeedles('the curl pod\'s projected token', token));
   const claims = jwtClaims(token);
   const bound = claims['kubernetes.io'] as { pod?: { name?: string; uid?: string }; serviceaccount?: { name?: string; uid?: string } } | undefined;
   assert.equal(bound?.pod?.name, CURL_POD, `the projected token is not bound to the pod: ${JSON.stringify(claims)}`);
   assert.equal(bound?.serviceaccount?.name, SA, `the projected token's ServiceAccount: ${JSON.stringify(claims)}`);
 
-  const get = await waitFor(
-    async (note) => {
-      const r = await curlFromPod(c, `/api/v1/namespaces/${SEC_NS}/pods/${CURL_POD}`);
-      note(describeResponse(r));
-      return r.status === 200 ? r : undefined;
-    },
-    30_000,
-    'GET of its own pod from inside the pod with its token to answer 200',
-  );
+  const answers = parseInPodRequests(out);
+  const answer = (name: string): HttpsResponse => {
+    const r = answers.get(name);
+    assert.ok(r, `no answer for ${name} in the pod's log:\n${out.slice(-2000)}`);
+    return r;
+  };
+  const get = answer('get-pod');
+  assert.equal(get.status, 200, `in-pod GET of its own pod: ${describeResponse(get)}`);
   assert.match(get.body, new RegExp(`"name":\\s*"${CURL_POD}"`), `in-pod GET pod body: ${get.body.slice(0, 300)}`);
   assert.match(get.body, /"kind":\s*"Pod"/, `in-pod GET pod body: ${get.body.slice(0, 300)}`);
   const user = `system:serviceaccount:${SEC_NS}:${SA}`;
-  const listPods = await curlFromPod(c, `/api/v1/namespaces/${SEC_NS}/pods`);
-  assert.match(assertStatusResponse(listPods, 403, 'Forbidden', 'in-pod list pods (the Role grants only get)'), new RegExp(`User "${user}" cannot list resource "pods"`));
-  const secrets = await curlFromPod(c, `/api/v1/namespaces/${SEC_NS}/secrets`);
-  assert.match(assertStatusResponse(secrets, 403, 'Forbidden', 'in-pod list secrets'), new RegExp(`User "${user}" cannot list resource "secrets"`));
-  s.log('in-pod token through the kubernetes Service: get pod 200, list pods 403, list secrets 403');
+  assert.match(assertStatusResponse(answer('list-pods'), 403, 'Forbidden', 'in-pod list pods (the Role grants only get)'), new RegExp(`User "${user}" cannot list resource "pods"`));
+  assert.match(assertStatusResponse(answer('list-secrets'), 403, 'Forbidden', 'in-pod list secrets'), new RegExp(`User "${user}" cannot list resource "secrets"`));
+  s.log(`in-pod token through ${svc.spec?.clusterIP}:${httpsPort}: get pod 200, list pods 403, list secrets 403`);
 
   // From the node: TokenRequest tokens, default and foreign audience.
   const podURL = `${c.apiUrl}/api/v1/namespaces/${SEC_NS}/pods/${CURL_POD}`;

@@ -24,7 +24,7 @@ import * as sec from './security-steps.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN = 60_000;
-const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables'];
+const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables', 'openssl'];
 const CONTINUE_AFTER_FAILURE = process.env.E2E_CONTINUE === '1';
 
 /** The part of a `kubectl get -o json` list the test reads. */

@@ -104,3 +104,46 @@ export function statusOf(body: string): StatusFields | undefined {
 export function describeResponse(r: HttpsResponse): string {
   return `HTTP ${r.status}${r.error ? ` (${r.error})` : ''}: ${r.body.slice(0, 400)}`;
 }
+
+/**
+ * A shell script (busybox sh + curl) that sends each `[name, path]` request
+ * to `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT<path>` with
+ * the pod's mounted ca.crt and token, and prints each answer between
+ * `@@req <name>` and `@@end <name>` lines in the form
+ * {@link parseCurlOutput} reads. It first retries the first request (up to
+ * `retries` times, 1 s apart) until it answers 200, so a Service route that
+ * is not programmed yet does not fail the run; `@@done` closes the output.
+ * The token never reaches stdout. Pure.
+ */
+export function inPodRequestsScript(requests: ReadonlyArray<readonly [string, string]>, retries: number): string {
+  for (const [name, path] of requests) {
+    if (!/^[a-z0-9-]+$/.test(name) || !/^\/[A-Za-z0-9/._?=&-]*$/.test(path)) throw new Error(`unsafe request ${name} ${path}`);
+  }
+  const first = requests[0]?.[1] ?? '/';
+  const curl = (path: string, out: string): string =>
+    `curl -sS --max-time 10 --cacert "$D/ca.crt" -H "Authorization: Bearer $(cat "$D/token")" ${out} "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT${path}"`;
+  return [
+    'D=/var/run/secrets/kubernetes.io/serviceaccount',
+    'i=0',
+    `while [ "$i" -lt ${retries} ]; do`,
+    `  code=$(${curl(first, "-o /dev/null -w '%{http_code}'")} 2>&1)`,
+    '  [ "$code" = 200 ] && break',
+    '  echo "@@retry $i: $code"; i=$((i+1)); sleep 1',
+    'done',
+    ...requests.flatMap(([name, path]) => [
+      `echo "@@req ${name}"`,
+      `${curl(path, `-w '${MARK.replace('\n', '\\n')}%{http_code}'`)} 2>&1`,
+      'echo',
+      `echo "@@end ${name}"`,
+    ]),
+    'echo "@@done"',
+  ].join('\n');
+}
+
+/** The answers {@link inPodRequestsScript} printed, by request name (curl's errors land in the body, status 0). Pure. */
+export function parseInPodRequests(logText: string): Map<string, HttpsResponse> {
+  const out = new Map<string, HttpsResponse>();
+  const re = /^@@req ([a-z0-9-]+)\n([\s\S]*?)\n@@end \1$/gm;
+  for (const m of logText.matchAll(re)) out.set(m[1] ?? '', parseCurlOutput(m[2] ?? '', ''));
+  return out;
+}
