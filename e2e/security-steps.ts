@@ -163,13 +163,15 @@ export async function nodeIdentitiesAreConfined(c: Cluster, s: SecurityRun): Pro
   assert.equal(mine['e2e-patched'], undefined, `a forbidden patch changed Node ${c.nodeName}`);
 }
 
-/** The kubelet API on <nodeIP>:10250: no credentials → 401; the viewer and a pod token (no nodes/log, nodes/proxy) → 403; kubectl logs works. */
+/** The kubelet API on <nodeIP>:10250: plain HTTP gets no answer; no credentials → 401; the viewer and a pod token (no nodes/log, nodes/proxy) → 403; kubectl logs works. */
 export async function kubeletApiChecksCallers(c: Cluster, s: SecurityRun): Promise<void> {
   const base = `https://${c.nodeIP}:10250`;
   const logsPath = `/containerLogs/${SEC_NS}/${CURL_POD}/curl`;
   const viewer = s.viewer;
   assert.ok(viewer, 'the viewer step did not run');
 
+  const plain = await httpsRequest(c.execResult, { url: `http://${c.nodeIP}:10250${logsPath}` });
+  assert.equal(plain.status, 0, `plain HTTP to the kubelet port got an HTTP answer: ${describeResponse(plain)}`);
   const anonymous = await request(c, s, { url: base + logsPath });
   assert.equal(anonymous.status, 401, `kubelet ${logsPath} without credentials: ${describeResponse(anonymous)}`);
   assert.match(anonymous.body, /Unauthorized/, `kubelet 401 body: ${anonymous.body}`);
@@ -193,7 +195,7 @@ export async function kubeletApiChecksCallers(c: Cluster, s: SecurityRun): Promi
   assert.match(apiserver.body, /e2e-curl started/);
   const logs = await c.kubectl('logs', '-n', SEC_NS, CURL_POD);
   assert.match(logs, /e2e-curl started/, `kubectl logs ${CURL_POD}: ${logs}`);
-  s.log('kubelet API: anonymous 401, unknown CA 401, viewer 403 (proxy, log), pod token 403, apiserver 200, kubectl logs ok');
+  s.log('kubelet API: plain HTTP no answer, anonymous 401, unknown CA 401, viewer 403 (proxy, log), pod token 403, apiserver 200, kubectl logs ok');
 }
 
 /** `kubectl auth whoami` on 1.28 and the current kubectl shows system:admin for the admin kubeconfig, and the viewer for its cert. */
