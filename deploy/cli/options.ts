@@ -43,6 +43,8 @@ export interface ControllerManagerFlags {
   healthzPort: number;
   /** --root-ca-file: the PEM file published as kube-root-ca.crt in every namespace. */
   rootCAFile?: string;
+  /** --service-account-private-key-file: signs the tokens of legacy ServiceAccount token Secrets. */
+  serviceAccountKeyFile?: string;
 }
 
 /** `skiff kubelet` → runKubelet. */

@@ -132,8 +132,9 @@ test('components: --kubeconfig (made absolute) reaches every client component; a
     assert.equal(o.kubeconfig, join(process.cwd(), 'cred/x.kubeconfig'), cmd);
     assert.ok(!('kubeconfig' in ((await parse([cmd])).opts as Record<string, unknown>)), cmd);
   }
-  const cm = (await parse(['controller-manager', '--root-ca-file', '/t/ca.crt'])).opts as Record<string, unknown>;
+  const cm = (await parse(['controller-manager', '--root-ca-file', '/t/ca.crt', '--service-account-private-key-file', '/t/service.key'])).opts as Record<string, unknown>;
   assert.equal(cm.rootCAFile, '/t/ca.crt');
+  assert.equal(cm.serviceAccountKeyFile, '/t/service.key');
   const kl = (await parse(['kubelet', '--project-service-account-tokens'])).opts as Record<string, unknown>;
   assert.equal(kl.projectServiceAccountTokens, true);
 });

@@ -124,13 +124,15 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(apiUrlOption())
     .addOption(kubeconfigOption())
     .option('--root-ca-file <path>', 'CA bundle (PEM) published to every namespace as ConfigMap kube-root-ca.crt')
+    .option('--service-account-private-key-file <path>', 'key (PEM) the token controller signs ServiceAccount token Secrets with')
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network node CIDRs are carved from').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--node-cidr-mask-size <bits>', 'prefix length of each node\'s pod CIDR').default(defaults.nodeCIDRMaskSize).argParser(parseMaskSize))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.controllerManagerHealthzPort).argParser(parsePort))
-    .action(async (o: { apiUrl: string; kubeconfig?: string; rootCaFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
+    .action(async (o: { apiUrl: string; kubeconfig?: string; rootCaFile?: string; serviceAccountPrivateKeyFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
       await actions.controllerManager({
         apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort,
         ...(o.rootCaFile !== undefined ? { rootCAFile: resolve(o.rootCaFile) } : {}),
+        ...(o.serviceAccountPrivateKeyFile !== undefined ? { serviceAccountKeyFile: resolve(o.serviceAccountPrivateKeyFile) } : {}),
       });
     });
 

@@ -97,6 +97,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
       spec: mk('controller-manager', [
         '--kubeconfig', c.kubeconfigs.controllerManager,
         '--root-ca-file', c.clusterCA,
+        '--service-account-private-key-file', c.serviceAccountKey,
         '--cluster-cidr', cfg.clusterCIDR,
         '--node-cidr-mask-size', String(defaults.nodeCIDRMaskSize),
         '--healthz-port', String(defaults.controllerManagerHealthzPort),

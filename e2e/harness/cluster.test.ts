@@ -36,7 +36,7 @@ describe('startCluster with a stand-in server (real namespace and registry)', { 
     try {
       assert.match(cluster.netns.name, /^skiff-e2e-/);
       assert.ok(existsSync(cluster.kubeconfig));
-      const probe = JSON.parse(await cluster.exec('curl', '-sS', `${cluster.apiUrl}/probe`)) as {
+      const probe = JSON.parse(await cluster.exec('curl', '-sS', '--cacert', cluster.clusterCA, `${cluster.apiUrl}/probe`)) as {
         starts: number; mirrors: string[]; node: string; nodeIP: string; tags: string;
       };
       assert.equal(probe.starts, 1);
@@ -56,7 +56,7 @@ describe('startCluster with a stand-in server (real namespace and registry)', { 
       const secondPid = await cluster.pidOf('fake-component');
       assert.notEqual(secondPid, firstPid);
       assert.ok(!isAlive(firstPid), 'the old server is gone after restart');
-      const again = JSON.parse(await cluster.exec('curl', '-sS', `${cluster.apiUrl}/probe`)) as { starts: number };
+      const again = JSON.parse(await cluster.exec('curl', '-sS', '--cacert', cluster.clusterCA, `${cluster.apiUrl}/probe`)) as { starts: number };
       assert.equal(again.starts, 2, 'restart reuses the same data dir');
       assert.match(await cluster.logTail(), /fake skiff server ready/);
 
