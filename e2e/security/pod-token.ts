@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Pod, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import type { Pod, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
 import { serviceAccountKeyPath } from '../../deploy/pki/layout.ts';
 import { signJws } from '../../apiserver/auth/authn/jws.ts';
 import { boundClaims } from '../../apiserver/auth/authn/sa-claims.ts';
@@ -143,4 +143,24 @@ export async function podTokenHasItsRbac(c: Cluster, s: SecurityRun): Promise<vo
   assert.equal(mintedGet.status, 200, `GET pod with a token the test signed with tls/service.key (valid): ${describeResponse(mintedGet)}`);
   assertStatusResponse(await request(c, s, { url: podURL, token: expired }), 401, 'Unauthorized', 'an expired token (exp two hours minus ten minutes ago)');
   s.log('TokenRequest and test-minted tokens: valid 200, audience "other" 401, expired 401');
+
+  // A legacy Secret-based token: the token controller fills a kubernetes.io/service-account-token Secret.
+  const secretName = `${SA}-legacy-token`;
+  await c.kubectl('apply', '-f', await writeJson(s, 'legacy-token.json', {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+    metadata: { name: secretName, namespace: SEC_NS, annotations: { 'kubernetes.io/service-account.name': SA } },
+  }));
+  const legacy = await waitFor(async (note) => {
+    const sec = await c.kubectlJson<Secret>('get', 'secret', secretName, '-n', SEC_NS);
+    note(`data keys: ${Object.keys(sec.data ?? {}).join(',')}`);
+    const t = sec.data?.token;
+    return t && sec.data?.['ca.crt'] && sec.data?.namespace ? Buffer.from(t, 'base64').toString('utf8') : undefined;
+  }, 30_000, 'the token controller to fill the legacy token Secret');
+  s.needles.push(...tokenNeedles('a legacy Secret token', legacy));
+  assert.equal(jwtClaims(legacy).iss, 'kubernetes/serviceaccount', 'a legacy token');
+  const legacyGet = await request(c, s, { url: podURL, token: legacy });
+  assert.equal(legacyGet.status, 200, `GET pod with the legacy Secret token: ${describeResponse(legacyGet)}`);
+  await c.kubectl('delete', 'secret', secretName, '-n', SEC_NS);
+  assertStatusResponse(await request(c, s, { url: podURL, token: legacy }), 401, 'Unauthorized', 'the legacy token after its Secret is deleted');
+  s.log('legacy Secret token: filled by the token controller, 200, 401 once the Secret is gone');
 }
