@@ -95,8 +95,12 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<Outcome<Restor
     }
     previous = undefined;
   }
-  await rename(staging, paths.etcdDir);
-  await chmod(paths.etcdDir, 0o700);
+  try {
+    await rename(staging, paths.etcdDir);
+    await chmod(paths.etcdDir, 0o700);
+  } catch (err) {
+    return { ok: false, error: `cannot move the restored data from ${staging} to ${paths.etcdDir}: ${message(err)}${previous ? `; the previous data is in ${previous}` : ''}` };
+  }
   return { ok: true, value: { etcdDir: paths.etcdDir, ...(previous !== undefined ? { previous } : {}) } };
 }
 

@@ -59,8 +59,8 @@ export async function saveSnapshot(o: SaveOptions): Promise<Outcome<SavedSnapsho
   const part = join(o.dir, `.${name}.part`);
   let tls;
   try {
-    await ensureSnapshotDir(o.dir);
     tls = o.etcd.tls ? await readEtcdClientTLS(o.etcd.tls) : undefined;
+    await ensureSnapshotDir(o.dir);
   } catch (err) {
     return { ok: false, error: message(err) };
   }
