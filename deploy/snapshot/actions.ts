@@ -24,7 +24,7 @@ export function etcdSnapshotActions(out: NodeJS.WritableStream, now: () => Date 
       const tls = etcdTLSFiles(o.dataDir);
       const url = etcdClientUrl({ ...EMBEDDED, dataDir: '', clientPort: o.etcdClientPort, peerPort: 0, tls: tls.server });
       const r = await saveSnapshot({ etcd: { url, tls: tls.client }, dir: o.dir, base: o.name, nodeName: o.nodeName, now: now() });
-      if (!r.ok) throw new Error(`${r.error} (is skiff server running on ${o.dataDir}?)`);
+      if (!r.ok) throw new Error(/^(snapshot of etcd|cannot read the etcd client cert)/.test(r.error) ? `${r.error} (is skiff server running on ${o.dataDir}, and are you root?)` : r.error);
       out.write(`Snapshot ${r.value.name} saved to ${r.value.path} (${r.value.size} bytes)\n`);
     },
     list: async (o) => {

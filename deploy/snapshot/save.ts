@@ -60,9 +60,13 @@ export async function saveSnapshot(o: SaveOptions): Promise<Outcome<SavedSnapsho
   let tls;
   try {
     tls = o.etcd.tls ? await readEtcdClientTLS(o.etcd.tls) : undefined;
+  } catch (err) {
+    return { ok: false, error: `cannot read the etcd client cert: ${message(err)}` };
+  }
+  try {
     await ensureSnapshotDir(o.dir);
   } catch (err) {
-    return { ok: false, error: message(err) };
+    return { ok: false, error: `cannot create ${o.dir}: ${message(err)}` };
   }
   let file: FileHandle | undefined;
   try {
