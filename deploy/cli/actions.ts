@@ -7,6 +7,7 @@
  */
 import { createLogger, type Logger } from '../../apiserver/api/log.ts';
 import { runServer } from '../server/server.ts';
+import { etcdSnapshotActions } from '../snapshot/actions.ts';
 import type { CliActions } from './program.ts';
 import type { ApiServerFlags, ControllerManagerFlags, KubeletFlags, ProxyFlags, SchedulerFlags } from './options.ts';
 import { shutdownSignal } from './signals.ts';
@@ -51,5 +52,6 @@ export function defaultActions(): CliActions {
     check: async (o) => {
       if (await (await import('../check/run.ts')).runCheck(o, process.stdout) !== 0) throw new Error('some checks failed (✗ above)');
     },
+    etcdSnapshot: etcdSnapshotActions(process.stdout),
   };
 }

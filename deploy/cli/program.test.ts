@@ -15,6 +15,7 @@ function recorder(): { program: Command; calls: Call[]; errors: () => string } {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
     proxyCleanup: rec('proxy-cleanup'), check: rec('check'),
+    etcdSnapshot: { save: rec('etcd-snapshot save'), list: rec('etcd-snapshot list'), delete: rec('etcd-snapshot delete'), prune: rec('etcd-snapshot prune'), restore: rec('etcd-snapshot restore') },
   };
   const program = buildProgram(actions, { hostname: 'Test-Host' });
   let err = '';
@@ -39,6 +40,7 @@ test('server: defaults', async () => {
     dataDir: '/var/lib/skiff', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort: 6443, bindAddress: '0.0.0.0',
     nodeName: 'test-host', nodeIP: undefined, containerdSocket: undefined, registryMirrors: [],
     etcdClientPort: 2479, etcdPeerPort: 2480,
+    etcdSnapshots: { disabled: false, cron: '0 */12 * * *', retention: 5, name: 'etcd-snapshot', dir: '/var/lib/skiff/snapshots' },
   };
   assert.deepEqual(c.opts, want);
 });
@@ -55,6 +57,7 @@ test('server: every flag, repeated mirrors', async () => {
     nodeIP: '10.1.0.2', containerdSocket: '/run/c.sock',
     registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }, { host: 'registry.k8s.io', url: 'http://127.0.0.1:5000' }],
     etcdClientPort: 3479, etcdPeerPort: 3480,
+    etcdSnapshots: { disabled: false, cron: '0 */12 * * *', retention: 5, name: 'etcd-snapshot', dir: '/tmp/s/snapshots' },
   });
 });
 

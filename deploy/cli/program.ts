@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
 import type { CheckOptions } from '../check/run.ts';
+import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import {
   apiServerTLSFrom, collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
@@ -28,6 +29,8 @@ export interface CliActions {
   proxyCleanup(o: { serviceCIDR: string; clusterCIDR: string }): Promise<void>;
   /** `skiff check`: the host preflight; prints one line per check and rejects when any failed. */
   check(o: CheckOptions): Promise<void>;
+  /** `skiff etcd-snapshot save|list|delete|prune|restore`. */
+  etcdSnapshot: EtcdSnapshotActions;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
@@ -55,7 +58,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortOptions: false, showGlobalOptions: false });
 
-  program.command('server')
+  const server = program.command('server')
     .description('run a whole single-node cluster: etcd, containerd, apiserver, scheduler, controller-manager, kubelet and proxy, each supervised')
     .option('--data-dir <dir>', 'where all state lives (etcd data, containerd, kubelet, admin.kubeconfig)', defaults.dataDir)
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 of it').default(defaults.clusterCIDR).argParser(parseCIDR))
@@ -72,13 +75,15 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-    }) => {
+    } & SnapshotServerFlags) => {
       await actions.server({
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
-        etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort,
+        etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),
       });
     });
+  addSnapshotServerOptions(server);
+  registerEtcdSnapshotCommand(program, actions.etcdSnapshot, nodeName);
 
   program.command('apiserver')
     .description('run the API server (stores everything in etcd; serves kubectl)')
