@@ -8,6 +8,7 @@
  * server serves the objects at their old resourceVersions. The schedule,
  * driven by a stepping clock, keeps only the newest `retention` snapshots.
  */
+import { stopChild } from '../../testutil/child.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -60,12 +61,7 @@ async function startEtcd(): Promise<void> {
 async function stopEtcd(): Promise<void> {
   const child = s.child;
   s.child = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(t);
+  await stopChild(child);
 }
 
 /** An etcd client with the etcd client cert, closed after `fn`. */
