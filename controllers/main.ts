@@ -3,7 +3,7 @@
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
- * ServiceAccount (and the root CA publisher). Each
+ * ServiceAccount (and the root CA publisher), disruption (PDB status). Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -24,6 +24,7 @@ import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
+import { startDisruptionController } from './disruption/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -61,6 +62,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
+  // kube's disruption controller records its Events as "controllermanager".
+  { name: 'disruption', component: 'controllermanager', start: startDisruptionController },
 ];
 
 /**

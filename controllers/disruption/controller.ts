@@ -1,0 +1,105 @@
+/**
+ * Disruption controller (kube-controller-manager's `disruption` controller,
+ * pkg/controller/disruption/disruption.go): keeps every
+ * PodDisruptionBudget's status (expectedPods, currentHealthy,
+ * desiredHealthy, disruptionsAllowed, disruptedPods, observedGeneration and
+ * the DisruptionAllowed condition) in step with the pods its selector
+ * matches. Level-based, keyed by `namespace/name`: a budget's add or update,
+ * and any add, update or delete of a pod it matches (before or after the
+ * change), queues it; reconcile reads the caches and writes the status
+ * `syncBudget` computes with a compare-and-swap (a conflict retries with
+ * backoff). A budget with pending evictions is synced again when they time
+ * out. The scale of ReplicaSets and Deployments comes from their informers.
+ */
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
+import type { Informer } from '../../apiserver/client/informer-types.ts';
+import { Deployments, PodDisruptionBudgets, Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
+import { isNotFound } from '../../apiserver/client/types.ts';
+import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
+import type { ReconcileResult } from '../../apiserver/client/controller.ts';
+import { controllerRef } from '../../apiserver/api/owner-references.ts';
+import { selectorMatches } from '../../apiserver/api/label-selector.ts';
+import type { ControllerDeps } from '../deps.ts';
+import { runWhenSynced } from '../run.ts';
+import { syncBudget, type ScaleLookup } from './decide.ts';
+
+const BY_NAMESPACE = 'disruption/namespace';
+const nsOf = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? '';
+/** kube's verifyGroupKind: the reference names `kind` in the apps (or legacy extensions) group. */
+const isAppsRef = (ref: OwnerReference, kind: string): boolean => ref.kind === kind && /^(apps|extensions)\//.test(ref.apiVersion);
+
+/** The queue and reconcile of the controller, exposed for tests; `now` is ms since epoch. */
+export function createDisruptionController(deps: ControllerDeps, now: () => number = Date.now) {
+  const pdbs: Informer<PodDisruptionBudget> = deps.informers.for<PodDisruptionBudget>(PodDisruptionBudgets);
+  const pods: Informer<Pod> = deps.informers.for<Pod>(Pods);
+  const replicaSets: Informer<ReplicaSet> = deps.informers.for<ReplicaSet>(ReplicaSets);
+  const deployments: Informer<Deployment> = deps.informers.for<Deployment>(Deployments);
+  pdbs.addIndex(BY_NAMESPACE, (p) => [nsOf(p)]);
+  pods.addIndex(BY_NAMESPACE, (p) => [nsOf(p)]);
+  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${nsOf(o)}/${o.metadata?.name ?? ''}`;
+  const enqueue = (p: PodDisruptionBudget): void => queue.add(keyOf(p));
+  const enqueueFor = (pod: Pod): void => {
+    for (const p of pdbs.byIndex(BY_NAMESPACE, nsOf(pod))) if (selectorMatches(p.spec?.selector, pod.metadata?.labels)) enqueue(p);
+  };
+  pdbs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
+  pods.addHandlers({
+    onAdd: enqueueFor,
+    onUpdate: (o, n) => {
+      enqueueFor(o);
+      enqueueFor(n);
+    },
+    onDelete: enqueueFor,
+  });
+
+  /** kube's finders for the controllers Skiff serves: a ReplicaSet owned by a Deployment scales as the Deployment, any other as itself. */
+  const scaleOf: ScaleLookup = (ref, namespace) => {
+    if (!isAppsRef(ref, 'ReplicaSet')) return undefined;
+    const rs = replicaSets.get(`${namespace}/${ref.name}`);
+    if (!rs || rs.metadata?.uid !== ref.uid) return undefined;
+    const owner = controllerRef(rs.metadata);
+    if (owner && isAppsRef(owner, 'Deployment')) {
+      const d = deployments.get(`${namespace}/${owner.name}`);
+      if (!d || d.metadata?.uid !== owner.uid) return undefined;
+      return { uid: owner.uid, scale: d.spec?.replicas ?? 1 };
+    }
+    return { uid: ref.uid, scale: rs.spec?.replicas ?? 1 };
+  };
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const pdb = pdbs.get(key);
+    if (!pdb) return;
+    const matching = pods.byIndex(BY_NAMESPACE, nsOf(pdb)).filter((p) => selectorMatches(pdb.spec?.selector, p.metadata?.labels));
+    const t = now();
+    const sync = syncBudget(pdb, matching, scaleOf, t);
+    for (const name of sync.notDeleted) {
+      const pod = matching.find((p) => p.metadata?.name === name);
+      if (pod) deps.recorder.event(pod, 'Warning', 'NotDeleted', `Pod was expected by PDB ${nsOf(pdb)}/${pdb.metadata?.name ?? ''} to be deleted but it wasn't`);
+    }
+    if (sync.status) {
+      if (sync.noPods) deps.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
+      try {
+        await deps.client.updateStatus<PodDisruptionBudget>(PodDisruptionBudgets, { ...pdb, status: sync.status }, nsOf(pdb));
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+    }
+    if (sync.recheckAtMs !== undefined) return { requeueAfterMs: Math.max(1, sync.recheckAtMs - t) };
+  };
+
+  return { queue, reconcile };
+}
+
+/**
+ * Starts the disruption controller: registers the PodDisruptionBudget, Pod,
+ * ReplicaSet and Deployment informers now and runs two workers once they
+ * synced, until `signal` aborts. Never throws; API errors (a lost
+ * compare-and-swap included) are retried with backoff.
+ */
+export function startDisruptionController(deps: ControllerDeps, signal: AbortSignal): void {
+  runWhenSynced(deps, 'disruption controller', createDisruptionController(deps), 2, signal);
+}
