@@ -65,11 +65,11 @@ async function addPod(c: ApiClient, name: string, node: string | undefined, rs?:
 const pdbStatus = async (c: ApiClient): Promise<PodDisruptionBudget['status']> => (await c.get<PodDisruptionBudget>(PodDisruptionBudgets, 'web', NS)).status;
 const podExists = async (c: ApiClient, name: string): Promise<boolean> => (await c.tryGet<Pod>(Pods, name, NS)) !== undefined;
 
-/** POSTs a policy/v1 Eviction for `pod`; the HTTP code and the Status answered. */
-async function evict(pod: string): Promise<{ code: number; body: Status }> {
-  const res = await fetch(`${k.server().url}/api/v1/namespaces/${NS}/pods/${pod}/eviction`, {
+/** POSTs a policy/v1 Eviction for `pod` (`body` replaces the default one, `query` is appended); the HTTP code and the Status answered. */
+async function evict(pod: string, body?: unknown, query = ''): Promise<{ code: number; body: Status }> {
+  const res = await fetch(`${k.server().url}/api/v1/namespaces/${NS}/pods/${pod}/eviction${query}`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: NS } }),
+    body: JSON.stringify(body ?? { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: NS } }),
   });
   return { code: res.status, body: await res.json() as Status };
 }
@@ -102,6 +102,17 @@ test('a PDB (kubectl create pdb) gets its status from the disruption controller;
     assert.deepEqual(head?.split(/\s{2,}/), ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE'], table.out);
     assert.deepEqual(row?.split(/\s+/).slice(0, 4), ['web', '2', 'N/A', '1'], table.out);
   }
+
+  const refusals: Array<[string, unknown, number]> = [
+    ['another name', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-0' } }, 400],
+    ['another kind', { apiVersion: 'policy/v1', kind: 'Pod', metadata: { name: 'web-2' } }, 400],
+    ['bad deleteOptions', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-2' }, deleteOptions: { propagationPolicy: 'Sideways' } }, 422],
+  ];
+  for (const [what, body, code] of refusals) assert.equal((await evict('web-2', body)).code, code, what);
+  const dry = await evict('web-2', undefined, '?dryRun=All');
+  assert.equal(dry.code, 201, JSON.stringify(dry.body));
+  assert.equal(await podExists(c, 'web-2'), true, 'a dry run deletes nothing');
+  assert.equal((await pdbStatus(c))?.disruptionsAllowed, 1, 'a dry run takes no disruption');
 
   const first = await evict('web-2');
   assert.equal(first.code, 201, JSON.stringify(first.body));

@@ -8,9 +8,11 @@ import { budgetCounts, countHealthy, DELETION_TIMEOUT_MS, pendingDisruptions, sy
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
 function pod(name: string, opts: { ready?: boolean; owner?: string; deleting?: boolean } = {}): Pod {
-  const metadata: Pod['metadata'] = { name, namespace: 'ns', labels: { app: 'web' }, resourceVersion: '1' };
-  if (opts.owner) metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: opts.owner, uid: `uid-${opts.owner}`, controller: true }];
-  if (opts.deleting) metadata.deletionTimestamp = rfc3339(NOW);
+  const metadata: Pod['metadata'] = {
+    name, namespace: 'ns', labels: { app: 'web' }, resourceVersion: '1',
+    ...(opts.owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: opts.owner, uid: `uid-${opts.owner}`, controller: true }] } : {}),
+    ...(opts.deleting ? { deletionTimestamp: rfc3339(NOW) } : {}),
+  };
   return { metadata, status: { phase: 'Running', conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }] } };
 }
 
