@@ -4,7 +4,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1';
 import { rfc3339 } from '../api/time.ts';
-import { decrementBudget, EVICTION_REFUSED, MAX_DISRUPTED_PODS, planEviction } from './eviction-plan.ts';
+import { decrementBudget, EVICTION_REFUSED, MAX_DISRUPTED_PODS, planEviction, preconditionError, withDisruptionTarget } from './eviction-plan.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
@@ -79,4 +79,18 @@ test('decrementBudget: takes one disruption and records the pod, or refuses as k
       assert.deepEqual(got.error.status.details?.causes, [{ reason: 'DisruptionBudget', message: r.cause }], r.name);
     }
   }
+});
+
+test('withDisruptionTarget adds or refreshes the condition; preconditionError checks uid and resourceVersion', () => {
+  const added = withDisruptionTarget(pod(), NOW);
+  assert.deepEqual(added.status?.conditions?.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime]), [['Ready', 'True', undefined, undefined], ['DisruptionTarget', 'True', 'EvictionByEvictionAPI', rfc3339(NOW)]]);
+  const again = withDisruptionTarget(added, NOW + 5000);
+  assert.equal(again.status?.conditions?.[1]?.lastTransitionTime, rfc3339(NOW), 'same status: the transition time stays');
+  const flipped = withDisruptionTarget({ ...pod(), status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: rfc3339(0) }] } }, NOW);
+  assert.deepEqual(flipped.status?.conditions, [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: rfc3339(NOW) }]);
+  const p = { ...pod(), metadata: { ...pod().metadata, uid: 'u1' } };
+  assert.equal(preconditionError(p, undefined), undefined);
+  assert.equal(preconditionError(p, { uid: 'u1', resourceVersion: '42' }), undefined);
+  assert.equal(preconditionError(p, { uid: 'u2' })?.code, 409);
+  assert.match(preconditionError(p, { resourceVersion: '41' })?.status.message ?? '', /Precondition failed: ResourceVersion in precondition: 41, ResourceVersion in object meta: 42/);
 });

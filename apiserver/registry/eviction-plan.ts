@@ -7,7 +7,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
-import { forbidden, internalError, tooManyRequests, type StatusError } from '../api/errors.ts';
+import { conflict, forbidden, internalError, tooManyRequests, type StatusError } from '../api/errors.ts';
 import { DISRUPTION_BUDGET_CAUSE, isPodReady, pdbsCoveringPod, withDisruptionAllowedCondition } from '../api/pdb.ts';
 import { rfc3339 } from '../api/time.ts';
 
@@ -83,4 +83,33 @@ export function decrementBudget(pdb: PodDisruptionBudget, podName: string, nowMs
   let next: PodDisruptionBudget = { ...pdb, status: { ...st, disruptionsAllowed: st.disruptionsAllowed - 1, disruptedPods: { ...(st.disruptedPods ?? {}), [podName]: rfc3339(nowMs) } } };
   if (next.status!.disruptionsAllowed === 0) next = withDisruptionAllowedCondition(next, nowMs);
   return { pdb: next };
+}
+
+/**
+ * `pod` with the DisruptionTarget=True condition (reason
+ * EvictionByEvictionAPI) the eviction handler sets before it deletes
+ * (addConditionAndDeletePod, podutil.UpdatePodCondition): an existing one is
+ * replaced, keeping its lastTransitionTime unless the status changes;
+ * `nowMs` is ms since epoch. Returns a copy.
+ */
+export function withDisruptionTarget(pod: Pod, nowMs: number): Pod {
+  const conds = [...(pod.status?.conditions ?? [])];
+  const want = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' };
+  const i = conds.findIndex((c) => c.type === want.type);
+  const old = i < 0 ? undefined : conds[i];
+  const next = { ...want, lastTransitionTime: old && old.status === want.status && old.lastTransitionTime ? old.lastTransitionTime : rfc3339(nowMs) };
+  if (i < 0) conds.push(next);
+  else conds[i] = next;
+  return { ...pod, status: { ...(pod.status ?? {}), conditions: conds } };
+}
+
+/** 409 when the stored pod fails the delete's uid or resourceVersion precondition (checked before the condition is written). */
+export function preconditionError(pod: Pod, pre: { uid?: string; resourceVersion?: string } | undefined): StatusError | undefined {
+  const name = pod.metadata?.name ?? '';
+  const target = { group: '', resource: 'pods', name };
+  if (pre?.uid && pre.uid !== pod.metadata?.uid) return conflict(target, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${pod.metadata?.uid ?? ''}`);
+  if (pre?.resourceVersion && pre.resourceVersion !== pod.metadata?.resourceVersion) {
+    return conflict(target, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${pod.metadata?.resourceVersion ?? ''}`);
+  }
+  return undefined;
 }

@@ -39,11 +39,17 @@ test('dryRun computes the eviction and writes nothing', async () => {
   assert.equal((await pdbOf(c)).metadata?.resourceVersion, before.metadata?.resourceVersion);
 });
 
-test('deleteOptions are honoured: a grace period leaves the pod terminating; a stale resourceVersion precondition is 409', async () => {
+test('deleteOptions are honoured: a grace period leaves the pod terminating with DisruptionTarget; a current resourceVersion precondition passes, a stale one is 409', async () => {
   const graceful = await setup({ grace: 30 });
   await evictPod(graceful.stores, 'ns', 'p', { gracePeriodSeconds: 10 }, {}, () => NOW);
   const pod = await graceful.c.get<Pod>(Pods, 'p', 'ns');
   assert.equal(pod.metadata?.deletionGracePeriodSeconds, 10);
+  const target = pod.status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+  assert.deepEqual(target, { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: '2026-01-01T00:00:00Z' });
+  const fresh = await setup();
+  const rv = (await fresh.c.get<Pod>(Pods, 'p', 'ns')).metadata?.resourceVersion ?? '';
+  await evictPod(fresh.stores, 'ns', 'p', { preconditions: { resourceVersion: rv } }, {}, () => NOW);
+  assert.equal(await fresh.c.tryGet(Pods, 'p', 'ns'), undefined, 'a current resourceVersion precondition survives the condition write');
   const stale = await setup();
   await assert.rejects(evictPod(stale.stores, 'ns', 'p', { preconditions: { resourceVersion: '1' } }, {}, () => NOW), statusCode(409));
 });

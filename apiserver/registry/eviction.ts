@@ -11,7 +11,7 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
 import { StatusError } from '../api/errors.ts';
 import type { KubeObject } from '../api/object.ts';
 import type { DeleteParams } from './deletion.ts';
-import { budgetBusy, decrementBudget, planEviction } from './eviction-plan.ts';
+import { budgetBusy, decrementBudget, planEviction, preconditionError, withDisruptionTarget } from './eviction-plan.ts';
 import type { ResourceStore, WriteOptions } from './store.ts';
 
 /** The stores an eviction writes through; `pdbs` undefined when budgets are not served (every eviction is then a delete). */
@@ -29,7 +29,8 @@ const isConflict = (e: unknown): boolean => e instanceof StatusError && e.code =
  * Evicts pod `namespace/name`: plans against the pod and every budget in
  * its namespace, takes one disruption from the covering budget (re-planned
  * from fresh reads when another writer changed it, 429 after a few losses),
- * then deletes the pod with `del` (a resourceVersion precondition is added
+ * then sets the pod's DisruptionTarget condition and deletes it with `del`
+ * (a resourceVersion precondition is added
  * when an unready pod is deleted without taking a disruption; losing that
  * race is 429). `wo.dryRun` computes everything and writes nothing. Throws
  * 404 for a missing pod, 429 TooManyRequests when a budget forbids it, 500
@@ -61,11 +62,30 @@ export async function evictPod(stores: EvictionStores, namespace: string, name: 
     }
     const params: DeleteParams = guard ? { ...del, preconditions: { ...(del.preconditions ?? {}), resourceVersion: guard } } : del;
     try {
-      await stores.pods.delete(namespace, name, params, wo);
+      await markAndDelete(stores.pods, namespace, name, params, wo, now);
     } catch (e) {
       if (guard && plan.kind === 'delete' && isConflict(e)) throw budgetBusy(plan.pdbName ?? '');
       throw e;
     }
     return;
   }
+}
+
+/**
+ * Sets DisruptionTarget=True on the pod through its status subresource
+ * (the delete's preconditions checked first, 409 otherwise), then deletes
+ * it, the resourceVersion precondition moved to the version just written
+ * (addConditionAndDeletePod). A dry run only deletes (as a dry run).
+ */
+async function markAndDelete(pods: ResourceStore, namespace: string, name: string, del: DeleteParams, wo: WriteOptions, now: () => number): Promise<void> {
+  let params = del;
+  if (!wo.dryRun) {
+    const marked = await pods.guaranteedUpdate(namespace, name, (cur) => {
+      const err = preconditionError(cur as Pod, del.preconditions);
+      if (err) throw err;
+      return withDisruptionTarget(cur as Pod, now()) as KubeObject;
+    }, 'status', true, { user: wo.user });
+    if (del.preconditions?.resourceVersion) params = { ...del, preconditions: { ...del.preconditions, resourceVersion: marked.metadata?.resourceVersion ?? '' } };
+  }
+  await pods.delete(namespace, name, params, wo);
 }
