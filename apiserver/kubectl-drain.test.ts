@@ -95,6 +95,11 @@ test('a PDB (kubectl create pdb) gets its status from the disruption controller;
   assert.deepEqual([st?.expectedPods, st?.currentHealthy, st?.desiredHealthy, st?.observedGeneration], [3, 3, 2, 1]);
   assert.deepEqual(st?.conditions?.map((x) => [x.type, x.status, x.reason]), [['DisruptionAllowed', 'True', 'SufficientPods']]);
 
+  const resources = await k.run(33, ['api-resources', '--api-group=policy']);
+  assert.match(resources.out, /^poddisruptionbudgets\s+pdb\s+policy\/v1\s+true\s+PodDisruptionBudget$/m, resources.out);
+  const described = await k.run(33, ['-n', NS, 'describe', 'pdb', 'web']);
+  assert.equal(described.code, 0, described.out);
+  for (const line of [/Min available:\s+2/, /Selector:\s+app=web/, /Allowed disruptions:\s+1/, /Current:\s+3/, /Desired:\s+2/, /Total:\s+3/]) assert.match(described.out, line, described.out);
   for (const minor of [33, 27]) {
     const table = await k.run(minor, ['-n', NS, 'get', 'pdb']);
     assert.equal(table.code, 0, table.out);
