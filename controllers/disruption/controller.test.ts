@@ -7,7 +7,7 @@ import { Deployments, PodDisruptionBudgets, Pods, ReplicaSets } from '../../apis
 import { rfc3339 } from '../../apiserver/api/time.ts';
 import { harness, waitFor } from '../testing/harness.ts';
 import { createDisruptionController } from './controller.ts';
-import { DELETION_TIMEOUT_MS } from './decide.ts';
+import { DELETION_TIMEOUT_MS, STALE_POD_DISRUPTION_TIMEOUT_MS } from './decide.ts';
 
 const NOW = Date.parse('2026-03-01T00:00:00Z');
 const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
@@ -93,6 +93,29 @@ test('a managed pod whose ReplicaSet is missing makes the budget fail safe', asy
     assert.equal(st?.disruptionsAllowed, 0);
     assert.equal(st?.conditions?.[0]?.message, 'found no controllers for pod "orphan"');
     assert.equal(await ctl.reconcile('ns/missing'), undefined, 'a deleted budget is nothing to do');
+  } finally {
+    h.stop();
+  }
+});
+
+test('a DisruptionTarget condition that no deletion followed is reset to False after 2 minutes', async () => {
+  let now = NOW;
+  const h = harness({ now: () => now });
+  const c = h.client;
+  const ctl = createDisruptionController(h.deps, () => now);
+  await h.start();
+  try {
+    const p = await c.create<Pod>(Pods, { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } }, 'ns');
+    await c.updateStatus<Pod>(Pods, { ...p, status: { phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: rfc3339(NOW) }] } }, 'ns');
+    await waitFor('the pod update is cached', async () => {
+      const r = await ctl.stale.reconcile('ns/p');
+      return r !== undefined && 'requeueAfterMs' in r;
+    });
+    assert.deepEqual(await ctl.stale.reconcile('ns/p'), { requeueAfterMs: STALE_POD_DISRUPTION_TIMEOUT_MS }, 'not stale yet: checked again when it would be');
+    now = NOW + STALE_POD_DISRUPTION_TIMEOUT_MS;
+    await ctl.stale.reconcile('ns/p');
+    const cond = (await c.get<Pod>(Pods, 'p', 'ns')).status?.conditions?.find((x) => x.type === 'DisruptionTarget');
+    assert.deepEqual(cond, { type: 'DisruptionTarget', status: 'False', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: rfc3339(now) });
   } finally {
     h.stop();
   }

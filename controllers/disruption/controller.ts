@@ -10,6 +10,9 @@
  * `syncBudget` computes with a compare-and-swap (a conflict retries with
  * backoff). A budget with pending evictions is synced again when they time
  * out. The scale of ReplicaSets and Deployments comes from their informers.
+ * A second queue, keyed by pod, resets a DisruptionTarget condition that an
+ * eviction set but no deletion followed within 2 minutes
+ * (syncStalePodDisruption).
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
@@ -24,7 +27,8 @@ import { controllerRef } from '../../apiserver/api/owner-references.ts';
 import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { runWhenSynced } from '../run.ts';
-import { syncBudget, type ScaleLookup } from './decide.ts';
+import { staleDisruptionInMs, syncBudget, type ScaleLookup } from './decide.ts';
+import { rfc3339 } from '../../apiserver/api/time.ts';
 
 const BY_NAMESPACE = 'disruption/namespace';
 const nsOf = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? '';
@@ -46,11 +50,22 @@ export function createDisruptionController(deps: ControllerDeps, now: () => numb
     for (const p of pdbs.byIndex(BY_NAMESPACE, nsOf(pod))) if (selectorMatches(p.spec?.selector, pod.metadata?.labels)) enqueue(p);
   };
   pdbs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
+  const stale = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const watchStale = (pod: Pod): void => {
+    const wait = staleDisruptionInMs(pod, now());
+    if (wait === undefined) return;
+    if (wait > 0) stale.addAfter(keyOf(pod), wait);
+    else stale.add(keyOf(pod));
+  };
   pods.addHandlers({
-    onAdd: enqueueFor,
+    onAdd: (p) => {
+      enqueueFor(p);
+      watchStale(p);
+    },
     onUpdate: (o, n) => {
       enqueueFor(o);
       enqueueFor(n);
+      watchStale(n);
     },
     onDelete: enqueueFor,
   });
@@ -91,15 +106,34 @@ export function createDisruptionController(deps: ControllerDeps, now: () => numb
     if (sync.recheckAtMs !== undefined) return { requeueAfterMs: Math.max(1, sync.recheckAtMs - t) };
   };
 
-  return { queue, reconcile };
+  /** Resets a stale DisruptionTarget condition to False (merge on the condition type, guarded by the cached resourceVersion). */
+  const reconcileStale = async (key: string): Promise<ReconcileResult> => {
+    const pod = pods.get(key);
+    if (!pod) return;
+    const t = now();
+    const wait = staleDisruptionInMs(pod, t);
+    if (wait === undefined) return;
+    if (wait > 0) return { requeueAfterMs: wait };
+    const patch = { metadata: { resourceVersion: pod.metadata?.resourceVersion }, status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: rfc3339(t) }] } };
+    try {
+      await deps.client.patch<Pod>(Pods, pod.metadata?.name ?? '', 'strategic', patch, nsOf(pod), 'status');
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+  };
+
+  return { queue, reconcile, stale: { queue: stale, reconcile: reconcileStale } };
 }
 
 /**
  * Starts the disruption controller: registers the PodDisruptionBudget, Pod,
- * ReplicaSet and Deployment informers now and runs two workers once they
- * synced, until `signal` aborts. Never throws; API errors (a lost
+ * ReplicaSet and Deployment informers now and runs two budget workers and
+ * one stale-condition worker once they synced, until `signal` aborts. Never throws; API errors (a lost
  * compare-and-swap included) are retried with backoff.
  */
 export function startDisruptionController(deps: ControllerDeps, signal: AbortSignal): void {
-  runWhenSynced(deps, 'disruption controller', createDisruptionController(deps), 2, signal);
+  const c = createDisruptionController(deps);
+  runWhenSynced(deps, 'disruption controller', c, 2, signal);
+  runWhenSynced(deps, 'stale pod disruption cleanup', c.stale, 1, signal);
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { PodDisruptionBudget, PodDisruptionBudgetSpec } from 'kubernetes-types/policy/v1';
 import { rfc3339 } from '../../apiserver/api/time.ts';
-import { budgetCounts, countHealthy, DELETION_TIMEOUT_MS, pendingDisruptions, syncBudget, type ScaleLookup } from './decide.ts';
+import { budgetCounts, countHealthy, DELETION_TIMEOUT_MS, pendingDisruptions, STALE_POD_DISRUPTION_TIMEOUT_MS, staleDisruptionInMs, syncBudget, type ScaleLookup } from './decide.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
@@ -106,4 +106,22 @@ test('syncBudget writes nothing when the status already agrees, and keeps lastTr
   assert.equal(later.status?.conditions?.[0]?.lastTransitionTime, rfc3339(NOW));
   const bumped = syncBudget({ ...stored, metadata: { ...stored.metadata, generation: 2 } }, pods, scales, NOW + 5000);
   assert.equal(bumped.status?.observedGeneration, 2);
+});
+
+test('staleDisruptionInMs: which DisruptionTarget conditions are reset, and when', () => {
+  const target = (status: string, reason: string, agoMs: number) => ({ type: 'DisruptionTarget', status, reason, lastTransitionTime: rfc3339(NOW - agoMs) });
+  const withCond = (c: ReturnType<typeof target>, extra: { phase?: string; deleting?: boolean } = {}): Pod => {
+    const base = pod('a', { deleting: extra.deleting });
+    return { ...base, status: { phase: extra.phase ?? 'Running', conditions: [c] } };
+  };
+  const cases: Array<{ name: string; pod: Pod; want: number | undefined }> = [
+    { name: 'no condition', pod: pod('a'), want: undefined },
+    { name: 'set a minute ago: one minute left', pod: withCond(target('True', 'EvictionByEvictionAPI', 60_000)), want: STALE_POD_DISRUPTION_TIMEOUT_MS - 60_000 },
+    { name: 'older than the timeout: now', pod: withCond(target('True', 'EvictionByEvictionAPI', STALE_POD_DISRUPTION_TIMEOUT_MS + 1)), want: 0 },
+    { name: 'already False', pod: withCond(target('False', 'EvictionByEvictionAPI', 600_000)), want: undefined },
+    { name: 'set by the kubelet', pod: withCond(target('True', 'TerminationByKubelet', 600_000)), want: undefined },
+    { name: 'pod being deleted', pod: withCond(target('True', 'EvictionByEvictionAPI', 600_000), { deleting: true }), want: undefined },
+    { name: 'terminal pod', pod: withCond(target('True', 'EvictionByEvictionAPI', 600_000), { phase: 'Failed' }), want: undefined },
+  ];
+  for (const c of cases) assert.equal(staleDisruptionInMs(c.pod, NOW), c.want, c.name);
 });

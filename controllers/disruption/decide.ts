@@ -16,6 +16,9 @@ import { scaledValue } from '../deployment/util.ts';
 /** How long (ms) a pod the eviction handler recorded in status.disruptedPods is not counted healthy while it is not yet being deleted (kube DeletionTimeout, 2 min). */
 export const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
 
+/** How long (ms) a DisruptionTarget=True condition may stay on a pod that is not being deleted before it is reset (kube stalePodDisruptionTimeout, 2 min). */
+export const STALE_POD_DISRUPTION_TIMEOUT_MS = 2 * 60 * 1000;
+
 /** The scalable controller a pod's controller reference resolves to: its uid and desired replicas; undefined when no known controller is found. */
 export type ScaleLookup = (ref: OwnerReference, namespace: string) => { uid: string; scale: number } | undefined;
 
@@ -167,4 +170,21 @@ function sameMap(a: Readonly<Record<string, string>> | undefined, b: Readonly<Re
   const ak = Object.keys(a ?? {});
   if (ak.length !== Object.keys(b).length) return false;
   return ak.every((k) => b[k] === a![k]);
+}
+
+/**
+ * When the DisruptionTarget condition of `pod` goes stale
+ * (nonTerminatingPodHasStaleDisruptionCondition): undefined when there is
+ * nothing to reset (no such condition or not True, the pod is being deleted
+ * or is terminal, or the kubelet set it); otherwise the ms left until it is
+ * STALE_POD_DISRUPTION_TIMEOUT_MS old (0: reset now). `nowMs` is ms since epoch.
+ */
+export function staleDisruptionInMs(pod: Pod, nowMs: number): number | undefined {
+  if (pod.metadata?.deletionTimestamp) return undefined;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+  const cond = (pod.status?.conditions ?? []).find((c) => c.type === 'DisruptionTarget');
+  if (!cond || cond.status !== 'True' || cond.reason === 'TerminationByKubelet') return undefined;
+  const since = cond.lastTransitionTime ? timeOf(cond.lastTransitionTime) : 0;
+  return Math.max(0, since + STALE_POD_DISRUPTION_TIMEOUT_MS - nowMs);
 }

@@ -32,7 +32,7 @@ const table: Row[] = [
   { controller: 'nodeipam', calls: ['get nodes', 'patch nodes', ...events] },
   { controller: 'serviceaccount', calls: ['create serviceaccounts', ...events] },
   { controller: 'root-ca-cert-publisher', calls: ['create configmaps', 'update configmaps', ...events] },
-  { controller: 'disruption', calls: ['update policy/poddisruptionbudgets/status', ...events], kubeDenies: ['update policy/poddisruptionbudgets'] },
+  { controller: 'disruption', calls: ['update policy/poddisruptionbudgets/status', 'patch pods/status', ...events], kubeDenies: ['update policy/poddisruptionbudgets'] },
 ];
 /** What the shared informers list and watch. */
 const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets'];

@@ -84,6 +84,7 @@ export function controllerRoles(): ClusterRole[] {
       rule(['get', 'list', 'watch'], [apps], ['statefulsets']),
       rule(['update'], ['policy'], ['poddisruptionbudgets/status']),
       rule(['get'], ['*'], ['*/scale']),
+      rule(['patch', 'update'], [core], ['pods/status']),
       eventsRule(),
     ]),
     controllerRole('endpoint-controller', [
