@@ -27,15 +27,19 @@ import { controllerRef } from '../../apiserver/api/owner-references.ts';
 import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { runWhenSynced } from '../run.ts';
-import { staleDisruptionInMs, syncBudget, type ScaleLookup } from './decide.ts';
 import { rfc3339 } from '../../apiserver/api/time.ts';
+import { staleDisruptionInMs, syncBudget, type ScaleLookup } from './decide.ts';
 
 const BY_NAMESPACE = 'disruption/namespace';
 const nsOf = (o: { metadata?: { namespace?: string } }): string => o.metadata?.namespace ?? '';
 /** kube's verifyGroupKind: the reference names `kind` in the apps (or legacy extensions) group. */
 const isAppsRef = (ref: OwnerReference, kind: string): boolean => ref.kind === kind && /^(apps|extensions)\//.test(ref.apiVersion);
 
-/** The queue and reconcile of the controller, exposed for tests; `now` is ms since epoch. */
+/**
+ * The budget queue and reconcile of the controller, and the stale
+ * DisruptionTarget queue and reconcile (`stale`), exposed for tests; `now`
+ * is ms since epoch.
+ */
 export function createDisruptionController(deps: ControllerDeps, now: () => number = Date.now) {
   const pdbs: Informer<PodDisruptionBudget> = deps.informers.for<PodDisruptionBudget>(PodDisruptionBudgets);
   const pods: Informer<Pod> = deps.informers.for<Pod>(Pods);
