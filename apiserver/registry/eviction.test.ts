@@ -70,3 +70,16 @@ test('without a budget store every eviction is a delete; a missing pod is 404', 
   assert.equal(await c.tryGet(Pods, 'p', 'ns'), undefined);
   await assert.rejects(evictPod(stores, 'ns', 'p', {}, {}, () => NOW), statusCode(404));
 });
+
+test('two evictions racing for the last disruption: exactly one wins, the other is 429', async () => {
+  const { c, stores } = await setup({ allowed: 1 });
+  const q = await c.create<Pod>(Pods, { metadata: { name: 'q', namespace: 'ns', labels: { app: 'web' } }, spec: { nodeName: 'n1', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'nginx' }] } }, 'ns');
+  await c.updateStatus<Pod>(Pods, { ...q, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, 'ns');
+  const results = await Promise.allSettled(['p', 'q'].map((n) => evictPod(stores, 'ns', n, {}, {}, () => NOW)));
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+  const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.ok(statusCode(429)(lost.reason), String(lost.reason));
+  const left = (await c.list<Pod>(Pods, { namespace: 'ns' })).items.map((p) => p.metadata?.name);
+  assert.equal(left.length, 1);
+  assert.equal((await pdbOf(c)).status?.disruptionsAllowed, 0);
+});
