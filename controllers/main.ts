@@ -3,8 +3,8 @@
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
- * ServiceAccount, ServiceAccount token (with a signing key), and the root
- * CA publisher. Each
+ * ServiceAccount, ServiceAccount token (with a signing key), the root CA
+ * publisher and disruption (PDB status). Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -27,6 +27,7 @@ import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
 import { startTokensController } from './serviceaccount-token/controller.ts';
+import { startDisruptionController } from './disruption/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -67,6 +68,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
   { name: 'serviceaccount-token', component: 'serviceaccount-token-controller', start: startTokensController },
+  // kube's disruption controller records its Events as "controllermanager".
+  { name: 'disruption', component: 'controllermanager', start: startDisruptionController },
 ];
 
 /**

@@ -28,7 +28,8 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Endpoints, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
+import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, PodDisruptionBudgets, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
 import { RestClient } from '../../client/rest.ts';
 import { requestUser } from '../../routes/request-user.ts';
 import { runApiServer } from '../../main.ts';
@@ -230,6 +231,14 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       const old = rss.find((r) => r.metadata?.uid === rs.metadata?.uid);
       return pods.length === 2 && pods.every((p) => p.spec?.containers[0]?.image === 'nginx:2.0' && p.status?.phase === 'Running') && rss.length === 2 && old?.spec?.replicas === 0;
     });
+
+    // A PodDisruptionBudget over the web pods: the controller-manager's disruption controller writes its status.
+    await admin.create<PodDisruptionBudget>(PodDisruptionBudgets, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: NS }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } }, NS);
+    const budget = await until('PDB status from the disruption controller', async () => {
+      const st = (await admin.get<PodDisruptionBudget>(PodDisruptionBudgets, 'web', NS)).status;
+      return st?.expectedPods === 2 && st.observedGeneration === 1 ? st : undefined;
+    });
+    assert.equal(budget.conditions?.[0]?.type, 'DisruptionAllowed');
 
     // An unschedulable pod: the scheduler reports it in the pod's status (pods/status patch) and an Event.
     await admin.create<Pod>(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stuck', namespace: NS }, spec: { nodeSelector: { disk: 'none' }, containers: [{ name: 'app', image: 'nginx:1.0' }] } }, NS);

@@ -58,6 +58,7 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   nodeipam: ['node-controller'],
   serviceaccount: ['service-account-controller'],
   'root-ca-cert-publisher': ['root-ca-cert-publisher'],
+  disruption: ['disruption-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -73,6 +74,17 @@ export function controllerRoles(): ClusterRole[] {
       rule(['update'], [extensions, apps], ['deployments/finalizers']),
       rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], [apps, extensions], ['replicasets']),
       rule(['get', 'list', 'watch', 'update'], [core], ['pods']),
+      eventsRule(),
+    ]),
+    controllerRole('disruption-controller', [
+      rule(['get', 'list', 'watch'], [extensions, apps], ['deployments']),
+      rule(['get', 'list', 'watch'], [apps, extensions], ['replicasets']),
+      rule(['get', 'list', 'watch'], [core], ['replicationcontrollers']),
+      rule(['get', 'list', 'watch'], ['policy'], ['poddisruptionbudgets']),
+      rule(['get', 'list', 'watch'], [apps], ['statefulsets']),
+      rule(['update'], ['policy'], ['poddisruptionbudgets/status']),
+      rule(['get'], ['*'], ['*/scale']),
+      rule(['patch', 'update'], [core], ['pods/status']),
       eventsRule(),
     ]),
     controllerRole('endpoint-controller', [
