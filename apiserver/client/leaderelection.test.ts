@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Event } from 'kubernetes-types/core/v1';
+import type { KubeObject } from '../api/object.ts';
+import type { ResourceRef } from './resources.ts';
 import { FakeClient, fakeApiError } from '../testing/fake-client.ts';
 import { quietLogger } from '../../testutil/log.ts';
 import { FakeClock } from './workqueue.ts';
@@ -255,4 +257,28 @@ test('runWithLeaderElection resolves on shutdown after the work returned, then r
   await run;
   order.push(`released, holder '${(await client.get<Lease>(Leases, 'kube-controller-manager', 'kube-system')).spec?.holderIdentity}'`);
   assert.deepEqual(order, ['work returned, holder host-a_1', "released, holder ''"]);
+});
+
+/** A FakeClient whose Lease updates wait for `gate` (a renewal held in flight). */
+class GatedClient extends FakeClient {
+  gate?: Promise<void>;
+  override async update<T extends KubeObject>(ref: ResourceRef, obj: T, namespace?: string): Promise<T> {
+    if (ref.resource === 'leases' && this.gate) await this.gate;
+    return super.update(ref, obj, namespace);
+  }
+}
+
+test('a shutdown during a renewal in flight still releases the Lease (no conflict with the renewal)', async () => {
+  const client = new GatedClient();
+  const clock = new FakeClock(Date.parse('2026-12-02T00:00:00Z'));
+  const a = candidate(client, clock, 'host-a_1');
+  await settle();
+  let open!: () => void;
+  client.gate = new Promise<void>((r) => { open = r; });
+  await advance(clock, 2_000);
+  a.ac.abort();
+  await settle();
+  open();
+  assert.equal(await a.done, 'cancelled');
+  assert.equal((await getLease(client))?.spec?.holderIdentity, '');
 });

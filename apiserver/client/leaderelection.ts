@@ -150,6 +150,7 @@ export class LeaderElector {
   private observed?: Observation;
   private lostTo?: string;
   private reported = '';
+  private inflight?: Promise<boolean>;
 
   constructor(private readonly cfg: LeaderElectorConfig) {
     const bad = validateTimings(cfg);
@@ -264,8 +265,15 @@ export class LeaderElector {
     }
   }
 
+  /** One round (see round), remembered so that release waits for a renewal still in flight. */
+  private tryAcquireOrRenew(): Promise<boolean> {
+    const p = this.round();
+    this.inflight = p;
+    return p;
+  }
+
   /** One round (client-go tryAcquireOrRenew): read, decide, write. True when this candidate now holds the Lease. Never throws. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async round(): Promise<boolean> {
     let lease: Lease | undefined;
     try {
       lease = await this.lock.get();
@@ -292,6 +300,8 @@ export class LeaderElector {
 
   /** Gives the Lease up if this candidate holds it (client-go release). Logs, never throws. */
   private async release(): Promise<void> {
+    // A renewal cut short by the shutdown may still land; writing over the Lease read before it would conflict.
+    await this.inflight;
     if (!this.isLeader() || !this.observed) return;
     try {
       const written = await this.lock.update(releaseSpec(this.observed, this.clock.now()));
