@@ -124,7 +124,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     opts.onListening?.(port);
     if (!opts.leaderElect) await runControllers(inner.signal);
     else {
-      const recorder = createEventRecorder(client, 'kube-controller-manager', log);
+      const recorder = createEventRecorder(client, 'controller-manager', log);
       recorders.push(recorder);
       const deps = { client, log: log.child('leaderelection'), defaultName: 'kube-controller-manager', recorder, onElector: (e: LeaderElector) => { elector = e; } };
       await runWithLeaderElection(opts.leaderElection ?? {}, deps, inner.signal, runControllers);

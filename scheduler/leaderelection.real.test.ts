@@ -36,7 +36,8 @@ test('scheduler leader election: only the leader binds; kill -9 → the standby 
   if (!api) return;
   const c = api.client;
   const children: LeaderChild[] = [];
-  const timings = { leaseDurationMs: 1_500, renewDeadlineMs: 1_000, retryPeriodMs: 200 };
+  // Short, with some slack for a busy machine: a leader stalled longer than renewDeadline would lose the lease.
+  const timings = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 };
   const start = async (identity: string): Promise<{ child: LeaderChild; port: number }> => {
     const port = await freePort();
     const child = spawnLeaderChild({ component: 'scheduler', apiUrl: api.url, identity, healthzPort: port, ...timings });
