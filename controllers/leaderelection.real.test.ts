@@ -5,7 +5,8 @@
  * SIGKILL of the leader (no release) → the standby takes over once the lease
  * runs out and completes a scale-up, creating the new pods only after it took
  * the Lease; SIGTERM of a leader releases the Lease, and the standby takes
- * over well before the lease would have run out.
+ * over well before the lease would have run out. In-process: a leader whose
+ * Lease another writer takes makes runControllerManager reject (kube exits).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Deployments, Leases, Pods, ReplicaSets } from '../apiserver/client/resources.ts';
+import { LeaderElectionLostError } from '../apiserver/client/leaderelection.ts';
+import { runControllerManager } from './main.ts';
 import { createInformer } from '../apiserver/client/informer.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { freePort } from '../testutil/etcd.ts';
@@ -131,6 +134,34 @@ test('controller-manager leader election: one leader acts; kill -9 → the stand
     ac.abort();
     for (const ch of children) ch.proc.kill('SIGKILL');
     await Promise.all(children.map((ch) => ch.exited));
+    await api.stop();
+    c.close();
+  }
+});
+
+test('runControllerManager rejects with LeaderElectionLostError when another writer takes its Lease', { timeout: 60_000 }, async (t) => {
+  const api = await startApiServerOrSkip(t);
+  if (!api) return;
+  const c = api.client;
+  const ac = new AbortController();
+  const run = runControllerManager({
+    apiUrl: api.url, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log, controllers: ['deployment', 'replicaset'],
+    leaderElect: true, leaderElection: { identity: 'cm-x', leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 250 },
+  }, ac.signal);
+  const outcome = run.then(() => 'resolved', (e: unknown) => e);
+  try {
+    await heldBy(c, 'cm-x', 20_000);
+    // The leader renews every 250 ms: retry the takeover until no renewal slipped in between (409).
+    await waitFor(async () => {
+      const cur = await c.get<Lease>(Leases, 'kube-controller-manager', 'kube-system');
+      return c.update<Lease>(Leases, { ...cur, spec: { ...cur.spec, holderIdentity: 'intruder', leaseTransitions: 1 } });
+    }, 10_000, 'the Lease taken by another writer', 20);
+    const err = await outcome;
+    assert.ok(err instanceof LeaderElectionLostError, String(err));
+    assert.equal((await lease(c))?.spec?.holderIdentity, 'intruder', 'a loser does not release a Lease it no longer holds');
+  } finally {
+    ac.abort();
+    await outcome;
     await api.stop();
     c.close();
   }
