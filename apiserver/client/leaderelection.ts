@@ -7,7 +7,8 @@
  * retryPeriod; a leader that cannot renew within renewDeadline stops leading.
  * On graceful stop it releases the Lease (ReleaseOnCancel) so a standby takes
  * over at once. The decisions are leaderelection-decide.ts; this file does
- * the API calls and the timing, on an injectable clock.
+ * the API calls (through leaderelection-lock.ts) and the timing, on an
+ * injectable clock.
  *
  * Kubernetes components exit when they lose the lease; `runWithLeaderElection`
  * does the same by rejecting with LeaderElectionLostError, and the supervisor
@@ -15,13 +16,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Lease, LeaseSpec } from 'kubernetes-types/coordination/v1';
+import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Logger } from '../api/log.ts';
 import type { Clock, EventRecorder } from './informer-types.ts';
-import { Leases } from './resources.ts';
 import type { ApiClient } from './types.ts';
 import { realClock } from './workqueue.ts';
 import { decideLease, observe, releaseSpec, type Observation } from './leaderelection-decide.ts';
+import { LeaseLock } from './leaderelection-lock.ts';
+
+export { LeaseLock };
 
 /** client-go's JitterFactor: a retry waits retryPeriod plus up to 1.2 × retryPeriod. */
 export const JITTER_FACTOR = 1.2;
@@ -54,49 +57,6 @@ export function validateTimings(t: LeaderElectionTimings): string | undefined {
 /** A candidate identity as kube components make it: `<hostname>_<random uuid>`, unique per process start. */
 export function defaultIdentity(): string {
   return `${hostname()}_${randomUUID()}`;
-}
-
-/**
- * The Lease lock (client-go resourcelock.LeaseLock): reads the Lease and
- * writes it back with the resourceVersion last read, so two candidates
- * racing for it cannot both win (the loser gets 409 Conflict). Calls reject
- * with the client's errors; `get` resolves undefined for a missing Lease.
- */
-export class LeaseLock {
-  private lease?: Lease;
-
-  constructor(private readonly client: ApiClient, readonly namespace: string, readonly name: string) {}
-
-  /** `namespace/name`, for logs. */
-  describe(): string {
-    return `${this.namespace}/${this.name}`;
-  }
-
-  /** GETs the Lease (needs `get` on it); undefined when it does not exist. */
-  async get(): Promise<Lease | undefined> {
-    this.lease = await this.client.tryGet<Lease>(Leases, this.name, this.namespace);
-    return this.lease;
-  }
-
-  /** Creates the Lease with `spec` (needs `create` on leases); 409 AlreadyExists if someone was faster. */
-  async create(spec: LeaseSpec): Promise<Lease> {
-    this.lease = await this.client.create<Lease>(Leases, {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.name, namespace: this.namespace }, spec,
-    }, this.namespace);
-    return this.lease;
-  }
-
-  /** Replaces the spec of the Lease last read (needs `update` on it); 409 Conflict if it changed since. Throws if nothing was read yet. */
-  async update(spec: LeaseSpec): Promise<Lease> {
-    if (!this.lease) throw new Error(`lease ${this.describe()} not read yet: call get or create first`);
-    this.lease = await this.client.update<Lease>(Leases, { ...this.lease, apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', spec });
-    return this.lease;
-  }
-
-  /** The Lease last read or written, as an Event subject (apiVersion and kind set). */
-  subject(): Lease {
-    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: this.lease?.metadata ?? { name: this.name, namespace: this.namespace } };
-  }
 }
 
 /** What the leader callbacks are told (client-go LeaderCallbacks). */
