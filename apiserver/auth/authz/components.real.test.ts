@@ -14,7 +14,8 @@
  * and ConfigMap volumes; EndpointSlices, seen by the proxy; the kubelet API's
  * TokenReview and SubjectAccessReview; a rollout; an unschedulable pod's
  * status; a kubelet restart; a Service deletion; garbage collection of a
- * deleted ReplicaSet's pods — and that the apiserver answered no component a
+ * deleted ReplicaSet's pods; the scheduler's and controller-manager's leader
+ * election Leases — and that the apiserver answered no component a
  * 403 (an onResponse hook records every answer with its user).
  */
 import { setMaxListeners } from 'node:events';
@@ -148,10 +149,10 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     const kubeletPort = await freePort();
     const kubeletServing = leafPaths(pki.dataDir, CERT.kubeletServing(NODE));
     components.push(
-      runScheduler({ apiUrl: '', kubeconfig: await kubeconfig(CERT.scheduler), healthzPort: 0, log: quietLogger('scheduler') }, stop.signal),
+      runScheduler({ apiUrl: '', kubeconfig: await kubeconfig(CERT.scheduler), healthzPort: 0, log: quietLogger('scheduler'), leaderElect: true }, stop.signal),
       runControllerManager({
         apiUrl: '', kubeconfig: await kubeconfig(CERT.controllerManager), clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24,
-        rootCAFile: caPaths(pki.dataDir, 'cluster').cert, healthzPort: 0, log: quietLogger('controller-manager'),
+        rootCAFile: caPaths(pki.dataDir, 'cluster').cert, healthzPort: 0, log: quietLogger('controller-manager'), leaderElect: true,
       }, stop.signal),
       runProxy({
         apiUrl: '', kubeconfig: await kubeconfig(CERT.proxy), nodeName: NODE, serviceCIDR: cluster.serviceCIDR, clusterCIDR: '10.244.0.0/16',
@@ -268,6 +269,11 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     await until('orphan pods gone', async () => (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=orphan' })).items.length === 0);
 
     assert.ok(answers.some((a) => a.user === 'system:kube-controller-manager' && a.method === 'DELETE' && /\/pods\/orphan-/.test(a.url)), 'the garbage collector deleted the pod');
+    // Leader election: each took its Lease (get, create, update, LeaderElection Events) as its own identity.
+    for (const name of ['kube-scheduler', 'kube-controller-manager']) {
+      assert.match((await admin.get<Lease>(Leases, name, 'kube-system')).spec?.holderIdentity ?? '', /_[0-9a-f-]{36}$/, name);
+      assert.ok(answers.some((a) => a.method === 'PUT' && a.url.endsWith(`/leases/${name}`) && a.code === 200), `${name} renewed`);
+    }
     assert.deepEqual(forbidden(), [], 'the apiserver answered a component 403');
     // Each identity did talk to the apiserver.
     const users = new Set(answers.map((a) => a.user));
