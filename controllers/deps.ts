@@ -15,6 +15,12 @@ export interface ControllerConfig {
   nodeCIDRMaskSize: number;
   /** PEM CA bundle published as `kube-root-ca.crt` in every namespace (root CA publisher); default '' (no CA, plain HTTP). */
   rootCA?: string;
+  /** Node lifecycle: silence (no Lease renewal, no status post) after which a node goes Ready=Unknown, ms; default 40 000 (kube --node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Node lifecycle: silence allowed to a node that never posted Ready, ms; default 60 000 (kube --node-startup-grace-period). */
+  nodeStartupGracePeriodMs?: number;
+  /** Node lifecycle: how often every node's health is re-checked, ms; default 5 000 (kube --node-monitor-period). */
+  nodeMonitorPeriodMs?: number;
 }
 
 /**

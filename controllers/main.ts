@@ -3,7 +3,8 @@
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
- * ServiceAccount (and the root CA publisher). Each
+ * ServiceAccount (and the root CA publisher), node lifecycle and taint
+ * eviction. Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -24,6 +25,8 @@ import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
+import { startNodeLifecycleController } from './nodelifecycle/controller.ts';
+import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -46,6 +49,12 @@ export interface ControllerManagerOptions {
   log: Logger;
   /** Only these controllers (names as in `CONTROLLERS`); default all. */
   controllers?: string[];
+  /** Node lifecycle grace period, ms (default 40 000; kube --node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Grace for a node that never posted status, ms (default 60 000; kube --node-startup-grace-period). */
+  nodeStartupGracePeriodMs?: number;
+  /** How often node health is re-checked, ms (default 5 000; kube --node-monitor-period). */
+  nodeMonitorPeriodMs?: number;
   /** Called with the bound healthz port once listening (tests). */
   onListening?: (port: number) => void;
 }
@@ -61,6 +70,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
+  { name: 'nodelifecycle', component: 'node-controller', start: startNodeLifecycleController },
+  { name: 'taint-eviction-controller', component: 'taint-eviction-controller', start: startTaintEvictionController },
 ];
 
 /**
@@ -82,7 +93,10 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     const informers = createInformerFactory(client, log.child('informers'));
     let synced = false;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? '') } };
+    const base = { client, informers, config: {
+      clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? ''),
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+    } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;
