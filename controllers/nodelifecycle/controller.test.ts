@@ -22,6 +22,9 @@ test('a node whose Lease stops being renewed goes Unknown and tainted after the 
   const c = h.client;
   await c.create<Node>(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { taints: [{ key: 'gpu', effect: 'NoSchedule' }] } });
   await c.patch(Nodes, 'n1', 'merge', { status: { conditions: kubeletConditions(clock.now()) } }, undefined, 'status');
+  // A second node that stays Ready (else the controller would be in disruption mode: see the next test).
+  await c.create<Node>(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+  await c.patch(Nodes, 'n2', 'merge', { status: { conditions: kubeletConditions(clock.now()) } }, undefined, 'status');
   const renew = async (): Promise<void> => {
     const l = await c.tryGet<Lease>(Leases, 'n1', NODE_LEASE_NAMESPACE);
     const lease: Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n1', namespace: NODE_LEASE_NAMESPACE, resourceVersion: l?.metadata?.resourceVersion }, spec: { holderIdentity: 'n1', leaseDurationSeconds: 40, renewTime: microTime(clock.now()) } };
@@ -93,7 +96,7 @@ test('a node whose Lease stops being renewed goes Unknown and tainted after the 
   }
 });
 
-test('a node that never posted status gets the startup grace, then NodeStatusNeverUpdated conditions and the unreachable taint', async () => {
+test('a node that never posted status gets the startup grace, then NodeStatusNeverUpdated conditions; NoExecute waits until some node is Ready', async () => {
   const clock = new FakeClock(START);
   const h = harness({ now: () => clock.now() });
   h.deps.config = { ...h.deps.config, nodeStartupGracePeriodMs: 60_000 };
@@ -111,7 +114,15 @@ test('a node that never posted status gets the startup grace, then NodeStatusNev
     assert.deepEqual(n.status?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}`), [
       'Ready=Unknown/NodeStatusNeverUpdated', 'MemoryPressure=Unknown/NodeStatusNeverUpdated', 'DiskPressure=Unknown/NodeStatusNeverUpdated', 'PIDPressure=Unknown/NodeStatusNeverUpdated',
     ]);
-    assert.deepEqual(n.spec?.taints?.map((t) => `${t.key}:${t.effect}`), ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
+    // The only node is down: disruption mode, no NoExecute taint (nothing is evicted).
+    assert.deepEqual(n.spec?.taints?.map((t) => `${t.key}:${t.effect}`), ['node.kubernetes.io/unreachable:NoSchedule']);
+    // A Ready node joins: the silent one now gets its NoExecute taint.
+    await h.client.create<Node>(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'ok' } });
+    await h.client.patch(Nodes, 'ok', 'merge', { status: { conditions: kubeletConditions(clock.now()) } }, undefined, 'status');
+    const nodeInf = h.deps.informers.for<Node>(Nodes);
+    await waitFor('ok seen Ready', () => nodeInf.get('ok')?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true);
+    await ctl.reconcile('mute');
+    assert.deepEqual((await h.client.get<Node>(Nodes, 'mute')).spec?.taints?.map((t) => `${t.key}:${t.effect}`), ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
   } finally {
     h.stop();
   }

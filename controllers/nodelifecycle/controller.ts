@@ -10,8 +10,11 @@
  * sending them traffic. Evicting the pods is the taint eviction
  * controller's job (taint-eviction.ts).
  *
- * Not done (kube does): zone-aware rate limiting of NoExecute tainting and
- * the "all zones fully disrupted" stop.
+ * When no node at all is Ready, NoExecute taints are withheld (kube's
+ * master disruption mode, the cluster counted as one zone), so a
+ * single-node cluster whose kubelet restarts evicts nothing.
+ * Not done (kube does): per-zone rate limiting of NoExecute tainting
+ * (--node-eviction-rate) and the partial-disruption rates.
  */
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
@@ -24,7 +27,7 @@ import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { rfc3339 } from '../../apiserver/api/time.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { runWhenSynced } from '../run.ts';
-import { desiredTaints, graceDeadlineMs, observeHealth, readyCondition, unknownConditions, type HealthPeriods, type HealthRecord } from './decide.ts';
+import { desiredTaints, fullDisruption, graceDeadlineMs, observeHealth, readyCondition, unknownConditions, type HealthPeriods, type HealthRecord } from './decide.ts';
 import { BY_NODE, indexPodsByNode } from './pods-by-node.ts';
 
 /** Namespace of node Leases. */
@@ -108,7 +111,10 @@ export function createNodeLifecycleController(deps: ControllerDeps, clock: Clock
       deps.recorder.event(node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`);
       deps.log.warn('node stopped posting status; conditions set Unknown', { node: name, silentMs: now - rec.probeMs });
     }
-    const { taints, changed } = desiredTaints(node, now);
+    const patched = node;
+    const disrupted = fullDisruption(nodes.list().map((n) => (n.metadata?.name === name ? patched : n)));
+    if (disrupted) deps.log.warn('no node is Ready: NoExecute taints withheld (kube master disruption mode)', { node: name });
+    const { taints, changed } = desiredTaints(node, now, disrupted);
     if (changed) {
       await deps.client.patch<Node>(Nodes, name, 'merge', { metadata: { resourceVersion: node.metadata?.resourceVersion }, spec: { taints } });
       deps.log.info('node taints updated', { node: name, taints: taints.map((t) => `${t.key}:${t.effect}`) });

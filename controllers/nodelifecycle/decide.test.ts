@@ -4,7 +4,7 @@ import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Node, NodeCondition, Taint, Toleration } from 'kubernetes-types/core/v1';
 import { microTime, rfc3339 } from '../../apiserver/api/time.ts';
 import {
-  desiredTaints, evictionDecision, observeHealth, tolerationStartMs, unknownConditions,
+  desiredTaints, evictionDecision, fullDisruption, observeHealth, tolerationStartMs, unknownConditions,
   type EvictionDecision, type HealthRecord,
 } from './decide.ts';
 
@@ -83,6 +83,15 @@ test('desiredTaints: table over the node conditions', () => {
       n: node(healthy(), { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'PreferNoSchedule' }] }), want: [{ key: 'node.kubernetes.io/unreachable', effect: 'PreferNoSchedule' }], changed: false },
   ];
   for (const c of cases) assert.deepEqual(desiredTaints(c.n, now), { taints: c.want, changed: c.changed }, c.name);
+});
+
+test('fullDisruption: no node Ready withholds NoExecute taints; the NoSchedule ones still follow the conditions', () => {
+  assert.equal(fullDisruption([]), false);
+  assert.equal(fullDisruption([node([cond('Ready', 'Unknown')]), node(healthy())]), false);
+  assert.equal(fullDisruption([node([cond('Ready', 'Unknown')]), node([cond('Ready', 'False')]), node()]), true);
+  const unreachableNE: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: rfc3339(s(1)) };
+  const out = desiredTaints(node([cond('Ready', 'Unknown')], { taints: [unreachableNE] }), s(9), true);
+  assert.deepEqual(out, { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }], changed: true });
 });
 
 test('evictionDecision: table over tolerations × taints', () => {

@@ -153,12 +153,15 @@ const isOwned = (t: Taint): boolean =>
  * does not own are kept untouched and in order; owned taints that still hold
  * are kept (with their timeAdded); missing ones are appended — NoExecute
  * with timeAdded now (so a not-ready ↔ unreachable swap restarts the
- * clock, as kube's SwapNodeControllerTaint), NoSchedule without. Returns the
- * list and whether it differs from the node's.
+ * clock, as kube's SwapNodeControllerTaint), NoSchedule without. With
+ * `suppressNoExecute` (no node is Ready: see `fullDisruption`) no
+ * not-ready/unreachable NoExecute taint is kept or added, as kube's
+ * markNodeAsReachable in master disruption mode. Returns the list and
+ * whether it differs from the node's.
  */
-export function desiredTaints(node: Node, nowMs: number): { taints: Taint[]; changed: boolean } {
+export function desiredTaints(node: Node, nowMs: number, suppressNoExecute = false): { taints: Taint[]; changed: boolean } {
   const current = node.spec?.taints ?? [];
-  const noExec = noExecuteTaintKey(node);
+  const noExec = suppressNoExecute ? { keep: false } : noExecuteTaintKey(node);
   const wanted: Taint[] = noScheduleTaintKeys(node).map((key) => ({ key, effect: 'NoSchedule' }));
   if (noExec.key) wanted.push({ key: noExec.key, effect: 'NoExecute' });
   const same = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
@@ -169,6 +172,17 @@ export function desiredTaints(node: Node, nowMs: number): { taints: Taint[]; cha
     .map((w) => (w.effect === 'NoExecute' ? { ...w, timeAdded: rfc3339(nowMs) } : w));
   const taints = [...keep, ...add];
   return { taints, changed: add.length > 0 || keep.length !== current.length };
+}
+
+/**
+ * True when no node is Ready (kube's handleDisruption with every zone in
+ * FullDisruption; Skiff counts the cluster as one zone): the likely fault is
+ * the control plane's own network, or a single-node cluster's kubelet, so
+ * kube stops NoExecute tainting (no evictions) until some node is Ready
+ * again. False for an empty list.
+ */
+export function fullDisruption(nodes: readonly Node[]): boolean {
+  return nodes.length > 0 && nodes.every((n) => readyCondition(n)?.status !== 'True');
 }
 
 /** What the taint eviction controller does with one pod. */

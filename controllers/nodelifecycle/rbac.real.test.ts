@@ -82,6 +82,19 @@ test('node lifecycle and taint eviction as system:kube-controller-manager under 
     await admin.patch(Nodes, 'gone', 'merge', { status: { conditions: [cond('MemoryPressure', 'False'), cond('DiskPressure', 'False'), cond('PIDPressure', 'False'), cond('Ready', 'True')] } }, undefined, 'status');
     await waitFor(async () => (await admin.tryGet(Namespaces, 'kube-node-lease')) !== undefined, 10_000, 'kube-node-lease namespace', 100);
     await admin.create<Lease>(Leases, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'gone', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'gone', leaseDurationSeconds: 40, renewTime: microTime(now) } }, 'kube-node-lease');
+    // A second node that keeps renewing its Lease (with no Ready node the controller would withhold NoExecute taints).
+    await admin.create<Node>(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'up' } });
+    await admin.patch(Nodes, 'up', 'merge', { status: { conditions: [cond('Ready', 'True')] } }, undefined, 'status');
+    void (async () => {
+      while (!stop.signal.aborted) {
+        const spec = { holderIdentity: 'up', leaseDurationSeconds: 40, renewTime: microTime(Date.now()) };
+        const l = await admin.tryGet<Lease>(Leases, 'up', 'kube-node-lease').catch(() => undefined);
+        const write = l ? admin.update<Lease>(Leases, { ...l, spec }, 'kube-node-lease')
+          : admin.create<Lease>(Leases, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'up', namespace: 'kube-node-lease' }, spec }, 'kube-node-lease');
+        await write.catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     await admin.create<Pod>(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'gone', containers: [{ name: 'c', image: 'nginx' }], tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 3 }] } }, 'default');
     await admin.patch(Pods, 'p', 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] } }, 'default', 'status');
 
@@ -115,6 +128,7 @@ test('node lifecycle and taint eviction as system:kube-controller-manager under 
     for (const [method, path] of [['PATCH', '/api/v1/nodes/gone/status'], ['PATCH', '/api/v1/nodes/gone'], ['PATCH', '/api/v1/namespaces/default/pods/p/status'], ['DELETE', '/api/v1/namespaces/default/pods/p']]) {
       assert.ok(answers.some((a) => a.user === CM && a.method === method && a.url.split('?')[0] === path && a.code < 300), `${method} ${path} as ${CM}`);
     }
+    assert.equal((await admin.get<Node>(Nodes, 'up')).status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'the renewing node stays Ready');
     assert.deepEqual(forbidden(), [], 'the apiserver answered the controller manager 403');
   } finally {
     stop.abort();
