@@ -60,6 +60,7 @@ export function createNodeLifecycleController(deps: ControllerDeps, clock: Clock
   indexPodsByNode(pods);
   const queue = createWorkQueue<string>({ clock, baseDelayMs: 100, maxDelayMs: 30_000 });
   const health = new Map<string, HealthRecord>();
+  let wasDisrupted = false;
 
   nodes.addHandlers({
     onAdd: (n) => queue.add(n.metadata?.name ?? ''),
@@ -113,7 +114,11 @@ export function createNodeLifecycleController(deps: ControllerDeps, clock: Clock
     }
     const patched = node;
     const disrupted = fullDisruption(nodes.list().map((n) => (n.metadata?.name === name ? patched : n)));
-    if (disrupted) deps.log.warn('no node is Ready: NoExecute taints withheld (kube master disruption mode)', { node: name });
+    if (disrupted !== wasDisrupted) {
+      wasDisrupted = disrupted;
+      if (disrupted) deps.log.warn('no node is Ready: entering disruption mode, NoExecute taints withheld');
+      else deps.log.info('some node is Ready: leaving disruption mode');
+    }
     const { taints, changed } = desiredTaints(node, now, disrupted);
     if (changed) {
       await deps.client.patch<Node>(Nodes, name, 'merge', { metadata: { resourceVersion: node.metadata?.resourceVersion }, spec: { taints } });
@@ -123,7 +128,7 @@ export function createNodeLifecycleController(deps: ControllerDeps, clock: Clock
     if (ready && ready.status !== 'True') await markPodsNotReady(name, now);
     // Look again just after the grace runs out (a heartbeat meanwhile re-queues the node anyway).
     const due = graceDeadlineMs(node, rec, periods) + 1 - now;
-    return ready?.status === 'Unknown' ? undefined : { requeueAfterMs: Math.max(due, 1) };
+    return ready?.status === 'Unknown' ? undefined : { requeueAfterMs: Math.max(due, 100) };
   };
 
   /** Queues every known node now and then every monitor period until `signal` aborts (kube's monitorNodeHealth tick). */
