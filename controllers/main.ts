@@ -4,7 +4,7 @@
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
  * ServiceAccount, ServiceAccount token (with a signing key), the root CA
- * publisher and disruption (PDB status). Each
+ * publisher, disruption (PDB status), node lifecycle and taint eviction. Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). With
  * `leaderElect` (kube-controller-manager --leader-elect) informers and
@@ -32,6 +32,8 @@ import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
 import { startTokensController } from './serviceaccount-token/controller.ts';
 import { startDisruptionController } from './disruption/controller.ts';
+import { startNodeLifecycleController } from './nodelifecycle/controller.ts';
+import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -56,6 +58,12 @@ export interface ControllerManagerOptions {
   log: Logger;
   /** Only these controllers (names as in `CONTROLLERS`); default all. */
   controllers?: string[];
+  /** Node lifecycle grace period, ms (default 40 000; kube --node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Grace for a node that never posted status, ms (default 60 000; kube --node-startup-grace-period). */
+  nodeStartupGracePeriodMs?: number;
+  /** How often node health is re-checked, ms (default 5 000; kube --node-monitor-period). */
+  nodeMonitorPeriodMs?: number;
   /** Called with the bound healthz port once listening (tests). */
   onListening?: (port: number) => void;
   /** Run controllers only while holding the Lease kube-system/kube-controller-manager (kube's --leader-elect; default false here). */
@@ -78,6 +86,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'serviceaccount-token', component: 'serviceaccount-token-controller', start: startTokensController },
   // kube's disruption controller records its Events as "controllermanager".
   { name: 'disruption', component: 'controllermanager', start: startDisruptionController },
+  { name: 'nodelifecycle', component: 'node-controller', start: startNodeLifecycleController },
+  { name: 'taint-eviction-controller', component: 'taint-eviction-controller', start: startTaintEvictionController },
 ];
 
 /**
@@ -110,7 +120,10 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     started = true;
     setMaxListeners(0, run);
     const informers = createInformerFactory(client, log.child('informers'));
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA, serviceAccountKey } };
+    const base = { client, informers, config: {
+      clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA, serviceAccountKey,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+    } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;

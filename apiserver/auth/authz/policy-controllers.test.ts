@@ -33,9 +33,11 @@ const table: Row[] = [
   { controller: 'serviceaccount', calls: ['create serviceaccounts', ...events] },
   { controller: 'root-ca-cert-publisher', calls: ['create configmaps', 'update configmaps', ...events] },
   { controller: 'disruption', calls: ['update policy/poddisruptionbudgets/status', 'patch pods/status', ...events], kubeDenies: ['update policy/poddisruptionbudgets'] },
+  { controller: 'nodelifecycle', calls: ['patch nodes', 'patch nodes/status', 'patch pods/status', ...events] },
+  { controller: 'taint-eviction-controller', calls: ['patch pods/status', 'delete pods', ...events] },
 ];
 /** What the shared informers list and watch. */
-const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets'];
+const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases'];
 
 const cmUser = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 

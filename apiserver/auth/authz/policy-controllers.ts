@@ -48,7 +48,9 @@ const discovery = 'discovery.k8s.io';
  * The kube controller role names each Skiff controller (controllers/main.ts
  * CONTROLLERS, by name) acts as. Skiff's endpointslice controller also
  * writes the Endpoints object kube's endpoint-controller owns; node IPAM is
- * kube's node-controller (kube starts it with the node-controller client).
+ * kube's node-controller (kube starts it with the node-controller client), and
+ * so are node lifecycle and taint eviction (kube's node-controller role
+ * already grants their nodes, nodes/status, pods delete and pods/status calls).
  */
 export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   deployment: ['deployment-controller'],
@@ -59,6 +61,11 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   serviceaccount: ['service-account-controller'],
   'root-ca-cert-publisher': ['root-ca-cert-publisher'],
   disruption: ['disruption-controller'],
+  nodelifecycle: ['node-controller'],
+  'taint-eviction-controller': ['node-controller'],
+  // kube runs the tokens controller with the controller-manager's own credentials (no
+  // system:controller role): system:kube-controller-manager grants its secrets calls.
+  'serviceaccount-token': [],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
