@@ -77,10 +77,14 @@ test('apiserver: defaults and a list of etcd endpoints', async () => {
 });
 
 test('scheduler, controller-manager, proxy: defaults', async () => {
-  assert.deepEqual((await parse(['scheduler'])).opts, { apiUrl: 'http://127.0.0.1:6443', schedulerName: 'default-scheduler', healthzPort: 10259 });
+  const leader = { leaderElect: true, leaderElection: { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 } };
+  assert.deepEqual((await parse(['scheduler'])).opts, { apiUrl: 'http://127.0.0.1:6443', schedulerName: 'default-scheduler', healthzPort: 10259, ...leader });
   const cm = await parse(['controller-manager']);
   assert.equal(cm.name, 'controller-manager');
-  assert.deepEqual(cm.opts, { apiUrl: 'http://127.0.0.1:6443', clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 10257 });
+  assert.deepEqual(cm.opts, {
+    apiUrl: 'http://127.0.0.1:6443', clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 10257, ...leader,
+    nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000,
+  });
   assert.deepEqual((await parse(['proxy'])).opts, {
     apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
   });
@@ -142,7 +146,18 @@ test('components: --kubeconfig (made absolute) reaches every client component; a
   assert.equal(kl.projectServiceAccountTokens, true);
 });
 
+test('leader election and node-monitor flags take kube\'s duration and boolean forms', async () => {
+  const s = (await parse(['scheduler', '--leader-elect', 'false', '--leader-elect-lease-duration', '1m30s', '--leader-elect-renew-deadline', '500ms', '--leader-elect-retry-period', '2s'])).opts as Record<string, unknown>;
+  assert.equal(s.leaderElect, false);
+  assert.deepEqual(s.leaderElection, { leaseDurationMs: 90_000, renewDeadlineMs: 500, retryPeriodMs: 2_000 });
+  const cm = (await parse(['controller-manager', '--node-monitor-grace-period', '20s', '--node-monitor-period', '1.5s'])).opts as Record<string, unknown>;
+  assert.deepEqual([cm.nodeMonitorGracePeriodMs, cm.nodeMonitorPeriodMs], [20_000, 1_500]);
+});
+
 const bad: Array<[string[], RegExp]> = [
+  [['scheduler', '--leader-elect', 'yes'], /true or false/],
+  [['controller-manager', '--node-monitor-grace-period', '40'], /duration like 40s/],
+  [['controller-manager', '--leader-elect-lease-duration', '15s5'], /duration like 40s/],
   [['apiserver', '--tls-cert-file', '/t/a.crt'], /go together; missing --tls-private-key-file, --client-ca-file/],
   [['apiserver', '--service-account-key-file', '/t/s.key'], /needs --tls-cert-file/],
   [['apiserver', '--kubelet-client-key', '/t/k.key'], /missing --kubelet-certificate-authority, --kubelet-client-certificate/],
