@@ -50,6 +50,11 @@ const samples: Record<string, unknown> = {
   selfsubjectaccessreviews: { metadata: {}, spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } },
   selfsubjectrulesreviews: { metadata: {}, spec: { namespace: 'default' } },
   subjectaccessreviews: { metadata: {}, spec: { user: 'u', nonResourceAttributes: { verb: 'get', path: '/' } } },
+  certificatesigningrequests: {
+    metadata: { name: 'csr' },
+    spec: { request: 'AAAA', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'], username: 'u', groups: ['g'], extra: { k: ['v'] }, expirationSeconds: 3600 },
+    status: { certificate: 'AAAA', conditions: [{ type: 'Approved', status: 'True', reason: 'R', message: 'm' }] },
+  },
   leases: { metadata: { name: 'l' }, spec: { holderIdentity: 'h', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
 };
 
