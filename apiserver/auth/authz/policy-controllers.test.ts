@@ -32,9 +32,12 @@ const table: Row[] = [
   { controller: 'nodeipam', calls: ['get nodes', 'patch nodes', ...events] },
   { controller: 'serviceaccount', calls: ['create serviceaccounts', ...events] },
   { controller: 'root-ca-cert-publisher', calls: ['create configmaps', 'update configmaps', ...events] },
+  { controller: 'csrapproving', calls: ['create authorization.k8s.io/subjectaccessreviews'],
+    kubeDenies: ['patch certificates.k8s.io/certificatesigningrequests/approval'] },
+  { controller: 'csrsigning', calls: ['update certificates.k8s.io/certificatesigningrequests/status'] },
 ];
 /** What the shared informers list and watch. */
-const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices'];
+const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'certificates.k8s.io/certificatesigningrequests'];
 
 const cmUser = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 

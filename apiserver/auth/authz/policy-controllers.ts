@@ -43,6 +43,7 @@ export const controllerManagerUser = 'system:kube-controller-manager';
 const apps = 'apps';
 const extensions = 'extensions';
 const discovery = 'discovery.k8s.io';
+const certificates = 'certificates.k8s.io';
 
 /**
  * The kube controller role names each Skiff controller (controllers/main.ts
@@ -58,6 +59,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   nodeipam: ['node-controller'],
   serviceaccount: ['service-account-controller'],
   'root-ca-cert-publisher': ['root-ca-cert-publisher'],
+  csrapproving: ['certificate-controller'],
+  csrsigning: ['certificate-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -111,6 +114,15 @@ export function controllerRoles(): ClusterRole[] {
     ]),
     controllerRole('root-ca-cert-publisher', [
       rule(['create', 'update'], [core], ['configmaps']),
+      eventsRule(),
+    ]),
+    controllerRole('certificate-controller', [
+      rule(['get', 'list', 'watch', 'delete'], [certificates], ['certificatesigningrequests']),
+      rule(['update'], [certificates], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+      // kube approves only kubelet client CSRs; Skiff also approves kubelet serving CSRs (k3s signs those server-side): see controllers/certificates.
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+      rule(['sign'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
       eventsRule(),
     ]),
   ];
