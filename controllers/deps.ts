@@ -15,6 +15,8 @@ export interface ControllerConfig {
   nodeCIDRMaskSize: number;
   /** PEM CA bundle published as `kube-root-ca.crt` in every namespace (root CA publisher); default '' (no CA, plain HTTP). */
   rootCA?: string;
+  /** The CA the csrsigning controller signs approved CSRs with (kube's --cluster-signing-cert-file/--cluster-signing-key-file); absent: no signing. */
+  clusterSigning?: { certFile: string; keyFile: string };
 }
 
 /**

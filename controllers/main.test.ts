@@ -31,5 +31,5 @@ test('runControllerManager rejects an invalid cluster CIDR', async () => {
 });
 
 test('every controller is composed', () => {
-  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher']);
+  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher', 'csrapproving', 'csrsigning']);
 });

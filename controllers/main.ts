@@ -3,7 +3,7 @@
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
- * ServiceAccount (and the root CA publisher). Each
+ * ServiceAccount (and the root CA publisher), CSR approving and signing. Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). No leader
  * election (single instance).
@@ -24,6 +24,8 @@ import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
+import { startCSRApprovingController } from './certificates/approver.ts';
+import { startCSRSigningController } from './certificates/signer.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -39,6 +41,9 @@ export interface ControllerManagerOptions {
   rootCA?: string;
   /** Read `rootCA` from this PEM file at start (wins over rootCA; kube-controller-manager --root-ca-file). */
   rootCAFile?: string;
+  /** CA cert and key (PEM files) the csrsigning controller signs with (--cluster-signing-cert-file/--cluster-signing-key-file); both or neither. */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -61,6 +66,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
+  { name: 'csrapproving', component: 'certificate-controller', start: startCSRApprovingController },
+  { name: 'csrsigning', component: 'certificate-controller', start: startCSRSigningController },
 ];
 
 /**
@@ -82,7 +89,8 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     const informers = createInformerFactory(client, log.child('informers'));
     let synced = false;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? '') } };
+    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? ''),
+      ...(opts.clusterSigningCertFile !== undefined && opts.clusterSigningKeyFile !== undefined ? { clusterSigning: { certFile: opts.clusterSigningCertFile, keyFile: opts.clusterSigningKeyFile } } : {}) } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;

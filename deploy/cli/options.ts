@@ -43,6 +43,9 @@ export interface ControllerManagerFlags {
   healthzPort: number;
   /** --root-ca-file: the PEM file published as kube-root-ca.crt in every namespace. */
   rootCAFile?: string;
+  /** --cluster-signing-cert-file / --cluster-signing-key-file: the CA approved CSRs are signed with (both or neither). */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
 }
 
 /** `skiff kubelet` → runKubelet. */

@@ -127,10 +127,20 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network node CIDRs are carved from').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--node-cidr-mask-size <bits>', 'prefix length of each node\'s pod CIDR').default(defaults.nodeCIDRMaskSize).argParser(parseMaskSize))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.controllerManagerHealthzPort).argParser(parsePort))
-    .action(async (o: { apiUrl: string; kubeconfig?: string; rootCaFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
+    .option('--cluster-signing-cert-file <path>', 'CA cert (PEM) approved CertificateSigningRequests are signed with (with --cluster-signing-key-file)')
+    .option('--cluster-signing-key-file <path>', 'key (PEM) of --cluster-signing-cert-file')
+    .action(async (o: {
+      apiUrl: string; kubeconfig?: string; rootCaFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number;
+      clusterSigningCertFile?: string; clusterSigningKeyFile?: string;
+    }, cmd: Command) => {
+      if ((o.clusterSigningCertFile === undefined) !== (o.clusterSigningKeyFile === undefined)) {
+        cmd.error('error: --cluster-signing-cert-file and --cluster-signing-key-file go together');
+      }
       await actions.controllerManager({
         apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort,
         ...(o.rootCaFile !== undefined ? { rootCAFile: resolve(o.rootCaFile) } : {}),
+        ...(o.clusterSigningCertFile !== undefined && o.clusterSigningKeyFile !== undefined
+          ? { clusterSigningCertFile: resolve(o.clusterSigningCertFile), clusterSigningKeyFile: resolve(o.clusterSigningKeyFile) } : {}),
       });
     });
 

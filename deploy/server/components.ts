@@ -97,6 +97,8 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
       spec: mk('controller-manager', [
         '--kubeconfig', c.kubeconfigs.controllerManager,
         '--root-ca-file', c.clusterCA,
+        '--cluster-signing-cert-file', c.clusterCA,
+        '--cluster-signing-key-file', c.clusterCAKey,
         '--cluster-cidr', cfg.clusterCIDR,
         '--node-cidr-mask-size', String(defaults.nodeCIDRMaskSize),
         '--healthz-port', String(defaults.controllerManagerHealthzPort),
