@@ -1,0 +1,37 @@
+/**
+ * Where a `skiff agent` keeps its state under its data dir (k3s's agent
+ * layout, flattened): `tls/server-ca.crt` (the cluster CA, checked against
+ * the join token), `tls/client-kubelet.{crt,key}` (system:node:<name>),
+ * `tls/serving-kubelet.{crt,key}` (the kubelet's TLS API), and
+ * `cred/kubelet.kubeconfig` (the client cert and CA embedded). Nothing here
+ * is an admin credential: the agent never receives one.
+ */
+import { join } from 'node:path';
+
+/** Absolute paths of the agent's credential files. */
+export interface AgentPaths {
+  tlsDir: string;
+  credDir: string;
+  caFile: string;
+  clientCert: string;
+  clientKey: string;
+  servingCert: string;
+  servingKey: string;
+  kubeletKubeconfig: string;
+}
+
+/** The layout under `dataDir`. Pure. */
+export function agentPaths(dataDir: string): AgentPaths {
+  const tls = join(dataDir, 'tls');
+  const cred = join(dataDir, 'cred');
+  return {
+    tlsDir: tls,
+    credDir: cred,
+    caFile: join(tls, 'server-ca.crt'),
+    clientCert: join(tls, 'client-kubelet.crt'),
+    clientKey: join(tls, 'client-kubelet.key'),
+    servingCert: join(tls, 'serving-kubelet.crt'),
+    servingKey: join(tls, 'serving-kubelet.key'),
+    kubeletKubeconfig: join(cred, 'kubelet.kubeconfig'),
+  };
+}
