@@ -48,5 +48,12 @@ export function defaultActions(): CliActions {
     kubelet: (o) => runComponent<KubeletFlags>('kubelet', async () => (await import('../../kubelet/main.ts')).runKubelet, o),
     proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
     proxyCleanup: async (o) => (await import('../../proxy/main.ts')).cleanupProxy(o),
+    agent: async (cfg) => {
+      if (process.getuid?.() !== 0) throw new Error('skiff agent must run as root (it starts containerd and the kubelet)');
+      const log = createLogger('agent');
+      process.stdout.on('error', () => {});
+      const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
+      await (await import('../agent/agent.ts')).runAgent(cfg, signal, { out: process.stdout, log });
+    },
   };
 }

@@ -14,7 +14,7 @@ function recorder(): { program: Command; calls: Call[]; errors: () => string } {
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
-    proxyCleanup: rec('proxy-cleanup'),
+    proxyCleanup: rec('proxy-cleanup'), agent: rec('agent'),
   };
   const program = buildProgram(actions, { hostname: 'Test-Host' });
   let err = '';
@@ -169,4 +169,27 @@ test('help lists every subcommand', () => {
   const { program } = recorder();
   const help = program.helpInformation();
   for (const name of ['server', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']) assert.match(help, new RegExp(`\\b${name}\\b`));
+});
+
+test('agent: --server and a token (or token file) are required; flags as k3s agent', async () => {
+  const c = await parse(['agent', '--server', 'https://10.0.0.1:6443/', '--token', 'K10abc::x.y', '--node-ip', '10.0.0.2', '--registry-mirror', 'docker.io=http://127.0.0.1:5000']);
+  assert.equal(c.name, 'agent');
+  assert.deepEqual(c.opts, {
+    server: 'https://10.0.0.1:6443', token: 'K10abc::x.y', dataDir: '/var/lib/skiff-agent', nodeName: 'test-host', nodeIP: '10.0.0.2',
+    containerdSocket: undefined, registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }],
+  });
+  for (const args of [['agent', '--token', 'K10'], ['agent', '--server', 'https://a:6443'], ['agent', '--server', 'http://a:6443', '--token', 'K10'],
+    ['agent', '--server', 'https://a:6443', '--token', 'K10', '--token-file', '/t']]) {
+    const r = recorder();
+    await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]), args.join(' '));
+    assert.equal(r.calls.length, 0, args.join(' '));
+  }
+});
+
+test('controller-manager: the cluster signing cert and key go together', async () => {
+  const c = await parse(['controller-manager', '--cluster-signing-cert-file', 'ca.crt', '--cluster-signing-key-file', 'ca.key']);
+  assert.deepEqual([(c.opts as { clusterSigningCertFile?: string }).clusterSigningCertFile, (c.opts as { clusterSigningKeyFile?: string }).clusterSigningKeyFile], [join(process.cwd(), 'ca.crt'), join(process.cwd(), 'ca.key')]);
+  const r = recorder();
+  await assert.rejects(r.program.parseAsync(['node', 'skiff', 'controller-manager', '--cluster-signing-cert-file', 'ca.crt']));
+  assert.equal(r.calls.length, 0);
 });

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
+import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
 import {
   apiServerTLSFrom, collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
@@ -25,6 +26,8 @@ export interface CliActions {
   proxy(o: ProxyFlags): Promise<void>;
   /** `skiff proxy --cleanup`: removes what the proxy wrote (rules, chains, routes), then returns. */
   proxyCleanup(o: { serviceCIDR: string; clusterCIDR: string }): Promise<void>;
+  /** `skiff agent`: join a server with a token, then run this node's parts. */
+  agent(cfg: AgentConfig): Promise<void>;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
@@ -195,6 +198,8 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       }
       await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
     });
+
+  registerAgentCommand(program, (cfg) => actions.agent(cfg), nodeName);
 
   return program;
 }
