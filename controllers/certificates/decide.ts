@@ -13,6 +13,11 @@
  *   node asks for its own name (requester == CN == system:node:<n>), its DNS
  *   SANs are only <n> and localhost, and (once its Node exists) its IP SANs
  *   are the Node's addresses or loopback. Kube never auto-approves these;
+ * - Skiff addition, k3s-like (k3s hands every agent a kube-proxy client
+ *   cert): a kubernetes.io/kube-apiserver-client request for exactly
+ *   CN system:kube-proxy (no O, no SANs, client auth) is approved after a
+ *   SubjectAccessReview of `create certificatesigningrequests/kubeproxyclient`
+ *   (granted to the join-token group by apiserver/auth/authz/policy-join.ts);
  * - csrsigning (pkg/controller/certificates/signer): approved, unsigned,
  *   not failed requests of the kubelet client, kubelet serving and
  *   kube-apiserver-client signers are signed with the cluster CA for
@@ -31,6 +36,8 @@ export const SIGNER = {
 } as const;
 
 const NODE_PREFIX = 'system:node:';
+/** The proxy's user (deploy/pki clusterLeafSpecs). */
+export const PROXY_USER = 'system:kube-proxy';
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => new Set(a).size === a.length && a.length === b.length && b.every((x) => a.includes(x));
 
 /** Where a CSR stands. */
@@ -86,7 +93,7 @@ export function apiserverClientProblems(_f: CSRFacts, usages: readonly string[])
 export type ApprovalPlan =
   | { kind: 'skip'; why: string }
   /** Ask SubjectAccessReviews of `create certificatesigningrequests/<subresource>` in order; approve with the first allowed one's message. */
-  | { kind: 'review'; checks: Array<{ subresource: 'selfnodeclient' | 'nodeclient'; message: string }> }
+  | { kind: 'review'; checks: Array<{ subresource: 'selfnodeclient' | 'nodeclient' | 'kubeproxyclient'; message: string }> }
   | { kind: 'approve'; reason: string; message: string };
 
 /** The Node facts the serving rule reads: its addresses; undefined when there is no Node yet. */
@@ -106,7 +113,7 @@ export function planApproval(csr: CertificateSigningRequest, f: CSRFacts | undef
   const signer = csr.spec?.signerName;
   if (signer === SIGNER.kubeletClient) {
     if (kubeletClientProblems(f, usages).length > 0) return { kind: 'skip', why: 'not a kubelet client request' };
-    const checks: Array<{ subresource: 'selfnodeclient' | 'nodeclient'; message: string }> = [];
+    const checks: Array<{ subresource: 'selfnodeclient' | 'nodeclient' | 'kubeproxyclient'; message: string }> = [];
     if (f.commonName === csr.spec?.username) checks.push({ subresource: 'selfnodeclient', message: 'Auto approving self kubelet client certificate after SubjectAccessReview.' });
     checks.push({ subresource: 'nodeclient', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' });
     return { kind: 'review', checks };
@@ -121,6 +128,11 @@ export function planApproval(csr: CertificateSigningRequest, f: CSRFacts | undef
       if (f.ipAddresses.some((ip) => !ok.has(ip))) return { kind: 'skip', why: 'IP addresses that are not the node\'s' };
     }
     return { kind: 'approve', reason: 'AutoApproved', message: 'Auto approving kubelet serving certificate of the node itself (Skiff, as k3s).' };
+  }
+  if (signer === SIGNER.apiserverClient) {
+    const proxyOnly = f.commonName === PROXY_USER && f.organizations.length === 0 && f.dnsNames.length + f.ipAddresses.length + f.emails.length + f.uris.length === 0;
+    if (!proxyOnly || apiserverClientProblems(f, usages).length > 0) return { kind: 'skip', why: 'kube-apiserver-client requests are approved only for system:kube-proxy' };
+    return { kind: 'review', checks: [{ subresource: 'kubeproxyclient', message: 'Auto approving kube-proxy client certificate after SubjectAccessReview (Skiff, as k3s).' }] };
   }
   return { kind: 'skip', why: 'signer not auto-approved' };
 }

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { agentPlans } from './agent.ts';
 import { agentPaths } from './layout.ts';
 
-test('agentPlans: only the kubelet, with the agent\'s kubeconfig, serving cert and CA', () => {
+test('agentPlans: the kubelet and the proxy, with the agent\'s kubeconfigs, serving cert and CA', () => {
   const paths = agentPaths('/a');
   const plans = agentPlans({ server: 'https://10.0.0.1:6443', token: 't', dataDir: '/a', nodeName: 'n2', nodeIP: '10.0.0.2', registryMirrors: [] }, paths, '/a/containerd/containerd.sock', { command: 'node', args: ['skiff.mjs'] }, 1);
-  assert.deepEqual(plans.map((p) => p.spec.name), ['kubelet']);
+  assert.deepEqual(plans.map((p) => p.spec.name), ['kubelet', 'proxy']);
   const args = plans[0]?.spec.args ?? [];
   const flag = (f: string): string | undefined => args[args.indexOf(f) + 1];
   assert.equal(flag('--kubeconfig'), '/a/cred/kubelet.kubeconfig');
@@ -19,4 +19,7 @@ test('agentPlans: only the kubelet, with the agent\'s kubeconfig, serving cert a
   assert.equal(flag('--containerd-socket'), '/a/containerd/containerd.sock');
   assert.equal(flag('--root-dir'), '/a/kubelet');
   assert.ok(!args.some((a) => a.includes('admin')), 'no admin credential is handed to the kubelet');
+  const proxy = plans[1]?.spec.args ?? [];
+  assert.equal(proxy[proxy.indexOf('--kubeconfig') + 1], '/a/cred/kubeproxy.kubeconfig');
+  assert.equal(proxy[proxy.indexOf('--node-name') + 1], 'n2');
 });

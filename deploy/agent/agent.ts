@@ -5,14 +5,15 @@
  * the agent exits with the reason). Then, under one Supervisor as
  * `skiff server` does: its own containerd (unless --containerd-socket),
  * then the kubelet with the agent's credentials (cred/kubelet.kubeconfig,
- * tls/serving-kubelet.*, the cluster CA as client CA). The plans come from
- * the server's componentPlans (deploy/server/components.ts), fed with the
- * agent's credential paths, so the kubelet runs with the same flags on
- * every node.
+ * tls/serving-kubelet.*, the cluster CA as client CA) and the service proxy
+ * as system:kube-proxy (cred/kubeproxy.kubeconfig). The plans come from the
+ * server's componentPlans (deploy/server/components.ts), fed with the
+ * agent's credential paths, so both run with the same flags on every node.
  *
- * Not yet: the service proxy. It needs its own identity (k3s hands agents a
- * system:kube-proxy client cert); until a CSR path for it exists the agent
- * runs no proxy, so Services are reachable only from the server's node.
+ * Limit: the proxy is told the default cluster and service CIDRs
+ * (10.244.0.0/16, 10.96.0.0/12); a server started with other CIDRs needs
+ * the same values here (k3s agents fetch them from the server's config
+ * endpoint; Skiff has none yet).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Logger } from '../../apiserver/api/log.ts';
@@ -72,18 +73,18 @@ export function agentCredentialPaths(p: AgentPaths): CredentialPaths {
   return {
     clusterCA: p.caFile, clusterCAKey: '', apiserverServing: none, apiserverKubeletClient: none, serviceAccountKey: '',
     kubeletServing: { cert: p.servingCert, key: p.servingKey },
-    kubeconfigs: { admin: '', scheduler: '', controllerManager: '', kubelet: p.kubeletKubeconfig, proxy: '' },
+    kubeconfigs: { admin: '', scheduler: '', controllerManager: '', kubelet: p.kubeletKubeconfig, proxy: p.proxyKubeconfig },
   };
 }
 
-/** The agent's component plans (the kubelet only, see the file doc). Pure. */
+/** The agent's component plans: the kubelet and the proxy. Pure. */
 export function agentPlans(cfg: AgentConfig, creds: AgentPaths, containerdSocket: string, launcher: Launcher, parentPid = process.pid): ComponentPlan[] {
   const serverLike: ServerConfig = {
     dataDir: cfg.dataDir, clusterCIDR: defaults.clusterCIDR, serviceCIDR: defaults.serviceCIDR, apiPort: defaults.apiPort, nodeName: cfg.nodeName,
     nodeIP: cfg.nodeIP, registryMirrors: cfg.registryMirrors, etcdClientPort: defaults.etcdClientPort, etcdPeerPort: defaults.etcdPeerPort,
   };
   const wiring = { containerdSocket, nodeIP: cfg.nodeIP ?? '', creds: agentCredentialPaths(creds), etcd: { url: '' } };
-  return componentPlans(serverLike, serverPaths(cfg.dataDir), launcher, wiring, parentPid).filter((p) => p.spec.name === 'kubelet');
+  return componentPlans(serverLike, serverPaths(cfg.dataDir), launcher, wiring, parentPid).filter((p) => p.spec.name === 'kubelet' || p.spec.name === 'proxy');
 }
 
 /**

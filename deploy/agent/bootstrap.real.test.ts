@@ -4,7 +4,8 @@
  * controllers (csrapproving, csrsigning with the cluster CA), and the join
  * token the server publishes. The agent bootstrap ends with a kubeconfig
  * whose cert authenticates as system:node:<name> in system:nodes and a
- * kubelet serving cert for its addresses, and holds no admin credential; a
+ * kubelet serving cert for its addresses, a kube-proxy kubeconfig that
+ * authenticates as system:kube-proxy, and holds no admin credential; a
  * token with the wrong secret and a token whose CA hash belongs to another
  * cluster are both refused with nothing written in the agent's data dir.
  */
@@ -116,6 +117,14 @@ test('an agent joins with the server\'s token: node client and serving certs via
     } finally {
       node.close();
     }
+    const proxyClient = new RestClient({ ...loadKubeconfig(joined.paths.proxyKubeconfig), userAgent: 'test' });
+    try {
+      const me = await proxyClient.create<{ status?: { userInfo?: { username?: string } } } & { apiVersion: string; kind: string }>(
+        SelfSubjectReviews, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      assert.equal(me.status?.userInfo?.username, 'system:kube-proxy');
+    } finally {
+      proxyClient.close();
+    }
     const servingCert = new x509.X509Certificate(readFileSync(joined.paths.servingCert, 'utf8'));
     assert.equal(servingCert.subjectName.getField('CN')[0], 'system:node:agent-1');
     const sans = servingCert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.map((n) => `${n.type}:${n.value}`) ?? [];
@@ -128,6 +137,7 @@ test('an agent joins with the server\'s token: node client and serving certs via
     const bySigner = (s: string): CertificateSigningRequest[] => csrs.filter((c) => c.spec?.signerName === s && c.status?.certificate);
     assert.equal(bySigner('kubernetes.io/kube-apiserver-client-kubelet').length, 1);
     assert.equal(bySigner('kubernetes.io/kubelet-serving').length, 1);
+    assert.equal(bySigner('kubernetes.io/kube-apiserver-client').length, 1);
     const clientCSR = bySigner('kubernetes.io/kube-apiserver-client-kubelet')[0];
     assert.equal(clientCSR?.spec?.username, `system:bootstrap:${token.id}`);
     assert.ok(clientCSR?.status?.conditions?.some((c) => c.type === 'Approved' && c.reason === 'AutoApproved'));

@@ -10,6 +10,10 @@
  *    kubernetes.io/kube-apiserver-client-kubelet, usages digital signature +
  *    client auth); the controller-manager approves (SubjectAccessReview
  *    nodeclient) and signs it. A refused token is a 401: error, nothing written.
+ * 3b. With the bootstrap token too, request the service proxy's client cert
+ *    (CN system:kube-proxy, signer kubernetes.io/kube-apiserver-client),
+ *    approved after a SubjectAccessReview of kubeproxyclient (as k3s gives
+ *    every agent that identity).
  * 4. As the node itself, request the kubelet serving cert (signer
  *    kubernetes.io/kubelet-serving, SANs the node name, localhost, the node
  *    IP and 127.0.0.1), approved as k3s does (controllers/certificates).
@@ -58,7 +62,7 @@ interface Pair { certPem: string; keyPem: string }
 
 /** Whether the files of an earlier bootstrap are complete and belong to the token's CA. */
 async function reusable(p: AgentPaths, expectedHash: string): Promise<boolean> {
-  const files = [p.caFile, p.clientCert, p.clientKey, p.servingCert, p.servingKey, p.kubeletKubeconfig];
+  const files = [p.caFile, p.clientCert, p.clientKey, p.servingCert, p.servingKey, p.kubeletKubeconfig, p.proxyCert, p.proxyKey, p.proxyKubeconfig];
   if (!files.every((f) => existsSync(f))) return false;
   return caHash(await readFile(p.caFile)) === expectedHash;
 }
@@ -107,12 +111,16 @@ export async function bootstrapAgent(o: AgentBootstrapOptions): Promise<AgentCre
   const user = `system:node:${o.nodeName}`;
   const bootstrap = new RestClient({ baseUrl, ca: ca.caPem, token: bearerOf(token), userAgent: 'skiff-agent-bootstrap' });
   let client: Pair | { error: string };
+  let proxy: Pair | { error: string };
   try {
     client = await issue(crypto, bootstrap, { commonName: user, organizations: ['system:nodes'] }, 'kubernetes.io/kube-apiserver-client-kubelet', ['digital signature', 'client auth'], wait);
+    proxy = 'error' in client ? client
+      : await issue(crypto, bootstrap, { commonName: 'system:kube-proxy', organizations: [] }, 'kubernetes.io/kube-apiserver-client', ['digital signature', 'client auth'], wait);
   } finally {
     bootstrap.close();
   }
   if ('error' in client) return client;
+  if ('error' in proxy) return proxy;
   const asNode = new RestClient({ baseUrl, ca: ca.caPem, cert: client.certPem, key: client.keyPem, userAgent: 'skiff-agent-bootstrap' });
   let serving: Pair | { error: string };
   try {
@@ -129,7 +137,10 @@ export async function bootstrapAgent(o: AgentBootstrapOptions): Promise<AgentCre
   await writeFileAtomic(paths.clientCert, client.certPem);
   await writeFileAtomic(paths.servingKey, serving.keyPem);
   await writeFileAtomic(paths.servingCert, serving.certPem);
+  await writeFileAtomic(paths.proxyKey, proxy.keyPem);
+  await writeFileAtomic(paths.proxyCert, proxy.certPem);
   await writeCertKubeconfig(paths.kubeletKubeconfig, { server: baseUrl, caPem: ca.caPem, certPem: client.certPem, keyPem: client.keyPem, userName: user });
+  await writeCertKubeconfig(paths.proxyKubeconfig, { server: baseUrl, caPem: ca.caPem, certPem: proxy.certPem, keyPem: proxy.keyPem, userName: 'system:kube-proxy' });
   // The CA last: its presence (with the rest) marks a complete bootstrap.
   await writeFileAtomic(paths.caFile, ca.caPem);
   return { paths, issued: true };

@@ -2,8 +2,9 @@
  * Where a `skiff agent` keeps its state under its data dir (k3s's agent
  * layout, flattened): `tls/server-ca.crt` (the cluster CA, checked against
  * the join token), `tls/client-kubelet.{crt,key}` (system:node:<name>),
- * `tls/serving-kubelet.{crt,key}` (the kubelet's TLS API), and
- * `cred/kubelet.kubeconfig` (the client cert and CA embedded). Nothing here
+ * `tls/serving-kubelet.{crt,key}` (the kubelet's TLS API),
+ * `tls/client-kube-proxy.{crt,key}` (system:kube-proxy), and
+ * `cred/kubelet.kubeconfig`, `cred/kubeproxy.kubeconfig` (client cert and CA embedded). Nothing here
  * is an admin credential: the agent never receives one.
  */
 import { join } from 'node:path';
@@ -18,6 +19,9 @@ export interface AgentPaths {
   servingCert: string;
   servingKey: string;
   kubeletKubeconfig: string;
+  proxyCert: string;
+  proxyKey: string;
+  proxyKubeconfig: string;
 }
 
 /** The layout under `dataDir`. Pure. */
@@ -33,5 +37,8 @@ export function agentPaths(dataDir: string): AgentPaths {
     servingCert: join(tls, 'serving-kubelet.crt'),
     servingKey: join(tls, 'serving-kubelet.key'),
     kubeletKubeconfig: join(cred, 'kubelet.kubeconfig'),
+    proxyCert: join(tls, 'client-kube-proxy.crt'),
+    proxyKey: join(tls, 'client-kube-proxy.key'),
+    proxyKubeconfig: join(cred, 'kubeproxy.kubeconfig'),
   };
 }

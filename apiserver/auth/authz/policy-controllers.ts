@@ -119,8 +119,8 @@ export function controllerRoles(): ClusterRole[] {
     controllerRole('certificate-controller', [
       rule(['get', 'list', 'watch', 'delete'], [certificates], ['certificatesigningrequests']),
       rule(['update'], [certificates], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
-      // kube approves only kubelet client CSRs; Skiff also approves kubelet serving CSRs (k3s signs those server-side): see controllers/certificates.
-      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+      // kube approves only kubelet client CSRs; Skiff also approves kubelet serving and kube-proxy client CSRs (as k3s issues them): see controllers/certificates.
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/kube-apiserver-client']),
       rule(['sign'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
       eventsRule(),

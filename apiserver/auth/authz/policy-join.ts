@@ -8,7 +8,11 @@
  * `skiff:*` and bound to Skiff's token group
  * system:bootstrappers:skiff:default-node-token. Plus the Skiff role
  * `system:skiff:cacerts` letting everyone GET /cacerts (k3s serves it
- * outside kube-apiserver, unauthenticated). Pure.
+ * outside kube-apiserver, unauthenticated), and the Skiff role
+ * `system:skiff:certificatesigningrequests:kubeproxyclient` (create of the
+ * virtual certificatesigningrequests/kubeproxyclient, checked by the CSR
+ * approver before it approves a system:kube-proxy client cert; k3s gives
+ * every agent that identity) bound to the token group. Pure.
  */
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { binding, group, role, rule, urls } from './policy-helpers.ts';
@@ -20,6 +24,8 @@ export const nodeTokenGroup = 'system:bootstrappers:skiff:default-node-token';
 export const nodeClientRole = 'system:certificates.k8s.io:certificatesigningrequests:nodeclient';
 /** kube's selfnodeclient role (certificate renewal by the node itself). */
 export const selfNodeClientRole = 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient';
+/** Skiff's kube-proxy client role (see the file doc). */
+export const kubeProxyClientRole = 'system:skiff:certificatesigningrequests:kubeproxyclient';
 
 /** The join ClusterRoles. */
 export function joinClusterRoles(): ClusterRole[] {
@@ -31,6 +37,7 @@ export function joinClusterRoles(): ClusterRole[] {
     approver('system:certificates.k8s.io:kube-apiserver-client-approver', 'kubernetes.io/kube-apiserver-client'),
     approver('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', 'kubernetes.io/kube-apiserver-client-kubelet'),
     approver('system:certificates.k8s.io:kubelet-serving-approver', 'kubernetes.io/kubelet-serving'),
+    role(kubeProxyClientRole, [rule(['create'], [certificates], ['certificatesigningrequests/kubeproxyclient'])]),
     role('system:skiff:cacerts', [urls(['get'], ['/cacerts'])]),
   ];
 }
@@ -41,6 +48,7 @@ export function joinClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:node-bootstrapper', [group(nodeTokenGroup)], 'skiff:kubelet-bootstrap'),
     binding(nodeClientRole, [group(nodeTokenGroup)], 'skiff:node-autoapprove-bootstrap'),
     binding(selfNodeClientRole, [group('system:nodes')], 'skiff:node-autoapprove-certificate-rotation'),
+    binding(kubeProxyClientRole, [group(nodeTokenGroup)], 'skiff:kube-proxy-autoapprove-bootstrap'),
     binding('system:skiff:cacerts', [group('system:authenticated'), group('system:unauthenticated')]),
   ];
 }
