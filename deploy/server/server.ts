@@ -169,8 +169,10 @@ async function startAll(
     step.ok();
   }
   if (plans.some((p) => p.spec.name === 'apiserver')) {
-    const joined = await publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal);
-    progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+    // In the background: the other components need not wait for it.
+    void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal).then((joined) => {
+      if (!signal.aborted) progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+    });
   }
   const rest = plans.filter((x) => !x.critical);
   await Promise.all(rest.map((p) => {
