@@ -83,7 +83,7 @@ test('skiff server startup with the real apiserver: /healthz ok and kubectl get 
       const token = parseJoinToken(readFileSync(tokenFile, 'utf8'));
       assert.ok(!('error' in token), JSON.stringify(token));
       assert.equal(token.caHash, createHash('sha256').update(readFileSync(join(dir, 'data', 'tls', 'server-ca.crt'))).digest('hex'));
-      assert.ok(await httpReady(`https://127.0.0.1:${apiPort}/cacerts`, new RegExp(ca.split('\n')[1] ?? 'x'), { tls: { ca } }), 'anonymous /cacerts serves the CA');
+      assert.ok(await httpReady(`https://127.0.0.1:${apiPort}/cacerts`, new RegExp((ca.split('\n')[1] ?? 'x').replace(/[+/]/g, (c) => `\\${c}`)), { tls: { ca } }), 'anonymous /cacerts serves the CA');
       const secret = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'get', 'secret', `bootstrap-token-${token.id}`, '-o', 'jsonpath={.type}'], { timeout: 30_000 });
       assert.equal(secret.stdout, 'bootstrap.kubernetes.io/token');
       const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'get', 'ns'], { timeout: 30_000 });
