@@ -31,6 +31,14 @@ import { freePort, startEtcd } from '../../testutil/etcd.ts';
 import { usePKIs } from '../../testutil/pki.ts';
 import { etcdSkipReason, quietLogger } from '../../testutil/real-api.ts';
 import { bootstrapAgent } from './bootstrap.ts';
+import { createCSRPem } from '../pki/csr.ts';
+import { generateKeyPair } from '../pki/keys.ts';
+import { kubectlBin } from '../../testutil/kubectl.ts';
+import { waitFor } from '../../testutil/wait.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
 
 const cluster: ClusterIdentity = { hostname: 'srv1', serverIPs: ['127.0.0.1'], serviceCIDR: '10.96.0.0/12', nodes: [{ name: 'srv1', ips: ['127.0.0.1'] }] };
 const pki = usePKIs('join', cluster);
@@ -149,6 +157,30 @@ test('an agent joins with the server\'s token: node client and serving certs via
       assert.ok(!text.includes(adminPair.key.trim()) && !text.includes(adminPair.cert.trim()), f);
       const b64 = readFileSync(f, 'utf8');
       assert.ok(!b64.includes(Buffer.from(adminPair.key).toString('base64')) && !b64.includes(Buffer.from(adminPair.cert).toString('base64')), f);
+    }
+
+    // kubectl: `get csr` shows them issued; `certificate approve` approves a request no rule auto-approves, and the signer issues it.
+    const kubectl = kubectlBin(33);
+    if (existsSync(kubectl) && existsSync(kubectlBin(31))) {
+      const adminKubeconfig = join(pki.dir, 'admin.kubeconfig');
+      const ap = await pair(CERT.admin);
+      await writeCertKubeconfig(adminKubeconfig, { server: url, caPem, certPem: ap.cert, keyPem: ap.key });
+      const kc = (...args: string[]) => exec(kubectl, ['--kubeconfig', adminKubeconfig, ...args], { timeout: 30_000, env: { ...process.env, HOME: pki.dir } });
+      const listed = await kc('get', 'csr');
+      assert.match(listed.stdout, /^NAME\s+AGE\s+SIGNERNAME\s+REQUESTOR\s+REQUESTEDDURATION\s+CONDITION/m);
+      assert.match(listed.stdout, /kubernetes\.io\/kube-apiserver-client-kubelet\s+system:bootstrap:\w+\s+<none>\s+Approved,Issued/);
+      const keys = await generateKeyPair(globalThis.crypto);
+      const alice = Buffer.from(await createCSRPem(globalThis.crypto, keys, { commonName: 'alice', organizations: ['devs'] })).toString('base64');
+      await admin.create<CertificateSigningRequest>(CertificateSigningRequests, {
+        apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'alice' },
+        spec: { request: alice, signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 3600 },
+      });
+      // kubectl ≥ 1.32 PUTs the approval as protobuf with the object's managedFields (ObjectMeta field 17), which the protobuf decoder does not read yet: 1.31 sends JSON.
+      await exec(kubectlBin(31), ['--kubeconfig', adminKubeconfig, 'certificate', 'approve', 'alice'], { timeout: 30_000, env: { ...process.env, HOME: pki.dir } });
+      const issued = await waitFor(async () => (await admin.get<CertificateSigningRequest>(CertificateSigningRequests, 'alice')).status?.certificate, 20_000, 'alice issued', 200);
+      const aliceCert = new x509.X509Certificate(Buffer.from(issued, 'base64').toString('utf8'));
+      assert.equal(aliceCert.subject, 'O=devs, CN=alice');
+      assert.ok(aliceCert.notAfter.getTime() - aliceCert.notBefore.getTime() <= 3600_000 + (Date.now() - aliceCert.notBefore.getTime()) + 5_000, 'expirationSeconds honoured');
     }
 
     // A restart with the same token reuses the credentials.
