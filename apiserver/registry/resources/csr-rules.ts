@@ -21,14 +21,6 @@ export const KEY_USAGES = [
   'ipsec tunnel', 'ipsec user', 'timestamping', 'ocsp signing', 'microsoft sgc', 'netscape sgc',
 ] as const;
 
-/** Kube's well-known signer names. */
-export const SIGNERS = {
-  apiserverClient: 'kubernetes.io/kube-apiserver-client',
-  kubeletClient: 'kubernetes.io/kube-apiserver-client-kubelet',
-  kubeletServing: 'kubernetes.io/kubelet-serving',
-  legacyUnknown: 'kubernetes.io/legacy-unknown',
-} as const;
-
 const EXCLUSIVE = new Set(['Approved', 'Denied', 'Failed']);
 
 /** spec.request decoded from base64 to PEM text; undefined when absent. Pure. */
