@@ -53,7 +53,9 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('clusterroles'), ['rbac.authorization.k8s.io/v1', 'false', 'ClusterRole']);
     assert.deepEqual(rows.get('rolebindings'), ['rbac.authorization.k8s.io/v1', 'true', 'RoleBinding']);
     assert.deepEqual(rows.get('selfsubjectaccessreviews'), ['authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview']);
-    assert.equal(rows.size, 23, out);
+    assert.deepEqual(rows.get('certificatesigningrequests'), ['csr', 'certificates.k8s.io/v1', 'false', 'CertificateSigningRequest']);
+    assert.deepEqual(rows.get('poddisruptionbudgets'), ['pdb', 'policy/v1', 'true', 'PodDisruptionBudget']);
+    assert.equal(rows.size, 25, out);
   }
 });
 

@@ -24,6 +24,7 @@ import { authenticationResources } from './auth/authn/api-resources.ts';
 import { buildAuthn } from './auth/authn/config.ts';
 import type { ObjectGetter } from './auth/authn/getter.ts';
 import { registerAuthenticationRoutes } from './auth/authn/routes.ts';
+import { registerCACerts } from './auth/authn/cacerts.ts';
 import { httpsOptions, pemOrFile, type ApiServerTLS } from './auth/authn/tls-material.ts';
 import { createAuthorization, type Authorization, type AuthorizationMode } from './auth/authz/install.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
@@ -87,6 +88,8 @@ export function buildServer(opts: AppOptions): ServerApp {
   const { app, storage } = core;
   late.reads = storage;
   registerAuthenticationRoutes(app, { authn, get });
+  // The serving cert and every client cert come from the one cluster CA (deploy/pki), so it is what joining agents must trust.
+  if (tls) registerCACerts(app, pemOrFile(tls.clientCA));
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);
   registerVersion(app);

@@ -24,6 +24,8 @@ export interface ControllerConfig {
   nodeStartupGracePeriodMs?: number;
   /** Node lifecycle: how often every node's health is re-checked, ms; default 5 000 (kube --node-monitor-period). */
   nodeMonitorPeriodMs?: number;
+  /** The CA the csrsigning controller signs approved CSRs with (kube's --cluster-signing-cert-file/--cluster-signing-key-file); absent: no signing. */
+  clusterSigning?: { certFile: string; keyFile: string };
 }
 
 /**

@@ -4,7 +4,8 @@
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
  * ServiceAccount, ServiceAccount token (with a signing key), the root CA
- * publisher, disruption (PDB status), node lifecycle and taint eviction. Each
+ * publisher, disruption (PDB status), node lifecycle, taint eviction,
+ * CSR approving and signing. Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). With
  * `leaderElect` (kube-controller-manager --leader-elect) informers and
@@ -34,6 +35,8 @@ import { startTokensController } from './serviceaccount-token/controller.ts';
 import { startDisruptionController } from './disruption/controller.ts';
 import { startNodeLifecycleController } from './nodelifecycle/controller.ts';
 import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts';
+import { startCSRApprovingController } from './certificates/approver.ts';
+import { startCSRSigningController } from './certificates/signer.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -51,6 +54,9 @@ export interface ControllerManagerOptions {
   rootCAFile?: string;
   /** PEM private key (EC P-256 or RSA) that signs legacy ServiceAccount tokens (kube-controller-manager --service-account-private-key-file); without it the token controller is not started. */
   serviceAccountKeyFile?: string;
+  /** CA cert and key (PEM files) the csrsigning controller signs with (--cluster-signing-cert-file/--cluster-signing-key-file); both or neither. */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -88,6 +94,8 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'disruption', component: 'controllermanager', start: startDisruptionController },
   { name: 'nodelifecycle', component: 'node-controller', start: startNodeLifecycleController },
   { name: 'taint-eviction-controller', component: 'taint-eviction-controller', start: startTaintEvictionController },
+  { name: 'csrapproving', component: 'certificate-controller', start: startCSRApprovingController },
+  { name: 'csrsigning', component: 'certificate-controller', start: startCSRSigningController },
 ];
 
 /**
@@ -123,6 +131,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     const base = { client, informers, config: {
       clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA, serviceAccountKey,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+      ...(opts.clusterSigningCertFile !== undefined && opts.clusterSigningKeyFile !== undefined ? { clusterSigning: { certFile: opts.clusterSigningCertFile, keyFile: opts.clusterSigningKeyFile } } : {}),
     } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {

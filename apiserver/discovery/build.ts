@@ -32,6 +32,7 @@ export function subresourceInfo(def: ResourceDef, sub: string): SubresourceInfo 
     case 'portforward': return { kind: { group: '', version: 'v1', kind: 'PodPortForwardOptions' }, verbs: ['create', 'get'] };
     case 'eviction': return { kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
     case 'finalize': return { kind: own, verbs: ['update'] };
+    case 'approval': return { kind: own, verbs: ['get', 'patch', 'update'] };
     case 'token': return { kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] };
     default: return { kind: own, verbs: ['get'] };
   }

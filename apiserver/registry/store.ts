@@ -232,7 +232,7 @@ export class ResourceStore {
   private async createOnce(obj: KubeObject, wo: WriteOptions): Promise<KubeObject> {
     const meta = metaOf(obj);
     const name = meta.name ?? meta.generateName ?? '';
-    this.def.strategy.prepareForCreate?.(obj);
+    this.def.strategy.prepareForCreate?.(obj, wo.user);
     stampManagedFields(undefined, obj, wo, this.fieldTarget());
     const attrs = this.attributes('CREATE', obj, undefined, undefined, wo);
     await this.admitPhase(this.admission.mutating, attrs);

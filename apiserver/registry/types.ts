@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../api/object.ts';
 import type { FieldCause, StatusError } from '../api/errors.ts';
+import type { UserInfo } from '../api/user.ts';
 
 /** What a strategy hook may need from the server. */
 export interface StrategyContext {
@@ -27,8 +28,11 @@ export interface StrategyContext {
 export type Undo = () => Promise<void>;
 
 export interface Strategy<T extends KubeObject = KubeObject> {
-  /** Defaulting on create (mutates obj). uid/creationTimestamp/generation/resourceVersion are set by the store. */
-  prepareForCreate?(obj: T): void;
+  /**
+   * Defaulting on create (mutates obj). uid/creationTimestamp/generation/resourceVersion are set by the store.
+   * `user` is the requester when the route knows it (CSRs record it in spec.username/groups, as kube's csrStrategy).
+   */
+  prepareForCreate?(obj: T, user?: UserInfo): void;
   /** Defaulting on update (mutates newObj); e.g. keep status from old on main-resource update. */
   prepareForUpdate?(newObj: T, oldObj: T): void;
   /** Same, for a PUT/PATCH to the status subresource: keep spec from old. */
@@ -116,4 +120,6 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   returnDeletedObject?: boolean;
   /** The name rule, replacing the DNS-1123 subdomain check (e.g. RBAC's path-segment names, which allow ':'). */
   nameErrors?: (name: string) => string[];
+  /** Subresources written (PUT, or a JSON/merge/strategic PATCH) with their own rules, e.g. certificatesigningrequests/approval; each must be in `subresources`. */
+  subresourceStrategies?: Record<string, SubresourceStrategy<T>>;
 }

@@ -217,8 +217,34 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         if (req.method !== 'POST') throw methodNotAllowed();
         await evictFromRequest(registry, req, t, opts.now);
         return reply.code(201).send(success());
-      default:
-        throw routeNotFound();
+      default: {
+        const own = store.def.subresourceStrategies?.[t.subresource ?? ''];
+        if (!own) throw routeNotFound();
+        if (req.method === 'GET') return reply.send(await store.get(namespace, name));
+        const stale = (): StatusError => conflict({ group: store.def.group, resource: store.def.resource, name });
+        if (req.method === 'PATCH') {
+          const kind = patchKindOf(req.headers['content-type']);
+          if (kind === 'apply') throw methodNotAllowed();
+          const patch = decodePatch(kind, rawText(req, true));
+          const wo = writeOptions(req, 'PatchOptions');
+          const updated = await store.guaranteedUpdate(namespace, name, (cur) => {
+            const next = applyPatch(kind, cur, patch) as KubeObject;
+            if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== cur.metadata?.resourceVersion) throw stale();
+            return next;
+          }, t.subresource, true, wo, own);
+          return withWarnings(reply, wo).send(updated);
+        }
+        if (req.method !== 'PUT') throw methodNotAllowed();
+        const body = requireBody(req);
+        checkKind(body, store.def.kind, store.apiVersion);
+        const wantRv = body.metadata?.resourceVersion;
+        const wo = writeOptions(req, 'UpdateOptions');
+        const updated = await store.guaranteedUpdate(namespace, name, (cur) => {
+          if (wantRv && wantRv !== cur.metadata?.resourceVersion) throw stale();
+          return structuredClone(body);
+        }, t.subresource, !wantRv, wo, own);
+        return withWarnings(reply, wo).send(updated);
+      }
     }
   }
 

@@ -53,5 +53,12 @@ export function defaultActions(): CliActions {
       if (await (await import('../check/run.ts')).runCheck(o, process.stdout) !== 0) throw new Error('some checks failed (✗ above)');
     },
     etcdSnapshot: etcdSnapshotActions(process.stdout),
+    agent: async (cfg) => {
+      if (process.getuid?.() !== 0) throw new Error('skiff agent must run as root (it starts containerd and the kubelet)');
+      const log = createLogger('agent');
+      process.stdout.on('error', () => {});
+      const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
+      await (await import('../agent/agent.ts')).runAgent(cfg, signal, { out: process.stdout, log });
+    },
   };
 }

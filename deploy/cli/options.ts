@@ -58,6 +58,9 @@ export interface ControllerManagerFlags extends LeaderElectionFlags {
   nodeStartupGracePeriodMs?: number;
   /** --node-monitor-period, ms. */
   nodeMonitorPeriodMs?: number;
+  /** --cluster-signing-cert-file / --cluster-signing-key-file: the CA approved CSRs are signed with (both or neither). */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
 }
 
 /** `skiff kubelet` → runKubelet. */

@@ -14,7 +14,7 @@ function recorder(): { program: Command; calls: Call[]; errors: () => string } {
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
-    proxyCleanup: rec('proxy-cleanup'), check: rec('check'),
+    proxyCleanup: rec('proxy-cleanup'), check: rec('check'), agent: rec('agent'),
     etcdSnapshot: { save: rec('etcd-snapshot save'), list: rec('etcd-snapshot list'), delete: rec('etcd-snapshot delete'), prune: rec('etcd-snapshot prune'), restore: rec('etcd-snapshot restore') },
   };
   const program = buildProgram(actions, { hostname: 'Test-Host' });
@@ -196,5 +196,28 @@ test('check: defaults, --server and --data-dir; a non-URL server is refused', as
     { dataDir: join(process.cwd(), 'rel'), server: 'https://10.0.0.1:6443' });
   const r = recorder();
   await assert.rejects(r.program.parseAsync(['node', 'skiff', 'check', '--server', '10.0.0.1']), /must be an http/);
+  assert.equal(r.calls.length, 0);
+});
+
+test('agent: --server and a token (or token file) are required; flags as k3s agent', async () => {
+  const c = await parse(['agent', '--server', 'https://10.0.0.1:6443/', '--token', 'K10abc::x.y', '--node-ip', '10.0.0.2', '--registry-mirror', 'docker.io=http://127.0.0.1:5000']);
+  assert.equal(c.name, 'agent');
+  assert.deepEqual(c.opts, {
+    server: 'https://10.0.0.1:6443', token: 'K10abc::x.y', dataDir: '/var/lib/skiff-agent', nodeName: 'test-host', nodeIP: '10.0.0.2',
+    containerdSocket: undefined, registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }],
+  });
+  for (const args of [['agent', '--token', 'K10'], ['agent', '--server', 'https://a:6443'], ['agent', '--server', 'http://a:6443', '--token', 'K10'],
+    ['agent', '--server', 'https://a:6443', '--token', 'K10', '--token-file', '/t']]) {
+    const r = recorder();
+    await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]), args.join(' '));
+    assert.equal(r.calls.length, 0, args.join(' '));
+  }
+});
+
+test('controller-manager: the cluster signing cert and key go together', async () => {
+  const c = await parse(['controller-manager', '--cluster-signing-cert-file', 'ca.crt', '--cluster-signing-key-file', 'ca.key']);
+  assert.deepEqual([(c.opts as { clusterSigningCertFile?: string }).clusterSigningCertFile, (c.opts as { clusterSigningKeyFile?: string }).clusterSigningKeyFile], [join(process.cwd(), 'ca.crt'), join(process.cwd(), 'ca.key')]);
+  const r = recorder();
+  await assert.rejects(r.program.parseAsync(['node', 'skiff', 'controller-manager', '--cluster-signing-cert-file', 'ca.crt']));
   assert.equal(r.calls.length, 0);
 });

@@ -12,6 +12,7 @@ import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
 import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
+import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
 import {
   apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
@@ -31,6 +32,8 @@ export interface CliActions {
   check(o: CheckOptions): Promise<void>;
   /** `skiff etcd-snapshot save|list|delete|prune|restore`. */
   etcdSnapshot: EtcdSnapshotActions;
+  /** `skiff agent`: join a server with a token, then run this node's parts. */
+  agent(cfg: AgentConfig): Promise<void>;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
@@ -151,6 +154,8 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network node CIDRs are carved from').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--node-cidr-mask-size <bits>', 'prefix length of each node\'s pod CIDR').default(defaults.nodeCIDRMaskSize).argParser(parseMaskSize))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.controllerManagerHealthzPort).argParser(parsePort))
+    .option('--cluster-signing-cert-file <path>', 'CA cert (PEM) approved CertificateSigningRequests are signed with (with --cluster-signing-key-file)')
+    .option('--cluster-signing-key-file <path>', 'key (PEM) of --cluster-signing-cert-file')
     .addOption(new Option('--node-monitor-grace-period <duration>', 'silence after which a node turns Ready=Unknown and is tainted unreachable').default(40_000, '40s').argParser(parseDuration))
     .addOption(new Option('--node-startup-grace-period <duration>', 'silence allowed to a node that never posted Ready').default(60_000, '60s').argParser(parseDuration))
     .addOption(new Option('--node-monitor-period <duration>', 'how often node health is checked').default(5_000, '5s').argParser(parseDuration));
@@ -158,12 +163,18 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .action(async (o: {
       apiUrl: string; kubeconfig?: string; rootCaFile?: string; serviceAccountPrivateKeyFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number;
       nodeMonitorGracePeriod: number; nodeStartupGracePeriod: number; nodeMonitorPeriod: number;
-    } & LeaderArgs) => {
+      clusterSigningCertFile?: string; clusterSigningKeyFile?: string;
+    } & LeaderArgs, cmd: Command) => {
+      if ((o.clusterSigningCertFile === undefined) !== (o.clusterSigningKeyFile === undefined)) {
+        cmd.error('error: --cluster-signing-cert-file and --cluster-signing-key-file go together');
+      }
       await actions.controllerManager({
         apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort, ...le(o),
         nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod, nodeStartupGracePeriodMs: o.nodeStartupGracePeriod, nodeMonitorPeriodMs: o.nodeMonitorPeriod,
         ...(o.rootCaFile !== undefined ? { rootCAFile: resolve(o.rootCaFile) } : {}),
         ...(o.serviceAccountPrivateKeyFile !== undefined ? { serviceAccountKeyFile: resolve(o.serviceAccountPrivateKeyFile) } : {}),
+        ...(o.clusterSigningCertFile !== undefined && o.clusterSigningKeyFile !== undefined
+          ? { clusterSigningCertFile: resolve(o.clusterSigningCertFile), clusterSigningKeyFile: resolve(o.clusterSigningKeyFile) } : {}),
       });
     });
 
@@ -226,6 +237,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .action(async (o: { server?: string; dataDir: string }) => {
       await actions.check({ dataDir: resolve(o.dataDir), ...(o.server !== undefined ? { server: o.server } : {}) });
     });
+  registerAgentCommand(program, (cfg) => actions.agent(cfg), nodeName);
 
   return program;
 }

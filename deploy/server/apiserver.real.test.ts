@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { promisify } from 'node:util';
 import { createLogger } from '../../apiserver/api/log.ts';
 import { freePort } from '../../testutil/etcd.ts';
 import { runServer } from './server.ts';
+import { parseJoinToken } from '../join/token.ts';
 import { httpReady, pollUntil } from './wait.ts';
 
 const run = promisify(execFile);
@@ -75,6 +77,15 @@ test('skiff server startup with the real apiserver: /healthz ok and kubectl get 
       assert.equal(await httpReady(`http://127.0.0.1:${apiPort}/healthz`), false, 'plain HTTP to the API port is refused');
       const anon = await fetchStatus(`https://127.0.0.1:${apiPort}/api/v1/namespaces`, ca);
       assert.deepEqual([anon.status, anon.body.kind, anon.body.reason], [401, 'Status', 'Unauthorized'], 'no credentials: 401 Status');
+      // The join token: K10<sha256 of the served CA>::<id>.<secret>, its Secret in kube-system, /cacerts open to anyone.
+      const tokenFile = join(dir, 'data', 'token');
+      assert.ok(await pollUntil(async () => existsSync(tokenFile), { timeoutMs: 30_000 }), 'token written');
+      const token = parseJoinToken(readFileSync(tokenFile, 'utf8'));
+      assert.ok(!('error' in token), JSON.stringify(token));
+      assert.equal(token.caHash, createHash('sha256').update(readFileSync(join(dir, 'data', 'tls', 'server-ca.crt'))).digest('hex'));
+      assert.ok(await httpReady(`https://127.0.0.1:${apiPort}/cacerts`, new RegExp((ca.split('\n')[1] ?? 'x').replace(/[+/]/g, (c) => `\\${c}`)), { tls: { ca } }), 'anonymous /cacerts serves the CA');
+      const secret = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, '-n', 'kube-system', 'get', 'secret', `bootstrap-token-${token.id}`, '-o', 'jsonpath={.type}'], { timeout: 30_000 });
+      assert.equal(secret.stdout, 'bootstrap.kubernetes.io/token');
       const { stdout } = await run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, 'get', 'ns'], { timeout: 30_000 });
       assert.match(stdout, /^NAME\s+STATUS\s+AGE/m);
       assert.match(stdout, /^default\s+Active/m);
@@ -97,13 +108,17 @@ test('skiff server resumes the same cluster state on the same data dir', async (
   const dataDir = join(dir, 'data');
   const kubectl = (kubeconfig: string, ...args: string[]) => run('/usr/bin/kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 });
   try {
+    const tokenFile = join(dataDir, 'token');
     await withServer(dataDir, async (kubeconfig) => {
       await kubectl(kubeconfig, 'create', 'namespace', 'survivor');
+      assert.ok(await pollUntil(async () => existsSync(tokenFile), { timeoutMs: 30_000 }), 'token written');
     });
+    const token = readFileSync(tokenFile, 'utf8');
     await withServer(dataDir, async (kubeconfig) => {
       const { stdout } = await kubectl(kubeconfig, 'get', 'ns', 'survivor', '-o', 'name');
       assert.equal(stdout.trim(), 'namespace/survivor');
     });
+    assert.equal(readFileSync(tokenFile, 'utf8'), token, 'the join token survives a restart');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -98,6 +98,8 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--kubeconfig', c.kubeconfigs.controllerManager,
         '--root-ca-file', c.clusterCA,
         '--service-account-private-key-file', c.serviceAccountKey,
+        '--cluster-signing-cert-file', c.clusterCA,
+        '--cluster-signing-key-file', c.clusterCAKey,
         '--cluster-cidr', cfg.clusterCIDR,
         '--node-cidr-mask-size', String(defaults.nodeCIDRMaskSize),
         '--healthz-port', String(defaults.controllerManagerHealthzPort),

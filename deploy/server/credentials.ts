@@ -17,6 +17,8 @@ import { CERT } from '../pki/specs.ts';
 export interface CredentialPaths {
   /** Cluster CA cert: client CA of the apiserver and kubelet, trust of every client, kube-root-ca.crt. */
   clusterCA: string;
+  /** Cluster CA key: the controller-manager signs approved CSRs (joining agents' certs) with it. */
+  clusterCAKey: string;
   apiserverServing: PairPaths;
   /** The apiserver's client identity towards kubelets. */
   apiserverKubeletClient: PairPaths;
@@ -31,6 +33,7 @@ export function credentialPaths(dataDir: string, nodeName: string): CredentialPa
   const cred = join(dataDir, 'cred');
   return {
     clusterCA: caPaths(dataDir, 'cluster').cert,
+    clusterCAKey: caPaths(dataDir, 'cluster').key,
     apiserverServing: leafPaths(dataDir, CERT.apiserverServing),
     apiserverKubeletClient: leafPaths(dataDir, CERT.apiserverKubeletClient),
     kubeletServing: leafPaths(dataDir, CERT.kubeletServing(nodeName)),

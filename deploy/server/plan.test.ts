@@ -49,6 +49,7 @@ test('componentPlans: order, launcher and per-component flags: HTTPS, Node,RBAC,
   assert.deepEqual(sched, { '--kubeconfig': '/d/cred/scheduler.kubeconfig', '--healthz-port': '10259' });
   assert.deepEqual(cm, {
     '--kubeconfig': '/d/cred/controller.kubeconfig', '--root-ca-file': '/d/tls/server-ca.crt', '--service-account-private-key-file': '/d/tls/service.key', '--cluster-cidr': '10.244.0.0/16',
+    '--cluster-signing-cert-file': '/d/tls/server-ca.crt', '--cluster-signing-key-file': '/d/tls/server-ca.key',
     '--node-cidr-mask-size': '24', '--healthz-port': '10257',
   });
   assert.deepEqual(kubelet, {

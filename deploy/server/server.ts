@@ -29,6 +29,7 @@ import { writeRegistryMirrors } from './registry-mirror.ts';
 import { reapStaleChildren, runningServerPid } from './stale.ts';
 import { httpReady, pollUntil } from './wait.ts';
 import { startSnapshotSchedule } from '../snapshot/schedule.ts';
+import { publishJoinToken } from '../join/server-token.ts';
 
 /** Startup timeouts in ms. */
 export interface ServerTimeouts {
@@ -168,6 +169,12 @@ async function startAll(
     sup.add(p.spec);
     if (!(await waitHealthy(p, t.apiserverMs, signal))) return failCritical(step, p.spec.name, t.apiserverMs, signal);
     step.ok();
+  }
+  if (plans.some((p) => p.spec.name === 'apiserver')) {
+    // In the background: the other components need not wait for it.
+    void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal).then((joined) => {
+      if (!signal.aborted) progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+    });
   }
   const rest = plans.filter((x) => !x.critical);
   await Promise.all(rest.map((p) => {

@@ -1,7 +1,7 @@
 /**
  * Field tables for the Kubernetes types that kubectl (≥ 1.32) sends as
  * protobuf request bodies (`kubectl create deployment|namespace|configmap|
- * secret|service|poddisruptionbudget`, the RBAC kinds of `kubectl create role|…binding`, and the authorization reviews of `kubectl auth can-i`). Field numbers follow the types' generated.proto. Types
+ * secret|service|poddisruptionbudget`, the RBAC kinds of `kubectl create role|…binding`, the authorization reviews of `kubectl auth can-i`, the CertificateSigningRequest of `kubectl certificate approve|deny`). Field numbers follow the types' generated.proto. Types
  * or fields not listed here make the decoder refuse the body (415) rather
  * than drop data.
  */
@@ -141,6 +141,13 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
     1: { name: 'minAvailable', kind: 'intstr' }, 2: msg('selector', 'LabelSelector'), 3: { name: 'maxUnavailable', kind: 'intstr' }, 4: s('unhealthyPodEvictionPolicy'),
   },
   PodDisruptionBudgetStatus: { 1: i64('observedGeneration'), 3: i32('disruptionsAllowed'), 4: i32('currentHealthy'), 5: i32('desiredHealthy'), 6: i32('expectedPods') },
+  // certificates.k8s.io/v1 (kubectl certificate approve|deny PUTs the whole object to …/approval); spec.extra is not listed (refused).
+  CertificateSigningRequest: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'CertificateSigningRequestSpec'), 3: msg('status', 'CertificateSigningRequestStatus') },
+  CertificateSigningRequestSpec: { 1: { name: 'request', kind: 'bytes' }, 7: s('signerName'), 8: i32('expirationSeconds', true), 5: ss('usages'), 2: s('username'), 3: s('uid'), 4: ss('groups') },
+  CertificateSigningRequestStatus: { 1: msg('conditions', 'CertificateSigningRequestCondition', true), 2: { name: 'certificate', kind: 'bytes' } },
+  CertificateSigningRequestCondition: {
+    1: s('type'), 6: s('status'), 2: s('reason'), 3: s('message'), 4: { name: 'lastUpdateTime', kind: 'time' }, 5: { name: 'lastTransitionTime', kind: 'time' },
+  },
 };
 
 /** apiVersion/kind → top-level message name, for the kinds kubectl sends as protobuf. */
@@ -161,4 +168,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };

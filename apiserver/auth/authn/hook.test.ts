@@ -21,9 +21,9 @@ test('bearerTokenOf', () => {
   assert.equal(bearerTokenOf(undefined), undefined);
 });
 
-test('isPublicPath: the four paths and their subpaths only', () => {
-  for (const p of ['/healthz', '/livez', '/readyz', '/version', '/readyz/etcd', '/livez/ping?verbose', '/version/']) assert.equal(isPublicPath(p), true, p);
-  for (const p of ['/', '/api', '/readyzz', '/versions', '/apis/version', '/api/v1/namespaces/readyz']) assert.equal(isPublicPath(p), false, p);
+test('isPublicPath: the public paths and their subpaths only', () => {
+  for (const p of ['/healthz', '/livez', '/readyz', '/version', '/readyz/etcd', '/livez/ping?verbose', '/version/', '/cacerts']) assert.equal(isPublicPath(p), true, p);
+  for (const p of ['/', '/api', '/readyzz', '/versions', '/apis/version', '/api/v1/namespaces/readyz', '/cacertsx']) assert.equal(isPublicPath(p), false, p);
 });
 
 test('union: first user wins; errors join; all none is none', async () => {

@@ -10,7 +10,9 @@
  * The review endpoints are served in both modes. `Node,RBAC` puts the Node
  * authorizer (node/) before RBAC, as kube-apiserver's
  * `--authorization-mode=Node,RBAC`, keeps its pod graph running, and adds
- * NodeRestriction to admission.
+ * NodeRestriction to admission. RBAC mode also adds the certificate
+ * admission checks (certificates.ts: approve/sign on signers, no
+ * system:masters client certs).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PolicyRule } from 'kubernetes-types/rbac/v1';
@@ -25,6 +27,7 @@ import { AggregationLoop } from './aggregation.ts';
 import type { Authorizer } from './attributes.ts';
 import { alwaysAllow, rbacAuthorizer } from './authorizer.ts';
 import { escalationPlugin } from './escalation.ts';
+import { certificatesAdmission } from './certificates.ts';
 import { forbiddenError } from './forbidden.ts';
 import { impersonate, impersonationHeaders, wantsImpersonation } from './impersonation.ts';
 import { bootstrapPolicy } from './policy-bootstrap.ts';
@@ -95,7 +98,7 @@ export function createAuthorization(mode: AuthorizationMode, storage: Storage, l
     mode, authorizer, cache, ...(node ? { node } : {}),
     admission: (base) => (read) => {
       const chain = base(read);
-      const validating = [...chain.validating, ...(node ? [nodeRestriction(read)] : []), escalationPlugin({ authorizer: () => authorizer, snapshot: cache, read })];
+      const validating = [...chain.validating, ...(node ? [nodeRestriction(read)] : []), escalationPlugin({ authorizer: () => authorizer, snapshot: cache, read }), certificatesAdmission(() => authorizer)];
       return { mutating: chain.mutating, validating };
     },
     install(app, registry, ilog) {

@@ -35,9 +35,12 @@ const table: Row[] = [
   { controller: 'disruption', calls: ['update policy/poddisruptionbudgets/status', 'patch pods/status', ...events], kubeDenies: ['update policy/poddisruptionbudgets'] },
   { controller: 'nodelifecycle', calls: ['patch nodes', 'patch nodes/status', 'patch pods/status', ...events] },
   { controller: 'taint-eviction-controller', calls: ['patch pods/status', 'delete pods', ...events] },
+  { controller: 'csrapproving', calls: ['create authorization.k8s.io/subjectaccessreviews'],
+    kubeDenies: ['patch certificates.k8s.io/certificatesigningrequests/approval'] },
+  { controller: 'csrsigning', calls: ['update certificates.k8s.io/certificatesigningrequests/status'] },
 ];
 /** What the shared informers list and watch. */
-const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases'];
+const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases', 'certificates.k8s.io/certificatesigningrequests'];
 
 const cmUser = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 

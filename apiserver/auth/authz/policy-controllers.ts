@@ -43,6 +43,7 @@ export const controllerManagerUser = 'system:kube-controller-manager';
 const apps = 'apps';
 const extensions = 'extensions';
 const discovery = 'discovery.k8s.io';
+const certificates = 'certificates.k8s.io';
 
 /**
  * The kube controller role names each Skiff controller (controllers/main.ts
@@ -66,6 +67,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   // kube runs the tokens controller with the controller-manager's own credentials (no
   // system:controller role): system:kube-controller-manager grants its secrets calls.
   'serviceaccount-token': [],
+  csrapproving: ['certificate-controller'],
+  csrsigning: ['certificate-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -130,6 +133,15 @@ export function controllerRoles(): ClusterRole[] {
     ]),
     controllerRole('root-ca-cert-publisher', [
       rule(['create', 'update'], [core], ['configmaps']),
+      eventsRule(),
+    ]),
+    controllerRole('certificate-controller', [
+      rule(['get', 'list', 'watch', 'delete'], [certificates], ['certificatesigningrequests']),
+      rule(['update'], [certificates], ['certificatesigningrequests/status', 'certificatesigningrequests/approval']),
+      // kube approves only kubelet client CSRs; Skiff also approves kubelet serving and kube-proxy client CSRs (as k3s issues them): see controllers/certificates.
+      rule(['approve'], [certificates], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/kube-apiserver-client']),
+      rule(['sign'], [certificates], ['signers'], ['kubernetes.io/legacy-unknown', 'kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
+      rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
       eventsRule(),
     ]),
   ];

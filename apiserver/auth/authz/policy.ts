@@ -12,6 +12,7 @@
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { binding, core, eventsRule as kubeEventsRule, group, rbacGroup, read, readWrite, role, rule, urls, user, write } from './policy-helpers.ts';
 import { controllerManagerRole, controllerRoleBindings, controllerRoles } from './policy-controllers.ts';
+import { joinClusterRoleBindings, joinClusterRoles } from './policy-join.ts';
 
 const eventsRule = kubeEventsRule();
 
@@ -115,9 +116,12 @@ export function defaultClusterRoles(): ClusterRole[] {
       rule(['get'], [core], ['endpoints']),
       rule(['create', 'delete', 'get', 'patch', 'update'], ['coordination.k8s.io'], ['leases']),
       rule(['create'], [core], ['serviceaccounts/token']),
+      // Kubelet certificate rotation and its serving cert (kube's NodeRules).
+      rule(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
     ]),
     ...controllerRoles(),
     controllerManagerRole(),
+    ...joinClusterRoles(),
   ];
 }
 
@@ -136,5 +140,6 @@ export function defaultClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:node-proxier', [user('system:kube-proxy')]),
     binding('system:node', []),
     ...controllerRoleBindings(),
+    ...joinClusterRoleBindings(),
   ];
 }

@@ -31,7 +31,7 @@ export function guardResource<T extends KubeObject>(def: ResourceDef<T>, shape: 
   const fits = (o: T): boolean => fitsShape(o, shape);
   const strategy: Strategy<T> = {
     ...s,
-    prepareForCreate: (o) => { check(o); s.prepareForCreate?.(o); },
+    prepareForCreate: (o, user) => { check(o); s.prepareForCreate?.(o, user); },
     prepareForUpdate: (n, o) => { check(n); s.prepareForUpdate?.(n, o); },
     prepareForStatusUpdate: (n, o) => { check(n); s.prepareForStatusUpdate?.(n, o); },
   };

@@ -5,6 +5,7 @@
 import type { KubeObject } from '../../api/object.ts';
 import type { ResourceDef } from '../types.ts';
 import { configMapsResource } from './configmaps.ts';
+import { csrResource, csrShape } from './csr.ts';
 import { endpointSlicesResource, endpointsResource } from './endpoints.ts';
 import { eventsResource } from './events.ts';
 import { guardResource } from './guard.ts';
@@ -26,7 +27,7 @@ function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
   return guardResource(def, shapes[def.resource]) as unknown as ResourceDef;
 }
 
-/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, rbac.authorization.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
+/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
 export function allResources(): ResourceDef[] {
   return [
     erase(namespacesResource()),
@@ -48,6 +49,7 @@ export function allResources(): ResourceDef[] {
     erase(clusterRolesResource()),
     erase(roleBindingsResource()),
     erase(rolesResource()),
+    guardResource(csrResource(), csrShape) as unknown as ResourceDef,
     ...reviewResources().map(erase),
   ];
 }

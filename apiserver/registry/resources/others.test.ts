@@ -127,6 +127,7 @@ test('registry: names, short names, categories, scope', () => {
     ['clusterroles', 'rbac.authorization.k8s.io', [], false, 'ClusterRole'],
     ['rolebindings', 'rbac.authorization.k8s.io', [], true, 'RoleBinding'],
     ['roles', 'rbac.authorization.k8s.io', [], true, 'Role'],
+    ['certificatesigningrequests', 'certificates.k8s.io', ['csr'], false, 'CertificateSigningRequest'],
     ['selfsubjectaccessreviews', 'authorization.k8s.io', [], false, 'SelfSubjectAccessReview'],
     ['selfsubjectrulesreviews', 'authorization.k8s.io', [], false, 'SelfSubjectRulesReview'],
     ['subjectaccessreviews', 'authorization.k8s.io', [], false, 'SubjectAccessReview'],

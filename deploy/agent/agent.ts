@@ -1,0 +1,140 @@
+/**
+ * `skiff agent`: joins a node to a cluster and keeps its parts running.
+ * First the TLS bootstrap (bootstrap.ts: token → checked CA → kubelet client
+ * and serving certs through approved CSRs; on failure nothing is written and
+ * the agent exits with the reason). Then, under one Supervisor as
+ * `skiff server` does: its own containerd (unless --containerd-socket),
+ * then the kubelet with the agent's credentials (cred/kubelet.kubeconfig,
+ * tls/serving-kubelet.*, the cluster CA as client CA) and the service proxy
+ * as system:kube-proxy (cred/kubeproxy.kubeconfig). The plans come from the
+ * server's componentPlans (deploy/server/components.ts), fed with the
+ * agent's credential paths, so both run with the same flags on every node.
+ *
+ * Limit: the proxy is told the default cluster and service CIDRs
+ * (10.244.0.0/16, 10.96.0.0/12); a server started with other CIDRs needs
+ * the same values here (k3s agents fetch them from the server's config
+ * endpoint; Skiff has none yet).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Logger } from '../../apiserver/api/log.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
+import type { RestartPolicy } from '../supervisor/decide.ts';
+import { componentPlans, defaultLauncher, type ComponentPlan, type Launcher } from '../server/components.ts';
+import { defaults, serverPaths, type ServerConfig } from '../server/config.ts';
+import { prepareContainerd, waitForContainerd } from '../server/containerd.ts';
+import type { CredentialPaths } from '../server/credentials.ts';
+import { Progress } from '../server/progress.ts';
+import { writeRegistryMirrors, type RegistryMirror } from '../server/registry-mirror.ts';
+import { httpReady, pollUntil } from '../server/wait.ts';
+import { bootstrapAgent } from './bootstrap.ts';
+import type { AgentPaths } from './layout.ts';
+
+/** Everything `skiff agent` is told on its command line. */
+export interface AgentConfig {
+  /** https://host:port of a server. */
+  server: string;
+  /** The join token (K10…), from the server's <data-dir>/token. */
+  token: string;
+  /** Default /var/lib/skiff-agent. */
+  dataDir: string;
+  nodeName: string;
+  nodeIP?: string;
+  containerdSocket?: string;
+  registryMirrors: RegistryMirror[];
+}
+
+/** What `runAgent` needs besides the config. */
+export interface AgentDeps {
+  out: NodeJS.WritableStream;
+  log: Logger;
+  launcher?: Launcher;
+  containerdBinary?: string;
+  policy?: RestartPolicy;
+  /** Startup waits in ms (defaults 60 s for containerd, 120 s for the kubelet). */
+  timeouts?: { containerdMs?: number; kubeletMs?: number };
+  onSupervisor?: (s: Supervisor) => void;
+}
+
+/** Error thrown when the agent cannot join or a critical part never got healthy; the message says why. */
+export class AgentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AgentError';
+  }
+}
+
+/**
+ * The server's credential layout, pointed at the agent's files: only the
+ * fields the kubelet's plan reads are real; the others name nothing and
+ * belong to components the agent does not run. Pure.
+ */
+export function agentCredentialPaths(p: AgentPaths): CredentialPaths {
+  const none = { cert: '', key: '' };
+  return {
+    clusterCA: p.caFile, clusterCAKey: '', apiserverServing: none, apiserverKubeletClient: none, serviceAccountKey: '',
+    kubeletServing: { cert: p.servingCert, key: p.servingKey },
+    kubeconfigs: { admin: '', scheduler: '', controllerManager: '', kubelet: p.kubeletKubeconfig, proxy: p.proxyKubeconfig },
+  };
+}
+
+/** The agent's component plans: the kubelet and the proxy. Pure. */
+export function agentPlans(cfg: AgentConfig, creds: AgentPaths, containerdSocket: string, launcher: Launcher, parentPid = process.pid): ComponentPlan[] {
+  const serverLike: ServerConfig = {
+    dataDir: cfg.dataDir, clusterCIDR: defaults.clusterCIDR, serviceCIDR: defaults.serviceCIDR, apiPort: defaults.apiPort, nodeName: cfg.nodeName,
+    nodeIP: cfg.nodeIP, registryMirrors: cfg.registryMirrors, etcdClientPort: defaults.etcdClientPort, etcdPeerPort: defaults.etcdPeerPort,
+  };
+  const wiring = { containerdSocket, nodeIP: cfg.nodeIP ?? '', creds: agentCredentialPaths(creds), etcd: { url: '' } };
+  return componentPlans(serverLike, serverPaths(cfg.dataDir), launcher, wiring, parentPid).filter((p) => p.spec.name === 'kubelet' || p.spec.name === 'proxy');
+}
+
+/**
+ * Joins and runs until `signal` aborts, then stops everything and resolves.
+ * Throws AgentError when the join is refused (bad token, CA mismatch,
+ * unreachable server: nothing written) or containerd never gets ready.
+ */
+export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: AgentDeps): Promise<void> {
+  if (signal.aborted) return;
+  const progress = new Progress(deps.out);
+  const step = progress.step('join');
+  const joined = await bootstrapAgent({ server: cfg.server, token: cfg.token, dataDir: cfg.dataDir, nodeName: cfg.nodeName, nodeIP: cfg.nodeIP });
+  if ('error' in joined) {
+    step.fail(joined.error);
+    throw new AgentError(`cannot join ${cfg.server}: ${joined.error}`);
+  }
+  step.ok();
+  progress.line(joined.issued ? `• node credentials issued for system:node:${cfg.nodeName}` : '• node credentials reused');
+  const paths = serverPaths(cfg.dataDir);
+  for (const d of [paths.runDir, paths.kubeletDir, paths.cniConfDir, paths.certsDir]) mkdirSync(d, { recursive: true });
+  writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
+  const sup = new Supervisor({ runDir: paths.runDir, out: deps.out, log: deps.log, policy: deps.policy });
+  deps.onSupervisor?.(sup);
+  try {
+    let socket = cfg.containerdSocket;
+    if (socket === undefined) {
+      socket = paths.containerdSocket;
+      const s = progress.step('containerd');
+      sup.add(prepareContainerd({ paths, cniBinDir: defaults.cniBinDir, streamPort: defaults.containerdStreamPort, binary: deps.containerdBinary ?? defaults.containerdBinary }));
+      const ms = deps.timeouts?.containerdMs ?? 60_000;
+      if (!(await waitForContainerd(socket, ms, signal))) {
+        if (signal.aborted) return;
+        s.fail(`not healthy after ${Math.round(ms / 1000)}s`);
+        throw new AgentError(`containerd did not become healthy within ${Math.round(ms / 1000)}s; see its output above`);
+      }
+      s.ok();
+    }
+    for (const p of agentPlans(cfg, joined.paths, socket, deps.launcher ?? defaultLauncher())) {
+      const s = progress.step(p.spec.name);
+      sup.add(p.spec);
+      const ca = p.healthCA === undefined ? undefined : readFileSync(p.healthCA, 'utf8');
+      const ready = await pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/, ca === undefined ? {} : { tls: { ca } }), { timeoutMs: deps.timeouts?.kubeletMs ?? 120_000, intervalMs: 250, signal });
+      if (ready) s.ok();
+      else if (!signal.aborted) s.fail('not ready yet (still trying; see its output)');
+    }
+    if (!signal.aborted) progress.line(`Skiff agent ${cfg.nodeName} is running (joined ${cfg.server}).`);
+    if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  } finally {
+    progress.line('• stopping the Skiff agent…');
+    await sup.stopAll();
+    progress.line('• Skiff agent stopped');
+  }
+}
