@@ -6,8 +6,8 @@
  * tokens come from the TokenRequest API bound to the pod and are cached until
  * 80 % of their lifetime has passed (or they are older than 24 h).
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeAtomically } from './atomic-writer.ts';
+import { join } from 'node:path';
 import type { Pod, ServiceAccountTokenProjection, Volume } from 'kubernetes-types/core/v1';
 import { ServiceAccounts } from '../../apiserver/client/resources.ts';
 import type { ApiClient } from '../../apiserver/client/types.ts';
@@ -129,16 +129,6 @@ export async function writeProjectedVolumes(rootDir: string, pod: Pod, src: PodS
     }
     const files = projectedFiles(pod, v.projected, got, src, f);
     const dir = join(base, v.name);
-    await mkdir(dir, { recursive: true });
-    for (const existing of await readdir(dir)) {
-      if (![...files.keys()].some((p) => p === existing || p.startsWith(`${existing}/`))) await rm(join(dir, existing), { recursive: true, force: true });
-    }
-    const mode = v.projected.defaultMode ?? 0o644;
-    for (const [rel, content] of files) {
-      if (rel.includes('..')) continue;
-      const path = join(dir, rel);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content, { mode });
-    }
+    await writeAtomically(dir, files, v.projected.defaultMode ?? 0o644);
   }
 }

@@ -4,8 +4,8 @@
  * volumes written under the pod's volume dir (kubelet's configmap/secret
  * volume plugins, simplified: rewritten on every sync, so updates propagate).
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeAtomically } from './atomic-writer.ts';
+import { join } from 'node:path';
 import type { ConfigMap, Container, KeyToPath, Pod, Secret } from 'kubernetes-types/core/v1';
 import { ConfigMaps, Secrets } from '../../apiserver/client/resources.ts';
 import type { ApiClient } from '../../apiserver/client/types.ts';
@@ -131,16 +131,6 @@ export async function writeSourceVolumes(rootDir: string, pod: Pod, src: PodSour
     if (!data && !optional) throw new ConfigError(`${cm ? 'configmap' : 'secret'} "${name}" not found`);
     const dir = join(base, v.name);
     const files = volumeFiles(data ?? {}, (cm ?? sec)?.items);
-    await mkdir(dir, { recursive: true });
-    for (const existing of await readdir(dir)) {
-      if (![...files.keys()].some((p) => p === existing || p.startsWith(`${existing}/`))) await rm(join(dir, existing), { recursive: true, force: true });
-    }
-    const mode = (cm ?? sec)?.defaultMode ?? 0o644;
-    for (const [rel, content] of files) {
-      if (rel.includes('..')) continue;
-      const path = join(dir, rel);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content, { mode });
-    }
+    await writeAtomically(dir, files, (cm ?? sec)?.defaultMode ?? 0o644);
   }
 }

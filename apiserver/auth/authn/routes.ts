@@ -18,6 +18,8 @@ import { signJws } from './jws.ts';
 import { reviewToken, selfSubjectReview, type TokenReviewBody } from './reviews.ts';
 import { boundClaims } from './sa-claims.ts';
 import { checkBoundObject, planTokenRequest, type TokenRequestBody } from './token-request.ts';
+import type { Pod } from 'kubernetes-types/core/v1';
+import { nodeTokenRequestRestriction } from '../authz/node/restriction-token.ts';
 import { rfc3339 } from '../../api/time.ts';
 
 /** What the routes need. */
@@ -56,8 +58,10 @@ export function registerAuthenticationRoutes(app: FastifyInstance, deps: AuthnRo
     if (!sa) throw notFound({ group: '', resource: 'serviceaccounts', name });
     const saRef = { name, uid: (sa.metadata as { uid?: string } | undefined)?.uid ?? '' };
     let bound: { name: string; uid: string } | undefined;
+    const obj = plan.bound ? await get(plan.bound.kind === 'Pod' ? 'pods' : 'secrets', namespace, plan.bound.name) : undefined;
+    const restricted = nodeTokenRequestRestriction(req.user, name, plan.bound, plan.bound?.kind === 'Pod' ? (obj as Pod | undefined) : undefined);
+    if (restricted) throw restricted;
     if (plan.bound) {
-      const obj = await get(plan.bound.kind === 'Pod' ? 'pods' : 'secrets', namespace, plan.bound.name);
       const checked = checkBoundObject(plan.bound, obj);
       if (checked instanceof Error) throw checked;
       bound = checked;

@@ -15,7 +15,7 @@ import { waitFor } from '../../../../testutil/wait.ts';
 const noEtcd = !['/usr/bin/etcd', '/usr/local/bin/etcd'].some((p) => existsSync(p));
 let server: TestApiServer | undefined;
 
-interface Answer { code: number; body: { message?: string; reason?: string; metadata?: { labels?: Record<string, string> } } }
+interface Answer { code: number; body: { message?: string; reason?: string; metadata?: { labels?: Record<string, string>; uid?: string } } }
 
 async function call(method: string, path: string, opts: { token?: string; body?: unknown; contentType?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
@@ -105,4 +105,28 @@ test('what the Node authorizer has no opinion on falls through to RBAC', { skip:
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'deploy-reader' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'system:node:n1' }],
   } })).code, 201);
   await waitFor(async () => (await asN1('GET', path)).code === 200, 15000, 'RBAC grants n1 the deployment list');
+});
+
+test('system:node:n1 gets ServiceAccount tokens only bound to its own pods (NodeRestriction)', { skip: noEtcd ? 'etcd binary not installed' : false }, async () => {
+  const sa = await call('GET', '/api/v1/namespaces/default/serviceaccounts/default');
+  if (sa.code === 404) assert.equal((await call('POST', '/api/v1/namespaces/default/serviceaccounts', { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } } })).code, 201);
+  const uid = async (name: string): Promise<string> => (await call('GET', `/api/v1/namespaces/default/pods/${name}`)).body.metadata?.uid ?? '';
+  const request = (bound?: { name: string; uid?: string }): unknown => ({
+    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest',
+    spec: { audiences: [], expirationSeconds: 3600, ...(bound ? { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', ...bound } } : {}) },
+  });
+  const path = '/api/v1/namespaces/default/serviceaccounts/default/token';
+  await waitFor(async (note) => {
+    const r = await asN1('POST', path, request({ name: 'p1', uid: await uid('p1') }));
+    note(`${r.code} ${r.body.message ?? ''}`);
+    return r.code === 201;
+  }, 15000, 'n1 gets a token bound to its own pod p1');
+  const other = await asN1('POST', path, request({ name: 'p2', uid: await uid('p2') }));
+  assert.equal(other.code, 403);
+  const unbound = await asN1('POST', path, request());
+  assert.equal(unbound.code, 403);
+  assert.match(unbound.body.message ?? '', /node requested token not bound to a pod/);
+  const noUid = await asN1('POST', path, request({ name: 'p1' }));
+  assert.equal(noUid.code, 403);
+  assert.match(noUid.body.message ?? '', /without a uid/);
 });
