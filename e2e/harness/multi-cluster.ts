@@ -15,7 +15,7 @@ import { nsWrap, runAllowFail, type RunResult } from '../../deploy/images/exec.t
 import { httpGet, startRegistry, type PushableImage, type Registry } from '../../deploy/images/registry.ts';
 import { waitFor } from '../../testutil/wait.ts';
 import { KubectlError, serverArgs, unmountUnder } from './cluster.ts';
-import { listCriContainers } from './containers.ts';
+import { listCriContainers, type CriContainer } from './containers.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
 import { createTopology, type Member, type Topology } from './topology.ts';
 
@@ -67,6 +67,8 @@ export interface NodeProcess {
   logTail(bytes?: number): Promise<string>;
   /** Runs a command in this node's namespace; resolves whatever the exit code. */
   exec(cmd: string, ...args: string[]): Promise<RunResult>;
+  /** Every CRI container in this node's containerd (<data-dir>/containerd/containerd.sock); [] when it is not up. */
+  containers(): Promise<CriContainer[]>;
 }
 
 /** Options for {@link startMultiCluster}. */
@@ -93,7 +95,7 @@ export interface MultiCluster {
   nodes: NodeProcess[];
   kubeconfig: string;
   clusterCA: string;
-  /** The server's join token (contents of <data-dir>/token). */
+  /** The server's join token (contents of <data-dir>/token); '' with no agents (the token is then not waited for). */
   token: string;
   kubectl(...args: string[]): Promise<string>;
   kubectlResult(...args: string[]): Promise<RunResult>;
@@ -102,7 +104,8 @@ export interface MultiCluster {
   stop(): Promise<void>;
 }
 
-function startProcess(member: Member, nodeName: string, dataDir: string, logFile: string, argv: readonly string[]): NodeProcess {
+/** Spawns `argv` in the member's namespace, logging to logFile; sandbox ids its containers() ever lists are added to `seenSandboxes`. */
+function startProcess(member: Member, nodeName: string, dataDir: string, logFile: string, argv: readonly string[], seenSandboxes: Set<string>): NodeProcess {
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const [cmd, args] = nsWrap(member.name, argv[0] ?? process.execPath, argv.slice(1));
   log.write(`=== ${new Date().toISOString()} starting: ${cmd} ${args.join(' ').replace(/--token \S+/, '--token <redacted>')}\n`);
@@ -127,6 +130,14 @@ function startProcess(member: Member, nodeName: string, dataDir: string, logFile
     },
     logTail: async (bytes = 6000) => (await readFile(logFile, 'utf8').catch(() => '')).slice(-bytes),
     exec: (c, ...a) => member.runAllowFail(c, a, { timeoutMs: 120_000 }),
+    containers: async () => {
+      const socket = join(dataDir, 'containerd/containerd.sock');
+      if (!existsSync(socket)) return [];
+      const list = await listCriContainers((...args: string[]) =>
+        member.runAllowFail('ctr', ['--address', socket, '--connect-timeout', '5s', '--timeout', '20s', '-n', 'k8s.io', ...args], { timeoutMs: 30_000 }));
+      for (const x of list) if (x.kind === 'sandbox') seenSandboxes.add(x.id);
+      return list;
+    },
   };
 }
 
@@ -151,16 +162,12 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
   const sandboxes = new Set<string>();
   let stopped = false;
 
-  const ctrOf = (p: NodeProcess) => (...args: string[]): Promise<RunResult> =>
-    p.member.runAllowFail('ctr', ['--address', join(p.dataDir, 'containerd/containerd.sock'), '--connect-timeout', '5s', '--timeout', '20s', '-n', 'k8s.io', ...args], { timeoutMs: 30_000 });
-
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     for (const p of procs) {
-      const list = existsSync(join(p.dataDir, 'containerd/containerd.sock')) ? await listCriContainers(ctrOf(p)).catch(() => []) : [];
+      const list = await p.containers().catch(() => [] as CriContainer[]);
       for (const x of list) {
-        if (x.kind === 'sandbox') sandboxes.add(x.id);
         if (x.pid > 0) try { process.kill(x.pid, 'SIGKILL'); } catch { /* gone */ }
       }
     }
@@ -199,7 +206,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
     if (!first) throw new Error('no node namespace');
     const serverDir = join(await dirFor('node-1'), 'data');
     const server = startProcess(first, 'node-1', serverDir, join(work, 'node-1', 'skiff.log'),
-      [...command, ...serverArgs({ dataDir: serverDir, nodeName: 'node-1', nodeIP: first.ip, apiPort: 6443, registry: registryUrl })]);
+      [...command, ...serverArgs({ dataDir: serverDir, nodeName: 'node-1', nodeIP: first.ip, apiPort: 6443, registry: registryUrl })], sandboxes);
     procs.push(server);
     const kubeconfig = join(serverDir, 'admin.kubeconfig');
     const clusterCA = join(serverDir, 'tls', 'server-ca.crt');
@@ -208,9 +215,9 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       if (server.exited()) throw new Error('skiff server exited during startup');
       const r = await httpGet('https://127.0.0.1:6443/healthz', first.name, [], ['--cacert', clusterCA]);
       note(`healthz ${r.status} ${r.body.trim().slice(0, 100)}; token ${existsSync(tokenFile) ? 'present' : 'missing'}`);
-      return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig) && existsSync(tokenFile);
-    }, readyTimeoutMs, 'skiff server: /healthz ok, admin.kubeconfig and token written');
-    const token = (await readFile(tokenFile, 'utf8')).trim();
+      return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig) && (agentCount === 0 || existsSync(tokenFile));
+    }, readyTimeoutMs, `skiff server: /healthz ok, admin.kubeconfig${agentCount > 0 ? ' and token' : ''} written`);
+    const token = agentCount > 0 ? (await readFile(tokenFile, 'utf8')).trim() : '';
     progress('server ready');
 
     for (let i = 1; i <= agentCount; i++) {
@@ -220,7 +227,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       const name = `node-${i + 1}`;
       const dataDir = join(await dirFor(name), 'data');
       const argv = agentArgs({ server: `https://${first.ip}:6443`, token, dataDir, nodeName: name, nodeIP: m.ip, registry: registryUrl }, opts.agentFlags);
-      procs.push(startProcess(m, name, dataDir, join(work, name, 'skiff.log'), [...command, ...argv]));
+      procs.push(startProcess(m, name, dataDir, join(work, name, 'skiff.log'), [...command, ...argv], sandboxes));
       progress(`agent ${name} started in ${m.name}`);
     }
 
