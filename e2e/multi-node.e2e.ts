@@ -2,11 +2,14 @@
  * Acceptance test (issue 7), multi-node: three nodes in their own network
  * namespaces joined by a bridge in a fourth, no route off the machine, one
  * `skiff server` and two `skiff agent`s joined by token, driven with kubectl.
- * Skips itself, saying why, until `skiff agent` exists. The link-cut steps
+ * Skips itself, saying why, until `skiff agent` exists (SKIFF_E2E_STANDIN_AGENTS=1
+ * runs it meanwhile with stand-in agents: containerd + kubelet + proxy started
+ * by the harness with the admin kubeconfig). The link-cut steps
  * (node lifecycle: Unknown within 50 s, pods recreated elsewhere, Ready after
  * restore) take minutes and run only with SKIFF_E2E_LONG=1.
  */
 import { after, before, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +29,8 @@ import { webDeployment, webManifest } from './harness/workload.ts';
 const MIN = 60_000;
 const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables'];
 const LONG = process.env.SKIFF_E2E_LONG === '1';
+/** Run with stand-in agents (e2e/harness/standin-agent.ts) while `skiff agent` does not exist. */
+const STAND_IN = process.env.SKIFF_E2E_STANDIN_AGENTS === '1';
 const CONTINUE_AFTER_FAILURE = process.env.E2E_CONTINUE === '1';
 const NGINX = 'Welcome to nginx!';
 
@@ -57,22 +62,73 @@ function placed(pods: readonly Pod[]): Placed[] {
     .map((p) => ({ name: p.metadata?.name ?? '', node: p.spec?.nodeName ?? '', ip: p.status?.podIP ?? '' }));
 }
 
+/** The `who` CGI script: answers `from=<caller IPv4>` (busybox httpd sets REMOTE_ADDR as `[::ffff:a.b.c.d]`). */
+const WHO_CGI = '#!/bin/sh\na=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}\necho "Content-Type: text/plain"\necho\necho "from=$a"\n';
+const WHO_PORT = 8081;
+
+/** A busybox httpd pod pinned to `node` whose /cgi-bin/who tells each caller the source address it saw. */
+function whoamiPod(node: string): Pod {
+  const script = `mkdir -p /tmp/www/cgi-bin && printf '%s' '${WHO_CGI}' > /tmp/www/cgi-bin/who && chmod +x /tmp/www/cgi-bin/who && exec httpd -f -p ${WHO_PORT} -h /tmp/www`;
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: `whoami-${node}`, namespace: 'default', labels: { app: 'whoami' } },
+    spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'httpd', image: 'busybox:1.36', command: ['sh', '-c', script] }] },
+  };
+}
+
 /**
  * A busybox pod pinned to `node` (spec.nodeName, no scheduler) that GETs `/`
- * from every `ip:port` target over busybox nc (its wget segfaults here,
- * PLATFORM.md; and the API serves no exec yet), prints `OK <target>` or
- * `FAIL <target>` per request, and exits (restartPolicy Never).
+ * from every nginx `ip:port` target over busybox nc (its wget segfaults here,
+ * PLATFORM.md), asks every whoami IP which source address it saw, and sends
+ * the report (`me <ip/prefix>`, `OK|FAIL <target>`, `who <ip> from=<addr>`)
+ * to the laptop's collector, then exits. Reports go to the laptop, not
+ * `kubectl logs`, so they work whatever the node's kubelet API serves; the
+ * collector also sees the source address of pod → outside traffic.
  */
-function clientPod(name: string, node: string, targets: readonly string[]): Pod {
+function clientPod(name: string, node: string, targets: readonly string[], whoami: readonly string[], collector: string): Pod {
+  const get = (path: string): string => `printf 'GET ${path} HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n'`;
   const script = [
-    `for t in ${targets.join(' ')}; do`,
-    `  if printf 'GET / HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n' | nc -w 5 "\${t%:*}" "\${t#*:}" | grep -q '${NGINX}'; then echo "OK $t"; else echo "FAIL $t"; fi`,
-    'done',
+    '{',
+    `  echo "me $(ip -4 -o addr show dev eth0 | awk '{print $4}')"`,
+    `  for t in ${targets.join(' ')}; do`,
+    `    if ${get('/')} | nc -w 5 "\${t%:*}" "\${t#*:}" | grep -q '${NGINX}'; then echo "OK $t"; else echo "FAIL $t"; fi`,
+    '  done',
+    `  for w in ${whoami.join(' ')}; do echo "who $w $(${get('/cgi-bin/who')} | nc -w 5 "$w" ${WHO_PORT} | grep '^from=')"; done`,
+    `} | nc -w 5 ${collector.replace(':', ' ')}`,
   ].join('\n');
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name, namespace: 'default', labels: { app: 'client' } },
     spec: { nodeName: node, restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'sh', image: 'busybox:1.36', command: ['sh', '-c', script] }] },
+  };
+}
+
+/** One client report as the collector received it. */
+interface Report {
+  /** Source address of the connection to the laptop (a pod leaving the cluster CIDR: its node's IP). */
+  from: string;
+  me: string;
+  lines: string[];
+}
+
+/** A TCP collector in the laptop namespace: one JSON line per closed connection on stdout. */
+function startCollector(ns: string, ip: string, port: number): { reports: () => Report[]; stop: () => void; ready: Promise<void> } {
+  const child = spawn('nsenter', [`--net=/run/netns/${ns}`, process.execPath, '-e',
+    `require('net').createServer((c) => { let t = ''; c.on('data', (d) => { t += d; }); c.on('end', () => console.log(JSON.stringify({ from: c.remoteAddress, text: t }))); })` +
+    `.listen(${port}, '${ip}', () => console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('ready')) resolve(); });
+    child.once('exit', (code) => reject(new Error(`collector exited ${code}`)));
+  });
+  return {
+    ready,
+    stop: () => child.kill(),
+    reports: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => {
+      const r = JSON.parse(l) as { from: string; text: string };
+      const lines = r.text.split('\n').filter(Boolean);
+      return { from: r.from, me: (lines.find((x) => x.startsWith('me ')) ?? '').slice(3).split('/')[0] ?? '', lines: lines.filter((x) => !x.startsWith('me ')) };
+    }),
   };
 }
 
@@ -87,13 +143,15 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
     skipReason = await prerequisites();
     if (!skipReason) {
       const flags = await agentFlags();
-      if (!flags) skipReason = '`skiff agent` does not exist yet (`skiff agent --help` shows no agent subcommand); the multi-node acceptance needs it';
-      else if (!flags.has('--server') || !flags.has('--token')) skipReason = '`skiff agent` lacks --server/--token';
+      const standIn = !flags && STAND_IN;
+      if (!flags && !standIn) skipReason = '`skiff agent` does not exist yet (`skiff agent --help` shows no agent subcommand); the multi-node acceptance needs it (SKIFF_E2E_STANDIN_AGENTS=1 runs it with stand-in agents)';
+      else if (flags && (!flags.has('--server') || !flags.has('--token'))) skipReason = '`skiff agent` lacks --server/--token';
       else {
+        if (standIn) log('no `skiff agent` yet: running with STAND-IN agents (containerd + kubelet + proxy, admin kubeconfig)');
         work = await mkdtemp(join(tmpdir(), 'skiff-e2e-manifests-'));
         try {
           const built = await buildImages({ progress: log });
-          mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, progress: log });
+          mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, standInAgents: standIn, progress: log });
         } catch (e) {
           startError = e;
           log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);
@@ -104,6 +162,7 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
   }, { timeout: 8 * MIN });
 
   after(async () => {
+    collector?.stop();
     if (mc) {
       if (failedAt) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
       await mc.stop();
@@ -174,37 +233,45 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
     assert.deepEqual([...new Set(running.map((p) => p.node))].sort(), nodeNames(c).sort());
   });
 
-  /** Runs one clientPod per node (targets per node), waits for them to finish; returns each pod's IP and output lines. */
-  async function runClients(c: MultiCluster, tag: string, targets: Map<string, string[]>): Promise<Map<string, { pod: string; ip: string; lines: string[] }>> {
-    const names = new Map([...targets.keys()].map((n) => [n, `client-${tag}-${n}`]));
-    await apply(c, `clients-${tag}.yaml`, [...targets].map(([n, t]) => stringify(clientPod(names.get(n) ?? '', n, t))).join('---\n'));
-    const out = new Map<string, { pod: string; ip: string; lines: string[] }>();
-    for (const [node, pod] of names) {
-      const done = await waitFor(async (note) => {
-        const p = await c.kubectlJson<Pod>('get', 'pod', pod);
-        note(`${pod} ${p.status?.phase ?? ''} ${p.status?.podIP ?? ''}`);
-        return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
-      }, 3 * MIN, `${pod} finished`, 1000);
-      const lines = (await c.kubectl('logs', pod)).split('\n').filter(Boolean);
-      out.set(node, { pod, ip: done.status?.podIP ?? '', lines });
+  let collector: ReturnType<typeof startCollector> | undefined;
+
+  /**
+   * Runs one clientPod per node (its nginx targets; every whoami pod), waits
+   * for the three reports at the laptop's collector; returns them by node.
+   */
+  async function runClients(c: MultiCluster, tag: string, targets: Map<string, string[]>, whoami: readonly string[] = []): Promise<Map<string, Report>> {
+    if (!collector) {
+      collector = startCollector(c.topology.laptop.name, c.topology.laptop.ip, 9000);
+      await collector.ready;
     }
-    return out;
+    const col = collector;
+    const before = col.reports().length;
+    const nodeOfIP = new Map(c.nodes.map((n) => [n.member.ip, n.nodeName]));
+    await apply(c, `clients-${tag}.yaml`, [...targets].map(([n, t]) => stringify(clientPod(`client-${tag}-${n}`, n, t, whoami, `${c.topology.laptop.ip}:9000`))).join('---\n'));
+    const reports = await waitFor(() => {
+      const r = col.reports().slice(before);
+      return r.length === targets.size ? r : undefined;
+    }, 4 * MIN, `${targets.size} ${tag} client reports at the laptop`, 500);
+    return new Map(reports.map((r) => [nodeOfIP.get(r.from) ?? `unknown source ${r.from}`, r]));
   }
 
   step('pods reach each other across nodes by pod IP, without NAT', 8 * MIN, async (c) => {
+    await apply(c, 'whoami.yaml', nodeNames(c).map((n) => stringify(whoamiPod(n))).join('---\n'));
+    const who = await waitFor(async () => {
+      const p = await pods(c, 'app=whoami');
+      return p.length === 3 ? p : undefined;
+    }, 3 * MIN, 'a whoami pod Running on every node');
     const web = await pods(c, 'app=web');
     const targets = new Map(nodeNames(c).map((n) => [n, web.filter((w) => w.node !== n).map((w) => `${w.ip}:80`)]));
-    const results = await runClients(c, 'podip', targets);
+    const results = await runClients(c, 'podip', targets, who.map((w) => w.ip));
+    assert.deepEqual([...results.keys()].sort(), nodeNames(c).sort(), 'each report reached the laptop from its node\'s IP (pod → outside is masqueraded)');
     for (const [node, r] of results) {
-      assert.deepEqual(r.lines, (targets.get(node) ?? []).map((t) => `OK ${t}`), `${r.pod} on ${node}`);
-    }
-    // nginx logs $remote_addr first: every caller's pod IP arrives un-NATed.
-    for (const w of web) {
-      const logs = (await c.kubectl('logs', w.name)).split('\n');
-      for (const [node, r] of results) {
-        if (node === w.node || r.ip === '') continue;
-        assert.ok(logs.some((l) => l.startsWith(`${r.ip} `)), `${w.name} (${w.node}) saw ${r.pod}'s pod IP ${r.ip}:\n${logs.slice(-8).join('\n')}`);
-      }
+      const nginx = r.lines.filter((l) => !l.startsWith('who '));
+      assert.deepEqual(nginx, (targets.get(node) ?? []).map((t) => `OK ${t}`), `client on ${node}`);
+      // Every whoami pod, on this node or another, saw the client's own pod IP: no NAT inside the cluster CIDR.
+      const seen = r.lines.filter((l) => l.startsWith('who '));
+      assert.deepEqual(seen, who.map((w) => `who ${w.ip} from=${r.me}`), `client on ${node} (${r.me})`);
+      assert.match(r.me, /^10\.244\./);
     }
     // Host network → remote pods, through the host-gw routes.
     for (const n of c.nodes) {
@@ -235,7 +302,8 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
       }
     }
     const viaPods = await runClients(c, 'vip', new Map(nodeNames(c).map((n) => [n, Array.from({ length: 6 }, () => `${vip}:8080`)])));
-    for (const [node, r] of viaPods) assert.deepEqual(r.lines, Array.from({ length: 6 }, () => `OK ${vip}:8080`), `${r.pod} on ${node}`);
+    assert.deepEqual([...viaPods.keys()].sort(), nodeNames(c).sort());
+    for (const [node, r] of viaPods) assert.deepEqual(r.lines, Array.from({ length: 6 }, () => `OK ${vip}:8080`), `client on ${node}`);
   });
 
   let cutNode: NodeProcess | undefined;

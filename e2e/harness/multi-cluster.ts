@@ -16,7 +16,10 @@ import { httpGet, startRegistry, type PushableImage, type Registry } from '../..
 import { waitFor } from '../../testutil/wait.ts';
 import { KubectlError, serverArgs, unmountUnder } from './cluster.ts';
 import { listCriContainers, type CriContainer } from './containers.ts';
+export type { NodeProcess } from './node-process.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
+import type { NodeProcess } from './node-process.ts';
+import { startStandInAgent } from './standin-agent.ts';
 import { createTopology, type Member, type Topology } from './topology.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -51,32 +54,19 @@ export function agentArgs(
   return args;
 }
 
-/** One supervised skiff process (server or agent) in its node namespace. */
-export interface NodeProcess {
-  /** Kubernetes node name. */
-  nodeName: string;
-  member: Member;
-  dataDir: string;
-  logFile: string;
-  pid(): number;
-  /** Whether the process has exited. */
-  exited(): boolean;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
-  stop(graceMs?: number): Promise<void>;
-  /** Last `bytes` of its log. */
-  logTail(bytes?: number): Promise<string>;
-  /** Runs a command in this node's namespace; resolves whatever the exit code. */
-  exec(cmd: string, ...args: string[]): Promise<RunResult>;
-  /** Every CRI container in this node's containerd (<data-dir>/containerd/containerd.sock); [] when it is not up. */
-  containers(): Promise<CriContainer[]>;
-}
-
 /** Options for {@link startMultiCluster}. */
 export interface MultiClusterOptions {
   images: readonly PushableImage[];
   /** Number of agents (nodes 2..agents+1); default 2. */
   agents?: number;
-  /** The agent's flags (from agentFlags); required when agents > 0. */
+  /** Node namespaces to create; default 1 + agents. Extra ones get no process (for components started by hand). */
+  nodes?: number;
+  /**
+   * Start the agents as stand-ins (standin-agent.ts: containerd + kubelet +
+   * proxy with the admin kubeconfig) instead of `skiff agent`; no token needed.
+   */
+  standInAgents?: boolean;
+  /** The agent's flags (from agentFlags); required when agents > 0 without standInAgents. */
   agentFlags?: ReadonlySet<string>;
   /** Command before `server ...`/`agent ...`; default `[node, deploy/bin/skiff.mjs]` (tests pass a stand-in). */
   command?: readonly string[];
@@ -95,7 +85,7 @@ export interface MultiCluster {
   nodes: NodeProcess[];
   kubeconfig: string;
   clusterCA: string;
-  /** The server's join token (contents of <data-dir>/token); '' with no agents (the token is then not waited for). */
+  /** The server's join token (contents of <data-dir>/token); '' without real agents (the token is then not waited for). */
   token: string;
   kubectl(...args: string[]): Promise<string>;
   kubectlResult(...args: string[]): Promise<RunResult>;
@@ -155,6 +145,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
   const agentCount = opts.agents ?? 2;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
   const command = opts.command ?? SKIFF;
+  const needToken = agentCount > 0 && !opts.standInAgents;
   const work = await mkdtemp(join(tmpdir(), 'skiff-e2e-multi-'));
   let topology: Topology | undefined;
   let registry: Registry | undefined;
@@ -190,7 +181,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
   };
 
   try {
-    topology = await createTopology({ nodes: 1 + agentCount });
+    topology = await createTopology({ nodes: Math.max(opts.nodes ?? 0, 1 + agentCount) });
     const topo = topology;
     progress(`topology: bridge ${topo.bridge.name}, nodes ${topo.nodes.map((n) => `${n.name}=${n.ip}`).join(' ')}`);
     registry = await startRegistry({ addr: `${topo.bridge.ip}:5000`, netns: topo.bridge.name, images: opts.images, tmpRoot: work });
@@ -215,17 +206,25 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       if (server.exited()) throw new Error('skiff server exited during startup');
       const r = await httpGet('https://127.0.0.1:6443/healthz', first.name, [], ['--cacert', clusterCA]);
       note(`healthz ${r.status} ${r.body.trim().slice(0, 100)}; token ${existsSync(tokenFile) ? 'present' : 'missing'}`);
-      return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig) && (agentCount === 0 || existsSync(tokenFile));
-    }, readyTimeoutMs, `skiff server: /healthz ok, admin.kubeconfig${agentCount > 0 ? ' and token' : ''} written`);
-    const token = agentCount > 0 ? (await readFile(tokenFile, 'utf8')).trim() : '';
+      return r.status === 200 && r.body.trim() === 'ok' && existsSync(kubeconfig) && (!needToken || existsSync(tokenFile));
+    }, readyTimeoutMs, `skiff server: /healthz ok, admin.kubeconfig${needToken ? ' and token' : ''} written`);
+    const token = needToken ? (await readFile(tokenFile, 'utf8')).trim() : '';
     progress('server ready');
 
     for (let i = 1; i <= agentCount; i++) {
       const m = topo.nodes[i];
       if (!m) throw new Error(`no node namespace ${i}`);
-      if (!opts.agentFlags) throw new Error('agents requested but no agentFlags given');
       const name = `node-${i + 1}`;
       const dataDir = join(await dirFor(name), 'data');
+      if (opts.standInAgents) {
+        procs.push(await startStandInAgent({
+          member: m, nodeName: name, dataDir, logFile: join(work, name, 'skiff.log'), serverIP: first.ip, adminKubeconfig: kubeconfig,
+          registryUrl, seenSandboxes: sandboxes, command,
+        }));
+        progress(`stand-in agent ${name} (containerd, kubelet, proxy) started in ${m.name}`);
+        continue;
+      }
+      if (!opts.agentFlags) throw new Error('agents requested but no agentFlags given');
       const argv = agentArgs({ server: `https://${first.ip}:6443`, token, dataDir, nodeName: name, nodeIP: m.ip, registry: registryUrl }, opts.agentFlags);
       procs.push(startProcess(m, name, dataDir, join(work, name, 'skiff.log'), [...command, ...argv], sandboxes));
       progress(`agent ${name} started in ${m.name}`);
