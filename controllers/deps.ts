@@ -18,6 +18,12 @@ export interface ControllerConfig {
   rootCA?: string;
   /** Private key that signs legacy ServiceAccount tokens (ES256 or RS256; --service-account-private-key-file); absent: no token controller. Never logged. */
   serviceAccountKey?: KeyObject;
+  /** Node lifecycle: silence (no Lease renewal, no status post) after which a node goes Ready=Unknown, ms; default 40 000 (kube --node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Node lifecycle: silence allowed to a node that never posted Ready, ms; default 60 000 (kube --node-startup-grace-period). */
+  nodeStartupGracePeriodMs?: number;
+  /** Node lifecycle: how often every node's health is re-checked, ms; default 5 000 (kube --node-monitor-period). */
+  nodeMonitorPeriodMs?: number;
 }
 
 /**

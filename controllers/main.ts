@@ -3,11 +3,14 @@
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
- * ServiceAccount, ServiceAccount token (with a signing key), and the root
- * CA publisher. Each
+ * ServiceAccount, ServiceAccount token (with a signing key), the root CA
+ * publisher, disruption (PDB status), node lifecycle and taint eviction. Each
  * controller registers its informers synchronously, then runs its workers
- * once the factory has synced. Serves /healthz (503 until synced). No leader
- * election (single instance).
+ * once the factory has synced. Serves /healthz (503 until synced). With
+ * `leaderElect` (kube-controller-manager --leader-elect) informers and
+ * controllers start only once this process holds the Lease
+ * kube-system/kube-controller-manager, as in kube; a standby is healthy, and
+ * losing the Lease makes runControllerManager reject (kube exits).
  */
 import { setMaxListeners } from 'node:events';
 import { serveHealthz } from '../apiserver/client/controller.ts';
@@ -18,6 +21,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
+import { runWithLeaderElection, type LeaderElectionOptions, type LeaderElector } from '../apiserver/client/leaderelection.ts';
 import type { ControllerDeps } from './deps.ts';
 import { startDeploymentController } from './deployment/controller.ts';
 import { startReplicaSetController } from './replicaset/controller.ts';
@@ -27,6 +31,9 @@ import { startNodeIpamController } from './nodeipam/controller.ts';
 import { startServiceAccountController } from './serviceaccount/controller.ts';
 import { startRootCAPublisher } from './rootcacert/controller.ts';
 import { startTokensController } from './serviceaccount-token/controller.ts';
+import { startDisruptionController } from './disruption/controller.ts';
+import { startNodeLifecycleController } from './nodelifecycle/controller.ts';
+import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -51,8 +58,18 @@ export interface ControllerManagerOptions {
   log: Logger;
   /** Only these controllers (names as in `CONTROLLERS`); default all. */
   controllers?: string[];
+  /** Node lifecycle grace period, ms (default 40 000; kube --node-monitor-grace-period). */
+  nodeMonitorGracePeriodMs?: number;
+  /** Grace for a node that never posted status, ms (default 60 000; kube --node-startup-grace-period). */
+  nodeStartupGracePeriodMs?: number;
+  /** How often node health is re-checked, ms (default 5 000; kube --node-monitor-period). */
+  nodeMonitorPeriodMs?: number;
   /** Called with the bound healthz port once listening (tests). */
   onListening?: (port: number) => void;
+  /** Run controllers only while holding the Lease kube-system/kube-controller-manager (kube's --leader-elect; default false here). */
+  leaderElect?: boolean;
+  /** Lease name/namespace, identity and durations (ms; kube defaults 15 000 / 10 000 / 2 000). */
+  leaderElection?: LeaderElectionOptions;
 }
 
 type Starter = (deps: ControllerDeps, signal: AbortSignal) => void;
@@ -67,6 +84,10 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'serviceaccount', component: 'serviceaccount-controller', start: startServiceAccountController },
   { name: 'root-ca-cert-publisher', component: 'root-ca-cert-publisher', start: startRootCAPublisher },
   { name: 'serviceaccount-token', component: 'serviceaccount-token-controller', start: startTokensController },
+  // kube's disruption controller records its Events as "controllermanager".
+  { name: 'disruption', component: 'controllermanager', start: startDisruptionController },
+  { name: 'nodelifecycle', component: 'node-controller', start: startNodeLifecycleController },
+  { name: 'taint-eviction-controller', component: 'taint-eviction-controller', start: startTaintEvictionController },
 ];
 
 /**
@@ -74,10 +95,15 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
  * controller, flushes pending Events and resolves. Rejects if the healthz
  * port cannot be bound, `rootCAFile` or `serviceAccountKeyFile` cannot be
  * read or parsed, or a controller rejects its configuration (e.g. an
- * invalid cluster CIDR); API errors are retried by informers and queues.
+ * invalid cluster CIDR), or (leaderElect) with LeaderElectionLostError when
+ * the Lease was lost; API errors are retried by informers, queues and the
+ * elector.
  */
 export async function runControllerManager(opts: ControllerManagerOptions, signal: AbortSignal): Promise<void> {
   const log = opts.log;
+  // Files are read once, up front: a bad path fails the start, not a later leadership.
+  const serviceAccountKey = opts.serviceAccountKeyFile !== undefined ? createPrivateKey(readFileSync(opts.serviceAccountKeyFile, 'utf8')) : undefined;
+  const rootCA = opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? '');
   const client = new RestClient({ ...connectionFor(opts), userAgent: 'skiff-controller-manager' });
   const inner = new AbortController();
   // Every informer, queue and worker pool listens on this one signal.
@@ -86,31 +112,49 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   if (signal.aborted) inner.abort();
   else signal.addEventListener('abort', onAbort, { once: true });
   const recorders: EventRecorderExt[] = [];
-  try {
+  let started = false;
+  let synced = false;
+  let elector: LeaderElector | undefined;
+  /** Registers the controllers, starts the informers and runs until `run` aborts. */
+  const runControllers = async (run: AbortSignal): Promise<void> => {
+    started = true;
+    setMaxListeners(0, run);
     const informers = createInformerFactory(client, log.child('informers'));
-    let synced = false;
-    const serviceAccountKey = opts.serviceAccountKeyFile !== undefined ? createPrivateKey(readFileSync(opts.serviceAccountKeyFile, 'utf8')) : undefined;
-    const base = { client, informers, config: { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA: opts.rootCAFile !== undefined ? readFileSync(opts.rootCAFile, 'utf8') : (opts.rootCA ?? ''), serviceAccountKey } };
+    const base = { client, informers, config: {
+      clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA, serviceAccountKey,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+    } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));
     for (const c of CONTROLLERS) {
       if (!wanted.has(c.name)) continue;
       const clog = log.child(c.name);
       const recorder = createEventRecorder(client, c.component, clog);
       recorders.push(recorder);
-      c.start({ ...base, recorder, log: clog }, inner.signal);
+      c.start({ ...base, recorder, log: clog }, run);
       log.info('controller registered', { controller: c.name });
     }
-    const port = await serveHealthz(opts.healthzPort, log, inner.signal, { host: opts.healthzHost ?? '127.0.0.1', healthy: () => synced });
-    opts.onListening?.(port);
-    informers.start(inner.signal);
+    informers.start(run);
     void informers.synced().then(() => {
       synced = true;
       log.info('informers synced; controllers running');
     });
     await new Promise<void>((resolve) => {
-      if (inner.signal.aborted) resolve();
-      else inner.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (run.aborted) resolve();
+      else run.addEventListener('abort', () => resolve(), { once: true });
     });
+  };
+  try {
+    // A standby (leader election, not yet leading) is healthy, as kube's.
+    const healthy = (): boolean => (elector?.healthy() ?? true) && (synced || (opts.leaderElect === true && !started));
+    const port = await serveHealthz(opts.healthzPort, log, inner.signal, { host: opts.healthzHost ?? '127.0.0.1', healthy });
+    opts.onListening?.(port);
+    if (!opts.leaderElect) await runControllers(inner.signal);
+    else {
+      const recorder = createEventRecorder(client, 'controller-manager', log);
+      recorders.push(recorder);
+      const deps = { client, log: log.child('leaderelection'), defaultName: 'kube-controller-manager', recorder, onElector: (e: LeaderElector) => { elector = e; } };
+      await runWithLeaderElection(opts.leaderElection ?? {}, deps, inner.signal, runControllers);
+    }
   } finally {
     inner.abort();
     signal.removeEventListener('abort', onAbort);

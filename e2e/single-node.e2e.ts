@@ -20,10 +20,11 @@ import { runningAppContainersByPod, type CriContainer } from './harness/containe
 import { lastStatus, lastStatusBody, withoutKlog, type StatusBody } from './harness/kubectl-log.ts';
 import { waitFor } from '../testutil/wait.ts';
 import { describePods, podView, runningPods, webManifest, type PodView, type WebSpec } from './harness/workload.ts';
+import * as sec from './security-steps.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN = 60_000;
-const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables'];
+const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables', 'openssl'];
 const CONTINUE_AFTER_FAILURE = process.env.E2E_CONTINUE === '1';
 
 /** The part of a `kubectl get -o json` list the test reads. */
@@ -534,6 +535,18 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     log(`pods before restart: ${podsBefore.join(', ')}; after: ${after.join(', ')}`);
     await waitServiceAnswers(c, await clusterIP(c), MIN);
   });
+
+  // Issue 6, the secured cluster: bodies in e2e/security-steps.ts, sharing state across steps.
+  let secRun: sec.SecurityRun | undefined;
+  const secStep = (title: string, timeoutMs: number, body: (c: Cluster, s: sec.SecurityRun) => Promise<void>): void =>
+    step(title, timeoutMs, async (c) => body(c, (secRun ??= await sec.securityRun(work, log))));
+  secStep('9. API: plain HTTP gets no answer; no credentials and a cert of an unknown CA get 401', MIN, sec.apiTransportAndAuthn);
+  secStep('10. a view-bound user reads but cannot create pods (403, can-i, can-i --list)', 2 * MIN, sec.viewerIsReadOnly);
+  secStep('11. a pod\'s ServiceAccount token from inside the pod has exactly its RBAC; wrong audience and expired get 401', 5 * MIN, sec.podTokenHasItsRbac);
+  secStep('12. node identities reach only their own node\'s Node, pods and Secrets', 2 * MIN, sec.nodeIdentitiesAreConfined);
+  secStep('13. the kubelet API refuses anonymous and unauthorized callers; kubectl logs works', MIN, sec.kubeletApiChecksCallers);
+  secStep('14. kubectl auth whoami shows system:admin (1.28 and current)', MIN, sec.whoamiShowsIdentities);
+  secStep('15. no private key or token in any component log', MIN, sec.logsHoldNoSecrets);
 });
 
 /** Resident memory of each supervised process (from its pid file), e.g. 'apiserver=88 MiB, ...': a note for the issue, not an assertion. */

@@ -1,6 +1,9 @@
 /**
  * Scheduler entry point: composes a RestClient, shared pod and node
  * informers, the event recorder and the scheduling loop, and serves /healthz.
+ * With `leaderElect` (kube-scheduler --leader-elect) the informers run at
+ * once but pods are scheduled only while this process holds the Lease
+ * kube-system/kube-scheduler; losing it makes runScheduler reject (kube exits).
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { serveHealthz } from '../apiserver/client/controller.ts';
@@ -10,6 +13,7 @@ import type { Logger } from '../apiserver/api/log.ts';
 import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
+import { runWithLeaderElection, type LeaderElectionOptions, type LeaderElector } from '../apiserver/client/leaderelection.ts';
 import { createScheduler } from './scheduler.ts';
 
 /** Options of runScheduler. */
@@ -23,12 +27,18 @@ export interface SchedulerOptions {
   /** Port of GET /healthz (10259 by convention; 0 picks a free one). */
   healthzPort: number;
   log: Logger;
+  /** Schedule only while holding the Lease kube-system/kube-scheduler (kube's --leader-elect; default false here). */
+  leaderElect?: boolean;
+  /** Lease name/namespace, identity and durations (ms; kube defaults 15 000 / 10 000 / 2 000). */
+  leaderElection?: LeaderElectionOptions;
 }
 
 /**
  * Runs the scheduler until `signal` aborts, then stops everything and
- * resolves. Rejects only if the healthz port cannot be bound; API errors are
- * retried by the informers and the scheduling queue.
+ * resolves. Rejects if the healthz port cannot be bound, or (leaderElect)
+ * with LeaderElectionLostError when the Lease was lost; API errors are
+ * retried by the informers, the scheduling queue and the elector. A standby
+ * is healthy (/healthz 200).
  */
 export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal): Promise<void> {
   const schedulerName = opts.schedulerName ?? 'default-scheduler';
@@ -40,10 +50,18 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     const nodes = factory.for<Node>(Nodes);
     const recorder = createEventRecorder(client, schedulerName, log);
     const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder, log });
-    await serveHealthz(opts.healthzPort, log, signal, { ready: () => pods.hasSynced() && nodes.hasSynced() });
+    let elector: LeaderElector | undefined;
+    await serveHealthz(opts.healthzPort, log, signal, { healthy: () => elector?.healthy() ?? true, ready: () => pods.hasSynced() && nodes.hasSynced() });
     factory.start(signal);
-    await scheduler.run(signal);
-    await recorder.flush();
+    try {
+      if (!opts.leaderElect) await scheduler.run(signal);
+      else {
+        const deps = { client, log: log.child('leaderelection'), defaultName: 'kube-scheduler', recorder, onElector: (e: LeaderElector) => { elector = e; } };
+        await runWithLeaderElection(opts.leaderElection ?? {}, deps, signal, (leading) => scheduler.run(leading));
+      }
+    } finally {
+      await recorder.flush();
+    }
   } finally {
     client.close();
   }

@@ -118,6 +118,13 @@ export function invalid(kind: string, group: string, name: string, causes: Field
   return failure(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${joined}`, d);
 }
 
+/** 429 TooManyRequests with Status.details {causes, retryAfterSeconds} (apimachinery NewTooManyRequests; e.g. an eviction a PodDisruptionBudget forbids). */
+export function tooManyRequests(message: string, causes: StatusCause[] = [], retryAfterSeconds = 0): StatusError {
+  const d: NonNullable<Status['details']> = { causes };
+  if (retryAfterSeconds > 0) d.retryAfterSeconds = retryAfterSeconds;
+  return failure(429, 'TooManyRequests', message, d);
+}
+
 /** 500 InternalError: `Internal error occurred: <msg>`. */
 export function internalError(message: string): StatusError {
   return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });

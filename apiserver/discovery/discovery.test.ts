@@ -52,7 +52,7 @@ test('/api aggregated (v2 and v2beta1) lists the core resources with kubectl-fac
   assert.deepEqual(pods.categories, ['all']);
   assert.deepEqual(pods.responseKind, { group: '', version: 'v1', kind: 'Pod' });
   assert.deepEqual(pods.subresources!.map((s) => [s.subresource, s.responseKind.kind, s.verbs.join(',')]), [
-    ['binding', 'Binding', 'create'], ['log', 'Pod', 'get'], ['status', 'Pod', 'get,patch,update'],
+    ['binding', 'Binding', 'create'], ['eviction', 'Eviction', 'create'], ['log', 'Pod', 'get'], ['status', 'Pod', 'get,patch,update'],
   ]);
   const nodes = v1.resources.find((r) => r.resource === 'nodes')!;
   assert.equal(nodes.scope, 'Cluster');
@@ -65,10 +65,10 @@ test('/api aggregated (v2 and v2beta1) lists the core resources with kubectl-fac
   await a.close();
 });
 
-test('/apis aggregated has apps (scale subresource), discovery.k8s.io, coordination.k8s.io, rbac and authorization', async () => {
+test('/apis aggregated has apps (scale subresource), discovery.k8s.io, coordination.k8s.io, policy, rbac and authorization', async () => {
   const a = await app();
   const body = (await a.inject({ method: 'GET', url: '/apis', headers: { accept: KUBECTL_ACCEPT } })).json() as AggList;
-  assert.deepEqual(body.items.map((i) => i.metadata.name), ['apps', 'discovery.k8s.io', 'coordination.k8s.io', 'rbac.authorization.k8s.io', 'authorization.k8s.io']);
+  assert.deepEqual(body.items.map((i) => i.metadata.name), ['apps', 'discovery.k8s.io', 'coordination.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'authorization.k8s.io']);
   const apps = body.items[0]!.versions[0]!.resources;
   assert.deepEqual(apps.map((r) => r.resource), ['deployments', 'replicasets']);
   const scale = apps[0]!.subresources!.find((s) => s.subresource === 'scale')!;
@@ -88,7 +88,7 @@ test('legacy /api, /apis, /apis/<g> and APIResourceLists', async () => {
   assert.ok(apiBody.serverAddressByClientCIDRs[0]!.serverAddress.length > 0);
   const apis = (await a.inject({ method: 'GET', url: '/apis' })).json() as { kind: string; groups: Array<{ name: string; versions: Array<{ groupVersion: string; version: string }>; preferredVersion: { groupVersion: string } }> };
   assert.equal(apis.kind, 'APIGroupList');
-  assert.deepEqual(apis.groups.map((g) => g.preferredVersion.groupVersion), ['apps/v1', 'discovery.k8s.io/v1', 'coordination.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'authorization.k8s.io/v1']);
+  assert.deepEqual(apis.groups.map((g) => g.preferredVersion.groupVersion), ['apps/v1', 'discovery.k8s.io/v1', 'coordination.k8s.io/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'authorization.k8s.io/v1']);
   const group = (await a.inject({ method: 'GET', url: '/apis/apps' })).json() as { kind: string; name: string };
   assert.deepEqual([group.kind, group.name], ['APIGroup', 'apps']);
   assert.equal((await a.inject({ method: 'GET', url: '/apis/nope' })).statusCode, 404);
@@ -98,7 +98,10 @@ test('legacy /api, /apis, /apis/<g> and APIResourceLists', async () => {
   assert.equal(core.kind, 'APIResourceList');
   assert.equal(core.groupVersion, 'v1');
   const podNames = core.resources.filter((r) => r.name.startsWith('pods')).map((r) => r.name);
-  assert.deepEqual(podNames, ['pods', 'pods/binding', 'pods/log', 'pods/status']);
+  assert.deepEqual(podNames, ['pods', 'pods/binding', 'pods/eviction', 'pods/log', 'pods/status']);
+  // kubectl drain's CheckEvictionSupport reads exactly these to pick policy/v1 evictions.
+  const eviction = core.resources.find((r) => r.name === 'pods/eviction')!;
+  assert.deepEqual([eviction.group, eviction.version, eviction.kind, eviction.verbs], ['policy', 'v1', 'Eviction', ['create']]);
   const svc = core.resources.find((r) => r.name === 'services')!;
   assert.deepEqual([svc.singularName, svc.namespaced, svc.kind, svc.shortNames], ['service', true, 'Service', ['svc']]);
   const appsList = (await a.inject({ method: 'GET', url: '/apis/apps/v1' })).json() as RL;

@@ -21,7 +21,7 @@ export interface RegistryConfig {
   log: Logger;
   /** Lifetime of events after their last write, in seconds (default 3600, Kubernetes' --event-ttl). */
   eventTTLSeconds?: number;
-  /** Builds the admission chain over a reader of stored objects; default standardAdmission (NamespaceLifecycle, ServiceAccount). */
+  /** Builds the admission chain over a reader of stored objects; default standardAdmission (NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds). */
   admission?: (read: ObjectReader) => AdmissionChain;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The REST routes of every stored resource: list/watch, create, get, update,
- * patch, delete, deletecollection, and the status, scale and binding
- * subresources, under /api/v1 and /apis/<group>/<version>.
+ * patch, delete, deletecollection, and the status, scale, binding and
+ * eviction subresources, under /api/v1 and /apis/<group>/<version>.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KubeObject } from '../api/object.ts';
@@ -11,6 +11,7 @@ import { badRequest, conflict, invalid, methodNotAllowed, routeNotFound, StatusE
 import { applyPatch, decodePatch, patchKindOf } from '../api/patch/index.ts';
 import { parseFieldValidation, warningHeader, type WriteOptionsKind } from '../api/schema/index.ts';
 import { bindPod, type BindingBody } from '../registry/binding.ts';
+import { evictFromRequest } from './eviction.ts';
 import type { Registry } from '../registry/registry.ts';
 import { checkWrite } from '../registry/schema-check.ts';
 import type { ResourceStore, WriteOptions } from '../registry/store.ts';
@@ -212,6 +213,10 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         await bindPod(store, namespace ?? '', name, body, opts.now, dry(req, 'CreateOptions'));
         return reply.code(201).send(success());
       }
+      case 'eviction':
+        if (req.method !== 'POST') throw methodNotAllowed();
+        await evictFromRequest(registry, req, t, opts.now);
+        return reply.code(201).send(success());
       default:
         throw routeNotFound();
     }
@@ -274,7 +279,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
   }
 }
 
-/** The Status Success a binding answers with (201). */
+/** The Status Success a binding or an eviction answers with (201). */
 function success(): Status {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }

@@ -7,6 +7,7 @@
  */
 import { createLogger, type Logger } from '../../apiserver/api/log.ts';
 import { runServer } from '../server/server.ts';
+import { etcdSnapshotActions } from '../snapshot/actions.ts';
 import type { CliActions } from './program.ts';
 import type { ApiServerFlags, ControllerManagerFlags, KubeletFlags, ProxyFlags, SchedulerFlags } from './options.ts';
 import { shutdownSignal } from './signals.ts';
@@ -48,5 +49,9 @@ export function defaultActions(): CliActions {
     kubelet: (o) => runComponent<KubeletFlags>('kubelet', async () => (await import('../../kubelet/main.ts')).runKubelet, o),
     proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
     proxyCleanup: async (o) => (await import('../../proxy/main.ts')).cleanupProxy(o),
+    check: async (o) => {
+      if (await (await import('../check/run.ts')).runCheck(o, process.stdout) !== 0) throw new Error('some checks failed (✗ above)');
+    },
+    etcdSnapshot: etcdSnapshotActions(process.stdout),
   };
 }

@@ -27,15 +27,22 @@ export interface ApiServerFlags {
 }
 
 /** `skiff scheduler` → runScheduler. */
-export interface SchedulerFlags {
+export interface SchedulerFlags extends LeaderElectionFlags {
   apiUrl: string;
   kubeconfig?: string;
   schedulerName: string;
   healthzPort: number;
 }
 
+/** The --leader-elect* flags of the scheduler and controller-manager (kube's names). Durations in ms. */
+export interface LeaderElectionFlags {
+  /** --leader-elect (default true, as kube). */
+  leaderElect?: boolean;
+  leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+}
+
 /** `skiff controller-manager` → runControllerManager. */
-export interface ControllerManagerFlags {
+export interface ControllerManagerFlags extends LeaderElectionFlags {
   apiUrl: string;
   kubeconfig?: string;
   clusterCIDR: string;
@@ -45,6 +52,12 @@ export interface ControllerManagerFlags {
   rootCAFile?: string;
   /** --service-account-private-key-file: signs the tokens of legacy ServiceAccount token Secrets. */
   serviceAccountKeyFile?: string;
+  /** --node-monitor-grace-period, ms. */
+  nodeMonitorGracePeriodMs?: number;
+  /** --node-startup-grace-period, ms. */
+  nodeStartupGracePeriodMs?: number;
+  /** --node-monitor-period, ms. */
+  nodeMonitorPeriodMs?: number;
 }
 
 /** `skiff kubelet` → runKubelet. */
@@ -189,4 +202,29 @@ export function apiServerTLSFrom(a: ApiServerTLSArgs): Pick<ApiServerFlags, 'tls
   if (etcd !== 'none' && etcd !== 'all') return { error: etcd };
   if (etcd === 'all') out.etcdTLS = { caFile: a.etcdCafile ?? '', certFile: a.etcdCertfile ?? '', keyFile: a.etcdKeyfile ?? '' };
   return out;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A Go-style duration as kube's flags take them ("40s", "1m30s", "500ms",
+ * "2h"); returns milliseconds. Throws InvalidArgumentError otherwise.
+ */
+export function parseDuration(value: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let at = 0;
+  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
+    total += Number(m[1]) * (DURATION_UNITS[m[2]] ?? 0);
+    at = re.lastIndex;
+  }
+  if (value === '' || at !== value.length) throw new InvalidArgumentError('must be a duration like 40s, 1m30s or 500ms.');
+  return Math.round(total);
+}
+
+/** "true" or "false" (Go's flag booleans as kube's --leader-elect=false). Throws InvalidArgumentError otherwise. */
+export function parseBool(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InvalidArgumentError('must be true or false.');
 }

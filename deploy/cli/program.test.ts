@@ -14,7 +14,8 @@ function recorder(): { program: Command; calls: Call[]; errors: () => string } {
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
-    proxyCleanup: rec('proxy-cleanup'),
+    proxyCleanup: rec('proxy-cleanup'), check: rec('check'),
+    etcdSnapshot: { save: rec('etcd-snapshot save'), list: rec('etcd-snapshot list'), delete: rec('etcd-snapshot delete'), prune: rec('etcd-snapshot prune'), restore: rec('etcd-snapshot restore') },
   };
   const program = buildProgram(actions, { hostname: 'Test-Host' });
   let err = '';
@@ -39,6 +40,7 @@ test('server: defaults', async () => {
     dataDir: '/var/lib/skiff', clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort: 6443, bindAddress: '0.0.0.0',
     nodeName: 'test-host', nodeIP: undefined, containerdSocket: undefined, registryMirrors: [],
     etcdClientPort: 2479, etcdPeerPort: 2480,
+    etcdSnapshots: { disabled: false, cron: '0 */12 * * *', retention: 5, name: 'etcd-snapshot', dir: '/var/lib/skiff/snapshots' },
   };
   assert.deepEqual(c.opts, want);
 });
@@ -55,6 +57,7 @@ test('server: every flag, repeated mirrors', async () => {
     nodeIP: '10.1.0.2', containerdSocket: '/run/c.sock',
     registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }, { host: 'registry.k8s.io', url: 'http://127.0.0.1:5000' }],
     etcdClientPort: 3479, etcdPeerPort: 3480,
+    etcdSnapshots: { disabled: false, cron: '0 */12 * * *', retention: 5, name: 'etcd-snapshot', dir: '/tmp/s/snapshots' },
   });
 });
 
@@ -74,10 +77,14 @@ test('apiserver: defaults and a list of etcd endpoints', async () => {
 });
 
 test('scheduler, controller-manager, proxy: defaults', async () => {
-  assert.deepEqual((await parse(['scheduler'])).opts, { apiUrl: 'http://127.0.0.1:6443', schedulerName: 'default-scheduler', healthzPort: 10259 });
+  const leader = { leaderElect: true, leaderElection: { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 } };
+  assert.deepEqual((await parse(['scheduler'])).opts, { apiUrl: 'http://127.0.0.1:6443', schedulerName: 'default-scheduler', healthzPort: 10259, ...leader });
   const cm = await parse(['controller-manager']);
   assert.equal(cm.name, 'controller-manager');
-  assert.deepEqual(cm.opts, { apiUrl: 'http://127.0.0.1:6443', clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 10257 });
+  assert.deepEqual(cm.opts, {
+    apiUrl: 'http://127.0.0.1:6443', clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 10257, ...leader,
+    nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000,
+  });
   assert.deepEqual((await parse(['proxy'])).opts, {
     apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
   });
@@ -139,7 +146,18 @@ test('components: --kubeconfig (made absolute) reaches every client component; a
   assert.equal(kl.projectServiceAccountTokens, true);
 });
 
+test('leader election and node-monitor flags take kube\'s duration and boolean forms', async () => {
+  const s = (await parse(['scheduler', '--leader-elect', 'false', '--leader-elect-lease-duration', '1m30s', '--leader-elect-renew-deadline', '500ms', '--leader-elect-retry-period', '2s'])).opts as Record<string, unknown>;
+  assert.equal(s.leaderElect, false);
+  assert.deepEqual(s.leaderElection, { leaseDurationMs: 90_000, renewDeadlineMs: 500, retryPeriodMs: 2_000 });
+  const cm = (await parse(['controller-manager', '--node-monitor-grace-period', '20s', '--node-monitor-period', '1.5s'])).opts as Record<string, unknown>;
+  assert.deepEqual([cm.nodeMonitorGracePeriodMs, cm.nodeMonitorPeriodMs], [20_000, 1_500]);
+});
+
 const bad: Array<[string[], RegExp]> = [
+  [['scheduler', '--leader-elect', 'yes'], /true or false/],
+  [['controller-manager', '--node-monitor-grace-period', '40'], /duration like 40s/],
+  [['controller-manager', '--leader-elect-lease-duration', '15s5'], /duration like 40s/],
   [['apiserver', '--tls-cert-file', '/t/a.crt'], /go together; missing --tls-private-key-file, --client-ca-file/],
   [['apiserver', '--service-account-key-file', '/t/s.key'], /needs --tls-cert-file/],
   [['apiserver', '--kubelet-client-key', '/t/k.key'], /missing --kubelet-certificate-authority, --kubelet-client-certificate/],
@@ -170,4 +188,13 @@ test('help lists every subcommand', () => {
   const { program } = recorder();
   const help = program.helpInformation();
   for (const name of ['server', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']) assert.match(help, new RegExp(`\\b${name}\\b`));
+});
+
+test('check: defaults, --server and --data-dir; a non-URL server is refused', async () => {
+  assert.deepEqual(await parse(['check']), { name: 'check', opts: { dataDir: '/var/lib/skiff' } });
+  assert.deepEqual((await parse(['check', '--server', 'https://10.0.0.1:6443/', '--data-dir', 'rel'])).opts,
+    { dataDir: join(process.cwd(), 'rel'), server: 'https://10.0.0.1:6443' });
+  const r = recorder();
+  await assert.rejects(r.program.parseAsync(['node', 'skiff', 'check', '--server', '10.0.0.1']), /must be an http/);
+  assert.equal(r.calls.length, 0);
 });

@@ -10,9 +10,11 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
+import type { CheckOptions } from '../check/run.ts';
+import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import {
-  apiServerTLSFrom, collectMirror, defaultNodeName, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
-  type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
+  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
+  type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
 } from './options.ts';
 
 /** What each subcommand does with its parsed options; resolves when it has stopped. */
@@ -25,6 +27,10 @@ export interface CliActions {
   proxy(o: ProxyFlags): Promise<void>;
   /** `skiff proxy --cleanup`: removes what the proxy wrote (rules, chains, routes), then returns. */
   proxyCleanup(o: { serviceCIDR: string; clusterCIDR: string }): Promise<void>;
+  /** `skiff check`: the host preflight; prints one line per check and rejects when any failed. */
+  check(o: CheckOptions): Promise<void>;
+  /** `skiff etcd-snapshot save|list|delete|prune|restore`. */
+  etcdSnapshot: EtcdSnapshotActions;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
@@ -36,6 +42,20 @@ const apiUrlOption = (): Option =>
   new Option('--api-url <url>', 'where to reach the Skiff API server (without --kubeconfig: plain, no credentials)').default(defaults.apiUrl).argParser(parseUrl);
 const kubeconfigOption = (): Option =>
   new Option('--kubeconfig <path>', 'reach the API as this kubeconfig says: server, CA and client cert (wins over --api-url)');
+/** Adds kube's --leader-elect* flags to `cmd`. */
+function leaderElectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--leader-elect <bool>', 'take the coordination Lease in kube-system; only the leader acts').default(true).argParser(parseBool))
+    .addOption(new Option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over').default(15_000, '15s').argParser(parseDuration))
+    .addOption(new Option('--leader-elect-renew-deadline <duration>', 'how long the leader retries renewing before giving up').default(10_000, '10s').argParser(parseDuration))
+    .addOption(new Option('--leader-elect-retry-period <duration>', 'how often candidates try').default(2_000, '2s').argParser(parseDuration));
+}
+/** The leader-election options from the parsed flags. */
+const le = (o: { leaderElect: boolean; leaderElectLeaseDuration: number; leaderElectRenewDeadline: number; leaderElectRetryPeriod: number }): LeaderElectionFlags => ({
+  leaderElect: o.leaderElect,
+  leaderElection: { leaseDurationMs: o.leaderElectLeaseDuration, renewDeadlineMs: o.leaderElectRenewDeadline, retryPeriodMs: o.leaderElectRetryPeriod },
+});
+type LeaderArgs = Parameters<typeof le>[0];
 /** `{ kubeconfig }` when given, else nothing (so option objects stay minimal). */
 const kc = (o: { kubeconfig?: string }): { kubeconfig?: string } => (o.kubeconfig === undefined ? {} : { kubeconfig: resolve(o.kubeconfig) });
 
@@ -52,7 +72,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortOptions: false, showGlobalOptions: false });
 
-  program.command('server')
+  const server = program.command('server')
     .description('run a whole single-node cluster: etcd, containerd, apiserver, scheduler, controller-manager, kubelet and proxy, each supervised')
     .option('--data-dir <dir>', 'where all state lives (etcd data, containerd, kubelet, admin.kubeconfig)', defaults.dataDir)
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 of it').default(defaults.clusterCIDR).argParser(parseCIDR))
@@ -69,13 +89,15 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-    }) => {
+    } & SnapshotServerFlags) => {
       await actions.server({
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
-        etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort,
+        etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),
       });
     });
+  addSnapshotServerOptions(server);
+  registerEtcdSnapshotCommand(program, actions.etcdSnapshot, nodeName);
 
   program.command('apiserver')
     .description('run the API server (stores everything in etcd; serves kubectl)')
@@ -109,17 +131,18 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       }
     });
 
-  program.command('scheduler')
+  const scheduler = program.command('scheduler')
     .description('run the scheduler (binds pending pods to nodes)')
     .addOption(apiUrlOption())
     .addOption(kubeconfigOption())
     .option('--scheduler-name <name>', 'pods with this spec.schedulerName are scheduled', defaults.schedulerName)
-    .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.schedulerHealthzPort).argParser(parsePort))
-    .action(async (o: SchedulerFlags) => {
-      await actions.scheduler({ apiUrl: o.apiUrl, ...kc(o), schedulerName: o.schedulerName, healthzPort: o.healthzPort });
+    .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.schedulerHealthzPort).argParser(parsePort));
+  leaderElectionOptions(scheduler)
+    .action(async (o: SchedulerFlags & LeaderArgs) => {
+      await actions.scheduler({ apiUrl: o.apiUrl, ...kc(o), schedulerName: o.schedulerName, healthzPort: o.healthzPort, ...le(o) });
     });
 
-  program.command('controller-manager')
+  const controllerManager = program.command('controller-manager')
     .description('run the controllers (deployments, replicasets, endpointslices, node IPAM, garbage collection, ...)')
     .addOption(apiUrlOption())
     .addOption(kubeconfigOption())
@@ -128,9 +151,17 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network node CIDRs are carved from').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--node-cidr-mask-size <bits>', 'prefix length of each node\'s pod CIDR').default(defaults.nodeCIDRMaskSize).argParser(parseMaskSize))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.controllerManagerHealthzPort).argParser(parsePort))
-    .action(async (o: { apiUrl: string; kubeconfig?: string; rootCaFile?: string; serviceAccountPrivateKeyFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number }) => {
+    .addOption(new Option('--node-monitor-grace-period <duration>', 'silence after which a node turns Ready=Unknown and is tainted unreachable').default(40_000, '40s').argParser(parseDuration))
+    .addOption(new Option('--node-startup-grace-period <duration>', 'silence allowed to a node that never posted Ready').default(60_000, '60s').argParser(parseDuration))
+    .addOption(new Option('--node-monitor-period <duration>', 'how often node health is checked').default(5_000, '5s').argParser(parseDuration));
+  leaderElectionOptions(controllerManager)
+    .action(async (o: {
+      apiUrl: string; kubeconfig?: string; rootCaFile?: string; serviceAccountPrivateKeyFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number;
+      nodeMonitorGracePeriod: number; nodeStartupGracePeriod: number; nodeMonitorPeriod: number;
+    } & LeaderArgs) => {
       await actions.controllerManager({
-        apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort,
+        apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort, ...le(o),
+        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod, nodeStartupGracePeriodMs: o.nodeStartupGracePeriod, nodeMonitorPeriodMs: o.nodeMonitorPeriod,
         ...(o.rootCaFile !== undefined ? { rootCAFile: resolve(o.rootCaFile) } : {}),
         ...(o.serviceAccountPrivateKeyFile !== undefined ? { serviceAccountKeyFile: resolve(o.serviceAccountPrivateKeyFile) } : {}),
       });
@@ -186,6 +217,14 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         return;
       }
       await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
+    });
+
+  program.command('check')
+    .description('preflight this host (cgroups, swap, kernel modules, sysctls, iptables, ports, clock) and print a fix for each problem')
+    .addOption(new Option('--server <url>', 'the server this host joins (https://IP:6443): compare clocks; check only a node\'s ports').argParser(parseUrl))
+    .option('--data-dir <dir>', 'its cluster CA (tls/server-ca.crt), if there, verifies --server', defaults.dataDir)
+    .action(async (o: { server?: string; dataDir: string }) => {
+      await actions.check({ dataDir: resolve(o.dataDir), ...(o.server !== undefined ? { server: o.server } : {}) });
     });
 
   return program;

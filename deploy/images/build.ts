@@ -1,5 +1,5 @@
 /**
- * Builds Skiff's test images (pause, busybox, nginx) into OCI layouts without
+ * Builds Skiff's test images (pause, busybox, nginx, curl) into OCI layouts without
  * internet: the binaries come from Debian packages and the host toolchain.
  * Results are cached under a directory keyed by a hash of every input, so a
  * second run only copies (or just returns) the cached layouts.
@@ -13,8 +13,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, runAllowFail } from './exec.ts';
 import {
+  CURL_PACKAGES,
   IMAGES,
   NGINX_DIRS,
+  NGINX_PACKAGES,
   cacheKey,
   groupFile,
   lddMissing,
@@ -42,7 +44,7 @@ export interface BuiltImage extends ImageSpec {
 
 /** Result of {@link buildImages}. */
 export interface BuiltImages {
-  /** Directory holding one OCI layout per image name (`pause/`, `busybox/`, `nginx/`). */
+  /** Directory holding one OCI layout per image name (`pause/`, `busybox/`, `nginx/`, `curl/`). */
   dir: string;
   images: BuiltImage[];
   /** True when the layouts came from the cache and nothing was built. */
@@ -111,9 +113,11 @@ async function cacheInputs(): Promise<CacheInput[]> {
   inputs.push({ label: 'busybox', data: await readFile(BUSYBOX) });
   inputs.push({ label: 'gcc', data: (await runAllowFail('gcc', ['--version'])).stdout });
   inputs.push({ label: 'libc', data: (await runAllowFail('dpkg-query', ['-W', '-f=${Version}', 'libc6'])).stdout });
-  const policy = await runAllowFail('apt-cache', ['policy', 'nginx', 'nginx-common']);
-  const candidates = [...policy.stdout.matchAll(/Candidate:\s*(\S+)/g)].map((m) => m[1]).join(',');
-  inputs.push({ label: 'nginx', data: candidates });
+  for (const [label, packages] of [['nginx', NGINX_PACKAGES], ['curl', CURL_PACKAGES]] as const) {
+    const policy = await runAllowFail('apt-cache', ['policy', ...packages]);
+    const candidates = [...policy.stdout.matchAll(/Candidate:\s*(\S+)/g)].map((m) => m[1]).join(',');
+    inputs.push({ label, data: candidates });
+  }
   return inputs;
 }
 
@@ -121,7 +125,8 @@ async function buildAll(layouts: string, scratch: string, progress: (l: string) 
   await mkdir(scratch, { recursive: true });
   let bundles = 0;
   const nextBundle = (): string => join(scratch, `bundle-${bundles++}`);
-  const debs = await downloadNginx(join(scratch, 'debs'));
+  const nginxDebs = await downloadDebs(join(scratch, 'debs-nginx'), NGINX_PACKAGES);
+  const curlDebs = await downloadDebs(join(scratch, 'debs-curl'), CURL_PACKAGES);
   for (const spec of IMAGES) {
     const layout = join(layouts, spec.name);
     await initLayout(layout);
@@ -130,8 +135,10 @@ async function buildAll(layouts: string, scratch: string, progress: (l: string) 
       await buildImage(layout, spec.tag, nextBundle(), fillPause, { entrypoint: ['/pause'], cmd: [], env: [PATH_ENV] });
     } else if (spec.name === 'busybox') {
       await buildImage(layout, spec.tag, nextBundle(), fillBusybox, { entrypoint: [], cmd: ['sh'], env: [PATH_ENV] });
+    } else if (spec.name === 'curl') {
+      await buildImage(layout, spec.tag, nextBundle(), (rootfs) => fillCurl(rootfs, curlDebs), { entrypoint: [], cmd: ['sh'], env: [PATH_ENV] });
     } else {
-      await buildImage(layout, spec.tag, nextBundle(), (rootfs) => fillNginx(rootfs, debs, spec.tag), {
+      await buildImage(layout, spec.tag, nextBundle(), (rootfs) => fillNginx(rootfs, nginxDebs, spec.tag), {
         entrypoint: [],
         cmd: ['nginx', '-g', 'daemon off;'],
         env: [PATH_ENV],
@@ -143,20 +150,35 @@ async function buildAll(layouts: string, scratch: string, progress: (l: string) 
   for (const name of new Set(IMAGES.map((i) => i.name))) await gcLayout(join(layouts, name));
 }
 
-/** downloadNginx fetches the nginx and nginx-common .deb files (not installed) into `dir`. */
-async function downloadNginx(dir: string): Promise<string[]> {
+/** downloadDebs fetches the .deb files of `packages` (not installed) into `dir`; throws CommandError when apt-get fails. */
+async function downloadDebs(dir: string, packages: readonly string[]): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const download = (): Promise<string> => run('apt-get', ['download', 'nginx', 'nginx-common'], { cwd: dir, timeoutMs: 180_000 });
-  // A machine whose package lists were never fetched knows no nginx: update once and retry.
+  const download = (): Promise<string> => run('apt-get', ['download', ...packages], { cwd: dir, timeoutMs: 180_000 });
+  // A machine whose package lists were never fetched knows none of them: update once and retry.
   await download().catch(async () => {
     await run('apt-get', ['update', '-qq'], { timeoutMs: 300_000 });
     return download();
   });
   const listing = await run('sh', ['-c', 'ls -1 "$1"/*.deb', 'sh', dir]);
   const debs = listing.split('\n').filter((l) => l.endsWith('.deb'));
-  if (debs.length < 2) throw new Error(`apt-get download nginx nginx-common gave ${debs.length} .deb files in ${dir}`);
+  if (debs.length < packages.length) throw new Error(`apt-get download ${packages.join(' ')} gave ${debs.length} .deb files in ${dir}`);
   return debs;
 }
+
+/** copyLibraries copies every shared object `ldd` names for `binary` (inside `rootfs`) from the host to the same path in `rootfs`. */
+async function copyLibraries(rootfs: string, binary: string): Promise<void> {
+  const ldd = await run('ldd', [binary]);
+  const missing = lddMissing(ldd);
+  if (missing.length > 0) throw new Error(`ldd ${binary}: libraries not found on the host: ${missing.join(', ')}`);
+  for (const lib of parseLdd(ldd)) {
+    const dest = join(rootfs, lib);
+    await mkdir(dirname(dest), { recursive: true });
+    await copyFile(lib, dest); // follows symlinks: the real file lands under the name the loader asks for
+  }
+}
+
+/** JUNK are package directories an image does not need at run time. */
+const JUNK = ['usr/share/doc', 'usr/share/man', 'usr/share/zsh', 'usr/share/vim', 'etc/init.d', 'etc/ufw', 'lib/systemd', 'etc/logrotate.d'];
 
 async function baseFiles(rootfs: string): Promise<void> {
   for (const d of ['etc', 'tmp', 'root', 'proc', 'sys', 'dev', 'run', 'var']) await mkdir(join(rootfs, d), { recursive: true });
@@ -183,21 +205,19 @@ async function fillBusybox(rootfs: string): Promise<void> {
   }
 }
 
+/** fillCurl is the busybox image plus /usr/bin/curl from the Debian package and the host libraries it links (HTTPS via OpenSSL; CA given per request). */
+async function fillCurl(rootfs: string, debs: readonly string[]): Promise<void> {
+  await fillBusybox(rootfs);
+  for (const deb of debs) await run('dpkg-deb', ['-x', deb, rootfs]);
+  for (const junk of JUNK) await rm(join(rootfs, junk), { recursive: true, force: true });
+  await copyLibraries(rootfs, join(rootfs, 'usr/bin/curl'));
+}
+
 async function fillNginx(rootfs: string, debs: readonly string[], tag: string): Promise<void> {
   await baseFiles(rootfs);
   for (const deb of debs) await run('dpkg-deb', ['-x', deb, rootfs]);
-  for (const junk of ['usr/share/doc', 'usr/share/man', 'usr/share/vim', 'etc/init.d', 'etc/ufw', 'lib/systemd', 'etc/logrotate.d']) {
-    await rm(join(rootfs, junk), { recursive: true, force: true });
-  }
-  const binary = join(rootfs, 'usr/sbin/nginx');
-  const ldd = await run('ldd', [binary]);
-  const missing = lddMissing(ldd);
-  if (missing.length > 0) throw new Error(`ldd ${binary}: libraries not found on the host: ${missing.join(', ')}`);
-  for (const lib of parseLdd(ldd)) {
-    const dest = join(rootfs, lib);
-    await mkdir(dirname(dest), { recursive: true });
-    await copyFile(lib, dest); // follows symlinks: the real file lands under the name the loader asks for
-  }
+  for (const junk of JUNK) await rm(join(rootfs, junk), { recursive: true, force: true });
+  await copyLibraries(rootfs, join(rootfs, 'usr/sbin/nginx'));
   for (const d of NGINX_DIRS) await mkdir(join(rootfs, d), { recursive: true });
   await writeFile(join(rootfs, 'etc/nginx/nginx.conf'), nginxConf(tag));
   for (const [name, target] of [['access.log', '/dev/stdout'], ['error.log', '/dev/stderr']] as const) {

@@ -36,7 +36,7 @@ describe('test images in a real registry', { timeout: 300_000 }, () => {
     }
     out = await mkdtemp(join(tmpdir(), 'skiff-images-test-'));
     const built = await buildImages({ out: join(out, 'layouts'), cacheDir: DEFAULT_CACHE_DIR });
-    assert.equal(built.images.length, 4);
+    assert.equal(built.images.length, 5);
     const again = await buildImages({ cacheDir: DEFAULT_CACHE_DIR });
     assert.equal(again.cached, true, 'second build must come from the cache');
 
@@ -52,6 +52,9 @@ describe('test images in a real registry', { timeout: 300_000 }, () => {
 
     const pause = await httpGet(`${registry.url}/v2/pause/manifests/3.9`, undefined, ACCEPT);
     assert.equal(pause.status, 200, `GET pause manifest: ${pause.status} ${pause.body}`);
+
+    const curl = await httpGet(`${registry.url}/v2/library/curl/manifests/7.88`, undefined, ACCEPT);
+    assert.equal(curl.status, 200, `GET curl manifest: ${curl.status} ${curl.body}`);
 
     const configBlob = await httpGet(`${registry.url}/v2/library/nginx/blobs/${manifest.config?.digest ?? ''}`);
     assert.equal(configBlob.status, 200);

@@ -78,7 +78,7 @@ describe('file contents', () => {
   it('pause is pushed without library/ (registry.k8s.io mirrors keep the path)', () => {
     assert.deepEqual(
       IMAGES.map((i) => `${i.repository}:${i.tag}`),
-      ['pause:3.9', 'library/busybox:1.36', 'library/nginx:1.22', 'library/nginx:1.23'],
+      ['pause:3.9', 'library/busybox:1.36', 'library/nginx:1.22', 'library/nginx:1.23', 'library/curl:7.88'],
     );
   });
 });

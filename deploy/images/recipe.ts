@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 /** One image the builder produces: where it lives in the layout and where it is pushed. */
 export interface ImageSpec {
   /** Short name, also the OCI layout directory name under the output dir. */
-  name: 'pause' | 'busybox' | 'nginx';
+  name: 'pause' | 'busybox' | 'nginx' | 'curl';
   /** Tag inside the layout and in the registry. */
   tag: string;
   /** Repository path in the registry: `library/nginx` for docker.io images, `pause` for registry.k8s.io (mirrors keep the path). */
@@ -20,7 +20,14 @@ export const IMAGES: readonly ImageSpec[] = [
   { name: 'busybox', tag: '1.36', repository: 'library/busybox' },
   { name: 'nginx', tag: '1.22', repository: 'library/nginx' },
   { name: 'nginx', tag: '1.23', repository: 'library/nginx' },
+  { name: 'curl', tag: '7.88', repository: 'library/curl' },
 ];
+
+/** The Debian packages the curl image's binary comes from (its libraries are copied from the host, as `ldd` names them). */
+export const CURL_PACKAGES: readonly string[] = ['curl'];
+
+/** The Debian packages the nginx image is unpacked from. */
+export const NGINX_PACKAGES: readonly string[] = ['nginx', 'nginx-common'];
 
 /** passwdFile is /etc/passwd for the images: root, www-data (33) and nobody (65534). */
 export function passwdFile(): string {

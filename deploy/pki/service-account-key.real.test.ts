@@ -28,6 +28,7 @@ let caPem = '';
 let admin = { cert: '', key: '' };
 
 before(async () => {
+  await pki.ready();
   if (skip) return;
   etcd = await startEtcd();
   caPem = await readFile(caPaths(pki.dataDir, 'cluster').cert, 'utf8');

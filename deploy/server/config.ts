@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { RegistryMirror } from './registry-mirror.ts';
+import type { SnapshotScheduleConfig } from '../snapshot/schedule.ts';
 
 /** Everything `skiff server` is told on its command line. Ports are TCP ports. */
 export interface ServerConfig {
@@ -23,6 +24,8 @@ export interface ServerConfig {
   registryMirrors: RegistryMirror[];
   etcdClientPort: number;
   etcdPeerPort: number;
+  /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
+  etcdSnapshots?: SnapshotScheduleConfig;
 }
 
 /** Absolute paths under the data dir. */

@@ -5,6 +5,7 @@
  * every other client (plain http, no client cert, a stranger's cert, a
  * cluster-CA cert).
  */
+import { stopChild } from '../../testutil/child.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -55,15 +56,7 @@ describe('embedded etcd with TLS', () => {
     assert.equal(await waitForEtcd(s.url, 30_000, ac.signal, s.ours), true, `etcd healthy over mTLS; stderr: ${s.stderr}`);
   });
 
-  after(async () => {
-    const child = s.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
-  });
+  after(() => stopChild(s.child));
 
   test('etcd listens on https on loopback, and the API server\'s etcd client with the etcd client cert can put and get', { skip: missing }, async () => {
     assert.match(s.url, /^https:\/\/127\.0\.0\.1:\d+$/);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -43,6 +43,7 @@ test('runServer: etcd over TLS + supervised component on HTTPS, PKI and kubeconf
     dataDir: join(dir, 'data'), clusterCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/12', apiPort, nodeName: 'n1',
     containerdSocket: join(dir, 'no-containerd.sock'), registryMirrors: [{ host: 'docker.io', url: 'http://127.0.0.1:5000' }],
     etcdClientPort: await freePort(), etcdPeerPort: await freePort(),
+    etcdSnapshots: { disabled: false, cron: '@every 1s', retention: 2, name: 'etcd-snapshot', dir: join(dir, 'snapshots') },
   };
   const ac = new AbortController();
   let sup: Supervisor | undefined;
@@ -88,6 +89,14 @@ test('runServer: etcd over TLS + supervised component on HTTPS, PKI and kubeconf
     assert.ok(await pollUntil(async () => Number(readFileSync(pidFile, 'utf8')) !== pid && await apiHealthy(), { timeoutMs: 10_000 }), 'apiserver restarted');
     assert.equal(sup?.restarts('apiserver'), 1);
     assert.equal(sup?.restarts('etcd'), 0);
+    // Scheduled snapshots run in the server: files appear and retention keeps the newest 2.
+    const seen = new Set<string>();
+    const snaps = (): string[] => (existsSync(cfg.etcdSnapshots.dir) ? readdirSync(cfg.etcdSnapshots.dir) : []).filter((f) => !f.startsWith('.'));
+    assert.ok(await pollUntil(async () => { const now = snaps(); now.forEach((f) => seen.add(f)); return seen.size >= 3 && now.length <= 2; }, { timeoutMs: 20_000 }), [...seen].join());
+    for (const f of snaps()) {
+      const st = statSync(join(cfg.etcdSnapshots.dir, f), { throwIfNoEntry: false }); // retention may remove it meanwhile
+      if (st) assert.equal(st.mode & 0o777, 0o600, f);
+    }
   } finally {
     ac.abort();
     await running;

@@ -28,6 +28,7 @@ import { Progress } from './progress.ts';
 import { writeRegistryMirrors } from './registry-mirror.ts';
 import { reapStaleChildren, runningServerPid } from './stale.ts';
 import { httpReady, pollUntil } from './wait.ts';
+import { startSnapshotSchedule } from '../snapshot/schedule.ts';
 
 /** Startup timeouts in ms. */
 export interface ServerTimeouts {
@@ -143,6 +144,7 @@ async function startAll(
   sup.add(etcdChildSpec(etcdOpts));
   if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal, await readEtcdClientTLS(etcdTLS.client)))) return failCritical(step, 'etcd', t.etcdMs, signal);
   step.ok();
+  void startSnapshotSchedule({ config: cfg.etcdSnapshots, nodeName: cfg.nodeName, etcd: { url: etcdClientUrl(etcdOpts), tls: etcdTLS.client }, log: deps.log.child('etcd-snapshot') }, signal);
 
   let socket = cfg.containerdSocket;
   if (socket === undefined) {

@@ -29,6 +29,7 @@ const cluster: ClusterIdentity = { hostname: 'srv1', serverIPs: ['127.0.0.1'], s
 const pki = usePKIs('kubelet-tls', cluster);
 let logPath = '';
 before(async () => {
+  await pki.ready();
   logPath = join(pki.dir, '0.log');
   await writeFile(logPath, '2026-01-01T00:00:00.1Z stdout F one\n2026-01-01T00:00:00.2Z stderr F two\n');
 });

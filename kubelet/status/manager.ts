@@ -20,6 +20,16 @@ interface Entry {
   writing?: Promise<void>;
 }
 
+/**
+ * True when a condition type the kubelet computes (in `mine`) has another
+ * status in the API's pod status `api` (kube's needsReconcile, narrowed to
+ * condition statuses: other fields may be normalized by the server).
+ */
+export function conditionsDiffer(api: PodStatus | undefined, mine: PodStatus): boolean {
+  const theirs = new Map((api?.conditions ?? []).map((c) => [c.type, c.status]));
+  return (mine.conditions ?? []).some((c) => theirs.has(c.type) && theirs.get(c.type) !== c.status);
+}
+
 /** See file comment. */
 export class StatusManager {
   private readonly entries = new Map<string, Entry>();
@@ -36,6 +46,8 @@ export class StatusManager {
     const uid = pod.metadata?.uid ?? '';
     const prev = this.entries.get(uid);
     const entry: Entry = prev ?? { namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', status, version: 0 };
+    // Someone else changed a condition we own (the node lifecycle controller's MarkPodsNotReady): write ours again.
+    if (entry.written !== undefined && conditionsDiffer(pod.status, status)) entry.written = undefined;
     entry.status = status;
     entry.version += 1;
     this.entries.set(uid, entry);

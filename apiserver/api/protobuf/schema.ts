@@ -1,7 +1,7 @@
 /**
  * Field tables for the Kubernetes types that kubectl (≥ 1.32) sends as
  * protobuf request bodies (`kubectl create deployment|namespace|configmap|
- * secret|service`, the RBAC kinds of `kubectl create role|…binding`, and the authorization reviews of `kubectl auth can-i`). Field numbers follow the types' generated.proto. Types
+ * secret|service|poddisruptionbudget`, the RBAC kinds of `kubectl create role|…binding`, and the authorization reviews of `kubectl auth can-i`). Field numbers follow the types' generated.proto. Types
  * or fields not listed here make the decoder refuse the body (415) rather
  * than drop data.
  */
@@ -133,6 +133,14 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
   TokenReviewStatus: { 1: b('authenticated'), 2: msg('user', 'UserInfo'), 3: s('error'), 4: ss('audiences') },
   UserInfo: { 1: s('username'), 2: s('uid'), 3: ss('groups') },
   TokenReviewSpec: { 1: s('token'), 2: ss('audiences') },
+
+  // policy/v1 (kubectl create poddisruptionbudget): k8s.io/api/policy/v1/generated.proto. The status's
+  // disruptedPods (2, map of Time) and conditions (7) are left out: a create never carries them, so such a body is refused.
+  PodDisruptionBudget: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'PodDisruptionBudgetSpec'), 3: msg('status', 'PodDisruptionBudgetStatus') },
+  PodDisruptionBudgetSpec: {
+    1: { name: 'minAvailable', kind: 'intstr' }, 2: msg('selector', 'LabelSelector'), 3: { name: 'maxUnavailable', kind: 'intstr' }, 4: s('unhealthyPodEvictionPolicy'),
+  },
+  PodDisruptionBudgetStatus: { 1: i64('observedGeneration'), 3: i32('disruptionsAllowed'), 4: i32('currentHealthy'), 5: i32('desiredHealthy'), 6: i32('expectedPods') },
 };
 
 /** apiVersion/kind → top-level message name, for the kinds kubectl sends as protobuf. */
@@ -152,4 +160,5 @@ export const TOP_LEVEL: Record<string, string> = {
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
 };

@@ -14,7 +14,8 @@
  * and ConfigMap volumes; EndpointSlices, seen by the proxy; the kubelet API's
  * TokenReview and SubjectAccessReview; a rollout; an unschedulable pod's
  * status; a kubelet restart; a Service deletion; garbage collection of a
- * deleted ReplicaSet's pods — and that the apiserver answered no component a
+ * deleted ReplicaSet's pods; the scheduler's and controller-manager's leader
+ * election Leases — and that the apiserver answered no component a
  * 403 (an onResponse hook records every answer with its user).
  */
 import { setMaxListeners } from 'node:events';
@@ -28,7 +29,8 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Endpoints, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
-import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
+import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, PodDisruptionBudgets, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
 import { RestClient } from '../../client/rest.ts';
 import { requestUser } from '../../routes/request-user.ts';
 import { runApiServer } from '../../main.ts';
@@ -147,10 +149,10 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     const kubeletPort = await freePort();
     const kubeletServing = leafPaths(pki.dataDir, CERT.kubeletServing(NODE));
     components.push(
-      runScheduler({ apiUrl: '', kubeconfig: await kubeconfig(CERT.scheduler), healthzPort: 0, log: quietLogger('scheduler') }, stop.signal),
+      runScheduler({ apiUrl: '', kubeconfig: await kubeconfig(CERT.scheduler), healthzPort: 0, log: quietLogger('scheduler'), leaderElect: true }, stop.signal),
       runControllerManager({
         apiUrl: '', kubeconfig: await kubeconfig(CERT.controllerManager), clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24,
-        rootCAFile: caPaths(pki.dataDir, 'cluster').cert, healthzPort: 0, log: quietLogger('controller-manager'),
+        rootCAFile: caPaths(pki.dataDir, 'cluster').cert, healthzPort: 0, log: quietLogger('controller-manager'), leaderElect: true,
       }, stop.signal),
       runProxy({
         apiUrl: '', kubeconfig: await kubeconfig(CERT.proxy), nodeName: NODE, serviceCIDR: cluster.serviceCIDR, clusterCIDR: '10.244.0.0/16',
@@ -231,6 +233,14 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       return pods.length === 2 && pods.every((p) => p.spec?.containers[0]?.image === 'nginx:2.0' && p.status?.phase === 'Running') && rss.length === 2 && old?.spec?.replicas === 0;
     });
 
+    // A PodDisruptionBudget over the web pods: the controller-manager's disruption controller writes its status.
+    await admin.create<PodDisruptionBudget>(PodDisruptionBudgets, { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: NS }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } }, NS);
+    const budget = await until('PDB status from the disruption controller', async () => {
+      const st = (await admin.get<PodDisruptionBudget>(PodDisruptionBudgets, 'web', NS)).status;
+      return st?.expectedPods === 2 && st.observedGeneration === 1 ? st : undefined;
+    });
+    assert.equal(budget.conditions?.[0]?.type, 'DisruptionAllowed');
+
     // An unschedulable pod: the scheduler reports it in the pod's status (pods/status patch) and an Event.
     await admin.create<Pod>(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stuck', namespace: NS }, spec: { nodeSelector: { disk: 'none' }, containers: [{ name: 'app', image: 'nginx:1.0' }] } }, NS);
     await until('stuck pod marked Unschedulable', async () => (await admin.get<Pod>(Pods, 'stuck', NS)).status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
@@ -259,6 +269,11 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     await until('orphan pods gone', async () => (await admin.list<Pod>(Pods, { namespace: NS, labelSelector: 'app=orphan' })).items.length === 0);
 
     assert.ok(answers.some((a) => a.user === 'system:kube-controller-manager' && a.method === 'DELETE' && /\/pods\/orphan-/.test(a.url)), 'the garbage collector deleted the pod');
+    // Leader election: each took its Lease (get, create, update, LeaderElection Events) as its own identity.
+    for (const name of ['kube-scheduler', 'kube-controller-manager']) {
+      assert.match((await admin.get<Lease>(Leases, name, 'kube-system')).spec?.holderIdentity ?? '', /_[0-9a-f-]{36}$/, name);
+      assert.ok(answers.some((a) => a.method === 'PUT' && a.url.endsWith(`/leases/${name}`) && a.code === 200), `${name} renewed`);
+    }
     assert.deepEqual(forbidden(), [], 'the apiserver answered a component 403');
     // Each identity did talk to the apiserver.
     const users = new Set(answers.map((a) => a.user));

@@ -39,3 +39,16 @@ test('the proxy and the scheduler cannot write what they do not own', () => {
   for (const call of ['create pods', 'update discovery.k8s.io/endpointslices', 'patch nodes']) assert.equal(allowed(call, 'system:node-proxier'), false, call);
   for (const call of ['create pods', 'update pods', 'patch nodes/status']) assert.equal(allowed(call, 'system:kube-scheduler'), false, call);
 });
+
+test('the scheduler and the controller-manager may create, get and update their own leader-election Lease, not each other\'s', () => {
+  const can = (roleName: string, verb: string, name: string): boolean =>
+    authorize(resourceAttributes(someone, { verb, apiGroup: 'coordination.k8s.io', resource: 'leases', subresource: '', namespace: 'kube-system', name }), rules(roleName));
+  for (const [roleName, own, other] of [['system:kube-scheduler', 'kube-scheduler', 'kube-controller-manager'], ['system:kube-controller-manager', 'kube-controller-manager', 'kube-scheduler']] as const) {
+    assert.ok(can(roleName, 'create', ''), `${roleName}: create leases`);
+    for (const verb of ['get', 'update']) {
+      assert.ok(can(roleName, verb, own), `${roleName}: ${verb} ${own}`);
+      assert.equal(can(roleName, verb, other), false, `${roleName}: ${verb} ${other}`);
+    }
+    assert.equal(can(roleName, 'delete', own), false, `${roleName}: delete ${own}`);
+  }
+});

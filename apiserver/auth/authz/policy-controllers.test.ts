@@ -32,16 +32,19 @@ const table: Row[] = [
   { controller: 'nodeipam', calls: ['get nodes', 'patch nodes', ...events] },
   { controller: 'serviceaccount', calls: ['create serviceaccounts', ...events] },
   { controller: 'root-ca-cert-publisher', calls: ['create configmaps', 'update configmaps', ...events] },
+  { controller: 'disruption', calls: ['update policy/poddisruptionbudgets/status', 'patch pods/status', ...events], kubeDenies: ['update policy/poddisruptionbudgets'] },
+  { controller: 'nodelifecycle', calls: ['patch nodes', 'patch nodes/status', 'patch pods/status', ...events] },
+  { controller: 'taint-eviction-controller', calls: ['patch pods/status', 'delete pods', ...events] },
 ];
 /** What the shared informers list and watch. */
-const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices'];
+const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases'];
 
 const cmUser = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 
 function attrs(call: Call): Parameters<typeof authorize>[0] {
   const [verb = '', path = ''] = call.split(' ');
   const parts = path.split('/');
-  const grouped = parts[0]?.includes('.') || parts[0] === 'apps';
+  const grouped = parts[0]?.includes('.') || parts[0] === 'apps' || parts[0] === 'policy';
   const [apiGroup, resource, subresource] = grouped ? [parts[0] ?? '', parts[1] ?? '', parts[2] ?? ''] : ['', parts[0] ?? '', parts[1] ?? ''];
   return resourceAttributes(cmUser, { verb, apiGroup, resource, subresource, namespace: 'ns', name: verb === 'create' ? '' : 'x' });
 }

@@ -48,7 +48,9 @@ const discovery = 'discovery.k8s.io';
  * The kube controller role names each Skiff controller (controllers/main.ts
  * CONTROLLERS, by name) acts as. Skiff's endpointslice controller also
  * writes the Endpoints object kube's endpoint-controller owns; node IPAM is
- * kube's node-controller (kube starts it with the node-controller client).
+ * kube's node-controller (kube starts it with the node-controller client), and
+ * so are node lifecycle and taint eviction (kube's node-controller role
+ * already grants their nodes, nodes/status, pods delete and pods/status calls).
  */
 export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   deployment: ['deployment-controller'],
@@ -58,6 +60,12 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   nodeipam: ['node-controller'],
   serviceaccount: ['service-account-controller'],
   'root-ca-cert-publisher': ['root-ca-cert-publisher'],
+  disruption: ['disruption-controller'],
+  nodelifecycle: ['node-controller'],
+  'taint-eviction-controller': ['node-controller'],
+  // kube runs the tokens controller with the controller-manager's own credentials (no
+  // system:controller role): system:kube-controller-manager grants its secrets calls.
+  'serviceaccount-token': [],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -73,6 +81,17 @@ export function controllerRoles(): ClusterRole[] {
       rule(['update'], [extensions, apps], ['deployments/finalizers']),
       rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], [apps, extensions], ['replicasets']),
       rule(['get', 'list', 'watch', 'update'], [core], ['pods']),
+      eventsRule(),
+    ]),
+    controllerRole('disruption-controller', [
+      rule(['get', 'list', 'watch'], [extensions, apps], ['deployments']),
+      rule(['get', 'list', 'watch'], [apps, extensions], ['replicasets']),
+      rule(['get', 'list', 'watch'], [core], ['replicationcontrollers']),
+      rule(['get', 'list', 'watch'], ['policy'], ['poddisruptionbudgets']),
+      rule(['get', 'list', 'watch'], [apps], ['statefulsets']),
+      rule(['update'], ['policy'], ['poddisruptionbudgets/status']),
+      rule(['get'], ['*'], ['*/scale']),
+      rule(['patch', 'update'], [core], ['pods/status']),
       eventsRule(),
     ]),
     controllerRole('endpoint-controller', [

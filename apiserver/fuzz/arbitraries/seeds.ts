@@ -71,6 +71,8 @@ function spec(kind: string, name: string): Record<string, unknown> {
       return { addressType: 'IPv4', endpoints: [{ addresses: ['10.244.0.5'], conditions: { ready: true } }], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] };
     case 'Lease':
       return { spec: { holderIdentity: 'fuzz', leaseDurationSeconds: 40 } };
+    case 'PodDisruptionBudget':
+      return { spec: { minAvailable: 1, selector: { matchLabels: { app: name } } } };
     default:
       return {};
   }

@@ -4,12 +4,14 @@
  * Admit), so it runs before strategy validation: a create in a missing
  * namespace is a 404 even when the object is also invalid. ServiceAccount
  * admission follows (defaults and mounts pod ServiceAccounts), as in
- * Kubernetes' default order.
+ * Kubernetes' default order, then DefaultTolerationSeconds (300 s
+ * not-ready/unreachable NoExecute tolerations on pod creates).
  */
 import type { KubeObject } from '../../api/object.ts';
 import type { AdmissionChain } from './chain.ts';
 import { namespaceLifecycle } from './namespace-lifecycle.ts';
 import { serviceAccountAdmission } from './service-account.ts';
+import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
 
 /** Reads one stored object (undefined if absent), as StrategyContext.get. */
 export type ObjectReader = (resource: string, namespace: string | undefined, name: string) => Promise<KubeObject | undefined>;
@@ -20,6 +22,7 @@ export function standardAdmission(read: ObjectReader): AdmissionChain {
     mutating: [
       namespaceLifecycle((name) => read('namespaces', undefined, name)),
       serviceAccountAdmission((namespace, name) => read('serviceaccounts', namespace, name)),
+      defaultTolerationSeconds(),
     ],
     validating: [],
   };

@@ -13,6 +13,7 @@ import { componentStatusesResource, leasesResource } from './leases.ts';
 import { namespacesResource } from './namespaces.ts';
 import { nodesResource } from './nodes.ts';
 import { podsResource } from './pods.ts';
+import { podDisruptionBudgetsResource } from './pdb.ts';
 import { clusterRoleBindingsResource, clusterRolesResource, roleBindingsResource, rolesResource } from './rbac.ts';
 import { reviewResources } from './reviews.ts';
 import { secretsResource } from './secrets.ts';
@@ -25,7 +26,7 @@ function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
   return guardResource(def, shapes[def.resource]) as unknown as ResourceDef;
 }
 
-/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, rbac.authorization.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
+/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, rbac.authorization.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
 export function allResources(): ResourceDef[] {
   return [
     erase(namespacesResource()),
@@ -42,6 +43,7 @@ export function allResources(): ResourceDef[] {
     erase(replicaSetsResource()),
     erase(endpointSlicesResource()),
     erase(leasesResource()),
+    erase(podDisruptionBudgetsResource()),
     erase(clusterRoleBindingsResource()),
     erase(clusterRolesResource()),
     erase(roleBindingsResource()),

@@ -122,6 +122,7 @@ test('registry: names, short names, categories, scope', () => {
     ['replicasets', 'apps', ['rs'], true, 'ReplicaSet'],
     ['endpointslices', 'discovery.k8s.io', [], true, 'EndpointSlice'],
     ['leases', 'coordination.k8s.io', [], true, 'Lease'],
+    ['poddisruptionbudgets', 'policy', ['pdb'], true, 'PodDisruptionBudget'],
     ['clusterrolebindings', 'rbac.authorization.k8s.io', [], false, 'ClusterRoleBinding'],
     ['clusterroles', 'rbac.authorization.k8s.io', [], false, 'ClusterRole'],
     ['rolebindings', 'rbac.authorization.k8s.io', [], true, 'RoleBinding'],
@@ -143,6 +144,6 @@ test('registry: names, short names, categories, scope', () => {
   }
   assert.deepEqual(defs.filter((d) => d.categories.includes('all')).map((d) => d.resource).sort(), ['deployments', 'pods', 'replicasets', 'services']);
   assert.deepEqual(defs.filter((d) => d.virtual).map((d) => d.resource), ['componentstatuses', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
-  assert.deepEqual(by.get('pods')!.subresources.sort(), ['binding', 'log', 'status']);
+  assert.deepEqual(by.get('pods')!.subresources.sort(), ['binding', 'eviction', 'log', 'status']);
   assert.deepEqual(by.get('deployments')!.subresources.sort(), ['scale', 'status']);
 });

@@ -58,7 +58,7 @@ export function podsResource(): ResourceDef<Pod> {
   return {
     group: '', version: 'v1', resource: 'pods', kind: 'Pod', listKind: 'PodList', singular: 'pod',
     namespaced: true, shortNames: ['po'], categories: ['all'], verbs: standardVerbs,
-    subresources: ['binding', 'log', 'status'], returnDeletedObject: true,
+    subresources: ['binding', 'eviction', 'log', 'status'], returnDeletedObject: true,
     strategy: {
       prepareForCreate(pod) {
         defaultPod(pod);

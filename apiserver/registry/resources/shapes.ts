@@ -156,6 +156,13 @@ export const shapes: Record<string, Shape> = {
   leases: obj({
     spec: obj({ holderIdentity: 'string', leaseDurationSeconds: 'int32', leaseTransitions: 'int32', acquireTime: 'string', renewTime: 'string' }),
   }),
+  poddisruptionbudgets: obj({
+    spec: obj({ minAvailable: 'intstr', maxUnavailable: 'intstr', selector, unhealthyPodEvictionPolicy: 'string' }),
+    status: obj({
+      observedGeneration: 'int64', disruptedPods: stringMap, disruptionsAllowed: 'int32', currentHealthy: 'int32', desiredHealthy: 'int32', expectedPods: 'int32',
+      conditions: list(obj({ type: 'string', status: 'string', reason: 'string', message: 'string', lastTransitionTime: 'string', observedGeneration: 'int64' })),
+    }),
+  }),
   componentstatuses: obj({ conditions: list(condition) }),
   roles: obj({ rules: list(policyRule) }),
   clusterroles: obj({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(selector) }) }),

@@ -50,6 +50,7 @@ const samples: Record<string, unknown> = {
   selfsubjectaccessreviews: { metadata: {}, spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } },
   selfsubjectrulesreviews: { metadata: {}, spec: { namespace: 'default' } },
   subjectaccessreviews: { metadata: {}, spec: { user: 'u', nonResourceAttributes: { verb: 'get', path: '/' } } },
+  poddisruptionbudgets: { metadata: { name: 'pdb', generation: 2 }, spec: { minAvailable: '50%', selector: { matchLabels: { app: 'w' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, unhealthyPodEvictionPolicy: 'AlwaysAllow' }, status: { observedGeneration: 2, disruptedPods: { p: '2026-01-01T00:00:00Z' }, disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 4, conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 2 }] } },
   leases: { metadata: { name: 'l' }, spec: { holderIdentity: 'h', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
 };
 

@@ -3,21 +3,12 @@
  * whose NoSchedule or NoExecute taint the pod does not tolerate is rejected
  * with "node(s) had untolerated taint {key: value}".
  */
-import type { Pod, Taint, Toleration } from 'kubernetes-types/core/v1';
+import type { Pod, Taint } from 'kubernetes-types/core/v1';
 import { success, unresolvable, type FilterPlugin, type Status } from '../../framework/types.ts';
+import { tolerates } from '../../../apiserver/api/taints.ts';
 
-/**
- * True if toleration `t` tolerates `taint` (core/v1 Toleration.ToleratesTaint):
- * an empty effect matches every effect, an empty key with operator Exists
- * matches every key, Exists ignores the value, Equal (default) compares it.
- */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator ?? 'Equal';
-  if (op === 'Exists') return true;
-  return op === 'Equal' && (t.value ?? '') === (taint.value ?? '');
-}
+/** The toleration matching rule (core/v1 ToleratesTaint), kept in apiserver/api/taints.ts. */
+export { tolerates };
 
 /** True if any of the pod's tolerations tolerates `taint`. */
 export function podToleratesTaint(pod: Pod, taint: Taint): boolean {

@@ -81,4 +81,6 @@ export const patchFacts: Record<string, Record<string, PatchFact>> = {
   'io.k8s.api.apps.v1.ReplicaSetStatus': { conditions },
   'io.k8s.api.apps.v1.DaemonSetStatus': { conditions },
   'io.k8s.api.apps.v1.StatefulSetStatus': { conditions },
+  // k8s.io/api/policy/v1/types.go
+  'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': { conditions },
 };
