@@ -2,6 +2,11 @@
  * The node's CNI network config: one conflist named `skiff` with the bridge
  * plugin (cni0, host-local IPAM over the node's podCIDR) and portmap for
  * hostPorts. containerd adds the loopback network itself.
+ *
+ * `ipMasq` is off: the bridge plugin's own masquerade exempts only this
+ * node's podCIDR, so it would SNAT pod → pod traffic to other nodes. The
+ * proxy masquerades instead, only what leaves the cluster CIDR
+ * (proxy/routes/masq.ts, flannel's rule set).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,7 +42,7 @@ export function renderCniConfig(podCIDR: string): string {
         type: 'bridge',
         bridge: 'cni0',
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ipam: {
           type: 'host-local',

@@ -1,12 +1,15 @@
 /**
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
- * ProxyBackend (iptables), plus the service-CIDR route and /healthz.
+ * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
+ * host-gw pod routes to other nodes (routes/controller.ts).
  */
+import type { Node } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
+import { Nodes } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
@@ -14,6 +17,9 @@ import { hostExec, type Exec } from './exec.ts';
 import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
+import { NodeRouteController } from './routes/controller.ts';
+import { removeOwnedRoutes } from './routes/iproute.ts';
+import { removePodMasquerade } from './routes/masq.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
 import { ensureBridgeNetfilter } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
@@ -41,6 +47,12 @@ export interface ProxyOptions {
   backend?: ProxyBackend;
   /** Service-CIDR safety route (default 'local-dev'; 'none' skips it). See route.ts. */
   serviceRoute?: ServiceRouteMode | 'none';
+  /**
+   * Pod networking across nodes (default 'host-gw', or 'none' when
+   * serviceRoute is 'none'): a route to every other node's podCIDR via its
+   * InternalIP, and masquerade for pod traffic leaving clusterCIDR. See routes/.
+   */
+  podNetwork?: 'host-gw' | 'none';
   /** Min ms between syncs (default 1000). */
   minSyncIntervalMs?: number;
   /** Max ms between (full) syncs (default 30000). */
@@ -71,6 +83,11 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);
   const client = opts.client ?? new RestClient({ ...connectionFor(opts), userAgent: 'skiff-proxy' });
   const factory = createInformerFactory(client, log);
+  const routes = (opts.podNetwork ?? (routeMode === 'none' ? 'none' : 'host-gw')) === 'host-gw'
+    ? new NodeRouteController({
+      nodeName: opts.nodeName, nodes: factory.for<Node>(Nodes), clusterCIDR: opts.clusterCIDR, exec, log: log.child('routes'),
+    })
+    : undefined;
 
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
@@ -98,20 +115,25 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   if (!signal.aborted) {
     log.info('caches synced; starting sync loop', { node: opts.nodeName, serviceCIDR: opts.serviceCIDR });
     runner.start(signal);
+    routes?.start(signal);
   }
   await aborted;
   await runner.idle();
+  await routes?.idle();
   log.info('proxy stopped');
 }
 
 /**
  * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
  * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
- * is given). Idempotent. Throws if iptables fails.
+ * is given), the pod masquerade chain and every host-gw route (proto 250).
+ * Idempotent. Throws if iptables or `ip route show` fails.
  */
 export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
   await cleanupRules(exec);
   await removeServiceRoute(exec, opts.serviceCIDR);
   if (opts.clusterCIDR) await removeClusterRoute(exec, opts.clusterCIDR);
+  await removePodMasquerade(exec);
+  await removeOwnedRoutes(exec);
 }

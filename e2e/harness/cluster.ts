@@ -311,7 +311,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** unmountUnder lazily unmounts every mount point below `dir` (pod netns bind mounts, shm), deepest first. */
-async function unmountUnder(dir: string): Promise<void> {
+export async function unmountUnder(dir: string): Promise<void> {
   const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   const points = info
     .split('\n')

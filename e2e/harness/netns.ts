@@ -42,22 +42,18 @@ export function nodeAddress(n: number): { ip: string; cidr: string } {
   return { ip: `10.250.${n}.1`, cidr: `10.250.${n}.1/24` };
 }
 
+/** A handle on an existing namespace /run/netns/<name>: run, runAllowFail, pids, destroy (the Netns members minus addresses). */
+export type NetnsHandle = Pick<Netns, 'name' | 'run' | 'runAllowFail' | 'pids' | 'destroy'>;
+
 /**
- * createNetns creates `skiff-e2e-<suffix>` with `ip netns add`, brings up lo,
- * creates veth `skiff-node`/`skiff-peer` inside it, puts the node address on
- * `skiff-node` and brings both ends up. Verifies there is no default route.
- * Cleans up and rethrows on any failure. Needs root and iproute2.
+ * openNetns wraps the namespace `name` (which need not exist yet): commands
+ * enter it with nsenter, and destroy() SIGKILLs every process in it (up to
+ * five rounds) and deletes it. Idempotent destroy; never creates anything.
  */
-export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
-  const name = `skiff-e2e-${opts.suffix ?? randomBytes(4).toString('hex')}`;
-  const addr = nodeAddress(opts.subnet ?? randomInt(1, 255));
-  const device = 'skiff-node';
+export function openNetns(name: string): NetnsHandle {
   let destroyed = false;
-  const ns: Netns = {
+  const ns: NetnsHandle = {
     name,
-    nodeIP: addr.ip,
-    nodeCIDR: addr.cidr,
-    device,
     run: (cmd, args, o) => {
       const [c, a] = nsWrap(name, cmd, args);
       return run(c, a, o);
@@ -91,6 +87,20 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
       if (existsSync(`/run/netns/${name}`)) await run('ip', ['netns', 'del', name]);
     },
   };
+  return ns;
+}
+
+/**
+ * createNetns creates `skiff-e2e-<suffix>` with `ip netns add`, brings up lo,
+ * creates veth `skiff-node`/`skiff-peer` inside it, puts the node address on
+ * `skiff-node` and brings both ends up. Verifies there is no default route.
+ * Cleans up and rethrows on any failure. Needs root and iproute2.
+ */
+export async function createNetns(opts: NetnsOptions = {}): Promise<Netns> {
+  const name = `skiff-e2e-${opts.suffix ?? randomBytes(4).toString('hex')}`;
+  const addr = nodeAddress(opts.subnet ?? randomInt(1, 255));
+  const device = 'skiff-node';
+  const ns: Netns = { ...openNetns(name), nodeIP: addr.ip, nodeCIDR: addr.cidr, device };
   await run('ip', ['netns', 'add', name]);
   try {
     await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
