@@ -112,7 +112,8 @@ for p in /proc/[0-9]*; do
   [ -n "$cmd" ] || continue
   case "$cmd" in
     *skiff.mjs\ server*|*skiff.mjs\ agent*)
-      case "$cmd" in *"$data"*|*"--config $SKIFF_CONFIG_DIR/config.yaml"*) supervisors+=("$pid") ;; esac ;;
+      # Ours when it names this data dir (or a path in it) or this config file as a whole argument.
+      case "$cmd" in *" $data "*|*"=$data "*|*" $data/"*|*"=$data/"*|*"--config $SKIFF_CONFIG_DIR/config.yaml "*) supervisors+=("$pid") ;; esac ;;
   esac
   case "$cmd" in
     *containerd-shim*"-address $shim_address "*|*containerd-shim*"-address $shim_address")

@@ -173,3 +173,33 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   assert.deepEqual(readdirSync(join(dirs.cni, 'networks')), ['other'], 'another CNI network\'s state is kept');
   assert.ok(existsSync(join(repo, 'deploy', 'bin', 'skiff.mjs')), 'an in-place checkout is kept');
 });
+
+test('skiff-killall.sh without the app (no node cleanup) still removes the proxy\'s chains and routes, and spares another data dir\'s server', { timeout: 120_000 }, async (t) => {
+  const why = skipReason();
+  if (why) { t.skip(why); return; }
+  const tmp = mkdtempSync(join(tmpdir(), 'skiff-killall-'));
+  const ns = await createNetns();
+  const data = join(tmp, 'data');
+  // A server of another data dir whose path starts like ours: it must survive.
+  const other = spawnInNs(ns, 'sleep 100000 & wait', ['skiff.mjs', 'server', '--data-dir', `${data}-other`]);
+  t.after(async () => {
+    other.child.kill('SIGKILL');
+    await ns.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const node = netnsExec(ns.name);
+  await new IptablesBackend({ serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'node-a' }, createLogger('killall-test'), node)
+    .sync({ services: [svc('default', 'web', '10.96.0.10', [{ port: 80 }])], endpointSlices: [slice('default', 'web', 'web-1', [{ port: 80 }], [ep('10.244.0.5')])] }, true);
+  await mustExec(node, 'ip', ['route', 'replace', 'blackhole', '10.244.0.0/16']);
+  await mustExec(node, 'ip', ['route', 'replace', '10.96.0.0/12', 'dev', 'lo']);
+  assert.match(await ns.run('iptables-save', []), /:KUBE-SVC-/);
+
+  const r = spawnSync('nsenter', [`--net=/run/netns/${ns.name}`, '--', 'bash', join(repo, 'deploy', 'skiff-killall.sh')], {
+    encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, SKIFF_DATA_DIR: data, SKIFF_INSTALL_DIR: join(tmp, 'no-app'), SKIFF_CONFIG_DIR: join(tmp, 'etc'), SKIFF_CNI_STATE_DIR: join(tmp, 'cni'), SKIFF_CONTAINERD_RUN_DIR: join(tmp, 'run') },
+  });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.deepEqual((await ns.run('iptables-save', [])).split('\n').filter((l) => /KUBE-/.test(l)), []);
+  assert.deepEqual((await ns.run('ip', ['-4', 'route', 'show'])).trim().split('\n').map((l) => l.split(' ')[0]), [ns.nodeCIDR.replace(/\.1\/24$/, '.0/24')]);
+  assert.ok(other.child.exitCode === null && other.child.signalCode === null, 'the other data dir\'s server still runs');
+});
