@@ -63,6 +63,13 @@ fi
 data_dir=/var/lib/skiff
 if [ -n "${values[data-dir]+set}" ]; then data_dir="${values[data-dir]##*$'\n'}"; fi
 case "$data_dir" in /*) ;; *) echo "--data-dir must be an absolute path (got '$data_dir')" >&2; exit 2 ;; esac
+# These paths end up in install.env, the unit and the scripts unquoted: keep them plain.
+for p in "$data_dir" "$SKIFF_INSTALL_DIR" "$SKIFF_CONFIG_DIR" "$SKIFF_BIN_DIR" "$SKIFF_SYSTEMD_DIR"; do
+  if [[ ! "$p" =~ ^/[A-Za-z0-9._/+-]*$ ]]; then
+    echo "path '$p' must be absolute and use only letters, digits and . _ / + -" >&2
+    exit 2
+  fi
+done
 
 # A YAML single-quoted scalar ('' escapes ').
 yq() { local v="${1//\'/\'\'}"; printf "'%s'" "$v"; }

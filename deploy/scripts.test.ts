@@ -111,6 +111,10 @@ test('install-service.sh: repeated flags become a list, switches true; agent wit
   t.after(() => rmSync(noToken.dir, { recursive: true, force: true }));
   assert.equal(noToken.status, 2);
   assert.match(noToken.stderr, /agent mode needs --server URL and --token TOKEN/);
+  const spaced = installService(['server', '--data-dir', '/srv/my skiff']);
+  t.after(() => rmSync(spaced.dir, { recursive: true, force: true }));
+  assert.equal(spaced.status, 2);
+  assert.match(spaced.stderr, /path '\/srv\/my skiff' must be absolute and use only/);
   const stray = installService(['server', 'extra']);
   t.after(() => rmSync(stray.dir, { recursive: true, force: true }));
   assert.equal(stray.status, 2);
