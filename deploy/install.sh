@@ -5,9 +5,30 @@
 #
 #   bash deploy/install.sh            # runtime + test prerequisites
 #   SKIFF_INSTALL_TESTS=0 bash deploy/install.sh   # runtime only
+#
+# With a mode it also installs Skiff as a systemd service (as k3s's install.sh):
+#   bash deploy/install.sh server [skiff server flags...]
+#   bash deploy/install.sh agent --server https://IP:6443 --token TOKEN [flags...]
+#   SKIFF_URL=https://IP:6443 SKIFF_TOKEN=TOKEN bash deploy/install.sh   # agent, as K3S_URL
+# See deploy/install-service.sh for what that installs. A mode installs the
+# runtime prerequisites only unless SKIFF_INSTALL_TESTS=1.
 set -euo pipefail
 
 log() { printf '[install] %s\n' "$*"; }
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mode=""
+case "${1:-}" in
+  server|agent) mode="$1"; shift ;;
+  "") if [ -n "${SKIFF_URL:-}" ]; then mode=agent; fi ;;
+  *) echo "usage: deploy/install.sh [server|agent] [flags...]" >&2; exit 2 ;;
+esac
+if [ -n "$mode" ]; then SKIFF_INSTALL_TESTS="${SKIFF_INSTALL_TESTS:-0}"; fi
+
+# shellcheck source=deploy/os-check.sh
+. "$here/os-check.sh"
+os_warning="$(skiff_os_check /etc/os-release "$(uname -m)")"
+if [ -n "$os_warning" ]; then log "$os_warning"; fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "deploy/install.sh must run as root (it installs Debian packages)." >&2
@@ -87,3 +108,7 @@ for bin in /usr/bin/etcd /usr/bin/containerd /usr/sbin/runc /usr/lib/cni/bridge;
   fi
 done
 log "ready: node $(node --version), $(containerd --version | awk '{print $1, $3}'), etcd $(etcd --version | awk '/etcd Version/ {print $3}')"
+
+if [ -n "$mode" ]; then
+  bash "$here/install-service.sh" "$mode" "$@"
+fi

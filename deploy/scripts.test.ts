@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configFileArgs } from './cli/config-file.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const scripts = ['deploy/install.sh', 'deploy/quickstart.sh', '.ci/run'];
+const scripts = ['deploy/install.sh', 'deploy/install-service.sh', 'deploy/os-check.sh', 'deploy/skiff-killall.sh', 'deploy/skiff-uninstall.sh', 'deploy/quickstart.sh', '.ci/run'];
 
 for (const s of scripts) {
   test(`${s}: valid bash, executable, strict mode`, () => {
@@ -31,4 +34,89 @@ test('systemd unit runs skiff server and keeps containers across restarts', () =
   assert.match(unit, /^ExecStart=\/usr\/bin\/env node \S+\/deploy\/bin\/skiff\.mjs server$/m);
   assert.match(unit, /^KillMode=process$/m);
   assert.match(unit, /^WantedBy=multi-user\.target$/m);
+});
+
+for (const [unit, mode] of [['skiff.service', 'server'], ['skiff-agent.service', 'agent']] as const) {
+  test(`systemd unit ${unit} runs skiff ${mode} with the config file, restarts always, keeps containers`, () => {
+    const text = readFileSync(`${repo}/deploy/systemd/${unit}`, 'utf8');
+    assert.match(text, new RegExp(`^ExecStart=/usr/bin/env node /opt/skiff/deploy/bin/skiff\\.mjs ${mode} --config /etc/skiff/config\\.yaml$`, 'm'));
+    assert.match(text, /^KillMode=process$/m);
+    assert.match(text, /^Restart=always$/m);
+    assert.match(text, /^WantedBy=multi-user\.target$/m);
+  });
+}
+
+const osCases: { name: string; release: string; arch: string; warns: RegExp | undefined }[] = [
+  { name: 'Debian 12 amd64', release: 'ID=debian\nVERSION_ID="12"\n', arch: 'x86_64', warns: undefined },
+  { name: 'Debian 13 arm64 (64-bit Raspberry Pi OS says debian)', release: 'ID=debian\nVERSION_ID="13"\n', arch: 'aarch64', warns: undefined },
+  { name: 'Ubuntu 22.04', release: 'ID=ubuntu\nVERSION_ID="22.04"\nID_LIKE=debian\n', arch: 'x86_64', warns: undefined },
+  { name: 'Ubuntu 24.04 arm64', release: 'ID=ubuntu\nVERSION_ID="24.04"\n', arch: 'arm64', warns: undefined },
+  { name: 'Raspberry Pi OS arm64', release: 'ID=raspbian\nVERSION_ID="12"\n', arch: 'aarch64', warns: undefined },
+  { name: 'Raspberry Pi OS 32-bit', release: 'ID=raspbian\nVERSION_ID="12"\n', arch: 'armv7l', warns: /architecture armv7l is not supported/ },
+  { name: 'Ubuntu 20.04', release: 'ID=ubuntu\nVERSION_ID="20.04"\nID_LIKE=debian\n', arch: 'x86_64', warns: /ubuntu 20\.04 \(like debian\) is not supported/ },
+  { name: 'Debian 11', release: 'ID=debian\nVERSION_ID="11"\n', arch: 'x86_64', warns: /debian 11 is not supported/ },
+  { name: 'Fedora', release: 'ID=fedora\nVERSION_ID=40\n', arch: 'x86_64', warns: /fedora 40 is not supported/ },
+  { name: 'no os-release', release: '', arch: 'x86_64', warns: /an unknown distribution/ },
+];
+for (const c of osCases) {
+  test(`os-check: ${c.name}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-os-'));
+    const file = join(dir, 'os-release');
+    if (c.release !== '') writeFileSync(file, c.release);
+    const r = spawnSync('bash', ['deploy/os-check.sh', file, c.arch], { cwd: repo, encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    if (c.warns === undefined) assert.equal(r.stdout, '');
+    else assert.match(r.stdout, c.warns);
+  });
+}
+
+/** Runs deploy/install-service.sh with every path under a temp dir; the app stays in place (this checkout). */
+function installService(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-install-'));
+  const r = spawnSync('bash', ['deploy/install-service.sh', ...args], {
+    cwd: repo, encoding: 'utf8',
+    env: { ...process.env, SKIFF_URL: '', SKIFF_TOKEN: '', ...env, SKIFF_INSTALL_DIR: repo, SKIFF_CONFIG_DIR: join(dir, 'etc'), SKIFF_BIN_DIR: join(dir, 'bin'), SKIFF_SYSTEMD_DIR: join(dir, 'systemd') },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, dir };
+}
+
+test('install-service.sh agent: server and token from SKIFF_URL/SKIFF_TOKEN, config.yaml 0600, agent unit, no admin kubeconfig link, token never printed', (t) => {
+  const token = 'K10-secret-join-token-abcdefghijklmnop';
+  const r = installService(['agent', '--node-ip', '10.0.0.7', '--node-name=it\'s'], { SKIFF_URL: 'https://10.0.0.1:6443', SKIFF_TOKEN: token });
+  t.after(() => rmSync(r.dir, { recursive: true, force: true }));
+  assert.equal(r.status, 0, r.stderr);
+  const cfg = join(r.dir, 'etc', 'config.yaml');
+  assert.equal(statSync(cfg).mode & 0o777, 0o600);
+  const text = readFileSync(cfg, 'utf8');
+  const flags = ['node-ip', 'node-name', 'server', 'token'].map((name) => ({ name, takesValue: true }));
+  assert.deepEqual(configFileArgs(text, flags, []), { args: ['--node-ip', '10.0.0.7', '--node-name', "it's", '--server', 'https://10.0.0.1:6443', '--token', token] });
+  assert.ok(existsSync(join(r.dir, 'systemd', 'skiff-agent.service')));
+  assert.ok(!existsSync(join(r.dir, 'systemd', 'skiff.service')));
+  assert.ok(!existsSync(join(r.dir, 'etc', 'skiff.yaml')));
+  assert.ok(!(r.stdout + r.stderr).includes(token));
+  assert.match(readFileSync(join(r.dir, 'etc', 'install.env'), 'utf8'), /SKIFF_APP_COPIED:=0/);
+});
+
+test('install-service.sh: repeated flags become a list, switches true; agent without a token and stray arguments are refused', (t) => {
+  const ok = installService(['server', '--registry-mirror', 'a=http://h:1', '--registry-mirror=b=http://h:2', '--etcd-disable-snapshots', '--data-dir', '/srv/skiff']);
+  t.after(() => rmSync(ok.dir, { recursive: true, force: true }));
+  assert.equal(ok.status, 0, ok.stderr);
+  const text = readFileSync(join(ok.dir, 'etc', 'config.yaml'), 'utf8');
+  assert.match(text, /^registry-mirror:\n  - 'a=http:\/\/h:1'\n  - 'b=http:\/\/h:2'$/m);
+  assert.match(text, /^etcd-disable-snapshots: true$/m);
+  assert.match(readFileSync(join(ok.dir, 'etc', 'install.env'), 'utf8'), /SKIFF_DATA_DIR:=\/srv\/skiff\}/);
+
+  const noToken = installService(['agent', '--server', 'https://10.0.0.1:6443']);
+  t.after(() => rmSync(noToken.dir, { recursive: true, force: true }));
+  assert.equal(noToken.status, 2);
+  assert.match(noToken.stderr, /agent mode needs --server URL and --token TOKEN/);
+  const spaced = installService(['server', '--data-dir', '/srv/my skiff']);
+  t.after(() => rmSync(spaced.dir, { recursive: true, force: true }));
+  assert.equal(spaced.status, 2);
+  assert.match(spaced.stderr, /path '\/srv\/my skiff' must be absolute and use only/);
+  const stray = installService(['server', 'extra']);
+  t.after(() => rmSync(stray.dir, { recursive: true, force: true }));
+  assert.equal(stray.status, 2);
+  assert.match(stray.stderr, /unexpected argument 'extra'/);
 });
