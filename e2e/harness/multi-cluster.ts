@@ -19,7 +19,6 @@ import { listCriContainers, type CriContainer } from './containers.ts';
 export type { NodeProcess } from './node-process.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
 import type { NodeProcess } from './node-process.ts';
-import { startStandInAgent } from './standin-agent.ts';
 import { createTopology, type Member, type Topology } from './topology.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,12 +60,7 @@ export interface MultiClusterOptions {
   agents?: number;
   /** Node namespaces to create; default 1 + agents. Extra ones get no process (for components started by hand). */
   nodes?: number;
-  /**
-   * Start the agents as stand-ins (standin-agent.ts: containerd + kubelet +
-   * proxy with the admin kubeconfig) instead of `skiff agent`; no token needed.
-   */
-  standInAgents?: boolean;
-  /** The agent's flags (from agentFlags); required when agents > 0 without standInAgents. */
+  /** The agent's flags (from agentFlags); required when agents > 0. */
   agentFlags?: ReadonlySet<string>;
   /** Command before `server ...`/`agent ...`; default `[node, deploy/bin/skiff.mjs]` (tests pass a stand-in). */
   command?: readonly string[];
@@ -145,7 +139,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
   const agentCount = opts.agents ?? 2;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 180_000;
   const command = opts.command ?? SKIFF;
-  const needToken = agentCount > 0 && !opts.standInAgents;
+  const needToken = agentCount > 0;
   const work = await mkdtemp(join(tmpdir(), 'skiff-e2e-multi-'));
   let topology: Topology | undefined;
   let registry: Registry | undefined;
@@ -216,14 +210,6 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       if (!m) throw new Error(`no node namespace ${i}`);
       const name = `node-${i + 1}`;
       const dataDir = join(await dirFor(name), 'data');
-      if (opts.standInAgents) {
-        procs.push(await startStandInAgent({
-          member: m, nodeName: name, dataDir, logFile: join(work, name, 'skiff.log'), serverIP: first.ip, adminKubeconfig: kubeconfig,
-          registryUrl, seenSandboxes: sandboxes, command,
-        }));
-        progress(`stand-in agent ${name} (containerd, kubelet, proxy) started in ${m.name}`);
-        continue;
-      }
       if (!opts.agentFlags) throw new Error('agents requested but no agentFlags given');
       const argv = agentArgs({ server: `https://${first.ip}:6443`, token, dataDir, nodeName: name, nodeIP: m.ip, registry: registryUrl }, opts.agentFlags);
       procs.push(startProcess(m, name, dataDir, join(work, name, 'skiff.log'), [...command, ...argv], sandboxes));
