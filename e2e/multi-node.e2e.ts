@@ -218,6 +218,41 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
     }
   });
 
+  step('a wrong token and a mismatched CA hash are refused with nothing written; no agent holds the admin credential', 3 * MIN, async (c) => {
+    const server = `https://${c.server.member.ip}:6443`;
+    const good = c.token;
+    const at = good.indexOf('::');
+    const hash = good.slice(3, at);
+    const [id] = good.slice(at + 2).split('.');
+    const wrongHash = `K10${hash.replace(/^./, (ch) => (ch === '0' ? '1' : '0'))}${good.slice(at)}`;
+    const cases = [
+      { what: 'a wrong secret', token: `${good.slice(0, at + 2)}${id}.${'x'.repeat(16)}`, want: /401|[Uu]nauthorized|token/ },
+      { what: 'a token whose CA hash does not match', token: wrongHash, want: /hash|CA|certificate authority/i },
+    ];
+    const node = c.agents[1];
+    for (const k of cases) {
+      const dir = join(node.dataDir, '..', `refused-${cases.indexOf(k)}`);
+      const r = await node.exec('timeout', '60', process.execPath, join(process.cwd(), 'deploy/bin/skiff.mjs'), 'agent', '--server', server, '--token', k.token,
+        '--data-dir', dir, '--node-name', 'intruder', '--node-ip', node.member.ip);
+      assert.notEqual(r.code, 0, `${k.what}: the agent exits non-zero`);
+      assert.match(`${r.stdout}${r.stderr}`, k.want, `${k.what}: a clear message`);
+      const left = existsSync(dir) ? (await node.exec('find', dir, '-type', 'f')).stdout.trim() : '';
+      assert.equal(left, '', `${k.what}: nothing written under ${dir}`);
+      log(`${k.what}: refused (${`${r.stdout}${r.stderr}`.trim().split('\n').pop()?.slice(0, 160) ?? ''})`);
+    }
+    // The admin credential: the admin key (its PEM body lines, and the whole PEM base64-encoded as kubeconfigs hold it) appears
+    // nowhere under an agent's data dir. (Every P-256 PKCS#8 key starts with the same bytes, so no prefix is used as a needle.)
+    const adminKey = (await c.server.exec('cat', join(c.server.dataDir, 'tls', 'client-admin.key'))).stdout;
+    const body = adminKey.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+    assert.ok(body.length >= 2, 'the admin key has a PEM body');
+    const needles = [Buffer.from(adminKey).toString('base64'), ...body.slice(1).filter((l) => l.length >= 40), body.join('')];
+    for (const a of c.agents) {
+      const g = await a.exec('grep', '-rlF', ...needles.flatMap((n) => ['-e', n]), '--', a.dataDir);
+      assert.equal(g.code, 1, `${a.nodeName}: the admin key is not under ${a.dataDir} (grep exit ${g.code}: ${g.stdout}${g.stderr})`);
+    }
+    log('agents hold no admin credential');
+  });
+
   step('a 6-replica nginx Deployment spreads across all three nodes', 6 * MIN, async (c) => {
     await apply(c, 'web.yaml', webManifest({ replicas: 6, image: 'nginx:1.22' }));
     const running = await waitFor(async (note) => {
