@@ -137,3 +137,21 @@ test('a map with many entries decodes in one pass', () => {
   const cm = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', Buffer.concat([msg(1, str(1, 'c')), ...entries]))) as { data?: Record<string, string> };
   assert.equal(Object.keys(cm.data ?? {}).length, 50000);
 });
+
+test('ObjectMeta.managedFields (as kubectl ≥ 1.32 PUTs an object it read back): entries with time and fieldsV1 JSON', () => {
+  const fields = JSON.stringify({ 'f:metadata': { 'f:labels': { 'f:a': {} } } });
+  const mf = msg(17, str(1, 'kubectl'), str(2, 'Update'), str(3, 'v1'), msg(4, int(1, 1764633600)), str(6, 'FieldsV1'), msg(7, str(1, fields)), str(8, 'status'));
+  const ns = Buffer.concat([msg(1, str(1, 'foo'), mf), msg(2), msg(3)]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('v1', 'Namespace', ns)), {
+    apiVersion: 'v1', kind: 'Namespace', spec: {}, status: {},
+    metadata: {
+      name: 'foo',
+      managedFields: [{
+        manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: '2025-12-02T00:00:00Z', fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:metadata': { 'f:labels': { 'f:a': {} } } }, subresource: 'status',
+      }],
+    },
+  });
+  const bad = Buffer.concat([msg(1, str(1, 'foo'), msg(17, msg(7, str(1, '{not json')))), msg(2), msg(3)]);
+  assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', bad)), isCode(400));
+});

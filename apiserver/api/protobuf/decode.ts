@@ -159,6 +159,16 @@ function decodeValue(spec: FieldSpec, f: WireField, path: string): unknown {
     }
     case 'quantity':
       return quantity(bytesOf(f, path), path);
+    case 'fieldsV1': {
+      let raw: Buffer | undefined;
+      for (const t of readFields(bytesOf(f, path))) if (t.no === 1 && t.wire === 2) raw = t.value;
+      if (raw === undefined) return {};
+      try {
+        return JSON.parse(raw.toString('utf8')) as unknown;
+      } catch {
+        throw new WireError(`${path}: fieldsV1 is not JSON`);
+      }
+    }
   }
 }
 

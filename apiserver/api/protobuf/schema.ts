@@ -10,6 +10,8 @@
 export type FieldKind =
   | 'string' | 'bytes' | 'int32' | 'int64' | 'bool'
   | 'time' | 'intstr' | 'quantity'
+  /** meta/v1 FieldsV1: a message whose field 1 holds the JSON text, decoded to the JSON value. */
+  | 'fieldsV1'
   | { message: string }
   | { map: 'string' | 'bytes' | 'quantity' };
 
@@ -35,7 +37,12 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
     1: s('name'), 2: s('generateName'), 3: s('namespace'), 4: s('selfLink'), 5: s('uid'), 6: s('resourceVersion'),
     7: i64('generation'), 8: { name: 'creationTimestamp', kind: 'time' }, 9: { name: 'deletionTimestamp', kind: 'time' },
     10: i64('deletionGracePeriodSeconds', true), 11: map('labels'), 12: map('annotations'),
-    13: msg('ownerReferences', 'OwnerReference', true), 14: ss('finalizers'),
+    13: msg('ownerReferences', 'OwnerReference', true), 14: ss('finalizers'), 17: msg('managedFields', 'ManagedFieldsEntry', true),
+  },
+  // kubectl ≥ 1.32 PUTs objects it read back (e.g. `certificate approve`), managedFields included.
+  ManagedFieldsEntry: {
+    1: s('manager'), 2: s('operation'), 3: s('apiVersion'), 4: { name: 'time', kind: 'time' }, 6: s('fieldsType'),
+    7: { name: 'fieldsV1', kind: 'fieldsV1' }, 8: s('subresource'),
   },
   OwnerReference: { 5: s('apiVersion'), 1: s('kind'), 3: s('name'), 4: s('uid'), 6: b('controller', true), 7: b('blockOwnerDeletion', true) },
   LabelSelector: { 1: map('matchLabels'), 2: msg('matchExpressions', 'LabelSelectorRequirement', true) },
