@@ -61,6 +61,15 @@ test('server: every flag, repeated mirrors', async () => {
   });
 });
 
+test('server: an external etcd cluster (--etcd-servers and its TLS files, made absolute)', async () => {
+  const o = (await parse(['server', '--etcd-servers', 'https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379',
+    '--etcd-cafile', '/e/ca.crt', '--etcd-certfile', '/e/client.crt', '--etcd-keyfile', 'e/client.key'])).opts as ServerConfig;
+  assert.deepEqual(o.externalEtcd, {
+    endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'],
+    tls: { caFile: '/e/ca.crt', certFile: '/e/client.crt', keyFile: join(process.cwd(), 'e/client.key') },
+  });
+});
+
 test('server: relative paths become absolute', async () => {
   const c = await parse(['server', '--data-dir', 'rel/data', '--containerd-socket', 'c.sock']);
   const o = c.opts as ServerConfig;
@@ -173,6 +182,8 @@ const bad: Array<[string[], RegExp]> = [
   [['controller-manager', '--node-cidr-mask-size', '33'], /prefix length/],
   [['kubelet', '--authorization-mode', 'RBAC'], /AlwaysAllow, Webhook/],
   [['server', '--no-such-flag'], /unknown option/],
+  [['server', '--etcd-cafile', '/e/ca.crt'], /--etcd-cafile need --etcd-servers/],
+  [['server', '--etcd-servers', 'https://10.0.0.1:2379', '--etcd-cafile', '/e/ca.crt'], /missing --etcd-certfile, --etcd-keyfile/],
   [['frobnicate'], /unknown command/],
 ];
 for (const [args, re] of bad) {

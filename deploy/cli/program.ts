@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
+import { decideExternalEtcd, type ExternalEtcdFlags } from '../server/external-etcd.ts';
 import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
@@ -89,11 +90,23 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       .default([] as RegistryMirror[], 'none').argParser(collectMirror))
     .addOption(new Option('--etcd-client-port <port>', 'embedded etcd client port (loopback)').default(defaults.etcdClientPort).argParser(parsePort))
     .addOption(new Option('--etcd-peer-port <port>', 'embedded etcd peer port (loopback)').default(defaults.etcdPeerPort).argParser(parsePort))
+    .addOption(new Option('--etcd-servers <urls>', 'comma-separated client URLs of an external etcd cluster: run no embedded etcd').argParser(parseUrlList))
+    .option('--etcd-cafile <path>', 'CA of the external etcd\'s serving certs')
+    .option('--etcd-certfile <path>', 'client cert presented to the external etcd')
+    .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-    } & SnapshotServerFlags) => {
+    } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
+      const etcd = decideExternalEtcd(o);
+      if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
+      const abs = (f: string): string => resolve(f);
+      const external = etcd.external && {
+        endpoints: etcd.external.endpoints,
+        ...(etcd.external.tls ? { tls: { caFile: abs(etcd.external.tls.caFile), certFile: abs(etcd.external.tls.certFile), keyFile: abs(etcd.external.tls.keyFile) } } : {}),
+      };
       await actions.server({
+        ...(external ? { externalEtcd: external } : {}),
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),

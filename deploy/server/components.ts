@@ -40,7 +40,7 @@ export interface ClusterWiring {
   /** The node IP the kubelet reports and the apiserver advertises ('' lets the kubelet pick). */
   nodeIP: string;
   creds: CredentialPaths;
-  /** etcd's client URL and the apiserver's etcd client credentials (absent: plain http). */
+  /** etcd's client URL (several comma-separated for a cluster: the apiserver's --etcd-endpoints) and the apiserver's etcd client credentials (absent: plain http). */
   etcd: { url: string; tls?: { caFile: string; certFile: string; keyFile: string } };
 }
 
@@ -143,13 +143,13 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
 }
 
 /**
- * Every TCP port the cluster listens on, by owner: etcd client and peer, the
+ * Every TCP port the cluster listens on, by owner: etcd client and peer (unless cfg.externalEtcd), the
  * embedded containerd's stream server (unless an existing containerd is
  * used), and each component in `components` (default: all five). Pure.
  */
 export function listenPorts(cfg: ServerConfig, components?: string[]): Array<{ owner: string; port: number }> {
   const has = (n: string): boolean => components === undefined || components.includes(n);
-  const out = [
+  const out = cfg.externalEtcd !== undefined ? [] : [
     { owner: 'etcd (client)', port: cfg.etcdClientPort },
     { owner: 'etcd (peer)', port: cfg.etcdPeerPort },
   ];

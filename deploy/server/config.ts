@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { RegistryMirror } from './registry-mirror.ts';
 import type { SnapshotScheduleConfig } from '../snapshot/schedule.ts';
+import type { ExternalEtcd } from './external-etcd.ts';
 
 /** Everything `skiff server` is told on its command line. Ports are TCP ports. */
 export interface ServerConfig {
@@ -24,6 +25,8 @@ export interface ServerConfig {
   registryMirrors: RegistryMirror[];
   etcdClientPort: number;
   etcdPeerPort: number;
+  /** Use this external etcd cluster instead of the embedded one (then etcdClientPort/etcdPeerPort are unused). */
+  externalEtcd?: ExternalEtcd;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
 }
