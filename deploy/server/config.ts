@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { RegistryMirror } from './registry-mirror.ts';
 import type { SnapshotScheduleConfig } from '../snapshot/schedule.ts';
 import type { ExternalEtcd } from './external-etcd.ts';
+import type { ServerJoin } from './server-join.ts';
 
 /** Everything `skiff server` is told on its command line. Ports are TCP ports. */
 export interface ServerConfig {
@@ -27,6 +28,8 @@ export interface ServerConfig {
   etcdPeerPort: number;
   /** Use this external etcd cluster instead of the embedded one (then etcdClientPort/etcdPeerPort are unused). */
   externalEtcd?: ExternalEtcd;
+  /** Join the cluster of this server as another control-plane node (needs externalEtcd; deploy/server/server-join.ts). */
+  join?: ServerJoin;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
 }

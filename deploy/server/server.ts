@@ -31,6 +31,7 @@ import { reapStaleChildren, runningServerPid } from './stale.ts';
 import { httpReady, pollUntil } from './wait.ts';
 import { startSnapshotSchedule } from '../snapshot/schedule.ts';
 import { publishJoinToken } from '../join/server-token.ts';
+import { joinAsServer, publishServerBootstrap } from './server-join.ts';
 
 /** Startup timeouts in ms. */
 export interface ServerTimeouts {
@@ -111,6 +112,18 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   }
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
   const who = serverIdentity(cfg, hostname(), networkInterfaces());
+  if (cfg.join !== undefined) {
+    const step = progress.step(`join ${cfg.join.server} as a server`);
+    const joined = cfg.externalEtcd === undefined
+      ? { error: 'joining as another server (--server) needs the cluster\'s external etcd (--etcd-servers): an embedded etcd is reachable only on its own host' }
+      : await joinAsServer(cfg.dataDir, cfg.join, cfg.externalEtcd, t.etcdMs, signal);
+    if ('error' in joined) {
+      step.fail(joined.error);
+      rmSync(serverPidFile, { force: true });
+      throw new StartupError(`cannot join ${cfg.join.server}: ${joined.error}`);
+    }
+    step.ok();
+  }
   let creds: CredentialPaths;
   try {
     const pki = await ensurePKI({
@@ -187,7 +200,13 @@ async function startAll(
   if (plans.some((p) => p.spec.name === 'apiserver')) {
     // In the background: the other components need not wait for it.
     void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal).then((joined) => {
-      if (!signal.aborted) progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+      if (signal.aborted) return;
+      progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+      if ('error' in joined || cfg.externalEtcd === undefined) return;
+      // With an external etcd another server may join: leave it the sealed CA and ServiceAccount key.
+      void publishServerBootstrap(cfg.dataDir, cfg.externalEtcd).then((r) => {
+        if (!signal.aborted) progress.line('error' in r ? `• server bootstrap data: ${r.error}` : `• server bootstrap data for joining servers: ${r.stored ? 'stored' : 'up to date'} in etcd`);
+      });
     });
   }
   const rest = plans.filter((x) => !x.critical);
