@@ -126,4 +126,18 @@ describe('a second skiff server joins with --server and --token', { skip: missin
     assert.equal(existsSync(join(r.cfg.dataDir, 'tls')), false);
     assert.equal(existsSync(join(r.cfg.dataDir, 'token')), false);
   });
+
+  test('with the first server stopped, the joined server restarts and serves on its own', async () => {
+    first.ac.abort();
+    await first.done;
+    second.ac.abort();
+    await second.done;
+    const again = await start('srv2', { apiPort: second.cfg.apiPort, join: second.cfg.join });
+    again.done.catch(() => {});
+    assert.ok(await pollUntil(async () => again.out().includes('Skiff is running.'), { timeoutMs: 90_000 }), again.out());
+    assert.match(again.out(), /^✓ join https:\/\/127\.0\.0\.1:\d+ as a server/m);
+    const got = await kubectl(join(again.cfg.dataDir, 'admin.kubeconfig'), again.cfg.apiPort, ['get', 'configmap', 'from-first', '-o', 'jsonpath={.data.k}']);
+    assert.equal(got.code, 0, got.out);
+    assert.equal(got.out, '1');
+  });
 });

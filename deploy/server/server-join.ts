@@ -87,14 +87,20 @@ export async function publishServerBootstrap(dataDir: string, etcd: ExternalEtcd
 /**
  * Joins `dataDir` to the cluster of `j.server` (see the file doc), waiting
  * up to `timeoutMs` for the sealed data to appear in etcd (the first server
- * publishes it once its token exists). Resolves `{ wrote }` (the files
- * written; empty on a restart), or an error value for the operator: a bad
+ * publishes it once its token exists). A data dir that already holds the
+ * three files, with the CA the token names, is a restart: resolves
+ * `{ wrote: [] }` at once, without contacting `j.server` (it may be the one
+ * that is down) or etcd. Else resolves `{ wrote }` (the files written), or an error value for the operator: a bad
  * token, a CA that does not match its hash, data sealed with another token,
  * or a data dir of another cluster. Nothing is written on an error.
  */
 export async function joinAsServer(dataDir: string, j: ServerJoin, etcd: ExternalEtcd, timeoutMs: number, signal?: AbortSignal): Promise<{ wrote: string[] } | { error: string }> {
   const token = parseJoinToken(j.token);
   if ('error' in token) return { error: `invalid --token: ${token.error}` };
+  // A restart of a joined server: it already holds the CA the token names and the rest, so it
+  // needs neither --server (which may be the one that is down) nor etcd to start.
+  const local = await readBootstrapFiles(dataDir);
+  if (BOOTSTRAP_FILES.every((f) => local[f] !== undefined) && caHash(local['server-ca.crt'] ?? '') === token.caHash) return { wrote: [] };
   const ca = await fetchServerCA(j.server, token.caHash);
   if ('error' in ca) return ca;
   const pass = bearerOf(token);
