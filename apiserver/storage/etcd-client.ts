@@ -5,7 +5,12 @@
  *   turns three bad requests into ~5 s of "circuit breaker is open" for every
  *   caller; the host policy here never opens;
  * - no client-level retries: the default global retry(3) also resends writes,
- *   which are not idempotent; EtcdStorage retries reads itself, boundedly;
+ *   which are not idempotent; EtcdStorage retries reads itself, boundedly.
+ *   One exception, with several hosts (an etcd cluster): a call that never
+ *   left the client because its host's connection is down (gRPC UNAVAILABLE
+ *   "No connection established", e.g. ECONNREFUSED of a dead member) is
+ *   sent once to each other host, as kube-apiserver's etcd client fails
+ *   over to the next endpoint (neverSent);
  * - a receive limit of MaxInt32, as kube-apiserver sets
  *   (`grpc.max_receive_message_length`), and a send limit of etcd's request
  *   limit plus gRPC overhead;
@@ -14,8 +19,8 @@
  *   a client cert (kube-apiserver's --etcd-cafile/--etcd-certfile/--etcd-keyfile).
  */
 import { readFile } from 'node:fs/promises';
-import { Etcd3, type IOptions } from 'etcd3';
-import { noop } from 'cockatiel';
+import { Etcd3, GRPCUnavailableError, type IOptions } from 'etcd3';
+import { handleWhen, noop, retry } from 'cockatiel';
 
 /** etcd's default --max-request-bytes (1.5 MiB). */
 export const ETCD_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
@@ -56,14 +61,25 @@ export interface EtcdClientOptions {
   tls?: EtcdClientTLS;
 }
 
+const hostCount = (h: string[] | string): number => (typeof h === 'string' ? h.split(',').length : h.length);
+
 const bytes = (b: string | Buffer): Buffer => (typeof b === 'string' ? Buffer.from(b) : b);
+
+/**
+ * True for an error of a call that provably never reached etcd: UNAVAILABLE
+ * because no connection to the host could be established. Safe to resend
+ * to another host, even a write.
+ */
+export function neverSent(err: Error): boolean {
+  return err instanceof GRPCUnavailableError && /No connection established|ECONNREFUSED/.test(err.message);
+}
 
 /** The etcd3 IOptions createEtcdClient uses (exported for tests). */
 export function etcdClientOptions(opts: EtcdClientOptions): IOptions {
   const timeout = opts.callTimeoutMs ?? 15000;
   return {
     hosts: opts.hosts,
-    faultHandling: { host: () => noop, global: noop },
+    faultHandling: { host: () => noop, global: hostCount(opts.hosts) > 1 ? retry(handleWhen(neverSent), { maxAttempts: hostCount(opts.hosts) - 1 }) : noop },
     grpcOptions: {
       'grpc.max_receive_message_length': MAX_INT32,
       'grpc.max_send_message_length': (opts.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES) + GRPC_OVERHEAD_BYTES,

@@ -61,6 +61,22 @@ test('server: every flag, repeated mirrors', async () => {
   });
 });
 
+test('server: an external etcd cluster (--etcd-servers and its TLS files, made absolute)', async () => {
+  const o = (await parse(['server', '--etcd-servers', 'https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379',
+    '--etcd-cafile', '/e/ca.crt', '--etcd-certfile', '/e/client.crt', '--etcd-keyfile', 'e/client.key'])).opts as ServerConfig;
+  assert.deepEqual(o.externalEtcd, {
+    endpoints: ['https://10.0.0.1:2379', 'https://10.0.0.2:2379', 'https://10.0.0.3:2379'],
+    tls: { caFile: '/e/ca.crt', certFile: '/e/client.crt', keyFile: join(process.cwd(), 'e/client.key') },
+  });
+});
+
+test('server: --server and --token join as another server, with the external etcd', async () => {
+  const o = (await parse(['server', '--server', 'https://10.0.0.1:6443', '--token', 'K10abc::abcdef.0123456789abcdef',
+    '--etcd-servers', 'http://10.0.0.9:2379'])).opts as ServerConfig;
+  assert.deepEqual(o.join, { server: 'https://10.0.0.1:6443', token: 'K10abc::abcdef.0123456789abcdef' });
+  assert.deepEqual(o.externalEtcd, { endpoints: ['http://10.0.0.9:2379'] });
+});
+
 test('server: relative paths become absolute', async () => {
   const c = await parse(['server', '--data-dir', 'rel/data', '--containerd-socket', 'c.sock']);
   const o = c.opts as ServerConfig;
@@ -173,6 +189,10 @@ const bad: Array<[string[], RegExp]> = [
   [['controller-manager', '--node-cidr-mask-size', '33'], /prefix length/],
   [['kubelet', '--authorization-mode', 'RBAC'], /AlwaysAllow, Webhook/],
   [['server', '--no-such-flag'], /unknown option/],
+  [['server', '--etcd-cafile', '/e/ca.crt'], /--etcd-cafile need --etcd-servers/],
+  [['server', '--server', 'https://10.0.0.1:6443'], /--server and --token go together/],
+  [['server', '--server', 'https://10.0.0.1:6443', '--token', 'K10abc::abcdef.0123456789abcdef'], /--server needs --etcd-servers/],
+  [['server', '--etcd-servers', 'https://10.0.0.1:2379', '--etcd-cafile', '/e/ca.crt'], /missing --etcd-certfile, --etcd-keyfile/],
   [['frobnicate'], /unknown command/],
 ];
 for (const [args, re] of bad) {

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
+import { decideExternalEtcd, type ExternalEtcdFlags } from '../server/external-etcd.ts';
 import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
@@ -89,11 +90,32 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       .default([] as RegistryMirror[], 'none').argParser(collectMirror))
     .addOption(new Option('--etcd-client-port <port>', 'embedded etcd client port (loopback)').default(defaults.etcdClientPort).argParser(parsePort))
     .addOption(new Option('--etcd-peer-port <port>', 'embedded etcd peer port (loopback)').default(defaults.etcdPeerPort).argParser(parsePort))
+    .addOption(new Option('--etcd-servers <urls>', 'comma-separated client URLs of an external etcd cluster: run no embedded etcd').argParser(parseUrlList))
+    .option('--etcd-cafile <path>', 'CA of the external etcd\'s serving certs')
+    .option('--etcd-certfile <path>', 'client cert presented to the external etcd')
+    .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
+    .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (needs --etcd-servers and --token)').argParser(parseUrl))
+    .option('--token <token>', 'the join token of --server (its <data-dir>/token)')
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-    } & SnapshotServerFlags) => {
+      server?: string; token?: string;
+    } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
+      const etcd = decideExternalEtcd(o);
+      if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
+      if ((o.server === undefined) !== (o.token === undefined)) { cmd.error('error: --server and --token go together'); return; }
+      if (o.server !== undefined && etcd.external === undefined) {
+        cmd.error('error: --server needs --etcd-servers: a joining server shares the first one\'s external etcd (an embedded etcd listens on its own host only)');
+        return;
+      }
+      const abs = (f: string): string => resolve(f);
+      const external = etcd.external && {
+        endpoints: etcd.external.endpoints,
+        ...(etcd.external.tls ? { tls: { caFile: abs(etcd.external.tls.caFile), certFile: abs(etcd.external.tls.certFile), keyFile: abs(etcd.external.tls.keyFile) } } : {}),
+      };
       await actions.server({
+        ...(external ? { externalEtcd: external } : {}),
+        ...(o.server !== undefined && o.token !== undefined ? { join: { server: o.server, token: o.token } } : {}),
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),

@@ -33,6 +33,16 @@ export interface ComponentPlan {
 /** Env var children read to notice their supervising server died (see cli/signals.ts). */
 export const parentPidEnv = 'SKIFF_PARENT_PID';
 
+/**
+ * The leader election `skiff server` runs the scheduler and the
+ * controller-manager with: lease 9 s, renew deadline 6 s, retry period 2 s
+ * (kube's defaults are 15 s / 10 s / 2 s). A standby takes over at most
+ * lease + one retry period (its observation of the last renewal lags) + one
+ * jittered retry (×1.2), about 13.4 s after a kill -9 of the leader, inside
+ * issue 7's 15 s; the kube defaults measured up to 19.3 s (e2e/ha.e2e.ts).
+ */
+export const LEADER_ELECTION_FLAGS = ['--leader-elect-lease-duration', '9s', '--leader-elect-renew-deadline', '6s', '--leader-elect-retry-period', '2s'] as const;
+
 /** How the components reach each other, decided by runServer. */
 export interface ClusterWiring {
   /** The embedded containerd's socket or the one given with --containerd-socket. */
@@ -40,7 +50,7 @@ export interface ClusterWiring {
   /** The node IP the kubelet reports and the apiserver advertises ('' lets the kubelet pick). */
   nodeIP: string;
   creds: CredentialPaths;
-  /** etcd's client URL and the apiserver's etcd client credentials (absent: plain http). */
+  /** etcd's client URL (several comma-separated for a cluster: the apiserver's --etcd-endpoints) and the apiserver's etcd client credentials (absent: plain http). */
   etcd: { url: string; tls?: { caFile: string; certFile: string; keyFile: string } };
 }
 
@@ -89,7 +99,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
       critical: true,
     },
     {
-      spec: mk('scheduler', ['--kubeconfig', c.kubeconfigs.scheduler, '--healthz-port', String(defaults.schedulerHealthzPort)]),
+      spec: mk('scheduler', ['--kubeconfig', c.kubeconfigs.scheduler, '--healthz-port', String(defaults.schedulerHealthzPort), ...LEADER_ELECTION_FLAGS]),
       healthUrl: health(defaults.schedulerHealthzPort),
       critical: false,
     },
@@ -103,6 +113,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--cluster-cidr', cfg.clusterCIDR,
         '--node-cidr-mask-size', String(defaults.nodeCIDRMaskSize),
         '--healthz-port', String(defaults.controllerManagerHealthzPort),
+        ...LEADER_ELECTION_FLAGS,
       ]),
       healthUrl: health(defaults.controllerManagerHealthzPort),
       critical: false,
@@ -143,13 +154,13 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
 }
 
 /**
- * Every TCP port the cluster listens on, by owner: etcd client and peer, the
+ * Every TCP port the cluster listens on, by owner: etcd client and peer (unless cfg.externalEtcd), the
  * embedded containerd's stream server (unless an existing containerd is
  * used), and each component in `components` (default: all five). Pure.
  */
 export function listenPorts(cfg: ServerConfig, components?: string[]): Array<{ owner: string; port: number }> {
   const has = (n: string): boolean => components === undefined || components.includes(n);
-  const out = [
+  const out = cfg.externalEtcd !== undefined ? [] : [
     { owner: 'etcd (client)', port: cfg.etcdClientPort },
     { owner: 'etcd (peer)', port: cfg.etcdPeerPort },
   ];

@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import type { RegistryMirror } from './registry-mirror.ts';
 import type { SnapshotScheduleConfig } from '../snapshot/schedule.ts';
+import type { ExternalEtcd } from './external-etcd.ts';
+import type { ServerJoin } from './server-join.ts';
 
 /** Everything `skiff server` is told on its command line. Ports are TCP ports. */
 export interface ServerConfig {
@@ -24,6 +26,10 @@ export interface ServerConfig {
   registryMirrors: RegistryMirror[];
   etcdClientPort: number;
   etcdPeerPort: number;
+  /** Use this external etcd cluster instead of the embedded one (then etcdClientPort/etcdPeerPort are unused). */
+  externalEtcd?: ExternalEtcd;
+  /** Join the cluster of this server as another control-plane node (needs externalEtcd; deploy/server/server-join.ts). */
+  join?: ServerJoin;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
 }

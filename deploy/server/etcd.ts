@@ -115,3 +115,13 @@ export function etcdChildSpec(o: EtcdOptions): ChildSpec {
 export function waitForEtcd(clientUrl: string, timeoutMs: number, signal?: AbortSignal, tls?: HttpTLS): Promise<boolean> {
   return pollUntil(() => httpReady(`${clientUrl}/health`, /"health"\s*:\s*"true"/, { tls }), { timeoutMs, intervalMs: 100, signal });
 }
+
+/**
+ * waitForEtcd over several members: resolves true as soon as one of
+ * `clientUrls` reports healthy (a member's /health is true only while it
+ * sees a quorum, so one is enough), false on timeout (ms) or abort.
+ */
+export function waitForAnyEtcd(clientUrls: string[], timeoutMs: number, signal?: AbortSignal, tls?: HttpTLS): Promise<boolean> {
+  const one = (u: string): Promise<boolean> => httpReady(`${u}/health`, /"health"\s*:\s*"true"/, { tls });
+  return pollUntil(async () => (await Promise.all(clientUrls.map(one))).some((h) => h), { timeoutMs, intervalMs: 100, signal });
+}

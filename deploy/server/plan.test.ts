@@ -46,11 +46,12 @@ test('componentPlans: order, launcher and per-component flags: HTTPS, Node,RBAC,
     '--kubelet-certificate-authority': '/d/tls/server-ca.crt', '--kubelet-client-certificate': '/d/tls/client-kube-apiserver.crt',
     '--kubelet-client-key': '/d/tls/client-kube-apiserver.key',
   });
-  assert.deepEqual(sched, { '--kubeconfig': '/d/cred/scheduler.kubeconfig', '--healthz-port': '10259' });
+  const le = { '--leader-elect-lease-duration': '9s', '--leader-elect-renew-deadline': '6s', '--leader-elect-retry-period': '2s' };
+  assert.deepEqual(sched, { '--kubeconfig': '/d/cred/scheduler.kubeconfig', '--healthz-port': '10259', ...le });
   assert.deepEqual(cm, {
     '--kubeconfig': '/d/cred/controller.kubeconfig', '--root-ca-file': '/d/tls/server-ca.crt', '--service-account-private-key-file': '/d/tls/service.key', '--cluster-cidr': '10.244.0.0/16',
     '--cluster-signing-cert-file': '/d/tls/server-ca.crt', '--cluster-signing-key-file': '/d/tls/server-ca.key',
-    '--node-cidr-mask-size': '24', '--healthz-port': '10257',
+    '--node-cidr-mask-size': '24', '--healthz-port': '10257', ...le,
   });
   assert.deepEqual(kubelet, {
     '--kubeconfig': '/d/cred/kubelet.kubeconfig', '--node-name': 'node-a', '--node-ip': '10.1.0.2', '--containerd-socket': '/d/containerd/containerd.sock',

@@ -1,7 +1,8 @@
 /**
  * `skiff server`: one process that brings up a whole single-node cluster and
  * keeps it up. Start order, each step waiting for the previous one's health:
- * etcd → containerd (unless an existing socket is given) → apiserver →
+ * etcd (the embedded one, or an external cluster's health: deploy/server/external-etcd.ts)
+ * → containerd (unless an existing socket is given) → apiserver →
  * scheduler, controller-manager, kubelet, proxy. Every part is a child
  * process under one Supervisor (crash → restart alone with backoff). On abort
  * the children stop in reverse order; state stays in the data dir, so the
@@ -18,8 +19,8 @@ import type { RestartPolicy } from '../supervisor/decide.ts';
 import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type Launcher } from './components.ts';
 import { defaults, serverPaths, type ServerConfig } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
-import { etcdChildSpec, etcdClientUrl, waitForEtcd } from './etcd.ts';
-import { etcdTLSFiles } from './etcd-tls.ts';
+import { etcdChildSpec, waitForAnyEtcd } from './etcd.ts';
+import { etcdConnection } from './external-etcd.ts';
 import { readEtcdClientTLS } from '../../apiserver/storage/etcd-client.ts';
 import { writeComponentKubeconfigs, type CredentialPaths } from './credentials.ts';
 import { serverIdentity } from './identity.ts';
@@ -30,6 +31,7 @@ import { reapStaleChildren, runningServerPid } from './stale.ts';
 import { httpReady, pollUntil } from './wait.ts';
 import { startSnapshotSchedule } from '../snapshot/schedule.ts';
 import { publishJoinToken } from '../join/server-token.ts';
+import { joinAsServer, publishServerBootstrap } from './server-join.ts';
 
 /** Startup timeouts in ms. */
 export interface ServerTimeouts {
@@ -82,17 +84,20 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   const paths = serverPaths(cfg.dataDir);
   const t = { ...defaultTimeouts, ...deps.timeouts };
   const progress = new Progress(deps.out);
-  for (const d of [cfg.dataDir, paths.runDir, paths.etcdDir, paths.kubeletDir, paths.cniConfDir, paths.certsDir]) {
+  for (const d of [cfg.dataDir, paths.runDir, paths.kubeletDir, paths.cniConfDir, paths.certsDir]) {
     mkdirSync(d, { recursive: true });
   }
-  chmodSync(paths.etcdDir, 0o700); // etcd warns about (and exposes) a world-readable data dir
+  if (cfg.externalEtcd === undefined) {
+    mkdirSync(paths.etcdDir, { recursive: true });
+    chmodSync(paths.etcdDir, 0o700); // etcd warns about (and exposes) a world-readable data dir
+  }
   const other = runningServerPid(paths.runDir);
   if (other !== undefined) throw new Error(`another skiff server (pid ${other}) is using ${cfg.dataDir}`);
   const serverPidFile = join(paths.runDir, 'server.pid');
   writeFileSync(serverPidFile, `${process.pid}\n`);
 
   try {
-    requireBinary(deps.etcdBinary ?? defaults.etcdBinary, 'etcd-server');
+    if (cfg.externalEtcd === undefined) requireBinary(deps.etcdBinary ?? defaults.etcdBinary, 'etcd-server');
     if (cfg.containerdSocket === undefined) requireBinary(deps.containerdBinary ?? defaults.containerdBinary, 'containerd');
   } catch (err) {
     rmSync(serverPidFile, { force: true });
@@ -107,6 +112,18 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   }
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
   const who = serverIdentity(cfg, hostname(), networkInterfaces());
+  if (cfg.join !== undefined) {
+    const step = progress.step(`join ${cfg.join.server} as a server`);
+    const joined = cfg.externalEtcd === undefined
+      ? { error: 'joining as another server (--server) needs the cluster\'s external etcd (--etcd-servers): an embedded etcd is reachable only on its own host' }
+      : await joinAsServer(cfg.dataDir, cfg.join, cfg.externalEtcd, t.etcdMs, signal);
+    if ('error' in joined) {
+      step.fail(joined.error);
+      rmSync(serverPidFile, { force: true });
+      throw new StartupError(`cannot join ${cfg.join.server}: ${joined.error}`);
+    }
+    step.ok();
+  }
   let creds: CredentialPaths;
   try {
     const pki = await ensurePKI({
@@ -138,14 +155,24 @@ async function startAll(
   cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, progress: Progress,
   t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps, id: { creds: CredentialPaths; nodeIP: string },
 ): Promise<void> {
-  const etcdTLS = etcdTLSFiles(cfg.dataDir);
-  const etcdOpts = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary: deps.etcdBinary ?? defaults.etcdBinary, tls: etcdTLS.server };
+  const etcd = etcdConnection(cfg, paths, deps.etcdBinary ?? defaults.etcdBinary);
   const containerdBinary = deps.containerdBinary ?? defaults.containerdBinary;
-  let step = progress.step('etcd');
-  sup.add(etcdChildSpec(etcdOpts));
-  if (!(await waitForEtcd(etcdClientUrl(etcdOpts), t.etcdMs, signal, await readEtcdClientTLS(etcdTLS.client)))) return failCritical(step, 'etcd', t.etcdMs, signal);
+  let step = progress.step(etcd.embedded ? 'etcd' : `etcd (external: ${etcd.endpoints.join(', ')})`);
+  if (etcd.embedded) sup.add(etcdChildSpec(etcd.embedded));
+  let clientTLS;
+  try {
+    clientTLS = etcd.tls ? await readEtcdClientTLS(etcd.tls) : undefined;
+  } catch (err) {
+    step.fail('cannot read the etcd client credentials');
+    throw new StartupError(`cannot read the etcd client credentials: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!(await waitForAnyEtcd(etcd.endpoints, t.etcdMs, signal, clientTLS))) return failCritical(step, 'etcd', t.etcdMs, signal);
   step.ok();
-  void startSnapshotSchedule({ config: cfg.etcdSnapshots, nodeName: cfg.nodeName, etcd: { url: etcdClientUrl(etcdOpts), tls: etcdTLS.client }, log: deps.log.child('etcd-snapshot') }, signal);
+  if (etcd.embedded) {
+    void startSnapshotSchedule({ config: cfg.etcdSnapshots, nodeName: cfg.nodeName, etcd: { url: etcd.endpoints[0], ...(etcd.tls ? { tls: etcd.tls } : {}) }, log: deps.log.child('etcd-snapshot') }, signal);
+  } else if (cfg.etcdSnapshots !== undefined && !cfg.etcdSnapshots.disabled) {
+    progress.line('• etcd snapshots: not scheduled (the external etcd cluster is backed up by its own operator)');
+  }
 
   let socket = cfg.containerdSocket;
   if (socket === undefined) {
@@ -161,7 +188,7 @@ async function startAll(
   }
 
   const wanted = deps.components;
-  const wiring = { containerdSocket: socket, nodeIP: id.nodeIP, creds: id.creds, etcd: { url: etcdClientUrl(etcdOpts), tls: etcdTLS.client } };
+  const wiring = { containerdSocket: socket, nodeIP: id.nodeIP, creds: id.creds, etcd: { url: etcd.endpoints.join(','), ...(etcd.tls ? { tls: etcd.tls } : {}) } };
   const plans = componentPlans(cfg, paths, deps.launcher ?? defaultLauncher(), wiring)
     .filter((p) => wanted === undefined || wanted.includes(p.spec.name));
   for (const p of plans.filter((x) => x.critical)) {
@@ -173,7 +200,13 @@ async function startAll(
   if (plans.some((p) => p.spec.name === 'apiserver')) {
     // In the background: the other components need not wait for it.
     void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal).then((joined) => {
-      if (!signal.aborted) progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+      if (signal.aborted) return;
+      progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+      if ('error' in joined || cfg.externalEtcd === undefined) return;
+      // With an external etcd another server may join: leave it the sealed CA and ServiceAccount key.
+      void publishServerBootstrap(cfg.dataDir, cfg.externalEtcd).then((r) => {
+        if (!signal.aborted) progress.line('error' in r ? `• server bootstrap data: ${r.error}` : `• server bootstrap data for joining servers: ${r.stored ? 'stored' : 'up to date'} in etcd`);
+      });
     });
   }
   const rest = plans.filter((x) => !x.critical);
