@@ -35,13 +35,14 @@ export const parentPidEnv = 'SKIFF_PARENT_PID';
 
 /**
  * The leader election `skiff server` runs the scheduler and the
- * controller-manager with: lease 9 s, renew deadline 6 s, retry period 2 s
+ * controller-manager with: lease 8 s, renew deadline 5 s, retry period 1 s
  * (kube's defaults are 15 s / 10 s / 2 s). A standby takes over at most
  * lease + one retry period (its observation of the last renewal lags) + one
- * jittered retry (×1.2), about 13.4 s after a kill -9 of the leader, inside
- * issue 7's 15 s; the kube defaults measured up to 19.3 s (e2e/ha.e2e.ts).
+ * jittered retry (×1.2), about 10.2 s after a kill -9 of the leader, inside
+ * issue 7's 15 s with room for a loaded machine; the kube defaults measured
+ * up to 19.3 s and 9 s / 6 s / 2 s 13.3 s (e2e/ha.e2e.ts).
  */
-export const LEADER_ELECTION_FLAGS = ['--leader-elect-lease-duration', '9s', '--leader-elect-renew-deadline', '6s', '--leader-elect-retry-period', '2s'] as const;
+export const LEADER_ELECTION_FLAGS = ['--leader-elect-lease-duration', '8s', '--leader-elect-renew-deadline', '5s', '--leader-elect-retry-period', '1s'] as const;
 
 /** How the components reach each other, decided by runServer. */
 export interface ClusterWiring {

@@ -46,7 +46,7 @@ test('componentPlans: order, launcher and per-component flags: HTTPS, Node,RBAC,
     '--kubelet-certificate-authority': '/d/tls/server-ca.crt', '--kubelet-client-certificate': '/d/tls/client-kube-apiserver.crt',
     '--kubelet-client-key': '/d/tls/client-kube-apiserver.key',
   });
-  const le = { '--leader-elect-lease-duration': '9s', '--leader-elect-renew-deadline': '6s', '--leader-elect-retry-period': '2s' };
+  const le = { '--leader-elect-lease-duration': '8s', '--leader-elect-renew-deadline': '5s', '--leader-elect-retry-period': '1s' };
   assert.deepEqual(sched, { '--kubeconfig': '/d/cred/scheduler.kubeconfig', '--healthz-port': '10259', ...le });
   assert.deepEqual(cm, {
     '--kubeconfig': '/d/cred/controller.kubeconfig', '--root-ca-file': '/d/tls/server-ca.crt', '--service-account-private-key-file': '/d/tls/service.key', '--cluster-cidr': '10.244.0.0/16',
