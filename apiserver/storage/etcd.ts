@@ -8,7 +8,7 @@
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode, stampedText } from './codec.ts';
+import { decode, encode, stamped, stampedText } from './codec.ts';
 import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
 import { classifyEtcdError, isTransientEtcdError } from './etcd-errors.ts';
 import { keyAfter, prefixEnd } from './keys.ts';
@@ -141,7 +141,13 @@ export class EtcdStorage implements Storage {
     return kv ? decode(kv.value, kv.mod_revision) : undefined;
   }
 
-  /** Creates `key` (with a TTL if `opts.ttlSeconds`); AlreadyExists if it exists, TooLarge over etcd's limit. Resolves the stored object with its resourceVersion. */
+  /**
+   * Creates `key` (with a TTL if `opts.ttlSeconds`); AlreadyExists if it
+   * exists, TooLarge over etcd's limit. Resolves the stored object with its
+   * resourceVersion, built from `obj` without re-parsing what was just
+   * encoded (codec.ts stamped: nested values are shared with `obj`, which
+   * the caller hands over).
+   */
   async create(key: string, obj: KubeObject, opts: WriteOpts = {}): Promise<KubeObject> {
     const value = encode(obj);
     this.checkSize(key, value);
@@ -150,13 +156,14 @@ export class EtcdStorage implements Storage {
       return this.client.if(key, 'Mod', '==', 0).then(this.putOp(key, value, lease)).commit();
     });
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
-    return decode(value, res.header.revision);
+    return stamped(obj, res.header.revision);
   }
 
   /**
    * Replaces `key` if its mod_revision still equals `expectedRev` (a TTL, if
    * given, restarts). Throws StorageError NotFound if the key is gone,
-   * Conflict if it changed, TooLarge over etcd's limit.
+   * Conflict if it changed, TooLarge over etcd's limit. Resolves as
+   * `create` does (`obj` stamped, not re-parsed).
    */
   async update(key: string, obj: KubeObject, expectedRev: string, opts: WriteOpts = {}): Promise<KubeObject> {
     if (!isRevision(expectedRev)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(expectedRev)}`);
@@ -167,7 +174,7 @@ export class EtcdStorage implements Storage {
       return this.client.if(key, 'Mod', '==', expectedRev).then(this.putOp(key, value, lease)).else(this.client.get(key)).commit();
     });
     if (!res.succeeded) throw casFailure(key, res.responses);
-    return decode(value, res.header.revision);
+    return stamped(obj, res.header.revision);
   }
 
   /** Deletes `key` if its mod_revision equals `expectedRev`; resolves the delete revision. Errors as `update`. */
