@@ -6,7 +6,7 @@
  * revision so no response is large. Build the client with createEtcdClient
  * (etcd-client.ts) so that no failure trips a breaker for other requests.
  */
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import { CompareResult, CompareTarget, type Etcd3, type IKeyValue, type IRequestOp, type ITxnResponse, type IWatchResponse, type Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
 import { decode, encode, stamped, stampedText } from './codec.ts';
 import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
@@ -129,9 +129,21 @@ export class EtcdStorage implements Storage {
     return opts.ttlSeconds && opts.ttlSeconds > 0 ? this.leases.leaseFor(opts.ttlSeconds) : undefined;
   }
 
-  private putOp(key: string, value: string, lease: string | undefined): ReturnType<Etcd3['put']> {
-    const put = this.client.put(key).value(value);
-    return lease ? put.lease(lease) : put;
+  /**
+   * One txn: if `key`'s mod_revision == `modRevision` (0: the key is absent),
+   * put `value` (on `lease`, if given), else run `failure`. Sent with the KV
+   * client itself rather than its comparator builder (which wraps every
+   * clause in a promise and converts each key again): the same request, the
+   * client's call options (deadline) and error mapping. Rejects as the
+   * client does.
+   */
+  private casPut(key: string, value: string, modRevision: string | number, lease: string | undefined, failure: IRequestOp[]): Promise<ITxnResponse> {
+    const k = Buffer.from(key);
+    return this.client.kv.txn({
+      compare: [{ key: k, result: CompareResult.Equal, target: CompareTarget.Mod, mod_revision: modRevision }],
+      success: [{ request_put: lease ? { key: k, value: Buffer.from(value), lease } : { key: k, value: Buffer.from(value) } }],
+      failure,
+    });
   }
 
   /** Reads one object (undefined if absent). */
@@ -153,7 +165,7 @@ export class EtcdStorage implements Storage {
     this.checkSize(key, value);
     const res = await this.write(async () => {
       const lease = await this.leaseOf(opts);
-      return this.client.if(key, 'Mod', '==', 0).then(this.putOp(key, value, lease)).commit();
+      return this.casPut(key, value, 0, lease, []);
     });
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
     return stamped(obj, res.header.revision);
@@ -171,7 +183,7 @@ export class EtcdStorage implements Storage {
     this.checkSize(key, value);
     const res = await this.write(async () => {
       const lease = await this.leaseOf(opts);
-      return this.client.if(key, 'Mod', '==', expectedRev).then(this.putOp(key, value, lease)).else(this.client.get(key)).commit();
+      return this.casPut(key, value, expectedRev, lease, [{ request_range: { key: Buffer.from(key), limit: 1 } }]);
     });
     if (!res.succeeded) throw casFailure(key, res.responses);
     return stamped(obj, res.header.revision);
