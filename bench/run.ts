@@ -17,7 +17,8 @@
  * --watchers W (default 500), --watch-writes N (default 200),
  * --watch-gap-ms G (pause between fan-out writes, default 10),
  * --only watch (just the fan-out case), --only create (just the create rounds), --no-watch-cache (one etcd watch
- * per HTTP watch, as before the cache, for comparison).
+ * per HTTP watch, as before the cache, for comparison), --warmup W (default 0: none; W baseline and W API
+ * creates before the rounds, not timed, so that the rounds measure JIT-compiled code on both sides).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -94,6 +95,17 @@ async function main(): Promise<void> {
     // Create: baseline is a create txn on mod_revision == 0, as the store does. Rounds alternate
     // baseline and API so that load from other processes hits both alike; the row is the median round.
     const rounds: CaseResult[] = [];
+    const warmup = flag('warmup', 0);
+    if (warmup > 0) {
+      await timed(warmup, c, async (i) => {
+        const key = `/bench/warmup/default/w-${i}`;
+        const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(JSON.stringify(pod(`w-${i}`)))).commit();
+        if (!res.succeeded) throw new Error(`warm-up create of ${key} failed`);
+      });
+      await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'warmup' } });
+      await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'warmup' } }, 'warmup');
+      await timed(warmup, c, (i) => api.client.create(Pods, { ...pod(`w-${i}`), metadata: { name: `w-${i}`, namespace: 'warmup', labels: { app: 'bench' } } }, 'warmup'));
+    }
     for (let r = 0; r < R; r++) {
       const baseCreateMs = await timed(n, c, async (i) => {
         const key = `/bench/pods/default/r${r}-p-${i}`;
@@ -154,7 +166,7 @@ async function main(): Promise<void> {
 }
 
 async function report(n: number, c: number, results: Array<CaseResult | FanoutResult>): Promise<void> {
-  const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, results };
+  const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, warmup: flag('warmup', 0), results };
   const text = JSON.stringify(out, null, 2);
   console.log(text);
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });
