@@ -76,6 +76,8 @@ export class EtcdStorage implements Storage {
   private readonly pageBytes: number;
   private readonly maxRequestBytes: number;
   private readonly readAttempts: number;
+  /** The stored bytes (encode's text) and revision of each object `create` resolved, for createdText; held weakly. */
+  private readonly created = new WeakMap<KubeObject, { value: string; rev: string }>();
 
   constructor(client: Etcd3, opts: EtcdStorageOptions = {}) {
     this.client = client;
@@ -168,7 +170,15 @@ export class EtcdStorage implements Storage {
       return this.casPut(key, value, 0, lease, []);
     });
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
-    return stamped(obj, res.header.revision);
+    const out = stamped(obj, res.header.revision);
+    this.created.set(out, { value, rev: res.header.revision });
+    return out;
+  }
+
+  /** See Storage.createdText: the stored bytes with resourceVersion spliced in (codec.ts stampedText), for an object `create` resolved. */
+  createdText(obj: KubeObject): Buffer | undefined {
+    const c = this.created.get(obj);
+    return c ? stampedText(c.value, c.rev) : undefined;
   }
 
   /**
