@@ -5,8 +5,10 @@
  * creates --pods N pods (default 1200, concurrency 16) in namespace
  * default, then runs --phase: `create` (the creates only), `list` (--lists M
  * plain lists, default 50, one at a time) or `list0` (M resourceVersion=0
- * lists, from the watch cache). Prints the phase's elapsed ms and the
- * response body size (bytes). Needs /usr/bin/etcd.
+ * lists, from the watch cache). Prints the phase's elapsed ms, this
+ * process's CPU time over it (cpuMs, user + system: the server, its etcd
+ * client and the HTTP client, but not etcd; steadier than elapsed ms on a
+ * shared machine) and the response body size (bytes). Needs /usr/bin/etcd.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Pods, ServiceAccounts } from '../apiserver/client/resources.ts';
@@ -31,16 +33,20 @@ const api = await startApiServer();
 await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
 try {
   let next = 0;
+  const cpuMs = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return Math.round((u.user + u.system) / 1000); };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: 16 }, async () => {
     while (next < n) await api.client.create(Pods, pod(`p-${next++}`), 'default');
   }));
   const createMs = performance.now() - t0;
+  const createCpuMs = cpuMs(c0);
   if (phase === 'create') {
-    console.log(JSON.stringify({ phase, pods: n, ms: Math.round(createMs) }));
+    console.log(JSON.stringify({ phase, pods: n, ms: Math.round(createMs), cpuMs: createCpuMs }));
   } else {
     const query = phase === 'list0' ? '?resourceVersion=0' : '';
     let bytes = 0;
+    const c1 = process.cpuUsage();
     const t1 = performance.now();
     for (let i = 0; i < lists; i++) {
       const res = await fetch(`${api.url}/api/v1/namespaces/default/pods${query}`);
@@ -49,7 +55,7 @@ try {
       const items = (JSON.parse(text) as { items: unknown[] }).items;
       if (items.length !== n) throw new Error(`list saw ${items.length}`);
     }
-    console.log(JSON.stringify({ phase, pods: n, lists, ms: Math.round(performance.now() - t1), bodyBytes: bytes }));
+    console.log(JSON.stringify({ phase, pods: n, lists, ms: Math.round(performance.now() - t1), cpuMs: cpuMs(c1), bodyBytes: bytes }));
   }
 } finally {
   await api.stop();

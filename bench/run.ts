@@ -17,7 +17,9 @@
  * --watchers W (default 500), --watch-writes N (default 200),
  * --watch-gap-ms G (pause between fan-out writes, default 10),
  * --only watch (just the fan-out case), --only create (just the create rounds), --no-watch-cache (one etcd watch
- * per HTTP watch, as before the cache, for comparison).
+ * per HTTP watch, as before the cache, for comparison), --warmup W (default 0: none; W baseline and W API
+ * creates before the rounds, not timed, so that the rounds measure JIT-compiled code on both sides),
+ * --slice S (default: the whole round; a round alternates baseline and API every S creates).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -94,15 +96,35 @@ async function main(): Promise<void> {
     // Create: baseline is a create txn on mod_revision == 0, as the store does. Rounds alternate
     // baseline and API so that load from other processes hits both alike; the row is the median round.
     const rounds: CaseResult[] = [];
-    for (let r = 0; r < R; r++) {
-      const baseCreateMs = await timed(n, c, async (i) => {
-        const key = `/bench/pods/default/r${r}-p-${i}`;
-        const p = pod(`r${r}-p-${i}`);
-        const body = JSON.stringify({ ...p, metadata: { ...p.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
-        const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(body)).commit();
-        if (!res.succeeded) throw new Error(`baseline create of ${key} failed`);
+    const warmup = flag('warmup', 0);
+    if (warmup > 0) {
+      await timed(warmup, c, async (i) => {
+        const key = `/bench/warmup/default/w-${i}`;
+        const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(JSON.stringify(pod(`w-${i}`)))).commit();
+        if (!res.succeeded) throw new Error(`warm-up create of ${key} failed`);
       });
-      const apiCreateMs = await timed(n, c, (i) => api.client.create(Pods, pod(`r${r}-p-${i}`), 'default'));
+      await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'warmup' } });
+      await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'warmup' } }, 'warmup');
+      await timed(warmup, c, (i) => api.client.create(Pods, { ...pod(`w-${i}`), metadata: { name: `w-${i}`, namespace: 'warmup', labels: { app: 'bench' } } }, 'warmup'));
+    }
+    // With --slice S a round alternates baseline and API every S creates (times summed per side), so that
+    // a burst of load from other processes lands on both sides rather than on one whole phase.
+    const slice = flag('slice', 0) > 0 ? flag('slice', 0) : n;
+    for (let r = 0; r < R; r++) {
+      let baseCreateMs = 0;
+      let apiCreateMs = 0;
+      for (let from = 0; from < n; from += slice) {
+        const m = Math.min(slice, n - from);
+        baseCreateMs += await timed(m, c, async (j) => {
+          const i = from + j;
+          const key = `/bench/pods/default/r${r}-p-${i}`;
+          const p = pod(`r${r}-p-${i}`);
+          const body = JSON.stringify({ ...p, metadata: { ...p.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
+          const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(body)).commit();
+          if (!res.succeeded) throw new Error(`baseline create of ${key} failed`);
+        });
+        apiCreateMs += await timed(m, c, (j) => api.client.create(Pods, pod(`r${r}-p-${from + j}`), 'default'));
+      }
       rounds.push(row('create pod', n, baseCreateMs, apiCreateMs));
     }
     results.push(median(rounds));
@@ -154,7 +176,7 @@ async function main(): Promise<void> {
 }
 
 async function report(n: number, c: number, results: Array<CaseResult | FanoutResult>): Promise<void> {
-  const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, results };
+  const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, warmup: flag('warmup', 0), slice: flag('slice', 0), results };
   const text = JSON.stringify(out, null, 2);
   console.log(text);
   await mkdir(new URL('./results/', import.meta.url), { recursive: true });

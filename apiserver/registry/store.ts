@@ -258,6 +258,16 @@ export class ResourceStore {
   }
 
   /**
+   * The JSON text (UTF-8) of an object `create` just resolved, from the
+   * bytes the storage wrote (Storage.createdText), so that the response
+   * need not serialize it again; undefined when the storage kept none (a
+   * dryRun, memory storage). Use it before anything changes the object.
+   */
+  createdText(obj: KubeObject): Buffer | undefined {
+    return this.storage.createdText?.(obj);
+  }
+
+  /**
    * PUT: replaces the object. With metadata.resourceVersion it is a
    * compare-and-swap (409 Conflict if stale); without, it applies to the
    * current version. `subresource` 'status' changes only `.status`. A no-op

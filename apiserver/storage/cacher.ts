@@ -103,6 +103,11 @@ export class Cacher implements Storage {
       log: opts.log,
     };
   }
+  /** See Storage.createdText (the inner storage's, for the objects its create resolved). */
+  createdText(obj: KubeObject): Buffer | undefined {
+    return this.inner.createdText?.(obj);
+  }
+
   /** See Storage.sizeError (the inner storage's limit). */
   sizeError(key: string, obj: KubeObject): StorageError | undefined {
     return this.inner.sizeError?.(key, obj);

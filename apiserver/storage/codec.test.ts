@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode, stampedText } from './codec.ts';
+import { decode, encode, stamped, stampedText } from './codec.ts';
 
 test('encode drops resourceVersion and writes apiVersion, kind and metadata first, whatever the input order', () => {
   const obj = { spec: { template: { metadata: { name: 'inner' } } }, metadata: { name: 'a', resourceVersion: '9' }, kind: 'Deployment', apiVersion: 'apps/v1' } as KubeObject;
@@ -38,4 +38,28 @@ test('stampedText is the decoded object as JSON, spliced or re-encoded', () => {
 
 test('stampedText re-encodes (and so rejects) a value it cannot splice', () => {
   assert.throws(() => stampedText('not json', '1'), SyntaxError);
+});
+
+test('stamped gives what decode(encode(obj)) gives, without parsing', () => {
+  const cases: Array<{ name: string; obj: KubeObject }> = [
+    { name: 'any key order, a stale resourceVersion', obj: { spec: { a: [1, { b: null }] }, metadata: { resourceVersion: '3', name: 'a', labels: { x: 'y' } }, kind: 'Pod', apiVersion: 'v1' } as KubeObject },
+    { name: 'no metadata', obj: { apiVersion: 'v1', kind: 'Pod' } as KubeObject },
+    { name: 'no apiVersion or kind', obj: { metadata: { name: 'a' }, data: { k: 'v' } } as KubeObject },
+    { name: 'undefined members at the top and in metadata', obj: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', uid: undefined }, spec: undefined } as unknown as KubeObject },
+    { name: 'an own __proto__ member at the top', obj: JSON.parse('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"__proto__":{"x":1}}') as KubeObject },
+    { name: 'an own __proto__ member in metadata', obj: JSON.parse('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","__proto__":{"x":1}}}') as KubeObject },
+    { name: 'metadata null', obj: { apiVersion: 'v1', kind: 'Pod', metadata: null } as unknown as KubeObject },
+  ];
+  for (const c of cases) {
+    const got = stamped(c.obj, '42');
+    assert.deepEqual(got, decode(encode(c.obj), '42'), c.name);
+    assert.equal(JSON.stringify(got), JSON.stringify(decode(encode(c.obj), '42')), `${c.name}: same key order`);
+    assert.equal(Object.getPrototypeOf(got), Object.prototype, `${c.name}: a plain object`);
+  }
+});
+
+test('stamped does not change its input', () => {
+  const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', resourceVersion: '3' } } as KubeObject;
+  stamped(obj, '9');
+  assert.deepEqual(obj, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', resourceVersion: '3' } });
 });

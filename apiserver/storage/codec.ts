@@ -26,6 +26,29 @@ export function encode(obj: KubeObject): string {
   return JSON.stringify(out);
 }
 
+/**
+ * What decode(encode(obj), rev) gives, without serializing or parsing: a new
+ * top level in encode's key order and a new metadata with resourceVersion =
+ * `rev` last, members whose value is undefined left out (JSON.stringify drops
+ * them); nested values are shared with `obj`, not copied. For the object a
+ * write has just encoded and stored, when the writer hands `obj` over (does
+ * not change it afterwards). `obj` must hold JSON values only, as decoded
+ * request bodies do.
+ */
+export function stamped(obj: KubeObject, rev: string): KubeObject {
+  // The same spread as encode's, so a metadata of another shape ends up as encode stores it.
+  const meta: Record<string, unknown> = { ...(obj.metadata ?? {}) };
+  for (const k of Object.keys(meta)) if (meta[k] === undefined || k === 'resourceVersion') delete meta[k];
+  meta.resourceVersion = rev;
+  const out: Record<string, unknown> = {};
+  if (obj.apiVersion !== undefined) out.apiVersion = obj.apiVersion;
+  if (obj.kind !== undefined) out.kind = obj.kind;
+  out.metadata = meta;
+  // encode's `out[k] = v` never stores an own `__proto__`, so neither does this.
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && k !== '__proto__') out[k] = v;
+  return out as unknown as KubeObject;
+}
+
 /** The opening of a value as encode writes it, up to and including metadata's `{` (strings without quotes or escapes). */
 const CANONICAL_HEAD = /^\{"apiVersion":"[^"\\]*","kind":"[^"\\]*","metadata":\{/;
 /** Bytes of a value's opening searched for CANONICAL_HEAD. */

@@ -188,3 +188,18 @@ test('a watch survives a dropped connection: every change is delivered once, in 
     await proxy.close();
   }
 });
+
+test('create resolves the stored object without re-reading it, and createdText is its JSON from the stored bytes', async () => {
+  const s = new EtcdStorage(client);
+  const key = objectKey('configmaps', 'ns', 'text');
+  const input = { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'text', resourceVersion: '5', labels: { a: 'b' } }, data: { k: 'v' } } as KubeObject;
+  const created = await s.create(key, input);
+  const stored = await s.get(key);
+  assert.deepEqual(created, stored, 'what create resolves is what a read gives');
+  assert.notEqual(created.metadata?.resourceVersion, '5');
+  assert.equal(input.metadata?.resourceVersion, '5', 'the input keeps its own metadata');
+  const text = s.createdText(created);
+  assert.ok(text);
+  assert.deepEqual(JSON.parse(text.toString()), stored);
+  assert.equal(s.createdText(stored!), undefined, 'only for objects create resolved');
+});

@@ -6,9 +6,9 @@
  * revision so no response is large. Build the client with createEtcdClient
  * (etcd-client.ts) so that no failure trips a breaker for other requests.
  */
-import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
+import { CompareResult, CompareTarget, type Etcd3, type IKeyValue, type IRequestOp, type ITxnResponse, type IWatchResponse, type Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode, stampedText } from './codec.ts';
+import { decode, encode, stamped, stampedText } from './codec.ts';
 import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
 import { classifyEtcdError, isTransientEtcdError } from './etcd-errors.ts';
 import { keyAfter, prefixEnd } from './keys.ts';
@@ -76,6 +76,8 @@ export class EtcdStorage implements Storage {
   private readonly pageBytes: number;
   private readonly maxRequestBytes: number;
   private readonly readAttempts: number;
+  /** The stored bytes (encode's text) and revision of each object `create` resolved, for createdText; held weakly. */
+  private readonly created = new WeakMap<KubeObject, { value: string; rev: string }>();
 
   constructor(client: Etcd3, opts: EtcdStorageOptions = {}) {
     this.client = client;
@@ -129,9 +131,21 @@ export class EtcdStorage implements Storage {
     return opts.ttlSeconds && opts.ttlSeconds > 0 ? this.leases.leaseFor(opts.ttlSeconds) : undefined;
   }
 
-  private putOp(key: string, value: string, lease: string | undefined): ReturnType<Etcd3['put']> {
-    const put = this.client.put(key).value(value);
-    return lease ? put.lease(lease) : put;
+  /**
+   * One txn: if `key`'s mod_revision == `modRevision` (0: the key is absent),
+   * put `value` (on `lease`, if given), else run `failure`. Sent with the KV
+   * client itself rather than its comparator builder (which wraps every
+   * clause in a promise and converts each key again): the same request, the
+   * client's call options (deadline) and error mapping. Rejects as the
+   * client does.
+   */
+  private casPut(key: string, value: string, modRevision: string | number, lease: string | undefined, failure: IRequestOp[]): Promise<ITxnResponse> {
+    const k = Buffer.from(key);
+    return this.client.kv.txn({
+      compare: [{ key: k, result: CompareResult.Equal, target: CompareTarget.Mod, mod_revision: modRevision }],
+      success: [{ request_put: lease ? { key: k, value: Buffer.from(value), lease } : { key: k, value: Buffer.from(value) } }],
+      failure,
+    });
   }
 
   /** Reads one object (undefined if absent). */
@@ -141,22 +155,37 @@ export class EtcdStorage implements Storage {
     return kv ? decode(kv.value, kv.mod_revision) : undefined;
   }
 
-  /** Creates `key` (with a TTL if `opts.ttlSeconds`); AlreadyExists if it exists, TooLarge over etcd's limit. Resolves the stored object with its resourceVersion. */
+  /**
+   * Creates `key` (with a TTL if `opts.ttlSeconds`); AlreadyExists if it
+   * exists, TooLarge over etcd's limit. Resolves the stored object with its
+   * resourceVersion, built from `obj` without re-parsing what was just
+   * encoded (codec.ts stamped: nested values are shared with `obj`, which
+   * the caller hands over).
+   */
   async create(key: string, obj: KubeObject, opts: WriteOpts = {}): Promise<KubeObject> {
     const value = encode(obj);
     this.checkSize(key, value);
     const res = await this.write(async () => {
       const lease = await this.leaseOf(opts);
-      return this.client.if(key, 'Mod', '==', 0).then(this.putOp(key, value, lease)).commit();
+      return this.casPut(key, value, 0, lease, []);
     });
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
-    return decode(value, res.header.revision);
+    const out = stamped(obj, res.header.revision);
+    this.created.set(out, { value, rev: res.header.revision });
+    return out;
+  }
+
+  /** See Storage.createdText: the stored bytes with resourceVersion spliced in (codec.ts stampedText), for an object `create` resolved. */
+  createdText(obj: KubeObject): Buffer | undefined {
+    const c = this.created.get(obj);
+    return c ? stampedText(c.value, c.rev) : undefined;
   }
 
   /**
    * Replaces `key` if its mod_revision still equals `expectedRev` (a TTL, if
    * given, restarts). Throws StorageError NotFound if the key is gone,
-   * Conflict if it changed, TooLarge over etcd's limit.
+   * Conflict if it changed, TooLarge over etcd's limit. Resolves as
+   * `create` does (`obj` stamped, not re-parsed).
    */
   async update(key: string, obj: KubeObject, expectedRev: string, opts: WriteOpts = {}): Promise<KubeObject> {
     if (!isRevision(expectedRev)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(expectedRev)}`);
@@ -164,10 +193,10 @@ export class EtcdStorage implements Storage {
     this.checkSize(key, value);
     const res = await this.write(async () => {
       const lease = await this.leaseOf(opts);
-      return this.client.if(key, 'Mod', '==', expectedRev).then(this.putOp(key, value, lease)).else(this.client.get(key)).commit();
+      return this.casPut(key, value, expectedRev, lease, [{ request_range: { key: Buffer.from(key), limit: 1 } }]);
     });
     if (!res.succeeded) throw casFailure(key, res.responses);
-    return decode(value, res.header.revision);
+    return stamped(obj, res.header.revision);
   }
 
   /** Deletes `key` if its mod_revision equals `expectedRev`; resolves the delete revision. Errors as `update`. */

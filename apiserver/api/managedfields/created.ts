@@ -27,30 +27,58 @@ function node(member: boolean, children: [PathElement, FieldsV1][]): FieldsV1 | 
   if (children.length === 0) return member ? {} : undefined;
   const out: FieldsV1 = {};
   if (member) out['.'] = {};
-  children.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  sortByElement(children);
   for (const [pe, c] of children) out[pe] = c;
   return out;
 }
 
-/** The subtree of `v` at a path of length `depth` whose field names are `names` (every node a member unless `member` is false; object children named in `skip` are not). */
-function walk(v: unknown, depth: number, names: readonly string[], lts: ListTypes, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
+/** Lists up to this long are insertion-sorted (no copy, as Array.prototype.sort makes); longer ones, e.g. a hostile object of 10⁵ keys, by sort. */
+const INSERTION_SORT_MAX = 16;
+
+/** Sorts [element, subtree] pairs by element in place, stably. */
+function sortByElement(children: [PathElement, FieldsV1][]): void {
+  if (children.length > INSERTION_SORT_MAX) {
+    children.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return;
+  }
+  for (let i = 1; i < children.length; i++) {
+    const x = children[i];
+    let j = i - 1;
+    for (; j >= 0 && children[j][0] > x[0]; j--) children[j + 1] = children[j];
+    children[j + 1] = x;
+  }
+}
+
+/**
+ * The subtree of `v` at a path of length `depth` whose field names are
+ * `names` (every node a member unless `member` is false; object children
+ * named in `skip` are not). `names` is one stack for the whole walk, pushed
+ * and popped around each child (lts gets a copy), so that a node costs no
+ * copy of its path.
+ */
+function walk(v: unknown, depth: number, names: string[], lts: ListTypes, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
   if (depth >= MAX_PATH_DEPTH) return node(member, []);
   const children: [PathElement, FieldsV1][] = [];
   if (isObject(v)) {
     for (const k of Object.keys(v)) {
-      const c = walk(v[k], depth + 1, [...names, k], lts, !(skip?.has(k) ?? false));
+      names.push(k);
+      const c = walk(v[k], depth + 1, names, lts, !(skip?.has(k) ?? false));
+      names.pop();
       if (c) children.push([fieldPE(k), c]);
     }
     return node(member, children);
   }
   if (Array.isArray(v)) {
-    const { lt, pes } = listItems(lts(names), v);
+    const { lt, pes } = listItems(lts(names.slice()), v);
     if (lt.type === 'atomic') return node(member, []);
-    for (const [i, it] of v.entries()) {
+    for (let i = 0; i < v.length; i++) {
+      const it: unknown = v[i];
       const below: [PathElement, FieldsV1][] = [];
       if (lt.type === 'map' && isObject(it)) {
         for (const k of Object.keys(it)) {
-          const c = walk(it[k], depth + 2, [...names, k], lts, true);
+          names.push(k);
+          const c = walk(it[k], depth + 2, names, lts, true);
+          names.pop();
           if (c) below.push([fieldPE(k), c]);
         }
       }

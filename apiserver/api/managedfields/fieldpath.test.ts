@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FieldSet, FieldSetBuilder } from './fieldpath.ts';
+import { FieldSet, FieldSetBuilder, keyPE } from './fieldpath.ts';
 import { encodeFieldsV1 } from './fieldsv1.ts';
 
 test('a built set is not changed by later inserts, and duplicates collapse', () => {
@@ -34,4 +34,16 @@ test('paths that join alike are still distinct members (empty and NUL-holding el
   for (const p of tricky) assert.ok(set.has(p), JSON.stringify(p));
   assert.ok(!set.has(['f:b']));
   assert.equal(set.difference(new FieldSet([['f:a', 'f:b']])).size, tricky.length - 1);
+});
+
+test('keyPE is the key fields sorted by name as JSON (SMD), index-like names in object order', () => {
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ name: 'c' }, 'k:{"name":"c"}'],
+    [{ protocol: 'TCP', containerPort: 80 }, 'k:{"containerPort":80,"protocol":"TCP"}'],
+    [{ b: null, a: true, c: { z: 1 } }, 'k:{"a":true,"b":null,"c":{"z":1}}'],
+    [{ 'q"uote': 'x"y', skipped: undefined }, 'k:{"q\\"uote":"x\\"y"}'],
+    [{ b: 1, '10': 2, '9': 3, __proto__x: 4 }, 'k:{"9":3,"10":2,"__proto__x":4,"b":1}'],
+    [{}, 'k:{}'],
+  ];
+  for (const [key, want] of cases) assert.equal(keyPE(key), want);
 });

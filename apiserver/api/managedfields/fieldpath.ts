@@ -28,10 +28,24 @@ export function fieldPE(name: string): PathElement {
 
 /** `k:{...}`: the element of an associative-list item; key fields are sorted by name, as SMD serializes them. */
 export function keyPE(key: Record<string, unknown>): PathElement {
-  const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const k of Object.keys(key).sort()) sorted[k] = key[k];
-  return `k:${JSON.stringify(sorted)}`;
+  const names = Object.keys(key).sort();
+  // An object enumerates index-like names first, in numeric order: leave that order to JSON.stringify.
+  if (names.some((k) => INDEX_LIKE.test(k))) {
+    const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const k of names) sorted[k] = key[k];
+    return `k:${JSON.stringify(sorted)}`;
+  }
+  // The same text, built without a dictionary-mode object (this runs for every list item of every write).
+  let out = '';
+  for (const k of names) {
+    const v = JSON.stringify(key[k]) as string | undefined;
+    if (v !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(k)}:${v}`;
+  }
+  return `k:{${out}}`;
 }
+
+/** A name an object orders as an array index. */
+const INDEX_LIKE = /^(0|[1-9][0-9]*)$/;
 
 /** `v:<json>`: the element of a set item. */
 export function valuePE(v: unknown): PathElement {

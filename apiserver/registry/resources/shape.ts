@@ -50,8 +50,11 @@ export function checkShape(v: unknown, shape: Shape, path: string, out: FieldCau
   }
   if ('object' in shape) {
     if (!isObj(v)) { out.push(typeError(path, v, 'object')); return; }
-    for (const [f, s] of Object.entries(shape.object)) {
-      if (!Object.hasOwn(v, f)) continue;
+    // for-in, not Object.entries: this runs for every described object of every write, and entries allocates a pair per field.
+    const fields = shape.object;
+    for (const f in fields) {
+      if (!Object.hasOwn(fields, f) || !Object.hasOwn(v, f)) continue;
+      const s = fields[f];
       if (v[f] === null) {
         if (dropNulls) delete v[f];
         continue;
