@@ -117,12 +117,13 @@ async function syncOne<T extends KubeObject>(store: ResourceStore, decide: (curr
 
 /**
  * Reconciles the Endpoints and the EndpointSlice default/kubernetes to
- * `advertiseAddress`:`apiPort` (level-based: a changed address or port is
- * written, an unchanged one is not). Throws on a bad address or port, or
+ * `advertiseAddress`:`apiPort` plus `peers` (the other live API servers'
+ * addresses, same port; level-based: a changed set or port is written, an
+ * unchanged one is not). Throws on a bad address or port, or
  * when a store is not served.
  */
-export async function reconcileKubernetesEndpoints(registry: Registry, advertiseAddress: string, apiPort: number, log: Logger): Promise<void> {
-  const ep = apiEndpoint(advertiseAddress, apiPort);
+export async function reconcileKubernetesEndpoints(registry: Registry, advertiseAddress: string, apiPort: number, log: Logger, peers: string[] = []): Promise<void> {
+  const ep = { ...apiEndpoint(advertiseAddress, apiPort), peers };
   const endpoints = registry.find('', 'v1', 'endpoints');
   const slices = registry.find('discovery.k8s.io', 'v1', 'endpointslices');
   if (!endpoints || !slices) throw new Error('bootstrap: endpoints or endpointslices are not served');

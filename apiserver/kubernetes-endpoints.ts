@@ -24,10 +24,18 @@ export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
 /** Names the Service a slice belongs to (discovery.LabelServiceName). */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-/** Where this API server is reached: its advertise IP (canonical text) and secure port. */
+/** Where this API server is reached: its advertise IP (canonical text) and secure port; `peers`: the other live servers' addresses. */
 export interface ApiEndpoint {
   address: string;
   port: number;
+  /** Other live API servers (from their endpoint Leases); only those of `address`'s family are listed. */
+  peers?: string[];
+}
+
+/** Every address the endpoints list: `ep.address` and its peers of the same family, sorted, unique. Pure. */
+export function endpointAddresses(ep: ApiEndpoint): string[] {
+  const family = addressTypeOf(ep.address);
+  return [...new Set([ep.address, ...(ep.peers ?? []).filter((a) => addressTypeOf(a) === family)])].sort();
 }
 
 /**
@@ -61,7 +69,7 @@ export function desiredEndpoints(current: Endpoints | undefined, ep: ApiEndpoint
   return {
     ...base,
     metadata: { ...base.metadata, labels: { [SKIP_MIRROR_LABEL]: 'true' } },
-    subsets: [{ addresses: [{ ip: ep.address }], ports: [{ name: 'https', port: ep.port, protocol: 'TCP' }] }],
+    subsets: [{ addresses: endpointAddresses(ep).map((ip) => ({ ip })), ports: [{ name: 'https', port: ep.port, protocol: 'TCP' }] }],
   };
 }
 
@@ -74,7 +82,7 @@ export function desiredEndpointSlice(current: EndpointSlice | undefined, ep: Api
     ...base,
     metadata: { ...base.metadata, labels: { [SERVICE_NAME_LABEL]: KUBERNETES_NAME } },
     addressType: addressTypeOf(ep.address),
-    endpoints: [{ addresses: [ep.address], conditions: { ready: true } }],
+    endpoints: endpointAddresses(ep).map((a) => ({ addresses: [a], conditions: { ready: true } })),
     ports: [{ name: 'https', port: ep.port, protocol: 'TCP' }],
   };
 }

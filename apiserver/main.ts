@@ -7,6 +7,7 @@ import type { Logger } from './api/log.ts';
 import type { KubeletClientTLS } from './podlog.ts';
 import type { AuthorizationMode } from './auth/authz/install.ts';
 import { bootstrap } from './bootstrap.ts';
+import { startEndpointReconciler } from './endpoint-reconciler.ts';
 import { apiEndpoint } from './kubernetes-endpoints.ts';
 import { buildServer } from './server.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   watchCache?: boolean;
   /** Serve HTTPS with authentication (see AppOptions.tls); default plain HTTP, every request admin. */
   tls?: ApiServerTLS;
+  /** How often the endpoint Lease is renewed and the `kubernetes` endpoints reconciled, ms (default 10 000); only with advertiseAddress. */
+  endpointReconcileIntervalMs?: number;
   /** Called once the server listens (after bootstrap), with its base URL. */
   onListening?: (url: string) => void;
   /** Dial kubelets over HTTPS with this CA and client cert (PEM); default plain HTTP. */
@@ -69,6 +72,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
   if (opts.advertiseAddress !== undefined) apiEndpoint(opts.advertiseAddress, opts.port); // a bad flag fails now, not in the bootstrap retry loop
   const tls = opts.etcdTLS ? await readEtcdClientTLS(opts.etcdTLS) : undefined;
   const etcd = createEtcdClient({ hosts: opts.etcdEndpoints, tls });
+  let endpoints: { stop(): Promise<void> } | undefined;
   const { app, registry, storage, authorization } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
     kubeletClient: opts.kubeletClient, authorization: opts.authorization,
@@ -94,12 +98,16 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
     const url = `${opts.tls ? 'https' : 'http'}://${opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress}:${opts.port}`;
     opts.log.info('API server listening', { url });
     if (opts.compactionIntervalMs !== 0) startCompactor(storage, { intervalMs: opts.compactionIntervalMs, log: opts.log }, signal);
+    if (opts.advertiseAddress !== undefined) {
+      endpoints = startEndpointReconciler({ registry, advertiseAddress: opts.advertiseAddress, port: opts.port, log: opts.log, periodMs: opts.endpointReconcileIntervalMs });
+    }
     opts.onListening?.(url);
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
   } finally {
+    await endpoints?.stop();
     await app.close().catch(() => undefined);
     etcd.close();
   }
