@@ -179,6 +179,13 @@ describe('HA: two servers on an external etcd cluster', async () => {
       note(names);
       return names.includes('node/node-1') && names.includes('node/node-2');
     }, 2 * MIN, 'node-1 and node-2 registered');
+    // The kubernetes Service's endpoints list both apiservers (the lease endpoint reconciler).
+    const want = [one.ip, two.ip].sort().join(' ');
+    await waitFor(async (note) => {
+      const ips = (await must(one, 'get', 'endpoints', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.subsets[0].addresses[*].ip}')).trim().split(/\s+/).sort().join(' ');
+      note(ips);
+      return ips === want;
+    }, MIN, `the kubernetes endpoints list both servers (${want})`);
     s.failing = false;
   });
 
