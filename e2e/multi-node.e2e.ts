@@ -6,7 +6,8 @@
  * elsewhere, Ready after restore) take about a minute; SKIFF_E2E_QUICK=1
  * skips them. The whole file takes about 90 s.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
+import { OrderedSteps } from './harness/steps.ts';
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -134,7 +135,6 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
   let startError: unknown;
   let mc: MultiCluster | undefined;
   let work = '';
-  let failedAt: string | undefined;
 
   before(async () => {
     skipReason = await prerequisites();
@@ -159,33 +159,15 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
   after(async () => {
     collector?.stop();
     if (mc) {
-      if (failedAt) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
+      if (steps.failedAt()) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
       await mc.stop();
     }
     if (work) await rm(work, { recursive: true, force: true });
   }, { timeout: 4 * MIN });
 
-  function step(title: string, timeoutMs: number, body: (c: MultiCluster) => Promise<void>, opts: { long?: boolean } = {}): void {
-    it(title, { timeout: timeoutMs }, async (t) => {
-      if (skipReason) return t.skip(skipReason);
-      if (opts.long && QUICK) return t.skip('long step: skipped with SKIFF_E2E_QUICK=1');
-      if (!mc) {
-        if (failedAt) return t.skip('the cluster did not start (see the first step)');
-        failedAt = 'cluster start';
-        throw new Error(`the cluster did not start: ${startError instanceof Error ? startError.message : String(startError)}`);
-      }
-      if (failedAt && !CONTINUE_AFTER_FAILURE) return t.skip(`an earlier step failed: ${failedAt}`);
-      log(`STEP ${title}`);
-      const started = Date.now();
-      try {
-        await body(mc);
-      } catch (e) {
-        failedAt ??= title;
-        throw e;
-      }
-      log(`ok   ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    });
-  }
+  const steps = new OrderedSteps<MultiCluster>({ cluster: () => mc, skipReason: () => skipReason, startError: () => startError }, log, CONTINUE_AFTER_FAILURE);
+  const step = (title: string, timeoutMs: number, body: (c: MultiCluster) => Promise<void>, opts: { long?: boolean } = {}): void =>
+    steps.step(title, timeoutMs, body, () => (opts.long && QUICK ? 'long step: skipped with SKIFF_E2E_QUICK=1' : undefined));
 
   const nodeNames = (c: MultiCluster): string[] => c.nodes.map((n) => n.nodeName);
 

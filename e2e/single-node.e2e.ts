@@ -4,7 +4,8 @@
  * one cluster and run in order; after a failure the later steps are skipped
  * (set E2E_CONTINUE=1 to run them anyway). See e2e/README.md.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
+import { OrderedSteps } from './harness/steps.ts';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -55,7 +56,6 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
   let startError: unknown;
   let cluster: Cluster | undefined;
   let work = '';
-  let failedAt: string | undefined;
 
   before(async () => {
     skipReason = await prerequisites();
@@ -78,33 +78,14 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
 
   after(async () => {
     if (cluster) {
-      if (failedAt) log(`server log tail:\n${await cluster.logTail(8000)}`);
+      if (steps.failedAt()) log(`server log tail:\n${await cluster.logTail(8000)}`);
       await cluster.stop();
     }
     if (work) await rm(work, { recursive: true, force: true });
   }, { timeout: 3 * MIN });
 
-  /** step registers one ordered test sharing the cluster; it skips after an earlier failure. */
-  function step(title: string, timeoutMs: number, body: (c: Cluster) => Promise<void>): void {
-    it(title, { timeout: timeoutMs }, async (t) => {
-      if (skipReason) return t.skip(skipReason);
-      if (!cluster) {
-        if (failedAt) return t.skip('the cluster did not start (see the first step)');
-        failedAt = 'cluster start';
-        throw new Error(`the cluster did not start: ${startError instanceof Error ? startError.message : String(startError)}`);
-      }
-      if (failedAt && !CONTINUE_AFTER_FAILURE) return t.skip(`an earlier step failed: ${failedAt}`);
-      log(`STEP ${title}`);
-      const started = Date.now();
-      try {
-        await body(cluster);
-      } catch (e) {
-        failedAt ??= title;
-        throw e;
-      }
-      log(`ok   ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    });
-  }
+  const steps = new OrderedSteps<Cluster>({ cluster: () => cluster, skipReason: () => skipReason, startError: () => startError }, log, CONTINUE_AFTER_FAILURE);
+  const step = (title: string, timeoutMs: number, body: (c: Cluster) => Promise<void>): void => steps.step(title, timeoutMs, body);
 
   // ---- helpers over the shared cluster -------------------------------------------------
 
