@@ -20,34 +20,11 @@
 #    the killed shims, and the CNI IP reservations of the `skiff` network.
 # Network changes apply to the network namespace the script runs in only.
 # Paths come from <config-dir>/install.env and config.yaml when present; the
-# SKIFF_* variables below override them (tests point them at temp dirs).
+# SKIFF_* variables override them (skiff-paths.sh; tests point them at temp dirs).
 set -euo pipefail
 
-: "${SKIFF_CONFIG_DIR:=/etc/skiff}"
-if [ -f "$SKIFF_CONFIG_DIR/install.env" ]; then
-  # shellcheck disable=SC1091
-  . "$SKIFF_CONFIG_DIR/install.env"
-fi
-
-# The value of a top-level `key:` in config.yaml (as install.sh writes it: one scalar per line).
-config_value() {
-  local f="$SKIFF_CONFIG_DIR/config.yaml"
-  [ -f "$f" ] || return 0
-  sed -n "s/^$1:[[:space:]]*//p" "$f" | head -n1 | sed -e "s/^'\(.*\)'\$/\1/" -e 's/^"\(.*\)"$/\1/' -e "s/''/'/g"
-}
-
-: "${SKIFF_DATA_DIR:=$(config_value data-dir)}"
-: "${SKIFF_DATA_DIR:=/var/lib/skiff}"
-: "${SKIFF_CLUSTER_CIDR:=$(config_value cluster-cidr)}"
-: "${SKIFF_CLUSTER_CIDR:=10.244.0.0/16}"
-: "${SKIFF_SERVICE_CIDR:=$(config_value service-cidr)}"
-: "${SKIFF_SERVICE_CIDR:=10.96.0.0/12}"
-: "${SKIFF_INSTALL_DIR:=/opt/skiff}"
-: "${SKIFF_SYSTEMD_DIR:=/etc/systemd/system}"
-: "${SKIFF_CNI_STATE_DIR:=/var/lib/cni}"
-: "${SKIFF_CONTAINERD_RUN_DIR:=/run/containerd}"
-: "${SKIFF_CNI_BRIDGE:=cni0}"
-: "${SKIFF_CNI_NETWORK:=skiff}"
+# shellcheck disable=SC1091
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/skiff-paths.sh"
 
 log() { printf '[skiff-killall] %s\n' "$*"; }
 

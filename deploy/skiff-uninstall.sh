@@ -12,26 +12,8 @@
 # The SKIFF_* variables of skiff-killall.sh apply here too.
 set -euo pipefail
 
-: "${SKIFF_CONFIG_DIR:=/etc/skiff}"
-if [ -f "$SKIFF_CONFIG_DIR/install.env" ]; then
-  # shellcheck disable=SC1091
-  . "$SKIFF_CONFIG_DIR/install.env"
-fi
-config_value() {
-  local f="$SKIFF_CONFIG_DIR/config.yaml"
-  [ -f "$f" ] || return 0
-  sed -n "s/^$1:[[:space:]]*//p" "$f" | head -n1 | sed -e "s/^'\(.*\)'\$/\1/" -e 's/^"\(.*\)"$/\1/' -e "s/''/'/g"
-}
-: "${SKIFF_DATA_DIR:=$(config_value data-dir)}"
-: "${SKIFF_DATA_DIR:=/var/lib/skiff}"
-: "${SKIFF_INSTALL_DIR:=/opt/skiff}"
-# 1 when install.sh copied the app into SKIFF_INSTALL_DIR (then it is removed), 0 when it ran from a checkout.
-: "${SKIFF_APP_COPIED:=0}"
-: "${SKIFF_BIN_DIR:=/usr/local/bin}"
-: "${SKIFF_SYSTEMD_DIR:=/etc/systemd/system}"
-: "${SKIFF_CNI_STATE_DIR:=/var/lib/cni}"
-: "${SKIFF_CNI_NETWORK:=skiff}"
-export SKIFF_CONFIG_DIR SKIFF_DATA_DIR SKIFF_INSTALL_DIR SKIFF_SYSTEMD_DIR SKIFF_CNI_STATE_DIR SKIFF_CNI_NETWORK
+# shellcheck disable=SC1091
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/skiff-paths.sh"
 
 log() { printf '[skiff-uninstall] %s\n' "$*"; }
 
@@ -70,5 +52,5 @@ if [ "$SKIFF_APP_COPIED" = "1" ] && [ -f "$SKIFF_INSTALL_DIR/deploy/bin/skiff.mj
 fi
 log "removing $SKIFF_CONFIG_DIR"
 rm -rf "$SKIFF_CONFIG_DIR"
-rm -f "$SKIFF_BIN_DIR/skiff-killall.sh" "$SKIFF_BIN_DIR/skiff-uninstall.sh" "$SKIFF_BIN_DIR/skiff"
+rm -f "$SKIFF_BIN_DIR/skiff-killall.sh" "$SKIFF_BIN_DIR/skiff-uninstall.sh" "$SKIFF_BIN_DIR/skiff-paths.sh" "$SKIFF_BIN_DIR/skiff"
 log "done; the distribution packages (containerd, runc, etcd-server, containernetworking-plugins, iptables, nftables, nodejs) are still installed"

@@ -75,7 +75,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   for (const f of ['config.yaml', 'install.env']) assert.ok(existsSync(join(dirs.config, f)), f);
   assert.equal(readFileSync(join(dirs.systemd, 'skiff.service'), 'utf8').match(/^ExecStart=.*$/m)?.[0],
     `ExecStart=/usr/bin/env node ${repo.replace(/\/$/, '')}/deploy/bin/skiff.mjs server --config ${dirs.config}/config.yaml`);
-  for (const f of ['skiff', 'skiff-killall.sh', 'skiff-uninstall.sh']) assert.ok(existsSync(join(dirs.bin, f)), f);
+  for (const f of ['skiff', 'skiff-killall.sh', 'skiff-uninstall.sh', 'skiff-paths.sh']) assert.ok(existsSync(join(dirs.bin, f)), f);
   assert.equal(spawnSync('readlink', [join(dirs.config, 'skiff.yaml')], { encoding: 'utf8' }).stdout.trim(), join(dirs.data, 'admin.kubeconfig'));
 
   // The config.yaml install.sh wrote is what `skiff server --config` reads back.
@@ -166,7 +166,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   assert.deepEqual(routes.map((r) => r.split(' ')[0]), [ns.nodeCIDR.replace(/\.1\/24$/, '.0/24')], `only the namespace's own route: ${routes.join('; ')}`);
   const links = (await ns.run('ip', ['-o', 'link', 'show'])).split('\n').filter((l) => l !== '').map((l) => (l.split(': ')[1] ?? '').replace(/@.*/, ''));
   assert.deepEqual(links.sort(), ['lo', 'skiff-node', 'skiff-peer']);
-  for (const gone of [dirs.data, dirs.config, join(dirs.bin, 'skiff'), join(dirs.bin, 'skiff-killall.sh'), join(dirs.bin, 'skiff-uninstall.sh'),
+  for (const gone of [dirs.data, dirs.config, join(dirs.bin, 'skiff'), join(dirs.bin, 'skiff-killall.sh'), join(dirs.bin, 'skiff-uninstall.sh'), join(dirs.bin, 'skiff-paths.sh'),
     join(dirs.systemd, 'skiff.service'), join(dirs.cni, 'networks', 'skiff'), join(dirs.cni, 'results', 'skiff-0123abcd-eth0'), socket, fifoDir, dirs.run]) {
     assert.ok(!existsSync(gone), `${gone} removed`);
   }
