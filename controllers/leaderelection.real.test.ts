@@ -19,21 +19,15 @@ import { runControllerManager } from './main.ts';
 import { createInformer } from '../apiserver/client/informer.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { freePort } from '../testutil/etcd.ts';
-import { spawnLeaderChild, type ChildSpec, type LeaderChild } from '../testutil/leader-child.ts';
+import { leaseHeldBy, readLease, spawnLeaderChild, type ChildSpec, type LeaderChild } from '../testutil/leader-child.ts';
 import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
 import { waitFor } from '../testutil/wait.ts';
 
 const log = quietLogger('test');
 
-const lease = (c: ApiClient): Promise<Lease | undefined> => c.tryGet<Lease>(Leases, 'kube-controller-manager', 'kube-system');
+const lease = (c: ApiClient): Promise<Lease | undefined> => readLease(c, 'kube-controller-manager');
 
-/** Waits until the Lease names `holder`; resolves the Lease. */
-const heldBy = (c: ApiClient, holder: string, ms: number): Promise<Lease> =>
-  waitFor(async (note) => {
-    const l = await lease(c);
-    note(`holder ${l?.spec?.holderIdentity ?? '(no lease)'}`);
-    return l?.spec?.holderIdentity === holder ? l : undefined;
-  }, ms, `lease held by ${holder}`, 20);
+const heldBy = (c: ApiClient, holder: string, ms: number): Promise<Lease> => leaseHeldBy(c, 'kube-controller-manager', holder, ms);
 
 const healthz = async (port: number): Promise<number> => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status ?? 0;
 

@@ -11,19 +11,14 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { Leases, Nodes, Pods } from '../apiserver/client/resources.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { freePort } from '../testutil/etcd.ts';
-import { spawnLeaderChild, type LeaderChild } from '../testutil/leader-child.ts';
+import { leaseHeldBy, readLease, spawnLeaderChild, type LeaderChild } from '../testutil/leader-child.ts';
 import { startApiServerOrSkip } from '../testutil/real-api.ts';
 import { waitFor } from '../testutil/wait.ts';
 import { makeNode, makePod } from './testing.ts';
 
-const lease = (c: ApiClient): Promise<Lease | undefined> => c.tryGet<Lease>(Leases, 'kube-scheduler', 'kube-system');
+const lease = (c: ApiClient): Promise<Lease | undefined> => readLease(c, 'kube-scheduler');
 
-const heldBy = (c: ApiClient, holder: string, ms: number): Promise<Lease> =>
-  waitFor(async (note) => {
-    const l = await lease(c);
-    note(`holder ${l?.spec?.holderIdentity ?? '(no lease)'}`);
-    return l?.spec?.holderIdentity === holder ? l : undefined;
-  }, ms, `lease held by ${holder}`, 20);
+const heldBy = (c: ApiClient, holder: string, ms: number): Promise<Lease> => leaseHeldBy(c, 'kube-scheduler', holder, ms);
 
 const bound = (c: ApiClient, name: string, ms: number): Promise<Pod> =>
   waitFor(async () => {

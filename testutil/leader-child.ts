@@ -12,7 +12,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LeaderElectionTimings } from '../apiserver/client/leaderelection.ts';
 import { LeaderElectionLostError } from '../apiserver/client/leaderelection.ts';
+import type { Lease } from 'kubernetes-types/coordination/v1';
+import { Leases } from '../apiserver/client/resources.ts';
+import type { ApiClient } from '../apiserver/client/types.ts';
 import { quietLogger } from './log.ts';
+import { waitFor } from './wait.ts';
 
 /** What the child runs. */
 export interface ChildSpec extends LeaderElectionTimings {
@@ -68,4 +72,18 @@ async function main(spec: ChildSpec): Promise<number> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
   void main(spec).then((code) => process.exit(code));
+}
+
+/** The Lease `kube-system/<name>` (undefined if absent). */
+export function readLease(c: ApiClient, name: string): Promise<Lease | undefined> {
+  return c.tryGet<Lease>(Leases, name, 'kube-system');
+}
+
+/** Waits up to `ms` until the Lease `kube-system/<name>` names `holder`; resolves the Lease. Rejects on timeout. */
+export function leaseHeldBy(c: ApiClient, name: string, holder: string, ms: number): Promise<Lease> {
+  return waitFor(async (note) => {
+    const l = await readLease(c, name);
+    note(`holder ${l?.spec?.holderIdentity ?? '(no lease)'}`);
+    return l?.spec?.holderIdentity === holder ? l : undefined;
+  }, ms, `lease held by ${holder}`, 20);
 }
