@@ -19,12 +19,13 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nsWrap, which, type RunResult } from '../deploy/images/exec.ts';
+import { nsWrap, type RunResult } from '../deploy/images/exec.ts';
 import { ensurePKI } from '../deploy/pki/ensure.ts';
 import { etcdArgs, etcdPeerUrl, type EtcdOptions } from '../deploy/server/etcd.ts';
 import { etcdTLSFiles } from '../deploy/server/etcd-tls.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { kubectlMissing, unmountUnder } from './harness/cluster.ts';
+import { unmountUnder } from './harness/cluster.ts';
+import { log, prerequisites } from './harness/prelude.ts';
 import { killProcessesRootedUnder } from './harness/reap.ts';
 import { createTopology, type Member, type Topology } from './harness/topology.ts';
 
@@ -36,15 +37,7 @@ const TAKEOVER_MS = 15_000;
 /** Image pulls go to a closed loopback port: nothing is fetched (pods need only be created). */
 const NO_REGISTRY = ['--registry-mirror', 'docker.io=http://127.0.0.1:9', '--registry-mirror', 'registry.k8s.io=http://127.0.0.1:9'];
 
-function log(msg: string): void {
-  process.stderr.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
 
-async function prerequisites(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, containerd, iptables)';
-  for (const tool of ['ip', 'nsenter', 'curl', 'etcd', 'containerd', 'runc', 'iptables']) if (!(await which(tool))) return `missing tool: ${tool}`;
-  return kubectlMissing();
-}
 
 /** A long-running process in a node namespace, its output in `logFile`. */
 interface Proc {
@@ -76,7 +69,7 @@ const text = async (f: string): Promise<string> => readFile(f, 'utf8').catch(() 
 interface ServerNode { member: Member; dataDir: string; proc: Proc; ip: string }
 
 describe('HA: two servers on an external etcd cluster', async () => {
-  const skip = await prerequisites();
+  const skip = await prerequisites(['ip', 'nsenter', 'curl', 'etcd', 'containerd', 'runc', 'iptables'], { cni: false });
   const s = {
     work: '', topo: undefined as Topology | undefined, etcd: [] as Proc[], servers: [] as ServerNode[],
     /** Set while a step runs; still set in `after` when one failed (then the logs are printed). */

@@ -19,9 +19,8 @@ import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { stringify } from 'yaml';
 import { buildImages } from '../deploy/images/build.ts';
-import { which } from '../deploy/images/exec.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { kubectlMissing } from './harness/cluster.ts';
+import { log, prerequisites, type List } from './harness/prelude.ts';
 import { agentFlags, startMultiCluster, type MultiCluster, type NodeProcess } from './harness/multi-cluster.ts';
 import { webDeployment, webManifest } from './harness/workload.ts';
 
@@ -32,20 +31,7 @@ const QUICK = process.env.SKIFF_E2E_QUICK === '1';
 const CONTINUE_AFTER_FAILURE = process.env.E2E_CONTINUE === '1';
 const NGINX = 'Welcome to nginx!';
 
-interface List<T> {
-  items: T[];
-}
 
-function log(msg: string): void {
-  process.stderr.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
-async function prerequisites(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, containerd, iptables)';
-  for (const tool of TOOLS) if (!(await which(tool))) return `missing tool: ${tool}`;
-  if (!existsSync('/usr/lib/cni/bridge')) return 'missing CNI plugins in /usr/lib/cni';
-  return kubectlMissing();
-}
 
 /** A running, non-terminating pod with its node and IP. */
 interface Placed {
@@ -137,7 +123,7 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
   let work = '';
 
   before(async () => {
-    skipReason = await prerequisites();
+    skipReason = await prerequisites(TOOLS);
     if (!skipReason) {
       const flags = await agentFlags();
       if (!flags) throw new Error('`skiff agent --help` shows no agent subcommand');

@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import { buildImages } from '../deploy/images/build.ts';
-import { which } from '../deploy/images/exec.ts';
-import { isAlive, kubectlMissing, startCluster, type Cluster } from './harness/cluster.ts';
+import { isAlive, startCluster, type Cluster } from './harness/cluster.ts';
+import { log, prerequisites, type List } from './harness/prelude.ts';
 import { runningAppContainersByPod, type CriContainer } from './harness/containers.ts';
 import { lastStatus, lastStatusBody, withoutKlog, type StatusBody } from './harness/kubectl-log.ts';
 import { waitFor } from '../testutil/wait.ts';
@@ -28,22 +28,10 @@ const MIN = 60_000;
 const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables', 'openssl'];
 const CONTINUE_AFTER_FAILURE = process.env.E2E_CONTINUE === '1';
 
-/** The part of a `kubectl get -o json` list the test reads. */
-interface List<T> {
-  items: T[];
-}
 
-/** Progress line with a wall-clock stamp, so a CI log shows where the run is. */
-function log(msg: string): void {
-  process.stderr.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
-
-async function prerequisites(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, containerd, iptables)';
+async function suitePrerequisites(): Promise<string | undefined> {
   if (!existsSync(join(ROOT, 'deploy/cli.ts'))) return 'deploy/cli.ts (the `skiff server` launcher) is not present yet';
-  for (const tool of TOOLS) if (!(await which(tool))) return `missing tool: ${tool}`;
-  if (!existsSync('/usr/lib/cni/bridge')) return 'missing CNI plugins in /usr/lib/cni';
-  return kubectlMissing();
+  return prerequisites(TOOLS);
 }
 
 function osPrettyName(): string {
@@ -58,7 +46,7 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
   let work = '';
 
   before(async () => {
-    skipReason = await prerequisites();
+    skipReason = await suitePrerequisites();
     if (skipReason) {
       log(`skipping: ${skipReason}`);
       return;

@@ -18,23 +18,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildImages } from '../deploy/images/build.ts';
-import { which } from '../deploy/images/exec.ts';
-import { kubectlMissing, startCluster, type Cluster } from './harness/cluster.ts';
+import { startCluster, type Cluster } from './harness/cluster.ts';
+import { log, prerequisites } from './harness/prelude.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN = 60_000;
 const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'etcd', 'containerd', 'runc', 'ctr', 'iptables', 'nft'];
 
-function log(msg: string): void {
-  process.stderr.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-}
 
-async function prerequisites(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, containerd, iptables)';
-  for (const tool of TOOLS) if (!(await which(tool))) return `missing tool: ${tool}`;
-  if (!existsSync('/usr/lib/cni/bridge')) return 'missing CNI plugins in /usr/lib/cni';
-  return kubectlMissing();
-}
 
 const POD = `apiVersion: v1
 kind: Pod
@@ -79,7 +70,7 @@ describe('skiff-uninstall.sh after a real cluster with a pod', { timeout: 15 * M
   let work = '';
 
   before(async () => {
-    skip = await prerequisites();
+    skip = await prerequisites(TOOLS);
     if (skip) return;
     work = await mkdtemp(join(tmpdir(), 'skiff-e2e-uninstall-'));
     const built = await buildImages({ progress: log });
