@@ -42,7 +42,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 # Runtime: containerd + runc + CNI plugins, etcd, the kernel networking tools.
-runtime_pkgs=(containerd runc containernetworking-plugins etcd-server etcd-client iptables nftables iproute2 curl)
+runtime_pkgs=(containerd runc containernetworking-plugins etcd-server etcd-client iptables nftables iproute2 conntrack curl)
 # Tests: image building (umoci, skopeo), a local registry, busybox, a C compiler for the pause image.
 # nginx's shared libraries are copied from the host into the nginx test image.
 test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev libcrypt1 libpcre2-8-0 libssl3 zlib1g openssl)
