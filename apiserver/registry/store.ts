@@ -27,7 +27,8 @@ import { decodeContinue, encodeContinue } from './continue.ts';
 import { buildMatcher, type Matcher, type SelectorOptions } from './matcher.ts';
 import { checkWrite, type SchemaCheckOptions } from './schema-check.ts';
 import { admit, admitAll, runAdmission, type AdmissionAttributes, type AdmissionChain, type AdmissionOperation } from './admission/chain.ts';
-import { mapLimit } from './map-limit.ts';
+import { deleteCollection, type CollectionTuning } from './delete-collection.ts';
+import { admissionAttributes } from './admission-attributes.ts';
 import { apiVersionOf, metaOf, prepareCreate } from './create-meta.ts';
 import { finalizerAddError, keepSystemMeta, nextGeneration, stampKindAndRv, updateMetaError } from './update-meta.ts';
 import type { ResourceDef, StrategyContext, SubresourceStrategy, Undo } from './types.ts';
@@ -455,47 +456,23 @@ export class ResourceStore {
   }
 
   /**
-   * DELETE on a collection: every object matching the selectors goes through
-   * `delete` (same options, dryRun honoured), reading the list in pages of
-   * `pageSize` (default 500) at one revision and deleting up to
-   * `concurrency` (default 16) objects at once, so a collection larger than
-   * one etcd response is deleted. Objects already gone are skipped. Returns
-   * the list of what each delete answered, in list order, at the first
-   * page's revision.
+   * DELETE on a collection (delete-collection.ts deleteCollection: pages of
+   * `pageSize`, default 500, at one revision; up to `concurrency`, default
+   * 16, deletes at once; every page admitted before any of it is deleted).
+   * Returns what each delete answered, in list order.
    */
-  async deleteCollection(namespace: string | undefined, select: SelectorOptions = {}, opts: DeleteParams = {}, wo: WriteOptions = {}, tuning: { pageSize?: number; concurrency?: number } = {}): Promise<KubeList<KubeObject>> {
-    const items: KubeObject[] = [];
-    let revision: string | undefined;
-    let cont: string | undefined;
-    do {
-      const page = await this.list(namespace, { ...select, limit: tuning.pageSize ?? 500, continue: cont });
-      revision ??= page.metadata.resourceVersion;
-      // Admit the whole page before deleting any of it, so a refused item (an immortal namespace) fails the request with nothing deleted.
-      for (const o of page.items) {
-        const rejected = await admit(this.admission, this.attributes('DELETE', o, o, undefined, wo));
-        if (rejected) throw rejected;
-      }
-      const results = await mapLimit(page.items, tuning.concurrency ?? 16, async (o) => {
-        try {
-          return (await this.delete(o.metadata?.namespace, o.metadata?.name ?? '', opts, wo)).obj;
-        } catch (e) {
-          if (e instanceof StatusError && e.code === 404) return undefined;
-          throw e;
-        }
-      });
-      for (const r of results) if (r) items.push(r);
-      cont = page.metadata.continue;
-    } while (cont);
-    return { apiVersion: this.apiVersion, kind: this.def.listKind, metadata: { resourceVersion: revision }, items };
+  deleteCollection(namespace: string | undefined, select: SelectorOptions = {}, opts: DeleteParams = {}, wo: WriteOptions = {}, tuning: CollectionTuning = {}): Promise<KubeList<KubeObject>> {
+    return deleteCollection(this, namespace, select, opts, wo, tuning);
   }
 
-  /** Admission attributes of a write on this resource. */
+  /** Runs DELETE admission for `obj`; returns the rejection, if any (used before a collection delete touches anything). */
+  admitDelete(obj: KubeObject, wo: WriteOptions): Promise<StatusError | undefined> {
+    return admit(this.admission, this.attributes('DELETE', obj, obj, undefined, wo));
+  }
+
+  /** Admission attributes of a write on this resource (admission-attributes.ts). */
   private attributes(operation: AdmissionOperation, object: KubeObject, oldObject: KubeObject | undefined, subresource: string | undefined, wo: WriteOptions): AdmissionAttributes {
-    const m = object.metadata ?? {};
-    return {
-      operation, group: this.def.group, version: this.def.version, resource: this.def.resource, kind: this.def.kind, subresource,
-      namespace: this.def.namespaced ? m.namespace : undefined, name: m.name ?? '', object, oldObject, dryRun: !!wo.dryRun, ...(wo.user ? { user: wo.user } : {}),
-    };
+    return admissionAttributes(this.def, operation, object, oldObject, subresource, wo);
   }
 
   /** Runs one admission phase; throws its rejection. */
