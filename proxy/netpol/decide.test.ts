@@ -156,6 +156,13 @@ describe('decideNetpol', () => {
     });
   }
 
+  it('the model does not depend on the order of the inputs', () => {
+    const policies = [policy('shop', 'b', { ingress: [{ from: [{ namespaceSelector: {} }] }] }), policy('shop', 'a', { policyTypes: ['Egress'] })];
+    const pods = [web, web2, webRemote, client, other, pod('lab', 'twin', 'n2', '10.244.2.10')];
+    assert.deepEqual(decideNetpol([...policies].reverse(), [...pods].reverse(), [...namespaces].reverse(), 'n1'), decideNetpol(policies, pods, namespaces, 'n1'));
+    assert.deepEqual(decideNetpol(policies, pods, namespaces, 'n1').ingress[0]?.rules[0]?.peer, { kind: 'pods', ips: ['10.244.1.5', '10.244.1.6', '10.244.2.5', '10.244.2.9', '10.244.2.10'] });
+  });
+
   it('a namespace missing from the cache still matches its kubernetes.io/metadata.name label', () => {
     const p = policy('shop', 'by-name', { ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'lab' } } }] }] });
     const m = decideNetpol([p], [web, other], [], 'n1');

@@ -47,23 +47,44 @@ export function policyPodIPs(pod: Pod): string[] {
   return [...new Set(ips.filter((ip) => ipv4Re.test(ip)))].sort(compareIP);
 }
 
+/** A dotted IPv4 address as a number (for sorting). */
+const ipNumber = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+
+/** The pods that take part, sorted by their first IP (so filtered lists of them stay sorted). */
 function toPolicyPods(pods: readonly Pod[]): PolicyPod[] {
-  const out: PolicyPod[] = [];
+  const out: Array<PolicyPod & { key: number }> = [];
   for (const pod of pods) {
     const ips = policyPodIPs(pod);
     if (ips.length === 0) continue;
-    out.push({ pod, namespace: pod.metadata?.namespace ?? '', node: pod.spec?.nodeName ?? '', labels: pod.metadata?.labels ?? {}, ips });
+    out.push({ pod, namespace: pod.metadata?.namespace ?? '', node: pod.spec?.nodeName ?? '', labels: pod.metadata?.labels ?? {}, ips, key: ipNumber(ips[0]!) });
   }
+  return out.sort((a, b) => a.key - b.key);
+}
+
+/**
+ * Namespace name → its labels, with `kubernetes.io/metadata.name` always
+ * present (the API server sets it on every namespace), for every namespace
+ * listed or holding a pod.
+ */
+function namespaceLabels(namespaces: readonly Namespace[], pods: readonly PolicyPod[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const n of namespaces) {
+    const name = n.metadata?.name ?? '';
+    out.set(name, { ...(n.metadata?.labels ?? {}), [NAME_LABEL]: name });
+  }
+  for (const p of pods) if (!out.has(p.namespace)) out.set(p.namespace, { [NAME_LABEL]: p.namespace });
   return out;
 }
 
-/** Namespace name → its labels, with `kubernetes.io/metadata.name` always present (the API server sets it on every namespace). */
-function namespaceLabels(namespaces: readonly Namespace[]): (ns: string) => Record<string, string> {
-  const byName = new Map(namespaces.map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]));
-  return (ns) => ({ ...(byName.get(ns) ?? {}), [NAME_LABEL]: ns });
+/**
+ * The IPs of `pods` (a sublist of toPolicyPods' output, so in first-IP
+ * order), deduplicated and numerically sorted; only a pod with several
+ * IPv4 addresses makes a sort necessary.
+ */
+function ipsOf(pods: readonly PolicyPod[]): string[] {
+  const ips = [...new Set(pods.flatMap((p) => p.ips))];
+  return pods.every((p) => p.ips.length === 1) ? ips : ips.sort(compareIP);
 }
-
-const ipsOf = (pods: readonly PolicyPod[]): string[] => [...new Set(pods.flatMap((p) => p.ips))].sort(compareIP);
 
 function protoOf(p: NetworkPolicyPort): L4Proto | undefined {
   switch (p.protocol ?? 'TCP') {
@@ -105,15 +126,19 @@ function portMatches(p: NetworkPolicyPort, destinations: readonly PolicyPod[]): 
 /** What the decision reads, prepared once per call. */
 interface Ctx {
   pods: PolicyPod[];
-  nsLabels: (ns: string) => Record<string, string>;
+  byNamespace: Map<string, PolicyPod[]>;
+  nsLabels: Map<string, Record<string, string>>;
 }
 
 /** The pods a podSelector/namespaceSelector peer selects, from the policy in `ns`. */
 function peerPods(peer: NetworkPolicyPeer, ns: string, ctx: Ctx): PolicyPod[] {
-  const inNamespace = (p: PolicyPod): boolean =>
-    peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, ctx.nsLabels(p.namespace)) : p.namespace === ns;
-  const matchesPod = (p: PolicyPod): boolean => (peer.podSelector ? selectorMatches(peer.podSelector, p.labels) : true);
-  return ctx.pods.filter((p) => inNamespace(p) && matchesPod(p));
+  // Both lists keep toPolicyPods' IP order.
+  let candidates = ctx.byNamespace.get(ns) ?? [];
+  if (peer.namespaceSelector) {
+    const selected = new Set([...ctx.nsLabels].filter(([, labels]) => selectorMatches(peer.namespaceSelector, labels)).map(([name]) => name));
+    candidates = ctx.pods.filter((p) => selected.has(p.namespace));
+  }
+  return peer.podSelector ? candidates.filter((p) => selectorMatches(peer.podSelector, p.labels)) : candidates;
 }
 
 /** A peer with the pods it stands for (for egress named ports): undefined pods = not a pod peer. */
@@ -166,8 +191,14 @@ const keyOf = (np: NetworkPolicy): string => `${np.metadata?.namespace ?? ''}/${
  * order. Policies that select no local pod produce no chain. Pure.
  */
 export function decideNetpol(policies: readonly NetworkPolicy[], pods: readonly Pod[], namespaces: readonly Namespace[], nodeName: string): NetpolModel {
-  const ctx: Ctx = { pods: toPolicyPods(pods), nsLabels: namespaceLabels(namespaces) };
-  const local = ctx.pods.filter((p) => p.node === nodeName);
+  const all = toPolicyPods(pods);
+  const byNamespace = new Map<string, PolicyPod[]>();
+  for (const p of all) {
+    const list = byNamespace.get(p.namespace);
+    if (list) list.push(p); else byNamespace.set(p.namespace, [p]);
+  }
+  const ctx: Ctx = { pods: all, byNamespace, nsLabels: namespaceLabels(namespaces, all) };
+  const local = all.filter((p) => p.node === nodeName);
   const model: NetpolModel = { ingress: [], egress: [] };
   for (const np of [...policies].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0))) {
     const ns = np.metadata?.namespace ?? '';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { policyChainName, renderNetpol, renderNetpolCleanup } from './render.ts';
-import type { NetpolModel } from './model.ts';
+import { ipSetName, policyChainName, renderNetpol, renderNetpolCleanup } from './render.ts';
+import type { NetpolModel, PeerMatch } from './model.ts';
 
 test('golden: no policies → the table with empty isolation sets and pass-through base chains', () => {
   assert.equal(renderNetpol({ ingress: [], egress: [] }), [
@@ -52,6 +52,7 @@ test('golden: default deny, pod peers, port range, ipBlock with except and a nam
     '  set ing-7797490f2d4bbc43-pods { type ipv4_addr; elements = { 10.244.1.5 }; }',
     '  set egress-isolated { type ipv4_addr; elements = { 10.244.1.7 }; }',
     '  set egr-df7a19791bb1aebd-pods { type ipv4_addr; elements = { 10.244.1.7 }; }',
+    '  set ips-8f42775e5c580944 { type ipv4_addr; elements = { 10.244.2.9, 10.244.2.10 }; }',
     '  chain ingress {',
     '    type filter hook forward priority 0; policy accept;',
     '    ct state established,related accept',
@@ -69,7 +70,7 @@ test('golden: default deny, pod peers, port range, ipBlock with except and a nam
     '  }',
     '  chain ing-7797490f2d4bbc43 {',
     '    ip saddr 10.244.2.9 accept comment "shop/web ingress[0]"',
-    '    ip saddr { 10.244.2.9, 10.244.2.10 } meta l4proto tcp th dport 80-90 accept comment "shop/web ingress[1]"',
+    '    ip saddr @ips-8f42775e5c580944 meta l4proto tcp th dport 80-90 accept comment "shop/web ingress[1]"',
     '    ip saddr 192.168.0.0/16 ip saddr != { 192.168.1.0/24, 192.168.2.0/24 } ip daddr 10.244.1.5 meta l4proto tcp th dport 8080 accept comment "shop/web ingress[1]"',
     '    ip6 saddr 2001:db8::/32 meta l4proto sctp accept comment "shop/web ingress[2]"',
     '  }',
@@ -94,6 +95,18 @@ test('comments drop quotes and stay within nft\'s 128 bytes', () => {
   const jump = text.split('\n').find((l) => l.includes(' jump '));
   assert.ok(jump);
   assert.equal(/comment "([^"]*)"/.exec(jump)?.[1]?.length, 120);
+});
+
+test('pod-IP lists shared by rules of several policies become one named set', () => {
+  const peers: PeerMatch & { kind: 'pods' } = { kind: 'pods', ips: ['10.0.0.1', '10.0.0.2'] };
+  const text = renderNetpol({
+    ingress: ['a', 'b'].map((n) => ({ policy: `ns/${n}`, direction: 'ingress' as const, targets: ['10.0.0.9'], rules: [{ rule: 0, peer: peers, port: { kind: 'any' as const } }] })),
+    egress: [{ policy: 'ns/c', direction: 'egress', targets: ['10.0.0.9'], rules: [{ rule: 0, peer: { kind: 'any' }, port: { kind: 'port', protocol: 'tcp', port: 80, to: [...peers.ips] } }] }],
+  });
+  const name = ipSetName(peers.ips);
+  assert.equal(text.split('\n').filter((l) => l.startsWith(`  set ${name} `)).length, 1);
+  assert.equal(text.split(`ip saddr @${name} accept`).length - 1, 2);
+  assert.match(text, new RegExp(`ip daddr @${name} meta l4proto tcp th dport 80 accept`));
 });
 
 test('cleanup payload removes the table and tolerates its absence', () => {
