@@ -6,7 +6,7 @@
  * traffic; other node: routed over host-gw) and POST what they saw to a
  * collector in the laptop namespace. A default-deny NetworkPolicy blocks
  * them; a policy allowing the clients' label lets them in, from both nodes,
- * while a pod without the label stays out. About 3 minutes with cached images.
+ * while a pod without the label stays out. About 80–120 s with cached images.
  */
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
