@@ -13,8 +13,9 @@
 #    container rootfs, kubelet volumes), deepest first;
 # 4. runs `skiff proxy --cleanup`, then removes any rule and chain left by
 #    the proxy (KUBE-*) or by the CNI plugins for the `skiff` network
-#    (CNI-* chains tagged name: "skiff", CNI-HOSTPORT-*), the nft table
-#    `ip skiff`, and every route inside the cluster and service CIDRs;
+#    (CNI-* chains tagged name: "skiff", CNI-HOSTPORT-*), the nft tables
+#    `ip skiff` and `inet skiff-netpol` (NetworkPolicy), and every route
+#    inside the cluster and service CIDRs;
 # 5. deletes the CNI bridge (cni0) and the veth interfaces attached to it;
 # 6. removes the shim sockets (/run/containerd/s/<hash>) and stdio fifos of
 #    the killed shims, and the CNI IP reservations of the `skiff` network.
@@ -201,6 +202,10 @@ fi
 if command -v nft >/dev/null 2>&1 && nft list table ip skiff >/dev/null 2>&1; then
   log "deleting nft table ip skiff"
   nft delete table ip skiff || true
+fi
+if command -v nft >/dev/null 2>&1 && nft list table inet skiff-netpol >/dev/null 2>&1; then
+  log "deleting nft table inet skiff-netpol"
+  nft delete table inet skiff-netpol || true
 fi
 for cidr in "$SKIFF_CLUSTER_CIDR" "$SKIFF_SERVICE_CIDR"; do
   # Every route whose destination lies inside the CIDR: the proxy's blackhole

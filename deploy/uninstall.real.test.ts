@@ -114,6 +114,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
     '-A CNI-DN-0123456789abcdef01234 -p tcp --dport 8080 -j DNAT --to-destination 10.244.0.5:80', 'COMMIT', '',
   ].join('\n'));
   await mustExec(node, 'nft', ['-f', '-'], 'table ip skiff {\n chain services { type nat hook output priority -100; }\n}\n');
+  await mustExec(node, 'nft', ['-f', '-'], 'table inet skiff-netpol {\n chain ingress { type filter hook forward priority 0; }\n}\n');
   await sh('ip', 'route', 'replace', 'blackhole', '10.244.0.0/16');
   await sh('ip', 'route', 'replace', '10.96.0.0/12', 'dev', 'lo');
   await sh('ip', 'route', 'replace', '10.244.7.0/24', 'via', ns.nodeIP.replace(/\.1$/, '.2'), 'dev', ns.device, 'onlink');
@@ -146,7 +147,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
 
   const before = await ns.run('iptables-save', []);
   for (const chain of ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-FORWARD', 'KUBE-SVC-', 'CNI-0123456789abcdef01234567', 'CNI-HOSTPORT-DNAT']) assert.ok(before.includes(`:${chain}`), chain);
-  assert.match(await ns.run('nft', ['list', 'tables']), /table ip skiff/);
+  assert.match(await ns.run('nft', ['list', 'tables']), /table ip skiff\n[\s\S]*table inet skiff-netpol/);
   assert.match(await ns.run('ip', ['route', 'show']), /blackhole 10\.244\.0\.0\/16[\s\S]*10\.244\.7\.0\/24 via/);
 
   // --- uninstall, in the namespace ---

@@ -66,8 +66,10 @@ test('runProxy programs a real node: VIP works, follows endpoint changes, cleanu
     assert.match(routes, /^blackhole 10\.244\.0\.0\/16/m);
     assert.notEqual((await tn.node('ip', ['route', 'get', '10.244.7.9'])).exitCode, 0, 'a remote pod address has no usable route');
     assert.match((await mustExec(tn.node, 'ip', ['route', 'get', POD_IP])).stdout, /dev br0/, 'the local pod keeps its bridge route');
+    assert.match((await mustExec(tn.node, 'nft', ['list', 'tables'])).stdout, /^table inet skiff-netpol$/m, 'the NetworkPolicy table is kept too');
     // ...until cleanupProxy.
     await cleanupProxy({ serviceCIDR: SERVICE_CIDR, clusterCIDR: '10.244.0.0/16', exec: tn.node });
+    assert.doesNotMatch((await mustExec(tn.node, 'nft', ['list', 'tables'])).stdout, /skiff-netpol/);
     for (const table of ['nat', 'filter']) assert.ok(!(await mustExec(tn.node, 'iptables-save', ['-t', table])).stdout.includes('KUBE-'));
     assert.ok(!(await mustExec(tn.node, 'ip', ['route', 'show'])).stdout.includes('10.96.0.0/12'));
     assert.ok(!(await mustExec(tn.node, 'ip', ['route', 'show'])).stdout.includes('10.244.0.0/16'));

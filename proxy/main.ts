@@ -2,20 +2,24 @@
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
  * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts).
+ * host-gw pod routes to other nodes (routes/controller.ts) and NetworkPolicy
+ * enforcement for this node's pods (netpol/controller.ts).
  */
-import type { Node } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { Nodes } from '../apiserver/client/resources.ts';
+import { Namespaces, NetworkPolicies, Nodes, Pods } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
 import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
+import { NetworkPolicyController } from './netpol/controller.ts';
+import { removeNetpolTable } from './netpol/nft.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
@@ -53,6 +57,12 @@ export interface ProxyOptions {
    * InternalIP, and masquerade for pod traffic leaving clusterCIDR. See routes/.
    */
   podNetwork?: 'host-gw' | 'none';
+  /**
+   * NetworkPolicy enforcement for this node's pods in `table inet
+   * skiff-netpol` (default 'nftables', or 'none' when serviceRoute is
+   * 'none'). Needs list/watch on pods, namespaces and networkpolicies. See netpol/.
+   */
+  networkPolicy?: 'nftables' | 'none';
   /** Min ms between syncs (default 1000). */
   minSyncIntervalMs?: number;
   /** Max ms between (full) syncs (default 30000). */
@@ -88,6 +98,12 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       nodeName: opts.nodeName, nodes: factory.for<Node>(Nodes), clusterCIDR: opts.clusterCIDR, exec, log: log.child('routes'),
     })
     : undefined;
+  const netpol = (opts.networkPolicy ?? (routeMode === 'none' ? 'none' : 'nftables')) === 'nftables'
+    ? new NetworkPolicyController({
+      nodeName: opts.nodeName, policies: factory.for<NetworkPolicy>(NetworkPolicies), pods: factory.for<Pod>(Pods),
+      namespaces: factory.for<Namespace>(Namespaces), exec, log: log.child('netpol'),
+    })
+    : undefined;
 
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
@@ -116,18 +132,21 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     log.info('caches synced; starting sync loop', { node: opts.nodeName, serviceCIDR: opts.serviceCIDR });
     runner.start(signal);
     routes?.start(signal);
+    netpol?.start(signal);
   }
   await aborted;
   await runner.idle();
   await routes?.idle();
+  await netpol?.idle();
   log.info('proxy stopped');
 }
 
 /**
  * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
  * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
- * is given), the pod masquerade chain and every host-gw route (proto 250).
- * Idempotent. Throws if iptables or `ip route show` fails.
+ * is given), the pod masquerade chain, every host-gw route (proto 250) and
+ * the NetworkPolicy table (`inet skiff-netpol`).
+ * Idempotent. Throws if iptables, nft or `ip route show` fails.
  */
 export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
@@ -136,4 +155,5 @@ export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: st
   if (opts.clusterCIDR) await removeClusterRoute(exec, opts.clusterCIDR);
   await removePodMasquerade(exec);
   await removeOwnedRoutes(exec);
+  await removeNetpolTable(exec);
 }

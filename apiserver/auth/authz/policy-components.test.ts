@@ -25,7 +25,7 @@ function allowed(call: string, roleName: string): boolean {
 
 const cases: Array<{ role: string; calls: string[] }> = [
   { role: 'system:kube-scheduler', calls: ['list pods', 'watch pods', 'list nodes', 'watch nodes', 'create pods/binding', 'patch pods/status', 'create events', 'patch events'] },
-  { role: 'system:node-proxier', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices'] },
+  { role: 'system:node-proxier', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'list pods', 'watch pods', 'list namespaces', 'watch namespaces', 'list networking.k8s.io/networkpolicies', 'watch networking.k8s.io/networkpolicies'] },
   { role: 'system:node', calls: ['list services', 'watch services', 'create events', 'patch events', 'create authentication.k8s.io/tokenreviews', 'create authorization.k8s.io/subjectaccessreviews'] },
 ];
 
@@ -36,7 +36,7 @@ for (const c of cases) {
 }
 
 test('the proxy and the scheduler cannot write what they do not own', () => {
-  for (const call of ['create pods', 'update discovery.k8s.io/endpointslices', 'patch nodes']) assert.equal(allowed(call, 'system:node-proxier'), false, call);
+  for (const call of ['create pods', 'update discovery.k8s.io/endpointslices', 'patch nodes', 'update networking.k8s.io/networkpolicies', 'get secrets']) assert.equal(allowed(call, 'system:node-proxier'), false, call);
   for (const call of ['create pods', 'update pods', 'patch nodes/status']) assert.equal(allowed(call, 'system:kube-scheduler'), false, call);
 });
 

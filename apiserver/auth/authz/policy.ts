@@ -98,6 +98,9 @@ export function defaultClusterRoles(): ClusterRole[] {
       rule(read, [core], ['nodes']),
       eventsRule,
       rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+      // Skiff: the proxy also enforces NetworkPolicy (proxy/netpol), which reads pods, namespaces and policies.
+      rule(['list', 'watch'], [core], ['namespaces', 'pods']),
+      rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
     ]),
     role('system:node', [
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),

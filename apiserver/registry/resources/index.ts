@@ -12,6 +12,7 @@ import { guardResource } from './guard.ts';
 import { shapes } from './shapes.ts';
 import { componentStatusesResource, leasesResource } from './leases.ts';
 import { namespacesResource } from './namespaces.ts';
+import { networkPoliciesResource, networkPolicyShape } from './networkpolicies.ts';
 import { nodesResource } from './nodes.ts';
 import { podsResource } from './pods.ts';
 import { podDisruptionBudgetsResource } from './pdb.ts';
@@ -27,7 +28,7 @@ function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
   return guardResource(def, shapes[def.resource]) as unknown as ResourceDef;
 }
 
-/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
+/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, networking.k8s.io/v1 networkpolicies, and the virtual authorization.k8s.io/v1 reviews). */
 export function allResources(): ResourceDef[] {
   return [
     erase(namespacesResource()),
@@ -50,6 +51,7 @@ export function allResources(): ResourceDef[] {
     erase(roleBindingsResource()),
     erase(rolesResource()),
     guardResource(csrResource(), csrShape) as unknown as ResourceDef,
+    guardResource(networkPoliciesResource(), networkPolicyShape) as unknown as ResourceDef,
     ...reviewResources().map(erase),
   ];
 }

@@ -128,6 +128,7 @@ test('registry: names, short names, categories, scope', () => {
     ['rolebindings', 'rbac.authorization.k8s.io', [], true, 'RoleBinding'],
     ['roles', 'rbac.authorization.k8s.io', [], true, 'Role'],
     ['certificatesigningrequests', 'certificates.k8s.io', ['csr'], false, 'CertificateSigningRequest'],
+    ['networkpolicies', 'networking.k8s.io', ['netpol'], true, 'NetworkPolicy'],
     ['selfsubjectaccessreviews', 'authorization.k8s.io', [], false, 'SelfSubjectAccessReview'],
     ['selfsubjectrulesreviews', 'authorization.k8s.io', [], false, 'SelfSubjectRulesReview'],
     ['subjectaccessreviews', 'authorization.k8s.io', [], false, 'SubjectAccessReview'],

@@ -56,6 +56,14 @@ const samples: Record<string, unknown> = {
     spec: { request: 'AAAA', signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'], username: 'u', groups: ['g'], extra: { k: ['v'] }, expirationSeconds: 3600 },
     status: { certificate: 'AAAA', conditions: [{ type: 'Approved', status: 'True', reason: 'R', message: 'm' }] },
   },
+  networkpolicies: {
+    metadata: { name: 'np' },
+    spec: {
+      podSelector: { matchLabels: { app: 'w' } }, policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['a'] }] }, namespaceSelector: { matchLabels: { t: 'x' } } }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 80, endPort: 90 }, { port: 'http' }] }],
+      egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ protocol: 'UDP', port: 53 }] }],
+    },
+  },
   leases: { metadata: { name: 'l' }, spec: { holderIdentity: 'h', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
 };
 
