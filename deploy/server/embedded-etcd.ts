@@ -25,7 +25,7 @@ import type { EtcdClientTLS } from '../../apiserver/storage/etcd-client.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { writeFileAtomic } from '../pki/files.ts';
 import { etcdChildSpec, etcdClientUrl, etcdPeerUrl, waitForEtcd, type EtcdOptions } from './etcd.ts';
-import { addSelfAsLearner, listMembers, membershipClient, promoteWhenSynced, removeMember, syncPeerURL } from './etcd-join.ts';
+import { addSelfAsLearnerRetrying, listMembers, membershipClient, promoteWhenSynced, removeMember, syncPeerURL } from './etcd-join.ts';
 import type { SelfMember } from './etcd-members.ts';
 
 /** `<dataDir>/etcd-join.json`: an etcd join in progress. Pure. */
@@ -44,7 +44,10 @@ export interface EmbeddedEtcdStart {
   dataDir: string;
   /** Client URLs of the cluster to join (deploy/server/server-join-embedded.ts); undefined: not joining now. */
   joinVia?: string[];
+  /** How long to wait for etcd's health and for the promotion. */
   timeoutMs: number;
+  /** How long MemberAdd is retried while etcd says it will pass (etcd-join.ts retryableAddError); default timeoutMs. */
+  addTimeoutMs?: number;
   signal: AbortSignal;
   /** One progress line. */
   line: (text: string) => void;
@@ -110,7 +113,7 @@ async function joinCluster(o: EmbeddedEtcdStart, self: SelfMember, via: string[]
   const c = membershipClient(via, o.clientTLS);
   try {
     await writeFileAtomic(etcdJoinMarker(o.dataDir), `${JSON.stringify({ endpoints: via })}\n`);
-    const plan = await addSelfAsLearner(c, self);
+    const plan = await addSelfAsLearnerRetrying(c, self, o.addTimeoutMs ?? o.timeoutMs, o.signal);
     if ('error' in plan) return plan;
     o.line(`• etcd: ${plan.added ? 'added' : 'reusing'} learner member ${self.name} (${plan.id}) at ${self.peerURL}`);
     o.sup.add(etcdChildSpec({ ...o.etcd, initialCluster: plan.initialCluster, initialClusterState: 'existing' }));

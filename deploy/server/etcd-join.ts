@@ -75,6 +75,30 @@ export async function addSelfAsLearner(c: Etcd3, self: SelfMember): Promise<Join
 }
 
 /**
+ * Whether MemberAdd's refusal `msg` passes by itself: etcd's reconfiguration
+ * check refuses while the leader has not been connected to every voter for
+ * 5 s (`unhealthy cluster`: just after a member restarted) or while another
+ * learner is still catching up (`too many learner members`: a concurrent
+ * join; etcd 3.4 allows one). Pure.
+ */
+export function retryableAddError(msg: string): boolean {
+  return /unhealthy cluster|too many learner members|not enough started members|leader changed/.test(msg);
+}
+
+/**
+ * addSelfAsLearner, retried every second for up to `timeoutMs` while its
+ * error is retryableAddError. Resolves the plan or the last error value.
+ */
+export async function addSelfAsLearnerRetrying(c: Etcd3, self: SelfMember, timeoutMs: number, signal?: AbortSignal): Promise<JoinPlan | { error: string }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await addSelfAsLearner(c, self);
+    if (!('error' in r) || !retryableAddError(r.error) || signal?.aborted || Date.now() + 1000 > end) return r;
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+/**
  * Promotes learner `id` to a voting member, retrying every 500 ms while
  * etcd refuses (a learner not yet in sync with the leader) for up to
  * `timeoutMs`. Resolves `{ promoted }` (false: it already was a voter), or
