@@ -7,7 +7,9 @@
  * works against every server) and the ServiceAccount signing key
  * (tls/service.key: every apiserver must verify the tokens any
  * controller-manager signed). The etcd client credentials are not shared:
- * with an external etcd each server is given them by flags.
+ * with an external etcd each server is given them by flags. With the
+ * embedded etcd the etcd CA is shared too (EMBEDDED_BOOTSTRAP_FILES) and the
+ * sealed text travels in a Secret instead (server-bootstrap-secret.ts).
  *
  * Sealing: key = PBKDF2-SHA256(`<id>.<secret>`, 16 random bytes of salt,
  * 100 000 rounds, 32 bytes); AES-256-GCM with a random 12-byte IV and the
