@@ -9,8 +9,9 @@
  * local member. kubectl works against either server with either admin
  * kubeconfig, objects written through one are read through the other, both
  * nodes register, the `kubernetes` endpoints list both apiservers, and etcd
- * has two voting members. Two members have no quorum when one dies
- * (docs/HA.md recommends three), so no failover is tested here.
+ * has two voting members; a restart of the joined server reuses its member.
+ * Two members have no quorum when one dies (docs/HA.md recommends three),
+ * so no failover is tested here.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,8 +33,12 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
   const skip = await prerequisites(['ip', 'nsenter', 'curl', 'etcd', 'containerd', 'runc', 'iptables'], { cni: false });
   const s = {
     work: '', topo: undefined as Topology | undefined, servers: [] as ServerNode[],
+    /** Server 2's flags after the common ones, to restart it with. */
+    joinArgs: [] as string[],
     /** Set while a step runs; still set in `after` when one failed (then the logs are printed). */
     failing: false,
+    /** Starts `skiff server` in node i+1 with `extra` flags (set in `before`). */
+    startServer: undefined as ((i: number, extra: string[]) => Promise<ServerNode>) | undefined,
   };
   /** kubectl in `via`'s node with `via`'s admin kubeconfig, against `server`'s API. */
   const kubectl = (via: ServerNode, server: ServerNode, ...args: string[]): Promise<RunResult> =>
@@ -42,6 +47,16 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
     const r = await kubectl(via, server, ...args);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}${r.stdout}`);
     return r.stdout;
+  };
+  /** etcd's member list through node 1's etcd (its JSON gateway, node 1's etcd client cert). */
+  const etcdMembers = async (): Promise<Array<{ ID?: string; name?: string; peerURLs?: string[]; isLearner?: boolean }>> => {
+    const one = s.servers[0];
+    assert.ok(one);
+    const f = etcdTLSFiles(one.dataDir).client;
+    const r = await one.member.runAllowFail('curl', ['-sS', '--max-time', '5', '--cacert', f.caFile, '--cert', f.certFile, '--key', f.keyFile,
+      '-X', 'POST', '-d', '{}', `https://${one.ip}:2479/v3/cluster/member/list`], { timeoutMs: 10_000 });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { members?: Array<{ ID?: string; name?: string; peerURLs?: string[]; isLearner?: boolean }> }).members ?? [];
   };
   const servers = (): [ServerNode, ServerNode] => {
     const [one, two] = s.servers;
@@ -56,7 +71,7 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
     s.topo = await createTopology({ nodes: 2 });
     const topo = s.topo;
     log(`topology: nodes ${topo.nodes.map((n) => n.ip).join(' ')}`);
-    const startServer = async (i: number, extra: string[]): Promise<ServerNode> => {
+    s.startServer = async (i: number, extra: string[]): Promise<ServerNode> => {
       const member = topo.nodes[i];
       const dataDir = join(s.work, `node-${i + 1}`, 'data');
       await mkdir(dataDir, { recursive: true });
@@ -66,6 +81,7 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
       s.servers.push(node);
       return node;
     };
+    const startServer = s.startServer;
     const one = await startServer(0, []);
     await waitFor(async (note) => {
       if (one.proc.child.exitCode !== null) throw new Error(`server 1 exited:\n${(await text(one.proc.logFile)).slice(-4000)}`);
@@ -75,7 +91,8 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
     }, 3 * MIN, 'server 1 up, token and server bootstrap data published');
     const token = (await readFile(join(one.dataDir, 'token'), 'utf8')).trim();
     log('server 1 ready');
-    const two = await startServer(1, ['--server', `https://${one.ip}:6443`, '--token', token]);
+    s.joinArgs = ['--server', `https://${one.ip}:6443`, '--token', token];
+    const two = await startServer(1, s.joinArgs);
     await waitFor(async (note) => {
       if (two.proc.child.exitCode !== null) throw new Error(`server 2 exited:\n${(await text(two.proc.logFile)).slice(-4000)}`);
       const t = await text(two.proc.logFile);
@@ -103,12 +120,7 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
     s.failing = true;
     const [one, two] = servers();
     assert.match(await text(two.proc.logFile), /added learner member node-2 .*\n(.*\n)*.*member node-2 promoted to a voter/);
-    const f = etcdTLSFiles(one.dataDir).client;
-    const r = await one.member.runAllowFail('curl', ['-sS', '--max-time', '5', '--cacert', f.caFile, '--cert', f.certFile, '--key', f.keyFile,
-      '-X', 'POST', '-d', '{}', `https://${one.ip}:2479/v3/cluster/member/list`], { timeoutMs: 10_000 });
-    assert.equal(r.code, 0, r.stderr);
-    const list = JSON.parse(r.stdout) as { members?: Array<{ name?: string; peerURLs?: string[]; isLearner?: boolean }> };
-    const got = (list.members ?? []).map((m) => [m.name, m.peerURLs, m.isLearner === true]).sort();
+    const got = (await etcdMembers()).map((m) => [m.name, m.peerURLs, m.isLearner === true]).sort();
     assert.deepEqual(got, [['node-1', [`https://${one.ip}:2480`], false], ['node-2', [`https://${two.ip}:2480`], false]]);
     s.failing = false;
   });
@@ -140,6 +152,29 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
       note(ips);
       return ips === want;
     }, MIN, `the kubernetes endpoints list both servers (${want})`);
+    s.failing = false;
+  });
+
+  it('a restart of the joined server reuses its etcd member (no second MemberAdd) and serves again', { skip }, async () => {
+    s.failing = true;
+    const [one, two] = servers();
+    const ids = (await etcdMembers()).map((m) => m.ID).sort();
+    await stopProc(two.proc);
+    const mark = (await text(two.proc.logFile)).length;
+    s.servers.pop();
+    assert.ok(s.startServer);
+    const again = await s.startServer(1, s.joinArgs);
+    await waitFor(async (note) => {
+      if (again.proc.child.exitCode !== null) throw new Error(`server 2 exited:\n${(await text(again.proc.logFile)).slice(-4000)}`);
+      const t = (await text(again.proc.logFile)).slice(mark);
+      note(t.slice(-300));
+      return t.includes('Skiff is running.');
+    }, 3 * MIN, 'server 2 running again');
+    assert.doesNotMatch((await text(again.proc.logFile)).slice(mark), /learner/);
+    assert.deepEqual((await etcdMembers()).map((m) => m.ID).sort(), ids);
+    assert.equal(await must(again, again, 'get', 'configmap', 'from-one', '-o', 'jsonpath={.data.k}'), '1');
+    await must(one, again, 'create', 'configmap', 'after-restart', '--from-literal', 'k=3');
+    assert.equal(await must(one, one, 'get', 'configmap', 'after-restart', '-o', 'jsonpath={.data.k}'), '3');
     s.failing = false;
   });
 });
