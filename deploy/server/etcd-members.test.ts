@@ -6,7 +6,7 @@ const first: EtcdMember = { id: '11', name: 'node-1', peerURLs: ['https://10.0.0
 const self = { name: 'node-2', peerURL: 'https://10.0.0.2:2480' };
 const unstarted: EtcdMember = { id: '22', name: '', peerURLs: [self.peerURL], clientURLs: [], isLearner: true };
 
-const cases: Array<[string, EtcdMember[], JoinDecision]> = [
+const cases: Array<[string, EtcdMember[], JoinDecision, { name: string; peerURL: string }?]> = [
   ['a fresh join: add', [first], { action: 'add' }],
   ['an earlier attempt added us and never started: reuse that member', [first, unstarted], { action: 'reuse', id: '22' }],
   ['our started learner, data lost: replace it', [first, { ...unstarted, name: 'node-2', clientURLs: ['https://10.0.0.2:2479'] }], { action: 'replace', id: '22' }],
@@ -18,9 +18,12 @@ const cases: Array<[string, EtcdMember[], JoinDecision]> = [
     { error: 'an etcd member is already named node-2 (33, at https://10.0.0.7:2480): another server has this --node-name, or this server\'s address changed; remove that member first or use another --node-name' }],
   ['a member still advertising loopback: refused', [{ ...first, peerURLs: ['https://127.0.0.1:2480'] }],
     { error: 'etcd member node-1 (11) advertises the loopback peer URL https://127.0.0.1:2480: another host cannot reach it; restart that server with this Skiff (it then advertises its node address) and join again' }],
+  ['no node address of our own while the members have one: refused', [first],
+    { error: 'this server\'s etcd would advertise the loopback peer URL https://127.0.0.1:2480, which the other members cannot reach: give it --node-ip' },
+    { name: 'node-2', peerURL: 'https://127.0.0.1:2480' }],
 ];
-for (const [name, members, want] of cases) {
-  test(`decideJoin: ${name}`, () => assert.deepEqual(decideJoin(members, self), want));
+for (const [name, members, want, me] of cases) {
+  test(`decideJoin: ${name}`, () => assert.deepEqual(decideJoin(members, me ?? self), want));
 }
 
 test('decideJoin: on loopback (all members on one host, as in tests) loopback peers are fine', () => {

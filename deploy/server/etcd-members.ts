@@ -53,7 +53,8 @@ const label = (m: EtcdMember): string => (m.name === '' ? `(unstarted) ${m.id}` 
  * values, each with the operator's fix:
  * - another member advertises a loopback peer URL while we do not (a
  *   server of an older Skiff that still listens on loopback only): we
- *   could not reach it;
+ *   could not reach it; or we would advertise loopback (no node IP) to
+ *   members on other hosts;
  * - a voting member with our peer URL and name: our data dir was lost
  *   while the cluster still counts us; removing a voter may break quorum,
  *   so the operator removes it (etcdctl member remove) first;
@@ -68,6 +69,8 @@ export function decideJoin(members: EtcdMember[], self: SelfMember): JoinDecisio
     if (loop) {
       return { error: `etcd member ${label(loop)} advertises the loopback peer URL ${loop.peerURLs.join(',')}: another host cannot reach it; restart that server with this Skiff (it then advertises its node address) and join again` };
     }
+  } else if (members.some((m) => m.peerURLs.some((u) => !isLoopbackURL(u)))) {
+    return { error: `this server's etcd would advertise the loopback peer URL ${self.peerURL}, which the other members cannot reach: give it --node-ip` };
   }
   const mine = members.find((m) => m.peerURLs.includes(self.peerURL));
   if (mine) {
