@@ -1,7 +1,9 @@
 /**
  * `skiff server`: one process that brings up a whole single-node cluster and
  * keeps it up. Start order, each step waiting for the previous one's health:
- * etcd (the embedded one, or an external cluster's health: deploy/server/external-etcd.ts)
+ * (with --server: the join's bootstrap data, server-join.ts / server-join-embedded.ts) →
+ * etcd (the embedded one, a new member of another server's with --server:
+ * embedded-etcd.ts, or an external cluster's health: external-etcd.ts)
  * → containerd (unless an existing socket is given) → apiserver →
  * scheduler, controller-manager, kubelet, proxy. Every part is a child
  * process under one Supervisor (crash → restart alone with backoff). On abort
