@@ -13,13 +13,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { nsWrap, type RunResult } from '../deploy/images/exec.ts';
+import { join } from 'node:path';
+import type { RunResult } from '../deploy/images/exec.ts';
 import { ensurePKI } from '../deploy/pki/ensure.ts';
 import { etcdArgs, etcdPeerUrl, type EtcdOptions } from '../deploy/server/etcd.ts';
 import { etcdTLSFiles } from '../deploy/server/etcd-tls.ts';
@@ -27,46 +24,12 @@ import { waitFor } from '../testutil/wait.ts';
 import { unmountUnder } from './harness/cluster.ts';
 import { log, prerequisites } from './harness/prelude.ts';
 import { killProcessesRootedUnder } from './harness/reap.ts';
-import { createTopology, type Member, type Topology } from './harness/topology.ts';
+import { createTopology, type Topology } from './harness/topology.ts';
+import { NO_REGISTRY, SKIFF, startIn, stopProc, text, type Proc, type ServerNode } from './ha-procs.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SKIFF = [process.execPath, join(REPO_ROOT, 'deploy/bin/skiff.mjs')];
 const MIN = 60_000;
 /** Issue 7's bound on a standby's takeover after kill -9 of the leader (ms); see components.ts LEADER_ELECTION_FLAGS. */
 const TAKEOVER_MS = 15_000;
-/** Image pulls go to a closed loopback port: nothing is fetched (pods need only be created). */
-const NO_REGISTRY = ['--registry-mirror', 'docker.io=http://127.0.0.1:9', '--registry-mirror', 'registry.k8s.io=http://127.0.0.1:9'];
-
-
-
-/** A long-running process in a node namespace, its output in `logFile`. */
-interface Proc {
-  child: ChildProcess;
-  logFile: string;
-  exit: Promise<void>;
-}
-
-function startIn(member: Member, argv: readonly string[], logFile: string): Proc {
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const [cmd, args] = nsWrap(member.name, argv[0] ?? process.execPath, argv.slice(1));
-  const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (b: Buffer) => out.write(b));
-  child.stderr?.on('data', (b: Buffer) => out.write(b));
-  const exit = new Promise<void>((res) => child.once('exit', () => { out.end(); res(); }));
-  return { child, logFile, exit };
-}
-
-async function stopProc(p: Proc | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  const t = setTimeout(() => p.child.kill('SIGKILL'), 30_000);
-  await p.exit;
-  clearTimeout(t);
-}
-
-const text = async (f: string): Promise<string> => readFile(f, 'utf8').catch(() => '');
-
-interface ServerNode { member: Member; dataDir: string; proc: Proc; ip: string }
 
 describe('HA: two servers on an external etcd cluster', async () => {
   const skip = await prerequisites(['ip', 'nsenter', 'curl', 'etcd', 'containerd', 'runc', 'iptables'], { cni: false });

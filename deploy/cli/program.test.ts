@@ -77,6 +77,12 @@ test('server: --server and --token join as another server, with the external etc
   assert.deepEqual(o.externalEtcd, { endpoints: ['http://10.0.0.9:2379'] });
 });
 
+test('server: --server and --token without --etcd-servers join the embedded etcd', async () => {
+  const o = (await parse(['server', '--server', 'https://10.0.0.1:6443', '--token', 'K10abc::abcdef.0123456789abcdef'])).opts as ServerConfig;
+  assert.deepEqual(o.join, { server: 'https://10.0.0.1:6443', token: 'K10abc::abcdef.0123456789abcdef' });
+  assert.equal(o.externalEtcd, undefined);
+});
+
 test('server: relative paths become absolute', async () => {
   const c = await parse(['server', '--data-dir', 'rel/data', '--containerd-socket', 'c.sock']);
   const o = c.opts as ServerConfig;
@@ -191,7 +197,6 @@ const bad: Array<[string[], RegExp]> = [
   [['server', '--no-such-flag'], /unknown option/],
   [['server', '--etcd-cafile', '/e/ca.crt'], /--etcd-cafile need --etcd-servers/],
   [['server', '--server', 'https://10.0.0.1:6443'], /--server and --token go together/],
-  [['server', '--server', 'https://10.0.0.1:6443', '--token', 'K10abc::abcdef.0123456789abcdef'], /--server needs --etcd-servers/],
   [['server', '--etcd-servers', 'https://10.0.0.1:2379', '--etcd-cafile', '/e/ca.crt'], /missing --etcd-certfile, --etcd-keyfile/],
   [['frobnicate'], /unknown command/],
 ];

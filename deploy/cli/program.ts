@@ -88,13 +88,13 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--containerd-socket <path>', 'use this running containerd instead of starting one')
     .addOption(new Option('--registry-mirror <host=url>', 'pull images of registry HOST from URL (repeatable), e.g. docker.io=http://127.0.0.1:5000')
       .default([] as RegistryMirror[], 'none').argParser(collectMirror))
-    .addOption(new Option('--etcd-client-port <port>', 'embedded etcd client port (loopback)').default(defaults.etcdClientPort).argParser(parsePort))
-    .addOption(new Option('--etcd-peer-port <port>', 'embedded etcd peer port (loopback)').default(defaults.etcdPeerPort).argParser(parsePort))
+    .addOption(new Option('--etcd-client-port <port>', 'embedded etcd client port (loopback and the node IP)').default(defaults.etcdClientPort).argParser(parsePort))
+    .addOption(new Option('--etcd-peer-port <port>', 'embedded etcd peer port (the node IP)').default(defaults.etcdPeerPort).argParser(parsePort))
     .addOption(new Option('--etcd-servers <urls>', 'comma-separated client URLs of an external etcd cluster: run no embedded etcd').argParser(parseUrlList))
     .option('--etcd-cafile <path>', 'CA of the external etcd\'s serving certs')
     .option('--etcd-certfile <path>', 'client cert presented to the external etcd')
     .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
-    .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (needs --etcd-servers and --token)').argParser(parseUrl))
+    .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (with --token; adds an etcd member unless --etcd-servers)').argParser(parseUrl))
     .option('--token <token>', 'the join token of --server (its <data-dir>/token)')
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
@@ -104,10 +104,6 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       const etcd = decideExternalEtcd(o);
       if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
       if ((o.server === undefined) !== (o.token === undefined)) { cmd.error('error: --server and --token go together'); return; }
-      if (o.server !== undefined && etcd.external === undefined) {
-        cmd.error('error: --server needs --etcd-servers: a joining server shares the first one\'s external etcd (an embedded etcd listens on its own host only)');
-        return;
-      }
       const abs = (f: string): string => resolve(f);
       const external = etcd.external && {
         endpoints: etcd.external.endpoints,

@@ -7,7 +7,9 @@
  * works against every server) and the ServiceAccount signing key
  * (tls/service.key: every apiserver must verify the tokens any
  * controller-manager signed). The etcd client credentials are not shared:
- * with an external etcd each server is given them by flags.
+ * with an external etcd each server is given them by flags. With the
+ * embedded etcd the etcd CA is shared too (EMBEDDED_BOOTSTRAP_FILES) and the
+ * sealed text travels in a Secret instead (server-bootstrap-secret.ts).
  *
  * Sealing: key = PBKDF2-SHA256(`<id>.<secret>`, 16 random bytes of salt,
  * 100 000 rounds, 32 bytes); AES-256-GCM with a random 12-byte IV and the
@@ -23,15 +25,25 @@
  */
 import { createCipheriv, createDecipheriv, createHash, pbkdf2 } from 'node:crypto';
 
-/** The shared files, PEM text, by their name under `<data-dir>/tls/`. */
-export interface ServerBootstrapData {
-  'server-ca.crt': string;
-  'server-ca.key': string;
-  'service.key': string;
-}
-
-/** The file names of ServerBootstrapData, in a fixed order. */
+/** The file names of ServerBootstrapData (under `<data-dir>/tls/`), in a fixed order. */
 export const BOOTSTRAP_FILES = ['server-ca.crt', 'server-ca.key', 'service.key'] as const;
+
+/**
+ * What a server joining an EMBEDDED etcd needs besides: the etcd CA cert
+ * and key (tls/etcd/server-ca.*), so it issues its own etcd serving, peer
+ * and client certs (with its own address as SAN) that every member trusts
+ * (k3s shares the etcd CA the same way in its bootstrap data).
+ */
+export const EMBEDDED_BOOTSTRAP_FILES = [...BOOTSTRAP_FILES, 'etcd/server-ca.crt', 'etcd/server-ca.key'] as const;
+
+/** A bootstrap file name, relative to `<data-dir>/tls/`. */
+export type BootstrapFile = (typeof EMBEDDED_BOOTSTRAP_FILES)[number];
+
+/** The shared files of an external-etcd cluster, PEM text, by their name under `<data-dir>/tls/`. */
+export type ServerBootstrapData = Record<(typeof BOOTSTRAP_FILES)[number], string>;
+
+/** The shared files of an embedded-etcd cluster (EMBEDDED_BOOTSTRAP_FILES). */
+export type EmbeddedBootstrapData = Record<BootstrapFile, string>;
 
 /** PBKDF2 rounds of the sealing key. */
 const ROUNDS = 100_000;
@@ -59,7 +71,7 @@ function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
  * `random(n)` gives n random bytes (node:crypto randomBytes in production).
  * Resolves the JSON text to store.
  */
-export async function sealBootstrap(data: ServerBootstrapData, passphrase: string, key: string, random: (n: number) => Buffer): Promise<string> {
+export async function sealBootstrap(data: Readonly<Partial<Record<BootstrapFile, string>>>, passphrase: string, key: string, random: (n: number) => Buffer): Promise<string> {
   const salt = random(16);
   const iv = random(12);
   const cipher = createCipheriv('aes-256-gcm', await deriveKey(passphrase, salt), iv);
@@ -70,12 +82,14 @@ export async function sealBootstrap(data: ServerBootstrapData, passphrase: strin
 }
 
 /**
- * Opens what sealBootstrap stored under `key`. Errors as values: not our
- * format, a wrong passphrase or tampered bytes (GCM authentication fails),
- * or a payload without the three PEM files. Never includes key material
- * in a message.
+ * Opens what sealBootstrap stored under `key`, expecting `files` (default
+ * BOOTSTRAP_FILES). Errors as values: not our format, a wrong passphrase
+ * or tampered bytes (GCM authentication fails), or a payload without one
+ * of the PEM files. Never includes key material in a message.
  */
-export async function openBootstrap(text: string, passphrase: string, key: string): Promise<ServerBootstrapData | { error: string }> {
+export async function openBootstrap(text: string, passphrase: string, key: string): Promise<ServerBootstrapData | { error: string }>;
+export async function openBootstrap<F extends BootstrapFile>(text: string, passphrase: string, key: string, files: readonly F[]): Promise<Record<F, string> | { error: string }>;
+export async function openBootstrap(text: string, passphrase: string, key: string, files: readonly BootstrapFile[] = BOOTSTRAP_FILES): Promise<Partial<Record<BootstrapFile, string>> | { error: string }> {
   let s: Partial<Sealed>;
   try {
     s = JSON.parse(text) as Partial<Sealed>;
@@ -100,22 +114,25 @@ export async function openBootstrap(text: string, passphrase: string, key: strin
   } catch {
     return { error: 'the server bootstrap data is not JSON' };
   }
-  for (const f of BOOTSTRAP_FILES) {
+  const out: Partial<Record<BootstrapFile, string>> = {};
+  for (const f of files) {
     const v = parsed[f];
     if (typeof v !== 'string' || !v.includes('-----BEGIN ')) return { error: `the server bootstrap data lacks ${f}` };
+    out[f] = v;
   }
-  return { 'server-ca.crt': String(parsed['server-ca.crt']), 'server-ca.key': String(parsed['server-ca.key']), 'service.key': String(parsed['service.key']) };
+  return out;
 }
 
 /**
- * What to do with the bootstrap data against the joining server's data dir
- * (`have`: each file's current text, undefined when absent): write the
- * missing files, keep identical ones, and refuse (error value naming the
- * file) when one differs: that data dir belongs to another cluster. Pure.
+ * What to do with the bootstrap data `want` (its files in key order)
+ * against the joining server's data dir (`have`: each file's current text,
+ * undefined when absent): write the missing files, keep identical ones,
+ * and refuse (error value naming the file) when one differs: that data dir
+ * belongs to another cluster. Pure.
  */
-export function decideBootstrapWrite(have: Partial<Record<keyof ServerBootstrapData, string>>, want: ServerBootstrapData): { write: Array<keyof ServerBootstrapData> } | { error: string } {
-  const write: Array<keyof ServerBootstrapData> = [];
-  for (const f of BOOTSTRAP_FILES) {
+export function decideBootstrapWrite<F extends BootstrapFile>(have: Partial<Record<F, string>>, want: Record<F, string>): { write: F[] } | { error: string } {
+  const write: F[] = [];
+  for (const f of Object.keys(want) as F[]) {
     const h = have[f];
     if (h === undefined) write.push(f);
     else if (h !== want[f]) return { error: `tls/${f} in the data dir differs from the cluster's: this data dir belongs to another cluster (use a fresh --data-dir)` };

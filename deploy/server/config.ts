@@ -28,7 +28,7 @@ export interface ServerConfig {
   etcdPeerPort: number;
   /** Use this external etcd cluster instead of the embedded one (then etcdClientPort/etcdPeerPort are unused). */
   externalEtcd?: ExternalEtcd;
-  /** Join the cluster of this server as another control-plane node (needs externalEtcd; deploy/server/server-join.ts). */
+  /** Join the cluster of this server as another control-plane node (deploy/server/server-join.ts with externalEtcd, else server-join-embedded.ts and an etcd member). */
   join?: ServerJoin;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;

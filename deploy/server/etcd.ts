@@ -1,9 +1,12 @@
 /**
- * The embedded etcd: Debian's /usr/bin/etcd run as a supervised child, one
- * member named `skiff`, listening only on loopback. Ports default to
- * 2479/2480 so a distribution etcd on 2379/2380 can keep running. With
- * `tls` both its client and peer ports speak TLS and require a client cert
- * from the trusted CA (k3s's embedded-etcd setup).
+ * The embedded etcd: Debian's /usr/bin/etcd run as a supervised child.
+ * Ports default to 2479/2480 so a distribution etcd on 2379/2380 can keep
+ * running. With `tls` both its client and peer ports speak TLS and require
+ * a client cert from the trusted CA (k3s's embedded-etcd setup). By default
+ * it listens on loopback only; with `advertiseHost` (the node address, as
+ * k3s's embedded etcd) clients are served on loopback AND that address,
+ * peers on that address, and both are advertised there, so another server
+ * can add itself as a member (deploy/server/etcd-join.ts).
  */
 import type { ChildSpec } from '../supervisor/supervisor.ts';
 import { httpReady, pollUntil, type HttpTLS } from './wait.ts';
@@ -38,20 +41,40 @@ export interface EtcdOptions {
   binary?: string;
   /** Member name; default skiff. */
   name?: string;
-  /** Address to listen and advertise on; default 127.0.0.1. */
+  /** Address to listen on for clients (the local apiserver's endpoint); default 127.0.0.1. Also the peer and advertised address unless `advertiseHost` is set. */
   host?: string;
+  /** The node address: clients are served there too, peers only there, and both URLs are advertised there. */
+  advertiseHost?: string;
+  /** --initial-cluster (`name=peerURL,...`); default this member alone. Ignored by etcd once the data dir holds a member. */
+  initialCluster?: string;
+  /** --initial-cluster-state: 'new' (default) for a fresh cluster, 'existing' for a member added with MemberAdd. */
+  initialClusterState?: 'new' | 'existing';
   /** Serve both ports over TLS with client-cert auth; default plain http. */
   tls?: EtcdServerTLS;
 }
 
-/** The client URL (what the apiserver's --etcd-endpoints gets): https when `o.tls` is set. Pure. */
+const scheme = (o: EtcdOptions): string => (o.tls ? 'https' : 'http');
+/** `host:port`, an IPv6 address in brackets. */
+const at = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** The local client URL (what this server's apiserver's --etcd-endpoints gets; on `host`): https when `o.tls` is set. Pure. */
 export function etcdClientUrl(o: EtcdOptions): string {
-  return `${o.tls ? 'https' : 'http'}://${o.host ?? '127.0.0.1'}:${o.clientPort}`;
+  return `${scheme(o)}://${at(o.host ?? '127.0.0.1', o.clientPort)}`;
 }
 
-/** The peer URL (--listen-peer-urls, --initial-cluster): https when `o.tls` is set. Pure. */
+/** The client URL other members and servers are told (--advertise-client-urls): on `advertiseHost` when set, else etcdClientUrl. Pure. */
+export function etcdAdvertiseClientUrl(o: EtcdOptions): string {
+  return o.advertiseHost === undefined ? etcdClientUrl(o) : `${scheme(o)}://${at(o.advertiseHost, o.clientPort)}`;
+}
+
+/** The peer URL (--listen-peer-urls, --initial-advertise-peer-urls, --initial-cluster): on `advertiseHost` when set, else `host`. Pure. */
 export function etcdPeerUrl(o: EtcdOptions): string {
-  return `${o.tls ? 'https' : 'http'}://${o.host ?? '127.0.0.1'}:${o.peerPort}`;
+  return `${scheme(o)}://${at(o.advertiseHost ?? o.host ?? '127.0.0.1', o.peerPort)}`;
+}
+
+/** --listen-client-urls: the local client URL, plus the advertised one when it differs. Pure. */
+export function etcdListenClientUrls(o: EtcdOptions): string {
+  return [...new Set([etcdClientUrl(o), etcdAdvertiseClientUrl(o)])].join(',');
 }
 
 /** etcd 3.4's TLS flags for `tls`: both ports require a verified client cert (--client-cert-auth, --peer-client-cert-auth). Pure. */
@@ -70,22 +93,21 @@ export function etcdTLSArgs(tls: EtcdServerTLS): string[] {
 
 /**
  * etcd's command line for `o`, with etcdTLSArgs appended when `o.tls` is set.
- * Pure. `--initial-cluster-state new` is ignored by etcd once the data dir
- * holds a member, so restarts resume the same data.
+ * Pure. The --initial-* flags are ignored by etcd once the data dir holds a
+ * member, so restarts resume the same member and data.
  */
 export function etcdArgs(o: EtcdOptions): string[] {
   const name = o.name ?? 'skiff';
-  const client = etcdClientUrl(o);
   const peer = etcdPeerUrl(o);
   return [
     '--name', name,
     '--data-dir', o.dataDir,
-    '--listen-client-urls', client,
-    '--advertise-client-urls', client,
+    '--listen-client-urls', etcdListenClientUrls(o),
+    '--advertise-client-urls', etcdAdvertiseClientUrl(o),
     '--listen-peer-urls', peer,
     '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `${name}=${peer}`,
-    '--initial-cluster-state', 'new',
+    '--initial-cluster', o.initialCluster ?? `${name}=${peer}`,
+    '--initial-cluster-state', o.initialClusterState ?? 'new',
     '--initial-cluster-token', 'skiff',
     '--logger', 'zap',
     '--log-level', 'warn',

@@ -37,6 +37,12 @@ test('etcdConnection: the embedded member with the data dir\'s etcd PKI, or the 
   assert.equal(emb.embedded?.dataDir, '/d/etcd');
   assert.equal(emb.embedded?.binary, '/usr/bin/etcd');
   assert.equal(emb.embedded?.tls?.certFile, '/d/tls/etcd/server-client.crt');
+  assert.equal(emb.embedded?.name, 'node-a');
+  assert.equal(emb.embedded?.advertiseHost, undefined);
+  // With the node IP it serves other servers there too; the local apiserver still dials loopback.
+  const onNode = etcdConnection(cfg, serverPaths('/d'), '/usr/bin/etcd', '10.0.0.5');
+  assert.equal(onNode.embedded?.advertiseHost, '10.0.0.5');
+  assert.deepEqual(onNode.endpoints, ['https://127.0.0.1:2479']);
   const tls = { caFile: '/e/ca.crt', certFile: '/e/client.crt', keyFile: '/e/client.key' };
   assert.deepEqual(etcdConnection({ ...cfg, externalEtcd: { endpoints: three, tls } }, serverPaths('/d'), '/usr/bin/etcd'), { endpoints: three, tls });
   assert.deepEqual(etcdConnection({ ...cfg, externalEtcd: { endpoints: ['http://a:2379'] } }, serverPaths('/d'), '/usr/bin/etcd'), { endpoints: ['http://a:2379'] });

@@ -63,14 +63,19 @@ export interface EtcdConnection {
 
 /**
  * The etcd `cfg` asks for: `cfg.externalEtcd` as given, else the embedded
- * member on cfg.etcdClientPort/etcdPeerPort with the data dir's etcd PKI
- * (etcdTLSFiles). Pure.
+ * member named cfg.nodeName on cfg.etcdClientPort/etcdPeerPort with the
+ * data dir's etcd PKI (etcdTLSFiles), serving the local apiserver on
+ * loopback and, when `nodeIP` is known, other servers on it (clients and
+ * peers; etcd.ts advertiseHost). Pure.
  */
-export function etcdConnection(cfg: ServerConfig, paths: ServerPaths, binary: string): EtcdConnection {
+export function etcdConnection(cfg: ServerConfig, paths: ServerPaths, binary: string, nodeIP = ''): EtcdConnection {
   if (cfg.externalEtcd !== undefined) {
     return { endpoints: cfg.externalEtcd.endpoints, ...(cfg.externalEtcd.tls ? { tls: cfg.externalEtcd.tls } : {}) };
   }
   const files = etcdTLSFiles(cfg.dataDir);
-  const embedded: EtcdOptions = { dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary, tls: files.server };
+  const embedded: EtcdOptions = {
+    dataDir: paths.etcdDir, clientPort: cfg.etcdClientPort, peerPort: cfg.etcdPeerPort, binary, tls: files.server, name: cfg.nodeName,
+    ...(nodeIP !== '' ? { advertiseHost: nodeIP } : {}),
+  };
   return { embedded, endpoints: [etcdClientUrl(embedded)], tls: files.client };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { componentPlans, listenPorts, type ClusterWiring } from './components.ts';
 import { credentialPaths } from './credentials.ts';
 import { serverPaths, type ServerConfig } from './config.ts';
-import { etcdArgs, etcdChildSpec, etcdClientUrl, etcdPeerUrl } from './etcd.ts';
+import { etcdAdvertiseClientUrl, etcdArgs, etcdChildSpec, etcdClientUrl, etcdPeerUrl } from './etcd.ts';
 import { etcdTLSFiles } from './etcd-tls.ts';
 import { containerdConfigText } from './containerd.ts';
 import { looksLikeChild } from './stale.ts';
@@ -83,6 +83,30 @@ test('etcdArgs: single member named skiff on the given data dir, run as child et
   const spec = etcdChildSpec(o);
   assert.equal(spec.name, 'etcd');
   assert.equal(spec.command, '/usr/bin/etcd');
+});
+
+test('etcdArgs with advertiseHost (the node IP): clients on loopback and it, peers on it only, both advertised there', () => {
+  const o = { dataDir: '/d/etcd', clientPort: 2479, peerPort: 2480, name: 'node-1', advertiseHost: '10.0.0.1', tls: etcdTLS };
+  const f = flags(etcdArgs(o));
+  assert.equal(etcdClientUrl(o), 'https://127.0.0.1:2479');
+  assert.equal(etcdAdvertiseClientUrl(o), 'https://10.0.0.1:2479');
+  assert.equal(f['--listen-client-urls'], 'https://127.0.0.1:2479,https://10.0.0.1:2479');
+  assert.equal(f['--advertise-client-urls'], 'https://10.0.0.1:2479');
+  assert.equal(f['--listen-peer-urls'], 'https://10.0.0.1:2480');
+  assert.equal(f['--initial-advertise-peer-urls'], 'https://10.0.0.1:2480');
+  assert.equal(f['--initial-cluster'], 'node-1=https://10.0.0.1:2480');
+  assert.equal(f['--initial-cluster-state'], 'new');
+  const v6 = flags(etcdArgs({ ...o, advertiseHost: 'fd00::1' }));
+  assert.equal(v6['--listen-peer-urls'], 'https://[fd00::1]:2480');
+  const same = flags(etcdArgs({ ...o, advertiseHost: '127.0.0.1' }));
+  assert.equal(same['--listen-client-urls'], 'https://127.0.0.1:2479');
+});
+
+test('etcdArgs of a joining member: the given --initial-cluster and state existing', () => {
+  const o = { dataDir: '/d/etcd', clientPort: 2479, peerPort: 2480, name: 'node-2', advertiseHost: '10.0.0.2', initialCluster: 'node-1=https://10.0.0.1:2480,node-2=https://10.0.0.2:2480', initialClusterState: 'existing' as const };
+  const f = flags(etcdArgs(o));
+  assert.equal(f['--initial-cluster'], 'node-1=https://10.0.0.1:2480,node-2=https://10.0.0.2:2480');
+  assert.equal(f['--initial-cluster-state'], 'existing');
 });
 
 const etcdTLS = {

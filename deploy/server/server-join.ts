@@ -10,16 +10,15 @@
  *   reads the sealed data from etcd, checks that the CA in it is that same
  *   CA, and writes the files and the token into its own data dir
  *   (joinAsServer); ensurePKI then issues its own leaf certs from that CA.
- * Joining needs an external etcd: the first server's embedded etcd listens
- * on its loopback only, so a second server could not reach it (etcd member
- * add is not implemented).
+ * With the embedded etcd the bootstrap data travels through the API server
+ * instead, and the joiner adds an etcd member: server-join-embedded.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, readEtcdClientTLS } from '../../apiserver/storage/etcd-client.ts';
 import { fetchServerCA } from '../agent/cacerts.ts';
-import { BOOTSTRAP_FILES, bootstrapEtcdKey, decideBootstrapWrite, openBootstrap, sealBootstrap, type ServerBootstrapData } from '../join/server-bootstrap.ts';
+import { BOOTSTRAP_FILES, bootstrapEtcdKey, decideBootstrapWrite, openBootstrap, sealBootstrap, type BootstrapFile, type ServerBootstrapData } from '../join/server-bootstrap.ts';
 import { tokenPath } from '../join/server-token.ts';
 import { bearerOf, caHash, parseJoinToken } from '../join/token.ts';
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../pki/files.ts';
@@ -44,9 +43,10 @@ async function withEtcd<T>(etcd: ExternalEtcd, fn: (c: Etcd3) => Promise<T>): Pr
   }
 }
 
-async function readBootstrapFiles(dataDir: string): Promise<Partial<Record<keyof ServerBootstrapData, string>>> {
-  const out: Partial<Record<keyof ServerBootstrapData, string>> = {};
-  for (const f of BOOTSTRAP_FILES) {
+/** The bootstrap `files` (default BOOTSTRAP_FILES) found under `<dataDir>/tls/`, by name; absent ones left out. Throws only on I/O errors other than ENOENT. */
+export async function readBootstrapFiles<F extends BootstrapFile = (typeof BOOTSTRAP_FILES)[number]>(dataDir: string, files: readonly F[] = BOOTSTRAP_FILES as readonly BootstrapFile[] as readonly F[]): Promise<Partial<Record<F, string>>> {
+  const out: Partial<Record<F, string>> = {};
+  for (const f of files) {
     const text = await readIfExists(join(tlsDir(dataDir), f));
     if (text !== undefined) out[f] = text;
   }

@@ -1,7 +1,9 @@
 /**
  * `skiff server`: one process that brings up a whole single-node cluster and
  * keeps it up. Start order, each step waiting for the previous one's health:
- * etcd (the embedded one, or an external cluster's health: deploy/server/external-etcd.ts)
+ * (with --server: the join's bootstrap data, server-join.ts / server-join-embedded.ts) →
+ * etcd (the embedded one, a new member of another server's with --server:
+ * embedded-etcd.ts, or an external cluster's health: external-etcd.ts)
  * → containerd (unless an existing socket is given) → apiserver →
  * scheduler, controller-manager, kubelet, proxy. Every part is a child
  * process under one Supervisor (crash → restart alone with backoff). On abort
@@ -19,7 +21,8 @@ import type { RestartPolicy } from '../supervisor/decide.ts';
 import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type Launcher } from './components.ts';
 import { defaults, serverPaths, type ServerConfig } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
-import { etcdChildSpec, waitForAnyEtcd } from './etcd.ts';
+import { waitForAnyEtcd } from './etcd.ts';
+import { startEmbeddedEtcd } from './embedded-etcd.ts';
 import { etcdConnection } from './external-etcd.ts';
 import { readEtcdClientTLS } from '../../apiserver/storage/etcd-client.ts';
 import { writeComponentKubeconfigs, type CredentialPaths } from './credentials.ts';
@@ -32,6 +35,7 @@ import { httpReady, pollUntil } from './wait.ts';
 import { startSnapshotSchedule } from '../snapshot/schedule.ts';
 import { publishJoinToken } from '../join/server-token.ts';
 import { joinAsServer, publishServerBootstrap } from './server-join.ts';
+import { joinEmbedded, publishEmbeddedBootstrap } from './server-join-embedded.ts';
 
 /** Startup timeouts in ms. */
 export interface ServerTimeouts {
@@ -112,16 +116,19 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   }
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
   const who = serverIdentity(cfg, hostname(), networkInterfaces());
+  /** The etcd client URLs an embedded-etcd join adds this server's member through. */
+  let joinVia: string[] | undefined;
   if (cfg.join !== undefined) {
     const step = progress.step(`join ${cfg.join.server} as a server`);
     const joined = cfg.externalEtcd === undefined
-      ? { error: 'joining as another server (--server) needs the cluster\'s external etcd (--etcd-servers): an embedded etcd is reachable only on its own host' }
+      ? await joinEmbedded(cfg.dataDir, paths.etcdDir, cfg.join, t.etcdMs, signal)
       : await joinAsServer(cfg.dataDir, cfg.join, cfg.externalEtcd, t.etcdMs, signal);
     if ('error' in joined) {
       step.fail(joined.error);
       rmSync(serverPidFile, { force: true });
       throw new StartupError(`cannot join ${cfg.join.server}: ${joined.error}`);
     }
+    if ('etcdClientURLs' in joined && Array.isArray(joined.etcdClientURLs)) joinVia = joined.etcdClientURLs;
     step.ok();
   }
   let creds: CredentialPaths;
@@ -141,7 +148,7 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
   const sup = new Supervisor({ runDir: paths.runDir, out: deps.out, log: deps.log, policy: deps.policy });
   deps.onSupervisor?.(sup);
   try {
-    await startAll(cfg, paths, sup, progress, t, signal, deps, { creds, nodeIP: who.nodeIP });
+    await startAll(cfg, paths, sup, progress, t, signal, deps, { creds, nodeIP: who.nodeIP, ...(joinVia ? { joinVia } : {}) });
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     progress.line('• stopping Skiff…');
@@ -153,12 +160,11 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
 
 async function startAll(
   cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, progress: Progress,
-  t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps, id: { creds: CredentialPaths; nodeIP: string },
+  t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps, id: { creds: CredentialPaths; nodeIP: string; joinVia?: string[] },
 ): Promise<void> {
-  const etcd = etcdConnection(cfg, paths, deps.etcdBinary ?? defaults.etcdBinary);
+  const etcd = etcdConnection(cfg, paths, deps.etcdBinary ?? defaults.etcdBinary, id.nodeIP);
   const containerdBinary = deps.containerdBinary ?? defaults.containerdBinary;
   let step = progress.step(etcd.embedded ? 'etcd' : `etcd (external: ${etcd.endpoints.join(', ')})`);
-  if (etcd.embedded) sup.add(etcdChildSpec(etcd.embedded));
   let clientTLS;
   try {
     clientTLS = etcd.tls ? await readEtcdClientTLS(etcd.tls) : undefined;
@@ -166,7 +172,16 @@ async function startAll(
     step.fail('cannot read the etcd client credentials');
     throw new StartupError(`cannot read the etcd client credentials: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!(await waitForAnyEtcd(etcd.endpoints, t.etcdMs, signal, clientTLS))) return failCritical(step, 'etcd', t.etcdMs, signal);
+  if (etcd.embedded && clientTLS) {
+    const started = await startEmbeddedEtcd({
+      sup, etcd: etcd.embedded, clientTLS, dataDir: cfg.dataDir, timeoutMs: t.etcdMs, signal, line: (l) => progress.line(l), ...(id.joinVia ? { joinVia: id.joinVia } : {}),
+    });
+    if (signal.aborted) return;
+    if ('error' in started) {
+      step.fail(started.error);
+      throw new StartupError(`etcd: ${started.error}`);
+    }
+  } else if (!(await waitForAnyEtcd(etcd.endpoints, t.etcdMs, signal, clientTLS))) return failCritical(step, 'etcd', t.etcdMs, signal);
   step.ok();
   if (etcd.embedded) {
     void startSnapshotSchedule({ config: cfg.etcdSnapshots, nodeName: cfg.nodeName, etcd: { url: etcd.endpoints[0], ...(etcd.tls ? { tls: etcd.tls } : {}) }, log: deps.log.child('etcd-snapshot') }, signal);
@@ -202,11 +217,13 @@ async function startAll(
     void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal).then((joined) => {
       if (signal.aborted) return;
       progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
-      if ('error' in joined || cfg.externalEtcd === undefined) return;
-      // With an external etcd another server may join: leave it the sealed CA and ServiceAccount key.
-      void publishServerBootstrap(cfg.dataDir, cfg.externalEtcd).then((r) => {
-        if (!signal.aborted) progress.line('error' in r ? `• server bootstrap data: ${r.error}` : `• server bootstrap data for joining servers: ${r.stored ? 'stored' : 'up to date'} in etcd`);
-      });
+      if ('error' in joined) return;
+      const report = (where: string) => (r: { stored: boolean } | { error: string }): void => {
+        if (!signal.aborted) progress.line('error' in r ? `• server bootstrap data: ${r.error}` : `• server bootstrap data for joining servers: ${r.stored ? 'stored' : 'up to date'} in ${where}`);
+      };
+      // Another server may join: leave it the sealed CA and ServiceAccount key (and, with the embedded etcd, the etcd CA).
+      if (cfg.externalEtcd !== undefined) void publishServerBootstrap(cfg.dataDir, cfg.externalEtcd).then(report('etcd'));
+      else if (etcd.tls) void publishEmbeddedBootstrap(cfg.dataDir, id.creds.kubeconfigs.admin, { url: etcd.endpoints[0], tls: etcd.tls }, t.apiserverMs, signal).then(report('Secret kube-system/skiff-server-bootstrap'));
     });
   }
   const rest = plans.filter((x) => !x.critical);
