@@ -23,7 +23,7 @@ import { applyTypeRepairs, typeRepairs } from './gen/type-repairs.ts';
  * The kubernetes-types modules read, with their OpenAPI name prefixes
  * (the Go import paths, as kube-openapi names definitions). The served
  * groups (core, apps, discovery.k8s.io, coordination.k8s.io,
- * rbac.authorization.k8s.io, authorization.k8s.io, policy), autoscaling/v1
+ * rbac.authorization.k8s.io, authorization.k8s.io, policy, networking.k8s.io), autoscaling/v1
  * for Scale, and the apimachinery types they use.
  */
 export const sourcePackages: SourcePackage[] = [
@@ -34,6 +34,7 @@ export const sourcePackages: SourcePackage[] = [
   { module: 'autoscaling/v1', prefix: 'io.k8s.api.autoscaling.v1' },
   { module: 'rbac/v1', prefix: 'io.k8s.api.rbac.v1' },
   { module: 'policy/v1', prefix: 'io.k8s.api.policy.v1' },
+  { module: 'networking/v1', prefix: 'io.k8s.api.networking.v1' },
   { module: 'authorization/v1', prefix: 'io.k8s.api.authorization.v1' },
   { module: 'meta/v1', prefix: 'io.k8s.apimachinery.pkg.apis.meta.v1' },
   { module: 'api/resource', prefix: 'io.k8s.apimachinery.pkg.api.resource' },
