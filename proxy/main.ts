@@ -2,7 +2,8 @@
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
  * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts).
+ * host-gw pod routes to other nodes (routes/controller.ts), and the built-in
+ * Ingress controller (ingress/controller.ts) when `ingress` is given.
  */
 import type { Node } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
@@ -17,6 +18,7 @@ import { hostExec, type Exec } from './exec.ts';
 import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
+import { createIngressController, type IngressController } from './ingress/controller.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
@@ -59,6 +61,11 @@ export interface ProxyOptions {
   maxSyncIntervalMs?: number;
   /** Called after every successful sync with its wall-clock time (ms); for tests. */
   onSynced?: (atMs: number) => void;
+  /**
+   * Serve Ingresses of class `skiff` on these ports (80/443 in `skiff`; 0 =
+   * any free port); absent: no Ingress controller. See ingress/README.md.
+   */
+  ingress?: { httpPort: number; httpsPort: number; host?: string };
 }
 
 /**
@@ -90,6 +97,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     : undefined;
 
   let lastSuccess: number | undefined;
+  let ingress: IngressController | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs,
@@ -116,10 +124,17 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     log.info('caches synced; starting sync loop', { node: opts.nodeName, serviceCIDR: opts.serviceCIDR });
     runner.start(signal);
     routes?.start(signal);
+    // Created only now: its informers (Ingresses, classes, Secrets) join the factory after the
+    // proxy's own caches synced, so a cluster that denies or lacks them never holds up Services.
+    if (opts.ingress) {
+      ingress = createIngressController({ client, factory, log: log.child('ingress'), clock: realClock, ...opts.ingress });
+      ingress.start(signal);
+    }
   }
   await aborted;
   await runner.idle();
   await routes?.idle();
+  await ingress?.stopped();
   log.info('proxy stopped');
 }
 
