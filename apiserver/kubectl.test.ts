@@ -55,7 +55,9 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('selfsubjectaccessreviews'), ['authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview']);
     assert.deepEqual(rows.get('certificatesigningrequests'), ['csr', 'certificates.k8s.io/v1', 'false', 'CertificateSigningRequest']);
     assert.deepEqual(rows.get('poddisruptionbudgets'), ['pdb', 'policy/v1', 'true', 'PodDisruptionBudget']);
-    assert.equal(rows.size, 25, out);
+    assert.deepEqual(rows.get('ingresses'), ['ing', 'networking.k8s.io/v1', 'true', 'Ingress']);
+    assert.deepEqual(rows.get('ingressclasses'), ['networking.k8s.io/v1', 'false', 'IngressClass']);
+    assert.equal(rows.size, 27, out);
   }
 });
 
