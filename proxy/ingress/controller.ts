@@ -12,7 +12,7 @@ import type { Ingress, IngressClass, IngressLoadBalancerIngress } from 'kubernet
 import type { Logger } from '../../apiserver/api/log.ts';
 import type { Clock, InformerFactory } from '../../apiserver/client/informer-types.ts';
 import { EndpointSlices, IngressClasses, Ingresses, Nodes, Secrets, Services } from '../../apiserver/client/resources.ts';
-import type { ApiClient } from '../../apiserver/client/types.ts';
+import { ApiError, type ApiClient } from '../../apiserver/client/types.ts';
 import { SERVICE_NAME_LABEL } from '../model.ts';
 import { BoundedFrequencyRunner } from '../runner.ts';
 import { IngressServer } from './server.ts';
@@ -89,6 +89,8 @@ export function createIngressController(opts: IngressControllerOptions): Ingress
         await opts.client.updateStatus<Ingress>(Ingresses, { ...w.ingress, status: { ...w.ingress.status, loadBalancer: { ingress: w.want } } }, ns);
         log.info('ingress status written', { ingress: `${ns}/${w.ingress.metadata?.name ?? ''}`, ips: w.want.map((x) => x.ip) });
       } catch (e) {
+        // 409: another node wrote first (or the object moved on); 404: deleted meanwhile. The informer event reruns us.
+        if (e instanceof ApiError && (e.code === 409 || e.code === 404)) continue;
         failed ??= e;
       }
     }
