@@ -1,8 +1,8 @@
 /**
  * The Ingress data plane: an HTTP and an HTTPS server that route every
  * request through the current RoutingTable (table.ts) and forward it with
- * http-proxy-3 (a maintained proxy library: headers, streaming, upgrades,
- * X-Forwarded-*). TLS picks the certificate by SNI from the table
+ * http-proxy-3 (a maintained proxy library: headers, streaming, WebSocket
+ * upgrades (it tunnels only `Upgrade: websocket` GETs), X-Forwarded-*). TLS picks the certificate by SNI from the table
  * (tls.createSecureContext per certificate, cached by content); a client
  * without SNI gets the fallback certificate when one is configured.
  *
@@ -159,6 +159,9 @@ export class IngressServer {
       socket.end(`HTTP/1.1 ${t.code} ${http.STATUS_CODES[t.code] ?? ''}\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(t.body)}\r\n\r\n${t.body}`);
       return;
     }
-    this.proxy.ws(req, socket, head, { target: `ws://${t.endpoint}` }, () => socket.destroy());
+    this.proxy.ws(req, socket, head, { target: `ws://${t.endpoint}` }, (err) => {
+      this.opts.log.debug('backend upgrade failed', { endpoint: t.endpoint, err: err.message });
+      socket.destroy();
+    });
   }
 }
