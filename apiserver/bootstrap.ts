@@ -1,7 +1,8 @@
 /**
  * Objects every cluster has, created idempotently at API server start through
  * the stores (so strategies run): the namespaces default, kube-system,
- * kube-public, kube-node-lease, the Service default/kubernetes and, when the
+ * kube-public, kube-node-lease, the Service default/kubernetes, the default
+ * IngressClass `skiff` (api/ingress-class.ts) and, when the
  * server knows its advertise address, that Service's Endpoints and
  * EndpointSlice (reconciled to the address and port on every start; the
  * decisions are in kubernetes-endpoints.ts).
@@ -12,6 +13,7 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { Logger } from './api/log.ts';
 import type { KubeObject } from './api/object.ts';
 import { StatusError } from './api/errors.ts';
+import { skiffIngressClass } from './api/ingress-class.ts';
 import type { Registry } from './registry/registry.ts';
 import type { ResourceStore } from './registry/store.ts';
 import {
@@ -70,8 +72,8 @@ async function existing(store: ResourceStore, namespace: string | undefined, nam
  * allocation error when another server's bootstrap won the race) counts as
  * done when the object now exists.
  */
-async function createIfMissing(registry: Registry, resource: string, namespace: string | undefined, obj: KubeObject, log: Logger): Promise<void> {
-  const store = registry.find('', 'v1', resource);
+async function createIfMissing(registry: Registry, resource: string, namespace: string | undefined, obj: KubeObject, log: Logger, group = ''): Promise<void> {
+  const store = registry.find(group, 'v1', resource);
   if (!store) throw new Error(`bootstrap: resource ${resource} is not served`);
   const name = obj.metadata?.name ?? '';
   if (await existing(store, namespace, name)) return;
@@ -140,5 +142,6 @@ export async function reconcileKubernetesEndpoints(registry: Registry, advertise
 export async function bootstrap(registry: Registry, serviceCIDR: string, log: Logger, apiPort = 6443, advertiseAddress?: string): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) await createIfMissing(registry, 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, log);
   await createIfMissing(registry, 'services', 'default', kubernetesService(serviceCIDR, apiPort), log);
+  if (registry.find('networking.k8s.io', 'v1', 'ingressclasses')) await createIfMissing(registry, 'ingressclasses', undefined, skiffIngressClass(), log, 'networking.k8s.io');
   if (advertiseAddress !== undefined) await reconcileKubernetesEndpoints(registry, advertiseAddress, apiPort, log);
 }

@@ -56,7 +56,9 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('certificatesigningrequests'), ['csr', 'certificates.k8s.io/v1', 'false', 'CertificateSigningRequest']);
     assert.deepEqual(rows.get('poddisruptionbudgets'), ['pdb', 'policy/v1', 'true', 'PodDisruptionBudget']);
     assert.deepEqual(rows.get('networkpolicies'), ['netpol', 'networking.k8s.io/v1', 'true', 'NetworkPolicy']);
-    assert.equal(rows.size, 26, out);
+    assert.deepEqual(rows.get('ingresses'), ['ing', 'networking.k8s.io/v1', 'true', 'Ingress']);
+    assert.deepEqual(rows.get('ingressclasses'), ['networking.k8s.io/v1', 'false', 'IngressClass']);
+    assert.equal(rows.size, 28, out);
   }
 });
 

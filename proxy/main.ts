@@ -2,8 +2,9 @@
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
  * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts) and NetworkPolicy
- * enforcement for this node's pods (netpol/controller.ts).
+ * host-gw pod routes to other nodes (routes/controller.ts), NetworkPolicy
+ * enforcement for this node's pods (netpol/controller.ts), and the built-in
+ * Ingress controller (ingress/controller.ts) when `ingress` is given.
  */
 import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
@@ -21,6 +22,7 @@ import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { NetworkPolicyController } from './netpol/controller.ts';
 import { removeNetpolTable } from './netpol/nft.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
+import { createIngressController, type IngressController } from './ingress/controller.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
@@ -69,6 +71,11 @@ export interface ProxyOptions {
   maxSyncIntervalMs?: number;
   /** Called after every successful sync with its wall-clock time (ms); for tests. */
   onSynced?: (atMs: number) => void;
+  /**
+   * Serve Ingresses of class `skiff` on these ports (80/443 in `skiff`; 0 =
+   * any free port); absent: no Ingress controller. See ingress/README.md.
+   */
+  ingress?: { httpPort: number; httpsPort: number; host?: string };
 }
 
 /**
@@ -106,6 +113,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     : undefined;
 
   let lastSuccess: number | undefined;
+  let ingress: IngressController | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs,
@@ -133,11 +141,18 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     runner.start(signal);
     routes?.start(signal);
     netpol?.start(signal);
+    // Created only now: its informers (Ingresses, classes, Secrets) join the factory after the
+    // proxy's own caches synced, so a cluster that denies or lacks them never holds up Services.
+    if (opts.ingress) {
+      ingress = createIngressController({ client, factory, log: log.child('ingress'), clock: realClock, ...opts.ingress });
+      ingress.start(signal);
+    }
   }
   await aborted;
   await runner.idle();
   await routes?.idle();
   await netpol?.idle();
+  await ingress?.stopped();
   log.info('proxy stopped');
 }
 

@@ -6,8 +6,9 @@
 import type { Storage } from '../storage/interface.ts';
 import type { Logger } from '../api/log.ts';
 import type { AdmissionChain } from './admission/chain.ts';
-import { standardAdmission, type ObjectReader } from './admission/standard.ts';
+import { standardAdmission, type ObjectLister, type ObjectReader } from './admission/standard.ts';
 import { cachedReader } from './cached-reads.ts';
+import { resourcePrefix } from '../storage/keys.ts';
 import { NamespaceFinalizer } from './namespace-finalizer.ts';
 import { ResourceStore } from './store.ts';
 import { strategyContext } from './strategy-context.ts';
@@ -22,7 +23,7 @@ export interface RegistryConfig {
   /** Lifetime of events after their last write, in seconds (default 3600, Kubernetes' --event-ttl). */
   eventTTLSeconds?: number;
   /** Builds the admission chain over a reader of stored objects; default standardAdmission (NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds). */
-  admission?: (read: ObjectReader) => AdmissionChain;
+  admission?: (read: ObjectReader, list?: ObjectLister) => AdmissionChain;
 }
 
 /** Looks stores up by group/version/resource. Virtual defs get no store. */
@@ -36,7 +37,8 @@ export class Registry {
 
   constructor(defs: ResourceDef[], storage: Storage, config: RegistryConfig) {
     this.ctx = strategyContext(storage, config);
-    this.admission = (config.admission ?? standardAdmission)(cachedReader(storage, this.ctx.get));
+    const list: ObjectLister = async (resource) => (await storage.list(resourcePrefix(resource))).items;
+    this.admission = (config.admission ?? standardAdmission)(cachedReader(storage, this.ctx.get), list);
     const log = config.log.child('registry');
     const ttlOf = (d: ResourceDef): number | undefined => (d.resource === 'events' ? config.eventTTLSeconds ?? 3600 : undefined);
     this.stores = defs.filter((d) => !d.virtual).map((d) => new ResourceStore(d, { storage, ctx: this.ctx, now: config.now, ttlSeconds: ttlOf(d), admission: this.admission, log }));

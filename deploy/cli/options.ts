@@ -96,6 +96,8 @@ export interface ProxyFlags {
   serviceCIDR: string;
   clusterCIDR: string;
   healthzPort: number;
+  /** The built-in Ingress controller's ports; absent with --disable-ingress. */
+  ingress?: { httpPort: number; httpsPort: number };
 }
 
 /** A TCP port, 1..65535. */

@@ -109,7 +109,11 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
   });
   assert.deepEqual((await parse(['proxy'])).opts, {
     apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
+    ingress: { httpPort: 80, httpsPort: 443 },
   });
+  const ingressOf = async (args: string[]): Promise<unknown> => ((await parse(['proxy', ...args])).opts as { ingress?: unknown }).ingress;
+  assert.equal(await ingressOf(['--disable-ingress']), undefined);
+  assert.deepEqual(await ingressOf(['--ingress-http-port', '8080', '--ingress-https-port', '8443']), { httpPort: 8080, httpsPort: 8443 });
 });
 
 test('proxy --cleanup runs the cleanup, not the proxy', async () => {

@@ -238,14 +238,23 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.proxyHealthzPort).argParser(parsePort))
+    .addOption(new Option('--ingress-http-port <port>', 'HTTP port of the built-in Ingress controller').default(80).argParser(parsePort))
+    .addOption(new Option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller').default(443).argParser(parsePort))
+    .option('--disable-ingress', 'do not run the built-in Ingress controller (IngressClass skiff)')
     .addOption(kubeconfigOption())
     .option('--cleanup', 'remove every iptables rule and chain and the routes the proxy wrote, then exit')
-    .action(async (o: { apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean }) => {
+    .action(async (o: {
+      apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean;
+      ingressHttpPort: number; ingressHttpsPort: number; disableIngress?: boolean;
+    }) => {
       if (o.cleanup) {
         await actions.proxyCleanup({ serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr });
         return;
       }
-      await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
+      await actions.proxy({
+        apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort,
+        ...(o.disableIngress ? {} : { ingress: { httpPort: o.ingressHttpPort, httpsPort: o.ingressHttpsPort } }),
+      });
     });
 
   program.command('check')

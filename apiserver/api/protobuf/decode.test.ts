@@ -155,3 +155,18 @@ test('ObjectMeta.managedFields (as kubectl ≥ 1.32 PUTs an object it read back)
   const bad = Buffer.concat([msg(1, str(1, 'foo'), msg(17, msg(7, str(1, '{not json')))), msg(2), msg(3)]);
   assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', bad)), isCode(400));
 });
+
+test('decodes an Ingress as kubectl create ingress sends it: the inline IngressRuleValue lands in the rule', () => {
+  const backend = msg(2, msg(4, str(1, 'web'), msg(2, int(2, 80))));
+  const rule = Buffer.concat([str(1, 'web.home.lan'), msg(2, msg(1, msg(1, str(1, '/'), str(3, 'Prefix'), backend)))]);
+  const spec = Buffer.concat([msg(2, str(1, 'web.home.lan'), str(2, 'web-tls')), msg(3, rule)]);
+  const ing = Buffer.concat([msg(1, str(1, 'web')), msg(2, spec), msg(3, msg(1))]);
+  assert.deepEqual(decodeKubernetesProtobuf(envelope('networking.k8s.io/v1', 'Ingress', ing)), {
+    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web' },
+    spec: {
+      tls: [{ hosts: ['web.home.lan'], secretName: 'web-tls' }],
+      rules: [{ host: 'web.home.lan', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+    },
+    status: { loadBalancer: {} },
+  });
+});

@@ -82,6 +82,8 @@ export function decodeMessage(type: string, buf: Buffer, path: string): Record<s
       const [k, v] = value as [string, unknown];
       const m = (out[spec.name] ??= {}) as Record<string, unknown>;
       Object.defineProperty(m, k, { value: v, writable: true, enumerable: true, configurable: true });
+    } else if (spec.inline) {
+      if (typeof value === 'object' && value !== null) Object.assign(out, value);
     } else if (value !== undefined) {
       out[spec.name] = value;
     }

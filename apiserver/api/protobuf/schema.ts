@@ -1,7 +1,7 @@
 /**
  * Field tables for the Kubernetes types that kubectl (≥ 1.32) sends as
  * protobuf request bodies (`kubectl create deployment|namespace|configmap|
- * secret|service|poddisruptionbudget`, the RBAC kinds of `kubectl create role|…binding`, the authorization reviews of `kubectl auth can-i`, the CertificateSigningRequest of `kubectl certificate approve|deny`). Field numbers follow the types' generated.proto. Types
+ * secret|service|poddisruptionbudget|ingress`, the RBAC kinds of `kubectl create role|…binding`, the authorization reviews of `kubectl auth can-i`, the CertificateSigningRequest of `kubectl certificate approve|deny`). Field numbers follow the types' generated.proto. Types
  * or fields not listed here make the decoder refuse the body (415) rather
  * than drop data.
  */
@@ -21,6 +21,8 @@ export interface FieldSpec {
   kind: FieldKind;
   repeated?: boolean;
   keepZero?: boolean;
+  /** An embedded Go struct (`json:",inline"`, e.g. IngressRule's IngressRuleValue): its fields land in the parent object. */
+  inline?: boolean;
 }
 
 const s = (name: string): FieldSpec => ({ name, kind: 'string' });
@@ -141,6 +143,23 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
   UserInfo: { 1: s('username'), 2: s('uid'), 3: ss('groups') },
   TokenReviewSpec: { 1: s('token'), 2: ss('audiences') },
 
+  // networking.k8s.io/v1 (kubectl create ingress): k8s.io/api/networking/v1/generated.proto; TypedLocalObjectReference is core/v1's.
+  Ingress: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'IngressSpec'), 3: msg('status', 'IngressStatus') },
+  IngressSpec: { 4: s('ingressClassName'), 1: msg('defaultBackend', 'IngressBackend'), 2: msg('tls', 'IngressTLS', true), 3: msg('rules', 'IngressRule', true) },
+  IngressBackend: { 4: msg('service', 'IngressServiceBackend'), 3: msg('resource', 'TypedLocalObjectReference') },
+  IngressServiceBackend: { 1: s('name'), 2: msg('port', 'ServiceBackendPort') },
+  ServiceBackendPort: { 1: s('name'), 2: i32('number') },
+  TypedLocalObjectReference: { 1: s('apiGroup'), 2: s('kind'), 3: s('name') },
+  IngressTLS: { 1: ss('hosts'), 2: s('secretName') },
+  IngressRule: { 1: s('host'), 2: { name: 'ingressRuleValue', kind: { message: 'IngressRuleValue' }, inline: true } },
+  IngressRuleValue: { 1: msg('http', 'HTTPIngressRuleValue') },
+  HTTPIngressRuleValue: { 1: msg('paths', 'HTTPIngressPath', true) },
+  HTTPIngressPath: { 1: s('path'), 3: s('pathType'), 2: msg('backend', 'IngressBackend') },
+  IngressStatus: { 1: msg('loadBalancer', 'IngressLoadBalancerStatus') },
+  IngressLoadBalancerStatus: { 1: msg('ingress', 'IngressLoadBalancerIngress', true) },
+  IngressLoadBalancerIngress: { 1: s('ip'), 2: s('hostname'), 4: msg('ports', 'IngressPortStatus', true) },
+  IngressPortStatus: { 1: i32('port'), 2: s('protocol'), 3: s('error') },
+
   // policy/v1 (kubectl create poddisruptionbudget): k8s.io/api/policy/v1/generated.proto. The status's
   // disruptedPods (2, map of Time) and conditions (7) are left out: a create never carries them, so such a body is refused.
   PodDisruptionBudget: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'PodDisruptionBudgetSpec'), 3: msg('status', 'PodDisruptionBudgetStatus') },
@@ -175,5 +194,6 @@ export const TOP_LEVEL: Record<string, string> = {
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'networking.k8s.io/v1/Ingress': 'Ingress',
   'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };

@@ -27,10 +27,11 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { ConfigMap, Endpoints, Namespace, Node, Pod, PodTemplateSpec, Secret, Service, ServiceAccount } from 'kubernetes-types/core/v1';
+import type { Ingress } from 'kubernetes-types/networking/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1';
-import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Leases, Namespaces, Nodes, PodDisruptionBudgets, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
+import { ConfigMaps, Deployments, EndpointSlices, Endpoints as EndpointsRef, Ingresses, Leases, Namespaces, Nodes, PodDisruptionBudgets, Pods, ReplicaSets, Secrets, ServiceAccounts, Services } from '../../client/resources.ts';
 import { RestClient } from '../../client/rest.ts';
 import { requestUser } from '../../routes/request-user.ts';
 import { runApiServer } from '../../main.ts';
@@ -157,6 +158,7 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       runProxy({
         apiUrl: '', kubeconfig: await kubeconfig(CERT.proxy), nodeName: NODE, serviceCIDR: cluster.serviceCIDR, clusterCIDR: '10.244.0.0/16',
         healthzPort: 0, healthzHost: '127.0.0.1', log: quietLogger('proxy'), backend, serviceRoute: 'none', minSyncIntervalMs: 100,
+        ingress: { httpPort: 0, httpsPort: 0, host: '127.0.0.1' },
       }, stop.signal),
     );
     const kubeletOpts: KubeletOptions = {
@@ -216,6 +218,15 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       const eps = st?.endpointSlices.filter((s) => s.metadata?.namespace === NS).flatMap((s) => s.endpoints ?? []).length;
       return svc === true && eps === 2;
     });
+
+    // The proxy's Ingress controller (system:skiff:ingress-controller) reads Ingresses and TLS Secrets and writes the status.
+    await admin.create<Secret>(Secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-tls', namespace: NS }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'x', 'tls.key': 'y' } }, NS);
+    await admin.create<Ingress>(Ingresses, {
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: NS },
+      spec: { tls: [{ hosts: ['web.lan'], secretName: 'web-tls' }], rules: [{ host: 'web.lan', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+    }, NS);
+    await until('Ingress status from the proxy', async () => (await admin.get<Ingress>(Ingresses, 'web', NS)).status?.loadBalancer?.ingress?.[0]?.ip === '127.0.0.1');
+    assert.ok(answers.some((a) => a.user === 'system:kube-proxy' && a.method === 'PUT' && a.url.startsWith(`/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses/web/status`) && a.code === 200));
 
     // The kubelet's TLS API: the apiserver's client cert passes its SubjectAccessReview; a pod's token passes its TokenReview but not the SAR.
     assert.equal(await kubeletGet(kubeletPort, `/containerLogs/${NS}/nope/app`, ca, await pair(CERT.apiserverKubeletClient)), 404, 'authorized: the handler answers (no such pod)');

@@ -19,7 +19,7 @@ import type { PolicyRule } from 'kubernetes-types/rbac/v1';
 import type { Logger } from '../../api/log.ts';
 import type { UserInfo } from '../../api/user.ts';
 import type { AdmissionChain } from '../../registry/admission/chain.ts';
-import type { ObjectReader } from '../../registry/admission/standard.ts';
+import type { ObjectLister, ObjectReader } from '../../registry/admission/standard.ts';
 import type { Registry } from '../../registry/registry.ts';
 import type { Storage } from '../../storage/interface.ts';
 import { requestUser, setRequestUser } from '../../routes/request-user.ts';
@@ -53,7 +53,7 @@ export interface Authorization {
   mode: AuthorizationMode;
   authorizer: Authorizer;
   /** Wraps an admission chain builder with escalation prevention (RBAC only). */
-  admission(base: (read: ObjectReader) => AdmissionChain): (read: ObjectReader) => AdmissionChain;
+  admission(base: (read: ObjectReader, list?: ObjectLister) => AdmissionChain): (read: ObjectReader, list?: ObjectLister) => AdmissionChain;
   /** Mounts the review routes and, for RBAC, the preHandler, the cache and the aggregation loop. */
   install(app: FastifyInstance, registry: Registry, log: Logger): void;
   /** Creates the default policy (RBAC only; a no-op otherwise). */
@@ -96,8 +96,8 @@ export function createAuthorization(mode: AuthorizationMode, storage: Storage, l
   const authorizer = node ? unionAuthorizer([node, rbac]) : rbac;
   const auth: Authorization = {
     mode, authorizer, cache, ...(node ? { node } : {}),
-    admission: (base) => (read) => {
-      const chain = base(read);
+    admission: (base) => (read, list) => {
+      const chain = base(read, list);
       const validating = [...chain.validating, ...(node ? [nodeRestriction(read)] : []), escalationPlugin({ authorizer: () => authorizer, snapshot: cache, read }), certificatesAdmission(() => authorizer)];
       return { mutating: chain.mutating, validating };
     },

@@ -35,6 +35,18 @@ for (const c of cases) {
   });
 }
 
+test('the Ingress controller may read what it routes by and write only ingresses/status', () => {
+  const role = 'system:skiff:ingress-controller';
+  for (const call of ['list networking.k8s.io/ingresses', 'watch networking.k8s.io/ingresses', 'list networking.k8s.io/ingressclasses', 'watch networking.k8s.io/ingressclasses',
+    'list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'list secrets', 'watch secrets', 'update networking.k8s.io/ingresses/status']) {
+    assert.ok(allowed(call, role), call);
+  }
+  for (const call of ['update networking.k8s.io/ingresses', 'patch networking.k8s.io/ingresses', 'create networking.k8s.io/ingresses', 'delete networking.k8s.io/ingresses',
+    'update networking.k8s.io/ingressclasses', 'update secrets', 'create secrets', 'update services', 'list pods', 'list configmaps', 'update services/status']) {
+    assert.equal(allowed(call, role), false, call);
+  }
+});
+
 test('the proxy and the scheduler cannot write what they do not own', () => {
   for (const call of ['create pods', 'update discovery.k8s.io/endpointslices', 'patch nodes', 'update networking.k8s.io/networkpolicies', 'get secrets']) assert.equal(allowed(call, 'system:node-proxier'), false, call);
   for (const call of ['create pods', 'update pods', 'patch nodes/status']) assert.equal(allowed(call, 'system:kube-scheduler'), false, call);

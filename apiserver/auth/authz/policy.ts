@@ -13,6 +13,7 @@ import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { binding, core, eventsRule as kubeEventsRule, group, rbacGroup, read, readWrite, role, rule, urls, user, write } from './policy-helpers.ts';
 import { controllerManagerRole, controllerRoleBindings, controllerRoles } from './policy-controllers.ts';
 import { joinClusterRoleBindings, joinClusterRoles } from './policy-join.ts';
+import { ingressClusterRoleBindings, ingressClusterRoles } from './policy-ingress.ts';
 
 const eventsRule = kubeEventsRule();
 
@@ -125,6 +126,7 @@ export function defaultClusterRoles(): ClusterRole[] {
     ...controllerRoles(),
     controllerManagerRole(),
     ...joinClusterRoles(),
+    ...ingressClusterRoles(),
   ];
 }
 
@@ -144,5 +146,6 @@ export function defaultClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:node', []),
     ...controllerRoleBindings(),
     ...joinClusterRoleBindings(),
+    ...ingressClusterRoleBindings(),
   ];
 }

@@ -73,6 +73,10 @@ function spec(kind: string, name: string): Record<string, unknown> {
       return { spec: { holderIdentity: 'fuzz', leaseDurationSeconds: 40 } };
     case 'PodDisruptionBudget':
       return { spec: { minAvailable: 1, selector: { matchLabels: { app: name } } } };
+    case 'Ingress':
+      return { spec: { ingressClassName: 'skiff', rules: [{ host: 'web.fuzz.lan', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } }] } }] } };
+    case 'IngressClass':
+      return { spec: { controller: 'fuzz.skiff.dev/ingress' } };
     default:
       return {};
   }

@@ -9,6 +9,7 @@ import { csrResource, csrShape } from './csr.ts';
 import { endpointSlicesResource, endpointsResource } from './endpoints.ts';
 import { eventsResource } from './events.ts';
 import { guardResource } from './guard.ts';
+import { ingressClassesResource, ingressesResource } from './ingress.ts';
 import { shapes } from './shapes.ts';
 import { componentStatusesResource, leasesResource } from './leases.ts';
 import { namespacesResource } from './namespaces.ts';
@@ -28,7 +29,7 @@ function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
   return guardResource(def, shapes[def.resource]) as unknown as ResourceDef;
 }
 
-/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, networking.k8s.io/v1 networkpolicies, and the virtual authorization.k8s.io/v1 reviews). */
+/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, networking.k8s.io/v1 ingresses, ingressclasses and networkpolicies, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
 export function allResources(): ResourceDef[] {
   return [
     erase(namespacesResource()),
@@ -46,6 +47,8 @@ export function allResources(): ResourceDef[] {
     erase(endpointSlicesResource()),
     erase(leasesResource()),
     erase(podDisruptionBudgetsResource()),
+    erase(ingressesResource()),
+    erase(ingressClassesResource()),
     erase(clusterRoleBindingsResource()),
     erase(clusterRolesResource()),
     erase(roleBindingsResource()),

@@ -123,6 +123,8 @@ test('registry: names, short names, categories, scope', () => {
     ['endpointslices', 'discovery.k8s.io', [], true, 'EndpointSlice'],
     ['leases', 'coordination.k8s.io', [], true, 'Lease'],
     ['poddisruptionbudgets', 'policy', ['pdb'], true, 'PodDisruptionBudget'],
+    ['ingresses', 'networking.k8s.io', ['ing'], true, 'Ingress'],
+    ['ingressclasses', 'networking.k8s.io', [], false, 'IngressClass'],
     ['clusterrolebindings', 'rbac.authorization.k8s.io', [], false, 'ClusterRoleBinding'],
     ['clusterroles', 'rbac.authorization.k8s.io', [], false, 'ClusterRole'],
     ['rolebindings', 'rbac.authorization.k8s.io', [], true, 'RoleBinding'],

@@ -5,6 +5,7 @@
  * schema check covers the rest.
  */
 import { list, map, obj, type Shape } from './shape.ts';
+import { ingressClassShape, ingressShape } from './ingress-shapes.ts';
 
 const strings = list('string');
 const stringMap = map('string');
@@ -168,4 +169,6 @@ export const shapes: Record<string, Shape> = {
   clusterroles: obj({ rules: list(policyRule), aggregationRule: obj({ clusterRoleSelectors: list(selector) }) }),
   rolebindings: binding,
   clusterrolebindings: binding,
+  ingresses: ingressShape,
+  ingressclasses: ingressClassShape,
 };

@@ -65,6 +65,15 @@ const samples: Record<string, unknown> = {
     },
   },
   leases: { metadata: { name: 'l' }, spec: { holderIdentity: 'h', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } },
+  ingresses: {
+    metadata: { name: 'ing', annotations: { a: 'b' } },
+    spec: {
+      ingressClassName: 'skiff', defaultBackend: { resource: { apiGroup: 'g.io', kind: 'K', name: 'n' } }, tls: [{ hosts: ['*.a.lan'], secretName: 's' }],
+      rules: [{ host: 'a.lan', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80, name: '' } } } }] } }],
+    },
+    status: { loadBalancer: { ingress: [{ ip: '10.0.0.1', hostname: 'lb.lan', ports: [{ port: 80, protocol: 'TCP', error: 'e' }] }] } },
+  },
+  ingressclasses: { metadata: { name: 'skiff' }, spec: { controller: 'skiff.io/ingress', parameters: { apiGroup: 'g.io', kind: 'K', name: 'n', scope: 'Namespace', namespace: 'ns' } } },
 };
 
 const hostileValues: unknown[] = [null, 0, -1, 1.5, 2 ** 31, 'x', '', true, [], [1], ['x'], [null], [{}], {}, { a: 1 }, JSON.parse('{"__proto__":{"x":1}}')];
