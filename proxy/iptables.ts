@@ -34,6 +34,7 @@ export const JUMP_RULES: JumpRule[] = [
   { table: 'filter', chain: 'OUTPUT', rule: [...newConn, ...comment('kubernetes service portals'), '-j', 'KUBE-SERVICES'] },
   { table: 'filter', chain: 'INPUT', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
   { table: 'filter', chain: 'FORWARD', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
+  { table: 'filter', chain: 'INPUT', rule: [...comment('kubernetes health check service ports'), '-j', 'KUBE-NODEPORTS'] },
 ];
 
 const WAIT = ['-w', '5'];
@@ -66,7 +67,7 @@ async function deleteAll(exec: Exec, j: JumpRule): Promise<void> {
   }
 }
 
-/** Chains of `table` (from `iptables-save -t table`) whose name is in `owned` or dynamic (KUBE-SVC/SEP/EXT-*). */
+/** Chains of `table` (from `iptables-save -t table`) whose name is in `owned` or dynamic (KUBE-SVC/SVL/SEP/EXT-*). */
 export async function listOwnedChains(exec: Exec, table: 'nat' | 'filter', owned: readonly string[]): Promise<string[]> {
   const saved = await mustExec(exec, 'iptables-save', ['-t', table]);
   const chains: string[] = [];

@@ -14,7 +14,7 @@ const FILTER_TAIL = [
   '-A KUBE-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "kubernetes forwarding conntrack rule" -j ACCEPT',
   'COMMIT',
 ];
-const FILTER_HEAD = ['*filter', ':KUBE-SERVICES - [0:0]', ':KUBE-EXTERNAL-SERVICES - [0:0]', ':KUBE-FORWARD - [0:0]'];
+const FILTER_HEAD = ['*filter', ':KUBE-SERVICES - [0:0]', ':KUBE-EXTERNAL-SERVICES - [0:0]', ':KUBE-FORWARD - [0:0]', ':KUBE-NODEPORTS - [0:0]'];
 const NAT_HEAD = ['*nat', ':KUBE-SERVICES - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':KUBE-POSTROUTING - [0:0]', ':KUBE-MARK-MASQ - [0:0]'];
 const NAT_TAIL = [
   '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
