@@ -55,8 +55,10 @@ export interface ProxyOptions {
   podNetwork?: 'host-gw' | 'none';
   /** Min ms between syncs (default 1000). */
   minSyncIntervalMs?: number;
-  /** Max ms between (full) syncs (default 30000). */
+  /** Max ms between syncs (default 30000, kube-proxy's syncPeriod); these periodic syncs are partial. */
   maxSyncIntervalMs?: number;
+  /** Ms between full syncs, which re-read the kernel and rewrite every chain (default 3600000, kube-proxy's FullSyncPeriod). A failed sync is always followed by a full one. */
+  fullSyncIntervalMs?: number;
   /** Called after every successful sync with its wall-clock time (ms); for tests. */
   onSynced?: (atMs: number) => void;
 }
@@ -92,7 +94,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
   const runner = new BoundedFrequencyRunner({
-    clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs,
+    clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs, fullIntervalMs: opts.fullSyncIntervalMs ?? 3_600_000,
     fn: async (full, reason) => {
       const state = tracker.snapshot();
       const started = Date.now();
