@@ -8,8 +8,17 @@ import type { Logger } from '../apiserver/api/log.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { isDynamicChain } from './chains.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';
-import { minimizePayload, splitPayload } from './minimize.ts';
-import { declaredNatChains, FILTER_CHAINS, NAT_CHAINS, renderRules, type RenderConfig } from './render.ts';
+import { flushConntrack, staleConntrackFlows } from './conntrack.ts';
+import { appliedState, applyChanges, changedChains, nothingApplied } from './minimize.ts';
+import { buildServicePorts, type ServicePortCache, type ServicePortInfo } from './model.ts';
+import { chainsPayload, FILTER_CHAINS, NAT_CHAINS, renderChains, staleChains, type PortRulesCache, type RenderConfig } from './render.ts';
+
+/**
+ * Above this many chains in one restore, the payload asks iptables-nft for
+ * its full chain cache (see chainsPayload's `-Z`); below it the per-name
+ * cache is cheaper and counters are left alone.
+ */
+export const FULL_CACHE_MIN_CHAINS = 2000;
 
 /** One rule that sends traffic from a built-in chain into one of ours. */
 export interface JumpRule {
@@ -97,20 +106,25 @@ export async function cleanupRules(exec: Exec = hostExec): Promise<void> {
 }
 
 /**
- * ProxyBackend on iptables. `sync(state, full)` renders the whole ruleset and
- * applies it with one `iptables-restore --noflush`. Partial syncs (full=false)
- * skip the apply when nothing changed and otherwise rewrite only the fixed
- * chains, the per-service chains whose rules changed, and the stale-chain
- * deletions (kube-proxy's minimized restore). Full syncs first re-read the
- * existing nat chains (so chains left by an earlier process are deleted),
- * rewrite every chain, then re-ensure the jump rules. Throws on failure; the
+ * ProxyBackend on iptables. `sync(state, full)` builds the service ports
+ * (memoized per unchanged Service and EndpointSlice objects), renders the
+ * chains (memoized per unchanged service port), and applies them with one
+ * `iptables-restore --noflush`. Partial syncs (full=false) write only the
+ * chains whose rules changed since the last successful apply plus the
+ * stale-chain deletions, and run nothing when nothing changed. Full syncs
+ * first re-read the existing nat chains (so chains left by an earlier
+ * process are deleted), rewrite every chain, then re-ensure the jump rules.
+ * After a successful apply, UDP conntrack entries made stale by the change
+ * are deleted (conntrack.ts; failures only logged). Throws on failure; the
  * caller must then retry with full=true.
  */
 export class IptablesBackend implements ProxyBackend {
   private knownChains: string[] = [];
-  /** Dynamic chain → rules the kernel holds since the last successful apply. */
-  private applied = new Map<string, string>();
-  private appliedFixed: string | undefined;
+  /** The rules the kernel holds since the last successful apply. */
+  private applied = nothingApplied();
+  private lastPorts: ServicePortInfo[] | undefined;
+  private readonly modelCache: ServicePortCache = new WeakMap();
+  private readonly rulesCache: PortRulesCache = new WeakMap();
 
   constructor(
     private readonly config: Omit<RenderConfig, 'previousChains'>,
@@ -119,27 +133,45 @@ export class IptablesBackend implements ProxyBackend {
   ) {}
 
   async sync(state: ProxyState, full: boolean): Promise<void> {
-    if (full) this.knownChains = await listOwnedChains(this.exec, 'nat', NAT_CHAINS);
-    const rendered = renderRules(state.services, state.endpointSlices, { ...this.config, previousChains: this.knownChains });
-    const parts = splitPayload(rendered);
-    const changed = [...parts.chains].filter(([c, r]) => this.applied.get(c) !== r).length;
-    if (!full && parts.fixed === this.appliedFixed && changed === 0 && parts.stale.length === 0) return;
-    const payload = full ? rendered : minimizePayload(rendered, this.applied);
     const started = Date.now();
-    this.appliedFixed = undefined;
-    this.applied = new Map();
+    if (full) this.knownChains = await listOwnedChains(this.exec, 'nat', NAT_CHAINS);
+    const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }, this.modelCache);
+    const chains = renderChains(ports, this.config, this.rulesCache);
+    const stale = staleChains(chains, this.knownChains);
+    const write = full ? chains : changedChains(chains, this.applied);
+    if (write.length === 0 && stale.length === 0) {
+      this.lastPorts = ports;
+      return;
+    }
+    const payload = chainsPayload(write, stale, write.length + stale.length >= FULL_CACHE_MIN_CHAINS);
+    const rendered = Date.now();
+    const applied = this.applied;
+    this.applied = nothingApplied();
     await mustExec(this.exec, 'iptables-restore', ['--noflush'], payload);
-    this.knownChains = declaredNatChains(rendered);
-    this.applied = parts.chains;
-    this.appliedFixed = parts.fixed;
+    const restored = Date.now();
+    if (full) {
+      this.applied = appliedState(chains);
+    } else {
+      applyChanges(applied, write, stale);
+      this.applied = applied;
+    }
+    this.knownChains = [...this.applied.nat.keys()];
     if (full) await ensureJumps(this.exec);
-    this.log.debug('iptables synced', { full, ms: Date.now() - started, bytes: payload.length, changedChains: changed, staleChains: parts.stale.length });
+    if (this.lastPorts !== undefined) {
+      const flows = staleConntrackFlows(this.lastPorts, ports);
+      if (flows.length > 0) await flushConntrack(this.exec, flows, this.log);
+    }
+    this.lastPorts = ports;
+    this.log.debug('iptables synced', {
+      full, renderMs: rendered - started, restoreMs: restored - rendered, ms: Date.now() - started,
+      bytes: payload.length, changedChains: write.length, staleChains: stale.length,
+    });
   }
 
   async cleanup(): Promise<void> {
-    this.applied = new Map();
-    this.appliedFixed = undefined;
+    this.applied = nothingApplied();
     this.knownChains = [];
+    this.lastPorts = undefined;
     await cleanupRules(this.exec);
   }
 }

@@ -78,6 +78,15 @@ export interface ModelConfig {
   nodeName: string;
 }
 
+/**
+ * Memo for buildServicePorts across syncs: per Service object, the
+ * EndpointSlice objects and node name it was built from, and the result. A
+ * Service whose object and slices are the same objects (informer caches keep
+ * unchanged objects) reuses its ServicePortInfo objects, which also lets
+ * renderers memoize by ServicePortInfo identity.
+ */
+export type ServicePortCache = WeakMap<Service, { slices: EndpointSlice[]; nodeName: string; ports: ServicePortInfo[] }>;
+
 interface Candidate { ip: string; port: number; ready: boolean; serving: boolean; terminating: boolean; nodeName?: string }
 
 /**
@@ -91,7 +100,7 @@ interface Candidate { ip: string; port: number; ready: boolean; serving: boolean
  * local ones for internal / external traffic. Output is sorted by service
  * port name for deterministic rendering.
  */
-export function buildServicePorts(services: Service[], slices: EndpointSlice[], config: ModelConfig): ServicePortInfo[] {
+export function buildServicePorts(services: Service[], slices: EndpointSlice[], config: ModelConfig, cache?: ServicePortCache): ServicePortInfo[] {
   const slicesByService = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
     const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
@@ -113,6 +122,12 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
     const clusterIP = spec.clusterIP;
     if (!clusterIP || clusterIP === 'None' || clusterIP.includes(':')) continue;
     const svcSlices = slicesByService.get(`${namespace}/${service}`) ?? [];
+    const hit = cache?.get(svc);
+    if (hit && hit.nodeName === config.nodeName && sameObjects(hit.slices, svcSlices)) {
+      for (const sp of hit.ports) out.push(sp);
+      continue;
+    }
+    const first = out.length;
     for (const port of spec.ports ?? []) {
       const protocol = (port.protocol ?? 'TCP').toLowerCase();
       const name = servicePortName(namespace, service, port.name);
@@ -143,9 +158,17 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         healthCheckNodePort: externalPolicyLocal && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined,
       });
     }
+    cache?.set(svc, { slices: svcSlices, nodeName: config.nodeName, ports: out.slice(first) });
   }
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
   return out;
+}
+
+/** Same length and the same objects in the same order. */
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function collectCandidates(slices: EndpointSlice[], portName: string, protocol: string): Candidate[] {

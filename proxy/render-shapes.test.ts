@@ -32,21 +32,21 @@ test('NodePort, externalTrafficPolicy Cluster: KUBE-NODEPORTS -> KUBE-EXT (masqu
   const sepR = endpointChainName('ns/web:http', 'tcp', '10.244.1.5:8080');
   assert.deepEqual(rules(out, 'nat', 'KUBE-'), [
     `-A KUBE-SERVICES -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/web:http cluster IP" -j ${svcC}`,
+    '-A KUBE-SERVICES -m addrtype --dst-type LOCAL -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS',
     `-A KUBE-NODEPORTS -p tcp -m tcp --dport 30080 -m comment --comment "ns/web:http" -j ${ext}`,
-    `-A ${svcC} ! -s 10.244.0.0/16 -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/web:http cluster IP" -j KUBE-MARK-MASQ`,
+    '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
+    '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000',
+    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+    '-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000',
     `-A ${ext} -m comment --comment "masquerade traffic for ns/web:http external destinations" -j KUBE-MARK-MASQ`,
     `-A ${ext} -j ${svcC}`,
+    `-A ${svcC} ! -s 10.244.0.0/16 -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/web:http cluster IP" -j KUBE-MARK-MASQ`,
     `-A ${svcC} -m comment --comment "ns/web:http -> 10.244.0.5:8080" -m statistic --mode random --probability 0.5000000000 -j ${sepL}`,
     `-A ${svcC} -m comment --comment "ns/web:http -> 10.244.1.5:8080" -j ${sepR}`,
     `-A ${sepL} -s 10.244.0.5/32 -m comment --comment "ns/web:http" -j KUBE-MARK-MASQ`,
     `-A ${sepL} -p tcp -m tcp -m comment --comment "ns/web:http" -j DNAT --to-destination 10.244.0.5:8080`,
     `-A ${sepR} -s 10.244.1.5/32 -m comment --comment "ns/web:http" -j KUBE-MARK-MASQ`,
     `-A ${sepR} -p tcp -m tcp -m comment --comment "ns/web:http" -j DNAT --to-destination 10.244.1.5:8080`,
-    '-A KUBE-SERVICES -m addrtype --dst-type LOCAL -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS',
-    '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
-    '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000',
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-    '-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000',
   ]);
   assert.deepEqual(rules(out, 'filter', 'KUBE-NODEPORTS'), [], 'no health check port for Cluster policy');
 });
