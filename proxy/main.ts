@@ -1,8 +1,9 @@
 /**
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
- * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts).
+ * ProxyBackend (iptables), plus the service-CIDR route, /healthz, the
+ * healthCheckNodePort listeners (service-health.ts), and the host-gw pod
+ * routes to other nodes (routes/controller.ts).
  */
 import type { Node } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
@@ -14,7 +15,8 @@ import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
-import { serveProxyHealthz } from './healthz.ts';
+import { healthzResponse, serveProxyHealthz, type SyncHealth } from './healthz.ts';
+import { ServiceHealthServer, serviceHealthTargets } from './service-health.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { NodeRouteController } from './routes/controller.ts';
@@ -92,6 +94,9 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     : undefined;
 
   let lastSuccess: number | undefined;
+  const health: SyncHealth = { lastSuccessMs: () => lastSuccess, now: () => Date.now(), staleAfterMs: 2 * maxMs + 5000 };
+  // healthCheckNodePorts of LoadBalancer + externalTrafficPolicy Local services (kube-proxy's service health server).
+  const serviceHealth = new ServiceHealthServer(opts.healthzHost ?? '0.0.0.0', () => healthzResponse(health).code === 200, log.child('service-health'));
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs, fullIntervalMs: opts.fullSyncIntervalMs ?? 3_600_000,
@@ -100,14 +105,14 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       const started = Date.now();
       await backend.sync(state, full);
       lastSuccess = Date.now();
+      await serviceHealth.sync(serviceHealthTargets(state.services, state.endpointSlices, opts.nodeName));
       log.debug('synced', { full, reason, changes: state.changes, services: state.services.length, ms: lastSuccess - started });
       opts.onSynced?.(lastSuccess);
     },
     onError: (err, n) => log.warn('sync failed; next sync is full', { err, consecutiveFailures: n }),
   });
 
-  await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0',
-    { lastSuccessMs: () => lastSuccess, now: () => Date.now(), staleAfterMs: 2 * maxMs + 5000 }, log, signal);
+  await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0', health, log, signal);
 
   factory.start(signal);
   const aborted = new Promise<void>((resolve) => {
@@ -121,6 +126,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   }
   await aborted;
   await runner.idle();
+  serviceHealth.close();
   await routes?.idle();
   log.info('proxy stopped');
 }
