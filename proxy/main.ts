@@ -23,7 +23,7 @@ import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
-import { ensureBridgeNetfilter } from './sysctl.ts';
+import { ensureBridgeNetfilter, ensureIPForward } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
 
 /** Options of runProxy (CONVENTIONS.md entry point); the optional ones are for tests and tuning. */
@@ -81,7 +81,10 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     await ensureServiceRoute(exec, opts.serviceCIDR, routeMode);
     await ensureClusterRoute(exec, opts.clusterCIDR);
   }
-  if (!opts.backend) await ensureBridgeNetfilter(exec, log);
+  if (!opts.backend) {
+    await ensureBridgeNetfilter(exec, log);
+    await ensureIPForward(exec, log);
+  }
 
   const backend = opts.backend ?? new IptablesBackend(
     { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);
