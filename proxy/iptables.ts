@@ -11,7 +11,9 @@ import { hostExec, mustExec, type Exec } from './exec.ts';
 import { flushConntrack, staleConntrackFlows } from './conntrack.ts';
 import { appliedState, applyChanges, changedChains, nothingApplied } from './minimize.ts';
 import { buildServicePorts, type ServicePortCache, type ServicePortInfo } from './model.ts';
-import { chainsPayload, FILTER_CHAINS, NAT_CHAINS, renderChains, staleChains, type PortRulesCache, type RenderConfig } from './render.ts';
+import {
+  chainsPayload, FILTER_CHAINS, NAT_CHAINS, portRulesFor, renderFixedChains, staleChains, type PortRulesCache, type RenderConfig, type RenderedChain,
+} from './render.ts';
 
 /**
  * Above this many chains in one restore, the payload asks iptables-nft for
@@ -107,22 +109,27 @@ export async function cleanupRules(exec: Exec = hostExec): Promise<void> {
 
 /**
  * ProxyBackend on iptables. `sync(state, full)` builds the service ports
- * (memoized per unchanged Service and EndpointSlice objects), renders the
- * chains (memoized per unchanged service port), and applies them with one
- * `iptables-restore --noflush`. Partial syncs (full=false) write only the
- * chains whose rules changed since the last successful apply plus the
- * stale-chain deletions, and run nothing when nothing changed. Full syncs
- * first re-read the existing nat chains (so chains left by an earlier
- * process are deleted), rewrite every chain, then re-ensure the jump rules.
- * After a successful apply, UDP conntrack entries made stale by the change
- * are deleted (conntrack.ts; failures only logged). Throws on failure; the
- * caller must then retry with full=true.
+ * (memoized per unchanged Service and EndpointSlice objects, so an unchanged
+ * service port is the same ServicePortInfo object), renders each port's
+ * chains once, and applies them with one `iptables-restore --noflush`.
+ * Partial syncs (full=false) diff the service ports by identity: they write
+ * the fixed chains and the added ports' chains whose rules differ from what
+ * the last successful apply wrote, delete the removed ports' chains no
+ * longer rendered, and run nothing when nothing changed; their cost grows
+ * with the change, not with the number of services. Full syncs (and any
+ * sync after a failure) first re-read the existing nat chains (so chains
+ * left by an earlier process are deleted), rewrite every chain, then
+ * re-ensure the jump rules. After a successful apply, UDP conntrack entries
+ * made stale by the change are deleted (conntrack.ts; failures only logged).
+ * Throws on failure.
  */
 export class IptablesBackend implements ProxyBackend {
-  private knownChains: string[] = [];
   /** The rules the kernel holds since the last successful apply. */
   private applied = nothingApplied();
-  private lastPorts: ServicePortInfo[] | undefined;
+  /** The service ports of the last successful apply (by identity). */
+  private lastPorts = new Set<ServicePortInfo>();
+  private hasApplied = false;
+  private needFull = true;
   private readonly modelCache: ServicePortCache = new WeakMap();
   private readonly rulesCache: PortRulesCache = new WeakMap();
 
@@ -132,36 +139,50 @@ export class IptablesBackend implements ProxyBackend {
     private readonly exec: Exec = hostExec,
   ) {}
 
-  async sync(state: ProxyState, full: boolean): Promise<void> {
+  async sync(state: ProxyState, fullAsked: boolean): Promise<void> {
     const started = Date.now();
-    if (full) this.knownChains = await listOwnedChains(this.exec, 'nat', NAT_CHAINS);
+    const full = fullAsked || this.needFull;
+    const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];
     const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }, this.modelCache);
-    const chains = renderChains(ports, this.config, this.rulesCache);
-    const stale = staleChains(chains, this.knownChains);
-    const write = full ? chains : changedChains(chains, this.applied);
+    const cidr = this.config.clusterCIDR;
+    const rules = ports.map((sp) => portRulesFor(sp, cidr, this.rulesCache));
+    const fixed = renderFixedChains(ports, rules, this.config);
+    const now = new Set(ports);
+    const added = ports.filter((sp) => !this.lastPorts.has(sp));
+    const removed = [...this.lastPorts].filter((sp) => !now.has(sp));
+    let write: RenderedChain[];
+    let stale: string[];
+    let all: RenderedChain[] | undefined;
+    if (full) {
+      all = [...fixed];
+      for (const r of rules) for (const c of r.chains) all.push(c);
+      write = all;
+      stale = staleChains(all, known);
+    } else {
+      const addedChains = added.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains);
+      const addedNames = new Set(addedChains.map((c) => c.name));
+      stale = [...new Set(removed.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains.map((c) => c.name)))].filter((n) => !addedNames.has(n)).sort();
+      write = changedChains([...fixed, ...addedChains], this.applied);
+    }
     if (write.length === 0 && stale.length === 0) {
-      this.lastPorts = ports;
+      this.lastPorts = now;
       return;
     }
     const payload = chainsPayload(write, stale, write.length + stale.length >= FULL_CACHE_MIN_CHAINS);
     const rendered = Date.now();
-    const applied = this.applied;
-    this.applied = nothingApplied();
+    this.needFull = true;
     await mustExec(this.exec, 'iptables-restore', ['--noflush'], payload);
     const restored = Date.now();
-    if (full) {
-      this.applied = appliedState(chains);
-    } else {
-      applyChanges(applied, write, stale);
-      this.applied = applied;
-    }
-    this.knownChains = [...this.applied.nat.keys()];
+    if (all) this.applied = appliedState(all);
+    else applyChanges(this.applied, write, stale);
     if (full) await ensureJumps(this.exec);
-    if (this.lastPorts !== undefined) {
-      const flows = staleConntrackFlows(this.lastPorts, ports);
+    this.needFull = false;
+    if (this.hasApplied) {
+      const flows = staleConntrackFlows(removed, added);
       if (flows.length > 0) await flushConntrack(this.exec, flows, this.log);
     }
-    this.lastPorts = ports;
+    this.hasApplied = true;
+    this.lastPorts = now;
     this.log.debug('iptables synced', {
       full, renderMs: rendered - started, restoreMs: restored - rendered, ms: Date.now() - started,
       bytes: payload.length, changedChains: write.length, staleChains: stale.length,
@@ -170,8 +191,9 @@ export class IptablesBackend implements ProxyBackend {
 
   async cleanup(): Promise<void> {
     this.applied = nothingApplied();
-    this.knownChains = [];
-    this.lastPorts = undefined;
+    this.lastPorts = new Set();
+    this.hasApplied = false;
+    this.needFull = true;
     await cleanupRules(this.exec);
   }
 }

@@ -169,27 +169,27 @@ export interface RenderedChain {
  */
 export type PortRulesCache = WeakMap<ServicePortInfo, PortRules>;
 
+/** renderPortRules through `cache` (when given): each ServicePortInfo object is rendered once. */
+export function portRulesFor(sp: ServicePortInfo, clusterCIDR: string, cache?: PortRulesCache): PortRules {
+  let r = cache?.get(sp);
+  if (!r) {
+    r = renderPortRules(sp, clusterCIDR);
+    cache?.set(sp, r);
+  }
+  return r;
+}
+
 /**
- * The desired ruleset as chains: the fixed filter chains (FILTER_CHAINS
- * order), the fixed nat chains (NAT_CHAINS order), then every dynamic nat
- * chain in service-port order. Rule order inside each chain is what
- * iptables evaluates. Pure (the cache only memoizes).
+ * The fixed chains (filter: FILTER_CHAINS order, then nat: NAT_CHAINS
+ * order) with the per-port rules of `rules` (one entry per port of `ports`,
+ * same order) and the chains' own trailing rules. Pure.
  */
-export function renderChains(ports: readonly ServicePortInfo[], config: Omit<RenderConfig, 'previousChains'>, cache?: PortRulesCache): RenderedChain[] {
+export function renderFixedChains(ports: readonly ServicePortInfo[], rules: readonly PortRules[], config: Omit<RenderConfig, 'previousChains'>): RenderedChain[] {
   const filter = new Map<string, string[]>(FILTER_CHAINS.map((c) => [c, []]));
   const nat = new Map<string, string[]>(NAT_CHAINS.map((c) => [c, []]));
-  const dynamic: RenderedChain[] = [];
-  let nodePorts = false;
-  for (const sp of ports) {
-    let r = cache?.get(sp);
-    if (!r) {
-      r = renderPortRules(sp, config.clusterCIDR);
-      cache?.set(sp, r);
-    }
+  for (const r of rules) {
     for (const [c, l] of r.filter) filter.get(c)!.push(l);
     for (const [c, l] of r.nat) nat.get(c)!.push(l);
-    for (const c of r.chains) dynamic.push(c);
-    if (sp.nodePort !== undefined && sp.hasEndpoints) nodePorts = true;
   }
   const fs = filter.get('KUBE-SERVICES')!;
   fs.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -p tcp -m comment --comment "unallocated service IP or port" -j REJECT --reject-with tcp-reset`);
@@ -199,7 +199,7 @@ export function renderChains(ports: readonly ServicePortInfo[], config: Omit<Ren
     `-A KUBE-FORWARD -m mark --mark ${MASQ_MARK} -m comment --comment "kubernetes forwarding rules" -j ACCEPT`,
     '-A KUBE-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "kubernetes forwarding conntrack rule" -j ACCEPT',
   );
-  if (nodePorts) {
+  if (ports.some((sp) => sp.nodePort !== undefined && sp.hasEndpoints)) {
     nat.get('KUBE-SERVICES')!.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS');
   }
   nat.get('KUBE-POSTROUTING')!.push(
@@ -209,10 +209,21 @@ export function renderChains(ports: readonly ServicePortInfo[], config: Omit<Ren
   );
   nat.get('KUBE-MARK-MASQ')!.push('-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000');
   return [
-    ...[...filter].map(([name, rules]): RenderedChain => ({ table: 'filter', name, rules: rules.join('\n') })),
-    ...[...nat].map(([name, rules]): RenderedChain => ({ table: 'nat', name, rules: rules.join('\n') })),
-    ...dynamic,
+    ...[...filter].map(([name, r]): RenderedChain => ({ table: 'filter', name, rules: r.join('\n') })),
+    ...[...nat].map(([name, r]): RenderedChain => ({ table: 'nat', name, rules: r.join('\n') })),
   ];
+}
+
+/**
+ * The desired ruleset as chains: the fixed chains (renderFixedChains), then
+ * every dynamic nat chain in service-port order. Rule order inside each
+ * chain is what iptables evaluates. Pure (the cache only memoizes).
+ */
+export function renderChains(ports: readonly ServicePortInfo[], config: Omit<RenderConfig, 'previousChains'>, cache?: PortRulesCache): RenderedChain[] {
+  const rules = ports.map((sp) => portRulesFor(sp, config.clusterCIDR, cache));
+  const out = renderFixedChains(ports, rules, config);
+  for (const r of rules) for (const c of r.chains) out.push(c);
+  return out;
 }
 
 /**
