@@ -53,9 +53,10 @@ export interface ServicePortInfo {
   /** spec.internalTrafficPolicy is Local: cluster-IP traffic goes only to endpoints on this node. */
   internalPolicyLocal: boolean;
   /**
-   * spec.externalTrafficPolicy is Local on a NodePort/LoadBalancer Service:
-   * node-port and external-IP traffic goes only to endpoints on this node,
-   * without SNAT (the client source IP is kept).
+   * spec.externalTrafficPolicy is Local on an externally accessible Service
+   * (NodePort, LoadBalancer, or ClusterIP with externalIPs): node-port and
+   * external-IP traffic goes only to endpoints on this node, without SNAT
+   * (the client source IP is kept).
    */
   externalPolicyLocal: boolean;
   /** Cluster-policy endpoints: ready ones anywhere, else serving-and-terminating ones anywhere (KEP-1669). Sorted. */
@@ -138,12 +139,15 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
       const localEndpoints = chooseEndpoints(localCandidates).map(toInfo);
       const nodePort = (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined;
       const internalPolicyLocal = spec.internalTrafficPolicy === 'Local';
-      const externalPolicyLocal = (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && spec.externalTrafficPolicy === 'Local';
+      const externalIPs = (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP);
+      // apiservice.ExternalPolicyLocal: Local on an externally accessible service (node ports, or a ClusterIP with external IPs).
+      const externallyAccessible = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || ((spec.type ?? 'ClusterIP') === 'ClusterIP' && externalIPs.length > 0);
+      const externalPolicyLocal = externallyAccessible && spec.externalTrafficPolicy === 'Local';
       out.push({
         namespace, service, name, protocol, clusterIP, port: port.port,
         nodePort,
         chain: serviceChainName(name, protocol),
-        externalIPs: (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP),
+        externalIPs,
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: externalChainName(name, protocol),
         endpoints: internalPolicyLocal ? localEndpoints : clusterEndpoints,

@@ -104,6 +104,14 @@ test('externalTrafficPolicy Local without a local endpoint: node port DROPped in
   assert.ok(!none.includes('KUBE-EXT-'));
 });
 
+test('externalTrafficPolicy Local on a ClusterIP service with externalIPs: the external IP goes to KUBE-SVL', () => {
+  const service = svc('ns', 'eip', '10.96.0.24', [{ port: 80 }], { externalIPs: ['192.0.2.8'], externalTrafficPolicy: 'Local' });
+  const out = renderRules([service], [slice('ns', 'eip', 'e-1', [{ port: 80 }], [local, remote])], cfg);
+  const ext = externalChainName('ns/eip', 'tcp');
+  assert.deepEqual(rules(out, 'nat', ext).slice(-1), [`-A ${ext} -j ${localChainName('ns/eip', 'tcp')}`]);
+  assert.ok(!rules(out, 'nat', ext).some((l) => l.includes('masquerade traffic for')), 'no blanket SNAT');
+});
+
 test('internalTrafficPolicy Local: cluster IP -> KUBE-SVL; without a local endpoint the cluster IP is DROPped, not rejected', () => {
   const service = svc('ns', 'itp', '10.96.0.22', [{ port: 80 }], { internalTrafficPolicy: 'Local' });
   const svl = localChainName('ns/itp', 'tcp');
