@@ -52,7 +52,12 @@ export function externalChainName(svcPortName: string, protocol: string): string
   return `KUBE-EXT-${hash16(svcPortName + protocol)}`;
 }
 
+/** 'KUBE-SVL-<hash>': the local-policy chain of a service port (kube-proxy's serviceLocalChainName). */
+export function localChainName(svcPortName: string, protocol: string): string {
+  return `KUBE-SVL-${hash16(svcPortName + protocol)}`;
+}
+
 /** True for a per-service chain the proxy creates and later deletes when stale. */
 export function isDynamicChain(chain: string): boolean {
-  return /^KUBE-(SVC|SEP|EXT)-[A-Z2-7]{16}$/.test(chain);
+  return /^KUBE-(SVC|SVL|SEP|EXT)-[A-Z2-7]{16}$/.test(chain);
 }

@@ -105,3 +105,49 @@ test('cleanupRules deletes jumps and every owned chain, leaves others', async ()
   assert.deepEqual([...ipt.natChains], ['CNI-keepme']);
   for (const j of JUMP_RULES) assert.deepEqual(ipt.rules.get(`${j.table}/${j.chain}`) ?? [], []);
 });
+
+test('backend: a partial sync deletes a removed service\'s chains and rewrites nothing else dynamic', async () => {
+  const ipt = new FakeIptables();
+  const b = new IptablesBackend(cfg, quiet, ipt.exec);
+  const two = {
+    services: [...state(['10.244.0.1']).services, svc('ns', 'b', '10.96.0.2', [{ port: 80 }])],
+    endpointSlices: [...state(['10.244.0.1']).endpointSlices, slice('ns', 'b', 'b-1', [{ port: 80 }], [ep('10.244.0.9')])],
+  };
+  await b.sync(two, true);
+  ipt.calls.length = 0;
+  await b.sync({ services: [two.services[0]!], endpointSlices: [two.endpointSlices[0]!] }, false);
+  const input = ipt.calls.find((c) => c.file === 'iptables-restore')?.input ?? '';
+  const deleted = input.split('\n').filter((l) => l.startsWith('-X ')).map((l) => l.slice(3)).sort();
+  assert.equal(deleted.length, 2, input);
+  assert.ok(deleted.every((c) => /^KUBE-(SVC|SEP)-/.test(c)));
+  const rewritten = input.split('\n').filter((l) => /^-A KUBE-(SVC|SEP)-/.test(l));
+  assert.deepEqual(rewritten, [], 'the remaining service is not rewritten');
+  assert.ok(input.includes('-A KUBE-SERVICES -d 10.96.0.1/32'), 'KUBE-SERVICES (changed) is rewritten with the remaining service');
+  assert.ok(!ipt.calls.some((c) => c.file === 'iptables-save'), 'a partial sync does not read the kernel');
+});
+
+test('backend: a UDP endpoint change flushes its conntrack entries after the apply; TCP changes do not', async () => {
+  const ipt = new FakeIptables();
+  const b = new IptablesBackend(cfg, quiet, ipt.exec);
+  const udp = (ip: string) => ({
+    services: [svc('ns', 'dns', '10.96.0.10', [{ port: 53, protocol: 'UDP' }])],
+    endpointSlices: [slice('ns', 'dns', 'd-1', [{ port: 53, protocol: 'UDP' }], [ep(ip)])],
+  });
+  await b.sync(udp('10.244.0.1'), true);
+  assert.ok(!ipt.calls.some((c) => c.file === 'conntrack'), 'nothing is flushed on the first sync');
+  ipt.calls.length = 0;
+  await b.sync(udp('10.244.0.2'), false);
+  const files = ipt.calls.map((c) => c.file);
+  assert.ok(files.indexOf('iptables-restore') < files.indexOf('conntrack'), 'flushed after the rules changed');
+  assert.deepEqual(ipt.calls.filter((c) => c.file === 'conntrack').map((c) => c.args.join(' ')), ['-D -p udp --orig-dst 10.96.0.10 --dst-nat 10.244.0.1']);
+  // A TCP service appears and changes next to the unchanged UDP one: nothing to flush.
+  const withTcp = (ips: string[]) => ({
+    services: [...udp('10.244.0.2').services, ...state(ips).services],
+    endpointSlices: [...udp('10.244.0.2').endpointSlices, ...state(ips).endpointSlices],
+  });
+  await b.sync(withTcp(['10.244.0.1']), false);
+  ipt.calls.length = 0;
+  await b.sync(withTcp(['10.244.0.3']), false);
+  assert.ok(ipt.calls.some((c) => c.file === 'iptables-restore'));
+  assert.ok(!ipt.calls.some((c) => c.file === 'conntrack'), ipt.calls.map((c) => `${c.file} ${c.args.join(' ')}`).join('\n'));
+});

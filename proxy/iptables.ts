@@ -8,8 +8,19 @@ import type { Logger } from '../apiserver/api/log.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { isDynamicChain } from './chains.ts';
 import { hostExec, mustExec, type Exec } from './exec.ts';
-import { minimizePayload, splitPayload } from './minimize.ts';
-import { declaredNatChains, FILTER_CHAINS, NAT_CHAINS, renderRules, type RenderConfig } from './render.ts';
+import { flushConntrack, staleConntrackFlows } from './conntrack.ts';
+import { appliedState, applyChanges, changedChains, nothingApplied } from './minimize.ts';
+import { buildServicePorts, type ServicePortCache, type ServicePortInfo } from './model.ts';
+import {
+  chainsPayload, FILTER_CHAINS, NAT_CHAINS, portRulesFor, renderFixedChains, staleChains, type PortRulesCache, type RenderConfig, type RenderedChain,
+} from './render.ts';
+
+/**
+ * Above this many chains in one restore, the payload asks iptables-nft for
+ * its full chain cache (see chainsPayload's `-Z`); below it the per-name
+ * cache is cheaper and counters are left alone.
+ */
+export const FULL_CACHE_MIN_CHAINS = 2000;
 
 /** One rule that sends traffic from a built-in chain into one of ours. */
 export interface JumpRule {
@@ -34,6 +45,7 @@ export const JUMP_RULES: JumpRule[] = [
   { table: 'filter', chain: 'OUTPUT', rule: [...newConn, ...comment('kubernetes service portals'), '-j', 'KUBE-SERVICES'] },
   { table: 'filter', chain: 'INPUT', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
   { table: 'filter', chain: 'FORWARD', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
+  { table: 'filter', chain: 'INPUT', rule: [...comment('kubernetes health check service ports'), '-j', 'KUBE-NODEPORTS'] },
 ];
 
 const WAIT = ['-w', '5'];
@@ -66,7 +78,7 @@ async function deleteAll(exec: Exec, j: JumpRule): Promise<void> {
   }
 }
 
-/** Chains of `table` (from `iptables-save -t table`) whose name is in `owned` or dynamic (KUBE-SVC/SEP/EXT-*). */
+/** Chains of `table` (from `iptables-save -t table`) whose name is in `owned` or dynamic (KUBE-SVC/SVL/SEP/EXT-*). */
 export async function listOwnedChains(exec: Exec, table: 'nat' | 'filter', owned: readonly string[]): Promise<string[]> {
   const saved = await mustExec(exec, 'iptables-save', ['-t', table]);
   const chains: string[] = [];
@@ -96,20 +108,30 @@ export async function cleanupRules(exec: Exec = hostExec): Promise<void> {
 }
 
 /**
- * ProxyBackend on iptables. `sync(state, full)` renders the whole ruleset and
- * applies it with one `iptables-restore --noflush`. Partial syncs (full=false)
- * skip the apply when nothing changed and otherwise rewrite only the fixed
- * chains, the per-service chains whose rules changed, and the stale-chain
- * deletions (kube-proxy's minimized restore). Full syncs first re-read the
- * existing nat chains (so chains left by an earlier process are deleted),
- * rewrite every chain, then re-ensure the jump rules. Throws on failure; the
- * caller must then retry with full=true.
+ * ProxyBackend on iptables. `sync(state, full)` builds the service ports
+ * (memoized per unchanged Service and EndpointSlice objects, so an unchanged
+ * service port is the same ServicePortInfo object), renders each port's
+ * chains once, and applies them with one `iptables-restore --noflush`.
+ * Partial syncs (full=false) diff the service ports by identity: they write
+ * the fixed chains and the added ports' chains whose rules differ from what
+ * the last successful apply wrote, delete the removed ports' chains no
+ * longer rendered, and run nothing when nothing changed; their cost grows
+ * with the change, not with the number of services. Full syncs (and any
+ * sync after a failure) first re-read the existing nat chains (so chains
+ * left by an earlier process are deleted), rewrite every chain, then
+ * re-ensure the jump rules. After a successful apply, UDP conntrack entries
+ * made stale by the change are deleted (conntrack.ts; failures only logged).
+ * Throws on failure.
  */
 export class IptablesBackend implements ProxyBackend {
-  private knownChains: string[] = [];
-  /** Dynamic chain → rules the kernel holds since the last successful apply. */
-  private applied = new Map<string, string>();
-  private appliedFixed: string | undefined;
+  /** The rules the kernel holds since the last successful apply. */
+  private applied = nothingApplied();
+  /** The service ports of the last successful apply (by identity). */
+  private lastPorts = new Set<ServicePortInfo>();
+  private hasApplied = false;
+  private needFull = true;
+  private readonly modelCache: ServicePortCache = new WeakMap();
+  private readonly rulesCache: PortRulesCache = new WeakMap();
 
   constructor(
     private readonly config: Omit<RenderConfig, 'previousChains'>,
@@ -117,28 +139,61 @@ export class IptablesBackend implements ProxyBackend {
     private readonly exec: Exec = hostExec,
   ) {}
 
-  async sync(state: ProxyState, full: boolean): Promise<void> {
-    if (full) this.knownChains = await listOwnedChains(this.exec, 'nat', NAT_CHAINS);
-    const rendered = renderRules(state.services, state.endpointSlices, { ...this.config, previousChains: this.knownChains });
-    const parts = splitPayload(rendered);
-    const changed = [...parts.chains].filter(([c, r]) => this.applied.get(c) !== r).length;
-    if (!full && parts.fixed === this.appliedFixed && changed === 0 && parts.stale.length === 0) return;
-    const payload = full ? rendered : minimizePayload(rendered, this.applied);
+  async sync(state: ProxyState, fullAsked: boolean): Promise<void> {
     const started = Date.now();
-    this.appliedFixed = undefined;
-    this.applied = new Map();
+    const full = fullAsked || this.needFull;
+    const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];
+    const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }, this.modelCache);
+    const cidr = this.config.clusterCIDR;
+    const rules = ports.map((sp) => portRulesFor(sp, cidr, this.rulesCache));
+    const fixed = renderFixedChains(ports, rules, this.config);
+    const now = new Set(ports);
+    const added = ports.filter((sp) => !this.lastPorts.has(sp));
+    const removed = [...this.lastPorts].filter((sp) => !now.has(sp));
+    let write: RenderedChain[];
+    let stale: string[];
+    let all: RenderedChain[] | undefined;
+    if (full) {
+      all = [...fixed];
+      for (const r of rules) for (const c of r.chains) all.push(c);
+      write = all;
+      stale = staleChains(all, known);
+    } else {
+      const addedChains = added.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains);
+      const addedNames = new Set(addedChains.map((c) => c.name));
+      stale = [...new Set(removed.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains.map((c) => c.name)))].filter((n) => !addedNames.has(n)).sort();
+      write = changedChains([...fixed, ...addedChains], this.applied);
+    }
+    if (write.length === 0 && stale.length === 0) {
+      this.lastPorts = now;
+      return;
+    }
+    const payload = chainsPayload(write, stale, write.length + stale.length >= FULL_CACHE_MIN_CHAINS);
+    const rendered = Date.now();
+    this.needFull = true;
     await mustExec(this.exec, 'iptables-restore', ['--noflush'], payload);
-    this.knownChains = declaredNatChains(rendered);
-    this.applied = parts.chains;
-    this.appliedFixed = parts.fixed;
+    const restored = Date.now();
+    if (all) this.applied = appliedState(all);
+    else applyChanges(this.applied, write, stale);
     if (full) await ensureJumps(this.exec);
-    this.log.debug('iptables synced', { full, ms: Date.now() - started, bytes: payload.length, changedChains: changed, staleChains: parts.stale.length });
+    this.needFull = false;
+    if (this.hasApplied) {
+      const flows = staleConntrackFlows(removed, added);
+      if (flows.length > 0) await flushConntrack(this.exec, flows, this.log);
+    }
+    this.hasApplied = true;
+    this.lastPorts = now;
+    this.log.debug('iptables synced', {
+      full, renderMs: rendered - started, restoreMs: restored - rendered, ms: Date.now() - started,
+      bytes: payload.length, changedChains: write.length, staleChains: stale.length,
+    });
   }
 
   async cleanup(): Promise<void> {
-    this.applied = new Map();
-    this.appliedFixed = undefined;
-    this.knownChains = [];
+    this.applied = nothingApplied();
+    this.lastPorts = new Set();
+    this.hasApplied = false;
+    this.needFull = true;
     await cleanupRules(this.exec);
   }
 }

@@ -1,10 +1,11 @@
 /**
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
- * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts), NetworkPolicy
- * enforcement for this node's pods (netpol/controller.ts), and the built-in
- * Ingress controller (ingress/controller.ts) when `ingress` is given.
+ * ProxyBackend (iptables), plus the service-CIDR route, /healthz, the
+ * healthCheckNodePort listeners (service-health.ts), the host-gw pod routes
+ * to other nodes (routes/controller.ts), NetworkPolicy enforcement for this
+ * node's pods (netpol/controller.ts), and the built-in Ingress controller
+ * (ingress/controller.ts) when `ingress` is given.
  */
 import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
@@ -17,7 +18,8 @@ import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
-import { serveProxyHealthz } from './healthz.ts';
+import { healthzResponse, serveProxyHealthz, type SyncHealth } from './healthz.ts';
+import { ServiceHealthServer, serviceHealthTargets } from './service-health.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { NetworkPolicyController } from './netpol/controller.ts';
 import { removeNetpolTable } from './netpol/nft.ts';
@@ -27,7 +29,7 @@ import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
-import { ensureBridgeNetfilter } from './sysctl.ts';
+import { ensureBridgeNetfilter, ensureIPForward } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
 
 /** Options of runProxy (CONVENTIONS.md entry point); the optional ones are for tests and tuning. */
@@ -67,8 +69,10 @@ export interface ProxyOptions {
   networkPolicy?: 'nftables' | 'none';
   /** Min ms between syncs (default 1000). */
   minSyncIntervalMs?: number;
-  /** Max ms between (full) syncs (default 30000). */
+  /** Max ms between syncs (default 30000, kube-proxy's syncPeriod); these periodic syncs are partial. */
   maxSyncIntervalMs?: number;
+  /** Ms between full syncs, which re-read the kernel and rewrite every chain (default 3600000, kube-proxy's FullSyncPeriod). A failed sync is always followed by a full one. */
+  fullSyncIntervalMs?: number;
   /** Called after every successful sync with its wall-clock time (ms); for tests. */
   onSynced?: (atMs: number) => void;
   /**
@@ -94,7 +98,10 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     await ensureServiceRoute(exec, opts.serviceCIDR, routeMode);
     await ensureClusterRoute(exec, opts.clusterCIDR);
   }
-  if (!opts.backend) await ensureBridgeNetfilter(exec, log);
+  if (!opts.backend) {
+    await ensureBridgeNetfilter(exec, log);
+    await ensureIPForward(exec, log);
+  }
 
   const backend = opts.backend ?? new IptablesBackend(
     { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);
@@ -114,22 +121,25 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
 
   let lastSuccess: number | undefined;
   let ingress: IngressController | undefined;
+  const health: SyncHealth = { lastSuccessMs: () => lastSuccess, now: () => Date.now(), staleAfterMs: 2 * maxMs + 5000 };
+  // healthCheckNodePorts of LoadBalancer + externalTrafficPolicy Local services (kube-proxy's service health server).
+  const serviceHealth = new ServiceHealthServer(opts.healthzHost ?? '0.0.0.0', () => healthzResponse(health).code === 200, log.child('service-health'));
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
   const runner = new BoundedFrequencyRunner({
-    clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs,
+    clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs, fullIntervalMs: opts.fullSyncIntervalMs ?? 3_600_000,
     fn: async (full, reason) => {
       const state = tracker.snapshot();
       const started = Date.now();
       await backend.sync(state, full);
       lastSuccess = Date.now();
+      await serviceHealth.sync(serviceHealthTargets(state.services, state.endpointSlices, opts.nodeName));
       log.debug('synced', { full, reason, changes: state.changes, services: state.services.length, ms: lastSuccess - started });
       opts.onSynced?.(lastSuccess);
     },
     onError: (err, n) => log.warn('sync failed; next sync is full', { err, consecutiveFailures: n }),
   });
 
-  await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0',
-    { lastSuccessMs: () => lastSuccess, now: () => Date.now(), staleAfterMs: 2 * maxMs + 5000 }, log, signal);
+  await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0', health, log, signal);
 
   factory.start(signal);
   const aborted = new Promise<void>((resolve) => {
@@ -150,6 +160,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   }
   await aborted;
   await runner.idle();
+  serviceHealth.close();
   await routes?.idle();
   await netpol?.idle();
   await ingress?.stopped();

@@ -6,7 +6,7 @@
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { compareIP } from '../apiserver/client/ipv4.ts';
-import { endpointChainName, externalChainName, serviceChainName, servicePortName } from './chains.ts';
+import { endpointChainName, externalChainName, localChainName, serviceChainName, servicePortName } from './chains.ts';
 
 /** Label linking an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -42,8 +42,35 @@ export interface ServicePortInfo {
   affinitySeconds?: number;
   /** 'KUBE-EXT-<hash>' (used only when nodePort or externalIPs are set). */
   extChain: string;
-  /** Usable endpoints, sorted by ip then port, deduplicated. Empty = "has no endpoints". */
+  /**
+   * The endpoints cluster-IP (internal) traffic uses, sorted by ip then port,
+   * deduplicated: `localEndpoints` when internalPolicyLocal, else
+   * `clusterEndpoints`. Empty = internal traffic has no endpoints.
+   */
   endpoints: EndpointInfo[];
+  /** 'KUBE-SVL-<hash>': the local-policy chain, used when a traffic policy is Local (kube-proxy's serviceLocalChainName). */
+  localChain: string;
+  /** spec.internalTrafficPolicy is Local: cluster-IP traffic goes only to endpoints on this node. */
+  internalPolicyLocal: boolean;
+  /**
+   * spec.externalTrafficPolicy is Local on an externally accessible Service
+   * (NodePort, LoadBalancer, or ClusterIP with externalIPs): node-port and
+   * external-IP traffic goes only to endpoints on this node, without SNAT
+   * (the client source IP is kept).
+   */
+  externalPolicyLocal: boolean;
+  /** Cluster-policy endpoints: ready ones anywhere, else serving-and-terminating ones anywhere (KEP-1669). Sorted. */
+  clusterEndpoints: EndpointInfo[];
+  /** Local-policy endpoints: ready ones on this node, else serving-and-terminating ones on this node. Sorted. */
+  localEndpoints: EndpointInfo[];
+  /** The endpoints external traffic (nodePort, externalIPs) uses: localEndpoints when externalPolicyLocal, else clusterEndpoints. */
+  externalEndpoints: EndpointInfo[];
+  /** Some usable (ready, or serving and terminating) endpoint exists anywhere (kube-proxy's hasEndpoints). */
+  hasEndpoints: boolean;
+  /** Ready endpoints on this node: what the service health server reports as localEndpoints. */
+  localReadyCount: number;
+  /** spec.healthCheckNodePort (LoadBalancer with externalTrafficPolicy Local): the port the service health server answers on. */
+  healthCheckNodePort?: number;
 }
 
 /** Inputs that decide which endpoints a node uses. */
@@ -52,16 +79,29 @@ export interface ModelConfig {
   nodeName: string;
 }
 
+/**
+ * Memo for buildServicePorts across syncs: per Service object, the
+ * EndpointSlice objects and node name it was built from, and the result. A
+ * Service whose object and slices are the same objects (informer caches keep
+ * unchanged objects) reuses its ServicePortInfo objects, which also lets
+ * renderers memoize by ServicePortInfo identity.
+ */
+export type ServicePortCache = WeakMap<Service, { slices: EndpointSlice[]; nodeName: string; ports: ServicePortInfo[] }>;
+
 interface Candidate { ip: string; port: number; ready: boolean; serving: boolean; terminating: boolean; nodeName?: string }
 
 /**
  * Builds the service-port list. Skips headless (clusterIP None/empty) and
- * ExternalName services. Endpoints: those with conditions.ready != false; if
- * none is ready, the serving-and-terminating ones (kube-proxy's terminating
- * fallback). internalTrafficPolicy Local keeps only endpoints on `nodeName`.
- * Output is sorted by service port name for deterministic rendering.
+ * ExternalName services. Endpoints are categorized as kube-proxy's
+ * CategorizeEndpoints (pkg/proxy/topology.go): cluster endpoints are the
+ * ready ones (conditions.ready != false), or, when none is ready anywhere, the
+ * serving-and-terminating ones (KEP-1669); local endpoints are the ready ones
+ * on `nodeName`, or, when none is ready there, the serving-and-terminating
+ * ones there. internalTrafficPolicy / externalTrafficPolicy Local pick the
+ * local ones for internal / external traffic. Output is sorted by service
+ * port name for deterministic rendering.
  */
-export function buildServicePorts(services: Service[], slices: EndpointSlice[], config: ModelConfig): ServicePortInfo[] {
+export function buildServicePorts(services: Service[], slices: EndpointSlice[], config: ModelConfig, cache?: ServicePortCache): ServicePortInfo[] {
   const slicesByService = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
     const svc = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
@@ -83,25 +123,56 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
     const clusterIP = spec.clusterIP;
     if (!clusterIP || clusterIP === 'None' || clusterIP.includes(':')) continue;
     const svcSlices = slicesByService.get(`${namespace}/${service}`) ?? [];
+    const hit = cache?.get(svc);
+    if (hit && hit.nodeName === config.nodeName && sameObjects(hit.slices, svcSlices)) {
+      for (const sp of hit.ports) out.push(sp);
+      continue;
+    }
+    const first = out.length;
     for (const port of spec.ports ?? []) {
       const protocol = (port.protocol ?? 'TCP').toLowerCase();
       const name = servicePortName(namespace, service, port.name);
       const candidates = collectCandidates(svcSlices, port.name ?? '', port.protocol ?? 'TCP');
-      const local = spec.internalTrafficPolicy === 'Local' ? candidates.filter((c) => c.nodeName === config.nodeName) : candidates;
-      const chosen = chooseEndpoints(local);
+      const toInfo = (c: Candidate): EndpointInfo => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) });
+      const localCandidates = candidates.filter((c) => c.nodeName !== undefined && c.nodeName === config.nodeName);
+      const clusterEndpoints = chooseEndpoints(candidates).map(toInfo);
+      const localEndpoints = chooseEndpoints(localCandidates).map(toInfo);
+      const nodePort = (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined;
+      const internalPolicyLocal = spec.internalTrafficPolicy === 'Local';
+      const externalIPs = (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP);
+      // apiservice.ExternalPolicyLocal: Local on an externally accessible service (node ports, or a ClusterIP with external IPs).
+      const externallyAccessible = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || ((spec.type ?? 'ClusterIP') === 'ClusterIP' && externalIPs.length > 0);
+      const externalPolicyLocal = externallyAccessible && spec.externalTrafficPolicy === 'Local';
       out.push({
         namespace, service, name, protocol, clusterIP, port: port.port,
-        nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined,
+        nodePort,
         chain: serviceChainName(name, protocol),
-        externalIPs: (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP),
+        externalIPs,
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: externalChainName(name, protocol),
-        endpoints: chosen.map((c) => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) })),
+        endpoints: internalPolicyLocal ? localEndpoints : clusterEndpoints,
+        localChain: localChainName(name, protocol),
+        internalPolicyLocal,
+        externalPolicyLocal,
+        clusterEndpoints,
+        localEndpoints,
+        externalEndpoints: externalPolicyLocal ? localEndpoints : clusterEndpoints,
+        hasEndpoints: clusterEndpoints.length > 0,
+        localReadyCount: localCandidates.filter((c) => c.ready).length,
+        healthCheckNodePort: externalPolicyLocal && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined,
       });
     }
+    cache?.set(svc, { slices: svcSlices, nodeName: config.nodeName, ports: out.slice(first) });
   }
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
   return out;
+}
+
+/** Same length and the same objects in the same order. */
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function collectCandidates(slices: EndpointSlice[], portName: string, protocol: string): Candidate[] {

@@ -14,16 +14,16 @@ const FILTER_TAIL = [
   '-A KUBE-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "kubernetes forwarding conntrack rule" -j ACCEPT',
   'COMMIT',
 ];
-const FILTER_HEAD = ['*filter', ':KUBE-SERVICES - [0:0]', ':KUBE-EXTERNAL-SERVICES - [0:0]', ':KUBE-FORWARD - [0:0]'];
+const FILTER_HEAD = ['*filter', ':KUBE-SERVICES - [0:0]', ':KUBE-EXTERNAL-SERVICES - [0:0]', ':KUBE-FORWARD - [0:0]', ':KUBE-NODEPORTS - [0:0]'];
 const NAT_HEAD = ['*nat', ':KUBE-SERVICES - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':KUBE-POSTROUTING - [0:0]', ':KUBE-MARK-MASQ - [0:0]'];
-const NAT_TAIL = [
+/** The fixed nat chains' own rules, after KUBE-SERVICES' per-service rules (rules are grouped by chain). */
+const NAT_FIXED_RULES = [
   '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
   '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000',
   '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
   '-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000',
-  'COMMIT',
-  '',
 ];
+const NAT_TAIL = [...NAT_FIXED_RULES, 'COMMIT', ''];
 
 test('service with 3 endpoints: kube-proxy shaped chains and probabilities', () => {
   const services = [svc('ns1', 'svc1', '10.96.0.41', [{ name: 'p80', port: 80, targetPort: 8080 }])];
@@ -36,6 +36,7 @@ test('service with 3 endpoints: kube-proxy shaped chains and probabilities', () 
     ':KUBE-SEP-37I6R7WO37UY3VGK - [0:0]',
     ':KUBE-SEP-BZSWAPM3PMECLLQP - [0:0]',
     '-A KUBE-SERVICES -d 10.96.0.41/32 -p tcp -m tcp --dport 80 -m comment --comment "ns1/svc1:p80 cluster IP" -j KUBE-SVC-XPGD46QRK7WJZT7O',
+    ...NAT_FIXED_RULES,
     '-A KUBE-SVC-XPGD46QRK7WJZT7O ! -s 10.244.0.0/16 -d 10.96.0.41/32 -p tcp -m tcp --dport 80 -m comment --comment "ns1/svc1:p80 cluster IP" -j KUBE-MARK-MASQ',
     '-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.244.0.1:8080" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-EUTZX3TP5527HRHV',
     '-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.244.0.2:8080" -m statistic --mode random --probability 0.5000000000 -j KUBE-SEP-37I6R7WO37UY3VGK',
@@ -46,7 +47,7 @@ test('service with 3 endpoints: kube-proxy shaped chains and probabilities', () 
     '-A KUBE-SEP-37I6R7WO37UY3VGK -p tcp -m tcp -m comment --comment "ns1/svc1:p80" -j DNAT --to-destination 10.244.0.2:8080',
     '-A KUBE-SEP-BZSWAPM3PMECLLQP -s 10.244.0.3/32 -m comment --comment "ns1/svc1:p80" -j KUBE-MARK-MASQ',
     '-A KUBE-SEP-BZSWAPM3PMECLLQP -p tcp -m tcp -m comment --comment "ns1/svc1:p80" -j DNAT --to-destination 10.244.0.3:8080',
-    ...NAT_TAIL,
+    'COMMIT', '',
   ].join('\n');
   assert.equal(renderRules(services, slices, cfg), want);
   // Deterministic: the same input renders the same text, whatever the input order.

@@ -6,13 +6,14 @@
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { isDynamicChain } from './chains.ts';
-import { buildServicePorts, type ServicePortInfo } from './model.ts';
+import { compareIP } from '../apiserver/client/ipv4.ts';
+import { buildServicePorts, type EndpointInfo, type ServicePortInfo } from './model.ts';
 
 /** Mark bit set on packets that need SNAT (kube-proxy's default masquerade bit 14). */
 export const MASQ_MARK = '0x4000/0x4000';
 
 /** Fixed chains in the filter table, in declaration order. */
-export const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD'] as const;
+export const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS'] as const;
 /** Fixed chains in the nat table, in declaration order. */
 export const NAT_CHAINS = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'] as const;
 
@@ -32,95 +33,239 @@ export interface RenderConfig {
  * Renders the complete `filter` + `nat` payload for `iptables-restore
  * --noflush`. Pure and deterministic: same inputs, same text. Declaring a
  * chain (`:NAME - [0:0]`) flushes it, so every owned chain is rebuilt in full;
- * stale KUBE-SVC/SEP/EXT chains from `previousChains` are flushed and `-X`ed.
+ * stale KUBE-SVC/SVL/SEP/EXT chains from `previousChains` are flushed and `-X`ed.
  * Jumps from the built-in chains are NOT in the payload (see ensureJumps).
  */
 export function renderRules(services: Service[], endpointSlices: EndpointSlice[], config: RenderConfig): string {
   return renderServicePorts(buildServicePorts(services, endpointSlices, { nodeName: config.nodeName }), config);
 }
 
-/** renderRules for an already built service-port list. */
+/**
+ * The rules of one service port. Fixed-chain rules as [chain, rule] pairs in
+ * order; the dynamic nat chains it owns (KUBE-EXT, KUBE-SVC, KUBE-SVL,
+ * KUBE-SEP) in declaration order.
+ */
+export interface PortRules {
+  filter: Array<[string, string]>;
+  nat: Array<[string, string]>;
+  chains: RenderedChain[];
+}
+
+/**
+ * The rules of one service port, shaped as kube-proxy's syncProxyRules
+ * (pkg/proxy/iptables/proxier.go, 1.28+): cluster-IP traffic jumps to the
+ * internal policy chain (KUBE-SVC, or KUBE-SVL for internalTrafficPolicy
+ * Local); node-port and external-IP traffic to KUBE-EXT, which masquerades
+ * and jumps to KUBE-SVC (Cluster) or, for externalTrafficPolicy Local, sends
+ * pod and node-local sources to KUBE-SVC (masquerading the latter) and
+ * everything else to KUBE-SVL without SNAT. A port with no usable endpoint is
+ * REJECTed in filter ("has no endpoints"); one whose Local policy has no local
+ * endpoint is DROPped ("has no local endpoints"). A healthCheckNodePort is
+ * ACCEPTed in filter KUBE-NODEPORTS. Pure.
+ */
+export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string): PortRules {
+  const filter: Array<[string, string]> = [];
+  const fixedNat: Array<[string, string]> = [];
+  const dyn = new Map<string, string[]>();
+  const rule = (chain: string, text: string): void => { dyn.get(chain)!.push(`-A ${chain} ${text}`); };
+  const proto = sp.protocol;
+  const match = `-p ${proto} -m ${proto}`;
+  const dst = `-d ${sp.clusterIP}/32 ${match} --dport ${sp.port}`;
+  const externallyAccessible = sp.nodePort !== undefined || sp.externalIPs.length > 0;
+  const hasInternal = sp.endpoints.length > 0;
+  const hasExternal = sp.externalEndpoints.length > 0;
+  const internalChain = sp.internalPolicyLocal ? sp.localChain : sp.chain;
+  const externalPolicyChain = sp.externalPolicyLocal ? sp.localChain : sp.chain;
+  const usesClusterChain = sp.clusterEndpoints.length > 0 && (!sp.internalPolicyLocal || externallyAccessible);
+  const usesLocalChain = sp.localEndpoints.length > 0 && (sp.internalPolicyLocal || (sp.externalPolicyLocal && externallyAccessible));
+  const usesExtChain = sp.hasEndpoints && externallyAccessible;
+  // Endpoint chains: the union of the endpoints the used policy chains reach, sorted.
+  const reachable = new Map<string, EndpointInfo>();
+  if (usesClusterChain) for (const e of sp.clusterEndpoints) reachable.set(e.chain, e);
+  if (usesLocalChain) for (const e of sp.localEndpoints) reachable.set(e.chain, e);
+  const seps = [...reachable.values()].sort(compareEndpoints);
+  if (usesExtChain) dyn.set(sp.extChain, []);
+  if (usesClusterChain) dyn.set(sp.chain, []);
+  if (usesLocalChain) dyn.set(sp.localChain, []);
+  for (const e of seps) dyn.set(e.chain, []);
+
+  const noEndpoints = `-m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`;
+  const noLocal = `-m comment --comment "${sp.name} has no local endpoints" -j DROP`;
+  const filterTarget = sp.hasEndpoints ? noLocal : noEndpoints;
+
+  // Cluster IP.
+  if (hasInternal) fixedNat.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${dst} -m comment --comment "${sp.name} cluster IP" -j ${internalChain}`]);
+  else filter.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${dst} ${filterTarget}`]);
+  // External IPs.
+  for (const ip of sp.externalIPs) {
+    const extDst = `-d ${ip}/32 ${match} --dport ${sp.port}`;
+    if (sp.hasEndpoints) fixedNat.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${extDst} -m comment --comment "${sp.name} external IP" -j ${sp.extChain}`]);
+    if (!hasExternal) filter.push(['KUBE-EXTERNAL-SERVICES', `-A KUBE-EXTERNAL-SERVICES ${extDst} ${filterTarget}`]);
+  }
+  // Node port.
+  if (sp.nodePort !== undefined) {
+    if (sp.hasEndpoints) fixedNat.push(['KUBE-NODEPORTS', `-A KUBE-NODEPORTS ${match} --dport ${sp.nodePort} -m comment --comment "${sp.name}" -j ${sp.extChain}`]);
+    if (!hasExternal) filter.push(['KUBE-EXTERNAL-SERVICES', `-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} ${filterTarget}`]);
+  }
+  if (sp.healthCheckNodePort !== undefined) {
+    filter.push(['KUBE-NODEPORTS', `-A KUBE-NODEPORTS -p tcp -m tcp --dport ${sp.healthCheckNodePort} -m comment --comment "${sp.name} health check node port" -j ACCEPT`]);
+  }
+  // Internal traffic from outside the cluster CIDR (e.g. the node itself) is masqueraded.
+  if (hasInternal) rule(internalChain, `! -s ${clusterCIDR} ${dst} -m comment --comment "${sp.name} cluster IP" -j KUBE-MARK-MASQ`);
+  // External traffic.
+  if (usesExtChain) {
+    if (!sp.externalPolicyLocal) {
+      rule(sp.extChain, `-m comment --comment "masquerade traffic for ${sp.name} external destinations" -j KUBE-MARK-MASQ`);
+    } else {
+      rule(sp.extChain, `-s ${clusterCIDR} -m comment --comment "pod traffic for ${sp.name} external destinations" -j ${sp.chain}`);
+      rule(sp.extChain, `-m comment --comment "masquerade LOCAL traffic for ${sp.name} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+      rule(sp.extChain, `-m comment --comment "route LOCAL traffic for ${sp.name} external destinations" -m addrtype --src-type LOCAL -j ${sp.chain}`);
+    }
+    if (hasExternal) rule(sp.extChain, `-j ${externalPolicyChain}`);
+  }
+  // Policy chains → endpoint chains.
+  if (usesClusterChain) writeBalancing(dyn.get(sp.chain)!, sp, sp.chain, sp.clusterEndpoints);
+  if (usesLocalChain) writeBalancing(dyn.get(sp.localChain)!, sp, sp.localChain, sp.localEndpoints);
+  const recent = sp.affinitySeconds !== undefined;
+  for (const e of seps) {
+    rule(e.chain, `-s ${e.ip}/32 -m comment --comment "${sp.name}" -j KUBE-MARK-MASQ`);
+    rule(e.chain, `${match} -m comment --comment "${sp.name}"${recent ? ` -m recent --name ${e.chain} --set` : ''} -j DNAT --to-destination ${e.ip}:${e.port}`);
+  }
+  return { filter, nat: fixedNat, chains: [...dyn].map(([name, r]): RenderedChain => ({ table: 'nat', name, rules: r.join('\n') })) };
+}
+
+/** kube-proxy's writeServiceToEndpointRules: ClientIP affinity (xt_recent) first, then the random split. */
+function writeBalancing(out: string[], sp: ServicePortInfo, chain: string, endpoints: EndpointInfo[]): void {
+  if (sp.affinitySeconds !== undefined) {
+    for (const e of endpoints) {
+      out.push(`-A ${chain} -m comment --comment "${sp.name} -> ${e.ip}:${e.port}" -m recent --name ${e.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
+    }
+  }
+  const n = endpoints.length;
+  endpoints.forEach((e, i) => {
+    const target = `-m comment --comment "${sp.name} -> ${e.ip}:${e.port}"`;
+    out.push(i < n - 1
+      ? `-A ${chain} ${target} -m statistic --mode random --probability ${(1 / (n - i)).toFixed(10)} -j ${e.chain}`
+      : `-A ${chain} ${target} -j ${e.chain}`);
+  });
+}
+
+function compareEndpoints(a: EndpointInfo, b: EndpointInfo): number {
+  return compareIP(a.ip, b.ip) || a.port - b.port;
+}
+
+/** One chain of the rendered ruleset. */
+export interface RenderedChain {
+  table: 'filter' | 'nat';
+  name: string;
+  /** Its rules (`-A name ...`) joined by newlines; '' for an empty chain. */
+  rules: string;
+}
+
+/**
+ * Memo of renderPortRules by ServicePortInfo identity: with a model cache
+ * (model.ts ServicePortCache) unchanged services keep their ServicePortInfo
+ * objects, so their rules are not rendered again. Safe to share across syncs.
+ */
+export type PortRulesCache = WeakMap<ServicePortInfo, PortRules>;
+
+/** renderPortRules through `cache` (when given): each ServicePortInfo object is rendered once. */
+export function portRulesFor(sp: ServicePortInfo, clusterCIDR: string, cache?: PortRulesCache): PortRules {
+  let r = cache?.get(sp);
+  if (!r) {
+    r = renderPortRules(sp, clusterCIDR);
+    cache?.set(sp, r);
+  }
+  return r;
+}
+
+/**
+ * The fixed chains (filter: FILTER_CHAINS order, then nat: NAT_CHAINS
+ * order) with the per-port rules of `rules` (one entry per port of `ports`,
+ * same order) and the chains' own trailing rules. Pure.
+ */
+export function renderFixedChains(ports: readonly ServicePortInfo[], rules: readonly PortRules[], config: Omit<RenderConfig, 'previousChains'>): RenderedChain[] {
+  const filter = new Map<string, string[]>(FILTER_CHAINS.map((c) => [c, []]));
+  const nat = new Map<string, string[]>(NAT_CHAINS.map((c) => [c, []]));
+  for (const r of rules) {
+    for (const [c, l] of r.filter) filter.get(c)!.push(l);
+    for (const [c, l] of r.nat) nat.get(c)!.push(l);
+  }
+  const fs = filter.get('KUBE-SERVICES')!;
+  fs.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -p tcp -m comment --comment "unallocated service IP or port" -j REJECT --reject-with tcp-reset`);
+  fs.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -m comment --comment "unallocated service IP or port" -j REJECT --reject-with icmp-port-unreachable`);
+  filter.get('KUBE-FORWARD')!.push(
+    '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+    `-A KUBE-FORWARD -m mark --mark ${MASQ_MARK} -m comment --comment "kubernetes forwarding rules" -j ACCEPT`,
+    '-A KUBE-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "kubernetes forwarding conntrack rule" -j ACCEPT',
+  );
+  if (ports.some((sp) => sp.nodePort !== undefined && sp.hasEndpoints)) {
+    nat.get('KUBE-SERVICES')!.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS');
+  }
+  nat.get('KUBE-POSTROUTING')!.push(
+    `-A KUBE-POSTROUTING -m mark ! --mark ${MASQ_MARK} -j RETURN`,
+    '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000',
+    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+  );
+  nat.get('KUBE-MARK-MASQ')!.push('-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000');
+  return [
+    ...[...filter].map(([name, r]): RenderedChain => ({ table: 'filter', name, rules: r.join('\n') })),
+    ...[...nat].map(([name, r]): RenderedChain => ({ table: 'nat', name, rules: r.join('\n') })),
+  ];
+}
+
+/**
+ * The desired ruleset as chains: the fixed chains (renderFixedChains), then
+ * every dynamic nat chain in service-port order. Rule order inside each
+ * chain is what iptables evaluates. Pure (the cache only memoizes).
+ */
+export function renderChains(ports: readonly ServicePortInfo[], config: Omit<RenderConfig, 'previousChains'>, cache?: PortRulesCache): RenderedChain[] {
+  const rules = ports.map((sp) => portRulesFor(sp, config.clusterCIDR, cache));
+  const out = renderFixedChains(ports, rules, config);
+  for (const r of rules) for (const c of r.chains) out.push(c);
+  return out;
+}
+
+/**
+ * An `iptables-restore --noflush` payload that rewrites exactly `chains`
+ * (declaring a chain flushes it) and flushes and deletes the nat chains in
+ * `stale`. A table with nothing to write is left out; with nothing at all
+ * the payload is ''. With `fullCache`, each table starts with `-Z`, which
+ * makes iptables-nft 1.8.9 load its whole chain cache instead of keeping a
+ * sorted list of the named chains (quadratic in the number of chains: 30,000
+ * chains cost ~10 s of CPU instead of ~1.5 s); its side effect is that the
+ * table's packet counters restart at zero.
+ */
+export function chainsPayload(chains: readonly RenderedChain[], stale: readonly string[] = [], fullCache = false): string {
+  const out: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const mine = chains.filter((c) => c.table === table);
+    const gone = table === 'nat' ? stale : [];
+    if (mine.length === 0 && gone.length === 0) continue;
+    out.push(`*${table}`);
+    if (fullCache) out.push('-Z');
+    for (const c of mine) out.push(`:${c.name} - [0:0]`);
+    for (const c of gone) out.push(`:${c} - [0:0]`);
+    for (const c of mine) if (c.rules !== '') out.push(c.rules);
+    for (const c of gone) out.push(`-X ${c}`);
+    out.push('COMMIT');
+  }
+  return out.length === 0 ? '' : out.join('\n') + '\n';
+}
+
+/** Dynamic chains of `previous` that `chains` no longer has, sorted: the ones to delete. */
+export function staleChains(chains: readonly RenderedChain[], previous: Iterable<string>): string[] {
+  const current = new Set<string>();
+  for (const c of chains) if (c.table === 'nat') current.add(c.name);
+  const out = new Set<string>();
+  for (const c of previous) if (!current.has(c) && isDynamicChain(c)) out.add(c);
+  return [...out].sort();
+}
+
+/** renderRules for an already built service-port list: every chain, then the stale deletions. */
 export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfig): string {
-  const filter: string[] = [];
-  const nat: string[] = [];
-  const natDynamic: string[] = [];
-
-  for (const sp of ports) {
-    const proto = sp.protocol;
-    const comment = `"${sp.name} cluster IP"`;
-    const dst = `-d ${sp.clusterIP}/32 -p ${proto} -m ${proto} --dport ${sp.port}`;
-    if (sp.endpoints.length === 0) {
-      filter.push(`-A KUBE-SERVICES ${dst} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
-      for (const ip of sp.externalIPs) {
-        filter.push(`-A KUBE-EXTERNAL-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
-      }
-      if (sp.nodePort !== undefined) {
-        filter.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
-      }
-      continue;
-    }
-    nat.push(`-A KUBE-SERVICES ${dst} -m comment --comment ${comment} -j ${sp.chain}`);
-    natDynamic.push(sp.chain);
-    nat.push(`-A ${sp.chain} ! -s ${config.clusterCIDR} ${dst} -m comment --comment ${comment} -j KUBE-MARK-MASQ`);
-    for (const ip of sp.externalIPs) {
-      nat.push(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} external IP" -j ${sp.extChain}`);
-    }
-    if (sp.nodePort !== undefined) {
-      nat.push(`-A KUBE-NODEPORTS -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name}" -j ${sp.extChain}`);
-    }
-    if (sp.nodePort !== undefined || sp.externalIPs.length > 0) {
-      natDynamic.push(sp.extChain);
-      nat.push(`-A ${sp.extChain} -m comment --comment "masquerade traffic for ${sp.name} external destinations" -j KUBE-MARK-MASQ`);
-      nat.push(`-A ${sp.extChain} -j ${sp.chain}`);
-    }
-    if (sp.affinitySeconds !== undefined) {
-      // ClientIP affinity: a client seen recently goes back to the same endpoint (xt_recent, as kube-proxy).
-      for (const ep of sp.endpoints) {
-        nat.push(`-A ${sp.chain} -m comment --comment "${sp.name} -> ${ep.ip}:${ep.port}" -m recent --name ${ep.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${ep.chain}`);
-      }
-    }
-    const n = sp.endpoints.length;
-    sp.endpoints.forEach((ep, i) => {
-      const target = `-m comment --comment "${sp.name} -> ${ep.ip}:${ep.port}"`;
-      nat.push(i < n - 1
-        ? `-A ${sp.chain} ${target} -m statistic --mode random --probability ${(1 / (n - i)).toFixed(10)} -j ${ep.chain}`
-        : `-A ${sp.chain} ${target} -j ${ep.chain}`);
-    });
-    for (const ep of sp.endpoints) {
-      natDynamic.push(ep.chain);
-      nat.push(`-A ${ep.chain} -s ${ep.ip}/32 -m comment --comment "${sp.name}" -j KUBE-MARK-MASQ`);
-      const recent = sp.affinitySeconds !== undefined ? ` -m recent --name ${ep.chain} --set` : '';
-      nat.push(`-A ${ep.chain} -p ${proto} -m ${proto} -m comment --comment "${sp.name}"${recent} -j DNAT --to-destination ${ep.ip}:${ep.port}`);
-    }
-  }
-
-  filter.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -p tcp -m comment --comment "unallocated service IP or port" -j REJECT --reject-with tcp-reset`);
-  filter.push(`-A KUBE-SERVICES -d ${config.serviceCIDR} -m comment --comment "unallocated service IP or port" -j REJECT --reject-with icmp-port-unreachable`);
-  filter.push('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
-  filter.push(`-A KUBE-FORWARD -m mark --mark ${MASQ_MARK} -m comment --comment "kubernetes forwarding rules" -j ACCEPT`);
-  filter.push('-A KUBE-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "kubernetes forwarding conntrack rule" -j ACCEPT');
-
-  if (ports.some((p) => p.nodePort !== undefined && p.endpoints.length > 0)) {
-    nat.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -j KUBE-NODEPORTS');
-  }
-  nat.push(`-A KUBE-POSTROUTING -m mark ! --mark ${MASQ_MARK} -j RETURN`);
-  nat.push('-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000');
-  nat.push('-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully');
-  nat.push('-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000');
-
-  const current = new Set(natDynamic);
-  const stale = [...new Set(config.previousChains ?? [])].filter((c) => isDynamicChain(c) && !current.has(c)).sort();
-
-  const out: string[] = ['*filter'];
-  for (const c of FILTER_CHAINS) out.push(`:${c} - [0:0]`);
-  out.push(...filter, 'COMMIT', '*nat');
-  for (const c of NAT_CHAINS) out.push(`:${c} - [0:0]`);
-  for (const c of natDynamic) out.push(`:${c} - [0:0]`);
-  for (const c of stale) out.push(`:${c} - [0:0]`);
-  out.push(...nat);
-  for (const c of stale) out.push(`-X ${c}`);
-  out.push('COMMIT', '');
-  return out.join('\n');
+  const chains = renderChains(ports, config);
+  return chainsPayload(chains, staleChains(chains, config.previousChains ?? []));
 }
 
 /**

@@ -5,12 +5,12 @@ import { BoundedFrequencyRunner, type RunReason } from './runner.ts';
 
 interface Call { at: number; full: boolean; reason: RunReason }
 
-function setup(failWhen: (n: number) => boolean = () => false) {
+function setup(failWhen: (n: number) => boolean = () => false, fullIntervalMs?: number) {
   const clock = new FakeClock(0);
   const calls: Call[] = [];
   const errors: number[] = [];
   const runner = new BoundedFrequencyRunner({
-    clock, minIntervalMs: 1000, maxIntervalMs: 30_000, retryBaseMs: 2000,
+    clock, minIntervalMs: 1000, maxIntervalMs: 30_000, retryBaseMs: 2000, fullIntervalMs,
     fn: async (full, reason) => {
       calls.push({ at: clock.now(), full, reason });
       if (failWhen(calls.length)) throw new Error('apply failed');
@@ -101,5 +101,40 @@ test('requests before start() do not run (the caches may be partial); start runs
   assert.deepEqual(calls, [{ at: 10_000, full: true, reason: 'initial' }]);
   await tick(500);
   assert.equal(calls.length, 1);
+  ac.abort();
+});
+
+test('with fullIntervalMs (kube-proxy: 1 h): periodic runs are partial, a full run comes once the hour has passed', async () => {
+  const hour = 3_600_000;
+  const { calls, runner, ac, tick } = setup(() => false, hour);
+  runner.start(ac.signal);
+  await tick(0);
+  await tick(30_000);
+  assert.deepEqual(calls[1], { at: 30_000, full: false, reason: 'periodic' });
+  runner.request();
+  await tick(1000);
+  assert.deepEqual(calls[2], { at: 31_000, full: false, reason: 'request' });
+  // Periodic runs every 30 s until the hour since the initial full run has passed.
+  await tick(hour - 31_000 - 1000);
+  assert.ok(calls.slice(1).every((c) => !c.full), 'no full run within the hour');
+  const before = calls.length;
+  await tick(30_000);
+  const fullRun = calls.slice(before).find((c) => c.full);
+  assert.ok(fullRun && fullRun.at >= hour && fullRun.at < hour + 30_000, `full run at ${fullRun?.at}`);
+  ac.abort();
+});
+
+test('with fullIntervalMs: a failed partial run is retried full, then partial again', async () => {
+  const { calls, runner, ac, tick } = setup((n) => n === 2, 3_600_000);
+  runner.start(ac.signal);
+  await tick(0);
+  runner.request();
+  await tick(1000); // run 2 fails
+  assert.deepEqual(calls[1], { at: 1000, full: false, reason: 'request' });
+  await tick(2000);
+  assert.deepEqual(calls[2], { at: 3000, full: true, reason: 'retry' });
+  runner.request();
+  await tick(1000);
+  assert.deepEqual(calls[3], { at: 4000, full: false, reason: 'request' });
   ac.abort();
 });

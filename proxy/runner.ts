@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../apiserver/client/informer-types.ts';
 
-/** Why a run happens; anything but 'request' asks for a full resync. */
+/** Why a run happens: 'initial' and 'retry' are always full; 'periodic' and 'request' are full when fullIntervalMs says so. */
 export type RunReason = 'initial' | 'request' | 'periodic' | 'retry';
 
 /** Options of BoundedFrequencyRunner; all times in ms. */
@@ -14,8 +14,14 @@ export interface RunnerOptions {
   fn: (full: boolean, reason: RunReason) => Promise<void>;
   /** Minimum time between run starts (kube-proxy: minSyncPeriod, here 1000). */
   minIntervalMs: number;
-  /** Maximum time between runs: a full resync happens at least this often (30000). */
+  /** Maximum time between runs (a 'periodic' run happens at least this often; kube-proxy's syncPeriod, 30000). */
   maxIntervalMs: number;
+  /**
+   * A run is full when at least this long has passed since the last full
+   * run began (kube-proxy's FullSyncPeriod, 1 h). Unset: every periodic run
+   * is full and requested runs are partial.
+   */
+  fullIntervalMs?: number;
   /** First retry delay after a failure; doubles per consecutive failure up to maxIntervalMs. */
   retryBaseMs: number;
   clock: Clock;
@@ -27,7 +33,8 @@ export interface RunnerOptions {
  * Runs `fn` serially. `request()` asks for a run: it starts at once if the
  * last run began at least minIntervalMs ago, else when that interval ends;
  * any number of requests in between yield ONE run. A run also starts
- * maxIntervalMs after the previous one (full). A failed run forces the next
+ * maxIntervalMs after the previous one (full unless fullIntervalMs is set
+ * and has not passed since the last full run). A failed run forces the next
  * one to be full and is retried after retryBaseMs * 2^(failures-1) (capped at
  * maxIntervalMs), never sooner than minIntervalMs.
  */
@@ -36,6 +43,7 @@ export class BoundedFrequencyRunner {
   private pending = false;
   private pendingReason: RunReason = 'initial';
   private lastStart = Number.NEGATIVE_INFINITY;
+  private lastFullStart = Number.NEGATIVE_INFINITY;
   private failures = 0;
   /** After a failure: no run before this time (clock ms), whatever is requested. */
   private notBefore = Number.NEGATIVE_INFINITY;
@@ -97,13 +105,21 @@ export class BoundedFrequencyRunner {
     this.timer = { at, cancel: () => handle.cancel() };
   }
 
+  private wantsFull(reason: RunReason): boolean {
+    if (this.forceFull || reason === 'initial' || reason === 'retry') return true;
+    const every = this.opts.fullIntervalMs;
+    if (every === undefined) return reason === 'periodic';
+    return this.opts.clock.now() - this.lastFullStart >= every;
+  }
+
   private async runOnce(): Promise<void> {
     if (this.stopped || this.running) return;
     const reason: RunReason = this.pending ? this.pendingReason : 'periodic';
-    const full = this.forceFull || reason !== 'request';
+    const full = this.wantsFull(reason);
     this.pending = false;
     this.running = true;
     this.lastStart = this.opts.clock.now();
+    if (full) this.lastFullStart = this.lastStart;
     let ok = true;
     try {
       await this.opts.fn(full, reason);

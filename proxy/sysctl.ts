@@ -24,3 +24,20 @@ export async function ensureBridgeNetfilter(exec: Exec, log: Logger): Promise<vo
   await mustExec(exec, 'sysctl', ['-qw', `${BRIDGE_NF_CALL_IPTABLES}=1`]);
   log.info(`set ${BRIDGE_NF_CALL_IPTABLES}=1`);
 }
+
+/** IPv4 forwarding: a node port or external IP whose endpoint is on another node is forwarded there. */
+export const IP_FORWARD = 'net.ipv4.ip_forward';
+
+/**
+ * Turns IPv4 forwarding on when it is off (k3s's agent does the same at
+ * start). Without it a node with no pods of its own (so the CNI bridge plugin
+ * never turned it on) accepts a NodePort connection, DNATs it to a pod on
+ * another node, and then drops it (measured in e2e/services.e2e.ts).
+ * Idempotent; throws if sysctl fails.
+ */
+export async function ensureIPForward(exec: Exec, log: Logger): Promise<void> {
+  const r = await mustExec(exec, 'sysctl', ['-n', IP_FORWARD]);
+  if (r.stdout.trim() === '1') return;
+  await mustExec(exec, 'sysctl', ['-qw', `${IP_FORWARD}=1`]);
+  log.info(`set ${IP_FORWARD}=1`);
+}

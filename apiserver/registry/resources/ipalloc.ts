@@ -1,5 +1,5 @@
 /**
- * Service ClusterIP and NodePort allocation. Pure helpers (CIDR arithmetic,
+ * Service ClusterIP, NodePort and healthCheckNodePort allocation. Pure helpers (CIDR arithmetic,
  * candidate order) plus the create/delete hooks, which claim
  * `serviceips/<ip>` and `servicenodeports/<port>` through the store's atomic
  * reserve txn, so concurrent creates never get the same address.
@@ -174,6 +174,43 @@ async function allocateNodePorts(svc: Service, ctx: StrategyContext, undo: Undo[
   }
 }
 
+/**
+ * Whether the Service gets a healthCheckNodePort: type LoadBalancer with
+ * externalTrafficPolicy Local (Kubernetes' needsHCNodePort,
+ * pkg/registry/core/service/storage/alloc.go).
+ */
+export function needsHealthCheckNodePort(svc: Service): boolean {
+  return svc.spec?.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local';
+}
+
+/** Claims spec.healthCheckNodePort (the requested one, else a free one) from the node-port range; same errors as node ports. */
+async function allocateHealthCheckNodePort(svc: Service, ctx: StrategyContext, undo: Undo[]): Promise<void> {
+  const spec = svc.spec ?? (svc.spec = {});
+  const n = spec.healthCheckNodePort;
+  if (n) {
+    if (n < nodePortRange.min || n > nodePortRange.max) {
+      fail(svc, invalidValue('spec.healthCheckNodePort', n, `provided port is not in the valid range. The range of valid ports is ${nodePortRange.min}-${nodePortRange.max}`));
+    }
+    if (!(await ctx.reserve(portKey(n), svcRef(svc)))) fail(svc, invalidValue('spec.healthCheckNodePort', n, 'provided port is already allocated'));
+    undo.push(() => ctx.release(portKey(n)));
+    return;
+  }
+  const taken = new Set((await ctx.reserved('servicenodeports/')).map(lastSegment));
+  const span = nodePortRange.max - nodePortRange.min + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let k = 0; k < span; k++) {
+    const p = nodePortRange.min + ((start + k) % span);
+    if (taken.has(String(p))) continue;
+    taken.add(String(p));
+    if (await ctx.reserve(portKey(p), svcRef(svc))) {
+      undo.push(() => ctx.release(portKey(p)));
+      spec.healthCheckNodePort = p;
+      return;
+    }
+  }
+  fail(svc, invalidValue('spec.healthCheckNodePort', 0, 'failed to allocate a nodePort: range is full'));
+}
+
 function svcRef(svc: Service): string {
   return `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
 }
@@ -192,6 +229,7 @@ export async function allocateServiceAddresses(svc: Service, ctx: StrategyContex
   try {
     await allocateClusterIP(svc, ctx, undo);
     await allocateNodePorts(svc, ctx, undo);
+    if (needsHealthCheckNodePort(svc)) await allocateHealthCheckNodePort(svc, ctx, undo);
   } catch (e) {
     await releaseAll();
     throw e;
@@ -199,15 +237,21 @@ export async function allocateServiceAddresses(svc: Service, ctx: StrategyContex
   return releaseAll;
 }
 
-/** Delete hook: releases the service's ClusterIP and NodePorts (idempotent). */
+/** Delete hook: releases the service's ClusterIP, NodePorts and healthCheckNodePort (idempotent). */
 export async function releaseServiceAddresses(svc: Service, ctx: StrategyContext): Promise<void> {
   const ip = svc.spec?.clusterIP;
   if (ip && ip !== 'None') await ctx.release(ipKey(ip));
   for (const p of svc.spec?.ports ?? []) if (p.nodePort) await ctx.release(portKey(p.nodePort));
+  const hc = heldHealthCheckPort(svc);
+  if (hc) await ctx.release(portKey(hc));
 }
 
 function heldPorts(svc: Service): Set<number> {
   return new Set((svc.spec?.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0));
+}
+
+function heldHealthCheckPort(svc: Service): number | undefined {
+  return needsHealthCheckNodePort(svc) && svc.spec?.healthCheckNodePort ? svc.spec.healthCheckNodePort : undefined;
 }
 
 function heldIP(svc: Service): string | undefined {
@@ -239,6 +283,9 @@ export async function updateServiceAddresses(newSvc: Service, oldSvc: Service, c
       const probe: Service = { metadata: newSvc.metadata ?? {}, spec: { type: newSvc.spec?.type ?? 'NodePort', ports: fresh } };
       await allocateNodePorts(probe, ctx, undo);
     }
+    if (needsHealthCheckNodePort(newSvc) && (!newSvc.spec?.healthCheckNodePort || newSvc.spec.healthCheckNodePort !== heldHealthCheckPort(oldSvc))) {
+      await allocateHealthCheckNodePort(newSvc, ctx, undo);
+    }
   } catch (e) {
     await releaseAll();
     throw e;
@@ -246,10 +293,15 @@ export async function updateServiceAddresses(newSvc: Service, oldSvc: Service, c
   return releaseAll;
 }
 
-/** After an update: releases the old ClusterIP and node ports the new Service no longer holds (idempotent). */
+/** After an update: releases the old ClusterIP, node ports and healthCheckNodePort the new Service no longer holds (idempotent). */
 export async function releaseDroppedAddresses(newSvc: Service, oldSvc: Service, ctx: StrategyContext): Promise<void> {
   const oldIP = heldIP(oldSvc);
   if (oldIP && heldIP(newSvc) !== oldIP) await ctx.release(ipKey(oldIP));
   const keep = wantsNodePorts(newSvc) ? heldPorts(newSvc) : new Set<number>();
-  for (const n of heldPorts(oldSvc)) if (!keep.has(n)) await ctx.release(portKey(n));
+  const newHC = heldHealthCheckPort(newSvc);
+  if (newHC) keep.add(newHC);
+  const old = heldPorts(oldSvc);
+  const oldHC = heldHealthCheckPort(oldSvc);
+  if (oldHC) old.add(oldHC);
+  for (const n of old) if (!keep.has(n)) await ctx.release(portKey(n));
 }

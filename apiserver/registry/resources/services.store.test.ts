@@ -141,3 +141,68 @@ test('node ports stay unique across services switched concurrently', async () =>
   assert.deepEqual((await claims()).ports, ports);
   for (const n of names) await services.delete('default', n);
 });
+
+const healthPort = (s: KubeObject): number | undefined => (s as Service).spec?.healthCheckNodePort;
+type StatusErr = { code?: number; status?: { message?: string } };
+
+test('a requested node port held by another service is answered 422 "provided port is already allocated", claiming nothing', async () => {
+  const a = await services.create('default', { metadata: { name: 'np-a' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30500 }] } } as KubeObject);
+  assert.deepEqual(nodePorts(a), [30500]);
+  const held = await claims();
+  await assert.rejects(services.create('default', { metadata: { name: 'np-b' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30500 }] } } as KubeObject),
+    (e: StatusErr) => e.code === 422 && /spec\.ports\[0\]\.nodePort: Invalid value: 30500: provided port is already allocated/.test(e.status?.message ?? ''));
+  assert.deepEqual(await claims(), held, 'the loser released its ClusterIP');
+  await assert.rejects(services.create('default', { metadata: { name: 'np-c' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 29999 }] } } as KubeObject),
+    (e: StatusErr) => e.code === 422 && /not in the valid range\. The range of valid ports is 30000-32767/.test(e.status?.message ?? ''));
+  // NodePort -> ClusterIP releases the port; a new service may then take it.
+  await services.patch('default', 'np-a', 'merge', { spec: { type: 'ClusterIP' } });
+  assert.deepEqual((await claims()).ports, []);
+  const b = await services.create('default', { metadata: { name: 'np-b' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30500 }] } } as KubeObject);
+  assert.deepEqual(nodePorts(b), [30500]);
+  await services.delete('default', 'np-a');
+  await services.delete('default', 'np-b');
+  assert.deepEqual(await claims(), { ips: [], ports: [] });
+});
+
+test('healthCheckNodePort: allocated for LoadBalancer + externalTrafficPolicy Local, kept on update, released when the policy or type changes and on delete', async () => {
+  const lb = await services.create('default', {
+    metadata: { name: 'local-lb' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] },
+  } as KubeObject);
+  const hc = healthPort(lb)!;
+  assert.ok(hc !== undefined && inRange(hc));
+  assert.ok(!nodePorts(lb).includes(hc), 'distinct from the node port');
+  assert.deepEqual((await claims()).ports, [...nodePorts(lb), hc].sort());
+
+  const labelled = (await services.patch('default', 'local-lb', 'merge', { metadata: { labels: { a: 'b' } } })).obj;
+  assert.equal(healthPort(labelled), hc, 'kept across updates');
+  const cur = (await services.get('default', 'local-lb')) as Service;
+  const put = structuredClone(cur);
+  delete put.spec!.healthCheckNodePort;
+  assert.equal(healthPort(await services.update('default', 'local-lb', put as KubeObject)), hc, 'a PUT without it keeps the allocated one');
+
+  const cluster = (await services.patch('default', 'local-lb', 'merge', { spec: { externalTrafficPolicy: 'Cluster' } })).obj;
+  assert.equal(healthPort(cluster), undefined);
+  assert.deepEqual((await claims()).ports, nodePorts(cluster), 'released with the policy change');
+
+  const again = (await services.patch('default', 'local-lb', 'merge', { spec: { externalTrafficPolicy: 'Local' } })).obj;
+  const hc2 = healthPort(again)!;
+  assert.ok(inRange(hc2));
+  const asNodePort = (await services.patch('default', 'local-lb', 'merge', { spec: { type: 'NodePort' } })).obj;
+  assert.equal(healthPort(asNodePort), undefined, 'NodePort services have none');
+  assert.deepEqual((await claims()).ports, nodePorts(asNodePort));
+
+  await services.patch('default', 'local-lb', 'merge', { spec: { type: 'LoadBalancer', healthCheckNodePort: 31999 } });
+  assert.equal(healthPort((await services.get('default', 'local-lb'))), 31999, 'a requested port is claimed');
+  await assert.rejects(services.create('default', {
+    metadata: { name: 'other-lb' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 31999, ports: [{ port: 80 }] },
+  } as KubeObject), (e: StatusErr) => e.code === 422 && /spec\.healthCheckNodePort: Invalid value: 31999: provided port is already allocated/.test(e.status?.message ?? ''));
+  await assert.rejects(services.create('default', {
+    metadata: { name: 'bad' }, spec: { type: 'NodePort', healthCheckNodePort: 31000, ports: [{ port: 80 }] },
+  } as KubeObject), (e: StatusErr) => e.code === 422 && /may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'/.test(e.status?.message ?? ''));
+  await assert.rejects(services.create('default', {
+    metadata: { name: 'bad' }, spec: { externalTrafficPolicy: 'Local', ports: [{ port: 80 }] },
+  } as KubeObject), (e: StatusErr) => e.code === 422 && /externalTrafficPolicy.*may only be set for externally-accessible services/.test(e.status?.message ?? ''));
+
+  await services.delete('default', 'local-lb');
+  assert.deepEqual(await claims(), { ips: [], ports: [] });
+});

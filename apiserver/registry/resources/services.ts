@@ -12,7 +12,8 @@ import {
 } from '../../api/validation.ts';
 import { ageCell, column, keepSpec, keepStatus, standardVerbs, validateMeta } from './common.ts';
 import {
-  allocateServiceAddresses, releaseDroppedAddresses, releaseServiceAddresses, updateServiceAddresses, wantsClusterIP, wantsNodePorts,
+  allocateServiceAddresses, needsHealthCheckNodePort, releaseDroppedAddresses, releaseServiceAddresses, updateServiceAddresses, wantsClusterIP,
+  wantsNodePorts,
 } from './ipalloc.ts';
 import { formatLabelMap } from '../../api/label-selector.ts';
 import ipaddr from 'ipaddr.js';
@@ -83,6 +84,40 @@ export function validateService(svc: Service): FieldCause[] {
       if (p.nodePort) out.push(forbiddenNodePort(i, type));
     });
   }
+  out.push(...validateTrafficPolicies(svc));
+  return out;
+}
+
+const trafficPolicies = ['Cluster', 'Local'];
+
+/**
+ * Kubernetes' validateServiceExternalTrafficPolicy and
+ * validateServiceInternalTrafficPolicy (pkg/apis/core/validation): the
+ * policies are Cluster or Local; externalTrafficPolicy only on
+ * externally-accessible Services (NodePort, LoadBalancer, or with
+ * externalIPs); healthCheckNodePort only on LoadBalancer + Local, and then
+ * in 0-65535.
+ */
+function validateTrafficPolicies(svc: Service): FieldCause[] {
+  const out: FieldCause[] = [];
+  const spec = svc.spec ?? {};
+  const type = spec.type ?? 'ClusterIP';
+  const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && (spec.externalIPs ?? []).length > 0);
+  const etp = spec.externalTrafficPolicy;
+  if (etp !== undefined && etp !== '') {
+    if (!externallyAccessible) out.push(invalidValue('spec.externalTrafficPolicy', etp, 'may only be set for externally-accessible services'));
+    else if (!trafficPolicies.includes(etp)) out.push(unsupported('spec.externalTrafficPolicy', etp, trafficPolicies));
+  }
+  const itp = spec.internalTrafficPolicy;
+  if (itp !== undefined && type !== 'ExternalName' && !trafficPolicies.includes(itp)) out.push(unsupported('spec.internalTrafficPolicy', itp, trafficPolicies));
+  const hc = spec.healthCheckNodePort;
+  if (hc) {
+    if (!needsHealthCheckNodePort(svc)) {
+      out.push(invalidValue('spec.healthCheckNodePort', hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+    } else {
+      out.push(...validatePortNumber('spec.healthCheckNodePort', hc));
+    }
+  }
   return out;
 }
 
@@ -99,13 +134,13 @@ export function validateServiceUpdate(newSvc: Service, oldSvc: Service): FieldCa
   return out;
 }
 
-/** On update keep allocated values the client left out (Kubernetes patchAllocatedValues). */
 /** The ports of a stored spec that are objects (a stored object may predate the shape check). */
 function portsOf(spec: NonNullable<Service['spec']>): ServicePort[] {
   const ports: unknown = spec.ports;
   return Array.isArray(ports) ? ports.filter((p): p is ServicePort => typeof p === 'object' && p !== null) : [];
 }
 
+/** On update keep allocated values the client left out (Kubernetes patchAllocatedValues). */
 function keepAllocated(newSvc: Service, oldSvc: Service): void {
   const n = newSvc.spec;
   const o = oldSvc.spec;
@@ -113,6 +148,9 @@ function keepAllocated(newSvc: Service, oldSvc: Service): void {
   if (wantsClusterIP(newSvc) && wantsClusterIP(oldSvc) && !n.clusterIP && o.clusterIP) {
     n.clusterIP = o.clusterIP;
     n.clusterIPs = o.clusterIPs ? [...o.clusterIPs] : [o.clusterIP];
+  }
+  if (needsHealthCheckNodePort(newSvc) && needsHealthCheckNodePort(oldSvc) && !n.healthCheckNodePort && o.healthCheckNodePort) {
+    n.healthCheckNodePort = o.healthCheckNodePort;
   }
   if (wantsNodePorts(newSvc) && wantsNodePorts(oldSvc)) {
     for (const p of n.ports ?? []) {
@@ -126,8 +164,9 @@ function keepAllocated(newSvc: Service, oldSvc: Service): void {
 /**
  * On a type change, drops the values the new type cannot carry when the
  * client left them unchanged (Kubernetes dropTypeDependentFields): node ports
- * when leaving NodePort/LoadBalancer, the ClusterIP fields when becoming
- * ExternalName.
+ * when leaving NodePort/LoadBalancer, the healthCheckNodePort when leaving
+ * LoadBalancer + externalTrafficPolicy Local, the ClusterIP fields when
+ * becoming ExternalName.
  */
 function dropTypeDependent(newSvc: Service, oldSvc: Service): void {
   const n = newSvc.spec;
@@ -137,6 +176,9 @@ function dropTypeDependent(newSvc: Service, oldSvc: Service): void {
     const old = new Set(portsOf(o).map((p) => p.nodePort));
     for (const p of n.ports ?? []) if (p.nodePort !== undefined && old.has(p.nodePort)) delete p.nodePort;
     delete n.externalTrafficPolicy;
+  }
+  if (needsHealthCheckNodePort(oldSvc) && !needsHealthCheckNodePort(newSvc) && n.healthCheckNodePort === o.healthCheckNodePort) {
+    delete n.healthCheckNodePort;
   }
   if (wantsClusterIP(oldSvc) && !wantsClusterIP(newSvc) && n.clusterIP === o.clusterIP) {
     delete n.clusterIP;
