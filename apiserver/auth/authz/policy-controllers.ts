@@ -69,6 +69,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   'serviceaccount-token': [],
   csrapproving: ['certificate-controller'],
   csrsigning: ['certificate-controller'],
+  // The ServiceLB controller does kube's service-controller's job (LoadBalancer status).
+  servicelb: ['service-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -125,6 +127,13 @@ export function controllerRoles(): ClusterRole[] {
       rule(['update'], [apps, extensions], ['replicasets/status']),
       rule(['update'], [apps, extensions], ['replicasets/finalizers']),
       rule(['list', 'watch', 'patch', 'create', 'delete'], [core], ['pods']),
+      eventsRule(),
+    ]),
+    controllerRole('service-controller', [
+      rule(['get', 'list', 'watch'], [core], ['services']),
+      rule(['patch', 'update'], [core], ['services']),
+      rule(['patch', 'update'], [core], ['services/status']),
+      rule(['list', 'watch'], [core], ['nodes']),
       eventsRule(),
     ]),
     controllerRole('service-account-controller', [
