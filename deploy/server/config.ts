@@ -30,6 +30,8 @@ export interface ServerConfig {
   externalEtcd?: ExternalEtcd;
   /** Join the cluster of this server as another control-plane node (needs externalEtcd; deploy/server/server-join.ts). */
   join?: ServerJoin;
+  /** LoadBalancer address pool for the controller-manager's servicelb controller (`--lb-pool`); absent: node IPs. */
+  lbPool?: string;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
 }
