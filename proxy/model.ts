@@ -38,9 +38,15 @@ export interface ServicePortInfo {
   chain: string;
   /** spec.externalIPs (IPv4), sorted: also routed to this service port. */
   externalIPs: string[];
+  /**
+   * type LoadBalancer: status.loadBalancer.ingress IPv4 addresses (ipMode VIP
+   * or unset; kube-proxy skips ipMode Proxy), sorted: also routed to this
+   * service port, like kube-proxy's loadBalancerVIPs.
+   */
+  loadBalancerIPs: string[];
   /** sessionAffinity ClientIP: stickiness timeout in seconds (default 10800); undefined = no affinity. */
   affinitySeconds?: number;
-  /** 'KUBE-EXT-<hash>' (used only when nodePort or externalIPs are set). */
+  /** 'KUBE-EXT-<hash>' (used only when nodePort, externalIPs or loadBalancerIPs are set). */
   extChain: string;
   /** Usable endpoints, sorted by ip then port, deduplicated. Empty = "has no endpoints". */
   endpoints: EndpointInfo[];
@@ -94,6 +100,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined,
         chain: serviceChainName(name, protocol),
         externalIPs: (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP),
+        loadBalancerIPs: loadBalancerIPs(svc),
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: externalChainName(name, protocol),
         endpoints: chosen.map((c) => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) })),
@@ -102,6 +109,15 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
   }
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
   return out;
+}
+
+/** The IPv4 ingress IPs of a LoadBalancer Service that this proxy accepts traffic for (ipMode VIP or unset), sorted, deduplicated. */
+export function loadBalancerIPs(svc: Service): string[] {
+  if (svc.spec?.type !== 'LoadBalancer') return [];
+  const ips = (svc.status?.loadBalancer?.ingress ?? [])
+    .filter((i) => i.ipMode === undefined || i.ipMode === 'VIP')
+    .map((i) => i.ip ?? '').filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+  return [...new Set(ips)].sort(compareIP);
 }
 
 function collectCandidates(slices: EndpointSlice[], portName: string, protocol: string): Candidate[] {

@@ -54,6 +54,9 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
       for (const ip of sp.externalIPs) {
         filter.push(`-A KUBE-EXTERNAL-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
       }
+      for (const ip of sp.loadBalancerIPs) {
+        filter.push(`-A KUBE-EXTERNAL-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
+      }
       if (sp.nodePort !== undefined) {
         filter.push(`-A KUBE-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name} has no endpoints" -j REJECT --reject-with ${rejectWith(proto)}`);
       }
@@ -65,10 +68,13 @@ export function renderServicePorts(ports: ServicePortInfo[], config: RenderConfi
     for (const ip of sp.externalIPs) {
       nat.push(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} external IP" -j ${sp.extChain}`);
     }
+    for (const ip of sp.loadBalancerIPs) {
+      nat.push(`-A KUBE-SERVICES -d ${ip}/32 -p ${proto} -m ${proto} --dport ${sp.port} -m comment --comment "${sp.name} loadbalancer IP" -j ${sp.extChain}`);
+    }
     if (sp.nodePort !== undefined) {
       nat.push(`-A KUBE-NODEPORTS -p ${proto} -m ${proto} --dport ${sp.nodePort} -m comment --comment "${sp.name}" -j ${sp.extChain}`);
     }
-    if (sp.nodePort !== undefined || sp.externalIPs.length > 0) {
+    if (sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0) {
       natDynamic.push(sp.extChain);
       nat.push(`-A ${sp.extChain} -m comment --comment "masquerade traffic for ${sp.name} external destinations" -j KUBE-MARK-MASQ`);
       nat.push(`-A ${sp.extChain} -j ${sp.chain}`);
