@@ -2,14 +2,15 @@
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
  * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts).
+ * host-gw pod routes to other nodes (routes/controller.ts), and the
+ * LoadBalancer pool addresses this node answers ARP for (servicelb/).
  */
-import type { Node } from 'kubernetes-types/core/v1';
+import type { Node, Service } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { Nodes } from '../apiserver/client/resources.ts';
+import { Nodes, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
@@ -21,6 +22,8 @@ import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
+import { LoadBalancerSpeaker } from './servicelb/controller.ts';
+import { removeOwnedAddresses } from './servicelb/ipaddr.ts';
 import { ensureBridgeNetfilter } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
 
@@ -53,6 +56,12 @@ export interface ProxyOptions {
    * InternalIP, and masquerade for pod traffic leaving clusterCIDR. See routes/.
    */
   podNetwork?: 'host-gw' | 'none';
+  /**
+   * LoadBalancer pool addresses (default 'claim', or 'none' when
+   * serviceRoute is 'none'): hold the /32s this node is elected for, so it
+   * answers ARP for them. See servicelb/.
+   */
+  loadBalancerAddresses?: 'claim' | 'none';
   /** Min ms between syncs (default 1000). */
   minSyncIntervalMs?: number;
   /** Max ms between (full) syncs (default 30000). */
@@ -88,6 +97,11 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       nodeName: opts.nodeName, nodes: factory.for<Node>(Nodes), clusterCIDR: opts.clusterCIDR, exec, log: log.child('routes'),
     })
     : undefined;
+  const speaker = (opts.loadBalancerAddresses ?? (routeMode === 'none' ? 'none' : 'claim')) === 'claim'
+    ? new LoadBalancerSpeaker({
+      nodeName: opts.nodeName, services: factory.for<Service>(Services), nodes: factory.for<Node>(Nodes), exec, log: log.child('servicelb'),
+    })
+    : undefined;
 
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
@@ -116,18 +130,21 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     log.info('caches synced; starting sync loop', { node: opts.nodeName, serviceCIDR: opts.serviceCIDR });
     runner.start(signal);
     routes?.start(signal);
+    speaker?.start(signal);
   }
   await aborted;
   await runner.idle();
   await routes?.idle();
+  await speaker?.idle();
   log.info('proxy stopped');
 }
 
 /**
  * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
  * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
- * is given), the pod masquerade chain and every host-gw route (proto 250).
- * Idempotent. Throws if iptables or `ip route show` fails.
+ * is given), the pod masquerade chain, every host-gw route (proto 250) and
+ * every LoadBalancer address (metric 250). Idempotent. Throws if iptables,
+ * `ip route show` or `ip addr` fails.
  */
 export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
@@ -136,4 +153,5 @@ export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: st
   if (opts.clusterCIDR) await removeClusterRoute(exec, opts.clusterCIDR);
   await removePodMasquerade(exec);
   await removeOwnedRoutes(exec);
+  await removeOwnedAddresses(exec);
 }
