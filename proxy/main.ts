@@ -97,14 +97,14 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       nodeName: opts.nodeName, nodes: factory.for<Node>(Nodes), clusterCIDR: opts.clusterCIDR, exec, log: log.child('routes'),
     })
     : undefined;
-  const speaker = (opts.loadBalancerAddresses ?? (routeMode === 'none' ? 'none' : 'claim')) === 'claim'
-    ? new LoadBalancerSpeaker({
-      nodeName: opts.nodeName, services: factory.for<Service>(Services), nodes: factory.for<Node>(Nodes), exec, log: log.child('servicelb'),
-    })
-    : undefined;
 
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
+  const speaker = (opts.loadBalancerAddresses ?? (routeMode === 'none' ? 'none' : 'claim')) === 'claim'
+    ? new LoadBalancerSpeaker({
+      nodeName: opts.nodeName, services: tracker.services, nodes: factory.for<Node>(Nodes), slices: tracker.slices, exec, log: log.child('servicelb'),
+    })
+    : undefined;
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs,
     fn: async (full, reason) => {

@@ -11,6 +11,7 @@
  * `skiff proxy --cleanup` removes them.
  */
 import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { Logger } from '../../apiserver/api/log.ts';
 import type { Clock, Informer } from '../../apiserver/client/informer-types.ts';
 import { realClock } from '../../apiserver/client/workqueue.ts';
@@ -19,7 +20,7 @@ import { BoundedFrequencyRunner } from '../runner.ts';
 import { eligibleNode, EXCLUDE_LB_LABEL, nodeInternalIP } from '../../controllers/servicelb/decide.ts';
 import { loadBalancerIPs } from '../model.ts';
 import { announceAddress } from './announce.ts';
-import { announcePeer, decideAddresses, deviceOf, myInternalIP } from './decide.ts';
+import { announcePeer, decideAddresses, deviceOf, myInternalIP, readyEndpointNodes } from './decide.ts';
 import { applyAddressPlan, listAddresses } from './ipaddr.ts';
 
 /** Options of LoadBalancerSpeaker; times in ms. */
@@ -28,6 +29,8 @@ export interface SpeakerOptions {
   /** Informers from the proxy's factory (shared with the rule tracker). */
   services: Informer<Service>;
   nodes: Informer<Node>;
+  /** EndpointSlices (externalTrafficPolicy Local: only a node with a ready endpoint announces). */
+  slices: Informer<EndpointSlice>;
   exec: Exec;
   log: Logger;
   clock?: Clock;
@@ -46,7 +49,12 @@ function nodeKey(n: Node): string {
 
 /** The parts of a Service the speaker reads. */
 function serviceKey(s: Service): string {
-  return `${s.spec?.type ?? ''}|${s.spec?.loadBalancerClass ?? ''}|${loadBalancerIPs(s).join(',')}`;
+  return `${s.spec?.type ?? ''}|${s.spec?.loadBalancerClass ?? ''}|${s.spec?.externalTrafficPolicy ?? ''}|${loadBalancerIPs(s).join(',')}`;
+}
+
+/** The part of a slice the speaker reads: which nodes have a ready endpoint. */
+function sliceKey(sl: EndpointSlice): string {
+  return [...(readyEndpointNodes([sl]).values().next().value ?? [])].sort().join(',');
 }
 
 /** Keeps this node's LoadBalancer addresses in step with Services and Nodes; see file doc. */
@@ -65,6 +73,7 @@ export class LoadBalancerSpeaker {
     const request = (): void => this.runner.request();
     opts.services.addHandlers({ onAdd: request, onDelete: request, onUpdate: (o, n) => { if (serviceKey(o) !== serviceKey(n)) request(); } });
     opts.nodes.addHandlers({ onAdd: request, onDelete: request, onUpdate: (o, n) => { if (nodeKey(o) !== nodeKey(n)) request(); } });
+    opts.slices.addHandlers({ onAdd: request, onDelete: request, onUpdate: (o, n) => { if (sliceKey(o) !== sliceKey(n)) request(); } });
   }
 
   /** Starts the run loop (first run at once) until `signal` aborts. */
@@ -83,7 +92,7 @@ export class LoadBalancerSpeaker {
     const nodes = this.opts.nodes.list();
     const current = await listAddresses(exec);
     const dev = deviceOf(myInternalIP(nodeName, nodes), current);
-    const plan = decideAddresses(nodeName, this.opts.services.list(), nodes, current, dev);
+    const plan = decideAddresses(nodeName, this.opts.services.list(), nodes, current, dev, this.opts.slices.list());
     const skipped = plan.skipped.map((s) => `${s.ip}: ${s.reason}`).join('; ');
     if (skipped !== this.lastSkipped) {
       if (skipped !== '') log.info('LoadBalancer addresses not claimed', { skipped });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { announceCommands } from './announce.ts';
 import { ADDRESS_METRIC, addressesToAnnounce, announcePeer, decideAddresses, deviceOf, electSpeaker, type AddressPlan, type IfAddress } from './decide.ts';
 import { addressCommands, parseAddresses } from './ipaddr.ts';
@@ -26,7 +27,21 @@ describe('addressesToAnnounce', () => {
       lb('classy', ['10.77.0.250'], { loadBalancerClass: 'example.com/x' }),
       { ...lb('was', ['10.77.0.249']), spec: { type: 'ClusterIP', clusterIP: '10.96.0.8' } },
     ];
-    assert.deepEqual(addressesToAnnounce(services, nodes), ['10.77.0.240', '10.77.0.241']);
+    assert.deepEqual(addressesToAnnounce(services, nodes), [{ ip: '10.77.0.240' }, { ip: '10.77.0.241' }]);
+  });
+  it('externalTrafficPolicy Local: only nodes with a ready endpoint may announce', () => {
+    const local = lb('loc', ['10.77.0.244'], { externalTrafficPolicy: 'Local' });
+    const slices: EndpointSlice[] = [{
+      addressType: 'IPv4', metadata: { name: 'loc-1', namespace: 'ns', labels: { 'kubernetes.io/service-name': 'loc' } },
+      endpoints: [{ addresses: ['10.244.1.5'], nodeName: 'n2', conditions: { ready: true } }, { addresses: ['10.244.2.5'], nodeName: 'n3', conditions: { ready: false } }],
+    }];
+    assert.deepEqual(addressesToAnnounce([local], nodes, slices), [{ ip: '10.77.0.244', onlyNodes: new Set(['n2']) }]);
+    assert.deepEqual(addressesToAnnounce([local], nodes, []), [{ ip: '10.77.0.244', onlyNodes: new Set() }]);
+    assert.equal(electSpeaker('10.77.0.244', nodes, new Set(['n2'])), 'n2');
+    assert.equal(electSpeaker('10.77.0.244', nodes, new Set()), undefined);
+    const plan = decideAddresses('n2', [local], nodes, [eth0('10.77.0.2')], 'eth0', slices);
+    assert.deepEqual(plan.add, [{ ip: '10.77.0.244', dev: 'eth0' }]);
+    for (const other of ['n1', 'n3']) assert.deepEqual(decideAddresses(other, [local], nodes, [], 'eth0', slices).add, [], other);
   });
 });
 

@@ -16,14 +16,19 @@
  * flap between nodes (the duplicate-answer problem), and Linux answers a
  * proxy-ARP entry only for addresses routed out of another interface.
  *
+ * A Service with `externalTrafficPolicy: Local` is announced only by a node
+ * with a ready endpoint of it (MetalLB does the same): other nodes would
+ * drop its traffic.
+ *
  * Addresses that are some Node's own address (no-pool mode, where the
  * ingress is the node IPs) are never claimed: the proxy's rule on the node's
  * own IP:port is all they need.
  */
 import { createHash } from 'node:crypto';
 import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { eligibleNode, isOurLoadBalancer, nodeInternalIP } from '../../controllers/servicelb/decide.ts';
-import { loadBalancerIPs } from '../model.ts';
+import { loadBalancerIPs, SERVICE_NAME_LABEL } from '../model.ts';
 
 /**
  * The metric stamped on every address we add (`ip addr add <ip>/32 dev <dev>
@@ -55,27 +60,61 @@ export function isOwned(a: IfAddress): boolean {
   return a.prefixlen === 32 && a.metric === ADDRESS_METRIC;
 }
 
+/** An address that needs a speaker, and (externalTrafficPolicy Local) the only nodes that may announce it. */
+export interface Announcement {
+  ip: string;
+  /** undefined: any eligible node. */
+  onlyNodes?: ReadonlySet<string>;
+}
+
+/** `ns/name` → nodes with a ready endpoint, from EndpointSlices labelled kubernetes.io/service-name. */
+export function readyEndpointNodes(slices: readonly EndpointSlice[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const sl of slices) {
+    const svc = sl.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) continue;
+    const key = `${sl.metadata?.namespace ?? ''}/${svc}`;
+    const set = out.get(key) ?? new Set<string>();
+    for (const e of sl.endpoints ?? []) if (e.conditions?.ready !== false && e.nodeName) set.add(e.nodeName);
+    out.set(key, set);
+  }
+  return out;
+}
+
 /**
  * The addresses that need a speaker: IPv4 ingress IPs (ipMode VIP or unset)
  * of LoadBalancer Services without a loadBalancerClass, minus every address
- * any Node reports. Sorted, deduplicated.
+ * any Node reports; for externalTrafficPolicy Local, with the nodes holding a
+ * ready endpoint (two Services sharing an address: the intersection).
+ * Sorted by ip, deduplicated.
  */
-export function addressesToAnnounce(services: readonly Service[], nodes: readonly Node[]): string[] {
+export function addressesToAnnounce(services: readonly Service[], nodes: readonly Node[], slices: readonly EndpointSlice[] = []): Announcement[] {
   const nodeAddrs = new Set(nodes.flatMap((n) => (n.status?.addresses ?? []).map((a) => a.address)));
-  const out = new Set<string>();
+  const local = readyEndpointNodes(slices);
+  const out = new Map<string, Announcement>();
   for (const svc of services) {
     if (!isOurLoadBalancer(svc) || svc.metadata?.deletionTimestamp) continue;
-    for (const ip of loadBalancerIPs(svc)) if (!nodeAddrs.has(ip)) out.add(ip);
+    const only = svc.spec?.externalTrafficPolicy === 'Local' ? local.get(`${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`) ?? new Set<string>() : undefined;
+    for (const ip of loadBalancerIPs(svc)) {
+      if (nodeAddrs.has(ip)) continue;
+      const prev = out.get(ip)?.onlyNodes;
+      const merged = prev && only ? new Set([...prev].filter((n) => only.has(n))) : prev ?? only;
+      out.set(ip, merged ? { ip, onlyNodes: merged } : { ip });
+    }
   }
-  return [...out].sort();
+  return [...out.values()].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
 }
 
-/** The node that announces `ip`: the eligible node with the lowest sha256("<name>#<ip>"); undefined when none is eligible. */
-export function electSpeaker(ip: string, nodes: readonly Node[]): string | undefined {
+/**
+ * The node that announces `ip`: among eligible nodes (and, when given, only
+ * those in `onlyNodes`), the one with the lowest sha256("<name>#<ip>");
+ * undefined when none qualifies.
+ */
+export function electSpeaker(ip: string, nodes: readonly Node[], onlyNodes?: ReadonlySet<string>): string | undefined {
   let best: { name: string; score: string } | undefined;
   for (const n of nodes) {
     const name = n.metadata?.name;
-    if (!name || !eligibleNode(n)) continue;
+    if (!name || !eligibleNode(n) || (onlyNodes && !onlyNodes.has(name))) continue;
     const score = createHash('sha256').update(`${name}#${ip}`).digest('hex');
     if (!best || score < best.score || (score === best.score && name < best.name)) best = { name, score };
   }
@@ -92,9 +131,10 @@ export function electSpeaker(ip: string, nodes: readonly Node[]): string | undef
  */
 export function decideAddresses(
   myNode: string, services: readonly Service[], nodes: readonly Node[], current: readonly IfAddress[], dev: string | undefined,
+  slices: readonly EndpointSlice[] = [],
 ): AddressPlan {
   const plan: AddressPlan = { add: [], remove: [], skipped: [] };
-  const wanted = new Set(addressesToAnnounce(services, nodes).filter((ip) => electSpeaker(ip, nodes) === myNode));
+  const wanted = new Set(addressesToAnnounce(services, nodes, slices).filter((a) => electSpeaker(a.ip, nodes, a.onlyNodes) === myNode).map((a) => a.ip));
   const owned = current.filter(isOwned);
   const foreign = new Set(current.filter((a) => !isOwned(a)).map((a) => a.ip));
   for (const a of owned) {

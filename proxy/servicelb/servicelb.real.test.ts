@@ -15,9 +15,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { FakeClient } from '../../apiserver/testing/fake-client.ts';
 import { createInformerFactory } from '../../apiserver/client/informer.ts';
-import { Nodes, Services } from '../../apiserver/client/resources.ts';
+import { EndpointSlices, Nodes, Services } from '../../apiserver/client/resources.ts';
+import { SERVICE_NAME_LABEL } from '../model.ts';
 import { createTopology, type Topology } from '../../e2e/harness/topology.ts';
 import { mustExec, netnsExec, type Exec } from '../exec.ts';
 import { realNetSkipReason } from '../testnet.test-util.ts';
@@ -93,7 +95,8 @@ test('LoadBalancer addresses: one elected node holds each, alone answers ARP, an
     for (const [i, n] of names.entries()) {
       const factory = createInformerFactory(client, log);
       const s = new LoadBalancerSpeaker({
-        nodeName: n, services: factory.for<Service>(Services), nodes: factory.for<Node>(Nodes), exec: ex[i] as Exec, log, minIntervalMs: 50,
+        nodeName: n, services: factory.for<Service>(Services), nodes: factory.for<Node>(Nodes),
+        slices: factory.for<EndpointSlice>(EndpointSlices, { labelSelector: SERVICE_NAME_LABEL }), exec: ex[i] as Exec, log, minIntervalMs: 50,
       });
       factory.start(ac.signal);
       await factory.synced();
@@ -159,6 +162,21 @@ test('LoadBalancer addresses: one elected node holds each, alone answers ARP, an
     await expectOwned(rest, 'web0 and web1 addresses released');
     assert.equal(await whoAnswers(laptop, VIPS[0] ?? ''), '');
     assert.equal(await whoAnswers(laptop, VIPS[1] ?? ''), '');
+
+    // externalTrafficPolicy Local: announced by the node with the ready endpoint, not by the hash winner.
+    const localIP = `${NET}.244`;
+    const winner = electSpeaker(localIP, await nodeList()) ?? '';
+    const epNode = names.find((n) => n !== winner && n !== lost) ?? '';
+    await client.create(Services, { ...lbService('local'), spec: { ...lbService('local').spec, externalTrafficPolicy: 'Local' } }, 'default');
+    await setIngress(client, 'local', localIP);
+    await client.create(EndpointSlices, {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+      metadata: { name: 'local-1', namespace: 'default', labels: { [SERVICE_NAME_LABEL]: 'local' } },
+      ports: [{ port: 8080, protocol: 'TCP' }], endpoints: [{ addresses: ['10.244.9.9'], nodeName: epNode, conditions: { ready: true } }],
+    }, 'default');
+    rest.set(localIP, epNode);
+    await expectOwned(rest, `the Local Service's address on ${epNode} (hash winner ${winner})`);
+    assert.equal(await whoAnswers(laptop, localIP), epNode);
 
     // A hand-deleted address comes back on the next run.
     const [keepIP, keepNode] = [...rest][0] ?? ['', ''];
