@@ -102,6 +102,9 @@ test('node-IP mode: every Ready node\'s InternalIP, following node readiness', a
     await waitFor('web2: PortInUse', async () => (await reasons(h)).includes('web2:PortInUse'));
     assert.deepEqual(await ipsOf(h, 'web2'), []);
     assert.deepEqual(await ipsOf(h, 'web'), ['10.77.0.1', '10.77.0.2']);
+    // web moves to another port: web2 is unblocked.
+    await h.client.patch(Services, 'web', 'merge', { spec: { ports: [{ port: 81, protocol: 'TCP' }] } }, 'ns');
+    await waitFor('web2 on n1 and n2', async () => (await ipsOf(h, 'web2')).join() === '10.77.0.1,10.77.0.2');
   } finally {
     ac.abort();
     h.stop();

@@ -60,7 +60,10 @@ export function createServiceLBController(deps: ControllerDeps) {
       const mine = pending.get(key);
       if (mine !== undefined && ingressIPs(svc).includes(mine)) pending.delete(key);
       enqueue(svc);
-      if (ingressIPs(oldSvc).some((ip) => !ingressIPs(svc).includes(ip)) || (isOurLoadBalancer(oldSvc) && !isOurLoadBalancer(svc))) enqueueWaiting();
+      // An address freed, a Service leaving, or (node-IP mode) its ports changing may unblock a waiting one.
+      const portsOf = (x: Service): string => JSON.stringify((x.spec?.ports ?? []).map((p) => [p.port, p.protocol ?? 'TCP']));
+      if (ingressIPs(oldSvc).some((ip) => !ingressIPs(svc).includes(ip)) || (isOurLoadBalancer(oldSvc) && !isOurLoadBalancer(svc))
+        || (!pool && isOurLoadBalancer(svc) && portsOf(oldSvc) !== portsOf(svc))) enqueueWaiting();
     },
     onDelete: (svc) => {
       pending.delete(serviceKey(svc));

@@ -33,8 +33,11 @@ const ok = (...ips: string[]): LBDecision => ({ kind: 'ingress', ingress: ips.ma
 const failed = (reason: string, message: RegExp): { reason: string; message: RegExp } => ({ reason, message });
 
 test('decideLoadBalancer with a pool: allocation, stability, requests, conflicts, exhaustion', () => {
-  const cases: Array<{ name: string; svc: Service; others?: Service[]; pending?: Array<[string, string]>; want: LBDecision | { reason: string; message: RegExp } }> = [
+  const cases: Array<{ name: string; svc: Service; others?: Service[]; nodes?: Node[]; pending?: Array<[string, string]>; want: LBDecision | { reason: string; message: RegExp } }> = [
     { name: 'new Service: lowest free address', svc: lb('a'), want: ok('10.77.0.240') },
+    { name: 'a pool overlapping a node address skips it', svc: lb('a'), nodes: [node('n1', '10.77.0.240')], want: ok('10.77.0.241') },
+    { name: 'a node address is never kept', svc: lb('a', ['10.77.0.240']), nodes: [node('n1', '10.77.0.240')], want: ok('10.77.0.241') },
+    { name: 'spec.loadBalancerIP on a node address', svc: lb('a', [], { loadBalancerIP: '10.77.0.240' }), nodes: [node('n1', '10.77.0.240')], want: failed('AllocationFailed', /is a node's address/) },
     { name: 'addresses shown by other Services are skipped', svc: lb('b'), others: [lb('a', ['10.77.0.240'])], want: ok('10.77.0.241') },
     { name: 'a restarted controller keeps the current address (level based)', svc: lb('b', ['10.77.0.242']), others: [lb('a', ['10.77.0.240'])], want: ok('10.77.0.242') },
     { name: 'our own write the cache does not show yet is kept', svc: lb('a'), pending: [['ns/a', '10.77.0.241']], want: ok('10.77.0.241') },
@@ -61,7 +64,7 @@ test('decideLoadBalancer with a pool: allocation, stability, requests, conflicts
     { name: 'being deleted: nothing to write', svc: { ...lb('a', ['10.77.0.240']), metadata: { name: 'a', namespace: 'ns', deletionTimestamp: '2026-01-02T00:00:00Z' } }, want: { kind: 'ignore' } },
   ];
   for (const c of cases) {
-    const ctx: LBContext = { pool: POOL, nodes: [], services: [c.svc, ...(c.others ?? [])], pending: new Map(c.pending ?? []) };
+    const ctx: LBContext = { pool: POOL, nodes: c.nodes ?? [], services: [c.svc, ...(c.others ?? [])], pending: new Map(c.pending ?? []) };
     const got = decideLoadBalancer(c.svc, ctx);
     if ('reason' in c.want) {
       assert.equal(got.kind, 'ingress', c.name);

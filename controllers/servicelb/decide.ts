@@ -9,7 +9,8 @@
  * - `spec.loadBalancerClass` set: not ours, never touched (kube's
  *   KEP-1959 rule for the default implementation).
  * - With a pool: one address, `spec.loadBalancerIP` when it is in the pool
- *   and free, else the current one, else the lowest free one; exhausted →
+ *   and free, else the current one, else the lowest free one (never a
+ *   node's own address, should the pool overlap one); exhausted →
  *   no address and a Warning (MetalLB's AllocationFailed).
  * - Without a pool: every eligible node's InternalIP (k3s ServiceLB exposes
  *   the Service port on every node); a Service whose port/protocol an older
@@ -123,18 +124,22 @@ function decidePool(svc: Service, pool: LBPool, ctx: LBContext): LBDecision {
   }
   const used = new Set(holders.keys());
   for (const [k, ip] of ctx.pending ?? []) if (k !== key) used.add(ip);
+  // A pool overlapping the nodes' own addresses must not hand those out.
+  const nodeAddrs = new Set(ctx.nodes.flatMap((n) => (n.status?.addresses ?? []).map((a) => a.address)));
+  for (const ip of nodeAddrs) used.add(ip);
   const fail = (message: string): LBDecision => ({ kind: 'ingress', ingress: [], event: { type: 'Warning', reason: 'AllocationFailed', message } });
 
   const requested = svc.spec?.loadBalancerIP ?? '';
   if (requested !== '') {
     if (!inPool(pool, requested)) return fail(`spec.loadBalancerIP ${requested} is not in the pool ${pool.text}`);
+    if (nodeAddrs.has(requested)) return fail(`spec.loadBalancerIP ${requested} is a node's address`);
     if (used.has(requested)) return fail(`spec.loadBalancerIP ${requested} is already used by ${(holders.get(requested) ?? []).map(serviceKey).join(', ') || 'another Service'}`);
     return { kind: 'ingress', ingress: [vip(requested)] };
   }
   const pending = ctx.pending?.get(key);
   const current = [...(pending !== undefined ? [pending] : []), ...ingressIPs(svc)];
   // Keep the current address unless it left the pool or an older Service also holds it (a conflict: the older one wins).
-  const keep = current.find((ip) => inPool(pool, ip) && !(ctx.pending && [...ctx.pending].some(([k, p]) => k !== key && p === ip))
+  const keep = current.find((ip) => inPool(pool, ip) && !nodeAddrs.has(ip) && !(ctx.pending && [...ctx.pending].some(([k, p]) => k !== key && p === ip))
     && !(holders.get(ip) ?? []).some((o) => older(o, svc)));
   if (keep !== undefined) return { kind: 'ingress', ingress: [vip(keep)] };
   const ip = firstFree(pool, used);
