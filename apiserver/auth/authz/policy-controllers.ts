@@ -129,15 +129,15 @@ export function controllerRoles(): ClusterRole[] {
       rule(['list', 'watch', 'patch', 'create', 'delete'], [core], ['pods']),
       eventsRule(),
     ]),
+    controllerRole('service-account-controller', [
+      rule(['create'], [core], ['serviceaccounts']),
+      eventsRule(),
+    ]),
     controllerRole('service-controller', [
       rule(['get', 'list', 'watch'], [core], ['services']),
       rule(['patch', 'update'], [core], ['services']),
       rule(['patch', 'update'], [core], ['services/status']),
       rule(['list', 'watch'], [core], ['nodes']),
-      eventsRule(),
-    ]),
-    controllerRole('service-account-controller', [
-      rule(['create'], [core], ['serviceaccounts']),
       eventsRule(),
     ]),
     controllerRole('root-ca-cert-publisher', [
