@@ -26,6 +26,8 @@ export interface ControllerConfig {
   nodeMonitorPeriodMs?: number;
   /** The CA the csrsigning controller signs approved CSRs with (kube's --cluster-signing-cert-file/--cluster-signing-key-file); absent: no signing. */
   clusterSigning?: { certFile: string; keyFile: string };
+  /** ServiceLB address pool, e.g. '192.168.1.240-192.168.1.250,10.0.0.0/29' (controllers/servicelb/pool.ts); absent or '': node-IP mode. */
+  lbPool?: string;
 }
 
 /**

@@ -5,7 +5,7 @@
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
  * ServiceAccount, ServiceAccount token (with a signing key), the root CA
  * publisher, disruption (PDB status), node lifecycle, taint eviction,
- * CSR approving and signing. Each
+ * CSR approving and signing, ServiceLB (LoadBalancer addresses). Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). With
  * `leaderElect` (kube-controller-manager --leader-elect) informers and
@@ -37,6 +37,7 @@ import { startNodeLifecycleController } from './nodelifecycle/controller.ts';
 import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts';
 import { startCSRApprovingController } from './certificates/approver.ts';
 import { startCSRSigningController } from './certificates/signer.ts';
+import { startServiceLBController } from './servicelb/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -57,6 +58,8 @@ export interface ControllerManagerOptions {
   /** CA cert and key (PEM files) the csrsigning controller signs with (--cluster-signing-cert-file/--cluster-signing-key-file); both or neither. */
   clusterSigningCertFile?: string;
   clusterSigningKeyFile?: string;
+  /** LoadBalancer address pool (`--lb-pool`, controllers/servicelb/pool.ts); absent: node IPs. */
+  lbPool?: string;
   /** Port of GET /healthz (10257 by convention; 0 picks a free one). */
   healthzPort: number;
   /** Bind address of /healthz (default '127.0.0.1'). */
@@ -96,6 +99,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'taint-eviction-controller', component: 'taint-eviction-controller', start: startTaintEvictionController },
   { name: 'csrapproving', component: 'certificate-controller', start: startCSRApprovingController },
   { name: 'csrsigning', component: 'certificate-controller', start: startCSRSigningController },
+  { name: 'servicelb', component: 'service-lb-controller', start: startServiceLBController },
 ];
 
 /**
@@ -131,6 +135,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     const base = { client, informers, config: {
       clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA, serviceAccountKey,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
+      ...(opts.lbPool !== undefined ? { lbPool: opts.lbPool } : {}),
       ...(opts.clusterSigningCertFile !== undefined && opts.clusterSigningKeyFile !== undefined ? { clusterSigning: { certFile: opts.clusterSigningCertFile, keyFile: opts.clusterSigningKeyFile } } : {}),
     } };
     const wanted = new Set(opts.controllers ?? CONTROLLERS.map((c) => c.name));

@@ -217,6 +217,11 @@ for cidr in "$SKIFF_CLUSTER_CIDR" "$SKIFF_SERVICE_CIDR"; do
   done
 done
 
+# LoadBalancer addresses the proxy's servicelb speaker added: /32s carrying metric 250.
+ip -4 -o addr show 2>/dev/null | awk '$4 ~ /\/32$/ && / metric 250 / { print $2, $4 }' | while read -r dev addr; do
+  ip addr del "$addr" dev "$dev" 2>/dev/null || true
+done
+
 # --- 5. interfaces ----------------------------------------------------------
 if ip link show "$SKIFF_CNI_BRIDGE" >/dev/null 2>&1; then
   for veth in $(ip -o link show master "$SKIFF_CNI_BRIDGE" type veth 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do

@@ -194,6 +194,9 @@ test('skiff-killall.sh without the app (no node cleanup) still removes the proxy
   await mustExec(node, 'ip', ['route', 'replace', 'blackhole', '10.244.0.0/16']);
   await mustExec(node, 'ip', ['route', 'replace', '10.96.0.0/12', 'dev', 'lo']);
   assert.match(await ns.run('iptables-save', []), /:KUBE-SVC-/);
+  // A LoadBalancer address of the servicelb speaker (metric 250) and one somebody else added.
+  await mustExec(node, 'ip', ['addr', 'add', '192.0.2.40/32', 'dev', ns.device, 'metric', '250']);
+  await mustExec(node, 'ip', ['addr', 'add', '192.0.2.41/32', 'dev', ns.device]);
 
   const r = spawnSync('nsenter', [`--net=/run/netns/${ns.name}`, '--', 'bash', join(repo, 'deploy', 'skiff-killall.sh')], {
     encoding: 'utf8', timeout: 60_000,
@@ -202,5 +205,7 @@ test('skiff-killall.sh without the app (no node cleanup) still removes the proxy
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.deepEqual((await ns.run('iptables-save', [])).split('\n').filter((l) => /KUBE-/.test(l)), []);
   assert.deepEqual((await ns.run('ip', ['-4', 'route', 'show'])).trim().split('\n').map((l) => l.split(' ')[0]), [ns.nodeCIDR.replace(/\.1\/24$/, '.0/24')]);
+  const addrs = await ns.run('ip', ['-4', '-o', 'addr', 'show']);
+  assert.ok(!addrs.includes('192.0.2.40/32') && addrs.includes('192.0.2.41/32'), `only our LoadBalancer address is gone: ${addrs}`);
   assert.ok(other.child.exitCode === null && other.child.signalCode === null, 'the other data dir\'s server still runs');
 });

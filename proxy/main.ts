@@ -4,16 +4,17 @@
  * ProxyBackend (iptables), plus the service-CIDR route, /healthz, the
  * healthCheckNodePort listeners (service-health.ts), the host-gw pod routes
  * to other nodes (routes/controller.ts), NetworkPolicy enforcement for this
- * node's pods (netpol/controller.ts), and the built-in Ingress controller
+ * node's pods (netpol/controller.ts), the LoadBalancer pool addresses this
+ * node answers ARP for (servicelb/), and the built-in Ingress controller
  * (ingress/controller.ts) when `ingress` is given.
  */
-import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1';
+import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { Namespaces, NetworkPolicies, Nodes, Pods } from '../apiserver/client/resources.ts';
+import { Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
@@ -29,6 +30,8 @@ import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
 import { BoundedFrequencyRunner } from './runner.ts';
+import { LoadBalancerSpeaker } from './servicelb/controller.ts';
+import { removeOwnedAddresses } from './servicelb/ipaddr.ts';
 import { ensureBridgeNetfilter, ensureIPForward } from './sysctl.ts';
 import { ServiceChangeTracker } from './tracker.ts';
 
@@ -67,6 +70,12 @@ export interface ProxyOptions {
    * 'none'). Needs list/watch on pods, namespaces and networkpolicies. See netpol/.
    */
   networkPolicy?: 'nftables' | 'none';
+  /**
+   * LoadBalancer pool addresses (default 'claim', or 'none' when
+   * serviceRoute is 'none'): hold the /32s this node is elected for, so it
+   * answers ARP for them. See servicelb/.
+   */
+  loadBalancerAddresses?: 'claim' | 'none';
   /** Min ms between syncs (default 1000). */
   minSyncIntervalMs?: number;
   /** Max ms between syncs (default 30000, kube-proxy's syncPeriod); these periodic syncs are partial. */
@@ -125,6 +134,11 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   // healthCheckNodePorts of LoadBalancer + externalTrafficPolicy Local services (kube-proxy's service health server).
   const serviceHealth = new ServiceHealthServer(opts.healthzHost ?? '0.0.0.0', () => healthzResponse(health).code === 200, log.child('service-health'));
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
+  const speaker = (opts.loadBalancerAddresses ?? (routeMode === 'none' ? 'none' : 'claim')) === 'claim'
+    ? new LoadBalancerSpeaker({
+      nodeName: opts.nodeName, services: tracker.services, nodes: factory.for<Node>(Nodes), slices: tracker.slices, exec, log: log.child('servicelb'),
+    })
+    : undefined;
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs, fullIntervalMs: opts.fullSyncIntervalMs ?? 3_600_000,
     fn: async (full, reason) => {
@@ -151,6 +165,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     runner.start(signal);
     routes?.start(signal);
     netpol?.start(signal);
+    speaker?.start(signal);
     // Created only now: its informers (Ingresses, classes, Secrets) join the factory after the
     // proxy's own caches synced, so a cluster that denies or lacks them never holds up Services.
     if (opts.ingress) {
@@ -164,6 +179,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   await routes?.idle();
   await netpol?.idle();
   await ingress?.stopped();
+  await speaker?.idle();
   log.info('proxy stopped');
 }
 
@@ -171,8 +187,9 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
  * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
  * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
  * is given), the pod masquerade chain, every host-gw route (proto 250) and
- * the NetworkPolicy table (`inet skiff-netpol`).
- * Idempotent. Throws if iptables, nft or `ip route show` fails.
+ * the NetworkPolicy table (`inet skiff-netpol`) and every LoadBalancer
+ * address (metric 250). Idempotent. Throws if iptables, nft, `ip route
+ * show` or `ip addr` fails.
  */
 export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
@@ -182,4 +199,5 @@ export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: st
   await removePodMasquerade(exec);
   await removeOwnedRoutes(exec);
   await removeNetpolTable(exec);
+  await removeOwnedAddresses(exec);
 }

@@ -38,9 +38,15 @@ export interface ServicePortInfo {
   chain: string;
   /** spec.externalIPs (IPv4), sorted: also routed to this service port. */
   externalIPs: string[];
+  /**
+   * type LoadBalancer: status.loadBalancer.ingress IPv4 addresses (ipMode VIP
+   * or unset; kube-proxy skips ipMode Proxy), sorted: also routed to this
+   * service port, like kube-proxy's loadBalancerVIPs.
+   */
+  loadBalancerIPs: string[];
   /** sessionAffinity ClientIP: stickiness timeout in seconds (default 10800); undefined = no affinity. */
   affinitySeconds?: number;
-  /** 'KUBE-EXT-<hash>' (used only when nodePort or externalIPs are set). */
+  /** 'KUBE-EXT-<hash>' (used only when nodePort, externalIPs or loadBalancerIPs are set). */
   extChain: string;
   /**
    * The endpoints cluster-IP (internal) traffic uses, sorted by ip then port,
@@ -148,6 +154,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         nodePort,
         chain: serviceChainName(name, protocol),
         externalIPs,
+        loadBalancerIPs: loadBalancerIPs(svc),
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: externalChainName(name, protocol),
         endpoints: internalPolicyLocal ? localEndpoints : clusterEndpoints,
@@ -173,6 +180,15 @@ function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The IPv4 ingress IPs of a LoadBalancer Service that this proxy accepts traffic for (ipMode VIP or unset), sorted, deduplicated. */
+export function loadBalancerIPs(svc: Service): string[] {
+  if (svc.spec?.type !== 'LoadBalancer') return [];
+  const ips = (svc.status?.loadBalancer?.ingress ?? [])
+    .filter((i) => i.ipMode === undefined || i.ipMode === 'VIP')
+    .map((i) => i.ip ?? '').filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
+  return [...new Set(ips)].sort(compareIP);
 }
 
 function collectCandidates(slices: EndpointSlice[], portName: string, protocol: string): Candidate[] {

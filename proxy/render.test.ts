@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { declaredNatChains, renderRules, type RenderConfig } from './render.ts';
 import { endpointChainName, externalChainName, serviceChainName } from './chains.ts';
+import type { Service } from 'kubernetes-types/core/v1';
 import { ep, slice, svc } from './fixtures.test-util.ts';
 
 const cfg: RenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
@@ -196,4 +197,29 @@ test('services labelled service.kubernetes.io/service-proxy-name belong to anoth
   other.metadata = { ...other.metadata, labels: { 'service.kubernetes.io/service-proxy-name': 'someone-else' } };
   const out = renderRules([other], [slice('ns', 'other', 'o-1', [{ port: 80 }], [ep('10.244.0.9')])], cfg);
   assert.equal(out, renderRules([], [], cfg));
+});
+
+test('LoadBalancer ingress IPs: KUBE-SERVICES jumps to the KUBE-EXT chain on the service port; ipMode Proxy and other types are skipped', () => {
+  const lbSvc = (name: string, ip: string, type: string, ingress: Array<{ ip: string; ipMode?: string }>): Service =>
+    ({ ...svc('ns', name, ip, [{ name: 'http', port: 80 }], { type }), status: { loadBalancer: { ingress } } });
+  const services = [
+    lbSvc('web', '10.96.0.70', 'LoadBalancer', [{ ip: '10.77.0.240', ipMode: 'VIP' }, { ip: '10.77.0.2' }, { ip: '10.77.0.240', ipMode: 'VIP' }]),
+    lbSvc('proxied', '10.96.0.71', 'LoadBalancer', [{ ip: '10.77.0.241', ipMode: 'Proxy' }]),
+    lbSvc('stale', '10.96.0.72', 'ClusterIP', [{ ip: '10.77.0.242' }]),
+  ];
+  const slices = ['web', 'proxied', 'stale'].map((n) => slice('ns', n, `${n}-1`, [{ name: 'http', port: 8080 }], [ep('10.244.0.8')]));
+  const out = renderRules(services, slices, cfg);
+  const ext = externalChainName('ns/web:http', 'tcp');
+  const lines = out.split('\n');
+  assert.deepEqual(lines.filter((l) => l.includes('loadbalancer IP')), [
+    `-A KUBE-SERVICES -d 10.77.0.2/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/web:http loadbalancer IP" -j ${ext}`,
+    `-A KUBE-SERVICES -d 10.77.0.240/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/web:http loadbalancer IP" -j ${ext}`,
+  ]);
+  assert.deepEqual(lines.filter((l) => l.startsWith(`-A ${ext} `)), [
+    `-A ${ext} -m comment --comment "masquerade traffic for ns/web:http external destinations" -j KUBE-MARK-MASQ`,
+    `-A ${ext} -j ${serviceChainName('ns/web:http', 'tcp')}`,
+  ]);
+  assert.ok(!out.includes('10.77.0.241') && !out.includes('10.77.0.242'));
+  const none = renderRules([services[0]], [], cfg);
+  assert.ok(none.includes('-A KUBE-EXTERNAL-SERVICES -d 10.77.0.240/32 -p tcp -m tcp --dport 80 -m comment --comment "ns/web:http has no endpoints" -j REJECT --reject-with tcp-reset'));
 });

@@ -71,7 +71,7 @@ export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string): PortR
   const proto = sp.protocol;
   const match = `-p ${proto} -m ${proto}`;
   const dst = `-d ${sp.clusterIP}/32 ${match} --dport ${sp.port}`;
-  const externallyAccessible = sp.nodePort !== undefined || sp.externalIPs.length > 0;
+  const externallyAccessible = sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
   const hasInternal = sp.endpoints.length > 0;
   const hasExternal = sp.externalEndpoints.length > 0;
   const internalChain = sp.internalPolicyLocal ? sp.localChain : sp.chain;
@@ -101,6 +101,12 @@ export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string): PortR
     const extDst = `-d ${ip}/32 ${match} --dport ${sp.port}`;
     if (sp.hasEndpoints) fixedNat.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${extDst} -m comment --comment "${sp.name} external IP" -j ${sp.extChain}`]);
     if (!hasExternal) filter.push(['KUBE-EXTERNAL-SERVICES', `-A KUBE-EXTERNAL-SERVICES ${extDst} ${filterTarget}`]);
+  }
+  // LoadBalancer ingress IPs (kube-proxy's "loadbalancer IP" rules; ServiceLB sets them).
+  for (const ip of sp.loadBalancerIPs) {
+    const lbDst = `-d ${ip}/32 ${match} --dport ${sp.port}`;
+    if (sp.hasEndpoints) fixedNat.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${lbDst} -m comment --comment "${sp.name} loadbalancer IP" -j ${sp.extChain}`]);
+    if (!hasExternal) filter.push(['KUBE-EXTERNAL-SERVICES', `-A KUBE-EXTERNAL-SERVICES ${lbDst} ${filterTarget}`]);
   }
   // Node port.
   if (sp.nodePort !== undefined) {

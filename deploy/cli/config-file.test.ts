@@ -76,6 +76,14 @@ test('expandConfigFile + the real program: file values, command line wins, defau
   assert.deepEqual(calls[0]?.registryMirrors.map((m) => m.host), ['docker.io']);
 });
 
+test('expandConfigFile: lb-pool in config.yaml reaches the server config', async () => {
+  const calls: ServerConfig[] = [];
+  const p = program(calls);
+  const argv = expandConfigFile(['node', 'skiff', 'server'], p, files({ '/etc/skiff/config.yaml': 'lb-pool: 192.168.1.240-192.168.1.250,192.168.1.0/30\n' }));
+  await p.parseAsync(argv);
+  assert.equal(calls[0]?.lbPool, '192.168.1.240-192.168.1.250,192.168.1.0/30');
+});
+
 test('expandConfigFile: --config names the file; a missing one, or an unknown key, is an error naming it', () => {
   const p = program([]);
   const io = files({ '/tmp/c.yaml': 'api-port: 7443\n', '/tmp/bad.yaml': 'apiport: 1\n' });

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { parseRegistryMirror, type RegistryMirror } from '../server/registry-mirror.ts';
+import { parseLBPool } from '../../controllers/servicelb/pool.ts';
 
 /** `skiff apiserver` → runApiServer. File paths where a PEM is meant. */
 export interface ApiServerFlags {
@@ -61,6 +62,8 @@ export interface ControllerManagerFlags extends LeaderElectionFlags {
   /** --cluster-signing-cert-file / --cluster-signing-key-file: the CA approved CSRs are signed with (both or neither). */
   clusterSigningCertFile?: string;
   clusterSigningKeyFile?: string;
+  /** --lb-pool: LoadBalancer addresses (controllers/servicelb); absent: node IPs. */
+  lbPool?: string;
 }
 
 /** `skiff kubelet` → runKubelet. */
@@ -128,6 +131,17 @@ export function parseCIDR(value: string): string {
 export function parseIP(value: string): string {
   if (!ipaddr.isValid(value)) throw new InvalidArgumentError('must be an IP address.');
   return value;
+}
+
+/**
+ * A LoadBalancer address pool: comma-separated IPv4 ranges, CIDRs and
+ * addresses (`192.168.1.240-192.168.1.250,10.0.0.8/29`); returned normalized
+ * (no spaces). Throws InvalidArgumentError naming the bad item.
+ */
+export function parsePoolFlag(value: string): string {
+  const p = parseLBPool(value);
+  if ('error' in p) throw new InvalidArgumentError(`must be IPv4 ranges or CIDRs like 192.168.1.240-192.168.1.250: ${p.error}.`);
+  return p.text;
 }
 
 /** An http(s) URL without a trailing slash. */

@@ -180,7 +180,17 @@ test('leader election and node-monitor flags take kube\'s duration and boolean f
   assert.deepEqual([cm.nodeMonitorGracePeriodMs, cm.nodeMonitorPeriodMs], [20_000, 1_500]);
 });
 
+test('--lb-pool: ranges and CIDRs on server and controller-manager, normalized; absent by default', async () => {
+  const o = (await parse(['server', '--lb-pool', '192.168.1.240-192.168.1.250, 10.0.0.8/29'])).opts as ServerConfig;
+  assert.equal(o.lbPool, '192.168.1.240-192.168.1.250,10.0.0.8/29');
+  assert.ok(!('lbPool' in ((await parse(['server'])).opts as Record<string, unknown>)));
+  const cm = (await parse(['controller-manager', '--lb-pool', '10.77.0.240-10.77.0.250'])).opts as Record<string, unknown>;
+  assert.equal(cm.lbPool, '10.77.0.240-10.77.0.250');
+});
+
 const bad: Array<[string[], RegExp]> = [
+  [['server', '--lb-pool', '10.0.0.9-10.0.0.1'], /ranges or CIDRs.*ends before it starts/],
+  [['controller-manager', '--lb-pool', '10.0.0.1/24'], /host bits set/],
   [['scheduler', '--leader-elect', 'yes'], /true or false/],
   [['controller-manager', '--node-monitor-grace-period', '40'], /duration like 40s/],
   [['controller-manager', '--leader-elect-lease-duration', '15s5'], /duration like 40s/],

@@ -15,7 +15,7 @@ import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
 import {
-  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
+  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePoolFlag, parsePort, parseUrl, parseUrlList,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
 } from './options.ts';
 
@@ -96,10 +96,11 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
     .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (with --token; adds an etcd member unless --etcd-servers)').argParser(parseUrl))
     .option('--token <token>', 'the join token of --server (its <data-dir>/token)')
+    .addOption(new Option('--lb-pool <ranges>', 'addresses for LoadBalancer Services, e.g. 192.168.1.240-192.168.1.250 (comma-separated ranges or CIDRs); default: each node\'s IP').argParser(parsePoolFlag))
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-      server?: string; token?: string;
+      server?: string; token?: string; lbPool?: string;
     } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
       const etcd = decideExternalEtcd(o);
       if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
@@ -115,6 +116,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),
+        ...(o.lbPool !== undefined ? { lbPool: o.lbPool } : {}),
       });
     });
   addSnapshotServerOptions(server);
@@ -176,12 +178,13 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--cluster-signing-key-file <path>', 'key (PEM) of --cluster-signing-cert-file')
     .addOption(new Option('--node-monitor-grace-period <duration>', 'silence after which a node turns Ready=Unknown and is tainted unreachable').default(40_000, '40s').argParser(parseDuration))
     .addOption(new Option('--node-startup-grace-period <duration>', 'silence allowed to a node that never posted Ready').default(60_000, '60s').argParser(parseDuration))
-    .addOption(new Option('--node-monitor-period <duration>', 'how often node health is checked').default(5_000, '5s').argParser(parseDuration));
+    .addOption(new Option('--node-monitor-period <duration>', 'how often node health is checked').default(5_000, '5s').argParser(parseDuration))
+    .addOption(new Option('--lb-pool <ranges>', 'addresses for LoadBalancer Services (comma-separated ranges or CIDRs); default: each Ready node\'s IP').argParser(parsePoolFlag));
   leaderElectionOptions(controllerManager)
     .action(async (o: {
       apiUrl: string; kubeconfig?: string; rootCaFile?: string; serviceAccountPrivateKeyFile?: string; clusterCidr: string; nodeCidrMaskSize: number; healthzPort: number;
       nodeMonitorGracePeriod: number; nodeStartupGracePeriod: number; nodeMonitorPeriod: number;
-      clusterSigningCertFile?: string; clusterSigningKeyFile?: string;
+      clusterSigningCertFile?: string; clusterSigningKeyFile?: string; lbPool?: string;
     } & LeaderArgs, cmd: Command) => {
       if ((o.clusterSigningCertFile === undefined) !== (o.clusterSigningKeyFile === undefined)) {
         cmd.error('error: --cluster-signing-cert-file and --cluster-signing-key-file go together');
@@ -189,6 +192,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       await actions.controllerManager({
         apiUrl: o.apiUrl, ...kc(o), clusterCIDR: o.clusterCidr, nodeCIDRMaskSize: o.nodeCidrMaskSize, healthzPort: o.healthzPort, ...le(o),
         nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod, nodeStartupGracePeriodMs: o.nodeStartupGracePeriod, nodeMonitorPeriodMs: o.nodeMonitorPeriod,
+        ...(o.lbPool !== undefined ? { lbPool: o.lbPool } : {}),
         ...(o.rootCaFile !== undefined ? { rootCAFile: resolve(o.rootCaFile) } : {}),
         ...(o.serviceAccountPrivateKeyFile !== undefined ? { serviceAccountKeyFile: resolve(o.serviceAccountPrivateKeyFile) } : {}),
         ...(o.clusterSigningCertFile !== undefined && o.clusterSigningKeyFile !== undefined

@@ -114,6 +114,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--cluster-cidr', cfg.clusterCIDR,
         '--node-cidr-mask-size', String(defaults.nodeCIDRMaskSize),
         '--healthz-port', String(defaults.controllerManagerHealthzPort),
+        ...(cfg.lbPool !== undefined ? ['--lb-pool', cfg.lbPool] : []),
         ...LEADER_ELECTION_FLAGS,
       ]),
       healthUrl: health(defaults.controllerManagerHealthzPort),

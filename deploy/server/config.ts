@@ -30,6 +30,8 @@ export interface ServerConfig {
   externalEtcd?: ExternalEtcd;
   /** Join the cluster of this server as another control-plane node (deploy/server/server-join.ts with externalEtcd, else server-join-embedded.ts and an etcd member). */
   join?: ServerJoin;
+  /** LoadBalancer address pool for the controller-manager's servicelb controller (`--lb-pool`); absent: node IPs. */
+  lbPool?: string;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
 }

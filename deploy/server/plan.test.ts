@@ -73,6 +73,12 @@ test('componentPlans: bind address and API port are passed through; no node IP: 
   for (const f of ['--advertise-address', '--etcd-cafile']) assert.ok(!(f in api), f);
   assert.ok(!('--node-ip' in flags(plans[3].spec.args)));
   assert.equal(plans[0].healthUrl, 'https://127.0.0.1:7443/healthz');
+  assert.ok(!('--lb-pool' in flags(plans[2].spec.args)), 'no pool unless configured');
+});
+
+test('componentPlans: --lb-pool reaches the controller-manager only', () => {
+  const plans = componentPlans({ ...cfg, lbPool: '10.77.0.240-10.77.0.250' }, serverPaths('/d'), { command: 'n', args: [] }, wiring);
+  assert.deepEqual(plans.filter((p) => p.spec.args.includes('--lb-pool')).map((p) => [p.spec.name, flags(p.spec.args)['--lb-pool']]), [['controller-manager', '10.77.0.240-10.77.0.250']]);
 });
 
 test('etcdArgs: single member named skiff on the given data dir, run as child etcd', () => {

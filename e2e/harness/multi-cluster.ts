@@ -64,6 +64,8 @@ export interface MultiClusterOptions {
   agentFlags?: ReadonlySet<string>;
   /** Command before `server ...`/`agent ...`; default `[node, deploy/bin/skiff.mjs]` (tests pass a stand-in). */
   command?: readonly string[];
+  /** Extra `skiff server` flags, appended (e.g. `--lb-pool 10.77.0.240-10.77.0.250`). */
+  serverArgs?: readonly string[];
   /** Readiness timeout per process, ms; default 180000. */
   readyTimeoutMs?: number;
   progress?: (line: string) => void;
@@ -191,7 +193,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
     if (!first) throw new Error('no node namespace');
     const serverDir = join(await dirFor('node-1'), 'data');
     const server = startProcess(first, 'node-1', serverDir, join(work, 'node-1', 'skiff.log'),
-      [...command, ...serverArgs({ dataDir: serverDir, nodeName: 'node-1', nodeIP: first.ip, apiPort: 6443, registry: registryUrl })], sandboxes);
+      [...command, ...serverArgs({ dataDir: serverDir, nodeName: 'node-1', nodeIP: first.ip, apiPort: 6443, registry: registryUrl }), ...(opts.serverArgs ?? [])], sandboxes);
     procs.push(server);
     const kubeconfig = join(serverDir, 'admin.kubeconfig');
     const clusterCA = join(serverDir, 'tls', 'server-ca.crt');

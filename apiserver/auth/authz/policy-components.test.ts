@@ -25,7 +25,7 @@ function allowed(call: string, roleName: string): boolean {
 
 const cases: Array<{ role: string; calls: string[] }> = [
   { role: 'system:kube-scheduler', calls: ['list pods', 'watch pods', 'list nodes', 'watch nodes', 'create pods/binding', 'patch pods/status', 'create events', 'patch events'] },
-  { role: 'system:node-proxier', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'list pods', 'watch pods', 'list namespaces', 'watch namespaces', 'list networking.k8s.io/networkpolicies', 'watch networking.k8s.io/networkpolicies'] },
+  { role: 'system:node-proxier', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'list nodes', 'watch nodes', 'list pods', 'watch pods', 'list namespaces', 'watch namespaces', 'list networking.k8s.io/networkpolicies', 'watch networking.k8s.io/networkpolicies'] },
   { role: 'system:node', calls: ['list services', 'watch services', 'create events', 'patch events', 'create authentication.k8s.io/tokenreviews', 'create authorization.k8s.io/subjectaccessreviews'] },
 ];
 

@@ -38,6 +38,7 @@ const table: Row[] = [
   { controller: 'csrapproving', calls: ['create authorization.k8s.io/subjectaccessreviews'],
     kubeDenies: ['patch certificates.k8s.io/certificatesigningrequests/approval'] },
   { controller: 'csrsigning', calls: ['update certificates.k8s.io/certificatesigningrequests/status'] },
+  { controller: 'servicelb', calls: ['update services/status', ...events] },
 ];
 /** What the shared informers list and watch. */
 const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases', 'certificates.k8s.io/certificatesigningrequests'];

@@ -69,6 +69,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   'serviceaccount-token': [],
   csrapproving: ['certificate-controller'],
   csrsigning: ['certificate-controller'],
+  // The ServiceLB controller does kube's service-controller's job (LoadBalancer status).
+  servicelb: ['service-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -129,6 +131,13 @@ export function controllerRoles(): ClusterRole[] {
     ]),
     controllerRole('service-account-controller', [
       rule(['create'], [core], ['serviceaccounts']),
+      eventsRule(),
+    ]),
+    controllerRole('service-controller', [
+      rule(['get', 'list', 'watch'], [core], ['services']),
+      rule(['patch', 'update'], [core], ['services']),
+      rule(['patch', 'update'], [core], ['services/status']),
+      rule(['list', 'watch'], [core], ['nodes']),
       eventsRule(),
     ]),
     controllerRole('root-ca-cert-publisher', [

@@ -37,6 +37,7 @@ test('service validation causes', () => {
     ['numeric port name ok (DNS-1123 label)', { metadata: { name: 'a' }, spec: { ports: [{ name: '80', port: 80 }] } }, []],
     ['bad port name', { metadata: { name: 'a' }, spec: { ports: [{ name: 'Web', port: 80 }] } }, [['spec.ports[0].name', 'Invalid value: "Web": a lowercase RFC 1123 label']]],
     ['headless without ports ok', { metadata: { name: 'a' }, spec: { clusterIP: 'None' } }, []],
+    ['loadBalancerClass on ClusterIP', { metadata: { name: 'a' }, spec: { loadBalancerClass: 'example.com/lb', ports: [{ port: 80 }] } }, [['spec.loadBalancerClass', 'Forbidden: may only be used when `type` is \'LoadBalancer\'']]],
   ];
   for (const [name, svc, want] of cases) {
     s.prepareForCreate!(svc);
@@ -62,6 +63,20 @@ test('update keeps allocated clusterIP and status, and clusterIP is immutable', 
   assert.deepEqual(causes.map((c) => [c.field, c.message]), [['spec.clusterIP', 'Invalid value: "10.96.1.6": field is immutable']]);
 });
 
+test('loadBalancerClass: fixed while a LoadBalancer, set when becoming one, dropped when leaving (kube validateLoadBalancerClassField)', () => {
+  const lbSvc = (cls?: string, type = 'LoadBalancer'): Service => ({ metadata: { name: 'a' }, spec: { type, clusterIP: '10.96.1.5', ports: [{ port: 80, nodePort: 30080 }], ...(cls ? { loadBalancerClass: cls } : {}) } });
+  const added = lbSvc('example.com/lb');
+  s.prepareForUpdate!(added, lbSvc());
+  assert.deepEqual(s.validateUpdate!(added, lbSvc()).map((c) => [c.field, c.message]), [['spec.loadBalancerClass', 'Invalid value: "example.com/lb": may not change once set']]);
+  const becoming = lbSvc('example.com/lb');
+  s.prepareForUpdate!(becoming, lbSvc(undefined, 'ClusterIP'));
+  assert.deepEqual(s.validateUpdate!(becoming, { ...lbSvc(undefined, 'ClusterIP'), spec: { type: 'ClusterIP', clusterIP: '10.96.1.5', ports: [{ port: 80 }] } }), []);
+  const leaving: Service = { metadata: { name: 'a' }, spec: { type: 'ClusterIP', clusterIP: '10.96.1.5', ports: [{ port: 80 }], loadBalancerClass: 'example.com/lb' } };
+  s.prepareForUpdate!(leaving, lbSvc('example.com/lb'));
+  assert.equal(leaving.spec?.loadBalancerClass, undefined);
+  assert.deepEqual(s.validateUpdate!(leaving, lbSvc('example.com/lb')), []);
+});
+
 test('service table cells', () => {
   const base = { metadata: { name: 'a', creationTimestamp: '2026-01-01T00:00:00Z' } };
   const now = Date.parse('2026-01-01T00:00:05Z');
@@ -73,6 +88,8 @@ test('service table cells', () => {
   assert.equal(serviceExternalIP({ spec: { type: 'LoadBalancer' } }), '<pending>');
   assert.equal(serviceExternalIP({ spec: { type: 'LoadBalancer' }, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } }), '1.2.3.4');
   assert.equal(serviceExternalIP({ spec: { type: 'ExternalName', externalName: 'example.com' } }), 'example.com');
+  const nodeIPs = { ingress: [{ ip: '10.77.0.2', ipMode: 'VIP' }, { ip: '10.77.0.10', ipMode: 'VIP' }, { ip: '10.77.0.2' }] };
+  assert.equal(serviceExternalIP({ spec: { type: 'LoadBalancer', externalIPs: ['192.0.2.1'] }, status: { loadBalancer: nodeIPs } }), '10.77.0.10,10.77.0.2,192.0.2.1');
   const headless: Service = { ...base, spec: { clusterIP: 'None' } };
   assert.deepEqual(def.table.cells(headless, now).slice(0, 4), ['ClusterIP', 'None', '<none>', '<none>']);
   assert.deepEqual(def.table.columns.map((c) => c.name), ['Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);

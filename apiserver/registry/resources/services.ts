@@ -85,6 +85,9 @@ export function validateService(svc: Service): FieldCause[] {
     });
   }
   out.push(...validateTrafficPolicies(svc));
+  if (spec.loadBalancerClass && type !== 'LoadBalancer') {
+    out.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may only be used when `type` is \'LoadBalancer\'', field: 'spec.loadBalancerClass' });
+  }
   return out;
 }
 
@@ -131,6 +134,10 @@ export function validateServiceUpdate(newSvc: Service, oldSvc: Service): FieldCa
   const oldIP = oldSvc.spec?.clusterIP;
   const newIP = newSvc.spec?.clusterIP;
   if (oldIP && wantsClusterIP(newSvc) && newIP !== oldIP) out.push(invalidValue('spec.clusterIP', newIP ?? '', 'field is immutable'));
+  // kube validateLoadBalancerClassField: fixed while the Service stays a LoadBalancer (set it when becoming one).
+  if (oldSvc.spec?.type === 'LoadBalancer' && newSvc.spec?.type === 'LoadBalancer' && (oldSvc.spec.loadBalancerClass ?? '') !== (newSvc.spec.loadBalancerClass ?? '')) {
+    out.push(invalidValue('spec.loadBalancerClass', newSvc.spec.loadBalancerClass ?? '', 'may not change once set'));
+  }
   return out;
 }
 
@@ -166,7 +173,7 @@ function keepAllocated(newSvc: Service, oldSvc: Service): void {
  * client left them unchanged (Kubernetes dropTypeDependentFields): node ports
  * when leaving NodePort/LoadBalancer, the healthCheckNodePort when leaving
  * LoadBalancer + externalTrafficPolicy Local, the ClusterIP fields when
- * becoming ExternalName.
+ * becoming ExternalName, loadBalancerClass when leaving LoadBalancer.
  */
 function dropTypeDependent(newSvc: Service, oldSvc: Service): void {
   const n = newSvc.spec;
@@ -180,6 +187,7 @@ function dropTypeDependent(newSvc: Service, oldSvc: Service): void {
   if (needsHealthCheckNodePort(oldSvc) && !needsHealthCheckNodePort(newSvc) && n.healthCheckNodePort === o.healthCheckNodePort) {
     delete n.healthCheckNodePort;
   }
+  if (o.type === 'LoadBalancer' && n.type !== 'LoadBalancer' && n.loadBalancerClass === o.loadBalancerClass) delete n.loadBalancerClass;
   if (wantsClusterIP(oldSvc) && !wantsClusterIP(newSvc) && n.clusterIP === o.clusterIP) {
     delete n.clusterIP;
     delete n.clusterIPs;
@@ -198,7 +206,8 @@ export function serviceExternalIP(svc: Service): string {
     case 'NodePort':
       return ext.length > 0 ? ext.join(',') : '<none>';
     case 'LoadBalancer': {
-      const lb = (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter((s) => s !== '');
+      // kubectl's loadBalancerStatusStringer: a sorted set of ingress IPs (or hostnames); the server prints wide, untruncated.
+      const lb = [...new Set((svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter((s) => s !== ''))].sort();
       const all = [...lb, ...ext];
       return all.length > 0 ? all.join(',') : '<pending>';
     }
