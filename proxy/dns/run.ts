@@ -1,0 +1,164 @@
+/**
+ * The node's cluster DNS server, composed: the proxy's shared Service and
+ * EndpointSlice informers → an index rebuilt on the first query after any
+ * change (snapshot.ts) → the handler (answer.ts; forward.ts for other
+ * names, via cache.ts) → UDP and TCP sockets (server.ts) on this node's
+ * InternalIP and `port`. Pods reach it through the kube-dns Service
+ * (10.96.0.10:53 → every node's InternalIP:port, internalTrafficPolicy
+ * Local; see README.md "Reachability").
+ */
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import type { Informer } from '../../apiserver/client/informer-types.ts';
+import type { Logger } from '../../apiserver/api/log.ts';
+import { SERVICE_NAME_LABEL } from '../model.ts';
+import type { AnswerConfig } from './answer.ts';
+import { ResponseCache } from './cache.ts';
+import { clientAllowed } from './clients.ts';
+import { Forwarder } from './forward.ts';
+import { handleMessage } from './handler.ts';
+import { serveDNS, type DNSServer } from './server.ts';
+import { buildDNSIndex, canonicalIP, type DNSIndex } from './snapshot.ts';
+import { upstreamsFromResolvConf, type Upstream } from './upstreams.ts';
+
+/** The kube-dns Service: kube-system/kube-dns. */
+export const KUBE_DNS_NAMESPACE = 'kube-system';
+export const KUBE_DNS_NAME = 'kube-dns';
+/** The port every node's DNS server listens on (the kube-dns Service's targetPort; not 53, so a host resolver on :53 never clashes). */
+export const DEFAULT_DNS_PORT = 10053;
+/** TTL of cluster records, seconds (issue 8). */
+export const CLUSTER_TTL_SECONDS = 5;
+
+/** Options of runClusterDNS. */
+export interface ClusterDNSOptions {
+  services: Informer<Service>;
+  slices: Informer<EndpointSlice>;
+  /** Finds this node's InternalIP when `host` is not given. */
+  nodes?: Informer<Node>;
+  nodeName: string;
+  /** Address to bind; default: this Node's InternalIP. */
+  host?: string;
+  /** Default DEFAULT_DNS_PORT; 0 = any (tests). */
+  port?: number;
+  /** 'cluster.local' */
+  clusterDomain: string;
+  /** The kube-dns Service IP, e.g. '10.96.0.10' (never an upstream). */
+  clusterDNS: string;
+  /** Pod network(s) allowed to query, e.g. ['10.244.0.0/16']. */
+  clientCIDRs: string[];
+  /** Default '/etc/resolv.conf' (re-read at most every 30 s). */
+  resolvConfPath?: string;
+  /** Port of the upstream resolvers (default 53; tests point it at a loopback server). */
+  upstreamPort?: number;
+  /** Upstream timeout, ms (default 2000). */
+  upstreamTimeoutMs?: number;
+  log: Logger;
+  /** Milliseconds since the epoch (default Date.now). */
+  now?: () => number;
+  /** Called once the sockets are bound, with the port. */
+  onListening?: (port: number) => void;
+}
+
+/** This node's InternalIP from the Node informer, or undefined. */
+export function nodeInternalIP(node: Node | undefined): string | undefined {
+  return node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+/** The addresses of the kube-dns EndpointSlices' endpoints (every node's InternalIP), canonical. */
+export function kubeDNSNodeIPs(slices: EndpointSlice[]): string[] {
+  return slices
+    .filter((s) => s.metadata?.namespace === KUBE_DNS_NAMESPACE && s.metadata?.labels?.[SERVICE_NAME_LABEL] === KUBE_DNS_NAME)
+    .flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses ?? []))
+    .map(canonicalIP);
+}
+
+function localAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => canonicalIP(a.address)));
+}
+
+/** Waits until `get` returns a value (polling every 500 ms), or `signal` aborts (undefined). */
+async function waitFor<T>(get: () => T | undefined, signal: AbortSignal): Promise<T | undefined> {
+  for (;;) {
+    const v = get();
+    if (v !== undefined || signal.aborted) return v;
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 500);
+      signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+    });
+  }
+}
+
+/**
+ * Serves cluster DNS until `signal` aborts, then closes the sockets and
+ * resolves. Start it after the informers' factory; it waits for them and,
+ * without `host`, for this Node's InternalIP. A bind failure (port taken,
+ * address not local) is logged and retried every 5 s, so the proxy keeps
+ * running. Never rejects.
+ */
+export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): Promise<void> {
+  const log = o.log;
+  const now = o.now ?? Date.now;
+  let index: DNSIndex | undefined;
+  let nodeIPs = new Set<string>();
+  const dirty = (): void => { index = undefined; };
+  for (const inf of [o.services, o.slices] as Array<Informer<Service> | Informer<EndpointSlice>>) {
+    (inf as Informer<Service>).addHandlers({ onAdd: dirty, onUpdate: dirty, onDelete: dirty });
+  }
+  const currentIndex = (): DNSIndex => {
+    if (!index) {
+      const slices = o.slices.list();
+      index = buildDNSIndex(o.services.list(), slices, now());
+      nodeIPs = new Set([...kubeDNSNodeIPs(slices), ...localAddresses()]);
+    }
+    return index;
+  };
+
+  const host = o.host ?? await waitFor(() => nodeInternalIP(o.nodes?.get(o.nodeName)), signal);
+  if (host === undefined) return;
+  const self = [host, o.clusterDNS];
+  const path = o.resolvConfPath ?? '/etc/resolv.conf';
+  let upstreams: Upstream[] = [];
+  let readAt = -Infinity;
+  const refreshUpstreams = async (): Promise<void> => {
+    if (now() - readAt < 30_000) return;
+    readAt = now();
+    const text = await readFile(path, 'utf8').catch(() => '');
+    upstreams = upstreamsFromResolvConf(text, self).map((u) => ({ ...u, port: o.upstreamPort ?? u.port }));
+    if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL', { path });
+  };
+  await refreshUpstreams();
+  const forwarder = new Forwarder({ upstreams: () => upstreams, cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
+  const config: AnswerConfig = { zone: o.clusterDomain.toLowerCase().replace(/\.$/, ''), ttl: CLUSTER_TTL_SECONDS, nameserverIP: o.clusterDNS };
+  const deps = {
+    index: currentIndex,
+    config,
+    forward: async (q: Parameters<Forwarder['resolve']>[0]) => {
+      await refreshUpstreams();
+      return forwarder.resolve(q);
+    },
+    allowed: (address: string) => {
+      currentIndex();
+      return clientAllowed(address, { cidrs: o.clientCIDRs, nodeIPs });
+    },
+  };
+
+  let server: DNSServer | undefined;
+  while (!signal.aborted && !server) {
+    try {
+      server = await serveDNS({ host, port: o.port ?? DEFAULT_DNS_PORT, handle: (msg, client) => handleMessage(msg, client, deps), log });
+    } catch (err) {
+      log.warn('cluster DNS cannot bind; retrying in 5s', { err, host, port: o.port ?? DEFAULT_DNS_PORT });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 5000);
+        signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+      });
+    }
+  }
+  if (!server) return;
+  log.info('cluster DNS serving', { host, port: server.port, zone: config.zone, upstreams: upstreams.map((u) => u.host) });
+  o.onListening?.(server.port);
+  await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+  await server.close();
+}
