@@ -37,6 +37,7 @@ import { startNodeLifecycleController } from './nodelifecycle/controller.ts';
 import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts';
 import { startCSRApprovingController } from './certificates/approver.ts';
 import { startCSRSigningController } from './certificates/signer.ts';
+import { startKubeDNSController } from './kubedns/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -96,6 +97,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'taint-eviction-controller', component: 'taint-eviction-controller', start: startTaintEvictionController },
   { name: 'csrapproving', component: 'certificate-controller', start: startCSRApprovingController },
   { name: 'csrsigning', component: 'certificate-controller', start: startCSRSigningController },
+  { name: 'kube-dns', component: 'kube-dns-controller', start: startKubeDNSController },
 ];
 
 /**
