@@ -2,7 +2,8 @@
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
  * Composition only: informers → change tracker → bounded-frequency runner →
  * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
- * host-gw pod routes to other nodes (routes/controller.ts).
+ * host-gw pod routes to other nodes (routes/controller.ts), and the node's
+ * cluster DNS server (dns/run.ts) on the same Service/EndpointSlice informers.
  */
 import type { Node } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
@@ -17,6 +18,7 @@ import { hostExec, type Exec } from './exec.ts';
 import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
+import { runClusterDNS } from './dns/run.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
@@ -59,6 +61,12 @@ export interface ProxyOptions {
   maxSyncIntervalMs?: number;
   /** Called after every successful sync with its wall-clock time (ms); for tests. */
   onSynced?: (atMs: number) => void;
+  /**
+   * Run the node's cluster DNS server (dns/): on this Node's InternalIP (or
+   * `host`) and `port`, answering `clusterDomain`; `clusterDNS` is the
+   * kube-dns Service IP (never an upstream). Absent: no DNS server.
+   */
+  dns?: { clusterDNS: string; clusterDomain: string; port: number; host?: string; resolvConfPath?: string };
 }
 
 /**
@@ -89,6 +97,8 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     })
     : undefined;
 
+  const nodes = opts.dns && opts.dns.host === undefined ? factory.for<Node>(Nodes) : undefined;
+
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
   const runner = new BoundedFrequencyRunner({
@@ -117,9 +127,17 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     runner.start(signal);
     routes?.start(signal);
   }
+  const dns = opts.dns && !signal.aborted
+    ? runClusterDNS({
+      services: tracker.services, slices: tracker.slices, nodes, nodeName: opts.nodeName, host: opts.dns.host, port: opts.dns.port,
+      clusterDomain: opts.dns.clusterDomain, clusterDNS: opts.dns.clusterDNS, clientCIDRs: [opts.clusterCIDR],
+      resolvConfPath: opts.dns.resolvConfPath, log: log.child('dns'),
+    }, signal)
+    : undefined;
   await aborted;
   await runner.idle();
   await routes?.idle();
+  await dns;
   log.info('proxy stopped');
 }
 

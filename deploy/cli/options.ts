@@ -86,6 +86,9 @@ export interface KubeletFlags {
   authenticationTokenWebhook?: boolean;
   /** Mount projected ServiceAccount token volumes (TokenRequest). */
   projectServiceAccountTokens?: boolean;
+  /** --cluster-dns (comma-separated) and --cluster-domain: ClusterFirst pods' resolv.conf (kubelet/pods/dns.ts). */
+  clusterDNS: string[];
+  clusterDomain: string;
 }
 
 /** `skiff proxy` → runProxy. */
@@ -96,6 +99,8 @@ export interface ProxyFlags {
   serviceCIDR: string;
   clusterCIDR: string;
   healthzPort: number;
+  /** The node's cluster DNS server (proxy/dns); absent with --no-dns. */
+  dns?: { clusterDNS: string; clusterDomain: string; port: number };
 }
 
 /** A TCP port, 1..65535. */
