@@ -61,7 +61,7 @@ function tcpQuery(port: number, names: string[]): Promise<Reply[]> {
 const data = (answers: Answer[] | undefined, type = 'A'): unknown[] => (answers ?? []).filter((a) => a.type === type).map((a) => ('data' in a ? a.data : undefined));
 
 test('cluster DNS on a loopback port: cluster names, headless, truncation to TCP, NXDOMAIN with SOA, forwarding with a cache', async (t) => {
-  const log = quietLogger();
+  const log = quietLogger('dns');
   const dir = await mkdtemp(join(tmpdir(), 'skiff-dns-'));
   const ac = new AbortController();
   t.after(async () => { ac.abort(); await rm(dir, { recursive: true, force: true }); });
