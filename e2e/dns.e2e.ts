@@ -5,10 +5,11 @@
  * then from a client pod in namespace shop on EACH node (so each node's own
  * DNS server answers, internalTrafficPolicy Local): the resolv.conf the
  * kubelet wrote; storefront.shop.svc.cluster.local, storefront.shop and
- * storefront (search path) resolve to the ClusterIP; a headless Service
+ * storefront (search path) resolve to the ClusterIP and serve the page
+ * (fetched by name with curl); a headless Service
  * resolves to every ready pod IP (pods on both nodes) and a pod's
- * <hostname>.<svc> name to its IP; an unknown name is NXDOMAIN; and curl
- * fetches the page by name. About 2 minutes.
+ * <hostname>.<svc> name to its IP; an unknown name is NXDOMAIN. About 2
+ * minutes.
  */
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,15 +47,22 @@ const services: Service[] = [
   { apiVersion: 'v1', kind: 'Service', metadata: { name: 'storefront-headless', namespace: NS }, spec: { clusterIP: 'None', selector: { app: 'storefront' }, ports: [{ name: 'http', port: 80 }] } },
 ];
 
-/** The names each client looks up, in order (the last one is absolute, so no search domain applies). */
-const LOOKUPS = ['storefront.shop.svc.cluster.local', 'storefront.shop', 'storefront', 'storefront-headless', 'web-1.storefront-headless', 'nosuch.shop.svc.cluster.local.'];
+/**
+ * Names fetched with curl, whose glibc resolver applies the search path and
+ * ndots:5 as any application's would; `%{remote_ip}` shows what each
+ * resolved to. (busybox nslookup applies the search list only to names
+ * without a dot, so it cannot show `storefront.shop`.)
+ */
+const FETCHES = ['storefront.shop.svc.cluster.local', 'storefront.shop', 'storefront', 'web-1.storefront-headless'];
+/** Names looked up with busybox nslookup (every record, not just the first); the last one is absolute. */
+const LOOKUPS = ['storefront-headless', 'web-1.storefront-headless.shop.svc.cluster.local', 'nosuch.shop.svc.cluster.local.'];
 
-/** A curl:7.88 (busybox + curl) pod pinned to `node` that prints resolv.conf, each nslookup and a fetch by name, then exits. */
+/** A curl:7.88 (busybox + curl) pod pinned to `node` that prints resolv.conf, each fetch and nslookup, then exits. */
 function clientPod(node: string): Pod {
   const script = [
     'echo "== resolv.conf"; cat /etc/resolv.conf',
+    ...FETCHES.map((n) => `echo "== fetch ${n}"; curl -sS -m 10 -o /tmp/page -w '%{remote_ip}\\n' http://${n}/; grep -m1 -o '${NGINX}' /tmp/page; rm -f /tmp/page`),
     ...LOOKUPS.map((n) => `echo "== ${n}"; nslookup ${n} 2>&1; echo "rc=$?"`),
-    `echo "== fetch"; curl -sS -m 10 http://storefront/ | grep -o '${NGINX}' || echo "fetch failed"`,
   ].join('\n');
   return {
     apiVersion: 'v1', kind: 'Pod',
@@ -163,14 +171,16 @@ describe('cluster DNS on a server and an agent', { timeout: 20 * MIN }, () => {
       assert.match(resolv, /^nameserver 10\.96\.0\.10$/m, where);
       assert.match(resolv, /^search shop\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m, where);
       assert.match(resolv, /^options ndots:5$/m, where);
-      for (const name of ['storefront.shop.svc.cluster.local', 'storefront.shop', 'storefront']) assert.deepEqual(addresses(s.get(name)), [clusterIP], `${name}, ${where}`);
+      for (const name of FETCHES) {
+        const want = name.startsWith('web-1.') ? podIPs.get('web-1') : clusterIP;
+        assert.deepEqual(s.get(`fetch ${name}`)?.filter(Boolean), [want, NGINX], `fetch ${name}, ${where}`);
+      }
       assert.deepEqual(addresses(s.get('storefront-headless')), [...podIPs.values()].sort(), `headless, ${where}`);
-      assert.deepEqual(addresses(s.get('web-1.storefront-headless')), [podIPs.get('web-1')], `hostname record, ${where}`);
+      assert.deepEqual(addresses(s.get('web-1.storefront-headless.shop.svc.cluster.local')), [podIPs.get('web-1')], `hostname record, ${where}`);
       const nx = (s.get('nosuch.shop.svc.cluster.local.') ?? []).join('\n');
       assert.match(nx, /NXDOMAIN/, where);
       assert.match(nx, /rc=1/, where);
-      assert.deepEqual(s.get('fetch')?.filter(Boolean), [NGINX], where);
-      log(`${node}: resolv.conf, 3 names → ${clusterIP}, headless → ${[...podIPs.values()].join(' ')}, NXDOMAIN, fetch ok`);
+      log(`${node}: resolv.conf ok; fetched by 3 names via ${clusterIP} and by hostname; headless → ${[...podIPs.values()].join(' ')}; NXDOMAIN`);
     }
   });
 });
