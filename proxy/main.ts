@@ -5,12 +5,13 @@
  * host-gw pod routes to other nodes (routes/controller.ts), and the node's
  * cluster DNS server (dns/run.ts) on the same Service/EndpointSlice informers.
  */
-import type { Node } from 'kubernetes-types/core/v1';
+import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { Nodes } from '../apiserver/client/resources.ts';
+import { EndpointSlices, Nodes, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
@@ -19,6 +20,7 @@ import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { runClusterDNS } from './dns/run.ts';
+import { SERVICE_NAME_LABEL } from './model.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
@@ -66,7 +68,15 @@ export interface ProxyOptions {
    * `host`) and `port`, answering `clusterDomain`; `clusterDNS` is the
    * kube-dns Service IP (never an upstream). Absent: no DNS server.
    */
-  dns?: { clusterDNS: string; clusterDomain: string; port: number; host?: string; resolvConfPath?: string };
+  dns?: {
+    clusterDNS: string; clusterDomain: string; port: number; host?: string; resolvConfPath?: string;
+    /**
+     * The DNS server's own identity (system:skiff-dns: list/watch Services
+     * and EndpointSlices only), with informers of its own. Absent: it shares
+     * the proxy's client and informers.
+     */
+    kubeconfig?: string;
+  };
 }
 
 /**
@@ -97,7 +107,14 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     })
     : undefined;
 
-  const nodes = opts.dns && opts.dns.host === undefined ? factory.for<Node>(Nodes) : undefined;
+  // The DNS server's informers: its own, under its own identity, or the proxy's (and then this Node as a fallback address).
+  const dnsFactory = opts.dns?.kubeconfig !== undefined
+    ? createInformerFactory(new RestClient({ ...connectionFor({ apiUrl: opts.apiUrl, kubeconfig: opts.dns.kubeconfig }), userAgent: 'skiff-dns' }), log.child('dns'))
+    : undefined;
+  const dnsInformers = dnsFactory
+    ? { services: dnsFactory.for<Service>(Services), slices: dnsFactory.for<EndpointSlice>(EndpointSlices, { labelSelector: SERVICE_NAME_LABEL }), nodes: undefined }
+    : undefined;
+  const nodes = opts.dns && !dnsFactory && opts.dns.host === undefined ? factory.for<Node>(Nodes) : undefined;
 
   let lastSuccess: number | undefined;
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
@@ -118,6 +135,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     { lastSuccessMs: () => lastSuccess, now: () => Date.now(), staleAfterMs: 2 * maxMs + 5000 }, log, signal);
 
   factory.start(signal);
+  dnsFactory?.start(signal);
   const aborted = new Promise<void>((resolve) => {
     if (signal.aborted) resolve(); else signal.addEventListener('abort', () => resolve(), { once: true });
   });
@@ -129,7 +147,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   }
   const dns = opts.dns && !signal.aborted
     ? runClusterDNS({
-      services: tracker.services, slices: tracker.slices, nodes, nodeName: opts.nodeName, host: opts.dns.host, port: opts.dns.port,
+      services: dnsInformers?.services ?? tracker.services, slices: dnsInformers?.slices ?? tracker.slices, nodes, nodeName: opts.nodeName, host: opts.dns.host, port: opts.dns.port,
       clusterDomain: opts.dns.clusterDomain, clusterDNS: opts.dns.clusterDNS, clientCIDRs: [opts.clusterCIDR],
       resolvConfPath: opts.dns.resolvConfPath, log: log.child('dns'),
     }, signal)

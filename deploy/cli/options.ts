@@ -100,7 +100,7 @@ export interface ProxyFlags {
   clusterCIDR: string;
   healthzPort: number;
   /** The node's cluster DNS server (proxy/dns); absent with --no-dns. */
-  dns?: { clusterDNS: string; clusterDomain: string; port: number };
+  dns?: { clusterDNS: string; clusterDomain: string; port: number; kubeconfig?: string };
 }
 
 /** A TCP port, 1..65535. */

@@ -251,10 +251,11 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--cluster-dns <ip>', 'the kube-dns Service IP (never forwarded to)').default('10.96.0.10').argParser(parseIP))
     .option('--cluster-domain <domain>', 'the zone the node\'s DNS server answers', 'cluster.local')
     .addOption(new Option('--dns-port <port>', 'port of the node\'s DNS server on its InternalIP (the kube-dns targetPort)').default(10053).argParser(parsePort))
+    .option('--dns-kubeconfig <path>', 'the DNS server\'s own identity (system:skiff-dns); default: the proxy\'s')
     .option('--no-dns', 'do not run the node\'s cluster DNS server')
     .action(async (o: {
       apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean;
-      clusterDns: string; clusterDomain: string; dnsPort: number; dns: boolean;
+      clusterDns: string; clusterDomain: string; dnsPort: number; dns: boolean; dnsKubeconfig?: string;
     }) => {
       if (o.cleanup) {
         await actions.proxyCleanup({ serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr });
@@ -262,7 +263,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       }
       await actions.proxy({
         apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort,
-        ...(o.dns ? { dns: { clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain, port: o.dnsPort } } : {}),
+        ...(o.dns ? { dns: { clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain, port: o.dnsPort, ...(o.dnsKubeconfig !== undefined ? { kubeconfig: resolve(o.dnsKubeconfig) } : {}) } } : {}),
       });
     });
 

@@ -158,6 +158,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--cluster-dns', clusterDNS,
         '--cluster-domain', CLUSTER_DOMAIN,
         '--dns-port', String(KUBE_DNS_TARGET_PORT),
+        '--dns-kubeconfig', c.kubeconfigs.dns,
       ]),
       healthUrl: health(defaults.proxyHealthzPort),
       critical: false,

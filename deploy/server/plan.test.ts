@@ -62,7 +62,8 @@ test('componentPlans: order, launcher and per-component flags: HTTPS, Node,RBAC,
     '--authentication-token-webhook': '--project-service-account-tokens', '--project-service-account-tokens': undefined as unknown as string,
   });
   assert.deepEqual(proxy, { '--kubeconfig': '/d/cred/kubeproxy.kubeconfig', '--node-name': 'node-a', '--service-cidr': '10.96.0.0/12', '--cluster-cidr': '10.244.0.0/16', '--healthz-port': '10256',
-    '--cluster-dns': '10.96.0.10', '--cluster-domain': 'cluster.local', '--dns-port': '10053' });
+    '--cluster-dns': '10.96.0.10', '--cluster-domain': 'cluster.local', '--dns-port': '10053',
+    '--dns-kubeconfig': '/d/cred/skiff-dns.kubeconfig' });
   for (const p of plans.slice(1)) assert.ok(!p.spec.args.includes('--api-url'), `${p.spec.name} reaches the API only through its kubeconfig`);
 });
 

@@ -19,7 +19,7 @@ import { ResponseCache } from './cache.ts';
 import { clientAllowed } from './clients.ts';
 import { Forwarder } from './forward.ts';
 import { handleMessage } from './handler.ts';
-import { serveDNS, type DNSServer } from './server.ts';
+import { serveDNS, type DNSServer, type DNSServerOptions } from './server.ts';
 import { buildDNSIndex, canonicalIP, type DNSIndex } from './snapshot.ts';
 import { upstreamsFromResolvConf, type Upstream } from './upstreams.ts';
 
@@ -35,10 +35,10 @@ export const CLUSTER_TTL_SECONDS = 5;
 export interface ClusterDNSOptions {
   services: Informer<Service>;
   slices: Informer<EndpointSlice>;
-  /** Finds this node's InternalIP when `host` is not given. */
+  /** Without `host` and before the kube-dns slice lists this node: its Node's InternalIP (optional; the DNS identity cannot read Nodes). */
   nodes?: Informer<Node>;
   nodeName: string;
-  /** Address to bind; default: this Node's InternalIP. */
+  /** Address to bind; default: this node's endpoint in the kube-dns EndpointSlice (followed when it changes), else its Node's InternalIP. */
   host?: string;
   /** Default DEFAULT_DNS_PORT; 0 = any (tests). */
   port?: number;
@@ -64,6 +64,16 @@ export interface ClusterDNSOptions {
 /** This node's InternalIP from the Node informer, or undefined. */
 export function nodeInternalIP(node: Node | undefined): string | undefined {
   return node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+}
+
+/** This node's address in the kube-dns EndpointSlices (where the Service sends its pods' queries), or undefined. */
+export function kubeDNSEndpointOf(slices: EndpointSlice[], nodeName: string): string | undefined {
+  for (const s of slices) {
+    if (s.metadata?.namespace !== KUBE_DNS_NAMESPACE || s.metadata?.labels?.[SERVICE_NAME_LABEL] !== KUBE_DNS_NAME) continue;
+    const ip = (s.endpoints ?? []).find((e) => e.nodeName === nodeName)?.addresses?.[0];
+    if (ip) return ip;
+  }
+  return undefined;
 }
 
 /** The addresses of the kube-dns EndpointSlices' endpoints (every node's InternalIP), canonical. */
@@ -92,10 +102,10 @@ async function waitFor<T>(get: () => T | undefined, signal: AbortSignal): Promis
 
 /**
  * Serves cluster DNS until `signal` aborts, then closes the sockets and
- * resolves. Start it after the informers' factory; it waits for them and,
- * without `host`, for this Node's InternalIP. A bind failure (port taken,
- * address not local) is logged and retried every 5 s, so the proxy keeps
- * running. Never rejects.
+ * resolves. Without `host` it waits for this node's address (the kube-dns
+ * slice, else its Node) and moves when that changes. A bind failure (port
+ * taken, address not local) is logged and retried every 5 s, so the proxy
+ * keeps running. Never rejects.
  */
 export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): Promise<void> {
   const log = o.log;
@@ -115,9 +125,10 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     return index;
   };
 
-  const host = o.host ?? await waitFor(() => nodeInternalIP(o.nodes?.get(o.nodeName)), signal);
+  const wantedHost = (): string | undefined => o.host ?? kubeDNSEndpointOf(o.slices.list(), o.nodeName) ?? nodeInternalIP(o.nodes?.get(o.nodeName));
+  let host = await waitFor(wantedHost, signal);
   if (host === undefined) return;
-  const self = [host, o.clusterDNS];
+  const self = (): string[] => [host ?? '', o.clusterDNS];
   const path = o.resolvConfPath ?? '/etc/resolv.conf';
   let upstreams: Upstream[] = [];
   let readAt = -Infinity;
@@ -125,7 +136,7 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     if (now() - readAt < 30_000) return;
     readAt = now();
     const text = await readFile(path, 'utf8').catch(() => '');
-    upstreams = upstreamsFromResolvConf(text, self).map((u) => ({ ...u, port: o.upstreamPort ?? u.port }));
+    upstreams = upstreamsFromResolvConf(text, self()).map((u) => ({ ...u, port: o.upstreamPort ?? u.port }));
     if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL', { path });
   };
   await refreshUpstreams();
@@ -144,21 +155,35 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     },
   };
 
-  let server: DNSServer | undefined;
-  while (!signal.aborted && !server) {
+  // Serve on `host`; when this node's address in the kube-dns slice changes, move there.
+  while (!signal.aborted && host !== undefined) {
+    const bound: string = host;
+    const server = await bindWithRetry(bound, o.port ?? DEFAULT_DNS_PORT, (msg, client) => handleMessage(msg, client, deps), log, signal);
+    if (!server) return;
+    readAt = -Infinity;
+    log.info('cluster DNS serving', { host: bound, port: server.port, zone: config.zone, upstreams: upstreams.map((u) => u.host) });
+    o.onListening?.(server.port);
+    host = await waitFor(() => {
+      const next = wantedHost();
+      return next !== undefined && next !== bound ? next : undefined;
+    }, signal);
+    await server.close();
+    if (host !== undefined) log.info('this node\'s DNS address changed; moving', { from: bound, to: host });
+  }
+}
+
+/** Binds the DNS server, retrying every 5 s while the address or port is unavailable; undefined once `signal` aborts. */
+async function bindWithRetry(host: string, port: number, handle: DNSServerOptions['handle'], log: Logger, signal: AbortSignal): Promise<DNSServer | undefined> {
+  while (!signal.aborted) {
     try {
-      server = await serveDNS({ host, port: o.port ?? DEFAULT_DNS_PORT, handle: (msg, client) => handleMessage(msg, client, deps), log });
+      return await serveDNS({ host, port, handle, log });
     } catch (err) {
-      log.warn('cluster DNS cannot bind; retrying in 5s', { err, host, port: o.port ?? DEFAULT_DNS_PORT });
+      log.warn('cluster DNS cannot bind; retrying in 5s', { err, host, port });
       await new Promise<void>((r) => {
         const t = setTimeout(r, 5000);
         signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
       });
     }
   }
-  if (!server) return;
-  log.info('cluster DNS serving', { host, port: server.port, zone: config.zone, upstreams: upstreams.map((u) => u.host) });
-  o.onListening?.(server.port);
-  await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
-  await server.close();
+  return undefined;
 }

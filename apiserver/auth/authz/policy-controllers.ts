@@ -69,6 +69,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   'serviceaccount-token': [],
   csrapproving: ['certificate-controller'],
   csrsigning: ['certificate-controller'],
+  // Skiff's kube-dns controller writes one EndpointSlice (the node DNS servers), as the endpointslice controller does.
+  'kube-dns': ['endpointslice-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
