@@ -18,7 +18,7 @@ import type { AnswerConfig } from './answer.ts';
 import { ResponseCache } from './cache.ts';
 import { clientAllowed } from './clients.ts';
 import { Forwarder } from './forward.ts';
-import { handleMessage } from './handler.ts';
+import { handleMessage, type HandlerDeps } from './handler.ts';
 import { serveDNS, type DNSServer, type DNSServerOptions } from './server.ts';
 import { buildDNSIndex, canonicalIP, type DNSIndex } from './snapshot.ts';
 import { upstreamsFromResolvConf, type Upstream } from './upstreams.ts';
@@ -113,9 +113,8 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
   let index: DNSIndex | undefined;
   let nodeIPs = new Set<string>();
   const dirty = (): void => { index = undefined; };
-  for (const inf of [o.services, o.slices] as Array<Informer<Service> | Informer<EndpointSlice>>) {
-    (inf as Informer<Service>).addHandlers({ onAdd: dirty, onUpdate: dirty, onDelete: dirty });
-  }
+  o.services.addHandlers({ onAdd: dirty, onUpdate: dirty, onDelete: dirty });
+  o.slices.addHandlers({ onAdd: dirty, onUpdate: dirty, onDelete: dirty });
   const currentIndex = (): DNSIndex => {
     if (!index) {
       const slices = o.slices.list();
@@ -142,14 +141,14 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
   await refreshUpstreams();
   const forwarder = new Forwarder({ upstreams: () => upstreams, cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
   const config: AnswerConfig = { zone: o.clusterDomain.toLowerCase().replace(/\.$/, ''), ttl: CLUSTER_TTL_SECONDS, nameserverIP: o.clusterDNS };
-  const deps = {
+  const deps: HandlerDeps = {
     index: currentIndex,
     config,
-    forward: async (q: Parameters<Forwarder['resolve']>[0]) => {
+    forward: async (q) => {
       await refreshUpstreams();
       return forwarder.resolve(q);
     },
-    allowed: (address: string) => {
+    allowed: (address) => {
       currentIndex();
       return clientAllowed(address, { cidrs: o.clientCIDRs, nodeIPs });
     },
