@@ -18,16 +18,18 @@ const node = (name: string, ip: string | undefined, ready = true): Node => ({
 });
 const svc: Service = { ...kubeDNSService('10.96.0.0/12'), metadata: { ...kubeDNSService('10.96.0.0/12').metadata, uid: 'svc-uid' } };
 
-test('desiredKubeDNSSlice: one endpoint per node with an InternalIP, sorted, ready = node Ready, ports at the targetPort', () => {
+test('desiredKubeDNSSlice: one endpoint per node with an InternalIP, sorted, ready even on a NotReady node, ports at the targetPort', () => {
   const s = desiredKubeDNSSlice(svc, [node('n2', '192.168.1.12', false), node('n1', '192.168.1.11'), node('n3', undefined)]);
   assert.deepEqual(s?.metadata?.labels, { 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'kube-dns-controller.skiff.dev' });
   assert.deepEqual(s?.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'Service', name: 'kube-dns', uid: 'svc-uid', controller: true, blockOwnerDeletion: true }]);
   assert.deepEqual(s?.endpoints, [
     { addresses: ['192.168.1.11'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'n1', targetRef: { kind: 'Node', name: 'n1', uid: 'uid-n1' } },
-    { addresses: ['192.168.1.12'], conditions: { ready: false, serving: false, terminating: false }, nodeName: 'n2', targetRef: { kind: 'Node', name: 'n2', uid: 'uid-n2' } },
+    { addresses: ['192.168.1.12'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'n2', targetRef: { kind: 'Node', name: 'n2', uid: 'uid-n2' } },
   ]);
   assert.deepEqual(s?.ports, [{ name: 'dns', protocol: 'UDP', port: 10053 }, { name: 'dns-tcp', protocol: 'TCP', port: 10053 }]);
-  assert.ok(s && sliceUpToDate(s, desiredKubeDNSSlice(svc, [node('n1', '192.168.1.11'), node('n2', '192.168.1.12', false)])!));
+  assert.ok(s && sliceUpToDate(s, desiredKubeDNSSlice(svc, [node('n1', '192.168.1.11'), node('n2', '192.168.1.12', true)])!), 'a Ready change rewrites nothing');
+  const deleting = { ...node('n1', '192.168.1.11'), metadata: { name: 'n1', deletionTimestamp: '2026-01-01T00:00:00Z' } };
+  assert.deepEqual(desiredKubeDNSSlice(svc, [deleting])?.endpoints, []);
   assert.ok(s && !sliceUpToDate(s, desiredKubeDNSSlice(svc, [node('n1', '192.168.1.11')])!));
   assert.equal(desiredKubeDNSSlice({ ...svc, spec: { ports: [{ port: 53, targetPort: 'dns' }] } }, []), undefined);
 });

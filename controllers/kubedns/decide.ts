@@ -1,9 +1,13 @@
 /**
  * What the kube-dns EndpointSlice should hold: one endpoint per Node with
- * an InternalIP (its DNS server, run by the node's proxy), ready when the
- * Node is Ready, with the node name so internalTrafficPolicy: Local keeps
- * each node's pods on their own node's server; ports dns/UDP and
- * dns-tcp/TCP at the Service's targetPort. Pure; table-tested.
+ * an InternalIP (its DNS server, run by the node's proxy), with the node
+ * name so internalTrafficPolicy: Local keeps each node's pods on their own
+ * node's server; ports dns/UDP and dns-tcp/TCP at the Service's
+ * targetPort. Every endpoint is ready, whatever the Node's Ready
+ * condition: under Local only the node's own pods use it, and a node cut
+ * off from the control plane (Ready Unknown) or with a sick kubelet still
+ * answers from its proxy's cache, so its pods keep resolving. Pure;
+ * table-tested.
  */
 import type { Node, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
@@ -13,8 +17,6 @@ import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL } from '../endpointslice/plan.ts';
 export const KUBE_DNS_SLICE_NAME = 'kube-dns-nodes';
 /** endpointslice.kubernetes.io/managed-by value of the slice (the EndpointSlice controller leaves it alone). */
 export const KUBE_DNS_MANAGER = 'kube-dns-controller.skiff.dev';
-
-const ready = (n: Node): boolean => (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /**
  * The wanted slice for `service` and `nodes`, or undefined when the
@@ -32,7 +34,7 @@ export function desiredKubeDNSSlice(service: Service, nodes: Node[]): EndpointSl
     .sort((a, b) => ((a.node.metadata?.name ?? '') < (b.node.metadata?.name ?? '') ? -1 : 1))
     .map(({ node, ip }) => ({
       addresses: [ip],
-      conditions: { ready: ready(node), serving: ready(node), terminating: false },
+      conditions: { ready: true, serving: true, terminating: false },
       nodeName: node.metadata?.name,
       targetRef: { kind: 'Node', name: node.metadata?.name, uid: node.metadata?.uid },
     }));
