@@ -79,7 +79,7 @@ test('bootstrap writes through the store (admission sees every create) and concu
     const svc = await a.registry.find('', 'v1', 'services')!.get('default', 'kubernetes');
     assert.equal((svc as { spec?: { clusterIP?: string } }).spec?.clusterIP, '10.96.0.1');
     const created = new Set(seen.filter((x) => x.operation === 'CREATE').map((x) => `${x.resource}/${x.name}`));
-    assert.deepEqual([...created].sort(), [...SYSTEM_NAMESPACES.map((n) => `namespaces/${n}`), 'services/kubernetes', 'ingressclasses/skiff'].sort());
+    assert.deepEqual([...created].sort(), [...SYSTEM_NAMESPACES.map((n) => `namespaces/${n}`), 'services/kubernetes', 'ingressclasses/skiff', 'services/kube-dns'].sort());
     await a.app.close();
     await b.app.close();
   } finally {

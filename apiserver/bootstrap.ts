@@ -1,8 +1,9 @@
 /**
  * Objects every cluster has, created idempotently at API server start through
  * the stores (so strategies run): the namespaces default, kube-system,
- * kube-public, kube-node-lease, the Service default/kubernetes, the default
- * IngressClass `skiff` (api/ingress-class.ts) and, when the
+ * kube-public, kube-node-lease, the Services default/kubernetes and
+ * kube-system/kube-dns (kube-dns.ts), the default IngressClass `skiff`
+ * (api/ingress-class.ts) and, when the
  * server knows its advertise address, that Service's Endpoints and
  * EndpointSlice (reconciled to the address and port on every start; the
  * decisions are in kubernetes-endpoints.ts).
@@ -19,6 +20,7 @@ import type { ResourceStore } from './registry/store.ts';
 import {
   apiEndpoint, decideEndpoints, decideEndpointSlice, KUBERNETES_NAME, KUBERNETES_NAMESPACE, type ApiEndpoint, type EndpointsWrite,
 } from './kubernetes-endpoints.ts';
+import { KUBE_DNS_NAMESPACE, kubeDNSService } from './kube-dns.ts';
 
 /** The namespaces created at start. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -134,7 +136,7 @@ export async function reconcileKubernetesEndpoints(registry: Registry, advertise
 }
 
 /**
- * Creates the system namespaces and the kubernetes Service if absent and,
+ * Creates the system namespaces and the kubernetes and kube-dns Services if absent and,
  * given `advertiseAddress`, reconciles the Service's Endpoints and
  * EndpointSlice to it and `apiPort` (without one, none are written). Safe
  * to run on every start. Throws on storage errors and a bad address.
@@ -142,6 +144,7 @@ export async function reconcileKubernetesEndpoints(registry: Registry, advertise
 export async function bootstrap(registry: Registry, serviceCIDR: string, log: Logger, apiPort = 6443, advertiseAddress?: string): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) await createIfMissing(registry, 'namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, log);
   await createIfMissing(registry, 'services', 'default', kubernetesService(serviceCIDR, apiPort), log);
+  await createIfMissing(registry, 'services', KUBE_DNS_NAMESPACE, kubeDNSService(serviceCIDR), log);
   if (registry.find('networking.k8s.io', 'v1', 'ingressclasses')) await createIfMissing(registry, 'ingressclasses', undefined, skiffIngressClass(), log, 'networking.k8s.io');
   if (advertiseAddress !== undefined) await reconcileKubernetesEndpoints(registry, advertiseAddress, apiPort, log);
 }

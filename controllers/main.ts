@@ -38,6 +38,7 @@ import { startTaintEvictionController } from './nodelifecycle/taint-eviction.ts'
 import { startCSRApprovingController } from './certificates/approver.ts';
 import { startCSRSigningController } from './certificates/signer.ts';
 import { startServiceLBController } from './servicelb/controller.ts';
+import { startKubeDNSController } from './kubedns/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -100,6 +101,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'csrapproving', component: 'certificate-controller', start: startCSRApprovingController },
   { name: 'csrsigning', component: 'certificate-controller', start: startCSRSigningController },
   { name: 'servicelb', component: 'service-lb-controller', start: startServiceLBController },
+  { name: 'kube-dns', component: 'kube-dns-controller', start: startKubeDNSController },
 ];
 
 /**

@@ -66,6 +66,10 @@ export interface KubeletOptions extends KubeletServingFlags {
    * volumes are skipped and the pod runs without them.
    */
   projectServiceAccountTokens?: boolean;
+  /** --cluster-dns: the nameserver(s) of ClusterFirst pods (default none: pods get the host's resolv.conf); `skiff` passes the kube-dns IP. */
+  clusterDNS?: string[];
+  /** --cluster-domain (default 'cluster.local'). */
+  clusterDomain?: string;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -131,7 +135,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   try { resolv = readFileSync('/etc/resolv.conf', 'utf8'); } catch { /* none */ }
   const manager = new PodManager({
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
-    rootDir: o.rootDir, dns: parseResolvConf(resolv), manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
+    rootDir: o.rootDir, dns: parseResolvConf(resolv), clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
     ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now) } : {}),
   });
   await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);

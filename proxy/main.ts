@@ -5,16 +5,18 @@
  * healthCheckNodePort listeners (service-health.ts), the host-gw pod routes
  * to other nodes (routes/controller.ts), NetworkPolicy enforcement for this
  * node's pods (netpol/controller.ts), the LoadBalancer pool addresses this
- * node answers ARP for (servicelb/), and the built-in Ingress controller
- * (ingress/controller.ts) when `ingress` is given.
+ * node answers ARP for (servicelb/), the built-in Ingress controller
+ * (ingress/controller.ts) when `ingress` is given, and the node's cluster
+ * DNS server (dns/run.ts) on the same Service/EndpointSlice informers.
  */
 import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
+import { EndpointSlices, Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import type { ProxyBackend } from './backend.ts';
@@ -26,6 +28,8 @@ import { NetworkPolicyController } from './netpol/controller.ts';
 import { removeNetpolTable } from './netpol/nft.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { createIngressController, type IngressController } from './ingress/controller.ts';
+import { runClusterDNS } from './dns/run.ts';
+import { SERVICE_NAME_LABEL } from './model.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
 import { removePodMasquerade } from './routes/masq.ts';
@@ -89,6 +93,20 @@ export interface ProxyOptions {
    * any free port); absent: no Ingress controller. See ingress/README.md.
    */
   ingress?: { httpPort: number; httpsPort: number; host?: string };
+  /**
+   * Run the node's cluster DNS server (dns/): on this Node's InternalIP (or
+   * `host`) and `port`, answering `clusterDomain`; `clusterDNS` is the
+   * kube-dns Service IP (never an upstream). Absent: no DNS server.
+   */
+  dns?: {
+    clusterDNS: string; clusterDomain: string; port: number; host?: string; resolvConfPath?: string;
+    /**
+     * The DNS server's own identity (system:skiff-dns: list/watch Services
+     * and EndpointSlices only), with informers of its own. Absent: it shares
+     * the proxy's client and informers.
+     */
+    kubeconfig?: string;
+  };
 }
 
 /**
@@ -128,6 +146,15 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     })
     : undefined;
 
+  // The DNS server's informers: its own, under its own identity, or the proxy's (and then this Node as a fallback address).
+  const dnsFactory = opts.dns?.kubeconfig !== undefined
+    ? createInformerFactory(new RestClient({ ...connectionFor({ apiUrl: opts.apiUrl, kubeconfig: opts.dns.kubeconfig }), userAgent: 'skiff-dns' }), log.child('dns'))
+    : undefined;
+  const dnsInformers = dnsFactory
+    ? { services: dnsFactory.for<Service>(Services), slices: dnsFactory.for<EndpointSlice>(EndpointSlices, { labelSelector: SERVICE_NAME_LABEL }), nodes: undefined }
+    : undefined;
+  const nodes = opts.dns && !dnsFactory && opts.dns.host === undefined ? factory.for<Node>(Nodes) : undefined;
+
   let lastSuccess: number | undefined;
   let ingress: IngressController | undefined;
   const health: SyncHealth = { lastSuccessMs: () => lastSuccess, now: () => Date.now(), staleAfterMs: 2 * maxMs + 5000 };
@@ -156,6 +183,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0', health, log, signal);
 
   factory.start(signal);
+  dnsFactory?.start(signal);
   const aborted = new Promise<void>((resolve) => {
     if (signal.aborted) resolve(); else signal.addEventListener('abort', () => resolve(), { once: true });
   });
@@ -173,6 +201,13 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       ingress.start(signal);
     }
   }
+  const dns = opts.dns && !signal.aborted
+    ? runClusterDNS({
+      services: dnsInformers?.services ?? tracker.services, slices: dnsInformers?.slices ?? tracker.slices, nodes, nodeName: opts.nodeName, host: opts.dns.host, port: opts.dns.port,
+      clusterDomain: opts.dns.clusterDomain, clusterDNS: opts.dns.clusterDNS, clientCIDRs: [opts.clusterCIDR],
+      resolvConfPath: opts.dns.resolvConfPath, log: log.child('dns'),
+    }, signal)
+    : undefined;
   await aborted;
   await runner.idle();
   serviceHealth.close();
@@ -180,6 +215,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   await netpol?.idle();
   await ingress?.stopped();
   await speaker?.idle();
+  await dns;
   log.info('proxy stopped');
 }
 

@@ -37,6 +37,8 @@ test('planApproval', () => {
     { name: 'unparseable request', c: csr(SIGNER.kubeletClient, clientUsages), want: 'skip' },
     { name: 'kube-apiserver-client for a node name is not auto-approved', c: csr(SIGNER.apiserverClient, clientUsages), f: facts(), want: 'skip' },
     { name: 'kube-proxy client cert → kubeproxyclient review', c: csr(SIGNER.apiserverClient, clientUsages), f: facts({ commonName: 'system:kube-proxy', organizations: [] }), want: 'review:kubeproxyclient' },
+    { name: 'cluster DNS client cert → skiffdnsclient review', c: csr(SIGNER.apiserverClient, clientUsages), f: facts({ commonName: 'system:skiff-dns', organizations: [] }), want: 'review:skiffdnsclient' },
+    { name: 'cluster DNS with a group', c: csr(SIGNER.apiserverClient, clientUsages), f: facts({ commonName: 'system:skiff-dns', organizations: ['system:masters'] }), want: 'skip' },
     { name: 'kube-proxy with a group', c: csr(SIGNER.apiserverClient, clientUsages), f: facts({ commonName: 'system:kube-proxy', organizations: ['system:masters'] }), want: 'skip' },
     { name: 'kube-proxy with a SAN', c: csr(SIGNER.apiserverClient, clientUsages), f: facts({ commonName: 'system:kube-proxy', organizations: [], dnsNames: ['x'] }), want: 'skip' },
     { name: 'kube-proxy asking server auth', c: csr(SIGNER.apiserverClient, ['client auth', 'server auth']), f: facts({ commonName: 'system:kube-proxy', organizations: [] }), want: 'skip' },

@@ -18,6 +18,8 @@
  *   CN system:kube-proxy (no O, no SANs, client auth) is approved after a
  *   SubjectAccessReview of `create certificatesigningrequests/kubeproxyclient`
  *   (granted to the join-token group by apiserver/auth/authz/policy-join.ts);
+ *   the same for CN system:skiff-dns (the cluster DNS server) with
+ *   `…/skiffdnsclient`;
  * - csrsigning (pkg/controller/certificates/signer): approved, unsigned,
  *   not failed requests of the kubelet client, kubelet serving and
  *   kube-apiserver-client signers are signed with the cluster CA for
@@ -38,6 +40,13 @@ export const SIGNER = {
 const NODE_PREFIX = 'system:node:';
 /** The proxy's user (deploy/pki clusterLeafSpecs). */
 export const PROXY_USER = 'system:kube-proxy';
+/** The cluster DNS server's user (deploy/pki clusterLeafSpecs). */
+export const DNS_USER = 'system:skiff-dns';
+/** kube-apiserver-client identities approved for join-token holders, with the virtual subresource each is reviewed against. */
+const AGENT_CLIENTS: ReadonlyMap<string, { subresource: 'kubeproxyclient' | 'skiffdnsclient'; message: string }> = new Map([
+  [PROXY_USER, { subresource: 'kubeproxyclient', message: 'Auto approving kube-proxy client certificate after SubjectAccessReview (Skiff, as k3s).' }],
+  [DNS_USER, { subresource: 'skiffdnsclient', message: 'Auto approving cluster DNS client certificate after SubjectAccessReview (Skiff).' }],
+] as const);
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => new Set(a).size === a.length && a.length === b.length && b.every((x) => a.includes(x));
 
 /** Where a CSR stands. */
@@ -93,7 +102,7 @@ export function apiserverClientProblems(_f: CSRFacts, usages: readonly string[])
 export type ApprovalPlan =
   | { kind: 'skip'; why: string }
   /** Ask SubjectAccessReviews of `create certificatesigningrequests/<subresource>` in order; approve with the first allowed one's message. */
-  | { kind: 'review'; checks: Array<{ subresource: 'selfnodeclient' | 'nodeclient' | 'kubeproxyclient'; message: string }> }
+  | { kind: 'review'; checks: Array<{ subresource: 'selfnodeclient' | 'nodeclient' | 'kubeproxyclient' | 'skiffdnsclient'; message: string }> }
   | { kind: 'approve'; reason: string; message: string };
 
 /** The Node facts the serving rule reads: its addresses; undefined when there is no Node yet. */
@@ -130,9 +139,10 @@ export function planApproval(csr: CertificateSigningRequest, f: CSRFacts | undef
     return { kind: 'approve', reason: 'AutoApproved', message: 'Auto approving kubelet serving certificate of the node itself (Skiff, as k3s).' };
   }
   if (signer === SIGNER.apiserverClient) {
-    const proxyOnly = f.commonName === PROXY_USER && f.organizations.length === 0 && f.dnsNames.length + f.ipAddresses.length + f.emails.length + f.uris.length === 0;
-    if (!proxyOnly || apiserverClientProblems(f, usages).length > 0) return { kind: 'skip', why: 'kube-apiserver-client requests are approved only for system:kube-proxy' };
-    return { kind: 'review', checks: [{ subresource: 'kubeproxyclient', message: 'Auto approving kube-proxy client certificate after SubjectAccessReview (Skiff, as k3s).' }] };
+    const agentClient = AGENT_CLIENTS.get(f.commonName);
+    const bare = f.organizations.length === 0 && f.dnsNames.length + f.ipAddresses.length + f.emails.length + f.uris.length === 0;
+    if (!agentClient || !bare || apiserverClientProblems(f, usages).length > 0) return { kind: 'skip', why: 'kube-apiserver-client requests are approved only for system:kube-proxy and system:skiff-dns' };
+    return { kind: 'review', checks: [{ subresource: agentClient.subresource, message: agentClient.message }] };
   }
   return { kind: 'skip', why: 'signer not auto-approved' };
 }

@@ -6,7 +6,8 @@
  * `skiff server` does: its own containerd (unless --containerd-socket),
  * then the kubelet with the agent's credentials (cred/kubelet.kubeconfig,
  * tls/serving-kubelet.*, the cluster CA as client CA) and the service proxy
- * as system:kube-proxy (cred/kubeproxy.kubeconfig). The plans come from the
+ * as system:kube-proxy (cred/kubeproxy.kubeconfig), its cluster DNS server as
+ * system:skiff-dns (cred/skiff-dns.kubeconfig). The plans come from the
  * server's componentPlans (deploy/server/components.ts), fed with the
  * agent's credential paths, so both run with the same flags on every node.
  *
@@ -73,7 +74,7 @@ export function agentCredentialPaths(p: AgentPaths): CredentialPaths {
   return {
     clusterCA: p.caFile, clusterCAKey: '', apiserverServing: none, apiserverKubeletClient: none, serviceAccountKey: '',
     kubeletServing: { cert: p.servingCert, key: p.servingKey },
-    kubeconfigs: { admin: '', scheduler: '', controllerManager: '', kubelet: p.kubeletKubeconfig, proxy: p.proxyKubeconfig },
+    kubeconfigs: { admin: '', scheduler: '', controllerManager: '', kubelet: p.kubeletKubeconfig, proxy: p.proxyKubeconfig, dns: p.dnsKubeconfig },
   };
 }
 

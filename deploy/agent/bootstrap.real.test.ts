@@ -133,6 +133,14 @@ test('an agent joins with the server\'s token: node client and serving certs via
     } finally {
       proxyClient.close();
     }
+    const dnsClient = new RestClient({ ...loadKubeconfig(joined.paths.dnsKubeconfig), userAgent: 'test' });
+    try {
+      const me = await dnsClient.create<{ status?: { userInfo?: { username?: string } } } & { apiVersion: string; kind: string }>(
+        SelfSubjectReviews, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+      assert.equal(me.status?.userInfo?.username, 'system:skiff-dns');
+    } finally {
+      dnsClient.close();
+    }
     const servingCert = new x509.X509Certificate(readFileSync(joined.paths.servingCert, 'utf8'));
     assert.equal(servingCert.subjectName.getField('CN')[0], 'system:node:agent-1');
     const sans = servingCert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.map((n) => `${n.type}:${n.value}`) ?? [];
@@ -145,7 +153,7 @@ test('an agent joins with the server\'s token: node client and serving certs via
     const bySigner = (s: string): CertificateSigningRequest[] => csrs.filter((c) => c.spec?.signerName === s && c.status?.certificate);
     assert.equal(bySigner('kubernetes.io/kube-apiserver-client-kubelet').length, 1);
     assert.equal(bySigner('kubernetes.io/kubelet-serving').length, 1);
-    assert.equal(bySigner('kubernetes.io/kube-apiserver-client').length, 1);
+    assert.equal(bySigner('kubernetes.io/kube-apiserver-client').length, 2, 'kube-proxy and cluster DNS');
     const clientCSR = bySigner('kubernetes.io/kube-apiserver-client-kubelet')[0];
     assert.equal(clientCSR?.spec?.username, `system:bootstrap:${token.id}`);
     assert.ok(clientCSR?.status?.conditions?.some((c) => c.type === 'Approved' && c.reason === 'AutoApproved'));

@@ -13,7 +13,8 @@
  * 3b. With the bootstrap token too, request the service proxy's client cert
  *    (CN system:kube-proxy, signer kubernetes.io/kube-apiserver-client),
  *    approved after a SubjectAccessReview of kubeproxyclient (as k3s gives
- *    every agent that identity).
+ *    every agent that identity); likewise the cluster DNS server's
+ *    (CN system:skiff-dns, SubjectAccessReview of skiffdnsclient).
  * 4. As the node itself, request the kubelet serving cert (signer
  *    kubernetes.io/kubelet-serving, SANs the node name, localhost, the node
  *    IP and 127.0.0.1), approved as k3s does (controllers/certificates).
@@ -62,7 +63,7 @@ interface Pair { certPem: string; keyPem: string }
 
 /** Whether the files of an earlier bootstrap are complete and belong to the token's CA. */
 async function reusable(p: AgentPaths, expectedHash: string): Promise<boolean> {
-  const files = [p.caFile, p.clientCert, p.clientKey, p.servingCert, p.servingKey, p.kubeletKubeconfig, p.proxyCert, p.proxyKey, p.proxyKubeconfig];
+  const files = [p.caFile, p.clientCert, p.clientKey, p.servingCert, p.servingKey, p.kubeletKubeconfig, p.proxyCert, p.proxyKey, p.proxyKubeconfig, p.dnsCert, p.dnsKey, p.dnsKubeconfig];
   if (!files.every((f) => existsSync(f))) return false;
   return caHash(await readFile(p.caFile)) === expectedHash;
 }
@@ -112,15 +113,19 @@ export async function bootstrapAgent(o: AgentBootstrapOptions): Promise<AgentCre
   const bootstrap = new RestClient({ baseUrl, ca: ca.caPem, token: bearerOf(token), userAgent: 'skiff-agent-bootstrap' });
   let client: Pair | { error: string };
   let proxy: Pair | { error: string };
+  let dns: Pair | { error: string };
   try {
     client = await issue(crypto, bootstrap, { commonName: user, organizations: ['system:nodes'] }, 'kubernetes.io/kube-apiserver-client-kubelet', ['digital signature', 'client auth'], wait);
     proxy = 'error' in client ? client
       : await issue(crypto, bootstrap, { commonName: 'system:kube-proxy', organizations: [] }, 'kubernetes.io/kube-apiserver-client', ['digital signature', 'client auth'], wait);
+    dns = 'error' in proxy ? proxy
+      : await issue(crypto, bootstrap, { commonName: 'system:skiff-dns', organizations: [] }, 'kubernetes.io/kube-apiserver-client', ['digital signature', 'client auth'], wait);
   } finally {
     bootstrap.close();
   }
   if ('error' in client) return client;
   if ('error' in proxy) return proxy;
+  if ('error' in dns) return dns;
   const asNode = new RestClient({ baseUrl, ca: ca.caPem, cert: client.certPem, key: client.keyPem, userAgent: 'skiff-agent-bootstrap' });
   let serving: Pair | { error: string };
   try {
@@ -139,8 +144,11 @@ export async function bootstrapAgent(o: AgentBootstrapOptions): Promise<AgentCre
   await writeFileAtomic(paths.servingCert, serving.certPem);
   await writeFileAtomic(paths.proxyKey, proxy.keyPem);
   await writeFileAtomic(paths.proxyCert, proxy.certPem);
+  await writeFileAtomic(paths.dnsKey, dns.keyPem);
+  await writeFileAtomic(paths.dnsCert, dns.certPem);
   await writeCertKubeconfig(paths.kubeletKubeconfig, { server: baseUrl, caPem: ca.caPem, certPem: client.certPem, keyPem: client.keyPem, userName: user });
   await writeCertKubeconfig(paths.proxyKubeconfig, { server: baseUrl, caPem: ca.caPem, certPem: proxy.certPem, keyPem: proxy.keyPem, userName: 'system:kube-proxy' });
+  await writeCertKubeconfig(paths.dnsKubeconfig, { server: baseUrl, caPem: ca.caPem, certPem: dns.certPem, keyPem: dns.keyPem, userName: 'system:skiff-dns' });
   // The CA last: its presence (with the rest) marks a complete bootstrap.
   await writeFileAtomic(paths.caFile, ca.caPem);
   return { paths, issued: true };

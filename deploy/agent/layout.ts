@@ -3,8 +3,9 @@
  * layout, flattened): `tls/server-ca.crt` (the cluster CA, checked against
  * the join token), `tls/client-kubelet.{crt,key}` (system:node:<name>),
  * `tls/serving-kubelet.{crt,key}` (the kubelet's TLS API),
- * `tls/client-kube-proxy.{crt,key}` (system:kube-proxy), and
- * `cred/kubelet.kubeconfig`, `cred/kubeproxy.kubeconfig` (client cert and CA embedded). Nothing here
+ * `tls/client-kube-proxy.{crt,key}` (system:kube-proxy),
+ * `tls/client-skiff-dns.{crt,key}` (system:skiff-dns, the cluster DNS server), and
+ * `cred/kubelet.kubeconfig`, `cred/kubeproxy.kubeconfig`, `cred/skiff-dns.kubeconfig` (client cert and CA embedded). Nothing here
  * is an admin credential: the agent never receives one.
  */
 import { join } from 'node:path';
@@ -22,6 +23,9 @@ export interface AgentPaths {
   proxyCert: string;
   proxyKey: string;
   proxyKubeconfig: string;
+  dnsCert: string;
+  dnsKey: string;
+  dnsKubeconfig: string;
 }
 
 /** The layout under `dataDir`. Pure. */
@@ -40,5 +44,8 @@ export function agentPaths(dataDir: string): AgentPaths {
     proxyCert: join(tls, 'client-kube-proxy.crt'),
     proxyKey: join(tls, 'client-kube-proxy.key'),
     proxyKubeconfig: join(cred, 'kubeproxy.kubeconfig'),
+    dnsCert: join(tls, 'client-skiff-dns.crt'),
+    dnsKey: join(tls, 'client-skiff-dns.key'),
+    dnsKubeconfig: join(cred, 'skiff-dns.kubeconfig'),
   };
 }

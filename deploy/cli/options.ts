@@ -89,6 +89,9 @@ export interface KubeletFlags {
   authenticationTokenWebhook?: boolean;
   /** Mount projected ServiceAccount token volumes (TokenRequest). */
   projectServiceAccountTokens?: boolean;
+  /** --cluster-dns (comma-separated) and --cluster-domain: ClusterFirst pods' resolv.conf (kubelet/pods/dns.ts). */
+  clusterDNS: string[];
+  clusterDomain: string;
 }
 
 /** `skiff proxy` → runProxy. */
@@ -101,6 +104,8 @@ export interface ProxyFlags {
   healthzPort: number;
   /** The built-in Ingress controller's ports; absent with --disable-ingress. */
   ingress?: { httpPort: number; httpsPort: number };
+  /** The node's cluster DNS server (proxy/dns); absent with --no-dns. */
+  dns?: { clusterDNS: string; clusterDomain: string; port: number; kubeconfig?: string };
 }
 
 /** A TCP port, 1..65535. */

@@ -110,10 +110,12 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
   assert.deepEqual((await parse(['proxy'])).opts, {
     apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
     ingress: { httpPort: 80, httpsPort: 443 },
+    dns: { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', port: 10053 },
   });
   const ingressOf = async (args: string[]): Promise<unknown> => ((await parse(['proxy', ...args])).opts as { ingress?: unknown }).ingress;
   assert.equal(await ingressOf(['--disable-ingress']), undefined);
   assert.deepEqual(await ingressOf(['--ingress-http-port', '8080', '--ingress-https-port', '8443']), { httpPort: 8080, httpsPort: 8443 });
+  assert.equal((((await parse(['proxy', '--no-dns'])).opts) as { dns?: unknown }).dns, undefined);
 });
 
 test('proxy --cleanup runs the cleanup, not the proxy', async () => {
@@ -127,7 +129,10 @@ test('kubelet: defaults under /var/lib/skiff', async () => {
     apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', nodeIP: undefined,
     containerdSocket: '/var/lib/skiff/containerd/containerd.sock', rootDir: '/var/lib/skiff/kubelet',
     cniBinDir: '/usr/lib/cni', cniConfDir: '/var/lib/skiff/cni/net.d', port: 10250, healthzPort: 10248,
+    clusterDNS: ['10.96.0.10'], clusterDomain: 'cluster.local',
   });
+  const dns = (await parse(['kubelet', '--cluster-dns', '10.43.0.10,10.43.0.11', '--cluster-domain', 'home.lan'])).opts as { clusterDNS: string[]; clusterDomain: string };
+  assert.deepEqual([dns.clusterDNS, dns.clusterDomain], [['10.43.0.10', '10.43.0.11'], 'home.lan']);
   const c = await parse(['kubelet', '--api-url', 'http://10.0.0.1:6443/', '--node-name', 'w2', '--node-ip', 'fd00::2']);
   const o = c.opts as { apiUrl: string; nodeName: string; nodeIP: string };
   assert.equal(o.apiUrl, 'http://10.0.0.1:6443');

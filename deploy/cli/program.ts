@@ -218,14 +218,18 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--authorization-mode <mode>', 'authorize kubelet API requests (default AlwaysAllow; Webhook: SubjectAccessReview)').choices(['AlwaysAllow', 'Webhook']))
     .option('--authentication-token-webhook', 'also accept bearer tokens, checked with a TokenReview')
     .option('--project-service-account-tokens', 'mount projected ServiceAccount tokens (TokenRequest), kube-root-ca.crt and the namespace into pods')
+    .addOption(new Option('--cluster-dns <ips>', 'nameserver(s) of ClusterFirst pods, comma-separated (the kube-dns Service IP)').default(['10.96.0.10'], '10.96.0.10')
+      .argParser((v: string) => v.split(',').filter((x) => x !== '').map((x) => parseIP(x))))
+    .option('--cluster-domain <domain>', 'cluster DNS domain in pods\' search path', 'cluster.local')
     .action(async (o: {
+      clusterDns: string[]; clusterDomain: string;
       apiUrl: string; kubeconfig?: string; projectServiceAccountTokens?: boolean; nodeName: string; nodeIp?: string; containerdSocket: string; rootDir: string; cniBinDir: string;
       cniConfDir: string; port: number; healthzPort: number;
       tlsCertFile?: string; tlsPrivateKeyFile?: string; clientCaFile?: string; authorizationMode?: 'AlwaysAllow' | 'Webhook'; authenticationTokenWebhook?: boolean;
     }) => {
       await actions.kubelet({
         apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, nodeIP: o.nodeIp, containerdSocket: o.containerdSocket, rootDir: o.rootDir,
-        cniBinDir: o.cniBinDir, cniConfDir: o.cniConfDir, port: o.port, healthzPort: o.healthzPort,
+        cniBinDir: o.cniBinDir, cniConfDir: o.cniConfDir, port: o.port, healthzPort: o.healthzPort, clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain,
         ...(o.tlsCertFile !== undefined ? { tlsCertFile: o.tlsCertFile } : {}),
         ...(o.tlsPrivateKeyFile !== undefined ? { tlsPrivateKeyFile: o.tlsPrivateKeyFile } : {}),
         ...(o.clientCaFile !== undefined ? { clientCAFile: o.clientCaFile } : {}),
@@ -247,9 +251,15 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--disable-ingress', 'do not run the built-in Ingress controller (IngressClass skiff)')
     .addOption(kubeconfigOption())
     .option('--cleanup', 'remove every iptables rule and chain and the routes the proxy wrote, then exit')
+    .addOption(new Option('--cluster-dns <ip>', 'the kube-dns Service IP (never forwarded to)').default('10.96.0.10').argParser(parseIP))
+    .option('--cluster-domain <domain>', 'the zone the node\'s DNS server answers', 'cluster.local')
+    .addOption(new Option('--dns-port <port>', 'port of the node\'s DNS server on its InternalIP (the kube-dns targetPort)').default(10053).argParser(parsePort))
+    .option('--dns-kubeconfig <path>', 'the DNS server\'s own identity (system:skiff-dns); default: the proxy\'s')
+    .option('--no-dns', 'do not run the node\'s cluster DNS server')
     .action(async (o: {
       apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean;
       ingressHttpPort: number; ingressHttpsPort: number; disableIngress?: boolean;
+      clusterDns: string; clusterDomain: string; dnsPort: number; dns: boolean; dnsKubeconfig?: string;
     }) => {
       if (o.cleanup) {
         await actions.proxyCleanup({ serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr });
@@ -258,6 +268,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       await actions.proxy({
         apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort,
         ...(o.disableIngress ? {} : { ingress: { httpPort: o.ingressHttpPort, httpsPort: o.ingressHttpsPort } }),
+        ...(o.dns ? { dns: { clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain, port: o.dnsPort, ...(o.dnsKubeconfig !== undefined ? { kubeconfig: resolve(o.dnsKubeconfig) } : {}) } } : {}),
       });
     });
 

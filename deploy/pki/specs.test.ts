@@ -35,6 +35,7 @@ test('client identities follow Kubernetes: name, groups, clientAuth only, no SAN
     [CERT.scheduler, 'system:kube-scheduler', []],
     [CERT.controllerManager, 'system:kube-controller-manager', []],
     [CERT.proxy, 'system:kube-proxy', []],
+    [CERT.dns, 'system:skiff-dns', []],
     [CERT.apiserverKubeletClient, 'kube-apiserver-kubelet-client', ['system:masters']],
     [CERT.kubeletClient('srv1'), 'system:node:srv1', ['system:nodes']],
     [CERT.kubeletClient('w2'), 'system:node:w2', ['system:nodes']],

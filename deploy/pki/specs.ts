@@ -65,6 +65,7 @@ export const CERT = {
   scheduler: 'client-scheduler',
   controllerManager: 'client-controller',
   proxy: 'client-kube-proxy',
+  dns: 'client-skiff-dns',
   apiserverKubeletClient: 'client-kube-apiserver',
   kubeletServing: (node: string): string => `serving-kubelet-${node}`,
   kubeletClient: (node: string): string => `client-kubelet-${node}`,
@@ -102,7 +103,7 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 /**
  * Every leaf cert of the cluster, in a stable order. Client identities:
  * admin (system:admin in system:masters), scheduler, controller-manager,
- * proxy, the apiserver's kubelet client (kubeadm's CN
+ * proxy, the cluster DNS server (system:skiff-dns), the apiserver's kubelet client (kubeadm's CN
  * kube-apiserver-kubelet-client, in system:masters), and per node
  * system:node:<name> in system:nodes. etcd's server and peer certs are
  * serverAuth+clientAuth (etcd's peers dial each other), etcd's client cert
@@ -121,6 +122,7 @@ export function clusterLeafSpecs(c: ClusterIdentity): LeafSpec[] {
     client(CERT.scheduler, 'cluster', 'system:kube-scheduler'),
     client(CERT.controllerManager, 'cluster', 'system:kube-controller-manager'),
     client(CERT.proxy, 'cluster', 'system:kube-proxy'),
+    client(CERT.dns, 'cluster', 'system:skiff-dns'),
     client(CERT.apiserverKubeletClient, 'cluster', 'kube-apiserver-kubelet-client', [SYSTEM_MASTERS]),
   ];
   for (const n of c.nodes) {

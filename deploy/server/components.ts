@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import type { ChildSpec } from '../supervisor/supervisor.ts';
 import { defaults, type ServerConfig, type ServerPaths } from './config.ts';
 import type { CredentialPaths } from './credentials.ts';
+import { clusterDNSAddress, KUBE_DNS_TARGET_PORT } from '../../apiserver/kube-dns.ts';
+
+/** The cluster DNS domain every node serves and every pod searches. */
+export const CLUSTER_DOMAIN = 'cluster.local';
 
 /** How to invoke the `skiff` command: `command args... <component> <flags>`. */
 export interface Launcher {
@@ -76,6 +80,8 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
   const health = (port: number): string => `http://127.0.0.1:${port}/healthz`;
   const nodeIP = w.nodeIP !== '' ? ['--node-ip', w.nodeIP] : [];
   const c = w.creds;
+  // The kube-dns Service IP (the apiserver bootstraps it at the same address), for pods' resolv.conf and the node DNS server.
+  const clusterDNS = clusterDNSAddress(cfg.serviceCIDR);
   const etcdTLS = w.etcd.tls ? ['--etcd-cafile', w.etcd.tls.caFile, '--etcd-certfile', w.etcd.tls.certFile, '--etcd-keyfile', w.etcd.tls.keyFile] : [];
   return [
     {
@@ -131,6 +137,8 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--cni-conf-dir', paths.cniConfDir,
         '--port', String(defaults.kubeletPort),
         '--healthz-port', String(defaults.kubeletHealthzPort),
+        '--cluster-dns', clusterDNS,
+        '--cluster-domain', CLUSTER_DOMAIN,
         '--tls-cert-file', c.kubeletServing.cert,
         '--tls-private-key-file', c.kubeletServing.key,
         '--client-ca-file', c.clusterCA,
@@ -148,6 +156,10 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--service-cidr', cfg.serviceCIDR,
         '--cluster-cidr', cfg.clusterCIDR,
         '--healthz-port', String(defaults.proxyHealthzPort),
+        '--cluster-dns', clusterDNS,
+        '--cluster-domain', CLUSTER_DOMAIN,
+        '--dns-port', String(KUBE_DNS_TARGET_PORT),
+        '--dns-kubeconfig', c.kubeconfigs.dns,
       ]),
       healthUrl: health(defaults.proxyHealthzPort),
       critical: false,
@@ -174,6 +186,9 @@ export function listenPorts(cfg: ServerConfig, components?: string[]): Array<{ o
     out.push({ owner: 'kubelet (API)', port: defaults.kubeletPort });
     out.push({ owner: 'kubelet (healthz)', port: defaults.kubeletHealthzPort });
   }
-  if (has('proxy')) out.push({ owner: 'proxy (healthz)', port: defaults.proxyHealthzPort });
+  if (has('proxy')) {
+    out.push({ owner: 'proxy (healthz)', port: defaults.proxyHealthzPort });
+    out.push({ owner: 'proxy (cluster DNS, also UDP)', port: KUBE_DNS_TARGET_PORT });
+  }
   return out;
 }

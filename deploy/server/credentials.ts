@@ -3,7 +3,7 @@
  * files the apiserver and kubelet serve with, and one kubeconfig per API
  * client — admin at `<data-dir>/admin.kubeconfig`, the others under
  * `<data-dir>/cred/` with k3s's names (scheduler, controller, kubelet,
- * kubeproxy). Kubeconfigs embed the CA and the client cert and key, so they
+ * kubeproxy) plus skiff-dns (the cluster DNS server in the proxy process). Kubeconfigs embed the CA and the client cert and key, so they
  * are rewritten on every start (after renewal) with mode 0600.
  */
 import { readFile } from 'node:fs/promises';
@@ -25,7 +25,7 @@ export interface CredentialPaths {
   kubeletServing: PairPaths;
   /** ServiceAccount token signing key. */
   serviceAccountKey: string;
-  kubeconfigs: { admin: string; scheduler: string; controllerManager: string; kubelet: string; proxy: string };
+  kubeconfigs: { admin: string; scheduler: string; controllerManager: string; kubelet: string; proxy: string; dns: string };
 }
 
 /** The credential layout for `dataDir` and node `nodeName`. Pure. */
@@ -44,15 +44,16 @@ export function credentialPaths(dataDir: string, nodeName: string): CredentialPa
       controllerManager: join(cred, 'controller.kubeconfig'),
       kubelet: join(cred, 'kubelet.kubeconfig'),
       proxy: join(cred, 'kubeproxy.kubeconfig'),
+      dns: join(cred, 'skiff-dns.kubeconfig'),
     },
   };
 }
 
 /**
- * Writes the five kubeconfigs for the API at `server` (e.g.
+ * Writes the six kubeconfigs for the API at `server` (e.g.
  * https://127.0.0.1:6443), each with the CA and its component's client
  * cert: admin (system:admin), scheduler, controller-manager, the node's
- * kubelet (system:node:<nodeName>), proxy. Throws on I/O errors (e.g. the
+ * kubelet (system:node:<nodeName>), proxy, cluster DNS (system:skiff-dns). Throws on I/O errors (e.g. the
  * PKI was not ensured first).
  */
 export async function writeComponentKubeconfigs(dataDir: string, nodeName: string, server: string): Promise<CredentialPaths> {
@@ -65,6 +66,7 @@ export async function writeComponentKubeconfigs(dataDir: string, nodeName: strin
     [p.kubeconfigs.controllerManager, CERT.controllerManager, 'system:kube-controller-manager'],
     [p.kubeconfigs.kubelet, CERT.kubeletClient(nodeName), `system:node:${nodeName}`],
     [p.kubeconfigs.proxy, CERT.proxy, 'system:kube-proxy'],
+    [p.kubeconfigs.dns, CERT.dns, 'system:skiff-dns'],
   ];
   for (const [path, cert, userName] of users) {
     const leaf = leafPaths(dataDir, cert);

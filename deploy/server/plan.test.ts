@@ -56,11 +56,14 @@ test('componentPlans: order, launcher and per-component flags: HTTPS, Node,RBAC,
   assert.deepEqual(kubelet, {
     '--kubeconfig': '/d/cred/kubelet.kubeconfig', '--node-name': 'node-a', '--node-ip': '10.1.0.2', '--containerd-socket': '/d/containerd/containerd.sock',
     '--root-dir': '/d/kubelet', '--cni-bin-dir': '/usr/lib/cni', '--cni-conf-dir': '/d/cni/net.d', '--port': '10250', '--healthz-port': '10248',
+    '--cluster-dns': '10.96.0.10', '--cluster-domain': 'cluster.local',
     '--tls-cert-file': '/d/tls/serving-kubelet-node-a.crt', '--tls-private-key-file': '/d/tls/serving-kubelet-node-a.key',
     '--client-ca-file': '/d/tls/server-ca.crt', '--authorization-mode': 'Webhook',
     '--authentication-token-webhook': '--project-service-account-tokens', '--project-service-account-tokens': undefined as unknown as string,
   });
-  assert.deepEqual(proxy, { '--kubeconfig': '/d/cred/kubeproxy.kubeconfig', '--node-name': 'node-a', '--service-cidr': '10.96.0.0/12', '--cluster-cidr': '10.244.0.0/16', '--healthz-port': '10256' });
+  assert.deepEqual(proxy, { '--kubeconfig': '/d/cred/kubeproxy.kubeconfig', '--node-name': 'node-a', '--service-cidr': '10.96.0.0/12', '--cluster-cidr': '10.244.0.0/16', '--healthz-port': '10256',
+    '--cluster-dns': '10.96.0.10', '--cluster-domain': 'cluster.local', '--dns-port': '10053',
+    '--dns-kubeconfig': '/d/cred/skiff-dns.kubeconfig' });
   for (const p of plans.slice(1)) assert.ok(!p.spec.args.includes('--api-url'), `${p.spec.name} reaches the API only through its kubeconfig`);
 });
 
@@ -199,7 +202,7 @@ for (const [name, argv, want] of cmdCases) {
 }
 
 test('listenPorts: all ports of a full server, and only the chosen parts otherwise', () => {
-  assert.deepEqual(listenPorts(cfg).map((u) => u.port), [2479, 2480, 10010, 6443, 10259, 10257, 10250, 10248, 10256]);
+  assert.deepEqual(listenPorts(cfg).map((u) => u.port), [2479, 2480, 10010, 6443, 10259, 10257, 10250, 10248, 10256, 10053]);
   const some = listenPorts({ ...cfg, containerdSocket: '/run/c.sock', apiPort: 7443 }, ['apiserver']);
   assert.deepEqual(some, [
     { owner: 'etcd (client)', port: 2479 }, { owner: 'etcd (peer)', port: 2480 }, { owner: 'apiserver', port: 7443 },

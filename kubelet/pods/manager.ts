@@ -37,6 +37,9 @@ export interface PodManagerOptions {
   hostIP: string;
   rootDir: string;
   dns: DNSConfig;
+  /** kubelet --cluster-dns / --cluster-domain (SyncDeps; pods/dns.ts). */
+  clusterDNS?: string[];
+  clusterDomain?: string;
   manageCgroups: boolean;
   /** Relist period, ms (default 1000). */
   relistMs?: number;
@@ -66,7 +69,7 @@ export class PodManager {
     this.probes = new ProbeManager({ runtime: o.runtime, recorder: o.recorder, log: o.log.child('prober'), clock: o.clock, onChange: (uid) => this.workers.kick(uid, true) });
     const now = (): number => o.clock.now();
     this.deps = {
-      runtime: o.runtime, client: o.client, services: o.services ? () => o.services?.list() ?? [] : undefined, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns,
+      runtime: o.runtime, client: o.client, services: o.services ? () => o.services?.list() ?? [] : undefined, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns, clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain,
       crashBackoff: new Backoff(10_000, 300_000, now), pullBackoff: new Backoff(10_000, 300_000, now), manageCgroups: o.manageCgroups, now,
       ...(o.tokens ? { tokens: o.tokens.get } : {}),
     };

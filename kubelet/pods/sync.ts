@@ -12,6 +12,7 @@ import type { EventRecorder } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/api/log.ts';
 import { ApiError, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig, PodSandboxConfig } from '../cri/types.ts';
+import { podDNSConfig } from './dns.ts';
 import { isCriNotFound } from '../cri/types.ts';
 import type { WaitingReason } from '../status/compute.ts';
 import type { Backoff } from './backoff.ts';
@@ -34,7 +35,12 @@ export interface SyncDeps {
   rootDir: string;
   nodeName: string;
   hostIP: string;
+  /** The host's resolv.conf (dnsPolicy Default; the base of ClusterFirst's searches). */
   dns: DNSConfig;
+  /** kubelet --cluster-dns (absent or []: pods get the host's config, as kubelet without it). */
+  clusterDNS?: string[];
+  /** kubelet --cluster-domain (default 'cluster.local'). */
+  clusterDomain?: string;
   /** Keys `<uid>/<container>`; 10 s doubling to 5 min. */
   crashBackoff: Backoff;
   /** Keys `<uid>/<image>`; 10 s doubling to 5 min. */
@@ -75,7 +81,7 @@ export async function syncPod(d: SyncDeps, pod: Pod, state: PodRuntimeState): Pr
 
   let sb = readySandbox(state);
   const attempt = state.sandboxes.length ? Math.max(...state.sandboxes.map((s) => s.attempt)) + 1 : 0;
-  const sandboxConfig = buildSandboxConfig(pod, { rootDir: d.rootDir, dns: d.dns, attempt: sb ? sb.attempt : attempt, cgroupParent: podCgroupParent(uid) });
+  const sandboxConfig = buildSandboxConfig(pod, { rootDir: d.rootDir, dns: podDNSConfig(pod, { host: d.dns, clusterDNS: d.clusterDNS ?? [], clusterDomain: d.clusterDomain ?? 'cluster.local' }), attempt: sb ? sb.attempt : attempt, cgroupParent: podCgroupParent(uid) });
   if (!sb) {
     // A Never pod whose containers all ran already gets no new sandbox.
     const specs = pod.spec?.containers ?? [];

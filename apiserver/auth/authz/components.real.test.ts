@@ -6,7 +6,9 @@
  * runScheduler as system:kube-scheduler, runControllerManager as
  * system:kube-controller-manager, runProxy as system:kube-proxy (its
  * informers and sync loop; the iptables data plane is swapped for a
- * recording backend so the test needs no root), and runKubelet as
+ * recording backend so the test needs no root) with its cluster DNS server
+ * as system:skiff-dns (answering on a loopback port; that identity is
+ * refused anything but reading Services and EndpointSlices), and runKubelet as
  * system:node:node-a (FakeRuntime instead of containerd, its API served over
  * TLS with Webhook authn/authz). Asserts the cluster works end to end —
  * Node, Lease and podCIDR; a new namespace's default ServiceAccount and
@@ -18,7 +20,9 @@
  * election Leases — and that the apiserver answered no component a
  * 403 (an onResponse hook records every answer with its user).
  */
+import dgram from 'node:dgram';
 import { setMaxListeners } from 'node:events';
+import dnsPacket from 'dns-packet';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -148,6 +152,7 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     const backend = new RecordingBackend();
     const runtime = new FakeRuntime();
     const kubeletPort = await freePort();
+    const dnsPort = await freePort();
     const kubeletServing = leafPaths(pki.dataDir, CERT.kubeletServing(NODE));
     components.push(
       runScheduler({ apiUrl: '', kubeconfig: await kubeconfig(CERT.scheduler), healthzPort: 0, log: quietLogger('scheduler'), leaderElect: true }, stop.signal),
@@ -159,6 +164,7 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
         apiUrl: '', kubeconfig: await kubeconfig(CERT.proxy), nodeName: NODE, serviceCIDR: cluster.serviceCIDR, clusterCIDR: '10.244.0.0/16',
         healthzPort: 0, healthzHost: '127.0.0.1', log: quietLogger('proxy'), backend, serviceRoute: 'none', minSyncIntervalMs: 100,
         ingress: { httpPort: 0, httpsPort: 0, host: '127.0.0.1' },
+        dns: { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', port: dnsPort, host: '127.0.0.1', resolvConfPath: '/nonexistent', kubeconfig: await kubeconfig(CERT.dns) },
       }, stop.signal),
     );
     const kubeletOpts: KubeletOptions = {
@@ -285,10 +291,26 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       assert.match((await admin.get<Lease>(Leases, name, 'kube-system')).spec?.holderIdentity ?? '', /_[0-9a-f-]{36}$/, name);
       assert.ok(answers.some((a) => a.method === 'PUT' && a.url.endsWith(`/leases/${name}`) && a.code === 200), `${name} renewed`);
     }
+    // Cluster DNS under its own identity answers from its informers; the kube-dns controller keeps the node endpoints.
+    await until('kubernetes.default resolved by the node DNS server', async () => (await dnsA(dnsPort, 'kubernetes.default.svc.cluster.local')) === '10.96.0.1');
+    await until('the kube-dns node endpoints', async () => (await admin.tryGet<EndpointSlice>(EndpointSlices, 'kube-dns-nodes', 'kube-system'))?.endpoints?.some((e) => e.nodeName === NODE));
     assert.deepEqual(forbidden(), [], 'the apiserver answered a component 403');
     // Each identity did talk to the apiserver.
     const users = new Set(answers.map((a) => a.user));
-    for (const u of ['system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', `system:node:${NODE}`]) assert.ok(users.has(u), u);
+    for (const u of ['system:kube-scheduler', 'system:kube-controller-manager', 'system:kube-proxy', 'system:skiff-dns', `system:node:${NODE}`]) assert.ok(users.has(u), u);
+    // The DNS identity reads Services and EndpointSlices and nothing more.
+    const dnsUser = new RestClient({ baseUrl: url, ca, ...(await pair(CERT.dns)) });
+    try {
+      for (const [what, call] of [
+        ['get nodes', () => dnsUser.get<Node>(Nodes, NODE)], ['list pods', () => dnsUser.list<Pod>(Pods)], ['list secrets', () => dnsUser.list<Secret>(Secrets)],
+        ['create a Service', () => dnsUser.create<Service>(Services, { metadata: { name: 'x' }, spec: { ports: [{ port: 1 }] } }, 'default')],
+      ] as const) {
+        await assert.rejects(call(), (e: unknown) => (e as { code?: number }).code === 403, what);
+      }
+      assert.ok((await dnsUser.list<Service>(Services)).items.length > 0);
+    } finally {
+      dnsUser.close();
+    }
   } finally {
     stop.abort();
     await Promise.all(components.map((c) => c.catch(() => undefined)));
@@ -297,6 +319,21 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     await etcd.stop();
   }
 });
+
+/** One A query over UDP to 127.0.0.1:`port`; the first address, or undefined (no answer within 1 s). */
+function dnsA(port: number, name: string): Promise<string | undefined> {
+  const sock = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    const t = setTimeout(() => { sock.close(); resolve(undefined); }, 1000);
+    sock.on('message', (m) => {
+      clearTimeout(t);
+      sock.close();
+      const a = dnsPacket.decode(m).answers?.find((x) => x.type === 'A');
+      resolve(a && a.type === 'A' ? a.data : undefined);
+    });
+    sock.send(dnsPacket.encode({ type: 'query', id: 1, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
+  });
+}
 
 /** The PEM cert and key of leaf `name`, as RestClient options. */
 async function pair(name: string): Promise<{ cert: string; key: string }> {

@@ -26,6 +26,7 @@ function allowed(call: string, roleName: string): boolean {
 const cases: Array<{ role: string; calls: string[] }> = [
   { role: 'system:kube-scheduler', calls: ['list pods', 'watch pods', 'list nodes', 'watch nodes', 'create pods/binding', 'patch pods/status', 'create events', 'patch events'] },
   { role: 'system:node-proxier', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices', 'list nodes', 'watch nodes', 'list pods', 'watch pods', 'list namespaces', 'watch namespaces', 'list networking.k8s.io/networkpolicies', 'watch networking.k8s.io/networkpolicies'] },
+  { role: 'system:skiff:dns', calls: ['list services', 'watch services', 'list discovery.k8s.io/endpointslices', 'watch discovery.k8s.io/endpointslices'] },
   { role: 'system:node', calls: ['list services', 'watch services', 'create events', 'patch events', 'create authentication.k8s.io/tokenreviews', 'create authorization.k8s.io/subjectaccessreviews'] },
 ];
 
@@ -50,6 +51,12 @@ test('the Ingress controller may read what it routes by and write only ingresses
 test('the proxy and the scheduler cannot write what they do not own', () => {
   for (const call of ['create pods', 'update discovery.k8s.io/endpointslices', 'patch nodes', 'update networking.k8s.io/networkpolicies', 'get secrets']) assert.equal(allowed(call, 'system:node-proxier'), false, call);
   for (const call of ['create pods', 'update pods', 'patch nodes/status']) assert.equal(allowed(call, 'system:kube-scheduler'), false, call);
+});
+
+test('the DNS server reads Services and EndpointSlices and nothing else', () => {
+  for (const call of ['get nodes', 'list nodes', 'list pods', 'list endpoints', 'create events', 'get secrets', 'create services', 'update discovery.k8s.io/endpointslices']) {
+    assert.equal(allowed(call, 'system:skiff:dns'), false, call);
+  }
 });
 
 test('the scheduler and the controller-manager may create, get and update their own leader-election Lease, not each other\'s', () => {

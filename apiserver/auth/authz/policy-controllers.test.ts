@@ -29,6 +29,7 @@ const table: Row[] = [
   { controller: 'garbagecollector', calls: ['get apps/replicasets', 'get apps/deployments', 'patch pods', 'delete pods', 'delete apps/replicasets', 'patch discovery.k8s.io/endpointslices', ...events] },
   { controller: 'endpointslice', calls: ['create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices',
     'create endpoints', 'update endpoints', 'delete endpoints', ...events] },
+  { controller: 'kube-dns', calls: ['create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices'] },
   { controller: 'nodeipam', calls: ['get nodes', 'patch nodes', ...events] },
   { controller: 'serviceaccount', calls: ['create serviceaccounts', ...events] },
   { controller: 'root-ca-cert-publisher', calls: ['create configmaps', 'update configmaps', ...events] },

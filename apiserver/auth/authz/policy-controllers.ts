@@ -71,6 +71,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   csrsigning: ['certificate-controller'],
   // The ServiceLB controller does kube's service-controller's job (LoadBalancer status).
   servicelb: ['service-controller'],
+  // Skiff's kube-dns controller writes one EndpointSlice (the node DNS servers), as the endpointslice controller does.
+  'kube-dns': ['endpointslice-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {

@@ -12,7 +12,8 @@
  * `system:skiff:certificatesigningrequests:kubeproxyclient` (create of the
  * virtual certificatesigningrequests/kubeproxyclient, checked by the CSR
  * approver before it approves a system:kube-proxy client cert; k3s gives
- * every agent that identity) bound to the token group. Pure.
+ * every agent that identity) bound to the token group, and likewise
+ * `…:skiffdnsclient` for the cluster DNS server's system:skiff-dns. Pure.
  */
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { binding, group, role, rule, urls } from './policy-helpers.ts';
@@ -26,6 +27,8 @@ export const nodeClientRole = 'system:certificates.k8s.io:certificatesigningrequ
 export const selfNodeClientRole = 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient';
 /** Skiff's kube-proxy client role (see the file doc). */
 export const kubeProxyClientRole = 'system:skiff:certificatesigningrequests:kubeproxyclient';
+/** Skiff's cluster DNS client role: lets a joining agent get the system:skiff-dns cert approved. */
+export const dnsClientRole = 'system:skiff:certificatesigningrequests:skiffdnsclient';
 
 /** The join ClusterRoles. */
 export function joinClusterRoles(): ClusterRole[] {
@@ -38,6 +41,7 @@ export function joinClusterRoles(): ClusterRole[] {
     approver('system:certificates.k8s.io:kube-apiserver-client-kubelet-approver', 'kubernetes.io/kube-apiserver-client-kubelet'),
     approver('system:certificates.k8s.io:kubelet-serving-approver', 'kubernetes.io/kubelet-serving'),
     role(kubeProxyClientRole, [rule(['create'], [certificates], ['certificatesigningrequests/kubeproxyclient'])]),
+    role(dnsClientRole, [rule(['create'], [certificates], ['certificatesigningrequests/skiffdnsclient'])]),
     role('system:skiff:cacerts', [urls(['get'], ['/cacerts'])]),
   ];
 }
@@ -49,6 +53,7 @@ export function joinClusterRoleBindings(): ClusterRoleBinding[] {
     binding(nodeClientRole, [group(nodeTokenGroup)], 'skiff:node-autoapprove-bootstrap'),
     binding(selfNodeClientRole, [group('system:nodes')], 'skiff:node-autoapprove-certificate-rotation'),
     binding(kubeProxyClientRole, [group(nodeTokenGroup)], 'skiff:kube-proxy-autoapprove-bootstrap'),
+    binding(dnsClientRole, [group(nodeTokenGroup)], 'skiff:dns-autoapprove-bootstrap'),
     binding('system:skiff:cacerts', [group('system:authenticated'), group('system:unauthenticated')]),
   ];
 }

@@ -103,6 +103,11 @@ export function defaultClusterRoles(): ClusterRole[] {
       rule(['list', 'watch'], [core], ['namespaces', 'pods']),
       rule(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
     ]),
+    // Skiff's cluster DNS server (proxy/dns): reads Services and EndpointSlices, nothing else.
+    role('system:skiff:dns', [
+      rule(['list', 'watch'], [core], ['services']),
+      rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+    ]),
     role('system:node', [
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
       rule(['create'], ['authorization.k8s.io'], ['localsubjectaccessreviews', 'subjectaccessreviews']),
@@ -143,6 +148,7 @@ export function defaultClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     binding('system:node-proxier', [user('system:kube-proxy')]),
+    binding('system:skiff:dns', [user('system:skiff-dns')]),
     binding('system:node', []),
     ...controllerRoleBindings(),
     ...joinClusterRoleBindings(),
