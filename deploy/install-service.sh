@@ -6,8 +6,10 @@
 # (SKIFF_URL / SKIFF_TOKEN stand for --server / --token, as K3S_URL/K3S_TOKEN.)
 # It
 # - copies this checkout (without .git; node_modules included, or installed
-#   with `npm ci --omit=dev` when missing) to /opt/skiff, unless the checkout
-#   already is /opt/skiff (then it runs in place and uninstall keeps it);
+#   with `npm ci --omit=dev` when missing) to /opt/skiff and bundles it into
+#   /opt/skiff/dist (`npm run build`: the service runs without tsx), unless
+#   the checkout already is /opt/skiff (then it runs in place from the
+#   sources and uninstall keeps it);
 # - writes /etc/skiff/config.yaml (mode 0600: it may hold the join token)
 #   from the flags: `--data-dir /x` becomes `data-dir: '/x'`, a repeated
 #   flag a list, a flag without a value `true`;
@@ -92,6 +94,9 @@ if [ "$(realpath -m "$dest")" != "$(realpath "$repo")" ]; then
   else
     (cd "$dest.new" && npm ci --omit=dev --no-audit --no-fund)
   fi
+  # The installed copy runs the bundle (deploy/bin/skiff.mjs picks dist/ where there is no .git): no tsx at run time.
+  log "bundling Skiff into $dest/dist"
+  (cd "$repo" && node --import tsx deploy/build/build.ts --out "$dest.new/dist")
   rm -rf "$dest"
   mv "$dest.new" "$dest"
   copied=1

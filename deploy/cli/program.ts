@@ -14,6 +14,7 @@ import { decideExternalEtcd, type ExternalEtcdFlags } from '../server/external-e
 import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
+import { versionLine } from './version.ts';
 import {
   apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePoolFlag, parsePort, parseUrl, parseUrlList,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
@@ -73,6 +74,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
   const program = new Command('skiff')
     .description('Skiff: a small Kubernetes-compatible container orchestrator.\n'
       + 'Run `skiff server` as root for a single-node cluster; then use kubectl with <data-dir>/admin.kubeconfig.')
+    .version(versionLine(), '--version', 'print Skiff\'s version, commit and platform')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortOptions: false, showGlobalOptions: false });
 

@@ -18,7 +18,11 @@ export interface Launcher {
   args: string[];
 }
 
-/** The launcher for this checkout: this Node binary running deploy/bin/skiff.mjs. */
+/**
+ * The launcher for this checkout: this Node binary running deploy/bin/skiff.mjs.
+ * In the bundle (`npm run build`) this is dist/skiff.mjs itself, so the
+ * components run without tsx (deploy/build/rewrites.ts).
+ */
 export function defaultLauncher(): Launcher {
   return { command: process.execPath, args: [fileURLToPath(new URL('../bin/skiff.mjs', import.meta.url))] };
 }
