@@ -1,7 +1,7 @@
 /**
- * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
- * Composition only: informers → change tracker → bounded-frequency runner →
- * ProxyBackend (iptables), plus the service-CIDR route, /healthz, and the
+ * `skiff proxy`: the node's service proxy (kube-proxy, iptables or nftables
+ * mode). Composition only: informers → change tracker → bounded-frequency
+ * runner → ProxyBackend (iptables.ts or nft/nftables.ts), plus the service-CIDR route, /healthz, and the
  * host-gw pod routes to other nodes (routes/controller.ts).
  */
 import type { Node } from 'kubernetes-types/core/v1';
@@ -12,10 +12,11 @@ import { RestClient } from '../apiserver/client/rest.ts';
 import { Nodes } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
-import type { ProxyBackend } from './backend.ts';
+import type { ProxyBackend, ProxyMode } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
 import { serveProxyHealthz } from './healthz.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
+import { cleanupNftables, NftablesBackend } from './nft/nftables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { NodeRouteController } from './routes/controller.ts';
 import { removeOwnedRoutes } from './routes/iproute.ts';
@@ -43,7 +44,9 @@ export interface ProxyOptions {
   client?: ApiClient;
   /** How host commands run (default: directly; tests pass netnsExec). */
   exec?: Exec;
-  /** Data plane (default: IptablesBackend on `exec`). */
+  /** Data plane when no `backend` is given (default 'iptables'). */
+  proxyMode?: ProxyMode;
+  /** Data plane (default: the `proxyMode` backend on `exec`). */
   backend?: ProxyBackend;
   /** Service-CIDR safety route (default 'local-dev'; 'none' skips it). See route.ts. */
   serviceRoute?: ServiceRouteMode | 'none';
@@ -77,10 +80,14 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     await ensureServiceRoute(exec, opts.serviceCIDR, routeMode);
     await ensureClusterRoute(exec, opts.clusterCIDR);
   }
-  if (!opts.backend) await ensureBridgeNetfilter(exec, log);
+  if (!opts.backend) {
+    await ensureBridgeNetfilter(exec, log);
+    // Switching modes must not leave the other mode's rules translating the same VIPs (kube-proxy cleans up the other modes at start too).
+    if ((opts.proxyMode ?? 'iptables') === 'nftables') await cleanupRules(exec); else await cleanupNftables(exec);
+  }
 
-  const backend = opts.backend ?? new IptablesBackend(
-    { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);
+  const backend = opts.backend ?? newBackend(opts.proxyMode ?? 'iptables',
+    { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log, exec);
   const client = opts.client ?? new RestClient({ ...connectionFor(opts), userAgent: 'skiff-proxy' });
   const factory = createInformerFactory(client, log);
   const routes = (opts.podNetwork ?? (routeMode === 'none' ? 'none' : 'host-gw')) === 'host-gw'
@@ -123,15 +130,22 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   log.info('proxy stopped');
 }
 
+/** The backend of `mode` on `exec`, logging under the mode's name. */
+export function newBackend(mode: ProxyMode, config: { serviceCIDR: string; clusterCIDR: string; nodeName: string }, log: Logger, exec: Exec): ProxyBackend {
+  return mode === 'nftables' ? new NftablesBackend(config, log.child('nftables'), exec) : new IptablesBackend(config, log.child('iptables'), exec);
+}
+
 /**
- * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
+ * `skiff proxy --cleanup`: removes what both modes wrote (every iptables rule
+ * and chain, and the nftables `table ip skiff`) and
  * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
  * is given), the pod masquerade chain and every host-gw route (proto 250).
- * Idempotent. Throws if iptables or `ip route show` fails.
+ * Idempotent. Throws if iptables, nft or `ip route show` fails.
  */
 export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
   await cleanupRules(exec);
+  await cleanupNftables(exec);
   await removeServiceRoute(exec, opts.serviceCIDR);
   if (opts.clusterCIDR) await removeClusterRoute(exec, opts.clusterCIDR);
   await removePodMasquerade(exec);

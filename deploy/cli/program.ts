@@ -11,11 +11,12 @@ import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
 import { decideExternalEtcd, type ExternalEtcdFlags } from '../server/external-etcd.ts';
+import type { ProxyMode } from '../../proxy/backend.ts';
 import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
 import {
-  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList,
+  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePort, parseUrl, parseUrlList, proxyModeOption,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
 } from './options.ts';
 
@@ -96,10 +97,11 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
     .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (needs --etcd-servers and --token)').argParser(parseUrl))
     .option('--token <token>', 'the join token of --server (its <data-dir>/token)')
+    .addOption(proxyModeOption())
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-      server?: string; token?: string;
+      server?: string; token?: string; proxyMode: ProxyMode;
     } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
       const etcd = decideExternalEtcd(o);
       if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
@@ -119,6 +121,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),
+        ...(o.proxyMode !== 'iptables' ? { proxyMode: o.proxyMode } : {}),
       });
     });
   addSnapshotServerOptions(server);
@@ -236,20 +239,21 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     });
 
   program.command('proxy')
-    .description('run the service proxy (programs iptables for Services)')
+    .description('run the service proxy (programs iptables or nftables for Services)')
     .addOption(apiUrlOption())
     .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--healthz-port <port>', '/healthz port').default(defaults.proxyHealthzPort).argParser(parsePort))
     .addOption(kubeconfigOption())
-    .option('--cleanup', 'remove every iptables rule and chain and the routes the proxy wrote, then exit')
-    .action(async (o: { apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean }) => {
+    .addOption(proxyModeOption())
+    .option('--cleanup', 'remove what either proxy mode wrote (iptables chains, the nftables table) and the routes, then exit')
+    .action(async (o: { apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; proxyMode: ProxyMode; cleanup?: boolean }) => {
       if (o.cleanup) {
         await actions.proxyCleanup({ serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr });
         return;
       }
-      await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort });
+      await actions.proxy({ apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort, proxyMode: o.proxyMode });
     });
 
   program.command('check')

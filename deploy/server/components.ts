@@ -147,6 +147,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--service-cidr', cfg.serviceCIDR,
         '--cluster-cidr', cfg.clusterCIDR,
         '--healthz-port', String(defaults.proxyHealthzPort),
+        ...(cfg.proxyMode !== undefined ? ['--proxy-mode', cfg.proxyMode] : []),
       ]),
       healthUrl: health(defaults.proxyHealthzPort),
       critical: false,
