@@ -119,6 +119,26 @@ test('nftables backend inside a test network namespace', async (t) => {
       await backend.sync({ services, endpointSlices: [webSlice] }, false);
       assert.deepEqual((await listNftObjects(node)).sets, [], 'affinity sets removed with the service');
     });
+    await t.test("kube-proxy's shape (per-endpoint chains, numgen vmap) for ports above the inline limit", async () => {
+      const vmap = new NftablesBackend({ ...CONFIG, inlineEndpointsMax: 0 }, createLogger('nft-test'), node);
+      const lb = [...services, svc('default', 'lb', '10.96.0.40', [{ port: 80 }])];
+      const two = [ep(POD_IP)];
+      const lbSlices = [webSlice, slice('default', 'lb', 'lb-1', [{ port: 8080 }], two), slice('default', 'lb', 'lb-2', [{ port: 8081 }], two)];
+      await vmap.sync({ services: lb, endpointSlices: lbSlices }, true);
+      const chains = (await listNftObjects(node)).chains;
+      assert.equal(chains.filter((c) => c.startsWith('endpoint-') && c.includes('/lb/')).length, 2, chains.join('\n'));
+      assert.match((await mustExec(node, 'nft', ['list', 'table', 'ip', 'skiff'])).stdout, /numgen random mod 2 vmap/);
+      const seen = new Set<string>();
+      for (let i = 0; i < 30; i++) seen.add((await curl(net.client, 'http://10.96.0.40/')).body);
+      assert.deepEqual([...seen].sort(), [BODY, 'second'].sort(), 'both endpoints are used');
+      assert.equal((await curl(pod, 'http://10.96.0.10/')).body, BODY, 'hairpin through an endpoint chain');
+      // The endpoint on port 8080 goes: its chain is deleted in the same transaction.
+      await vmap.sync({ services: lb, endpointSlices: [webSlice, lbSlices[2]!] }, false);
+      for (let i = 0; i < 5; i++) assert.equal((await curl(net.client, 'http://10.96.0.40/')).body, 'second');
+      assert.equal((await listNftObjects(node)).chains.filter((c) => c.startsWith('endpoint-') && c.includes('/lb/')).length, 1);
+      await vmap.sync({ services, endpointSlices: [webSlice] }, false);
+      await backend.sync({ services, endpointSlices: [webSlice] }, true);
+    });
     await t.test('a new process (full sync) deletes chains left by the previous one', async () => {
       const fresh = new NftablesBackend(CONFIG, createLogger('nft-test'), node);
       await fresh.sync({ services: [], endpointSlices: [] }, true);

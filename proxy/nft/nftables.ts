@@ -7,10 +7,10 @@
 import type { Logger } from '../../apiserver/api/log.ts';
 import type { ProxyBackend, ProxyState } from '../backend.ts';
 import { hostExec, mustExec, type Exec } from '../exec.ts';
-import { buildServicePorts } from '../model.ts';
 import { isAffinitySetName, isServiceChainName, NFT_TABLE } from './names.ts';
 import { renderDelta, renderFull } from './render.ts';
-import { buildRuleset, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
+import { RulesetBuilder } from './incremental.ts';
+import type { NftRenderConfig, NftRuleset } from './ruleset.ts';
 
 /** Runs one `nft -f -` transaction (all or nothing). Throws with nft's stderr on failure. */
 export async function applyNft(exec: Exec, payload: string): Promise<void> {
@@ -57,15 +57,18 @@ export async function cleanupNftables(exec: Exec = hostExec): Promise<void> {
 export class NftablesBackend implements ProxyBackend {
   /** What the kernel holds after the last successful apply; undefined = unknown. */
   private applied: NftRuleset | undefined;
+  private readonly builder: RulesetBuilder;
 
   constructor(
     private readonly config: NftRenderConfig,
     private readonly log: Logger,
     private readonly exec: Exec = hostExec,
-  ) {}
+  ) {
+    this.builder = new RulesetBuilder(config);
+  }
 
   async sync(state: ProxyState, full: boolean): Promise<void> {
-    const next = buildRuleset(buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }), this.config);
+    const next = this.builder.build(state);
     const prev = this.applied;
     let payload: string;
     if (full || prev === undefined) {

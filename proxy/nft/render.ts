@@ -53,6 +53,8 @@ function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string
     ['nat-prerouting', 'jump services'],
     ['nat-output', 'jump services'],
     ['nat-postrouting', 'jump masquerading'],
+    // Off-cluster clients of a ClusterIP are masqueraded (kube-proxy does this per service chain; one set lookup here).
+    ['services', `ip daddr @cluster-ips ip saddr != ${config.clusterCIDR} jump mark-for-masquerade`],
     ['services', 'ip daddr . meta l4proto . th dport vmap @service-ips'],
     ['services', `${LOCAL_DST} meta l4proto . th dport vmap @service-nodeports`],
     ['service-endpoints-check', 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services'],
@@ -61,6 +63,8 @@ function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string
     ['cluster-ips-check', 'ip daddr @cluster-ips goto reject-chain'],
     ['cluster-ips-check', `ip daddr ${config.serviceCIDR} drop`],
     ['mark-for-masquerade', `mark set mark or ${NFT_MASQ_MARK}`],
+    // Hairpin: a pod DNATed to itself (kube-proxy marks this in each endpoint chain: `ip saddr <ep>`).
+    ['masquerading', `ct status dnat ip saddr . ip daddr @hairpin mark set mark or ${NFT_MASQ_MARK}`],
     ['masquerading', `mark and ${NFT_MASQ_MARK} == 0 return`],
     ['masquerading', `mark set mark xor ${NFT_MASQ_MARK}`],
     ['masquerading', 'masquerade fully-random'],
@@ -85,6 +89,7 @@ function elementLines(rs: NftRuleset): string[] {
     if (els.length > 0) out.push(`add element ${T} ${m} { ${els.join(', ')} }`);
   }
   if (rs.clusterIPs.size > 0) out.push(`add element ${T} cluster-ips { ${[...rs.clusterIPs].join(', ')} }`);
+  if (rs.hairpin.size > 0) out.push(`add element ${T} hairpin { ${[...rs.hairpin].join(', ')} }`);
   return out;
 }
 
@@ -103,6 +108,7 @@ export function renderFull(rs: NftRuleset, config: NftRenderConfig, existing: Ex
   for (const c of FIXED_CHAINS) out.push(`add chain ${T} ${c}`, `flush chain ${T} ${c}`);
   for (const m of VERDICT_MAPS) out.push(`add map ${T} ${m} { type ${MAP_TYPES[m]} ; }`, `flush map ${T} ${m}`);
   out.push(`add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`);
+  out.push(`add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`);
   for (const [chain, rule] of fixedRules(config)) out.push(`add rule ${T} ${chain} ${rule}`);
 
   const existingSets = new Set(existing.sets);
@@ -148,10 +154,12 @@ export function renderDelta(prev: NftRuleset, next: NftRuleset): string {
     if (gone.length > 0) out.push(`delete element ${T} ${m} { ${gone.join(', ')} }`);
     if (added.length > 0) out.push(`add element ${T} ${m} { ${added.join(', ')} }`);
   }
-  const ipsGone = [...prev.clusterIPs].filter((ip) => !next.clusterIPs.has(ip));
-  const ipsAdded = [...next.clusterIPs].filter((ip) => !prev.clusterIPs.has(ip));
-  if (ipsGone.length > 0) out.push(`delete element ${T} cluster-ips { ${ipsGone.join(', ')} }`);
-  if (ipsAdded.length > 0) out.push(`add element ${T} cluster-ips { ${ipsAdded.join(', ')} }`);
+  for (const [set, before, after] of [['cluster-ips', prev.clusterIPs, next.clusterIPs], ['hairpin', prev.hairpin, next.hairpin]] as const) {
+    const gone = [...before].filter((e) => !after.has(e));
+    const added = [...after].filter((e) => !before.has(e));
+    if (gone.length > 0) out.push(`delete element ${T} ${set} { ${gone.join(', ')} }`);
+    if (added.length > 0) out.push(`add element ${T} ${set} { ${added.join(', ')} }`);
+  }
   const stale = [...prev.chains.keys()].filter((c) => !next.chains.has(c)).sort();
   for (const c of stale) out.push(`flush chain ${T} ${c}`);
   for (const c of stale) out.push(`delete chain ${T} ${c}`);

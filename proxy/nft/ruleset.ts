@@ -25,7 +25,22 @@ export interface NftRenderConfig {
   clusterCIDR: string;
   /** This node's name (internalTrafficPolicy: Local, via model.ts). */
   nodeName: string;
+  /** Largest endpoint count chosen inline (default INLINE_ENDPOINTS_MAX); 0 = always per-endpoint chains and a vmap. */
+  inlineEndpointsMax?: number;
 }
+
+/**
+ * By default, service ports with at most this many endpoints (and no ClientIP affinity)
+ * choose their endpoint with a cascade of `numgen random mod k` rules that
+ * DNAT inline, using no set; larger ones use kube-proxy's per-endpoint
+ * chains and a `numgen random mod N vmap`. Why: every set in a table costs
+ * O(sets) to create and bind on this kernel (anonymous-set naming,
+ * `__nft_set_trans_bind`), so one vmap per Service makes a full sync
+ * quadratic: 5,000 Services x 5 endpoints took 27.8 s in one transaction
+ * (kubernetes issue #139513 reports the same), the cascade ~1 s. A new
+ * connection walks at most this many rules; established ones none.
+ */
+export const INLINE_ENDPOINTS_MAX = 16;
 
 /** The per-service part of the table. */
 export interface NftRuleset {
@@ -35,6 +50,8 @@ export interface NftRuleset {
   maps: Record<VerdictMap, Map<string, string>>;
   /** Every ClusterIP this node serves (set `cluster-ips`): other ports of these are rejected. */
   clusterIPs: Set<string>;
+  /** Endpoint IPs (set `hairpin`, as 'ip . ip'): a pod reaching itself through a Service is masqueraded. */
+  hairpin: Set<string>;
   /** ClientIP affinity sets (one per endpoint of an affinity service port). */
   affinitySets: Set<string>;
 }
@@ -45,6 +62,7 @@ export function emptyRuleset(): NftRuleset {
     chains: new Map(),
     maps: { 'service-ips': new Map(), 'service-nodeports': new Map(), 'no-endpoint-services': new Map(), 'no-endpoint-nodeports': new Map() },
     clusterIPs: new Set(),
+    hairpin: new Set(),
     affinitySets: new Set(),
   };
 }
@@ -60,23 +78,24 @@ function portNameOf(sp: ServicePortInfo): string {
  * Deterministic. Each service port adds its objects through addServicePort,
  * the one place a new Service shape goes.
  */
-export function buildRuleset(ports: ServicePortInfo[], config: NftRenderConfig): NftRuleset {
+export function buildRuleset(ports: ServicePortInfo[], opts: { inlineEndpointsMax?: number } = {}): NftRuleset {
   const rs = emptyRuleset();
-  for (const sp of ports) addServicePort(rs, sp, config);
+  const inlineMax = opts.inlineEndpointsMax ?? INLINE_ENDPOINTS_MAX;
+  for (const sp of ports) addServicePort(rs, sp, inlineMax);
   return rs;
 }
 
 /**
  * The objects of one service port:
  * - with endpoints: `service-ips` ClusterIP (and externalIPs → the external
- *   chain) and `service-nodeports` elements; a service chain (masquerade
- *   traffic from outside clusterCIDR, affinity, numgen vmap over the endpoint
- *   chains); an endpoint chain per endpoint (hairpin masquerade, affinity
- *   update, DNAT); an external chain for NodePort/externalIPs (masquerade,
- *   then the service chain).
+ *   chain) and `service-nodeports` elements; a service chain choosing an
+ *   endpoint (chooseEndpoint); an external chain for NodePort/externalIPs
+ *   (masquerade, then the service chain); the endpoints in `hairpin`.
  * - without endpoints: `no-endpoint-*` elements to the reject chain.
+ * Traffic to a ClusterIP from outside clusterCIDR is marked for masquerade
+ * by one rule on `@cluster-ips` in the services chain, not per service.
  */
-function addServicePort(rs: NftRuleset, sp: ServicePortInfo, config: NftRenderConfig): void {
+function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number): void {
   const proto = sp.protocol;
   const portName = portNameOf(sp);
   const base = servicePortBase(sp.namespace, sp.service, proto, portName);
@@ -92,25 +111,8 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, config: NftRenderCo
     return;
   }
 
-  const eps = sp.endpoints.map((ep) => {
-    const epBase = endpointBase(sp.namespace, sp.service, proto, portName, ep.ip, ep.port);
-    return { ...ep, chain: endpointChain(epBase), affinity: affinitySet(epBase) };
-  });
-  const affinity = sp.affinitySeconds;
-  for (const ep of eps) {
-    const rules = [`ip saddr ${ep.ip} jump mark-for-masquerade`];
-    if (affinity !== undefined) {
-      rs.affinitySets.add(ep.affinity);
-      rules.push(`update @${ep.affinity} { ip saddr timeout ${affinity}s }`);
-    }
-    rules.push(`meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
-    rs.chains.set(ep.chain, rules);
-  }
-
-  const svcRules = [`ip daddr ${sp.clusterIP} ${proto} dport ${sp.port} ip saddr != ${config.clusterCIDR} jump mark-for-masquerade`];
-  if (affinity !== undefined) for (const ep of eps) svcRules.push(`ip saddr @${ep.affinity} goto ${ep.chain}`);
-  svcRules.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ${ep.chain}`).join(', ')} }`);
-  rs.chains.set(svcChain, svcRules);
+  for (const ep of sp.endpoints) rs.hairpin.add(`${ep.ip} . ${ep.ip}`);
+  rs.chains.set(svcChain, chooseEndpoint(rs, sp, portName, inlineMax));
   rs.maps['service-ips'].set(`${sp.clusterIP} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
 
   if (hasExternal) {
@@ -118,4 +120,38 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, config: NftRenderCo
     for (const ip of sp.externalIPs) rs.maps['service-ips'].set(`${ip} . ${proto} . ${sp.port}`, `goto ${extChain}`);
     if (sp.nodePort !== undefined) rs.maps['service-nodeports'].set(`${proto} . ${sp.nodePort}`, `goto ${extChain}`);
   }
+}
+
+/**
+ * The service chain's rules. Small, affinity-free ports: rule i of n is
+ * `numgen random mod (n-i) 0` + DNAT (each endpoint 1/n, as iptables'
+ * statistic cascade), the last one unconditional. Otherwise kube-proxy's
+ * shape: `ip saddr @affinity-X goto endpoint-X` per endpoint when ClientIP
+ * affinity is on, then `numgen random mod N vmap` over per-endpoint chains
+ * (affinity update, DNAT), which this adds to `rs`.
+ */
+function chooseEndpoint(rs: NftRuleset, sp: ServicePortInfo, portName: string, inlineMax: number): string[] {
+  const proto = sp.protocol;
+  const n = sp.endpoints.length;
+  const affinity = sp.affinitySeconds;
+  if (affinity === undefined && n <= inlineMax) {
+    return sp.endpoints.map((ep, i) => `${i < n - 1 ? `numgen random mod ${n - i} 0 ` : ''}meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+  }
+  const eps = sp.endpoints.map((ep) => {
+    const epBase = endpointBase(sp.namespace, sp.service, proto, portName, ep.ip, ep.port);
+    return { ...ep, chain: endpointChain(epBase), affinity: affinitySet(epBase) };
+  });
+  const rules: string[] = [];
+  for (const ep of eps) {
+    const epRules: string[] = [];
+    if (affinity !== undefined) {
+      rs.affinitySets.add(ep.affinity);
+      epRules.push(`update @${ep.affinity} { ip saddr timeout ${affinity}s }`);
+      rules.push(`ip saddr @${ep.affinity} goto ${ep.chain}`);
+    }
+    epRules.push(`meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+    rs.chains.set(ep.chain, epRules);
+  }
+  rules.push(`numgen random mod ${n} vmap { ${eps.map((ep, i) => `${i} : goto ${ep.chain}`).join(', ')} }`);
+  return rules;
 }
