@@ -71,6 +71,6 @@ test('RulesetBuilder equals buildRuleset over the whole state, reusing unchanged
   const state2 = { services, endpointSlices: [webSlice('10.244.0.6'), dbSlice] };
   const state3 = { services: [services[0]!], endpointSlices: [webSlice('10.244.0.6'), dbSlice] };
   for (const st of [state1, state2, state3, state1]) {
-    assert.deepEqual(b.build(st), buildRuleset(buildServicePorts(st.services, st.endpointSlices, cfg), cfg));
+    assert.deepEqual(b.build(st), buildRuleset(buildServicePorts(st.services, st.endpointSlices, { nodeName: cfg.nodeName })));
   }
 });
