@@ -102,8 +102,21 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
     nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000,
   });
   assert.deepEqual((await parse(['proxy'])).opts, {
-    apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
+    apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256, proxyMode: 'iptables',
   });
+});
+
+test('--proxy-mode: proxy, server and agent take iptables or nftables; anything else is refused', async () => {
+  assert.equal(((await parse(['proxy', '--proxy-mode', 'nftables'])).opts as { proxyMode: string }).proxyMode, 'nftables');
+  assert.equal(((await parse(['server', '--proxy-mode', 'nftables'])).opts as ServerConfig).proxyMode, 'nftables');
+  assert.equal(((await parse(['server'])).opts as ServerConfig).proxyMode, undefined, 'the default is not spelled out');
+  const agent = await parse(['agent', '--server', 'https://10.0.0.1:6443', '--token', 'K10', '--proxy-mode', 'nftables']);
+  assert.equal((agent.opts as { proxyMode?: string }).proxyMode, 'nftables');
+  for (const args of [['proxy', '--proxy-mode', 'ipvs'], ['server', '--proxy-mode', 'userspace']]) {
+    const r = recorder();
+    await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]), args.join(' '));
+    assert.match(r.errors(), /must be one of iptables, nftables/);
+  }
 });
 
 test('proxy --cleanup runs the cleanup, not the proxy', async () => {
