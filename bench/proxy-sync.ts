@@ -13,6 +13,7 @@
  * `ratio` = ms / floorMs. Targets (issue 8): full ≤ 1000 ms, change ≤ 100 ms.
  * Needs root, ip, nsenter, nft, iptables.
  */
+import { execa } from 'execa';
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { createLogger } from '../apiserver/api/log.ts';
@@ -22,8 +23,9 @@ import { cleanupRules } from '../proxy/iptables.ts';
 import { newBackend } from '../proxy/main.ts';
 import { cleanupNftables } from '../proxy/nft/nftables.ts';
 
-/** One row of the report. */
+/** One row of the report (or `error` when the mode failed). */
 export interface ProxySyncResult {
+  error?: string;
   name: string;
   mode: ProxyMode;
   services: number;
@@ -40,6 +42,13 @@ export interface ProxySyncResult {
   payloadBytes: number;
   rounds: number[];
 }
+
+/** hostExec with a 10-minute timeout: a 25,000-endpoint iptables restore takes longer than hostExec's 30 s on a busy machine. */
+const patientExec: Exec = async (file, args, input) => {
+  const r = await execa(file, args, { input, reject: false, timeout: 600_000, stripFinalNewline: false });
+  if (r.exitCode === undefined) throw new Error(`${file}: could not run: ${r.message}`);
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+};
 
 /** The n-th address (n < 65536) of the /16 whose first two octets are `prefix`. */
 const addr = (prefix: string, n: number): string => `${prefix}.${(n >> 8) & 255}.${n & 255}`;
@@ -106,7 +115,7 @@ function row(name: string, mode: ProxyMode, s: number, e: number, ms: number[], 
 export async function proxySync(opts: { services: number; endpoints: number; rounds: number; modes: readonly ProxyMode[] }): Promise<ProxySyncResult[]> {
   const ns = `skbench${process.pid}`;
   await mustExec(hostExec, 'ip', ['netns', 'add', ns]);
-  const node = netnsExec(ns);
+  const node = netnsExec(ns, patientExec);
   const config = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'bench' };
   const log = createLogger('bench-proxy');
   const state = syntheticState(opts.services, opts.endpoints);
@@ -115,37 +124,47 @@ export async function proxySync(opts: { services: number; endpoints: number; rou
   try {
     await mustExec(node, 'ip', ['link', 'set', 'lo', 'up']);
     for (const mode of opts.modes) {
-      const clean = async (): Promise<void> => { await cleanupRules(node); await cleanupNftables(node); };
-      const fullMs: number[] = [];
-      const fullFloor: number[] = [];
-      const changeMs: number[] = [];
-      const changeFloor: number[] = [];
-      let fullBytes = 0;
-      let changeBytes = 0;
-      for (let r = 0; r < opts.rounds; r++) {
-        await clean();
-        const rec = recording(node);
-        const backend: ProxyBackend = newBackend(mode, config, log, rec.exec);
-        fullMs.push(await timed(() => backend.sync(state, true)));
-        const full = rec.last();
-        if (!full) throw new Error(`${mode}: the full sync applied nothing`);
-        fullBytes = full.input.length;
-
-        changeMs.push(await timed(() => backend.sync(changed, false)));
-        const delta = rec.last();
-        if (!delta || delta === full) throw new Error(`${mode}: the endpoint change applied nothing`);
-        changeBytes = delta.input.length;
-        await backend.sync(state, false);
-        changeFloor.push(await timed(() => mustExec(node, delta.file, delta.args, delta.input)));
-
-        await clean();
-        fullFloor.push(await timed(() => mustExec(node, full.file, full.args, full.input)));
+      try {
+        out.push(...await benchMode(mode));
+      } catch (e) {
+        out.push({ ...row('proxy sync', mode, opts.services, opts.endpoints, [0], [1], 0, 0), error: (e as Error).message.slice(0, 500) });
       }
-      out.push(row('proxy full sync (render + apply)', mode, opts.services, opts.endpoints, fullMs, fullFloor, 1000, fullBytes));
-      out.push(row('proxy one endpoint change reaching the kernel', mode, opts.services, opts.endpoints, changeMs, changeFloor, 100, changeBytes));
     }
   } finally {
     await hostExec('ip', ['netns', 'del', ns]);
   }
   return out;
+
+  async function benchMode(mode: ProxyMode): Promise<ProxySyncResult[]> {
+    const clean = async (): Promise<void> => { await cleanupRules(node); await cleanupNftables(node); };
+    const fullMs: number[] = [];
+    const fullFloor: number[] = [];
+    const changeMs: number[] = [];
+    const changeFloor: number[] = [];
+    let fullBytes = 0;
+    let changeBytes = 0;
+    for (let r = 0; r < opts.rounds; r++) {
+      await clean();
+      const rec = recording(node);
+      const backend: ProxyBackend = newBackend(mode, config, log, rec.exec);
+      fullMs.push(await timed(() => backend.sync(state, true)));
+      const full = rec.last();
+      if (!full) throw new Error(`${mode}: the full sync applied nothing`);
+      fullBytes = full.input.length;
+
+      changeMs.push(await timed(() => backend.sync(changed, false)));
+      const delta = rec.last();
+      if (!delta || delta === full) throw new Error(`${mode}: the endpoint change applied nothing`);
+      changeBytes = delta.input.length;
+      await backend.sync(state, false);
+      changeFloor.push(await timed(() => mustExec(node, delta.file, delta.args, delta.input)));
+
+      await clean();
+      fullFloor.push(await timed(() => mustExec(node, full.file, full.args, full.input)));
+    }
+    return [
+      row('proxy full sync (render + apply)', mode, opts.services, opts.endpoints, fullMs, fullFloor, 1000, fullBytes),
+      row('proxy one endpoint change reaching the kernel', mode, opts.services, opts.endpoints, changeMs, changeFloor, 100, changeBytes),
+    ];
+  }
 }

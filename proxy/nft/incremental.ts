@@ -1,10 +1,10 @@
 /**
- * Builds the NftRuleset of a ProxyState reusing, per Service, the part
- * built at the previous sync when neither the Service nor its
- * EndpointSlices changed (same objects: informer caches hand out the same
- * object until it is updated). A one-endpoint change then rebuilds one
- * Service instead of all of them (kube-proxy tracks changed services for
- * the same reason). The result equals buildRuleset over the whole state.
+ * Builds the NftRuleset of a ProxyState per Service, reusing the part built
+ * at the previous sync when neither the Service nor its EndpointSlices
+ * changed (same objects: informer caches hand out the same object until it
+ * is updated), and reports the change as two small rulesets (the old and new
+ * parts of the changed Services) so a one-endpoint change costs one Service,
+ * not all of them (kube-proxy tracks changed services for the same reason).
  */
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
@@ -14,14 +14,30 @@ import { buildRuleset, emptyRuleset, VERDICT_MAPS, type NftRenderConfig, type Nf
 
 interface Entry { service: Service; slices: EndpointSlice[]; part: NftRuleset }
 
-/** See file doc. Not shared between backends; holds the previous sync's parts only. */
+/** What one update changed: renderDelta(before, after) is the delta transaction. */
+export interface RulesetChange {
+  /** The previous parts of the changed Services (hairpin: only pairs no Service uses any more). */
+  before: NftRuleset;
+  /** Their new parts (hairpin: only pairs no Service used before). */
+  after: NftRuleset;
+  /** Number of Services rebuilt, added or removed. */
+  services: number;
+}
+
+/**
+ * See file doc. Holds the parts of the last update; `reset` forgets them.
+ * Element keys other than hairpin pairs are assumed to belong to one
+ * Service (ClusterIPs, NodePorts and externalIP ports are allocated so).
+ */
 export class RulesetBuilder {
   private entries = new Map<string, Entry>();
+  /** hairpin pair → number of Services using it. */
+  private hairpinRefs = new Map<string, number>();
 
   constructor(private readonly config: NftRenderConfig) {}
 
-  /** The ruleset of `state`. Pure in effect: the cache changes only how fast. */
-  build(state: ProxyState): NftRuleset {
+  /** Moves to `state`; returns the change since the previous update (everything after a reset). */
+  update(state: ProxyState): RulesetChange {
     const slicesBy = new Map<string, EndpointSlice[]>();
     for (const s of state.endpointSlices) {
       const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
@@ -31,24 +47,58 @@ export class RulesetBuilder {
       if (list) list.push(s); else slicesBy.set(key, [s]);
     }
     const next = new Map<string, Entry>();
-    const out = emptyRuleset();
+    /** Changed Services: key → [old part, new part]; merged in name order so the delta is deterministic. */
+    const changed = new Map<string, [NftRuleset | undefined, NftRuleset | undefined]>();
     for (const service of state.services) {
       const key = `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
       const slices = slicesBy.get(key) ?? [];
       const prev = this.entries.get(key);
-      const entry = prev && prev.service === service && sameRefs(prev.slices, slices)
-        ? prev
-        : { service, slices, part: buildRuleset(buildServicePorts([service], slices, { nodeName: this.config.nodeName }), this.config) };
-      next.set(key, entry);
-      merge(out, entry.part);
+      if (prev && prev.service === service && sameRefs(prev.slices, slices)) {
+        next.set(key, prev);
+        continue;
+      }
+      const part = buildRuleset(buildServicePorts([service], slices, { nodeName: this.config.nodeName }), this.config);
+      next.set(key, { service, slices, part });
+      changed.set(key, [prev?.part, part]);
     }
+    for (const [key, prev] of this.entries) if (!next.has(key)) changed.set(key, [prev.part, undefined]);
+    const before = emptyRuleset();
+    const after = emptyRuleset();
+    for (const key of [...changed.keys()].sort()) {
+      const [old, neu] = changed.get(key) ?? [undefined, undefined];
+      if (old) merge(before, old);
+      if (neu) merge(after, neu);
+    }
+    const services = changed.size;
     this.entries = next;
+    // Hairpin pairs are shared between Services: only first uses and last releases change the kernel set.
+    const gone = new Set<string>();
+    const added = new Set<string>();
+    for (const h of before.hairpin) {
+      const n = (this.hairpinRefs.get(h) ?? 0) - 1;
+      if (n <= 0) { this.hairpinRefs.delete(h); gone.add(h); } else this.hairpinRefs.set(h, n);
+    }
+    for (const h of after.hairpin) {
+      const n = (this.hairpinRefs.get(h) ?? 0) + 1;
+      this.hairpinRefs.set(h, n);
+      if (n === 1) { if (gone.has(h)) gone.delete(h); else added.add(h); }
+    }
+    before.hairpin = gone;
+    after.hairpin = added;
+    return { before, after, services };
+  }
+
+  /** The whole current ruleset (every Service's part merged), for full syncs. */
+  current(): NftRuleset {
+    const out = emptyRuleset();
+    for (const e of this.entries.values()) merge(out, e.part);
     return out;
   }
 
-  /** Forgets every cached part (the next build computes everything). */
+  /** Forgets every part: the next update rebuilds (and reports) everything. */
   reset(): void {
     this.entries = new Map();
+    this.hairpinRefs = new Map();
   }
 }
 
@@ -56,6 +106,7 @@ function sameRefs<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** Adds `part` into `into` (hairpin pairs counted per Service by the caller). */
 function merge(into: NftRuleset, part: NftRuleset): void {
   for (const [c, r] of part.chains) into.chains.set(c, r);
   for (const m of VERDICT_MAPS) for (const [k, v] of part.maps[m]) into.maps[m].set(k, v);

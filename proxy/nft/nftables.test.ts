@@ -6,7 +6,8 @@ import { ep, slice, svc } from '../fixtures.test-util.ts';
 import { buildServicePorts } from '../model.ts';
 import { RulesetBuilder } from './incremental.ts';
 import { NftablesBackend } from './nftables.ts';
-import { buildRuleset } from './ruleset.ts';
+import { renderDelta } from './render.ts';
+import { buildRuleset, emptyRuleset } from './ruleset.ts';
 
 const cfg = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
 const quiet = createLogger('nft-test', { write: () => true } as unknown as NodeJS.WritableStream);
@@ -65,12 +66,26 @@ test('after a failed apply the next sync is a full one that re-reads the table; 
   assert.match(nft.calls[0]?.input ?? '', /^flush chain ip skiff service-/m, 'chains it wrote are flushed, not re-added');
 });
 
-test('RulesetBuilder equals buildRuleset over the whole state, reusing unchanged services', () => {
+test('RulesetBuilder: current() equals buildRuleset over the state; the change renders the same delta as the whole rulesets', () => {
   const b = new RulesetBuilder(cfg);
-  const state1 = { services, endpointSlices: [webSlice('10.244.0.5'), dbSlice] };
-  const state2 = { services, endpointSlices: [webSlice('10.244.0.6'), dbSlice] };
-  const state3 = { services: [services[0]!], endpointSlices: [webSlice('10.244.0.6'), dbSlice] };
-  for (const st of [state1, state2, state3, state1]) {
-    assert.deepEqual(b.build(st), buildRuleset(buildServicePorts(st.services, st.endpointSlices, { nodeName: cfg.nodeName })));
+  // web and db share the endpoint 10.244.0.9: its hairpin pair stays while either uses it.
+  const shared = (ip: string) => slice('default', 'web', 'w', [{ port: 8080 }], [ep(ip), ep('10.244.0.9')]);
+  const states = [
+    { services, endpointSlices: [shared('10.244.0.5'), dbSlice] },
+    { services, endpointSlices: [shared('10.244.0.6'), dbSlice] },
+    { services: [services[0]!], endpointSlices: [shared('10.244.0.6'), dbSlice] },
+    { services, endpointSlices: [webSlice('10.244.0.6'), dbSlice] },
+    { services, endpointSlices: [] },
+  ];
+  let prev = emptyRuleset();
+  const whole = (st: typeof states[number]) => buildRuleset(buildServicePorts(st.services, st.endpointSlices, { nodeName: cfg.nodeName }));
+  for (const st of states) {
+    const change = b.update(st);
+    assert.deepEqual(b.current(), whole(st));
+    // Same lines; only the order between Services differs (state order here, sorted names there).
+    const lines = (t: string) => t.split('\n').sort();
+    assert.deepEqual(lines(renderDelta(change.before, change.after)), lines(renderDelta(prev, whole(st))));
+    prev = whole(st);
   }
+  assert.equal(b.update(states[4]!).services, 0, 'same objects: nothing rebuilt');
 });

@@ -55,8 +55,11 @@ export async function cleanupNftables(exec: Exec = hostExec): Promise<void> {
  * then retry with full=true.
  */
 export class NftablesBackend implements ProxyBackend {
-  /** What the kernel holds after the last successful apply; undefined = unknown. */
-  private applied: NftRuleset | undefined;
+  /** Whether the kernel holds exactly what `builder` last reported (false at start and after a failure). */
+  private known = false;
+  /** Per-service chains and affinity sets the kernel holds, when `known`. */
+  private appliedChains = new Set<string>();
+  private appliedSets = new Set<string>();
   private readonly builder: RulesetBuilder;
 
   constructor(
@@ -68,27 +71,36 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   async sync(state: ProxyState, full: boolean): Promise<void> {
-    const next = this.builder.build(state);
-    const prev = this.applied;
+    if (!this.known) this.builder.reset();
+    const change = this.builder.update(state);
     let payload: string;
-    if (full || prev === undefined) {
-      const existing = prev !== undefined
-        ? { chains: prev.chains.keys(), sets: prev.affinitySets }
-        : await listNftObjects(this.exec);
+    let next: NftRuleset | undefined;
+    if (full || !this.known) {
+      next = this.builder.current();
+      const existing = this.known ? { chains: this.appliedChains, sets: this.appliedSets } : await listNftObjects(this.exec);
       payload = renderFull(next, this.config, existing);
     } else {
-      payload = renderDelta(prev, next);
+      payload = renderDelta(change.before, change.after);
       if (payload === '') return;
     }
     const started = Date.now();
-    this.applied = undefined;
+    this.known = false;
     await applyNft(this.exec, payload);
-    this.applied = next;
-    this.log.debug('nftables synced', { full, ms: Date.now() - started, bytes: payload.length, chains: next.chains.size });
+    if (next) {
+      this.appliedChains = new Set(next.chains.keys());
+      this.appliedSets = new Set(next.affinitySets);
+    } else {
+      for (const c of change.before.chains.keys()) this.appliedChains.delete(c);
+      for (const c of change.after.chains.keys()) this.appliedChains.add(c);
+      for (const s of change.before.affinitySets) this.appliedSets.delete(s);
+      for (const s of change.after.affinitySets) this.appliedSets.add(s);
+    }
+    this.known = true;
+    this.log.debug('nftables synced', { full, ms: Date.now() - started, bytes: payload.length, changedServices: change.services });
   }
 
   async cleanup(): Promise<void> {
-    this.applied = undefined;
+    this.known = false;
     await cleanupNftables(this.exec);
   }
 }
