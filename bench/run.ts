@@ -15,7 +15,8 @@
  * The proxy-sync case (proxy-sync.ts; root only, in a private network
  * namespace) reports each proxy mode's full sync and one endpoint change of
  * --proxy-services S (default 5000) x --proxy-endpoints E (default 5), each
- * against the raw apply of the same payload (--proxy-rounds R, default 1).
+ * against the raw apply of the same payload (--proxy-rounds R, default 1;
+ * --proxy-modes iptables,nftables to choose).
  * `--only proxy` runs just that (no etcd needed).
  *
  * Flags: --pods N (default 400), --concurrency C (default 16), --rounds R
@@ -35,6 +36,7 @@ import { Namespaces, Pods, ServiceAccounts } from '../apiserver/client/resources
 import { startApiServer } from '../testutil/apiserver.ts';
 import { watchFanout, type FanoutResult } from './watch-fanout.ts';
 import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
+import { isProxyMode } from '../proxy/backend.ts';
 
 type AnyResult = CaseResult | FanoutResult | ProxySyncResult;
 
@@ -88,7 +90,9 @@ function pod(name: string): Pod {
 /** The proxy-sync rows (both modes), or none when not root. */
 async function proxyRows(): Promise<ProxySyncResult[]> {
   if (process.getuid?.() !== 0) return [];
-  return proxySync({ services: flag('proxy-services', 5000), endpoints: flag('proxy-endpoints', 5), rounds: flag('proxy-rounds', 1), modes: ['iptables', 'nftables'] });
+  const i = process.argv.indexOf('--proxy-modes');
+  const modes = (i >= 0 ? process.argv[i + 1] ?? '' : 'iptables,nftables').split(',').filter(isProxyMode);
+  return proxySync({ services: flag('proxy-services', 5000), endpoints: flag('proxy-endpoints', 5), rounds: flag('proxy-rounds', 1), modes });
 }
 
 async function main(): Promise<void> {

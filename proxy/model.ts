@@ -50,6 +50,8 @@ export interface ServicePortInfo {
 export interface ModelConfig {
   /** This node's name, for internalTrafficPolicy: Local. */
   nodeName: string;
+  /** false: leave the iptables chain names ('KUBE-SVC-…' etc., sha256 each) empty; the nftables mode names its own. */
+  iptablesChainNames?: boolean;
 }
 
 interface Candidate { ip: string; port: number; ready: boolean; serving: boolean; terminating: boolean; nodeName?: string }
@@ -73,6 +75,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
   }
 
   const out: ServicePortInfo[] = [];
+  const named = config.iptablesChainNames !== false;
   for (const svc of services) {
     const spec = svc.spec;
     const namespace = svc.metadata?.namespace ?? 'default';
@@ -92,11 +95,11 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
       out.push({
         namespace, service, name, protocol, clusterIP, port: port.port,
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort ? port.nodePort : undefined,
-        chain: serviceChainName(name, protocol),
+        chain: named ? serviceChainName(name, protocol) : '',
         externalIPs: (spec.externalIPs ?? []).filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)).sort(compareIP),
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
-        extChain: externalChainName(name, protocol),
-        endpoints: chosen.map((c) => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) })),
+        extChain: named ? externalChainName(name, protocol) : '',
+        endpoints: chosen.map((c) => ({ ip: c.ip, port: c.port, chain: named ? endpointChainName(name, protocol, `${c.ip}:${c.port}`) : '' })),
       });
     }
   }

@@ -57,7 +57,7 @@ export class RulesetBuilder {
         next.set(key, prev);
         continue;
       }
-      const part = buildRuleset(buildServicePorts([service], slices, { nodeName: this.config.nodeName }), this.config);
+      const part = buildRuleset(buildServicePorts([service], slices, { nodeName: this.config.nodeName, iptablesChainNames: false }), this.config);
       next.set(key, { service, slices, part });
       changed.set(key, [prev?.part, part]);
     }

@@ -78,7 +78,7 @@ test('RulesetBuilder: current() equals buildRuleset over the state; the change r
     { services, endpointSlices: [] },
   ];
   let prev = emptyRuleset();
-  const whole = (st: typeof states[number]) => buildRuleset(buildServicePorts(st.services, st.endpointSlices, { nodeName: cfg.nodeName }));
+  const whole = (st: typeof states[number]) => buildRuleset(buildServicePorts(st.services, st.endpointSlices, { nodeName: cfg.nodeName, iptablesChainNames: false }));
   for (const st of states) {
     const change = b.update(st);
     assert.deepEqual(b.current(), whole(st));

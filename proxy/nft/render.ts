@@ -179,5 +179,5 @@ function sameRules(a: string[], b: string[]): boolean {
  * the bench.
  */
 export function renderNftables(services: Service[], slices: EndpointSlice[], config: NftRenderConfig, existing: ExistingObjects = { chains: [], sets: [] }): string {
-  return renderFull(buildRuleset(buildServicePorts(services, slices, { nodeName: config.nodeName }), config), config, existing);
+  return renderFull(buildRuleset(buildServicePorts(services, slices, { nodeName: config.nodeName, iptablesChainNames: false }), config), config, existing);
 }
