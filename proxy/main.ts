@@ -83,7 +83,8 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   if (!opts.backend) {
     await ensureBridgeNetfilter(exec, log);
     // Switching modes must not leave the other mode's rules translating the same VIPs (kube-proxy cleans up the other modes at start too).
-    if ((opts.proxyMode ?? 'iptables') === 'nftables') await cleanupRules(exec); else await cleanupNftables(exec);
+    const other = (opts.proxyMode ?? 'iptables') === 'nftables' ? cleanupRules : cleanupNftables;
+    await other(exec).catch((err: unknown) => log.warn('could not remove the other proxy mode\'s rules', { err }));
   }
 
   const backend = opts.backend ?? newBackend(opts.proxyMode ?? 'iptables',

@@ -5,7 +5,7 @@ import type { Exec } from '../exec.ts';
 import { ep, slice, svc } from '../fixtures.test-util.ts';
 import { buildServicePorts } from '../model.ts';
 import { RulesetBuilder } from './incremental.ts';
-import { NftablesBackend } from './nftables.ts';
+import { cleanupNftables, NftablesBackend } from './nftables.ts';
 import { renderDelta } from './render.ts';
 import { buildRuleset, emptyRuleset } from './ruleset.ts';
 
@@ -88,4 +88,13 @@ test('RulesetBuilder: current() equals buildRuleset over the state; the change r
     prev = whole(st);
   }
   assert.equal(b.update(states[4]!).services, 0, 'same objects: nothing rebuilt');
+});
+
+test('cleanupNftables: one add+delete transaction; a host without nft has nothing to clean; an nft error is thrown', async () => {
+  const nft = fakeNft();
+  await cleanupNftables(nft.exec);
+  assert.deepEqual(nft.calls, [{ args: ['-f', '-'], input: 'add table ip skiff\ndelete table ip skiff\n' }]);
+  await cleanupNftables(async () => { throw new Error('nft: could not run: ENOENT'); });
+  nft.failNext();
+  await assert.rejects(cleanupNftables(nft.exec), /boom/);
 });

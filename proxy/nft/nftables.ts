@@ -40,10 +40,17 @@ export async function listNftObjects(exec: Exec): Promise<{ chains: string[]; se
 /**
  * Deletes `table ip skiff` and everything in it. Idempotent: `add table`
  * then `delete table` in one transaction succeeds whether or not it existed
- * (kube-proxy's CleanupLeftovers does the same). Throws if nft fails.
+ * (kube-proxy's CleanupLeftovers does the same). A host without the `nft`
+ * binary has nothing to clean. Throws if nft fails.
  */
 export async function cleanupNftables(exec: Exec = hostExec): Promise<void> {
-  await applyNft(exec, `add table ip ${NFT_TABLE}\ndelete table ip ${NFT_TABLE}\n`);
+  let r;
+  try {
+    r = await exec('nft', ['-f', '-'], `add table ip ${NFT_TABLE}\ndelete table ip ${NFT_TABLE}\n`);
+  } catch {
+    return; // nft could not be started: not installed, so no table of ours exists.
+  }
+  if (r.exitCode !== 0) throw new Error(`nft: deleting table ip ${NFT_TABLE} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
 }
 
 /**
