@@ -64,27 +64,34 @@ export class RulesetBuilder {
     for (const [key, prev] of this.entries) if (!next.has(key)) changed.set(key, [prev.part, undefined]);
     const before = emptyRuleset();
     const after = emptyRuleset();
+    // Hairpin pairs are shared between Services (one endpoint IP in many): count users per part; only a
+    // first use or a last release changes the kernel set.
+    const delta = new Map<string, number>();
     for (const key of [...changed.keys()].sort()) {
       const [old, neu] = changed.get(key) ?? [undefined, undefined];
-      if (old) merge(before, old);
-      if (neu) merge(after, neu);
+      if (old) {
+        merge(before, old);
+        for (const h of old.hairpin) delta.set(h, (delta.get(h) ?? 0) - 1);
+      }
+      if (neu) {
+        merge(after, neu);
+        for (const h of neu.hairpin) delta.set(h, (delta.get(h) ?? 0) + 1);
+      }
     }
-    const services = changed.size;
     this.entries = next;
-    // Hairpin pairs are shared between Services: only first uses and last releases change the kernel set.
     const gone = new Set<string>();
     const added = new Set<string>();
-    for (const h of before.hairpin) {
-      const n = (this.hairpinRefs.get(h) ?? 0) - 1;
-      if (n <= 0) { this.hairpinRefs.delete(h); gone.add(h); } else this.hairpinRefs.set(h, n);
-    }
-    for (const h of after.hairpin) {
-      const n = (this.hairpinRefs.get(h) ?? 0) + 1;
-      this.hairpinRefs.set(h, n);
-      if (n === 1) { if (gone.has(h)) gone.delete(h); else added.add(h); }
+    for (const [h, d] of delta) {
+      if (d === 0) continue;
+      const was = this.hairpinRefs.get(h) ?? 0;
+      const now = was + d;
+      if (now <= 0) this.hairpinRefs.delete(h); else this.hairpinRefs.set(h, now);
+      if (was === 0 && now > 0) added.add(h);
+      if (was > 0 && now <= 0) gone.add(h);
     }
     before.hairpin = gone;
     after.hairpin = added;
+    const services = changed.size;
     return { before, after, services };
   }
 
