@@ -18,6 +18,7 @@ function fakeNft(listing = '') {
   let fail = false;
   const exec: Exec = async (_file, args, input) => {
     calls.push({ args, input });
+    if (args.includes('tables')) return { exitCode: 0, stdout: listing === '' ? '' : 'table ip other\ntable ip skiff\n', stderr: '' };
     if (args.includes('list')) return { exitCode: 0, stdout: listing, stderr: '' };
     if (fail) { fail = false; return { exitCode: 1, stdout: '', stderr: 'Error: boom' }; }
     return { exitCode: 0, stdout: '', stderr: '' };
@@ -34,8 +35,8 @@ test('first sync lists the table and applies a full transaction; an unchanged pa
   const b = new NftablesBackend(cfg, quiet, nft.exec);
   const db = dbSlice;
   await b.sync({ services, endpointSlices: [webSlice('10.244.0.5'), db] }, false);
-  assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['-t list chains ip', '-t list sets ip', '-f -']);
-  const fullText = nft.calls[2]?.input ?? '';
+  assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['list tables ip', '-t list chains ip', '-t list sets ip', '-f -']);
+  const fullText = nft.calls[3]?.input ?? '';
   assert.match(fullText, /^delete chain ip skiff service-XXXXXXXX-old\/svc\/tcp\/$/m, 'a stale chain of ours is deleted');
   assert.ok(!fullText.includes('YYYYYYYY'), 'chains of other tables are not ours');
 
@@ -59,7 +60,7 @@ test('after a failed apply the next sync is a full one that re-reads the table; 
   await assert.rejects(b.sync({ services, endpointSlices: [webSlice('10.244.0.6')] }, false), /boom/);
   nft.calls.length = 0;
   await b.sync({ services, endpointSlices: [webSlice('10.244.0.6')] }, true);
-  assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['-t list chains ip', '-t list sets ip', '-f -']);
+  assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['list tables ip', '-f -'], 'no table yet: nothing more to read');
   nft.calls.length = 0;
   await b.sync({ services, endpointSlices: [webSlice('10.244.0.6')] }, true);
   assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['-f -'], 'state known: no listing');

@@ -20,7 +20,8 @@ export async function applyNft(exec: Exec, payload: string): Promise<void> {
 /**
  * The per-service chains and affinity sets of our table, as the kernel has
  * them (`nft list chains ip` / `nft -t list sets ip`, filtered to `table ip
- * skiff`). Empty when the table does not exist. Throws if nft fails otherwise.
+ * skiff`). Empty (one `nft list tables ip`) when the table does not exist.
+ * Throws if nft fails.
  */
 export async function listNftObjects(exec: Exec): Promise<{ chains: string[]; sets: string[] }> {
   const ours = async (what: 'chains' | 'sets', keyword: 'chain' | 'set'): Promise<string[]> => {
@@ -34,6 +35,8 @@ export async function listNftObjects(exec: Exec): Promise<{ chains: string[]; se
     }
     return names;
   };
+  const tables = await mustExec(exec, 'nft', ['list', 'tables', 'ip']);
+  if (!tables.stdout.split('\n').some((l) => l.trim() === `table ip ${NFT_TABLE}`)) return { chains: [], sets: [] };
   return { chains: (await ours('chains', 'chain')).filter(isServiceChainName), sets: (await ours('sets', 'set')).filter(isAffinitySetName) };
 }
 
