@@ -12,6 +12,13 @@
  * The watch fan-out case (watch-fanout.ts) reports delivery latency
  * percentiles of W HTTP watchers against one raw etcd watcher.
  *
+ * The proxy-sync case (proxy-sync.ts; root only, in a private network
+ * namespace) reports each proxy mode's full sync and one endpoint change of
+ * --proxy-services S (default 5000) x --proxy-endpoints E (default 5), each
+ * against the raw apply of the same payload (--proxy-rounds R, default 1;
+ * --proxy-modes iptables,nftables to choose).
+ * `--only proxy` runs just that (no etcd needed).
+ *
  * Flags: --pods N (default 400), --concurrency C (default 16), --rounds R
  * (create rounds, baseline and API alternating; default 3),
  * --watchers W (default 500), --watch-writes N (default 200),
@@ -28,6 +35,10 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { Namespaces, Pods, ServiceAccounts } from '../apiserver/client/resources.ts';
 import { startApiServer } from '../testutil/apiserver.ts';
 import { watchFanout, type FanoutResult } from './watch-fanout.ts';
+import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
+import { isProxyMode } from '../proxy/backend.ts';
+
+type AnyResult = CaseResult | FanoutResult | ProxySyncResult;
 
 interface CaseResult {
   name: string;
@@ -76,16 +87,28 @@ function pod(name: string): Pod {
   };
 }
 
+/** The proxy-sync rows (both modes), or none when not root. */
+async function proxyRows(): Promise<ProxySyncResult[]> {
+  if (process.getuid?.() !== 0) return [];
+  const i = process.argv.indexOf('--proxy-modes');
+  const modes = (i >= 0 ? process.argv[i + 1] ?? '' : 'iptables,nftables').split(',').filter(isProxyMode);
+  return proxySync({ services: flag('proxy-services', 5000), endpoints: flag('proxy-endpoints', 5), rounds: flag('proxy-rounds', 1), modes });
+}
+
 async function main(): Promise<void> {
   const n = flag('pods', 400);
   const c = flag('concurrency', 16);
+  if (only() === 'proxy') {
+    await report(n, c, await proxyRows());
+    return;
+  }
   const R = flag('rounds', 3);
   const api = await startApiServer({ watchCache: !process.argv.includes('--no-watch-cache') });
   const etcd = new Etcd3({ hosts: api.etcd.endpoint });
   // In a running cluster the ServiceAccount controller keeps `default` in every namespace, and
   // ServiceAccount admission finds it in the watch cache; the bench runs no controllers, so it makes it.
   await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
-  const results: Array<CaseResult | FanoutResult> = [];
+  const results: AnyResult[] = [];
   const run = (name: string): boolean => only() === undefined || only() === name;
   try {
     if (run('watch')) {
@@ -168,6 +191,7 @@ async function main(): Promise<void> {
       if (list.items.length !== want) throw new Error(`API rv=0 list saw ${list.items.length}`);
     });
     results.push(row(`list ${want} pods, resourceVersion=0 (watch cache)`, lists, baseListMs, cachedListMs));
+    if (only() === undefined) results.push(...await proxyRows());
   } finally {
     etcd.close();
     await api.stop();
@@ -175,7 +199,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function report(n: number, c: number, results: Array<CaseResult | FanoutResult>): Promise<void> {
+async function report(n: number, c: number, results: AnyResult[]): Promise<void> {
   const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, warmup: flag('warmup', 0), slice: flag('slice', 0), results };
   const text = JSON.stringify(out, null, 2);
   console.log(text);

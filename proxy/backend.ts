@@ -1,6 +1,6 @@
 /**
- * The seam between the proxy's trackers and a data plane (iptables today,
- * nftables later).
+ * The seam between the proxy's trackers and a data plane: iptables
+ * (iptables.ts) or nftables (nft/nftables.ts), chosen by ProxyMode.
  */
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
@@ -20,4 +20,15 @@ export interface ProxyState {
 export interface ProxyBackend {
   sync(state: ProxyState, full: boolean): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+/** The data plane `skiff proxy --proxy-mode` selects. */
+export type ProxyMode = 'iptables' | 'nftables';
+
+/** Every ProxyMode, in the order the CLI lists them (the first is the default). */
+export const PROXY_MODES: readonly ProxyMode[] = ['iptables', 'nftables'];
+
+/** True when `s` names a ProxyMode. */
+export function isProxyMode(s: string): s is ProxyMode {
+  return (PROXY_MODES as readonly string[]).includes(s);
 }

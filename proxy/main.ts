@@ -1,11 +1,12 @@
 /**
- * `skiff proxy`: the node's service proxy (kube-proxy, iptables mode).
- * Composition only: informers → change tracker → bounded-frequency runner →
- * ProxyBackend (iptables), plus the service-CIDR route, /healthz, the
- * healthCheckNodePort listeners (service-health.ts), the host-gw pod routes
- * to other nodes (routes/controller.ts), NetworkPolicy enforcement for this
- * node's pods (netpol/controller.ts), the LoadBalancer pool addresses this
- * node answers ARP for (servicelb/), the built-in Ingress controller
+ * `skiff proxy`: the node's service proxy (kube-proxy, iptables or nftables
+ * mode). Composition only: informers → change tracker → bounded-frequency
+ * runner → ProxyBackend (iptables.ts or nft/nftables.ts), plus the
+ * service-CIDR route, /healthz, the healthCheckNodePort listeners
+ * (service-health.ts), the host-gw pod routes to other nodes
+ * (routes/controller.ts), NetworkPolicy enforcement for this node's pods
+ * (netpol/controller.ts), the LoadBalancer pool addresses this node answers
+ * ARP for (servicelb/), the built-in Ingress controller
  * (ingress/controller.ts) when `ingress` is given, and the node's cluster
  * DNS server (dns/run.ts) on the same Service/EndpointSlice informers.
  */
@@ -19,13 +20,14 @@ import { RestClient } from '../apiserver/client/rest.ts';
 import { EndpointSlices, Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
-import type { ProxyBackend } from './backend.ts';
+import type { ProxyBackend, ProxyMode } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
 import { healthzResponse, serveProxyHealthz, type SyncHealth } from './healthz.ts';
 import { ServiceHealthServer, serviceHealthTargets } from './service-health.ts';
 import { cleanupRules, IptablesBackend } from './iptables.ts';
 import { NetworkPolicyController } from './netpol/controller.ts';
 import { removeNetpolTable } from './netpol/nft.ts';
+import { cleanupNftables, NftablesBackend } from './nft/nftables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { createIngressController, type IngressController } from './ingress/controller.ts';
 import { runClusterDNS } from './dns/run.ts';
@@ -58,7 +60,9 @@ export interface ProxyOptions {
   client?: ApiClient;
   /** How host commands run (default: directly; tests pass netnsExec). */
   exec?: Exec;
-  /** Data plane (default: IptablesBackend on `exec`). */
+  /** Data plane when no `backend` is given (default 'iptables'). */
+  proxyMode?: ProxyMode;
+  /** Data plane (default: the `proxyMode` backend on `exec`). */
   backend?: ProxyBackend;
   /** Service-CIDR safety route (default 'local-dev'; 'none' skips it). See route.ts. */
   serviceRoute?: ServiceRouteMode | 'none';
@@ -128,10 +132,13 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   if (!opts.backend) {
     await ensureBridgeNetfilter(exec, log);
     await ensureIPForward(exec, log);
+    // Switching modes must not leave the other mode's rules translating the same VIPs (kube-proxy cleans up the other modes at start too).
+    const other = (opts.proxyMode ?? 'iptables') === 'nftables' ? cleanupRules : cleanupNftables;
+    await other(exec).catch((err: unknown) => log.warn('could not remove the other proxy mode\'s rules', { err }));
   }
 
-  const backend = opts.backend ?? new IptablesBackend(
-    { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log.child('iptables'), exec);
+  const backend = opts.backend ?? newBackend(opts.proxyMode ?? 'iptables',
+    { serviceCIDR: opts.serviceCIDR, clusterCIDR: opts.clusterCIDR, nodeName: opts.nodeName }, log, exec);
   const client = opts.client ?? new RestClient({ ...connectionFor(opts), userAgent: 'skiff-proxy' });
   const factory = createInformerFactory(client, log);
   const routes = (opts.podNetwork ?? (routeMode === 'none' ? 'none' : 'host-gw')) === 'host-gw'
@@ -219,17 +226,24 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   log.info('proxy stopped');
 }
 
+/** The backend of `mode` on `exec`, logging under the mode's name. */
+export function newBackend(mode: ProxyMode, config: { serviceCIDR: string; clusterCIDR: string; nodeName: string }, log: Logger, exec: Exec): ProxyBackend {
+  return mode === 'nftables' ? new NftablesBackend(config, log.child('nftables'), exec) : new IptablesBackend(config, log.child('iptables'), exec);
+}
+
 /**
- * `skiff proxy --cleanup`: removes every rule and chain the proxy wrote and
+ * `skiff proxy --cleanup`: removes what both modes wrote (every iptables rule
+ * and chain, and the nftables `table ip skiff`) and
  * the service-CIDR route (and the cluster-CIDR blackhole when `clusterCIDR`
- * is given), the pod masquerade chain, every host-gw route (proto 250) and
- * the NetworkPolicy table (`inet skiff-netpol`) and every LoadBalancer
- * address (metric 250). Idempotent. Throws if iptables, nft, `ip route
- * show` or `ip addr` fails.
+ * is given), the pod masquerade chain, every host-gw route (proto 250),
+ * the NetworkPolicy table (`inet skiff-netpol`), the nftables mode's
+ * `table ip skiff` and every LoadBalancer address (metric 250).
+ * Idempotent. Throws if iptables, nft, `ip route show` or `ip addr` fails.
  */
 export async function cleanupProxy(opts: { serviceCIDR: string; clusterCIDR?: string; exec?: Exec }): Promise<void> {
   const exec = opts.exec ?? hostExec;
   await cleanupRules(exec);
+  await cleanupNftables(exec);
   await removeServiceRoute(exec, opts.serviceCIDR);
   if (opts.clusterCIDR) await removeClusterRoute(exec, opts.clusterCIDR);
   await removePodMasquerade(exec);

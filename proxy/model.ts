@@ -83,6 +83,8 @@ export interface ServicePortInfo {
 export interface ModelConfig {
   /** This node's name, for internalTrafficPolicy: Local. */
   nodeName: string;
+  /** false: leave the iptables chain names ('KUBE-SVC-…' etc., sha256 each) empty; the nftables mode names its own. */
+  iptablesChainNames?: boolean;
 }
 
 /**
@@ -119,6 +121,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
   }
 
   const out: ServicePortInfo[] = [];
+  const named = config.iptablesChainNames !== false;
   for (const svc of services) {
     const spec = svc.spec;
     const namespace = svc.metadata?.namespace ?? 'default';
@@ -139,7 +142,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
       const protocol = (port.protocol ?? 'TCP').toLowerCase();
       const name = servicePortName(namespace, service, port.name);
       const candidates = collectCandidates(svcSlices, port.name ?? '', port.protocol ?? 'TCP');
-      const toInfo = (c: Candidate): EndpointInfo => ({ ip: c.ip, port: c.port, chain: endpointChainName(name, protocol, `${c.ip}:${c.port}`) });
+      const toInfo = (c: Candidate): EndpointInfo => ({ ip: c.ip, port: c.port, chain: named ? endpointChainName(name, protocol, `${c.ip}:${c.port}`) : '' });
       const localCandidates = candidates.filter((c) => c.nodeName !== undefined && c.nodeName === config.nodeName);
       const clusterEndpoints = chooseEndpoints(candidates).map(toInfo);
       const localEndpoints = chooseEndpoints(localCandidates).map(toInfo);
@@ -152,13 +155,13 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
       out.push({
         namespace, service, name, protocol, clusterIP, port: port.port,
         nodePort,
-        chain: serviceChainName(name, protocol),
+        chain: named ? serviceChainName(name, protocol) : '',
         externalIPs,
         loadBalancerIPs: loadBalancerIPs(svc),
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
-        extChain: externalChainName(name, protocol),
+        extChain: named ? externalChainName(name, protocol) : '',
         endpoints: internalPolicyLocal ? localEndpoints : clusterEndpoints,
-        localChain: localChainName(name, protocol),
+        localChain: named ? localChainName(name, protocol) : '',
         internalPolicyLocal,
         externalPolicyLocal,
         clusterEndpoints,

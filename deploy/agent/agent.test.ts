@@ -23,3 +23,12 @@ test('agentPlans: the kubelet and the proxy, with the agent\'s kubeconfigs, serv
   assert.equal(proxy[proxy.indexOf('--kubeconfig') + 1], '/a/cred/kubeproxy.kubeconfig');
   assert.equal(proxy[proxy.indexOf('--node-name') + 1], 'n2');
 });
+
+test('agentPlans: --proxy-mode reaches the proxy only when given', () => {
+  const paths = agentPaths('/a');
+  const base = { server: 'https://10.0.0.1:6443', token: 't', dataDir: '/a', nodeName: 'n2', registryMirrors: [] };
+  const argsOf = (cfg: Parameters<typeof agentPlans>[0]): string[] => agentPlans(cfg, paths, '/s', { command: 'node', args: [] }, 1)[1]?.spec.args ?? [];
+  const nft = argsOf({ ...base, proxyMode: 'nftables' });
+  assert.equal(nft[nft.indexOf('--proxy-mode') + 1], 'nftables');
+  assert.ok(!argsOf(base).includes('--proxy-mode'));
+});

@@ -29,6 +29,7 @@ import { writeRegistryMirrors, type RegistryMirror } from '../server/registry-mi
 import { httpReady, pollUntil } from '../server/wait.ts';
 import { bootstrapAgent } from './bootstrap.ts';
 import type { AgentPaths } from './layout.ts';
+import type { ProxyMode } from '../../proxy/backend.ts';
 
 /** Everything `skiff agent` is told on its command line. */
 export interface AgentConfig {
@@ -42,6 +43,8 @@ export interface AgentConfig {
   nodeIP?: string;
   containerdSocket?: string;
   registryMirrors: RegistryMirror[];
+  /** The proxy's data plane (`--proxy-mode`); absent: iptables. */
+  proxyMode?: ProxyMode;
 }
 
 /** What `runAgent` needs besides the config. */
@@ -83,6 +86,7 @@ export function agentPlans(cfg: AgentConfig, creds: AgentPaths, containerdSocket
   const serverLike: ServerConfig = {
     dataDir: cfg.dataDir, clusterCIDR: defaults.clusterCIDR, serviceCIDR: defaults.serviceCIDR, apiPort: defaults.apiPort, nodeName: cfg.nodeName,
     nodeIP: cfg.nodeIP, registryMirrors: cfg.registryMirrors, etcdClientPort: defaults.etcdClientPort, etcdPeerPort: defaults.etcdPeerPort,
+    ...(cfg.proxyMode !== undefined ? { proxyMode: cfg.proxyMode } : {}),
   };
   const wiring = { containerdSocket, nodeIP: cfg.nodeIP ?? '', creds: agentCredentialPaths(creds), etcd: { url: '' } };
   return componentPlans(serverLike, serverPaths(cfg.dataDir), launcher, wiring, parentPid).filter((p) => p.spec.name === 'kubelet' || p.spec.name === 'proxy');

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { AgentConfig } from '../agent/agent.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
-import { collectMirror, parseIP, parseNodeName, parseUrl } from './options.ts';
+import { collectMirror, parseIP, parseNodeName, parseUrl, proxyModeOption } from './options.ts';
+import type { ProxyMode } from '../../proxy/backend.ts';
 
 export type { AgentConfig };
 
@@ -28,8 +29,10 @@ export function registerAgentCommand(program: Command, run: (cfg: AgentConfig) =
     .addOption(new Option('--node-ip <ip>', 'address the node reports (default: picked by the kubelet)').argParser(parseIP))
     .option('--containerd-socket <path>', 'use this running containerd instead of starting one')
     .addOption(new Option('--registry-mirror <host=url>', 'pull images of registry HOST from URL (repeatable)').default([] as RegistryMirror[], 'none').argParser(collectMirror))
+    .addOption(proxyModeOption())
     .action(async (o: {
       server: string; token?: string; tokenFile?: string; dataDir: string; nodeName: string; nodeIp?: string; containerdSocket?: string; registryMirror: RegistryMirror[];
+      proxyMode: ProxyMode;
     }, cmd: Command) => {
       if ((o.token === undefined) === (o.tokenFile === undefined)) cmd.error('error: give exactly one of --token and --token-file');
       if (!o.server.startsWith('https://')) cmd.error('error: --server must be an https:// URL');
@@ -37,6 +40,7 @@ export function registerAgentCommand(program: Command, run: (cfg: AgentConfig) =
       await run({
         server: o.server, token, dataDir: resolve(o.dataDir), nodeName: o.nodeName, nodeIP: o.nodeIp,
         containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
+        ...(o.proxyMode !== 'iptables' ? { proxyMode: o.proxyMode } : {}),
       });
     });
 }

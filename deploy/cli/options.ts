@@ -4,10 +4,11 @@
  * and the flag value parsers commander uses. Parsers throw commander's
  * InvalidArgumentError, which it prints as `error: option '--x' argument ...`.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import ipaddr from 'ipaddr.js';
 import { parseRegistryMirror, type RegistryMirror } from '../server/registry-mirror.ts';
 import { parseLBPool } from '../../controllers/servicelb/pool.ts';
+import { isProxyMode, PROXY_MODES, type ProxyMode } from '../../proxy/backend.ts';
 
 /** `skiff apiserver` → runApiServer. File paths where a PEM is meant. */
 export interface ApiServerFlags {
@@ -106,6 +107,19 @@ export interface ProxyFlags {
   ingress?: { httpPort: number; httpsPort: number };
   /** The node's cluster DNS server (proxy/dns); absent with --no-dns. */
   dns?: { clusterDNS: string; clusterDomain: string; port: number; kubeconfig?: string };
+  /** Data plane: 'iptables' (default) or 'nftables'. */
+  proxyMode?: ProxyMode;
+}
+
+/** `--proxy-mode iptables|nftables` (skiff proxy, server, agent); default iptables. */
+export function proxyModeOption(): Option {
+  return new Option('--proxy-mode <mode>', 'service proxy data plane: iptables or nftables').default('iptables').argParser(parseProxyMode);
+}
+
+/** `--proxy-mode`: 'iptables' or 'nftables'. */
+export function parseProxyMode(value: string): ProxyMode {
+  if (!isProxyMode(value)) throw new InvalidArgumentError(`must be one of ${PROXY_MODES.join(', ')}.`);
+  return value;
 }
 
 /** A TCP port, 1..65535. */

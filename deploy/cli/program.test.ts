@@ -108,7 +108,7 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
     nodeMonitorGracePeriodMs: 40_000, nodeStartupGracePeriodMs: 60_000, nodeMonitorPeriodMs: 5_000,
   });
   assert.deepEqual((await parse(['proxy'])).opts, {
-    apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256,
+    apiUrl: 'http://127.0.0.1:6443', nodeName: 'test-host', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 10256, proxyMode: 'iptables',
     ingress: { httpPort: 80, httpsPort: 443 },
     dns: { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', port: 10053 },
   });
@@ -116,6 +116,19 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
   assert.equal(await ingressOf(['--disable-ingress']), undefined);
   assert.deepEqual(await ingressOf(['--ingress-http-port', '8080', '--ingress-https-port', '8443']), { httpPort: 8080, httpsPort: 8443 });
   assert.equal((((await parse(['proxy', '--no-dns'])).opts) as { dns?: unknown }).dns, undefined);
+});
+
+test('--proxy-mode: proxy, server and agent take iptables or nftables; anything else is refused', async () => {
+  assert.equal(((await parse(['proxy', '--proxy-mode', 'nftables'])).opts as { proxyMode: string }).proxyMode, 'nftables');
+  assert.equal(((await parse(['server', '--proxy-mode', 'nftables'])).opts as ServerConfig).proxyMode, 'nftables');
+  assert.equal(((await parse(['server'])).opts as ServerConfig).proxyMode, undefined, 'the default is not spelled out');
+  const agent = await parse(['agent', '--server', 'https://10.0.0.1:6443', '--token', 'K10', '--proxy-mode', 'nftables']);
+  assert.equal((agent.opts as { proxyMode?: string }).proxyMode, 'nftables');
+  for (const args of [['proxy', '--proxy-mode', 'ipvs'], ['server', '--proxy-mode', 'userspace']]) {
+    const r = recorder();
+    await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]), args.join(' '));
+    assert.match(r.errors(), /must be one of iptables, nftables/);
+  }
 });
 
 test('proxy --cleanup runs the cleanup, not the proxy', async () => {

@@ -11,12 +11,13 @@ import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
 import { decideExternalEtcd, type ExternalEtcdFlags } from '../server/external-etcd.ts';
+import type { ProxyMode } from '../../proxy/backend.ts';
 import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
 import { versionLine } from './version.ts';
 import {
-  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePoolFlag, parsePort, parseUrl, parseUrlList,
+  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePoolFlag, parsePort, parseUrl, parseUrlList, proxyModeOption,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
 } from './options.ts';
 
@@ -99,10 +100,11 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (with --token; adds an etcd member unless --etcd-servers)').argParser(parseUrl))
     .option('--token <token>', 'the join token of --server (its <data-dir>/token)')
     .addOption(new Option('--lb-pool <ranges>', 'addresses for LoadBalancer Services, e.g. 192.168.1.240-192.168.1.250 (comma-separated ranges or CIDRs); default: each node\'s IP').argParser(parsePoolFlag))
+    .addOption(proxyModeOption())
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-      server?: string; token?: string; lbPool?: string;
+      server?: string; token?: string; lbPool?: string; proxyMode: ProxyMode;
     } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
       const etcd = decideExternalEtcd(o);
       if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
@@ -119,6 +121,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),
         ...(o.lbPool !== undefined ? { lbPool: o.lbPool } : {}),
+        ...(o.proxyMode !== 'iptables' ? { proxyMode: o.proxyMode } : {}),
       });
     });
   addSnapshotServerOptions(server);
@@ -242,7 +245,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     });
 
   program.command('proxy')
-    .description('run the service proxy (programs iptables for Services)')
+    .description('run the service proxy (programs iptables or nftables for Services)')
     .addOption(apiUrlOption())
     .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
@@ -252,14 +255,15 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .addOption(new Option('--ingress-https-port <port>', 'HTTPS port of the built-in Ingress controller').default(443).argParser(parsePort))
     .option('--disable-ingress', 'do not run the built-in Ingress controller (IngressClass skiff)')
     .addOption(kubeconfigOption())
-    .option('--cleanup', 'remove every iptables rule and chain and the routes the proxy wrote, then exit')
+    .addOption(proxyModeOption())
+    .option('--cleanup', 'remove what either proxy mode wrote (iptables chains, the nftables table) and the routes, then exit')
     .addOption(new Option('--cluster-dns <ip>', 'the kube-dns Service IP (never forwarded to)').default('10.96.0.10').argParser(parseIP))
     .option('--cluster-domain <domain>', 'the zone the node\'s DNS server answers', 'cluster.local')
     .addOption(new Option('--dns-port <port>', 'port of the node\'s DNS server on its InternalIP (the kube-dns targetPort)').default(10053).argParser(parsePort))
     .option('--dns-kubeconfig <path>', 'the DNS server\'s own identity (system:skiff-dns); default: the proxy\'s')
     .option('--no-dns', 'do not run the node\'s cluster DNS server')
     .action(async (o: {
-      apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; cleanup?: boolean;
+      apiUrl: string; kubeconfig?: string; nodeName: string; serviceCidr: string; clusterCidr: string; healthzPort: number; proxyMode: ProxyMode; cleanup?: boolean;
       ingressHttpPort: number; ingressHttpsPort: number; disableIngress?: boolean;
       clusterDns: string; clusterDomain: string; dnsPort: number; dns: boolean; dnsKubeconfig?: string;
     }) => {
@@ -268,7 +272,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         return;
       }
       await actions.proxy({
-        apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort,
+        apiUrl: o.apiUrl, ...kc(o), nodeName: o.nodeName, serviceCIDR: o.serviceCidr, clusterCIDR: o.clusterCidr, healthzPort: o.healthzPort, proxyMode: o.proxyMode,
         ...(o.disableIngress ? {} : { ingress: { httpPort: o.ingressHttpPort, httpsPort: o.ingressHttpsPort } }),
         ...(o.dns ? { dns: { clusterDNS: o.clusterDns, clusterDomain: o.clusterDomain, port: o.dnsPort, ...(o.dnsKubeconfig !== undefined ? { kubeconfig: resolve(o.dnsKubeconfig) } : {}) } } : {}),
       });

@@ -164,6 +164,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
         '--cluster-domain', CLUSTER_DOMAIN,
         '--dns-port', String(KUBE_DNS_TARGET_PORT),
         '--dns-kubeconfig', c.kubeconfigs.dns,
+        ...(cfg.proxyMode !== undefined ? ['--proxy-mode', cfg.proxyMode] : []),
       ]),
       healthUrl: health(defaults.proxyHealthzPort),
       critical: false,

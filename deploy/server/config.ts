@@ -7,6 +7,7 @@ import type { RegistryMirror } from './registry-mirror.ts';
 import type { SnapshotScheduleConfig } from '../snapshot/schedule.ts';
 import type { ExternalEtcd } from './external-etcd.ts';
 import type { ServerJoin } from './server-join.ts';
+import type { ProxyMode } from '../../proxy/backend.ts';
 
 /** Everything `skiff server` is told on its command line. Ports are TCP ports. */
 export interface ServerConfig {
@@ -34,6 +35,8 @@ export interface ServerConfig {
   lbPool?: string;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
+  /** The proxy's data plane (`--proxy-mode`); absent: iptables. */
+  proxyMode?: ProxyMode;
 }
 
 /** Absolute paths under the data dir. */

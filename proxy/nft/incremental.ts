@@ -1,0 +1,123 @@
+/**
+ * Builds the NftRuleset of a ProxyState per Service, reusing the part built
+ * at the previous sync when neither the Service nor its EndpointSlices
+ * changed (same objects: informer caches hand out the same object until it
+ * is updated), and reports the change as two small rulesets (the old and new
+ * parts of the changed Services) so a one-endpoint change costs one Service,
+ * not all of them (kube-proxy tracks changed services for the same reason).
+ */
+import type { Service } from 'kubernetes-types/core/v1';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import type { ProxyState } from '../backend.ts';
+import { buildServicePorts, SERVICE_NAME_LABEL } from '../model.ts';
+import { buildRuleset, emptyRuleset, VERDICT_MAPS, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
+
+interface Entry { service: Service; slices: EndpointSlice[]; part: NftRuleset }
+
+/** What one update changed: renderDelta(before, after) is the delta transaction. */
+export interface RulesetChange {
+  /** The previous parts of the changed Services (hairpin: only pairs no Service uses any more). */
+  before: NftRuleset;
+  /** Their new parts (hairpin: only pairs no Service used before). */
+  after: NftRuleset;
+  /** Number of Services rebuilt, added or removed. */
+  services: number;
+}
+
+/**
+ * See file doc. Holds the parts of the last update; `reset` forgets them.
+ * Element keys other than hairpin pairs are assumed to belong to one
+ * Service (ClusterIPs, NodePorts and externalIP ports are allocated so).
+ */
+export class RulesetBuilder {
+  private entries = new Map<string, Entry>();
+  /** hairpin pair → number of Services using it. */
+  private hairpinRefs = new Map<string, number>();
+
+  constructor(private readonly config: NftRenderConfig) {}
+
+  /** Moves to `state`; returns the change since the previous update (everything after a reset). */
+  update(state: ProxyState): RulesetChange {
+    const slicesBy = new Map<string, EndpointSlice[]>();
+    for (const s of state.endpointSlices) {
+      const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (!name) continue;
+      const key = `${s.metadata?.namespace ?? ''}/${name}`;
+      const list = slicesBy.get(key);
+      if (list) list.push(s); else slicesBy.set(key, [s]);
+    }
+    const next = new Map<string, Entry>();
+    /** Changed Services: key → [old part, new part]; merged in name order so the delta is deterministic. */
+    const changed = new Map<string, [NftRuleset | undefined, NftRuleset | undefined]>();
+    for (const service of state.services) {
+      const key = `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
+      const slices = slicesBy.get(key) ?? [];
+      const prev = this.entries.get(key);
+      if (prev && prev.service === service && sameRefs(prev.slices, slices)) {
+        next.set(key, prev);
+        continue;
+      }
+      const part = buildRuleset(buildServicePorts([service], slices, { nodeName: this.config.nodeName, iptablesChainNames: false }), this.config);
+      next.set(key, { service, slices, part });
+      changed.set(key, [prev?.part, part]);
+    }
+    for (const [key, prev] of this.entries) if (!next.has(key)) changed.set(key, [prev.part, undefined]);
+    const before = emptyRuleset();
+    const after = emptyRuleset();
+    // Hairpin pairs are shared between Services (one endpoint IP in many): count users per part; only a
+    // first use or a last release changes the kernel set.
+    const delta = new Map<string, number>();
+    for (const key of [...changed.keys()].sort()) {
+      const [old, neu] = changed.get(key) ?? [undefined, undefined];
+      if (old) {
+        merge(before, old);
+        for (const h of old.hairpin) delta.set(h, (delta.get(h) ?? 0) - 1);
+      }
+      if (neu) {
+        merge(after, neu);
+        for (const h of neu.hairpin) delta.set(h, (delta.get(h) ?? 0) + 1);
+      }
+    }
+    this.entries = next;
+    const gone = new Set<string>();
+    const added = new Set<string>();
+    for (const [h, d] of delta) {
+      if (d === 0) continue;
+      const was = this.hairpinRefs.get(h) ?? 0;
+      const now = was + d;
+      if (now <= 0) this.hairpinRefs.delete(h); else this.hairpinRefs.set(h, now);
+      if (was === 0 && now > 0) added.add(h);
+      if (was > 0 && now <= 0) gone.add(h);
+    }
+    before.hairpin = gone;
+    after.hairpin = added;
+    const services = changed.size;
+    return { before, after, services };
+  }
+
+  /** The whole current ruleset (every Service's part merged), for full syncs. */
+  current(): NftRuleset {
+    const out = emptyRuleset();
+    for (const e of this.entries.values()) merge(out, e.part);
+    return out;
+  }
+
+  /** Forgets every part: the next update rebuilds (and reports) everything. */
+  reset(): void {
+    this.entries = new Map();
+    this.hairpinRefs = new Map();
+  }
+}
+
+function sameRefs<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Adds `part` into `into` (hairpin pairs counted per Service by the caller). */
+function merge(into: NftRuleset, part: NftRuleset): void {
+  for (const [c, r] of part.chains) into.chains.set(c, r);
+  for (const m of VERDICT_MAPS) for (const [k, v] of part.maps[m]) into.maps[m].set(k, v);
+  for (const ip of part.clusterIPs) into.clusterIPs.add(ip);
+  for (const h of part.hairpin) into.hairpin.add(h);
+  for (const s of part.affinitySets) into.affinitySets.add(s);
+}

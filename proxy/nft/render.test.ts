@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildServicePorts } from '../model.ts';
+import { ep, slice, svc } from '../fixtures.test-util.ts';
+import { endpointBase, isServiceChainName, servicePortBase } from './names.ts';
+import { renderDelta, renderFull, renderNftables } from './render.ts';
+import { buildRuleset, emptyRuleset, type NftRenderConfig } from './ruleset.ts';
+
+const cfg: NftRenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
+const T = 'ip skiff';
+
+/** The fixed part every full transaction starts with. */
+const FIXED = [
+  `add table ${T} { comment "skiff service proxy" ; }`,
+  `add chain ${T} filter-input { type filter hook input priority -110 ; }`, `flush chain ${T} filter-input`,
+  `add chain ${T} filter-forward { type filter hook forward priority -110 ; }`, `flush chain ${T} filter-forward`,
+  `add chain ${T} filter-output { type filter hook output priority -110 ; }`, `flush chain ${T} filter-output`,
+  `add chain ${T} filter-output-post-dnat { type filter hook output priority -90 ; }`, `flush chain ${T} filter-output-post-dnat`,
+  `add chain ${T} nat-prerouting { type nat hook prerouting priority -100 ; }`, `flush chain ${T} nat-prerouting`,
+  `add chain ${T} nat-output { type nat hook output priority -100 ; }`, `flush chain ${T} nat-output`,
+  `add chain ${T} nat-postrouting { type nat hook postrouting priority 100 ; }`, `flush chain ${T} nat-postrouting`,
+  ...['services', 'service-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
+    .flatMap((c) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
+  `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} service-ips`,
+  `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} service-nodeports`,
+  `add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-services`,
+  `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-nodeports`,
+  `add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`,
+  `add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`,
+  `add rule ${T} filter-input ct state new jump service-endpoints-check`,
+  `add rule ${T} filter-forward ct state new jump service-endpoints-check`,
+  `add rule ${T} filter-forward ct state new jump cluster-ips-check`,
+  `add rule ${T} filter-output ct state new jump service-endpoints-check`,
+  `add rule ${T} filter-output-post-dnat ct state new jump cluster-ips-check`,
+  `add rule ${T} nat-prerouting jump services`,
+  `add rule ${T} nat-output jump services`,
+  `add rule ${T} nat-postrouting jump masquerading`,
+  `add rule ${T} services ip daddr @cluster-ips ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
+  `add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`,
+  `add rule ${T} services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports`,
+  `add rule ${T} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
+  `add rule ${T} service-endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`,
+  `add rule ${T} cluster-ips-check ip daddr @cluster-ips goto reject-chain`,
+  `add rule ${T} cluster-ips-check ip daddr 10.96.0.0/12 drop`,
+  `add rule ${T} mark-for-masquerade mark set mark or 0x00004000`,
+  `add rule ${T} masquerading ct status dnat ip saddr . ip daddr @hairpin mark set mark or 0x00004000`,
+  `add rule ${T} masquerading mark and 0x00004000 == 0 return`,
+  `add rule ${T} masquerading mark set mark xor 0x00004000`,
+  `add rule ${T} masquerading masquerade fully-random`,
+  `add rule ${T} reject-chain meta l4proto tcp reject with tcp reset`,
+  `add rule ${T} reject-chain reject`,
+];
+
+const full = (lines: string[]): string => [...FIXED, ...lines, ''].join('\n');
+
+test('names are kube-proxy nftables names (its documented examples)', () => {
+  assert.equal(servicePortBase('ns1', 'svc1', 'tcp', 'p80'), 'ULMVA6XW-ns1/svc1/tcp/p80');
+  assert.equal(endpointBase('ns1', 'svc1', 'tcp', 'p80', '10.180.0.1', 80), '5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80');
+  assert.ok(isServiceChainName('service-ULMVA6XW-ns1/svc1/tcp/p80'));
+  assert.ok(!isServiceChainName('services'));
+  assert.equal(renderNftables([], [], cfg), full([]));
+});
+
+test('ClusterIP with 3 endpoints: dispatch element, a numgen cascade (1/3, 1/2, rest), hairpin pairs', () => {
+  const services = [svc('ns1', 'svc1', '10.96.0.41', [{ name: 'p80', port: 80, targetPort: 8080 }])];
+  const slices = [slice('ns1', 'svc1', 'svc1-abc', [{ name: 'p80', port: 8080 }], [ep('10.244.0.3'), ep('10.244.0.1'), ep('10.244.0.2')])];
+  const c = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+  const want = full([
+    `add chain ${T} ${c}`,
+    `add rule ${T} ${c} numgen random mod 3 0 meta l4proto tcp dnat to 10.244.0.1:8080`,
+    `add rule ${T} ${c} numgen random mod 2 0 meta l4proto tcp dnat to 10.244.0.2:8080`,
+    `add rule ${T} ${c} meta l4proto tcp dnat to 10.244.0.3:8080`,
+    `add element ${T} service-ips { 10.96.0.41 . tcp . 80 : goto ${c} }`,
+    `add element ${T} cluster-ips { 10.96.0.41 }`,
+    `add element ${T} hairpin { 10.244.0.1 . 10.244.0.1, 10.244.0.2 . 10.244.0.2, 10.244.0.3 . 10.244.0.3 }`,
+  ]);
+  assert.equal(renderNftables(services, slices, cfg), want);
+  assert.equal(renderNftables(services, [...slices].reverse(), cfg), want, 'deterministic');
+});
+
+test('no endpoints: ClusterIP, externalIP and NodePort go to the reject chain; no per-service chain', () => {
+  const services = [svc('default', 'empty', '10.96.0.50', [{ port: 80, nodePort: 30081 }], { type: 'NodePort', externalIPs: ['192.0.2.11'] })];
+  assert.equal(renderNftables(services, [], cfg), full([
+    `add element ${T} no-endpoint-services { 10.96.0.50 . tcp . 80 : goto reject-chain, 192.0.2.11 . tcp . 80 : goto reject-chain }`,
+    `add element ${T} no-endpoint-nodeports { tcp . 30081 : goto reject-chain }`,
+    `add element ${T} cluster-ips { 10.96.0.50 }`,
+  ]));
+});
+
+test('NodePort and externalIP: the external chain masquerades, then the service chain', () => {
+  const services = [svc('default', 'np', '10.96.0.30', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', externalIPs: ['192.0.2.10'] })];
+  const slices = [slice('default', 'np', 'np-1', [{ port: 8080 }], [ep('10.244.0.5')])];
+  const s = 'service-L54OOY4A-default/np/tcp/';
+  const x = 'external-L54OOY4A-default/np/tcp/';
+  assert.equal(renderNftables(services, slices, cfg), full([
+    `add chain ${T} ${s}`, `add chain ${T} ${x}`,
+    `add rule ${T} ${s} meta l4proto tcp dnat to 10.244.0.5:8080`,
+    `add rule ${T} ${x} jump mark-for-masquerade`,
+    `add rule ${T} ${x} goto ${s}`,
+    `add element ${T} service-ips { 10.96.0.30 . tcp . 80 : goto ${s}, 192.0.2.10 . tcp . 80 : goto ${x} }`,
+    `add element ${T} service-nodeports { tcp . 30080 : goto ${x} }`,
+    `add element ${T} cluster-ips { 10.96.0.30 }`,
+    `add element ${T} hairpin { 10.244.0.5 . 10.244.0.5 }`,
+  ]));
+});
+
+test("ClientIP affinity: kube-proxy's per-endpoint affinity sets and chains, numgen vmap", () => {
+  const services = [svc('default', 'sticky', '10.96.0.41', [{ port: 80 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } } })];
+  const slices = [slice('default', 'sticky', 'st-1', [{ port: 8080 }], [ep('10.244.0.5'), ep('10.244.0.6')])];
+  const e5 = 'PF3M666X-default/sticky/tcp/__10.244.0.5/8080';
+  const e6 = '4EUNKWOF-default/sticky/tcp/__10.244.0.6/8080';
+  const s = 'service-EDE2N7RF-default/sticky/tcp/';
+  assert.equal(renderNftables(services, slices, cfg), full([
+    `add set ${T} affinity-${e5} { type ipv4_addr ; flags dynamic,timeout ; }`,
+    `add set ${T} affinity-${e6} { type ipv4_addr ; flags dynamic,timeout ; }`,
+    `add chain ${T} endpoint-${e5}`, `add chain ${T} endpoint-${e6}`, `add chain ${T} ${s}`,
+    `add rule ${T} endpoint-${e5} update @affinity-${e5} { ip saddr timeout 600s }`,
+    `add rule ${T} endpoint-${e5} meta l4proto tcp dnat to 10.244.0.5:8080`,
+    `add rule ${T} endpoint-${e6} update @affinity-${e6} { ip saddr timeout 600s }`,
+    `add rule ${T} endpoint-${e6} meta l4proto tcp dnat to 10.244.0.6:8080`,
+    `add rule ${T} ${s} ip saddr @affinity-${e5} goto endpoint-${e5}`,
+    `add rule ${T} ${s} ip saddr @affinity-${e6} goto endpoint-${e6}`,
+    `add rule ${T} ${s} numgen random mod 2 vmap { 0 : goto endpoint-${e5}, 1 : goto endpoint-${e6} }`,
+    `add element ${T} service-ips { 10.96.0.41 . tcp . 80 : goto ${s} }`,
+    `add element ${T} cluster-ips { 10.96.0.41 }`,
+    `add element ${T} hairpin { 10.244.0.5 . 10.244.0.5, 10.244.0.6 . 10.244.0.6 }`,
+  ]));
+});
+
+const svc1 = [svc('ns1', 'svc1', '10.96.0.41', [{ name: 'p80', port: 80, targetPort: 8080 }])];
+const rs = (ips: string[], inlineEndpointsMax?: number) => buildRuleset(buildServicePorts(svc1,
+  ips.length ? [slice('ns1', 'svc1', 'x', [{ name: 'p80', port: 8080 }], ips.map((ip) => ep(ip)))] : [], { nodeName: 'n1' }), { inlineEndpointsMax });
+
+test('delta, endpoint replaced: the new endpoint chain, the service chain rewritten, elements swapped, the old chain deleted last', () => {
+  const e1 = 'endpoint-74F5FORZ-ns1/svc1/tcp/p80__10.244.0.1/8080';
+  const e2 = 'endpoint-FPUXR2TT-ns1/svc1/tcp/p80__10.244.0.2/8080';
+  const e3 = 'endpoint-T2WSLMDB-ns1/svc1/tcp/p80__10.244.0.3/8080';
+  const s = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+  assert.equal(renderDelta(rs(['10.244.0.1', '10.244.0.2'], 1), rs(['10.244.0.1', '10.244.0.3'], 1)), [
+    `add chain ${T} ${e3}`,
+    `add rule ${T} ${e3} meta l4proto tcp dnat to 10.244.0.3:8080`,
+    `flush chain ${T} ${s}`,
+    `add rule ${T} ${s} numgen random mod 2 vmap { 0 : goto ${e1}, 1 : goto ${e3} }`,
+    `delete element ${T} hairpin { 10.244.0.2 . 10.244.0.2 }`,
+    `add element ${T} hairpin { 10.244.0.3 . 10.244.0.3 }`,
+    `flush chain ${T} ${e2}`,
+    `delete chain ${T} ${e2}`,
+    '',
+  ].join('\n'));
+});
+
+test('delta, last endpoint gone: dispatch element moves to no-endpoint-services, chains flushed then deleted', () => {
+  const s = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+  assert.equal(renderDelta(rs(['10.244.0.1']), rs([])), [
+    `delete element ${T} service-ips { 10.96.0.41 . tcp . 80 }`,
+    `add element ${T} no-endpoint-services { 10.96.0.41 . tcp . 80 : goto reject-chain }`,
+    `delete element ${T} hairpin { 10.244.0.1 . 10.244.0.1 }`,
+    `flush chain ${T} ${s}`,
+    `delete chain ${T} ${s}`,
+    '',
+  ].join('\n'));
+  assert.equal(renderDelta(rs(['10.244.0.1']), rs(['10.244.0.1'])), '', 'no change, no transaction');
+});
+
+test('full sync over an existing table: existing chains flushed, stale chains and affinity sets deleted', () => {
+  const s = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+  const stale = 'service-AAAAAAAA-old/gone/tcp/';
+  const text = renderFull(rs(['10.244.0.1']), cfg, { chains: [s, stale], sets: ['affinity-BBBBBBBB-old/gone/tcp/__10.244.0.9/80'] });
+  assert.equal(text, full([
+    `flush chain ${T} ${s}`,
+    `add rule ${T} ${s} meta l4proto tcp dnat to 10.244.0.1:8080`,
+    `add element ${T} service-ips { 10.96.0.41 . tcp . 80 : goto ${s} }`,
+    `add element ${T} cluster-ips { 10.96.0.41 }`,
+    `add element ${T} hairpin { 10.244.0.1 . 10.244.0.1 }`,
+    `flush chain ${T} ${stale}`,
+    `delete chain ${T} ${stale}`,
+    `delete set ${T} affinity-BBBBBBBB-old/gone/tcp/__10.244.0.9/80`,
+  ]));
+  assert.equal(renderFull(emptyRuleset(), cfg, { chains: [], sets: [] }), full([]));
+});
