@@ -36,17 +36,45 @@ export interface Resources {
   pods: number;
 }
 
-/** A node with what is already placed on it. */
+/** One host port a pod claims (containers[].ports[].hostPort, or containerPort with hostNetwork). */
+export interface HostPort {
+  /** Host IP; '0.0.0.0' when unset (the wildcard). */
+  ip: string;
+  protocol: string;
+  port: number;
+}
+
+/**
+ * Host ports in use on a node: 'PROTOCOL/port' → host IP → number of pods
+ * claiming it (kube's HostPortInfo).
+ */
+export type UsedPorts = Map<string, Map<string, number>>;
+
+/**
+ * A node with what is already placed on it (kube's framework.NodeInfo): the
+ * aggregates are kept up to date as pods are added and removed, so plugins
+ * read them in O(1) instead of walking `pods`. Mutate only through
+ * framework/nodeinfo.ts (addPod/removePod/setNode); the cache stamps
+ * `generation` on every change.
+ */
 export interface NodeInfo {
   node: Node;
-  /** Pods bound (or assumed) to this node and not terminal. */
-  pods: Pod[];
+  /** Pods bound (or assumed) to this node and not terminal, by 'namespace/name'. */
+  pods: Map<string, Pod>;
   /** Sum of the pods' effective requests; `pods` is the pod count. */
   requested: Resources;
   /** Same, counting a container with no request as 100m cpu / 200 MiB (scoring only). */
   nonZeroRequested: Resources;
   /** From node.status.allocatable (falls back to capacity). */
   allocatable: Resources;
+  /** Host ports the pods hold. */
+  usedPorts: UsedPorts;
+  /** Pods with pod affinity or anti-affinity terms (kube's PodsWithAffinity), by key. */
+  podsWithAffinity: Map<string, Pod>;
+  /** Pods with required anti-affinity terms (kube's PodsWithRequiredAntiAffinity), by key. */
+  podsWithRequiredAntiAffinity: Map<string, Pod>;
+  /** Cache generation of the last change (snapshots copy only NodeInfos newer than theirs). */
+  generation: number;
 }
 
 /**
