@@ -6,7 +6,7 @@
  * FailedScheduling wording.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
-import { CycleState, success, type NodeInfo, type NodeScore, type PluginRegistry, type Status } from './framework/types.ts';
+import { CycleState, success, type FilterPlugin, type NodeInfo, type NodeScore, type PluginRegistry, type Status } from './framework/types.ts';
 
 /** Outcome of `decide`; `processed` is how many nodes the filters ran on (the next start index moves by it). */
 export type Decision =
@@ -59,7 +59,10 @@ export function formatFailureMessage(numNodes: number, reasons: Map<string, numb
 
 /** Runs the filters on one node, stopping at the first failing plugin (as the framework does). */
 export function runFilters(registry: PluginRegistry, state: CycleState, pod: Pod, ni: NodeInfo): Status {
-  const filters = registry.filters;
+  return runFilterList(registry.filters, state, pod, ni);
+}
+
+function runFilterList(filters: FilterPlugin[], state: CycleState, pod: Pod, ni: NodeInfo): Status {
   for (let i = 0; i < filters.length; i++) {
     const st = filters[i].filter(state, pod, ni);
     if (st.code !== 'Success') return { ...st, plugin: filters[i].name };
@@ -76,7 +79,9 @@ export function runFilters(registry: PluginRegistry, state: CycleState, pod: Pod
  */
 export function decide(pod: Pod, nodeInfos: NodeInfo[], registry: PluginRegistry, rand: () => number = Math.random, opts: DecideOptions = {}): Decision {
   const state = new CycleState();
-  for (const p of registry.filters) p.preFilter?.(state, pod);
+  // PreFilter: each plugin precomputes once per pod; a Skip leaves its filter out for this pod (kube's PreFilter Skip).
+  const filters: FilterPlugin[] = [];
+  for (const p of registry.filters) if (p.preFilter?.(state, pod)?.code !== 'Skip') filters.push(p);
   const n = nodeInfos.length;
   const want = numFeasibleNodesToFind(opts.percentageOfNodesToScore ?? 0, n);
   const start = n === 0 ? 0 : (((opts.startIndex ?? 0) % n) + n) % n;
@@ -87,7 +92,7 @@ export function decide(pod: Pod, nodeInfos: NodeInfo[], registry: PluginRegistry
   while (processed < n && feasible.length < want) {
     const ni = nodeInfos[(start + processed) % n];
     processed++;
-    const st = runFilters(registry, state, pod, ni);
+    const st = runFilterList(filters, state, pod, ni);
     if (st.code === 'Success') {
       feasible.push(ni);
       continue;

@@ -64,9 +64,13 @@ export function bindingConflict(cur: KubeObject, binding: BindingBody): StatusEr
   return undefined;
 }
 
-/** The binding subresource's rules for the store: admitted as CREATE, rejected on a conflict with the stored pod. */
+/**
+ * The binding subresource's rules for the store: admitted as CREATE, rejected
+ * on a conflict with the stored pod, managedFields left as they were (kube's
+ * BindingREST updates storage directly, so no manager entry is recorded).
+ */
 export function bindingStrategy(binding: BindingBody): SubresourceStrategy {
-  return { operation: 'CREATE', validateUpdate: (_next, cur) => bindingConflict(cur, binding) };
+  return { operation: 'CREATE', validateUpdate: (_next, cur) => bindingConflict(cur, binding), keepManagedFields: true };
 }
 
 /**

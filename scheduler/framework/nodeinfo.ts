@@ -4,10 +4,10 @@
  * simplified): a NodeInfo's aggregates (requests, pod count, host ports,
  * affinity pods) change with each pod added or removed, in O(containers).
  */
-import type { Container, Node, Pod } from 'kubernetes-types/core/v1';
+import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1';
 import { intValue, milliCpu } from '../../apiserver/api/quantity.ts';
 import { objectKey } from '../../apiserver/client/informer.ts';
-import type { HostPort, NodeInfo, Resources, UsedPorts } from './types.ts';
+import type { HostPort, NodeInfo, NodeTraits, Resources, UsedPorts } from './types.ts';
 
 /** Request kube-scheduler assumes for scoring a container without a cpu request (millicores). */
 export const defaultMilliCpuRequest = 100;
@@ -74,6 +74,27 @@ export function isTerminal(pod: Pod): boolean {
   return p === 'Succeeded' || p === 'Failed';
 }
 
+/**
+ * The taint Kubernetes would put on `node` for its Ready condition, or
+ * undefined if Ready is True (node lifecycle controller: not-ready when
+ * False or missing, unreachable when Unknown; effect NoSchedule).
+ */
+export function readinessTaint(node: Node): Taint | undefined {
+  const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return undefined;
+  const key = ready?.status === 'Unknown' ? 'node.kubernetes.io/unreachable' : 'node.kubernetes.io/not-ready';
+  return { key, effect: 'NoSchedule' };
+}
+
+/** What the filters read of a Node object (see NodeTraits). Pure. */
+export function nodeTraits(node: Node): NodeTraits {
+  return {
+    unschedulable: node.spec?.unschedulable === true,
+    scheduleTaints: (node.spec?.taints ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
+    readinessTaint: readinessTaint(node),
+  };
+}
+
 /** A NodeInfo for `node` with no pods (generation 0). */
 export function newNodeInfo(node: Node): NodeInfo {
   return {
@@ -82,6 +103,7 @@ export function newNodeInfo(node: Node): NodeInfo {
     requested: { milliCpu: 0, memory: 0, pods: 0 },
     nonZeroRequested: { milliCpu: 0, memory: 0, pods: 0 },
     allocatable: nodeAllocatable(node),
+    traits: nodeTraits(node),
     usedPorts: new Map(),
     podsWithAffinity: new Map(),
     podsWithRequiredAntiAffinity: new Map(),
@@ -93,6 +115,7 @@ export function newNodeInfo(node: Node): NodeInfo {
 export function setNode(ni: NodeInfo, node: Node): void {
   ni.node = node;
   ni.allocatable = nodeAllocatable(node);
+  ni.traits = nodeTraits(node);
 }
 
 /** The host ports a pod claims (init containers included); hostNetwork pods claim their containerPorts. */
@@ -177,6 +200,7 @@ export function cloneNodeInfo(ni: NodeInfo): NodeInfo {
     requested: { ...ni.requested },
     nonZeroRequested: { ...ni.nonZeroRequested },
     allocatable: { ...ni.allocatable },
+    traits: ni.traits,
     usedPorts,
     podsWithAffinity: new Map(ni.podsWithAffinity),
     podsWithRequiredAntiAffinity: new Map(ni.podsWithRequiredAntiAffinity),

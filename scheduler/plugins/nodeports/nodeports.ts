@@ -9,7 +9,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import { hostPortsOf, portKey } from '../../framework/nodeinfo.ts';
-import { success, unschedulable, type CycleState, type FilterPlugin, type HostPort, type Status, type UsedPorts } from '../../framework/types.ts';
+import { skip, success, unschedulable, type CycleState, type FilterPlugin, type HostPort, type Status, type UsedPorts } from '../../framework/types.ts';
 
 /** The reason text Kubernetes uses. */
 export const nodePortsReason = "node(s) didn't have free ports for the requested pod ports";
@@ -35,8 +35,10 @@ export function conflictsWithUsed(want: HostPort, used: UsedPorts): boolean {
 /** The NodePorts filter plugin. */
 export const nodePorts: FilterPlugin = {
   name: 'NodePorts',
-  preFilter(state: CycleState, pod: Pod): void {
-    state.write(stateKey, hostPortsOf(pod));
+  preFilter(state: CycleState, pod: Pod): Status | void {
+    const wanted = hostPortsOf(pod);
+    state.write(stateKey, wanted);
+    if (wanted.length === 0) return skip;
   },
   filter(state, pod, nodeInfo): Status {
     const wanted = state.getOrCompute(stateKey, () => hostPortsOf(pod));
