@@ -20,6 +20,8 @@
  * per HTTP watch, as before the cache, for comparison), --warmup W (default 0: none; W baseline and W API
  * creates before the rounds, not timed, so that the rounds measure JIT-compiled code on both sides),
  * --slice S (default: the whole round; a round alternates baseline and API every S creates).
+ * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
+ * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --cpu-prof.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -28,6 +30,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { Namespaces, Pods, ServiceAccounts } from '../apiserver/client/resources.ts';
 import { startApiServer } from '../testutil/apiserver.ts';
 import { watchFanout, type FanoutResult } from './watch-fanout.ts';
+import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
 
 interface CaseResult {
   name: string;
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
   // In a running cluster the ServiceAccount controller keeps `default` in every namespace, and
   // ServiceAccount admission finds it in the watch cache; the bench runs no controllers, so it makes it.
   await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
-  const results: Array<CaseResult | FanoutResult> = [];
+  const results: Array<CaseResult | FanoutResult | SchedulerBenchResult> = [];
   const run = (name: string): boolean => only() === undefined || only() === name;
   try {
     if (run('watch')) {
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
       results.push(await watchFanout(api, 'fanout', { watchers: flag('watchers', 500), writes: flag('watch-writes', 200), gapMs: flag('watch-gap-ms', 10) }));
     }
     if (only() === 'watch') return;
+    if (run('scheduler')) { results.push(await schedulerBench(schedulerBenchOptionsFromArgv())); if (only() === 'scheduler') return; }
     // Create: baseline is a create txn on mod_revision == 0, as the store does. Rounds alternate
     // baseline and API so that load from other processes hits both alike; the row is the median round.
     const rounds: CaseResult[] = [];
@@ -175,7 +179,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function report(n: number, c: number, results: Array<CaseResult | FanoutResult>): Promise<void> {
+async function report(n: number, c: number, results: Array<CaseResult | FanoutResult | SchedulerBenchResult>): Promise<void> {
   const out = { date: new Date().toISOString(), node: process.version, pods: n, concurrency: c, warmup: flag('warmup', 0), slice: flag('slice', 0), results };
   const text = JSON.stringify(out, null, 2);
   console.log(text);
