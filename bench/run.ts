@@ -21,7 +21,8 @@
  * creates before the rounds, not timed, so that the rounds measure JIT-compiled code on both sides),
  * --slice S (default: the whole round; a round alternates baseline and API every S creates).
  * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
- * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --cpu-prof.
+ * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
+ * (hot spots are recorded by default).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';

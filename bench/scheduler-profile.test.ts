@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { topSelfTime, type CpuProfile } from './scheduler-profile.ts';
+import { pseudoShares, topSelfTime, type CpuProfile } from './scheduler-profile.ts';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -23,6 +23,8 @@ test('topSelfTime ranks functions by self time, merges frames of one function an
     { fn: 'decide scheduler/decide.ts:10', selfMs: 3, share: 0.6 },
     { fn: 'parse x.ts:1', selfMs: 1, share: 0.2 },
   ]);
+  assert.deepEqual(topSelfTime(profile, 5, 'file:///repo/', true).map((h) => h.fn), ['decide scheduler/decide.ts:10', 'parse x.ts:1'], 'functions only');
+  assert.deepEqual(pseudoShares(profile), { gc: 0.2, program: 0 });
 });
 
 test('topSelfTime falls back to hit counts spread over the profile span', () => {

@@ -24,12 +24,13 @@ export interface HotSpot {
 }
 
 /**
- * The `n` functions with the most self time in `profile`, ignoring the
- * (idle) and (root) pseudo-frames. Time per sample is taken from timeDeltas
+ * The `n` functions with the most self time in `profile`. The (idle) and
+ * (root) pseudo-frames are ignored; with `functionsOnly` so are (program) and
+ * (garbage collector), whose share `pseudoShares` reports. Time per sample is taken from timeDeltas
  * when present, else the profile span divided evenly among the hits. `root`
  * is stripped from file URLs. Pure.
  */
-export function topSelfTime(profile: CpuProfile, n: number, root = ''): HotSpot[] {
+export function topSelfTime(profile: CpuProfile, n: number, root = '', functionsOnly = false): HotSpot[] {
   const selfUs = new Map<number, number>();
   if (profile.samples && profile.timeDeltas && profile.samples.length === profile.timeDeltas.length) {
     // timeDeltas[i] is the gap before sample i; charge it to the sample's frame.
@@ -51,7 +52,15 @@ export function topSelfTime(profile: CpuProfile, n: number, root = ''): HotSpot[
     total += us;
   }
   return [...byFn.entries()]
+    .filter(([fn]) => !functionsOnly || !fn.startsWith('('))
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([fn, us]) => ({ fn, selfMs: Math.round(us / 100) / 10, share: total > 0 ? Math.round((us / total) * 1000) / 1000 : 0 }));
+}
+
+/** Shares (0..1 of the non-idle time) of garbage collection and of (program), V8's time outside JS functions. Pure. */
+export function pseudoShares(profile: CpuProfile): { gc: number; program: number } {
+  const spots = topSelfTime(profile, Number.MAX_SAFE_INTEGER);
+  const share = (name: string): number => spots.find((s) => s.fn === name)?.share ?? 0;
+  return { gc: share('(garbage collector)'), program: share('(program)') };
 }

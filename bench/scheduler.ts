@@ -13,12 +13,14 @@
  *   so including its start-up and the initial LIST) is reported too;
  * - ratio = figure / floor; targets ≥ 500 pods/s and ≥ 0.8.
  *
- * With `cpuProf` (--cpu-prof) both the scheduler's process and the API
- * server's are profiled through the inspector (the V8 profiler --cpu-prof
- * uses) over the scheduling window; the top three self-time functions of each go into the result.
- * The load average before and after is recorded (the cores are shared).
+ * With `cpuProf` (the default; --no-cpu-prof turns it off) the scheduler's
+ * process and the API server's are profiled through the inspector (the V8
+ * profiler --cpu-prof uses) over the scheduling window, and the API server's
+ * also over both floor phases (the same overhead on both sides); the top
+ * three self-time functions of each go into the result. The load average
+ * and the CPU time per pod are recorded (the cores are shared).
  * Run alone: `node --import tsx bench/scheduler.ts [--sched-pods P]
- * [--sched-nodes N] [--sched-inline] [--cpu-prof] [--sched-parallel B]`.
+ * [--sched-nodes N] [--sched-inline] [--no-cpu-prof] [--sched-parallel B]`.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -28,12 +30,12 @@ import { Session } from 'node:inspector/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { Nodes, Pods, ServiceAccounts } from '../apiserver/client/resources.ts';
+import { Namespaces, Nodes, Pods, ServiceAccounts } from '../apiserver/client/resources.ts';
 import { runScheduler } from '../scheduler/main.ts';
 import { startApiServer } from '../testutil/apiserver.ts';
 import { stopChild } from '../testutil/child.ts';
 import { quietLogger } from '../testutil/log.ts';
-import { topSelfTime, type CpuProfile, type HotSpot } from './scheduler-profile.ts';
+import { pseudoShares, topSelfTime, type CpuProfile, type HotSpot } from './scheduler-profile.ts';
 
 /** Options of the scheduler case. */
 export interface SchedulerBenchOptions {
@@ -59,7 +61,7 @@ export interface SchedulerBenchResult {
   pods: number;
   nodes: number;
   mode: 'separate-process' | 'inline';
-  floor: { what: string; podsPerSec: number };
+  floor: { what: string; podsPerSec: number; before: number; after: number };
   figure: { what: string; podsPerSec: number };
   ratio: number;
   /** Bound pods / seconds from starting the scheduler to the last binding (start-up and initial LIST included). */
@@ -72,12 +74,37 @@ export interface SchedulerBenchResult {
   perNode: { min: number; max: number };
   /** Scheduled Events stored when the scheduler stopped. */
   events: number;
+  /**
+   * CPU ms per pod (user + system; steadier than rates on shared cores): the API server's process while
+   * creating the floor's pods and while the pods were being bound (the etcd observer included in both),
+   * and the scheduler's process over its whole life (start-up and initial LIST included).
+   */
+  cpuMsPerPod: { apiProcessCreating: number; apiProcessScheduling: number; schedulerProcess?: number };
   /** 1-minute load average before the floor, before scheduling and after; and the core count. */
   load: { before: number; scheduling: number; after: number; cpus: number };
-  hotSpots?: { scheduler: HotSpot[]; apiserver: HotSpot[] };
+  /**
+   * Top three self-time functions (GC and (program) left out; GC's share given apart): the scheduler's
+   * process, the API server's while binding, and while creating the floor's pods.
+   */
+  hotSpots?: { scheduler: HotSpot[]; apiserver: HotSpot[]; apiserverCreating: HotSpot[]; gcShare: { scheduler: number; apiserver: number } };
 }
 
 const repoRoot = pathToFileURL(path.resolve(fileURLToPath(import.meta.url), '../..') + '/').href;
+
+/** The V8 profiler of this process through the inspector (what --cpu-prof uses); `stop` resolves the profile. */
+async function startProfile(): Promise<{ stop(): Promise<CpuProfile> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+      session.disconnect();
+      return profile;
+    },
+  };
+}
 
 /** Runs `n` tasks with at most `c` in flight; resolves elapsed ms. */
 async function timed(n: number, c: number, task: (i: number) => Promise<unknown>): Promise<number> {
@@ -109,6 +136,8 @@ function benchNode(name: string, zone: string): Node {
 }
 
 const rate = (n: number, ms: number): number => Math.round((n / ms) * 1000 * 10) / 10;
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const cpuMsSince = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
 const load1 = (): number => Math.round(os.loadavg()[0] * 100) / 100;
 
 /** Runs the case (see file doc). Throws if the pods are not all bound within the timeout. */
@@ -121,6 +150,7 @@ export async function schedulerBench(opts: SchedulerBenchOptions): Promise<Sched
   let child: ReturnType<typeof spawn> | undefined;
   const ac = new AbortController();
   let inline: Promise<void> | undefined;
+  let childOut = '';
   try {
     await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
     await timed(opts.nodes, c, async (i) => {
@@ -146,37 +176,47 @@ export async function schedulerBench(opts: SchedulerBenchOptions): Promise<Sched
       if (bound.size === opts.pods) allBound();
     });
 
-    // The floor: the API create rate of the very pods the scheduler will place.
+    // The floor: the API create rate of the very pods the scheduler will place (and again after the
+    // scheduling, of as many pods in another namespace, so that a change of load shows; floor = the mean).
+    // With cpuProf the floor's creates run under the profiler too, so that both sides carry its overhead.
+    const floorProf = opts.cpuProf ? await startProfile() : undefined;
+    const cpu0 = process.cpuUsage();
     const createMs = await timed(opts.pods, c, (i) => api.client.create(Pods, benchPod(`p-${i}`), 'default'));
-    const floor = rate(opts.pods, createMs);
+    const floorCpu = cpuMsSince(cpu0);
+    const floorProfile = await floorProf?.stop();
+    const floorBefore = rate(opts.pods, createMs);
 
     const loadScheduling = load1();
-    const session = opts.cpuProf ? new Session() : undefined;
-    if (session) {
-      session.connect();
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-    }
+    const schedProf = opts.cpuProf ? await startProfile() : undefined;
+    const cpu1 = process.cpuUsage();
     const startedAt = performance.now();
     if (opts.inline) {
       inline = runScheduler({ apiUrl: api.url, healthzPort: 0, log: quietLogger('scheduler'), ...(opts.parallelBindings ? { parallelBindings: opts.parallelBindings } : {}) }, ac.signal);
     } else {
       const args = ['--import', 'tsx', fileURLToPath(new URL('./scheduler-child.ts', import.meta.url)), api.url,
         opts.parallelBindings ? String(opts.parallelBindings) : '-', profDir ? path.join(profDir, 'scheduler.cpuprofile') : '-'];
-      child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout?.on('data', (b: Buffer) => { childOut += b.toString(); });
     }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       done,
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`only ${bound.size}/${opts.pods} pods bound within ${opts.timeoutMs ?? 600_000} ms`)), opts.timeoutMs ?? 600_000); }),
     ]).finally(() => clearTimeout(timer));
-    const apiProfile = session ? ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile : undefined;
-    session?.disconnect();
+    const schedulingCpu = cpuMsSince(cpu1);
+    const apiProfile = await schedProf?.stop();
     await watcher.cancel();
 
     ac.abort();
     await inline;
     await stopChild(child, 20_000);
+    const schedulerCpu = child ? (JSON.parse(childOut.trim().split('\n').pop() || '{}') as { cpuMs?: number }).cpuMs : undefined;
+    await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'floor-after' } });
+    await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'floor-after' } }, 'floor-after');
+    const afterProf = opts.cpuProf ? await startProfile() : undefined;
+    const floorAfter = rate(opts.pods, await timed(opts.pods, c, (i) => api.client.create(Pods, { ...benchPod(`q-${i}`), metadata: { name: `q-${i}`, namespace: 'floor-after' } }, 'floor-after')));
+    await afterProf?.stop();
+    const floor = Math.round(((floorBefore + floorAfter) / 2) * 10) / 10;
     const events = Number(await etcd.getAll().prefix('/registry/events/default/').count());
     const perNode = new Map<string, number>();
     for (const v of Object.values(await etcd.getAll().prefix('/registry/pods/default/').strings())) {
@@ -191,7 +231,7 @@ export async function schedulerBench(opts: SchedulerBenchOptions): Promise<Sched
       pods: opts.pods,
       nodes: opts.nodes,
       mode: opts.inline ? 'inline' : 'separate-process',
-      floor: { what: `API pod creates/s (${c} in flight), same pods, same run`, podsPerSec: floor },
+      floor: { what: `API pod creates/s (${c} in flight) of the same pods, mean of before and after the scheduling`, podsPerSec: floor, before: floorBefore, after: floorAfter },
       figure: { what: 'pods bound/s, first binding to last', podsPerSec: figure },
       ratio,
       wallPodsPerSec: rate(opts.pods, lastBindAt - startedAt),
@@ -200,6 +240,11 @@ export async function schedulerBench(opts: SchedulerBenchOptions): Promise<Sched
       meetsTargets: figure >= 500 && ratio >= 0.8,
       perNode: { min: perNode.size < opts.nodes ? 0 : Math.min(...counts), max: Math.max(...counts) },
       events,
+      cpuMsPerPod: {
+        apiProcessCreating: round2(floorCpu / opts.pods),
+        apiProcessScheduling: round2(schedulingCpu / opts.pods),
+        ...(schedulerCpu !== undefined ? { schedulerProcess: round2(schedulerCpu / opts.pods) } : {}),
+      },
       load: { before: loadBefore, scheduling: loadScheduling, after: load1(), cpus: os.cpus().length },
     };
     if (profDir && apiProfile) {
@@ -210,8 +255,10 @@ export async function schedulerBench(opts: SchedulerBenchOptions): Promise<Sched
         if (schedProfile) await writeFile(path.join(opts.profileOut, 'scheduler.cpuprofile'), JSON.stringify(schedProfile));
       }
       result.hotSpots = {
-        scheduler: schedProfile ? topSelfTime(schedProfile, 3, repoRoot) : [],
-        apiserver: topSelfTime(apiProfile, 3, repoRoot),
+        scheduler: schedProfile ? topSelfTime(schedProfile, 3, repoRoot, true) : [],
+        apiserver: topSelfTime(apiProfile, 3, repoRoot, true),
+        apiserverCreating: floorProfile ? topSelfTime(floorProfile, 3, repoRoot, true) : [],
+        gcShare: { scheduler: schedProfile ? pseudoShares(schedProfile).gc : 0, apiserver: pseudoShares(apiProfile).gc },
       };
     }
     return result;
@@ -230,13 +277,17 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** The options `npm run bench` passes: --sched-pods (default 2000; the issue's full size is 10000), --sched-nodes (1000), --sched-inline, --cpu-prof, --sched-parallel. */
+/**
+ * The options `npm run bench` passes: --sched-pods (default 2000; the issue's full size is 10000),
+ * --sched-nodes (1000), --sched-inline, --sched-parallel, --sched-prof-out DIR; profiling (hot spots) is on
+ * unless --no-cpu-prof.
+ */
 export function schedulerBenchOptionsFromArgv(): SchedulerBenchOptions {
   return {
     pods: Number(flag('sched-pods') ?? 2000),
     nodes: Number(flag('sched-nodes') ?? 1000),
     inline: process.argv.includes('--sched-inline'),
-    cpuProf: process.argv.includes('--cpu-prof') || process.execArgv.some((a) => a.startsWith('--cpu-prof')),
+    cpuProf: !process.argv.includes('--no-cpu-prof'),
     ...(flag('sched-parallel') ? { parallelBindings: Number(flag('sched-parallel')) } : {}),
     ...(flag('sched-prof-out') ? { profileOut: flag('sched-prof-out') } : {}),
   };
