@@ -110,6 +110,11 @@ export class CycleState {
     return this.data.get(key) as T;
   }
 
+  /** Reads a value written earlier in the cycle, or undefined (no allocation: for per-node hot paths). */
+  get<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+
   /** Reads a value or computes and stores it (values must not be undefined). */
   getOrCompute<T>(key: string, fn: () => T): T {
     let v = this.data.get(key) as T | undefined;

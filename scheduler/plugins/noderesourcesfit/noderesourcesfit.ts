@@ -36,7 +36,7 @@ export const nodeResourcesFit: FilterPlugin = {
     state.write(stateKey, podRequests(pod));
   },
   filter(state, pod, nodeInfo): Status {
-    const req = state.getOrCompute(stateKey, () => podRequests(pod));
+    const req = state.get<Resources>(stateKey) ?? state.getOrCompute(stateKey, () => podRequests(pod));
     if (fits(req, nodeInfo)) return success;
     return unschedulable(...insufficientResources(req, nodeInfo));
   },
