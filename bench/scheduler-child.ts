@@ -5,7 +5,9 @@
  * runScheduler against the API server until SIGTERM, then exits 0. With
  * `profileFile` ('-' for none) the process profiles itself through the
  * inspector from just before runScheduler (so module loading is left out)
- * and writes the .cpuprofile JSON there on SIGTERM. Logs nothing.
+ * and writes the .cpuprofile JSON there on SIGTERM. Prints one JSON line
+ * with its CPU time ({"cpuMs": n}: user + system, whole life) on exit.
+ * Logs nothing.
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
@@ -27,6 +29,8 @@ try {
     const { profile } = await session.post('Profiler.stop');
     await writeFile(profileFile, JSON.stringify(profile));
   }
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ cpuMs: Math.round((cpu.user + cpu.system) / 1000) })}\n`);
   process.exit(0);
 } catch (e) {
   process.stderr.write(`scheduler-child: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
