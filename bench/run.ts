@@ -27,6 +27,9 @@
  * per HTTP watch, as before the cache, for comparison), --warmup W (default 0: none; W baseline and W API
  * creates before the rounds, not timed, so that the rounds measure JIT-compiled code on both sides),
  * --slice S (default: the whole round; a round alternates baseline and API every S creates).
+ * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
+ * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
+ * (hot spots are recorded by default).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -38,7 +41,9 @@ import { watchFanout, type FanoutResult } from './watch-fanout.ts';
 import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
 import { isProxyMode } from '../proxy/backend.ts';
 
-type AnyResult = CaseResult | FanoutResult | ProxySyncResult;
+import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
+
+type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult;
 
 interface CaseResult {
   name: string;
@@ -116,6 +121,7 @@ async function main(): Promise<void> {
       results.push(await watchFanout(api, 'fanout', { watchers: flag('watchers', 500), writes: flag('watch-writes', 200), gapMs: flag('watch-gap-ms', 10) }));
     }
     if (only() === 'watch') return;
+    if (run('scheduler')) { results.push(await schedulerBench(schedulerBenchOptionsFromArgv())); if (only() === 'scheduler') return; }
     // Create: baseline is a create txn on mod_revision == 0, as the store does. Rounds alternate
     // baseline and API so that load from other processes hits both alike; the row is the median round.
     const rounds: CaseResult[] = [];

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { buildNodeInfos } from './framework/nodeinfo.ts';
-import { decide, formatFailureMessage, selectHost } from './decide.ts';
+import { decide, formatFailureMessage, numFeasibleNodesToFind, selectHost } from './decide.ts';
+import { skip, success } from './framework/types.ts';
 import { defaultRegistry } from './plugins/registry.ts';
 import { makeNode, makePod } from './testing.ts';
 
@@ -52,4 +53,62 @@ test('ties are broken randomly among the best nodes only', () => {
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) seen.add(selectHost(scores, Math.random));
   assert.deepEqual([...seen].sort(), ['b', 'c']);
+});
+
+test('numFeasibleNodesToFind follows kube: all nodes under 100, adaptive 50 - n/125 (min 5 %), never under 100', () => {
+  const cases: [number, number, number][] = [
+    // [percentage, nodes, want]
+    [0, 0, 0],
+    [0, 50, 50],
+    [0, 99, 99],
+    [0, 100, 100],
+    [0, 200, 100], // 48 % of 200 = 96 → at least 100
+    [0, 1000, 420], // 50 - 8 = 42 %
+    [0, 5000, 500], // 50 - 40 = 10 %
+    [0, 6000, 300], // 50 - 48 = 2 % → 5 %
+    [30, 1000, 300],
+    [1, 1000, 100],
+    [100, 1000, 1000],
+    [150, 1000, 1000],
+  ];
+  for (const [pct, n, want] of cases) assert.equal(numFeasibleNodesToFind(pct, n), want, `${pct}% of ${n}`);
+});
+
+test('decide filters from the start index, wraps, and stops once enough nodes fit', () => {
+  const nodes = Array.from({ length: 200 }, (_, i) => makeNode(`n${i}`));
+  const infos = buildNodeInfos(nodes, []);
+  const cases: { name: string; start: number; pct?: number; processed: number; first: string; last: string }[] = [
+    { name: 'adaptive on 200 nodes checks 100', start: 0, processed: 100, first: 'n0', last: 'n99' },
+    { name: 'wraps around the end', start: 150, processed: 100, first: 'n150', last: 'n49' },
+    { name: 'a start past the end is taken modulo', start: 350, processed: 100, first: 'n150', last: 'n49' },
+    { name: '100 % checks every node', start: 10, pct: 100, processed: 200, first: 'n10', last: 'n9' },
+  ];
+  for (const c of cases) {
+    const d = decide(makePod('p'), infos, defaultRegistry(), () => 0.5, { startIndex: c.start, percentageOfNodesToScore: c.pct });
+    assert.equal(d.kind, 'fit', c.name);
+    if (d.kind !== 'fit') continue;
+    assert.equal(d.processed, c.processed, c.name);
+    assert.deepEqual([d.scores[0].name, d.scores[d.scores.length - 1].name], [c.first, c.last], c.name);
+  }
+});
+
+test('unfit nodes do not count towards the feasible target; all nodes are checked before giving up', () => {
+  const nodes = Array.from({ length: 300 }, (_, i) => makeNode(`n${i}`, { cpu: i % 2 === 0 ? '1' : '8' }));
+  const d = decide(makePod('p', { cpu: '2' }), buildNodeInfos(nodes, []), defaultRegistry(), () => 0.5);
+  assert.equal(d.kind, 'fit');
+  assert.equal(d.processed, 288, '48 % of 300 = 144 feasible nodes, every other one fits');
+  const none = decide(makePod('p', { cpu: '16' }), buildNodeInfos(nodes, []), defaultRegistry(), () => 0.5);
+  assert.equal(none.kind === 'unschedulable' ? none.message : '', '0/300 nodes are available: 300 Insufficient cpu.');
+  assert.equal(none.processed, 300);
+});
+
+test('a preFilter Skip leaves the filter out for that pod only', () => {
+  let calls = 0;
+  const counting = { name: 'Counting', preFilter: (_s: unknown, pod: Pod) => (pod.spec?.nodeSelector ? undefined : skip), filter: () => { calls++; return success; } };
+  const registry = { filters: [counting], scorers: [] };
+  const infos = buildNodeInfos([makeNode('a'), makeNode('b')], []);
+  decide(makePod('plain'), infos, registry, () => 0.5);
+  assert.equal(calls, 0);
+  decide(makePod('picky', { nodeSelector: { x: 'y' } }), infos, registry, () => 0.5);
+  assert.equal(calls, 2);
 });

@@ -20,6 +20,23 @@ const lease = (c: ApiClient): Promise<Lease | undefined> => readLease(c, 'kube-s
 
 const heldBy = (c: ApiClient, holder: string, ms: number): Promise<Lease> => leaseHeldBy(c, 'kube-scheduler', holder, ms);
 
+/**
+ * The resourceVersion of the first write after `fromRv` that made `holder` the Lease's holder (from a watch
+ * replaying the Lease's history; a polled read could be a later renewal).
+ */
+async function takeoverRv(c: ApiClient, fromRv: string, holder: string): Promise<bigint> {
+  const w = await c.watch<Lease>(Leases, { namespace: 'kube-system', resourceVersion: fromRv, fieldSelector: 'metadata.name=kube-scheduler' });
+  try {
+    for await (const ev of w) {
+      const l = ev.object as Lease;
+      if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && l.spec?.holderIdentity === holder) return BigInt(l.metadata?.resourceVersion ?? '0');
+    }
+  } finally {
+    w.stop();
+  }
+  throw new Error(`the watch ended before ${holder} took the Lease`);
+}
+
 const bound = (c: ApiClient, name: string, ms: number): Promise<Pod> =>
   waitFor(async () => {
     const p = await c.get<Pod>(Pods, name, 'default');
@@ -53,6 +70,7 @@ test('scheduler leader election: only the leader binds; kill -9 → the standby 
     assert.equal((await bound(c, 'p1', 20_000)).spec?.nodeName, 'node-1');
     assert.equal((await lease(c))?.spec?.holderIdentity, 'sched-a');
 
+    const beforeKill = (await lease(c))?.metadata?.resourceVersion ?? '0';
     a.child.proc.kill('SIGKILL');
     const killedAt = Date.now();
     assert.equal(await a.child.exited, 'SIGKILL');
@@ -61,8 +79,8 @@ test('scheduler leader election: only the leader binds; kill -9 → the standby 
     t.diagnostic(`standby took over ${Date.now() - killedAt} ms after the kill`);
     assert.equal(taken.spec?.leaseTransitions, 1);
     const p2 = await bound(c, 'p2', 20_000);
-    // The binding is p2's only change: its resourceVersion orders it after the takeover.
-    assert.ok(BigInt(p2.metadata?.resourceVersion ?? '0') > BigInt(taken.metadata?.resourceVersion ?? '0'), 'p2 was bound only after the standby took the Lease');
+    // The binding is p2's only change: its resourceVersion orders it after the takeover's write.
+    assert.ok(BigInt(p2.metadata?.resourceVersion ?? '0') > await takeoverRv(c, beforeKill, 'sched-b'), 'p2 was bound only after the standby took the Lease');
 
     b.child.proc.kill('SIGTERM');
     assert.equal(await b.child.exited, 0);

@@ -4,6 +4,8 @@
  * With `leaderElect` (kube-scheduler --leader-elect) the informers run at
  * once but pods are scheduled only while this process holds the Lease
  * kube-system/kube-scheduler; losing it makes runScheduler reject (kube exits).
+ * Pod events (Scheduled, FailedScheduling) are written by one sequential
+ * writer with a queue of 1000 (events.ts), as client-go's broadcaster.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { serveHealthz } from '../apiserver/client/controller.ts';
@@ -14,6 +16,7 @@ import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { runWithLeaderElection, type LeaderElectionOptions, type LeaderElector } from '../apiserver/client/leaderelection.ts';
+import { boundedRecorder } from './events.ts';
 import { createScheduler } from './scheduler.ts';
 
 /** Options of runScheduler. */
@@ -31,6 +34,10 @@ export interface SchedulerOptions {
   leaderElect?: boolean;
   /** Lease name/namespace, identity and durations (ms; kube defaults 15 000 / 10 000 / 2 000). */
   leaderElection?: LeaderElectionOptions;
+  /** kube's percentageOfNodesToScore: 0 (default) adaptive, 1..100 fixed. */
+  percentageOfNodesToScore?: number;
+  /** Binding cycles in flight at most (default 16). */
+  parallelBindings?: number;
 }
 
 /**
@@ -49,7 +56,9 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     const pods = factory.for<Pod>(Pods);
     const nodes = factory.for<Node>(Nodes);
     const recorder = createEventRecorder(client, schedulerName, log);
-    const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder, log });
+    // Pod events go through one sequential writer with a bounded queue (as client-go's broadcaster), so they never crowd out bindings.
+    const podEvents = boundedRecorder(recorder, { log });
+    const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder: podEvents, log, percentageOfNodesToScore: opts.percentageOfNodesToScore, parallelBindings: opts.parallelBindings });
     let elector: LeaderElector | undefined;
     await serveHealthz(opts.healthzPort, log, signal, { healthy: () => elector?.healthy() ?? true, ready: () => pods.hasSynced() && nodes.hasSynced() });
     factory.start(signal);
@@ -60,7 +69,7 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
         await runWithLeaderElection(opts.leaderElection ?? {}, deps, signal, (leading) => scheduler.run(leading));
       }
     } finally {
-      await recorder.flush();
+      await podEvents.flush();
     }
   } finally {
     client.close();

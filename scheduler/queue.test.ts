@@ -103,3 +103,44 @@ test('a pod deleted while in flight is not re-queued', async () => {
   assert.deepEqual(q.snapshot(), { active: [], backoff: [], unschedulable: [], inFlight: [] });
   ac.abort();
 });
+
+test('the active heap keeps priority-then-arrival order over many pods and priority updates', async () => {
+  const { q, clock, ac } = setup();
+  const pods = Array.from({ length: 50 }, (_, i) => {
+    const p = makePod(`p${i}`);
+    p.spec!.priority = i % 5;
+    return p;
+  });
+  for (const p of pods) {
+    q.add(p);
+    clock.advance(1);
+  }
+  const raised = { ...pods[49], spec: { ...pods[49].spec!, priority: 100 } };
+  q.update(pods[49], raised);
+  const order: string[] = [];
+  for (let i = 0; i < 50; i++) order.push((await q.pop())!.info.key);
+  assert.equal(order[0], 'default/p49', 'raised priority first');
+  const rest = order.slice(1).map((k) => Number(k.slice('default/p'.length)));
+  const want = pods.slice(0, 49).map((_, i) => i).sort((a, b) => (b % 5) - (a % 5) || a - b);
+  assert.deepEqual(rest, want);
+  ac.abort();
+});
+
+test('backoffs end on one timer, earliest first, without waiting for the periodic flush', async () => {
+  const clock = new FakeClock();
+  const q = new SchedulingQueue({ clock, flushIntervalMs: 60_000 });
+  const ac = new AbortController();
+  q.run(ac.signal);
+  for (const n of ['a', 'b']) q.add(makePod(n));
+  const a = await q.pop();
+  clock.advance(500);
+  const b = await q.pop();
+  q.addBackoff(b!.info); // until +1500
+  q.addBackoff(a!.info); // until +1000
+  clock.advance(500);
+  assert.deepEqual(q.snapshot().active, ['default/a']);
+  assert.deepEqual(q.snapshot().backoff, ['default/b']);
+  clock.advance(500);
+  assert.deepEqual(q.snapshot().active, ['default/a', 'default/b']);
+  ac.abort();
+});

@@ -124,3 +124,32 @@ test('cordoned and tainted nodes are avoided; uncordoning reschedules', async ()
   await until('bound to n1', async () => (await nodeOf(c, 'p')) === 'n1');
   await s.stop();
 });
+
+test('bindings run asynchronously: the loop assumes the next pods while earlier bindings are in flight', async () => {
+  const c = new FakeClient();
+  await c.create(Nodes, makeNode('n1', { cpu: '4' }));
+  for (const n of ['a', 'b', 'c']) await c.create(Pods, makePod(n, { cpu: '1' }));
+  const gates: (() => void)[] = [];
+  const gated = Object.create(c) as FakeClient;
+  gated.createSubresource = async (...args: Parameters<FakeClient['createSubresource']>) => {
+    await new Promise<void>((r) => gates.push(r));
+    return c.createSubresource(...args);
+  };
+  const ac = new AbortController();
+  const pods = createInformer<Pod>(c, Pods, {}, log);
+  const nodes = createInformer<Node>(c, Nodes, {}, log);
+  const recorder = createEventRecorder(c, 'default-scheduler', log);
+  const sched = createScheduler({ client: gated, pods, nodes, schedulerName: 'default-scheduler', recorder, log, parallelBindings: 3 });
+  pods.start(ac.signal);
+  nodes.start(ac.signal);
+  const done = sched.run(ac.signal);
+  await until('three bindings in flight at once', async () => gates.length === 3);
+  assert.deepEqual(sched.cache.stats(), { nodes: 1, pods: 3, assumed: 3 });
+  assert.equal(sched.cache.nodeInfo('n1')?.requested.milliCpu, 3000, 'assumed pods count before any binding returns');
+  for (const g of gates) g();
+  await until('all bound', async () => (await Promise.all(['a', 'b', 'c'].map((n) => nodeOf(c, n)))).every((x) => x === 'n1'));
+  await until('confirmed by the informer', async () => sched.cache.stats().assumed === 0);
+  ac.abort();
+  await done;
+  await recorder.flush();
+});

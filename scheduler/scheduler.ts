@@ -1,9 +1,18 @@
 /**
- * The scheduling loop: feeds pending pods from the pod informer into the
- * scheduling queue, decides with the plugin registry over the informer cache
- * plus "assumed" pods (bound by us, not yet seen bound by the informer),
- * binds through pods/binding, and reports the outcome as Events and the
- * PodScheduled condition, as kube-scheduler does.
+ * The scheduling loop (kube-scheduler's scheduleOne, simplified): the Pod
+ * and Node informers feed the scheduler cache (bound pods, nodes) and the
+ * scheduling queue (pending pods of this scheduler). Each scheduling cycle
+ * pops one pod, brings the cycle's Snapshot up to date with only the
+ * NodeInfos changed since the last cycle, and decides over it with the
+ * plugin registry (filtering from a rotating start index until
+ * percentageOfNodesToScore nodes fit). A fitting pod is assumed in the cache
+ * at once, so the next cycle already counts it, and its binding cycle
+ * (POST pods/binding) runs asynchronously with at most `parallelBindings`
+ * in flight while the loop goes on. A failed binding forgets the assumed
+ * pod and requeues it with backoff; an unschedulable pod gets a
+ * FailedScheduling Event and PodScheduled=False and waits in the queue's
+ * pool for a cluster event. Per pod the work is O(nodes checked), never
+ * O(pods × nodes).
  */
 import type { Binding, Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../apiserver/client/informer-types.ts';
@@ -11,12 +20,16 @@ import { objectKey } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { Pods } from '../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../apiserver/client/types.ts';
+import { rfc3339 } from '../apiserver/api/time.ts';
+import { realClock } from '../apiserver/client/workqueue.ts';
+import { SchedulerCache } from './cache.ts';
 import { decide } from './decide.ts';
-import { buildNodeInfos, isTerminal } from './framework/nodeinfo.ts';
+import { isTerminal } from './framework/nodeinfo.ts';
 import type { PluginRegistry } from './framework/types.ts';
+import { InFlight } from './inflight.ts';
 import { defaultRegistry } from './plugins/registry.ts';
 import { SchedulingQueue, type QueuedPod, type SchedulingQueueOptions } from './queue.ts';
-import { rfc3339 } from '../apiserver/api/time.ts';
+import { Snapshot } from './snapshot.ts';
 
 /** Everything the scheduler needs; informers are shared and started by the caller. */
 export interface SchedulerDeps {
@@ -32,14 +45,23 @@ export interface SchedulerDeps {
   rand?: () => number;
   queue?: SchedulingQueueOptions;
   clock?: Clock;
+  /** 0 (default): adaptive, as kube (50 % - nodes/125, at least 5 %, at least 100 nodes); 1..100: fixed share. */
+  percentageOfNodesToScore?: number;
+  /** Binding cycles in flight at most (default 16); the scheduling loop waits for a free one. */
+  parallelBindings?: number;
+  /** An assumed pod whose binding was written but never seen bound is dropped after this (ms; default 15 min). */
+  assumedPodTtlMs?: number;
+  /** How often expired assumed pods are cleaned up (ms; default 1000, kube's cleanAssumedPeriod). */
+  cleanupIntervalMs?: number;
 }
 
-/** A running scheduler's handles (the queue is exposed for tests and debugging). */
+/** A running scheduler's handles (queue and cache are exposed for tests and debugging). */
 export interface Scheduler {
   /** Registers handlers, waits for the informers to sync, then schedules until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
   queue: SchedulingQueue;
-  /** Resolves when bindings started so far have finished (tests). */
+  cache: SchedulerCache;
+  /** Resolves when bindings and status writes started so far have finished (tests). */
   idle(): Promise<void>;
 }
 
@@ -52,9 +74,14 @@ export function isPendingFor(pod: Pod, schedulerName: string): boolean {
 }
 
 /** Node fields whose change can make an unschedulable pod fit. */
-function nodeSchedulingView(n: Node): string {
+export function nodeSchedulingView(n: Node): string {
   const ready = (n.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status ?? '';
   return JSON.stringify([n.metadata?.labels ?? {}, n.spec?.taints ?? [], n.spec?.unschedulable ?? false, n.status?.allocatable ?? {}, ready]);
+}
+
+/** The pod as assumed on `node`: a shallow copy with spec.nodeName set (the informer's object is never mutated). */
+export function assumedOn(pod: Pod, node: string): Pod {
+  return { ...pod, spec: { ...(pod.spec ?? { containers: [] }), nodeName: node } };
 }
 
 /** Creates the scheduler (see file doc). */
@@ -62,60 +89,76 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { client, pods, nodes, schedulerName, recorder, log } = deps;
   const registry = deps.registry ?? defaultRegistry();
   const rand = deps.rand ?? Math.random;
-  const clock = deps.clock;
-  const queue = new SchedulingQueue({ ...(deps.queue ?? {}), ...(clock ? { clock } : {}) });
-  const assumed = new Map<string, Pod>();
-  const bindings = new Set<Promise<void>>();
+  const clock = deps.clock ?? realClock;
+  const queue = new SchedulingQueue({ ...(deps.queue ?? {}), clock });
+  const cache = new SchedulerCache({ clock, assumedPodTtlMs: deps.assumedPodTtlMs });
+  const snapshot = new Snapshot();
+  const binds = new InFlight(deps.parallelBindings ?? 16);
+  const writes = new Set<Promise<void>>();
+  const percentage = deps.percentageOfNodesToScore ?? 0;
+  let nextStartNodeIndex = 0;
 
-  const onPod = (pod: Pod, old?: Pod): void => {
+  const track = (p: Promise<void>): void => {
+    writes.add(p);
+    void p.finally(() => writes.delete(p));
+  };
+
+  const onPodAdd = (pod: Pod): void => {
+    if (pod.spec?.nodeName) {
+      if (!isTerminal(pod)) cache.addPod(pod);
+      return;
+    }
+    if (isPendingFor(pod, schedulerName)) queue.add(pod);
+  };
+
+  const onPodUpdate = (old: Pod, pod: Pod): void => {
     const key = objectKey(pod);
     if (pod.spec?.nodeName) {
-      assumed.delete(key);
-      queue.delete(key);
-      if (old && !isTerminal(old) && isTerminal(pod)) queue.moveAllToActiveOrBackoff();
+      if (!old.spec?.nodeName) queue.delete(key);
+      if (!isTerminal(pod)) {
+        cache.updatePod(pod);
+      } else if (cache.nodeOf(key) !== undefined) {
+        cache.removePod(key);
+        queue.moveAllToActiveOrBackoff();
+      }
       return;
     }
     if (!isPendingFor(pod, schedulerName)) {
       queue.delete(key);
       return;
     }
-    if (assumed.has(key)) return;
-    if (old) queue.update(old, pod);
-    else queue.add(pod);
+    if (cache.isAssumed(key)) return; // our binding is in flight
+    queue.update(old, pod);
+  };
+
+  const onPodDelete = (pod: Pod): void => {
+    const key = objectKey(pod);
+    queue.delete(key);
+    const held = cache.nodeOf(key) !== undefined;
+    cache.removePod(key);
+    if (held && !isTerminal(pod)) queue.moveAllToActiveOrBackoff();
   };
 
   const registerHandlers = (): void => {
-    pods.addHandlers({
-      onAdd: (p) => onPod(p),
-      onUpdate: (o, p) => onPod(p, o),
-      onDelete: (p) => {
-        const key = objectKey(p);
-        queue.delete(key);
-        const wasAssumed = assumed.delete(key);
-        if ((p.spec?.nodeName || wasAssumed) && !isTerminal(p)) queue.moveAllToActiveOrBackoff();
-      },
-    });
+    pods.addHandlers({ onAdd: onPodAdd, onUpdate: onPodUpdate, onDelete: onPodDelete });
     nodes.addHandlers({
-      onAdd: () => queue.moveAllToActiveOrBackoff(),
+      onAdd: (n) => {
+        cache.addNode(n);
+        queue.moveAllToActiveOrBackoff();
+      },
       onUpdate: (o, n) => {
+        cache.updateNode(n);
         if (nodeSchedulingView(o) !== nodeSchedulingView(n)) queue.moveAllToActiveOrBackoff();
       },
+      onDelete: (n) => cache.removeNode(n.metadata?.name ?? ''),
     });
-  };
-
-  /** Pods holding resources: bound ones from the cache plus our assumptions. */
-  const placedPods = (): Pod[] => {
-    const out: Pod[] = [];
-    for (const p of pods.list()) if (p.spec?.nodeName) out.push(p);
-    for (const [key, p] of assumed) if (!pods.get(key)?.spec?.nodeName) out.push(p);
-    return out;
   };
 
   const setUnschedulableCondition = async (pod: Pod, message: string): Promise<void> => {
     const conds = pod.status?.conditions ?? [];
     const prev = conds.find((c) => c.type === 'PodScheduled');
     if (prev && prev.status === 'False' && prev.reason === 'Unschedulable' && prev.message === message) return;
-    const now = rfc3339(clock ? clock.now() : Date.now());
+    const now = rfc3339(clock.now());
     const cond: PodCondition = {
       type: 'PodScheduled',
       status: 'False',
@@ -131,6 +174,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   };
 
+  /** The binding cycle: POST pods/binding; on failure forget the assumption and retry after backoff. */
   const bind = async (pod: Pod, node: string, info: QueuedPod): Promise<void> => {
     const key = info.key;
     const ns = pod.metadata?.namespace ?? 'default';
@@ -143,11 +187,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         target: { apiVersion: 'v1', kind: 'Node', name: node },
       };
       await client.createSubresource(Pods, name, 'binding', binding, ns);
+      cache.finishBinding(key);
       queue.done(key);
       recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
-      log.info('bound pod', { pod: key, node });
+      log.debug('bound pod', { pod: key, node });
     } catch (e) {
-      assumed.delete(key);
+      cache.forgetPod(key);
       if (isNotFound(e) || isConflict(e)) {
         // Deleted, or already bound elsewhere: the informer will tell us the rest.
         log.info('binding not needed any more', { pod: key, err: e });
@@ -157,52 +202,77 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       log.warn('binding failed, will retry', { pod: key, node, err: e });
       recorder.event(pod, 'Warning', 'FailedScheduling', `Binding rejected: ${(e as Error).message}`);
       queue.addBackoff(info);
+      queue.moveAllToActiveOrBackoff(); // the forgotten pod's resources are free again
     }
   };
 
-  const scheduleOne = async (info: QueuedPod, cycle: number): Promise<void> => {
+  /** One scheduling cycle (synchronous: the snapshot cannot change under it). */
+  const scheduleOne = (info: QueuedPod, cycle: number): void => {
     const pod = pods.get(info.key) ?? info.pod;
-    if (!isPendingFor(pod, schedulerName)) {
+    if (!isPendingFor(pod, schedulerName) || cache.isAssumed(info.key)) {
       queue.done(info.key);
       return;
     }
-    const nodeInfos = buildNodeInfos(nodes.list(), placedPods());
-    const d = decide(pod, nodeInfos, registry, rand);
+    cache.updateSnapshot(snapshot);
+    const d = decide(pod, snapshot.list, registry, rand, { percentageOfNodesToScore: percentage, startIndex: nextStartNodeIndex });
+    nextStartNodeIndex = snapshot.size === 0 ? 0 : (nextStartNodeIndex + d.processed) % snapshot.size;
     if (d.kind === 'unschedulable') {
       log.info('pod unschedulable', { pod: info.key, message: d.message, attempts: info.attempts });
       queue.addUnschedulable(info, cycle);
       recorder.event(pod, 'Warning', 'FailedScheduling', d.message);
-      await setUnschedulableCondition(pod, d.message);
+      track(setUnschedulableCondition(pod, d.message));
       return;
     }
-    assumed.set(info.key, { ...pod, spec: { ...(pod.spec ?? { containers: [] }), nodeName: d.node } });
-    const p = bind(pod, d.node, info);
-    bindings.add(p);
-    void p.finally(() => bindings.delete(p));
+    const err = cache.assumePod(assumedOn(pod, d.node));
+    if (err) {
+      log.error('could not assume pod', { pod: info.key, err });
+      queue.addBackoff(info);
+      return;
+    }
+    binds.run(() => bind(pod, d.node, info));
   };
 
   return {
     queue,
+    cache,
     async run(signal) {
       registerHandlers();
       queue.run(signal);
-      await Promise.race([Promise.all([pods.synced(), nodes.synced()]), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
-      if (!signal.aborted) log.info('scheduler started', { schedulerName });
-      while (!signal.aborted) {
-        const next = await queue.pop();
-        if (!next) break;
-        try {
-          await scheduleOne(next.info, next.cycle);
-        } catch (e) {
-          log.error('scheduling attempt failed', { pod: next.info.key, err: e });
-          assumed.delete(next.info.key);
-          queue.addBackoff(next.info);
+      const onAbort = (): void => binds.release();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let cleanup: { cancel(): void } | undefined;
+      const tick = (): void => {
+        if (signal.aborted) return;
+        if (cache.cleanupAssumedPods().length > 0) queue.moveAllToActiveOrBackoff();
+        cleanup = clock.setTimeout(tick, deps.cleanupIntervalMs ?? 1000);
+      };
+      cleanup = clock.setTimeout(tick, deps.cleanupIntervalMs ?? 1000);
+      try {
+        await Promise.race([Promise.all([pods.synced(), nodes.synced()]), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
+        if (!signal.aborted) log.info('scheduler started', { schedulerName });
+        while (!signal.aborted) {
+          await binds.slot();
+          if (signal.aborted) break;
+          const next = await queue.pop();
+          if (!next) break;
+          try {
+            scheduleOne(next.info, next.cycle);
+          } catch (e) {
+            log.error('scheduling attempt failed', { pod: next.info.key, err: e });
+            cache.forgetPod(next.info.key);
+            queue.addBackoff(next.info);
+          }
         }
+      } finally {
+        cleanup?.cancel();
+        signal.removeEventListener('abort', onAbort);
+        await binds.idle();
+        await Promise.all([...writes]);
       }
-      await Promise.all([...bindings]);
     },
     async idle() {
-      while (bindings.size > 0) await Promise.all([...bindings]);
+      await binds.idle();
+      while (writes.size > 0) await Promise.all([...writes]);
     },
   };
 }

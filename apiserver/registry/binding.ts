@@ -34,17 +34,18 @@ type WritablePod = Pod & { spec: NonNullable<Pod['spec']>; status?: { conditions
 /**
  * The pod after binding `cur` to `node` at `nowMs` (ms since epoch): a copy
  * with spec.nodeName, the binding's annotations over the pod's, and a
- * PodScheduled=True condition replacing any earlier one. Pure.
+ * PodScheduled=True condition replacing any earlier one. Pure: `cur` is not
+ * changed; only the objects on the changed paths are copied (the rest is
+ * shared with `cur`, which the store hands over as its own clone).
  */
 export function boundPod(cur: KubeObject, binding: BindingBody, node: string, nowMs: number): KubeObject {
-  const next = structuredClone(cur) as WritablePod;
-  next.spec = { ...(next.spec ?? {}), nodeName: node } as WritablePod['spec'];
+  const src = cur as WritablePod;
   const anns = binding.metadata?.annotations;
-  if (anns && Object.keys(anns).length > 0) (next.metadata as { annotations?: Record<string, string> }).annotations = { ...(cur.metadata?.annotations ?? {}), ...anns };
-  const status = (next.status ??= {});
-  const conds = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+  const metadata = anns && Object.keys(anns).length > 0 ? { ...(src.metadata ?? {}), annotations: { ...(src.metadata?.annotations ?? {}), ...anns } } : src.metadata;
+  const conds = (src.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
   conds.push({ type: 'PodScheduled', status: 'True', lastTransitionTime: rfc3339(nowMs) });
-  status.conditions = conds;
+  const next: WritablePod = { ...src, spec: { ...(src.spec ?? {}), nodeName: node } as WritablePod['spec'], status: { ...(src.status ?? {}), conditions: conds } };
+  if (metadata !== undefined) next.metadata = metadata;
   return next;
 }
 
@@ -64,9 +65,13 @@ export function bindingConflict(cur: KubeObject, binding: BindingBody): StatusEr
   return undefined;
 }
 
-/** The binding subresource's rules for the store: admitted as CREATE, rejected on a conflict with the stored pod. */
+/**
+ * The binding subresource's rules for the store: admitted as CREATE, rejected
+ * on a conflict with the stored pod, managedFields left as they were (kube's
+ * BindingREST updates storage directly, so no manager entry is recorded).
+ */
 export function bindingStrategy(binding: BindingBody): SubresourceStrategy {
-  return { operation: 'CREATE', validateUpdate: (_next, cur) => bindingConflict(cur, binding) };
+  return { operation: 'CREATE', validateUpdate: (_next, cur) => bindingConflict(cur, binding), keepManagedFields: true };
 }
 
 /**

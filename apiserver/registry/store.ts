@@ -330,7 +330,7 @@ export class ResourceStore {
       if (!cur) throw notFound(this.target(name));
       const wanted = mutate(clone(cur));
       const next = await this.prepareUpdate(wanted, cur, subresource, wo, own);
-      stampManagedFields(cur, next, wo, this.fieldTarget(subresource), wanted);
+      if (!own?.keepManagedFields) stampManagedFields(cur, next, wo, this.fieldTarget(subresource), wanted);
       if (sameIgnoringRv(next, cur) || wo.dryRun) return next;
       const hooks = subresource === undefined ? this.def.strategy : undefined;
       if (hooks?.beforeUpdate) {

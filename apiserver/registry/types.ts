@@ -70,6 +70,8 @@ export interface SubresourceStrategy<T extends KubeObject = KubeObject> {
   prepareForUpdate?(newObj: T, oldObj: T): void;
   /** Rejects the write with a StatusError (e.g. 409 pod already bound), or undefined to let it through. */
   validateUpdate(newObj: T, oldObj: T): StatusError | undefined;
+  /** Leave metadata.managedFields as stored (kube's BindingREST writes storage directly: no field manager entry). */
+  keepManagedFields?: boolean;
 }
 
 /** A column of the server-side Table (meta.k8s.io/v1 TableColumnDefinition). */

@@ -32,6 +32,6 @@ export const leastAllocated: ScorePlugin = {
     state.write(stateKey, podRequests(pod, true));
   },
   score(state, pod, nodeInfo): number {
-    return leastAllocatedScore(state.getOrCompute(stateKey, () => podRequests(pod, true)), nodeInfo);
+    return leastAllocatedScore(state.get<Resources>(stateKey) ?? state.getOrCompute(stateKey, () => podRequests(pod, true)), nodeInfo);
   },
 };

@@ -12,6 +12,13 @@ import { success, unschedulable, type CycleState, type FilterPlugin, type NodeIn
 
 const stateKey = 'NodeResourcesFit/requests';
 
+/** True if a pod with requests `req` fits `ni` (the allocation-free check insufficientResources explains). */
+export function fits(req: Resources, ni: NodeInfo): boolean {
+  if (ni.requested.pods + 1 > ni.allocatable.pods) return false;
+  if (req.milliCpu > 0 && req.milliCpu > ni.allocatable.milliCpu - ni.requested.milliCpu) return false;
+  return !(req.memory > 0 && req.memory > ni.allocatable.memory - ni.requested.memory);
+}
+
 /** The reasons a pod with requests `req` does not fit `ni` (empty if it fits). */
 export function insufficientResources(req: Resources, ni: NodeInfo): string[] {
   const reasons: string[] = [];
@@ -29,8 +36,8 @@ export const nodeResourcesFit: FilterPlugin = {
     state.write(stateKey, podRequests(pod));
   },
   filter(state, pod, nodeInfo): Status {
-    const req = state.getOrCompute(stateKey, () => podRequests(pod));
-    const reasons = insufficientResources(req, nodeInfo);
-    return reasons.length === 0 ? success : unschedulable(...reasons);
+    const req = state.get<Resources>(stateKey) ?? state.getOrCompute(stateKey, () => podRequests(pod));
+    if (fits(req, nodeInfo)) return success;
+    return unschedulable(...insufficientResources(req, nodeInfo));
   },
 };

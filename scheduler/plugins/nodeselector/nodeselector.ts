@@ -6,7 +6,7 @@
  * a term are ANDed). Failure: "node(s) didn't match Pod's node affinity/selector".
  */
 import type { Node, NodeSelectorRequirement, NodeSelectorTerm, Pod } from 'kubernetes-types/core/v1';
-import { success, unresolvable, type FilterPlugin, type Status } from '../../framework/types.ts';
+import { skip, success, unresolvable, type FilterPlugin, type Status } from '../../framework/types.ts';
 
 /** The reason text Kubernetes uses. */
 export const nodeSelectorReason = "node(s) didn't match Pod's node affinity/selector";
@@ -45,7 +45,8 @@ export function termMatches(term: NodeSelectorTerm, node: Node): boolean {
 /** True if the pod's nodeSelector and required node affinity both accept the node. */
 export function podMatchesNode(pod: Pod, node: Node): boolean {
   const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const sel = pod.spec?.nodeSelector;
+  if (sel) for (const k in sel) if (labels[k] !== sel[k]) return false;
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!required) return true;
   return required.nodeSelectorTerms.some((t) => termMatches(t, node));
@@ -54,6 +55,10 @@ export function podMatchesNode(pod: Pod, node: Node): boolean {
 /** The NodeSelector filter plugin. */
 export const nodeSelector: FilterPlugin = {
   name: 'NodeSelector',
+  preFilter(_state, pod): Status | void {
+    const sel = pod.spec?.nodeSelector;
+    if ((!sel || Object.keys(sel).length === 0) && !pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution) return skip;
+  },
   filter(_state, pod, nodeInfo): Status {
     return podMatchesNode(pod, nodeInfo.node) ? success : unresolvable(nodeSelectorReason);
   },

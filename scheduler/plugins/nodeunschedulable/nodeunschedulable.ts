@@ -13,7 +13,7 @@ export const unschedulableReason = 'node(s) were unschedulable';
 export const nodeUnschedulable: FilterPlugin = {
   name: 'NodeUnschedulable',
   filter(_state, pod, nodeInfo): Status {
-    if (!nodeInfo.node.spec?.unschedulable) return success;
+    if (!nodeInfo.traits.unschedulable) return success;
     if (podToleratesTaint(pod, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return success;
     return unresolvable(unschedulableReason);
   },

@@ -1,7 +1,8 @@
 /**
  * TaintToleration filter (kube-scheduler plugins/tainttoleration): a node
  * whose NoSchedule or NoExecute taint the pod does not tolerate is rejected
- * with "node(s) had untolerated taint {key: value}".
+ * with "node(s) had untolerated taint {key: value}". Reads the node's
+ * NoSchedule/NoExecute taints from NodeInfo.traits (derived once per update).
  */
 import type { Pod, Taint } from 'kubernetes-types/core/v1';
 import { success, unresolvable, type FilterPlugin, type Status } from '../../framework/types.ts';
@@ -24,10 +25,8 @@ export function untoleratedTaintReason(taint: Taint): string {
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
   filter(_state, pod, nodeInfo): Status {
-    for (const taint of nodeInfo.node.spec?.taints ?? []) {
-      if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
-      if (!podToleratesTaint(pod, taint)) return unresolvable(untoleratedTaintReason(taint));
-    }
+    const taints = nodeInfo.traits.scheduleTaints;
+    for (let i = 0; i < taints.length; i++) if (!podToleratesTaint(pod, taints[i])) return unresolvable(untoleratedTaintReason(taints[i]));
     return success;
   },
 };
