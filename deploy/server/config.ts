@@ -30,6 +30,8 @@ export interface ServerConfig {
   externalEtcd?: ExternalEtcd;
   /** Join the cluster of this server as another control-plane node (deploy/server/server-join.ts with externalEtcd, else server-join-embedded.ts and an etcd member). */
   join?: ServerJoin;
+  /** --agent-token: the agent token to use when the cluster has none yet (deploy/join/agent-token.ts); absent: minted. */
+  agentToken?: string;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
 }
