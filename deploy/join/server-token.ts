@@ -44,10 +44,10 @@ export async function ensureJoinToken(dataDir: string, caFile: string, client: A
   return { path, created: !reuse };
 }
 
-/** What publishJoinToken did: both token files and whether each is new. */
+/** What publishJoinToken did: both token files and whether each is new, or why the agent token was refused. */
 export interface PublishedTokens {
   server: JoinTokenReport;
-  agent: JoinTokenReport;
+  agent: JoinTokenReport | { error: string };
 }
 
 /**
@@ -55,8 +55,9 @@ export interface PublishedTokens {
  * token, then the agent token (agent-token.ts ensureAgentToken, with
  * `agentTokenFlag`, the value of --agent-token), through the admin
  * kubeconfig, retrying API errors for up to `timeoutMs`. Resolves both
- * reports, or an error value (never a token): API errors past the timeout,
- * or at once a refused --agent-token.
+ * reports (the agent's an error value when --agent-token is refused: the
+ * server token still serves), or an error value for API errors past the
+ * timeout. Never includes a token.
  */
 export async function publishJoinToken(
   dataDir: string, caFile: string, adminKubeconfig: string, timeoutMs: number, signal?: AbortSignal, agentTokenFlag?: string,
@@ -69,8 +70,7 @@ export async function publishJoinToken(
       try {
         const server = await ensureJoinToken(dataDir, caFile, client);
         const agent = await ensureAgentToken(dataDir, caFile, client, agentTokenFlag);
-        if ('error' in agent) return { error: `cannot publish the agent token: ${agent.error}` };
-        return { server, agent };
+        return { server, agent: 'error' in agent ? { error: `cannot publish the agent token: ${agent.error}` } : agent };
       } catch (e) {
         last = e instanceof Error ? e.message : String(e);
       }
