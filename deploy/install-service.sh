@@ -3,7 +3,8 @@
 # prerequisites (`install.sh server|agent [flags...]`). As root:
 #   bash deploy/install-service.sh server [skiff server flags...]
 #   bash deploy/install-service.sh agent --server URL --token TOKEN [flags...]
-# (SKIFF_URL / SKIFF_TOKEN stand for --server / --token, as K3S_URL/K3S_TOKEN.)
+# (SKIFF_URL / SKIFF_TOKEN stand for --server / --token, as K3S_URL/K3S_TOKEN;
+# for a server, SKIFF_AGENT_TOKEN stands for --agent-token, as K3S_AGENT_TOKEN.)
 # It
 # - copies this checkout (without .git; node_modules included, or installed
 #   with `npm ci --omit=dev` when missing) to /opt/skiff and bundles it into
@@ -54,6 +55,7 @@ while [ "$#" -gt 0 ]; do
     *) echo "unexpected argument '$arg' (flags only, e.g. --data-dir /var/lib/skiff)" >&2; exit 2 ;;
   esac
 done
+if [ "$mode" = server ] && [ -z "${values[agent-token]+set}" ] && [ -n "${SKIFF_AGENT_TOKEN:-}" ]; then add_value agent-token "$SKIFF_AGENT_TOKEN"; fi
 if [ "$mode" = agent ]; then
   if [ -z "${values[server]+set}" ] && [ -n "${SKIFF_URL:-}" ]; then add_value server "$SKIFF_URL"; fi
   if [ -z "${values[token]+set}" ] && [ -n "${SKIFF_TOKEN:-}" ]; then add_value token "$SKIFF_TOKEN"; fi

@@ -76,7 +76,7 @@ function installService(args: string[], env: Record<string, string> = {}): { sta
   const dir = mkdtempSync(join(tmpdir(), 'skiff-install-'));
   const r = spawnSync('bash', ['deploy/install-service.sh', ...args], {
     cwd: repo, encoding: 'utf8',
-    env: { ...process.env, SKIFF_URL: '', SKIFF_TOKEN: '', ...env, SKIFF_INSTALL_DIR: repo, SKIFF_CONFIG_DIR: join(dir, 'etc'), SKIFF_BIN_DIR: join(dir, 'bin'), SKIFF_SYSTEMD_DIR: join(dir, 'systemd') },
+    env: { ...process.env, SKIFF_URL: '', SKIFF_TOKEN: '', SKIFF_AGENT_TOKEN: '', ...env, SKIFF_INSTALL_DIR: repo, SKIFF_CONFIG_DIR: join(dir, 'etc'), SKIFF_BIN_DIR: join(dir, 'bin'), SKIFF_SYSTEMD_DIR: join(dir, 'systemd') },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, dir };
 }
@@ -96,6 +96,19 @@ test('install-service.sh agent: server and token from SKIFF_URL/SKIFF_TOKEN, con
   assert.ok(!existsSync(join(r.dir, 'etc', 'skiff.yaml')));
   assert.ok(!(r.stdout + r.stderr).includes(token));
   assert.match(readFileSync(join(r.dir, 'etc', 'install.env'), 'utf8'), /SKIFF_APP_COPIED:=0/);
+});
+
+test('install-service.sh server: SKIFF_AGENT_TOKEN becomes `agent-token:` in config.yaml (as K3S_AGENT_TOKEN), never printed; a flag wins', (t) => {
+  const agentToken = 'abcdef.0123456789abcdef';
+  const r = installService(['server'], { SKIFF_AGENT_TOKEN: agentToken });
+  t.after(() => rmSync(r.dir, { recursive: true, force: true }));
+  assert.equal(r.status, 0, r.stderr);
+  const flags = [{ name: 'agent-token', takesValue: true }];
+  assert.deepEqual(configFileArgs(readFileSync(join(r.dir, 'etc', 'config.yaml'), 'utf8'), flags, []), { args: ['--agent-token', agentToken] });
+  assert.ok(!(r.stdout + r.stderr).includes(agentToken));
+  const both = installService(['server', '--agent-token', 'zzzzzz.0123456789abcdef'], { SKIFF_AGENT_TOKEN: agentToken });
+  t.after(() => rmSync(both.dir, { recursive: true, force: true }));
+  assert.deepEqual(configFileArgs(readFileSync(join(both.dir, 'etc', 'config.yaml'), 'utf8'), flags, []), { args: ['--agent-token', 'zzzzzz.0123456789abcdef'] });
 });
 
 test('install-service.sh: repeated flags become a list, switches true; agent without a token and stray arguments are refused', (t) => {

@@ -1,7 +1,8 @@
 /**
  * Acceptance test (issue 7), multi-node: three nodes in their own network
  * namespaces joined by a bridge in a fourth, no route off the machine, one
- * `skiff server` and two `skiff agent`s joined by token, driven with kubectl.
+ * `skiff server` and two `skiff agent`s joined by the agent token
+ * (<data-dir>/agent-token), driven with kubectl.
  * The link-cut steps (node lifecycle: Unknown within 50 s, pods recreated
  * elsewhere, Ready after restore) take about a minute; SKIFF_E2E_QUICK=1
  * skips them. The whole file takes about 90 s.
@@ -132,7 +133,7 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
         work = await mkdtemp(join(tmpdir(), 'skiff-e2e-manifests-'));
         try {
           const built = await buildImages({ progress: log });
-          mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, progress: log });
+          mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, agentTokenFile: 'agent-token', progress: log });
         } catch (e) {
           startError = e;
           log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);

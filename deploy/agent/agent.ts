@@ -35,7 +35,7 @@ import type { ProxyMode } from '../../proxy/backend.ts';
 export interface AgentConfig {
   /** https://host:port of a server. */
   server: string;
-  /** The join token (K10…), from the server's <data-dir>/token. */
+  /** The join token (K10…): the server's <data-dir>/agent-token, or its server token <data-dir>/token. */
   token: string;
   /** Default /var/lib/skiff-agent. */
   dataDir: string;

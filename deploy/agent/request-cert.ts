@@ -30,7 +30,7 @@ export interface WaitOptions {
 /** The operator-facing text of an API failure while requesting. Pure. */
 export function describeRequestError(e: unknown): string {
   if (e instanceof ApiError) {
-    if (e.code === 401) return 'the server refused the join token (401 Unauthorized): check --token against the server\'s <data-dir>/token';
+    if (e.code === 401) return 'the server refused the join token (401 Unauthorized): check --token against the server\'s <data-dir>/agent-token (or its <data-dir>/token)';
     if (e.code === 403) return `the join token may not request node certificates (403 Forbidden: ${e.message})`;
     return `the server answered ${e.code} ${e.reason}: ${e.message}`;
   }

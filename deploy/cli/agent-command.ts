@@ -20,10 +20,10 @@ export const AGENT_DATA_DIR = '/var/lib/skiff-agent';
 /** Adds `agent` to `program`; `nodeName` is the default node name. */
 export function registerAgentCommand(program: Command, run: (cfg: AgentConfig) => Promise<void>, nodeName: string): void {
   program.command('agent')
-    .description('join a cluster as a worker node (kubelet and containerd), authenticated by the server\'s join token')
+    .description('join a cluster as a worker node (kubelet and containerd), authenticated by the server\'s agent token')
     .addOption(new Option('--server <url>', 'https://<server>:6443 to join').makeOptionMandatory().argParser(parseUrl))
-    .option('--token <token>', 'the join token (K10…) from the server\'s <data-dir>/token')
-    .option('--token-file <path>', 'read the join token from this file')
+    .option('--token <token>', 'the agent token (K10…) from the server\'s <data-dir>/agent-token (its server token, <data-dir>/token, works too)')
+    .option('--token-file <path>', 'read the token from this file')
     .option('--data-dir <dir>', 'where the agent keeps its state and credentials', AGENT_DATA_DIR)
     .addOption(new Option('--node-name <name>', 'name of this node').default(nodeName, 'this host\'s name').argParser(parseNodeName))
     .addOption(new Option('--node-ip <ip>', 'address the node reports (default: picked by the kubelet)').argParser(parseIP))

@@ -108,3 +108,14 @@ test('flagSpecs: value flags and switches of the real server command', () => {
   assert.ok(specs.some((s) => s.name === 'config'));
   assert.ok(!specs.some((s) => s.name === 'help'));
 });
+
+test('config file: `agent-token:` reaches the server as --agent-token (k3s config.yaml key); absent, none is set', async () => {
+  const calls: ServerConfig[] = [];
+  const p = program(calls);
+  const argv = expandConfigFile(['node', 'skiff', 'server'], p, files({ '/etc/skiff/config.yaml': 'agent-token: abcdef.0123456789abcdef\n' }));
+  assert.deepEqual(argv, ['node', 'skiff', 'server', '--agent-token', 'abcdef.0123456789abcdef']);
+  await p.parseAsync(argv);
+  assert.equal(calls[0]?.agentToken, 'abcdef.0123456789abcdef');
+  await program(calls).parseAsync(['node', 'skiff', 'server']);
+  assert.equal(calls[1]?.agentToken, undefined);
+});

@@ -98,13 +98,14 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--etcd-certfile <path>', 'client cert presented to the external etcd')
     .option('--etcd-keyfile <path>', 'key of --etcd-certfile')
     .addOption(new Option('--server <url>', 'join the cluster of this server (https://IP:6443) as another control-plane node (with --token; adds an etcd member unless --etcd-servers)').argParser(parseUrl))
-    .option('--token <token>', 'the join token of --server (its <data-dir>/token)')
+    .option('--token <token>', 'the server token of --server (its <data-dir>/token; an agent token is refused)')
+    .option('--agent-token <token>', 'the token agents join with (<id>.<secret> or K10…), written to <data-dir>/agent-token; default: a fresh one, separate from the server token')
     .addOption(new Option('--lb-pool <ranges>', 'addresses for LoadBalancer Services, e.g. 192.168.1.240-192.168.1.250 (comma-separated ranges or CIDRs); default: each node\'s IP').argParser(parsePoolFlag))
     .addOption(proxyModeOption())
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-      server?: string; token?: string; lbPool?: string; proxyMode: ProxyMode;
+      server?: string; token?: string; lbPool?: string; proxyMode: ProxyMode; agentToken?: string;
     } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
       const etcd = decideExternalEtcd(o);
       if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
@@ -117,6 +118,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       await actions.server({
         ...(external ? { externalEtcd: external } : {}),
         ...(o.server !== undefined && o.token !== undefined ? { join: { server: o.server, token: o.token } } : {}),
+        ...(o.agentToken !== undefined ? { agentToken: o.agentToken } : {}),
         dataDir: resolve(o.dataDir), clusterCIDR: o.clusterCidr, serviceCIDR: o.serviceCidr, apiPort: o.apiPort, bindAddress: o.bindAddress, nodeName: o.nodeName,
         nodeIP: o.nodeIp, containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),

@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import type { Secret } from 'kubernetes-types/core/v1';
 import { Secrets } from '../../apiserver/client/resources.ts';
 import { FakeClient } from '../../apiserver/testing/fake-client.ts';
-import { NODE_TOKEN_GROUP } from './bootstrap-secret.ts';
+import type { RoleBinding } from 'kubernetes-types/rbac/v1';
+import { NODE_TOKEN_GROUP, SERVER_TOKEN_GROUP, tokenGroups } from './bootstrap-secret.ts';
 import type { EmbeddedBootstrapData } from './server-bootstrap.ts';
 import {
-  ensureServerBootstrapSecret, openServerBootstrapSecret, readServerBootstrapSecret, serverBootstrapRole, serverBootstrapRoleBinding, serverBootstrapSecret,
-  SERVER_BOOTSTRAP_SECRET,
+  ensureServerBootstrapSecret, openServerBootstrapSecret, readServerBootstrapSecret, RoleBindings, serverBootstrapRole, serverBootstrapRoleBinding, serverBootstrapSecret,
+  SERVER_BOOTSTRAP_ROLE, SERVER_BOOTSTRAP_SECRET,
 } from './server-bootstrap-secret.ts';
 
 const pem = (what: string): string => `-----BEGIN ${what}-----\nX\n-----END ${what}-----\n`;
@@ -19,10 +20,34 @@ const data: EmbeddedBootstrapData = {
 const pass = 'abcdef.0123456789abcdef';
 const urls = ['https://10.0.0.1:2479'];
 
-test('the Role grants only get on the one Secret, bound only to the join token group', () => {
+test('the Role grants only get on the one Secret, bound only to the server token group, which the agent token lacks', () => {
   assert.deepEqual(serverBootstrapRole().rules, [{ apiGroups: [''], resources: ['secrets'], resourceNames: [SERVER_BOOTSTRAP_SECRET], verbs: ['get'] }]);
   assert.equal(serverBootstrapRole().metadata?.namespace, 'kube-system');
-  assert.deepEqual(serverBootstrapRoleBinding().subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_TOKEN_GROUP }]);
+  const subjects = serverBootstrapRoleBinding().subjects ?? [];
+  assert.deepEqual(subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: SERVER_TOKEN_GROUP }]);
+  const bound = (groups: string[]): boolean => subjects.some((x) => x.kind === 'Group' && groups.includes(x.name));
+  assert.equal(bound(tokenGroups('agent')), false, 'the agent token reaches no subject');
+  assert.equal(bound(tokenGroups('server')), true);
+});
+
+test('an older binding naming the node group is rewritten to the server token group', async () => {
+  const c = new FakeClient();
+  const old: RoleBinding = { ...serverBootstrapRoleBinding(), subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: NODE_TOKEN_GROUP }] };
+  await c.create<RoleBinding>(RoleBindings, old, 'kube-system');
+  await ensureServerBootstrapSecret(c, data, urls, pass, randomBytes);
+  assert.deepEqual((await c.get<RoleBinding>(RoleBindings, SERVER_BOOTSTRAP_ROLE, 'kube-system')).subjects, serverBootstrapRoleBinding().subjects);
+});
+
+test('the agent token travels sealed in the Secret; a changed agent token re-stores it', async () => {
+  const c = new FakeClient();
+  const agent = 'zyxwvu.abcdefghij012345';
+  assert.deepEqual(await ensureServerBootstrapSecret(c, data, urls, pass, randomBytes, agent), { stored: true });
+  const s = await c.get<Secret>(Secrets, SERVER_BOOTSTRAP_SECRET, 'kube-system');
+  assert.ok(!JSON.stringify(s).includes('abcdefghij012345'), 'not in clear text');
+  assert.deepEqual(await openServerBootstrapSecret(c, pass), { data, etcdClientURLs: urls, agentToken: agent });
+  assert.deepEqual(await ensureServerBootstrapSecret(c, data, urls, pass, randomBytes, agent), { stored: false });
+  assert.deepEqual(await ensureServerBootstrapSecret(c, data, urls, pass, randomBytes, 'zyxwvu.abcdefghij012346'), { stored: true });
+  assert.equal((await openServerBootstrapSecret(c, pass) as { agentToken?: string }).agentToken, 'zyxwvu.abcdefghij012346');
 });
 
 test('readServerBootstrapSecret: both fields back; a Secret without them is an error value', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { bootstrapEtcdKey, decideBootstrapWrite, openBootstrap, sealBootstrap, type ServerBootstrapData } from './server-bootstrap.ts';
+import { BOOTSTRAP_FILES, bootstrapEtcdKey, decideBootstrapWrite, openBootstrap, openBootstrapPayload, sealBootstrap, type ServerBootstrapData } from './server-bootstrap.ts';
 
 const data: ServerBootstrapData = {
   'server-ca.crt': '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n',
@@ -51,3 +51,12 @@ const cases: Array<[string, Partial<ServerBootstrapData>, ReturnType<typeof deci
 for (const [name, have, want] of cases) {
   test(`decideBootstrapWrite: ${name}`, () => assert.deepEqual(decideBootstrapWrite(have, data), want));
 }
+
+test('openBootstrapPayload: the agent token comes back with the files (never as a file); absent when not sealed; a malformed one is refused', async () => {
+  const agent = 'zyxwvu.abcdefghij012345';
+  assert.deepEqual(await openBootstrapPayload(await sealBootstrap(data, pass, key, randomBytes, agent), pass, key, BOOTSTRAP_FILES), { files: data, agentToken: agent });
+  assert.deepEqual(await openBootstrap(await sealBootstrap(data, pass, key, randomBytes, agent), pass, key), data, 'openBootstrap gives only the files');
+  assert.deepEqual(await openBootstrapPayload(await sealBootstrap(data, pass, key, randomBytes), pass, key, BOOTSTRAP_FILES), { files: data });
+  assert.deepEqual(await openBootstrapPayload(await sealBootstrap(data, pass, key, randomBytes, 'not-a-token'), pass, key, BOOTSTRAP_FILES),
+    { error: 'the server bootstrap data has a malformed agent token' });
+});

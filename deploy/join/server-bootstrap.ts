@@ -17,11 +17,14 @@
  * plus the hex SHA-256 of `<id>.<secret>`, so only a holder of the token
  * finds and opens it; etcd itself needs a client cert besides.
  *
- * Who can open it: anyone holding the join token AND the etcd client
- * credentials. Agents hold the token but never etcd credentials, so the
- * token alone does not hand an agent the CA key (k3s's --agent-token split
- * is not implemented). Pure apart from the injected randomness and the
- * async PBKDF2 of node:crypto.
+ * The payload also carries the cluster's agent token (`agent-token`:
+ * `<id>.<secret>`, not a file), so every server serves the same one
+ * (agent-token.ts).
+ *
+ * Who can open it: anyone holding the SERVER token AND the etcd client
+ * credentials. Agents hold the agent token (agent-token.ts), or at most the
+ * server token but never etcd credentials. Pure apart from the injected
+ * randomness and the async PBKDF2 of node:crypto.
  */
 import { createCipheriv, createDecipheriv, createHash, pbkdf2 } from 'node:crypto';
 
@@ -45,6 +48,10 @@ export type ServerBootstrapData = Record<(typeof BOOTSTRAP_FILES)[number], strin
 /** The shared files of an embedded-etcd cluster (EMBEDDED_BOOTSTRAP_FILES). */
 export type EmbeddedBootstrapData = Record<BootstrapFile, string>;
 
+/** The payload key of the agent token (not a file). */
+export const AGENT_TOKEN_KEY = 'agent-token';
+const BEARER = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+
 /** PBKDF2 rounds of the sealing key. */
 const ROUNDS = 100_000;
 
@@ -67,16 +74,20 @@ function deriveKey(passphrase: string, salt: Buffer): Promise<Buffer> {
 }
 
 /**
- * Seals `data` for `passphrase` (`<id>.<secret>`) under etcd key `key`;
- * `random(n)` gives n random bytes (node:crypto randomBytes in production).
- * Resolves the JSON text to store.
+ * Seals `data` (and `agentToken`, `<id>.<secret>`, when given) for
+ * `passphrase` (`<id>.<secret>`) under etcd key `key`; `random(n)` gives n
+ * random bytes (node:crypto randomBytes in production). Resolves the JSON
+ * text to store.
  */
-export async function sealBootstrap(data: Readonly<Partial<Record<BootstrapFile, string>>>, passphrase: string, key: string, random: (n: number) => Buffer): Promise<string> {
+export async function sealBootstrap(
+  data: Readonly<Partial<Record<BootstrapFile, string>>>, passphrase: string, key: string, random: (n: number) => Buffer, agentToken?: string,
+): Promise<string> {
   const salt = random(16);
   const iv = random(12);
   const cipher = createCipheriv('aes-256-gcm', await deriveKey(passphrase, salt), iv);
   cipher.setAAD(Buffer.from(key, 'utf8'));
-  const body = Buffer.concat([cipher.update(JSON.stringify(data), 'utf8'), cipher.final()]);
+  const payload = agentToken === undefined ? data : { ...data, [AGENT_TOKEN_KEY]: agentToken };
+  const body = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
   const sealed: Sealed = { v: 1, salt: salt.toString('base64'), iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: body.toString('base64') };
   return JSON.stringify(sealed);
 }
@@ -90,6 +101,18 @@ export async function sealBootstrap(data: Readonly<Partial<Record<BootstrapFile,
 export async function openBootstrap(text: string, passphrase: string, key: string): Promise<ServerBootstrapData | { error: string }>;
 export async function openBootstrap<F extends BootstrapFile>(text: string, passphrase: string, key: string, files: readonly F[]): Promise<Record<F, string> | { error: string }>;
 export async function openBootstrap(text: string, passphrase: string, key: string, files: readonly BootstrapFile[] = BOOTSTRAP_FILES): Promise<Partial<Record<BootstrapFile, string>> | { error: string }> {
+  const p = await openBootstrapPayload(text, passphrase, key, files);
+  return 'error' in p ? p : p.files;
+}
+
+/**
+ * Like openBootstrap, and also the agent token of the payload (`undefined`
+ * when it has none: sealed by an older Skiff). A present but malformed
+ * agent token is an error value.
+ */
+export async function openBootstrapPayload<F extends BootstrapFile>(
+  text: string, passphrase: string, key: string, files: readonly F[],
+): Promise<{ files: Record<F, string>; agentToken?: string } | { error: string }> {
   let s: Partial<Sealed>;
   try {
     s = JSON.parse(text) as Partial<Sealed>;
@@ -114,13 +137,16 @@ export async function openBootstrap(text: string, passphrase: string, key: strin
   } catch {
     return { error: 'the server bootstrap data is not JSON' };
   }
-  const out: Partial<Record<BootstrapFile, string>> = {};
+  const out: Partial<Record<F, string>> = {};
   for (const f of files) {
     const v = parsed[f];
     if (typeof v !== 'string' || !v.includes('-----BEGIN ')) return { error: `the server bootstrap data lacks ${f}` };
     out[f] = v;
   }
-  return out;
+  const agent = parsed[AGENT_TOKEN_KEY];
+  if (agent === undefined) return { files: out as Record<F, string> };
+  if (typeof agent !== 'string' || !BEARER.test(agent)) return { error: 'the server bootstrap data has a malformed agent token' };
+  return { files: out as Record<F, string>, agentToken: agent };
 }
 
 /**

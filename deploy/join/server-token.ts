@@ -1,28 +1,23 @@
 /**
- * `skiff server`'s join token: kept in `<data-dir>/token` (mode 0600, k3s's
+ * `skiff server`'s server token: kept in `<data-dir>/token` (mode 0600, k3s's
  * `server/token` file) as `K10<CA hash>::<id>.<secret>`, with the bootstrap
- * token Secret it needs in the API. On every start: reuse the token in the
- * file when it parses and its hash matches the current CA, else mint one;
- * make sure its Secret exists and holds it; only then write the file, so a
+ * token Secret it needs in the API (kind `server`: bootstrap-secret.ts).
+ * On every start: reuse the token in the file when it parses and its hash
+ * matches the current CA, else mint one; make sure its Secret exists and holds it; only then write the file, so a
  * token on disk is always one the API accepts. Nothing here logs the token.
  */
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Secret } from 'kubernetes-types/core/v1';
 import type { ApiClient } from '../../apiserver/client/types.ts';
-import { isAlreadyExists } from '../../apiserver/client/types.ts';
-import { Secrets } from '../../apiserver/client/resources.ts';
 import { RestClient } from '../../apiserver/client/rest.ts';
 import { loadKubeconfig } from '../../apiserver/client/kubeconfig.ts';
 import { readIfExists, writeFileAtomic } from '../pki/files.ts';
-import { BOOTSTRAP_NAMESPACE, bootstrapSecretName, bootstrapTokenSecret, secretHoldsToken } from './bootstrap-secret.ts';
+import { tokenPath } from './paths.ts';
+import { ensureTokenSecret } from './token-secret.ts';
 import { caHash, formatJoinToken, newBootstrapToken, parseJoinToken } from './token.ts';
+import { ensureAgentToken } from './agent-token.ts';
 
-/** `<dataDir>/token`. Pure. */
-export function tokenPath(dataDir: string): string {
-  return join(dataDir, 'token');
-}
+export { tokenPath } from './paths.ts';
 
 /** What `ensureJoinToken` did: the file path and whether the token is new. */
 export interface JoinTokenReport {
@@ -43,37 +38,39 @@ export async function ensureJoinToken(dataDir: string, caFile: string, client: A
   const parsed = onDisk === undefined ? undefined : parseJoinToken(onDisk);
   const reuse = parsed !== undefined && !('error' in parsed) && parsed.caHash === caHash(caPem);
   const t = reuse ? parsed : newBootstrapToken(randomInt);
-  const want = bootstrapTokenSecret(t);
-  const name = bootstrapSecretName(t.id);
-  const have = await client.tryGet<Secret>(Secrets, name, BOOTSTRAP_NAMESPACE);
-  if (!have) {
-    try {
-      await client.create<Secret>(Secrets, want, BOOTSTRAP_NAMESPACE);
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-      await client.update<Secret>(Secrets, want, BOOTSTRAP_NAMESPACE);
-    }
-  } else if (!secretHoldsToken(have, t)) {
-    await client.update<Secret>(Secrets, { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata?.resourceVersion } }, BOOTSTRAP_NAMESPACE);
-  }
+  await ensureTokenSecret(client, t, 'server');
   const text = `${formatJoinToken(caPem, t)}\n`;
   if (onDisk !== text) await writeFileAtomic(path, text);
   return { path, created: !reuse };
 }
 
+/** What publishJoinToken did: both token files and whether each is new, or why the agent token was refused. */
+export interface PublishedTokens {
+  server: JoinTokenReport;
+  agent: JoinTokenReport | { error: string };
+}
+
 /**
- * `skiff server`'s step once the apiserver is healthy: ensures the join
- * token through the admin kubeconfig, retrying API errors for up to
- * `timeoutMs`. Resolves the report, or an error value (never the token).
+ * `skiff server`'s step once the apiserver is healthy: ensures the server
+ * token, then the agent token (agent-token.ts ensureAgentToken, with
+ * `agentTokenFlag`, the value of --agent-token), through the admin
+ * kubeconfig, retrying API errors for up to `timeoutMs`. Resolves both
+ * reports (the agent's an error value when --agent-token is refused: the
+ * server token still serves), or an error value for API errors past the
+ * timeout. Never includes a token.
  */
-export async function publishJoinToken(dataDir: string, caFile: string, adminKubeconfig: string, timeoutMs: number, signal?: AbortSignal): Promise<JoinTokenReport | { error: string }> {
+export async function publishJoinToken(
+  dataDir: string, caFile: string, adminKubeconfig: string, timeoutMs: number, signal?: AbortSignal, agentTokenFlag?: string,
+): Promise<PublishedTokens | { error: string }> {
   const client = new RestClient({ ...loadKubeconfig(adminKubeconfig), userAgent: 'skiff-server' });
   const end = Date.now() + timeoutMs;
   let last = '';
   try {
     while (!signal?.aborted) {
       try {
-        return await ensureJoinToken(dataDir, caFile, client);
+        const server = await ensureJoinToken(dataDir, caFile, client);
+        const agent = await ensureAgentToken(dataDir, caFile, client, agentTokenFlag);
+        return { server, agent: 'error' in agent ? { error: `cannot publish the agent token: ${agent.error}` } : agent };
       } catch (e) {
         last = e instanceof Error ? e.message : String(e);
       }
@@ -83,5 +80,5 @@ export async function publishJoinToken(dataDir: string, caFile: string, adminKub
   } finally {
     client.close();
   }
-  return { error: `could not publish the join token: ${last || 'stopped'}` };
+  return { error: `could not publish the join tokens: ${last || 'stopped'}` };
 }

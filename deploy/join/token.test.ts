@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { bootstrapTokenSecret, secretHoldsToken } from './bootstrap-secret.ts';
+import { bootstrapTokenSecret, NODE_TOKEN_GROUP, secretHoldsToken, SERVER_TOKEN_GROUP, tokenGroups, type TokenKind } from './bootstrap-secret.ts';
 import { caHash, formatJoinToken, newBootstrapToken, parseJoinToken } from './token.ts';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
@@ -51,18 +51,28 @@ test('newBootstrapToken draws 6 + 16 characters of [a-z0-9] from the injected so
   assert.deepEqual(newBootstrapToken((max) => max - 1), { id: '999999', secret: '9'.repeat(16) });
 });
 
-test('the bootstrap Secret carries the token, both usages and the Skiff node group; secretHoldsToken compares them', () => {
+test('the bootstrap Secrets: the server token in the node and server groups, the agent token in the node group only; secretHoldsToken compares them', () => {
   const t = { id: 'abcdef', secret: '0123456789abcdef' };
-  const s = bootstrapTokenSecret(t);
-  const d = (k: string): string => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
-  assert.equal(s.metadata?.name, 'bootstrap-token-abcdef');
-  assert.equal(s.metadata?.namespace, 'kube-system');
-  assert.equal(s.type, 'bootstrap.kubernetes.io/token');
-  assert.deepEqual([d('token-id'), d('token-secret'), d('usage-bootstrap-authentication'), d('usage-bootstrap-signing'), d('auth-extra-groups')],
-    ['abcdef', '0123456789abcdef', 'true', 'true', 'system:bootstrappers:skiff:default-node-token']);
-  assert.equal(d('expiration'), '', 'no expiration, as k3s\'s node token');
-  assert.equal(secretHoldsToken(s, t), true);
-  assert.equal(secretHoldsToken(s, { ...t, secret: 'ffffffffffffffff' }), false);
-  assert.equal(secretHoldsToken({ ...s, type: 'Opaque' }, t), false);
-  assert.equal(secretHoldsToken(undefined, t), false);
+  const cases: Array<{ kind: TokenKind; groups: string }> = [
+    { kind: 'server', groups: 'system:bootstrappers:skiff:default-node-token,system:bootstrappers:skiff:server-token' },
+    { kind: 'agent', groups: 'system:bootstrappers:skiff:default-node-token' },
+  ];
+  for (const { kind, groups } of cases) {
+    const s = bootstrapTokenSecret(t, kind);
+    const d = (k: string): string => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
+    assert.equal(s.metadata?.name, 'bootstrap-token-abcdef');
+    assert.equal(s.metadata?.namespace, 'kube-system');
+    assert.equal(s.type, 'bootstrap.kubernetes.io/token');
+    assert.deepEqual([d('token-id'), d('token-secret'), d('usage-bootstrap-authentication'), d('usage-bootstrap-signing'), d('auth-extra-groups')],
+      ['abcdef', '0123456789abcdef', 'true', 'true', groups], kind);
+    assert.equal(d('expiration'), '', 'no expiration, as k3s\'s tokens');
+    assert.equal(secretHoldsToken(s, t, kind), true);
+    assert.equal(secretHoldsToken(s, { ...t, secret: 'ffffffffffffffff' }, kind), false);
+    assert.equal(secretHoldsToken({ ...s, type: 'Opaque' }, t, kind), false);
+    assert.equal(secretHoldsToken(undefined, t, kind), false);
+  }
+  assert.equal(secretHoldsToken(bootstrapTokenSecret(t, 'agent'), t, 'server'), false, 'an agent-token Secret is rewritten when the id becomes the server token');
+  assert.equal(secretHoldsToken(bootstrapTokenSecret(t, 'server'), t, 'agent'), false);
+  assert.deepEqual(tokenGroups('agent'), [NODE_TOKEN_GROUP]);
+  assert.ok(!tokenGroups('agent').includes(SERVER_TOKEN_GROUP) && tokenGroups('server').includes(SERVER_TOKEN_GROUP));
 });

@@ -33,6 +33,8 @@ export interface ServerConfig {
   join?: ServerJoin;
   /** LoadBalancer address pool for the controller-manager's servicelb controller (`--lb-pool`); absent: node IPs. */
   lbPool?: string;
+  /** --agent-token: the agent token to use when the cluster has none yet (deploy/join/agent-token.ts); absent: minted. */
+  agentToken?: string;
   /** Scheduled etcd snapshots (deploy/snapshot); absent: none. */
   etcdSnapshots?: SnapshotScheduleConfig;
   /** The proxy's data plane (`--proxy-mode`); absent: iptables. */

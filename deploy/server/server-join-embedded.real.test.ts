@@ -5,8 +5,9 @@
  * bootstrap data through the first's API server with the join token, adds
  * its etcd member, and serves; kubectl works against either with either
  * admin kubeconfig, objects written through one are read through the
- * other; a restart of the joined server adds no second member; a token
- * naming another CA is refused before anything is written.
+ * other; both servers hold the same agent token; a restart of the joined
+ * server adds no second member; a token naming another CA, and the agent
+ * token, are refused before anything is written.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,9 +93,10 @@ describe('a second skiff server joins a first with the embedded etcd', { skip: m
     if (s.dir) await rm(s.dir, { recursive: true, force: true });
   });
 
-  test('same cluster CA, ServiceAccount key, etcd CA and token; its own serving and etcd certs', () => {
+  test('same cluster CA, ServiceAccount key, etcd CA, server token and agent token; its own serving and etcd certs', () => {
     const f = (r: Running, p: string): string => readFileSync(join(r.cfg.dataDir, p), 'utf8');
-    for (const p of ['tls/server-ca.crt', 'tls/server-ca.key', 'tls/service.key', 'tls/etcd/server-ca.crt', 'tls/etcd/server-ca.key', 'token']) assert.equal(f(second, p), f(first, p), p);
+    for (const p of ['tls/server-ca.crt', 'tls/server-ca.key', 'tls/service.key', 'tls/etcd/server-ca.crt', 'tls/etcd/server-ca.key', 'token', 'agent-token']) assert.equal(f(second, p), f(first, p), p);
+    assert.notEqual(f(first, 'agent-token'), f(first, 'token'));
     for (const p of ['tls/serving-kube-apiserver.crt', 'tls/etcd/server-client.crt', 'tls/etcd/peer-server-client.crt']) assert.notEqual(f(second, p), f(first, p), p);
     assert.match(second.out(), /^✓ join https:\/\/127\.0\.0\.1:\d+ as a server/m);
     assert.match(second.out(), /added learner member srv2/);
@@ -125,6 +127,14 @@ describe('a second skiff server joins a first with the embedded etcd', { skip: m
     await assert.rejects(r.done, /does not match the token/);
     assert.equal(existsSync(join(r.cfg.dataDir, 'tls')), false);
     assert.equal(existsSync(join(r.cfg.dataDir, 'token')), false);
+    assert.equal((await members(first)).length, 2);
+  });
+
+  test('a server join with the agent token is refused with the reason and nothing is written', async () => {
+    const agentToken = readFileSync(join(first.cfg.dataDir, 'agent-token'), 'utf8').trim();
+    const r = await start('srv4', { join: { server: `https://127.0.0.1:${first.cfg.apiPort}`, token: agentToken } });
+    await assert.rejects(r.done, /this is an agent token: it joins agents only/);
+    for (const p of ['tls', 'token', 'agent-token']) assert.equal(existsSync(join(r.cfg.dataDir, p)), false, p);
     assert.equal((await members(first)).length, 2);
   });
 

@@ -9,10 +9,12 @@
  *   voting members' client URLs (publishEmbeddedBootstrap;
  *   deploy/join/server-bootstrap-secret.ts);
  * - a joining server checks `--server`'s CA against the token's hash
- *   (fetchServerCA: nothing is trusted before), reads that Secret over the
- *   verified TLS with the token as its bearer, opens it, checks the CA in
- *   it is the CA the server serves, and writes the five files and the
- *   token into its data dir (joinEmbedded); ensurePKI then issues its own
+ *   (fetchServerCA: nothing is trusted before), asks who the token is
+ *   (token-kind.ts: an agent token is refused here, nothing written), reads
+ *   that Secret over the verified TLS with the token as its bearer, opens
+ *   it, checks the CA in it is the CA the server serves, and writes the
+ *   five files, the token and the cluster's agent token into its data dir
+ *   (joinEmbedded); ensurePKI then issues its own
  *   serving, etcd server, peer and client certs from the shared CAs.
  * Nothing here logs the token or key material.
  */
@@ -26,7 +28,9 @@ import { readEtcdClientTLS, type EtcdClientTLSFiles } from '../../apiserver/stor
 import { fetchServerCA } from '../agent/cacerts.ts';
 import { ensureServerBootstrapSecret, openServerBootstrapSecret } from '../join/server-bootstrap-secret.ts';
 import { EMBEDDED_BOOTSTRAP_FILES, decideBootstrapWrite, type EmbeddedBootstrapData } from '../join/server-bootstrap.ts';
-import { tokenPath } from '../join/server-token.ts';
+import { tokenPath } from '../join/paths.ts';
+import { readAgentBearer, writeAgentToken } from '../join/agent-token.ts';
+import { checkServerToken } from '../join/token-kind.ts';
 import { bearerOf, caHash, parseJoinToken } from '../join/token.ts';
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../pki/files.ts';
 import { tlsDir } from '../pki/layout.ts';
@@ -69,6 +73,13 @@ export async function joinEmbedded(dataDir: string, etcdDir: string, j: ServerJo
   let got: Awaited<ReturnType<typeof openServerBootstrapSecret>>;
   let last = 'the Secret kube-system/skiff-server-bootstrap does not exist yet';
   try {
+    let kind: Awaited<ReturnType<typeof checkServerToken>>;
+    try {
+      kind = await checkServerToken(client, j.server);
+    } catch (err) {
+      return { error: `cannot ask ${j.server} who the token is: ${message(err)}` };
+    }
+    if ('error' in kind) return kind;
     for (;;) {
       try {
         got = await openServerBootstrapSecret(client, pass);
@@ -100,6 +111,7 @@ export async function joinEmbedded(dataDir: string, etcdDir: string, j: ServerJo
   }
   const tokenText = `${j.token.trim()}\n`;
   if ((await readIfExists(tokenPath(dataDir))) !== tokenText) await writeFileAtomic(tokenPath(dataDir), tokenText);
+  await writeAgentToken(dataDir, ca.caPem, got.agentToken);
   return { wrote: plan.write, etcdClientURLs };
 }
 
@@ -143,7 +155,7 @@ async function publishOnce(dataDir: string, adminKubeconfig: string, etcd: { url
   }
   const api = new RestClient({ ...loadKubeconfig(adminKubeconfig), userAgent: 'skiff-server' });
   try {
-    return await ensureServerBootstrapSecret(api, files as EmbeddedBootstrapData, urls, bearerOf(token), randomBytes);
+    return await ensureServerBootstrapSecret(api, files as EmbeddedBootstrapData, urls, bearerOf(token), randomBytes, await readAgentBearer(dataDir));
   } finally {
     api.close();
   }

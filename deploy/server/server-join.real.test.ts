@@ -3,8 +3,9 @@
  * loopback shared by both (external etcd), the first server's real API
  * server, then `--server https://first --token T`: the second gets the same
  * CA and ServiceAccount key and its own serving cert, and kubectl works
- * against either with either server's admin kubeconfig. A token naming
- * another CA is refused before anything is written.
+ * against either with either server's admin kubeconfig, and both hold the
+ * same agent token. A token naming another CA, and the agent token, are
+ * refused before anything is written.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,9 +86,9 @@ describe('a second skiff server joins with --server and --token', { skip: missin
     await s.etcd?.stop();
   });
 
-  test('same CA, ServiceAccount key and token; its own serving cert', () => {
+  test('same CA, ServiceAccount key, server token and agent token; its own serving cert', () => {
     const f = (r: Running, p: string): string => readFileSync(join(r.cfg.dataDir, p), 'utf8');
-    for (const p of ['tls/server-ca.crt', 'tls/server-ca.key', 'tls/service.key', 'token']) assert.equal(f(second, p), f(first, p), p);
+    for (const p of ['tls/server-ca.crt', 'tls/server-ca.key', 'tls/service.key', 'token', 'agent-token']) assert.equal(f(second, p), f(first, p), p);
     assert.notEqual(f(second, 'tls/serving-kube-apiserver.crt'), f(first, 'tls/serving-kube-apiserver.crt'));
     assert.match(second.out(), /^✓ join https:\/\/127\.0\.0\.1:\d+ as a server/m);
   });
@@ -125,6 +126,13 @@ describe('a second skiff server joins with --server and --token', { skip: missin
     await assert.rejects(r.done, /does not match the token/);
     assert.equal(existsSync(join(r.cfg.dataDir, 'tls')), false);
     assert.equal(existsSync(join(r.cfg.dataDir, 'token')), false);
+  });
+
+  test('a server join with the agent token is refused before etcd is read, and nothing is written', async () => {
+    const agentToken = readFileSync(join(first.cfg.dataDir, 'agent-token'), 'utf8').trim();
+    const r = await start('srv4', { join: { server: `https://127.0.0.1:${first.cfg.apiPort}`, token: agentToken } });
+    await assert.rejects(r.done, /this is an agent token: it joins agents only/);
+    for (const p of ['tls', 'token', 'agent-token']) assert.equal(existsSync(join(r.cfg.dataDir, p)), false, p);
   });
 
   test('with the first server stopped, the joined server restarts and serves on its own', async () => {

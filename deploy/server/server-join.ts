@@ -7,8 +7,10 @@
  *   token exists (publishServerBootstrap);
  * - a joining server checks the first server's CA against the token's hash
  *   (deploy/agent/cacerts.ts fetchServerCA: nothing is trusted before),
- *   reads the sealed data from etcd, checks that the CA in it is that same
- *   CA, and writes the files and the token into its own data dir
+ *   asks the server who the token is (deploy/join/token-kind.ts: an agent
+ *   token is refused, nothing written), reads the sealed data from etcd,
+ *   checks that the CA in it is that same CA, and writes the files, the
+ *   token and the cluster's agent token into its own data dir
  *   (joinAsServer); ensurePKI then issues its own leaf certs from that CA.
  * With the embedded etcd the bootstrap data travels through the API server
  * instead, and the joiner adds an etcd member: server-join-embedded.ts.
@@ -18,8 +20,11 @@ import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, readEtcdClientTLS } from '../../apiserver/storage/etcd-client.ts';
 import { fetchServerCA } from '../agent/cacerts.ts';
-import { BOOTSTRAP_FILES, bootstrapEtcdKey, decideBootstrapWrite, openBootstrap, sealBootstrap, type BootstrapFile, type ServerBootstrapData } from '../join/server-bootstrap.ts';
-import { tokenPath } from '../join/server-token.ts';
+import { BOOTSTRAP_FILES, bootstrapEtcdKey, decideBootstrapWrite, openBootstrapPayload, sealBootstrap, type BootstrapFile, type ServerBootstrapData } from '../join/server-bootstrap.ts';
+import { tokenPath } from '../join/paths.ts';
+import { checkServerToken } from '../join/token-kind.ts';
+import { RestClient } from '../../apiserver/client/rest.ts';
+import { readAgentBearer, writeAgentToken } from '../join/agent-token.ts';
 import { bearerOf, caHash, parseJoinToken } from '../join/token.ts';
 import { ensurePrivateDir, readIfExists, writeFileAtomic } from '../pki/files.ts';
 import { tlsDir } from '../pki/layout.ts';
@@ -54,9 +59,10 @@ export async function readBootstrapFiles<F extends BootstrapFile = (typeof BOOTS
 }
 
 /**
- * Seals this server's CA and ServiceAccount key with the token in
+ * Seals this server's CA and ServiceAccount key (and the agent token of
+ * `<dataDir>/agent-token`, when there is one) with the token in
  * `<dataDir>/token` and stores them in `etcd` unless what is stored
- * already opens to the same files. Resolves what it did, or an error
+ * already opens to the same. Resolves what it did, or an error
  * value (no token yet, a file missing, etcd unreachable); never the token.
  */
 export async function publishServerBootstrap(dataDir: string, etcd: ExternalEtcd): Promise<{ stored: boolean } | { error: string }> {
@@ -69,14 +75,15 @@ export async function publishServerBootstrap(dataDir: string, etcd: ExternalEtcd
   const data = files as ServerBootstrapData;
   const pass = bearerOf(token);
   const key = bootstrapEtcdKey(pass);
+  const agent = await readAgentBearer(dataDir);
   try {
     return await withEtcd(etcd, async (c) => {
       const have = await c.get(key).string();
       if (have !== null) {
-        const opened = await openBootstrap(have, pass, key);
-        if (!('error' in opened) && BOOTSTRAP_FILES.every((f) => opened[f] === data[f])) return { stored: false };
+        const opened = await openBootstrapPayload(have, pass, key, BOOTSTRAP_FILES);
+        if (!('error' in opened) && opened.agentToken === agent && BOOTSTRAP_FILES.every((f) => opened.files[f] === data[f])) return { stored: false };
       }
-      await c.put(key).value(await sealBootstrap(data, pass, key, randomBytes));
+      await c.put(key).value(await sealBootstrap(data, pass, key, randomBytes, agent));
       return { stored: true };
     });
   } catch (err) {
@@ -104,6 +111,15 @@ export async function joinAsServer(dataDir: string, j: ServerJoin, etcd: Externa
   const ca = await fetchServerCA(j.server, token.caHash);
   if ('error' in ca) return ca;
   const pass = bearerOf(token);
+  const api = new RestClient({ baseUrl: j.server.replace(/\/+$/, ''), ca: ca.caPem, token: pass, userAgent: 'skiff-server-join' });
+  try {
+    const kind = await checkServerToken(api, j.server);
+    if ('error' in kind) return kind;
+  } catch (err) {
+    return { error: `cannot ask ${j.server} who the token is: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    api.close();
+  }
   const key = bootstrapEtcdKey(pass);
   const got: { text: string | null } = { text: null };
   try {
@@ -118,8 +134,9 @@ export async function joinAsServer(dataDir: string, j: ServerJoin, etcd: Externa
   }
   const stored = got.text;
   if (stored === null) return { error: `no server bootstrap data for this token in etcd after ${Math.round(timeoutMs / 1000)}s: is ${j.server} running with the same --etcd-servers?` };
-  const data = await openBootstrap(stored, pass, key);
-  if ('error' in data) return data;
+  const opened = await openBootstrapPayload(stored, pass, key, BOOTSTRAP_FILES);
+  if ('error' in opened) return opened;
+  const data = opened.files;
   if (caHash(data['server-ca.crt']) !== token.caHash || data['server-ca.crt'] !== ca.caPem) {
     return { error: 'the CA in etcd is not the one the token names and the server serves: refusing to join' };
   }
@@ -130,5 +147,6 @@ export async function joinAsServer(dataDir: string, j: ServerJoin, etcd: Externa
   // The same token on this server: its publishJoinToken reuses it rather than minting another.
   const tokenText = `${j.token.trim()}\n`;
   if ((await readIfExists(tokenPath(dataDir))) !== tokenText) await writeFileAtomic(tokenPath(dataDir), tokenText);
+  await writeAgentToken(dataDir, ca.caPem, opened.agentToken);
   return { wrote: plan.write };
 }

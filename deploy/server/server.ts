@@ -214,9 +214,10 @@ async function startAll(
   }
   if (plans.some((p) => p.spec.name === 'apiserver')) {
     // In the background: the other components need not wait for it.
-    void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal).then((joined) => {
+    void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal, cfg.agentToken).then((joined) => {
       if (signal.aborted) return;
-      progress.line('error' in joined ? `• join token: ${joined.error}` : `• join token for agents: ${joined.path}`);
+      if ('error' in joined) progress.line(`• join tokens: ${joined.error}`);
+      else progress.line(`• join tokens: for servers ${joined.server.path}; ${'error' in joined.agent ? joined.agent.error : `for agents ${joined.agent.path}`}`);
       if ('error' in joined) return;
       const report = (where: string) => (r: { stored: boolean } | { error: string }): void => {
         if (!signal.aborted) progress.line('error' in r ? `• server bootstrap data: ${r.error}` : `• server bootstrap data for joining servers: ${r.stored ? 'stored' : 'up to date'} in ${where}`);

@@ -66,6 +66,8 @@ export interface MultiClusterOptions {
   command?: readonly string[];
   /** Extra `skiff server` flags, appended (e.g. `--lb-pool 10.77.0.240-10.77.0.250`). */
   serverArgs?: readonly string[];
+  /** The server's token file the agents join with: `token` (the server token, default) or `agent-token` (deploy/join/agent-token.ts). */
+  agentTokenFile?: 'token' | 'agent-token';
   /** Readiness timeout per process, ms; default 180000. */
   readyTimeoutMs?: number;
   progress?: (line: string) => void;
@@ -81,7 +83,7 @@ export interface MultiCluster {
   nodes: NodeProcess[];
   kubeconfig: string;
   clusterCA: string;
-  /** The server's join token (contents of <data-dir>/token); '' without real agents (the token is then not waited for). */
+  /** The token the agents joined with (contents of <data-dir>/token, or agent-token with that option); '' without real agents (the token is then not waited for). */
   token: string;
   kubectl(...args: string[]): Promise<string>;
   kubectlResult(...args: string[]): Promise<RunResult>;
@@ -197,7 +199,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
     procs.push(server);
     const kubeconfig = join(serverDir, 'admin.kubeconfig');
     const clusterCA = join(serverDir, 'tls', 'server-ca.crt');
-    const tokenFile = join(serverDir, 'token');
+    const tokenFile = join(serverDir, opts.agentTokenFile ?? 'token');
     await waitFor(async (note) => {
       if (server.exited()) throw new Error('skiff server exited during startup');
       const r = await httpGet('https://127.0.0.1:6443/healthz', first.name, [], ['--cacert', clusterCA]);
