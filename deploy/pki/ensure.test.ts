@@ -70,7 +70,7 @@ test('every leaf parses back with its spec: subject, SANs, usages, 1-year validi
   await ensurePKI(opts(dataDir));
   const cas = { cluster: await readCert(caPaths(dataDir, 'cluster').cert), etcd: await readCert(caPaths(dataDir, 'etcd').cert) };
   const specs = clusterLeafSpecs(cluster);
-  assert.equal(specs.length, 11);
+  assert.equal(specs.length, 12);
   for (const spec of specs) {
     const cert = await readCert(leafPaths(dataDir, spec.name).cert);
     const f = certFacts(cert);
@@ -115,7 +115,7 @@ test('a second run with the same inputs changes no file; loose modes are tighten
   const { report } = await ensurePKI(opts(dataDir));
   assert.deepEqual(report.cas, { cluster: 'loaded', etcd: 'loaded' });
   assert.deepEqual(report.issued, []);
-  assert.equal(report.kept.length, 11);
+  assert.equal(report.kept.length, 12);
   assert.deepEqual(await snapshot(dataDir), before);
   await chmod(leafPaths(dataDir, CERT.admin).key, 0o644);
   await chmod(tlsDir(dataDir), 0o755);
@@ -132,7 +132,7 @@ test('near expiry: certs issued with a short validity are renewed on the next st
   const caBefore = await readFile(caPaths(dataDir, 'cluster').cert, 'utf8');
   const later = new Date(now.getTime() + DAY);
   const { report } = await ensurePKI(opts(dataDir, { now: later }));
-  assert.equal(report.issued.length, 11);
+  assert.equal(report.issued.length, 12);
   assert.ok(report.issued.every((i) => i.reason.startsWith('expires ') && !i.newKey));
   assert.equal(await readFile(leafPaths(dataDir, CERT.admin).key, 'utf8'), keyBefore);
   assert.notEqual(await readFile(leafPaths(dataDir, CERT.admin).cert, 'utf8'), certBefore);
