@@ -32,3 +32,15 @@ test('agentPlans: --proxy-mode reaches the proxy only when given', () => {
   assert.equal(nft[nft.indexOf('--proxy-mode') + 1], 'nftables');
   assert.ok(!argsOf(base).includes('--proxy-mode'));
 });
+
+test('agentPlans: the server\'s cluster network reaches the proxy and the kubelet (cluster DNS is its Service range\'s 10th address)', () => {
+  const paths = agentPaths('/a');
+  const cfg = { server: 'https://10.0.0.1:6443', token: 't', dataDir: '/a', nodeName: 'n2', registryMirrors: [] };
+  const flagOf = (args: string[], f: string): string | undefined => (args.includes(f) ? args[args.indexOf(f) + 1] : undefined);
+  const [kubelet, proxy] = agentPlans(cfg, paths, '/s', { command: 'node', args: [] }, 1, { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16' }).map((p) => p.spec.args);
+  assert.equal(flagOf(proxy ?? [], '--cluster-cidr'), '10.42.0.0/16');
+  assert.equal(flagOf(proxy ?? [], '--service-cidr'), '10.43.0.0/16');
+  assert.equal(flagOf(kubelet ?? [], '--cluster-dns'), '10.43.0.10');
+  const [, dflt] = agentPlans(cfg, paths, '/s', { command: 'node', args: [] }, 1).map((p) => p.spec.args);
+  assert.equal(flagOf(dflt ?? [], '--service-cidr'), '10.96.0.0/12', 'no network given: the defaults');
+});

@@ -11,10 +11,12 @@
  * server's componentPlans (deploy/server/components.ts), fed with the
  * agent's credential paths, so both run with the same flags on every node.
  *
- * Limit: the proxy is told the default cluster and service CIDRs
- * (10.244.0.0/16, 10.96.0.0/12); a server started with other CIDRs needs
- * the same values here (k3s agents fetch them from the server's config
- * endpoint; Skiff has none yet).
+ * The cluster CIDR and Service CIDR (and so the cluster DNS address) come
+ * from the server: ConfigMap kube-system/skiff-cluster-config
+ * (deploy/join/cluster-config.ts), read as the node right after the join,
+ * as k3s agents read the server's config endpoint. A server of an older
+ * Skiff has none: then the defaults (10.244.0.0/16, 10.96.0.0/12) are used
+ * and the agent says so.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Logger } from '../../apiserver/api/log.ts';
@@ -30,6 +32,40 @@ import { httpReady, pollUntil } from '../server/wait.ts';
 import { bootstrapAgent } from './bootstrap.ts';
 import type { AgentPaths } from './layout.ts';
 import type { ProxyMode } from '../../proxy/backend.ts';
+import { RestClient } from '../../apiserver/client/rest.ts';
+import { loadKubeconfig } from '../../apiserver/client/kubeconfig.ts';
+import { fetchClusterConfig, type ClusterNetwork } from '../join/cluster-config.ts';
+
+/** Skiff's default pod network and Service range (what a server without flags uses). */
+export const DEFAULT_NETWORK: ClusterNetwork = { clusterCIDR: defaults.clusterCIDR, serviceCIDR: defaults.serviceCIDR };
+
+/**
+ * The cluster's network settings, read as the node (`kubeconfig`) from the
+ * server's ConfigMap, retried every 500 ms while it is missing or the API
+ * does not answer, for up to `timeoutMs`. Afterwards (a server of an older
+ * Skiff publishes none) the defaults, with `fromServer: false`. An
+ * unusable ConfigMap is an error. Never throws.
+ */
+export async function clusterNetworkOf(kubeconfig: string, timeoutMs: number, signal: AbortSignal): Promise<{ network: ClusterNetwork; fromServer: boolean } | { error: string }> {
+  const client = new RestClient({ ...loadKubeconfig(kubeconfig), userAgent: 'skiff-agent' });
+  const end = Date.now() + timeoutMs;
+  try {
+    while (!signal.aborted) {
+      try {
+        const r = await fetchClusterConfig(client);
+        if ('error' in r) return r;
+        if (!('missing' in r)) return { network: r, fromServer: true };
+      } catch {
+        // not reachable yet: retry until the deadline
+      }
+      if (Date.now() + 500 > end) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  } finally {
+    client.close();
+  }
+  return { network: DEFAULT_NETWORK, fromServer: false };
+}
 
 /** Everything `skiff agent` is told on its command line. */
 export interface AgentConfig {
@@ -54,8 +90,8 @@ export interface AgentDeps {
   launcher?: Launcher;
   containerdBinary?: string;
   policy?: RestartPolicy;
-  /** Startup waits in ms (defaults 60 s for containerd, 120 s for the kubelet). */
-  timeouts?: { containerdMs?: number; kubeletMs?: number };
+  /** Startup waits in ms (defaults 60 s for containerd, 120 s for the kubelet, 30 s for the server's cluster network settings). */
+  timeouts?: { containerdMs?: number; kubeletMs?: number; clusterConfigMs?: number };
   onSupervisor?: (s: Supervisor) => void;
 }
 
@@ -81,10 +117,10 @@ export function agentCredentialPaths(p: AgentPaths): CredentialPaths {
   };
 }
 
-/** The agent's component plans: the kubelet and the proxy. Pure. */
-export function agentPlans(cfg: AgentConfig, creds: AgentPaths, containerdSocket: string, launcher: Launcher, parentPid = process.pid): ComponentPlan[] {
+/** The agent's component plans: the kubelet and the proxy, for the cluster's `network` (default: Skiff's default CIDRs). Pure. */
+export function agentPlans(cfg: AgentConfig, creds: AgentPaths, containerdSocket: string, launcher: Launcher, parentPid = process.pid, network: ClusterNetwork = DEFAULT_NETWORK): ComponentPlan[] {
   const serverLike: ServerConfig = {
-    dataDir: cfg.dataDir, clusterCIDR: defaults.clusterCIDR, serviceCIDR: defaults.serviceCIDR, apiPort: defaults.apiPort, nodeName: cfg.nodeName,
+    dataDir: cfg.dataDir, clusterCIDR: network.clusterCIDR, serviceCIDR: network.serviceCIDR, apiPort: defaults.apiPort, nodeName: cfg.nodeName,
     nodeIP: cfg.nodeIP, registryMirrors: cfg.registryMirrors, etcdClientPort: defaults.etcdClientPort, etcdPeerPort: defaults.etcdPeerPort,
     ...(cfg.proxyMode !== undefined ? { proxyMode: cfg.proxyMode } : {}),
   };
@@ -108,6 +144,11 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: Agen
   }
   step.ok();
   progress.line(joined.issued ? `• node credentials issued for system:node:${cfg.nodeName}` : '• node credentials reused');
+  const net = await clusterNetworkOf(joined.paths.kubeletKubeconfig, deps.timeouts?.clusterConfigMs ?? 30_000, signal);
+  if ('error' in net) throw new AgentError(`cannot join ${cfg.server}: ${net.error}`);
+  progress.line(net.fromServer
+    ? `• cluster network from the server: pods ${net.network.clusterCIDR}, services ${net.network.serviceCIDR}`
+    : `• the server publishes no cluster network settings (an older Skiff?): using pods ${DEFAULT_NETWORK.clusterCIDR}, services ${DEFAULT_NETWORK.serviceCIDR}`);
   const paths = serverPaths(cfg.dataDir);
   for (const d of [paths.runDir, paths.kubeletDir, paths.cniConfDir, paths.certsDir]) mkdirSync(d, { recursive: true });
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
@@ -127,7 +168,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: Agen
       }
       s.ok();
     }
-    for (const p of agentPlans(cfg, joined.paths, socket, deps.launcher ?? defaultLauncher())) {
+    for (const p of agentPlans(cfg, joined.paths, socket, deps.launcher ?? defaultLauncher(), process.pid, net.network)) {
       const s = progress.step(p.spec.name);
       sup.add(p.spec);
       const ca = p.healthCA === undefined ? undefined : readFileSync(p.healthCA, 'utf8');

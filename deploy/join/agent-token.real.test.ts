@@ -8,7 +8,9 @@
  * - the server token's bearer reads and opens the Secret (it also still
  *   joins agents: deploy/agent/bootstrap.real.test.ts);
  * - a server join with the agent token is refused with the reason, and
- *   nothing is written in the joiner's data dir.
+ *   nothing is written in the joiner's data dir;
+ * - the cluster network settings ConfigMap: the node and the agent token
+ *   read it, the node reads no other kube-system ConfigMap.
  */
 import { setMaxListeners } from 'node:events';
 import { test } from 'node:test';
@@ -18,8 +20,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1';
-import type { Secret } from 'kubernetes-types/core/v1';
-import { CertificateSigningRequests, Secrets } from '../../apiserver/client/resources.ts';
+import type { ConfigMap, Secret } from 'kubernetes-types/core/v1';
+import { CertificateSigningRequests, ConfigMaps, Secrets } from '../../apiserver/client/resources.ts';
+import { loadKubeconfig } from '../../apiserver/client/kubeconfig.ts';
+import { clusterNetworkOf, DEFAULT_NETWORK } from '../agent/agent.ts';
+import { ensureClusterConfig, fetchClusterConfig } from './cluster-config.ts';
 import { RestClient } from '../../apiserver/client/rest.ts';
 import { ApiError } from '../../apiserver/client/types.ts';
 import { runApiServer } from '../../apiserver/main.ts';
@@ -132,6 +137,22 @@ test('the agent token creates node CSRs but cannot read the server bootstrap dat
     const joined = await bootstrapAgent({ server: url, token: agentText, dataDir: agentDir, nodeName: 'agent-1', nodeIP: '127.0.0.1', wait: { timeoutMs: 30_000, pollMs: 200 } });
     assert.ok(!('error' in joined), JSON.stringify(joined));
     assert.equal(joined.issued, true);
+
+    // The cluster network settings (cluster-config.ts): none yet → the defaults; once published, the
+    // server's values, read as the node; the node gets nothing else of kube-system's ConfigMaps.
+    assert.deepEqual(await clusterNetworkOf(joined.paths.kubeletKubeconfig, 600, stop.signal), { network: DEFAULT_NETWORK, fromServer: false });
+    const net = { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16' };
+    assert.deepEqual(await ensureClusterConfig(admin, net), { stored: true });
+    assert.deepEqual(await ensureClusterConfig(admin, net), { stored: false });
+    assert.deepEqual(await clusterNetworkOf(joined.paths.kubeletKubeconfig, 5_000, stop.signal), { network: net, fromServer: true });
+    assert.deepEqual(await fetchClusterConfig(asAgent), net, 'a joining agent reads it with its bootstrap token');
+    await admin.create<ConfigMap>(ConfigMaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other', namespace: BOOTSTRAP_NAMESPACE }, data: { x: 'y' } }, BOOTSTRAP_NAMESPACE);
+    const asNode = new RestClient({ ...loadKubeconfig(joined.paths.kubeletKubeconfig), userAgent: 'test-node' });
+    clients.push(asNode);
+    const other = await asNode.get<ConfigMap>(ConfigMaps, 'other', BOOTSTRAP_NAMESPACE).then(() => undefined, (e: unknown) => e);
+    assert.ok(other instanceof ApiError && other.code === 403, String(other));
+    const listed = await asNode.list<ConfigMap>(ConfigMaps, { namespace: BOOTSTRAP_NAMESPACE }).then(() => undefined, (e: unknown) => e);
+    assert.ok(listed instanceof ApiError && listed.code === 403, String(listed));
 
     // A server join with the agent token: refused with the reason, nothing written.
     const joinerDir = join(pki.dir, 'joiner');

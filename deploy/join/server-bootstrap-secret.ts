@@ -89,8 +89,8 @@ function grants(o: Role | RoleBinding): string {
   return JSON.stringify('rules' in o ? o.rules ?? [] : [(o as RoleBinding).roleRef, (o as RoleBinding).subjects ?? []]);
 }
 
-/** Creates `obj`, or rewrites a stored one that grants otherwise (a binding of an older Skiff named the node group). */
-async function ensureGrant<T extends Role | RoleBinding>(client: ApiClient, ref: ResourceRef, obj: T): Promise<void> {
+/** Creates `obj` (a Role or RoleBinding in kube-system) through `client`, or rewrites a stored one that grants otherwise (a binding of an older Skiff named the node group). Throws API errors. */
+export async function ensureGrant<T extends Role | RoleBinding>(client: ApiClient, ref: ResourceRef, obj: T): Promise<void> {
   const have = await client.tryGet<T>(ref, obj.metadata?.name ?? '', BOOTSTRAP_NAMESPACE);
   if (have) {
     if (grants(have) !== grants(obj)) await client.update<T>(ref, { ...obj, metadata: { ...obj.metadata, resourceVersion: have.metadata?.resourceVersion } }, BOOTSTRAP_NAMESPACE);

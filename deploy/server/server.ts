@@ -34,6 +34,7 @@ import { reapStaleChildren, runningServerPid } from './stale.ts';
 import { httpReady, pollUntil } from './wait.ts';
 import { startSnapshotSchedule } from '../snapshot/schedule.ts';
 import { publishJoinToken } from '../join/server-token.ts';
+import { publishClusterConfig } from '../join/cluster-config-publish.ts';
 import { joinAsServer, publishServerBootstrap } from './server-join.ts';
 import { joinEmbedded, publishEmbeddedBootstrap } from './server-join-embedded.ts';
 
@@ -213,6 +214,10 @@ async function startAll(
     step.ok();
   }
   if (plans.some((p) => p.spec.name === 'apiserver')) {
+    // Agents read the pod network and Service range from the API (deploy/join/cluster-config.ts).
+    void publishClusterConfig(id.creds.kubeconfigs.admin, { clusterCIDR: cfg.clusterCIDR, serviceCIDR: cfg.serviceCIDR }, t.apiserverMs, signal).then((r) => {
+      if (!signal.aborted && 'error' in r) progress.line(`• cluster network settings: ${r.error}`);
+    });
     // In the background: the other components need not wait for it.
     void publishJoinToken(cfg.dataDir, id.creds.clusterCA, id.creds.kubeconfigs.admin, t.apiserverMs, signal, cfg.agentToken).then((joined) => {
       if (signal.aborted) return;
