@@ -187,8 +187,15 @@ describe('HA: two servers on an external etcd cluster', async () => {
     assert.ok(member);
     member.child.kill('SIGKILL');
     await member.exit;
+    // If the killed member led, etcd first elects a new leader (its election timeout, longer on a loaded
+    // machine); until then a write times out as kube-apiserver's do ("the write may have been applied"),
+    // so each write is retried until it lands (AlreadyExists: an earlier try did).
     for (const [i, srv] of [one, two].entries()) {
-      await must(srv, 'create', 'configmap', `after-etcd-loss-${i}`, '--from-literal', 'k=v');
+      await waitFor(async (note) => {
+        const r = await kubectl(srv, 'create', 'configmap', `after-etcd-loss-${i}`, '--from-literal', 'k=v');
+        note(r.stderr.trim());
+        return r.code === 0 || /AlreadyExists|already exists/.test(r.stderr);
+      }, 30_000, `a write through server ${i + 1} after the etcd member loss`);
       assert.match(await must(srv, 'get', 'configmaps', '-o', 'name'), /configmap\/after-etcd-loss-0/);
     }
     s.failing = false;
