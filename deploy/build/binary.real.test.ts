@@ -67,6 +67,18 @@ test('the amd64 binary, alone in a directory with no node_modules, runs --versio
   assert.match(check.stdout, /^(All checks passed|\d+ problems? to fix, \d+ warnings?\.)/m);
 });
 
+test('install-service.sh installs the binary (SKIFF_BINARY): <bin>/skiff runs from anywhere and the unit starts it', async (t) => {
+  const at = join(dir, 'installed');
+  const env = { ...childEnv(), SKIFF_URL: '', SKIFF_TOKEN: '', SKIFF_BINARY: bare, SKIFF_INSTALL_DIR: join(at, 'opt'), SKIFF_CONFIG_DIR: join(at, 'etc'), SKIFF_BIN_DIR: join(at, 'bin'), SKIFF_SYSTEMD_DIR: join(at, 'systemd') };
+  t.after(() => rmSync(at, { recursive: true, force: true }));
+  const r = await run('bash', [join(repoRoot, 'deploy', 'install-service.sh'), 'server', '--data-dir', join(dir, 'srv')], { cwd: dirname(bare), env });
+  assert.match(r.stdout, /installing the single binary/);
+  assert.equal(existsSync(join(at, 'opt')), false, 'no copy of the checkout');
+  const version = await run(join(at, 'bin', 'skiff'), ['--version'], { cwd: '/', env: childEnv() });
+  assert.match(version.stdout, versionRe('amd64'));
+  assert.match(readFileSync(join(at, 'systemd', 'skiff.service'), 'utf8'), new RegExp(`^ExecStart=${join(at, 'bin', 'skiff')} server --config ${join(at, 'etc', 'config.yaml')}$`, 'm'));
+});
+
 test('the arm64 binary under qemu-aarch64-static: --version and check print arm64', async (t) => {
   if (!existsSync(qemu)) { t.skip(`${qemu} missing (Debian's qemu-user-static; deploy/install.sh installs it)`); return; }
   if (!existsSync(join(arm64Sysroot, 'lib', 'ld-linux-aarch64.so.1'))) { t.skip(`${arm64Sysroot} missing (libc6-arm64-cross; deploy/install.sh installs it)`); return; }
