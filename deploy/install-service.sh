@@ -21,6 +21,9 @@
 #   /usr/local/bin/skiff-killall.sh and /usr/local/bin/skiff-uninstall.sh;
 # - with systemd as PID 1: enables and (re)starts the unit; without it,
 #   prints the command that starts Skiff in the foreground.
+# SKIFF_BINARY=PATH (a dist/skiff-linux-<arch> of `npm run build:binary`)
+# installs that single binary as /usr/local/bin/skiff instead: no copy of the
+# checkout, no bundle, no Node on the machine; the unit runs the binary.
 # Every path can be moved for tests: SKIFF_INSTALL_DIR, SKIFF_CONFIG_DIR,
 # SKIFF_BIN_DIR, SKIFF_SYSTEMD_DIR.
 set -euo pipefail
@@ -81,7 +84,15 @@ yq() { local v="${1//\'/\'\'}"; printf "'%s'" "$v"; }
 # --- the app ----------------------------------------------------------------
 dest="$(realpath -m "$SKIFF_INSTALL_DIR")"
 copied=0
-if [ "$(realpath -m "$dest")" != "$(realpath "$repo")" ]; then
+binary="${SKIFF_BINARY:-}"
+if [ -n "$binary" ]; then
+  # The binary must run here (right architecture, not truncated) before it replaces anything.
+  if [ ! -f "$binary" ] || ! version="$("$binary" --version 2>&1)"; then
+    echo "SKIFF_BINARY=$binary does not run on this machine (${version:-not a file}); build it with npm run build:binary for $(uname -m)" >&2
+    exit 1
+  fi
+  log "installing the single binary $binary ($version)"
+elif [ "$(realpath -m "$dest")" != "$(realpath "$repo")" ]; then
   if [ -e "$dest" ] && [ ! -f "$dest/deploy/bin/skiff.mjs" ]; then
     echo "$dest exists and is not a Skiff install; move it away or set SKIFF_INSTALL_DIR" >&2
     exit 1
@@ -144,12 +155,23 @@ fi
 unit=skiff
 [ "$mode" = agent ] && unit=skiff-agent
 mkdir -p "$SKIFF_SYSTEMD_DIR" "$SKIFF_BIN_DIR"
-sed -e "s#/opt/skiff#$dest#g" -e "s#/etc/skiff#$SKIFF_CONFIG_DIR#g" "$repo/deploy/systemd/$unit.service" >"$SKIFF_SYSTEMD_DIR/$unit.service"
+run_cmd="node $dest/deploy/bin/skiff.mjs"
+binary_sed=()
+if [ -n "$binary" ]; then
+  run_cmd="$SKIFF_BIN_DIR/skiff"
+  binary_sed=(-e "s#^ExecStart=/usr/bin/env node /opt/skiff/deploy/bin/skiff.mjs #ExecStart=$run_cmd #" -e "s#^WorkingDirectory=.*#WorkingDirectory=/#")
+fi
+sed "${binary_sed[@]}" -e "s#/opt/skiff#$dest#g" -e "s#/etc/skiff#$SKIFF_CONFIG_DIR#g" "$repo/deploy/systemd/$unit.service" >"$SKIFF_SYSTEMD_DIR/$unit.service"
 install -m 0755 "$repo/deploy/skiff-killall.sh" "$SKIFF_BIN_DIR/skiff-killall.sh"
 install -m 0755 "$repo/deploy/skiff-uninstall.sh" "$SKIFF_BIN_DIR/skiff-uninstall.sh"
 install -m 0644 "$repo/deploy/skiff-paths.sh" "$SKIFF_BIN_DIR/skiff-paths.sh"
-printf '#!/bin/sh\nexec node %s/deploy/bin/skiff.mjs "$@"\n' "$dest" >"$SKIFF_BIN_DIR/skiff"
-chmod 0755 "$SKIFF_BIN_DIR/skiff"
+if [ -n "$binary" ]; then
+  install -m 0755 "$binary" "$SKIFF_BIN_DIR/skiff.new"
+  mv -f "$SKIFF_BIN_DIR/skiff.new" "$SKIFF_BIN_DIR/skiff"
+else
+  printf '#!/bin/sh\nexec node %s/deploy/bin/skiff.mjs "$@"\n' "$dest" >"$SKIFF_BIN_DIR/skiff"
+  chmod 0755 "$SKIFF_BIN_DIR/skiff"
+fi
 log "installed $SKIFF_SYSTEMD_DIR/$unit.service, $SKIFF_BIN_DIR/skiff, skiff-killall.sh, skiff-uninstall.sh"
 
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && [ "$SKIFF_SYSTEMD_DIR" = /etc/systemd/system ]; then
@@ -159,5 +181,5 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && [ "$SKI
   log "started $unit.service (journalctl -u $unit -f)"
 else
   log "systemd is not running here; start Skiff in the foreground with:"
-  log "  node $dest/deploy/bin/skiff.mjs $mode --config $cfg"
+  log "  $run_cmd $mode --config $cfg"
 fi

@@ -12,6 +12,7 @@
 #   SKIFF_URL=https://IP:6443 SKIFF_TOKEN=TOKEN bash deploy/install.sh   # agent, as K3S_URL
 # See deploy/install-service.sh for what that installs. A mode installs the
 # runtime prerequisites only unless SKIFF_INSTALL_TESTS=1.
+#   SKIFF_BINARY=dist/skiff-linux-arm64 bash deploy/install.sh server   # the single binary: no Node needed
 set -euo pipefail
 
 log() { printf '[install] %s\n' "$*"; }
@@ -45,19 +46,24 @@ export DEBIAN_FRONTEND=noninteractive
 runtime_pkgs=(containerd runc containernetworking-plugins etcd-server etcd-client iptables nftables iproute2 conntrack curl)
 # Tests: image building (umoci, skopeo), a local registry, busybox, a C compiler for the pause image.
 # nginx's shared libraries are copied from the host into the nginx test image.
-test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev libcrypt1 libpcre2-8-0 libssl3 zlib1g openssl)
+# qemu-user-static and the arm64 C/C++ runtime run the arm64 single binary (deploy/build/binary.real.test.ts).
+test_pkgs=(umoci skopeo docker-registry busybox-static gcc libc6-dev libcrypt1 libpcre2-8-0 libssl3 zlib1g openssl
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross)
 
 wanted=("${runtime_pkgs[@]}")
 if [ "${SKIFF_INSTALL_TESTS:-1}" != "0" ]; then
   wanted+=("${test_pkgs[@]}")
 fi
 
-# Node.js 20 or newer: install Debian's nodejs/npm only when node is missing or too old.
+# Node.js 20 or newer: install Debian's nodejs/npm only when node is missing or
+# too old. The single binary (SKIFF_BINARY) carries its own Node.
 node_major=0
 if command -v node >/dev/null 2>&1; then
   node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
 fi
-if [ "$node_major" -lt 20 ]; then
+need_node=1
+if [ -n "${SKIFF_BINARY:-}" ] && [ "${SKIFF_INSTALL_TESTS:-1}" = "0" ]; then need_node=0; fi
+if [ "$need_node" = 1 ] && [ "$node_major" -lt 20 ]; then
   log "node is missing or older than 20 (found major ${node_major}); will install nodejs and npm"
   wanted+=(nodejs npm)
 fi
@@ -79,7 +85,7 @@ else
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ "$node_major" -lt 20 ]; then
+if [ "$need_node" = 1 ] && [ "$node_major" -lt 20 ]; then
   node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$node_major" -lt 20 ]; then
     echo "Debian's nodejs is $(node --version 2>/dev/null || echo missing); Skiff needs Node.js >= 20. Install Node 20+ and rerun." >&2
@@ -107,7 +113,7 @@ for bin in /usr/bin/etcd /usr/bin/containerd /usr/sbin/runc /usr/lib/cni/bridge;
     exit 1
   fi
 done
-log "ready: node $(node --version), $(containerd --version | awk '{print $1, $3}'), etcd $(etcd --version | awk '/etcd Version/ {print $3}')"
+log "ready: $(if [ -n "${SKIFF_BINARY:-}" ]; then echo "the single binary $SKIFF_BINARY"; else echo "node $(node --version)"; fi), $(containerd --version | awk '{print $1, $3}'), etcd $(etcd --version | awk '/etcd Version/ {print $3}')"
 
 if [ -n "$mode" ]; then
   bash "$here/install-service.sh" "$mode" "$@"

@@ -133,3 +133,31 @@ test('install-service.sh: repeated flags become a list, switches true; agent wit
   assert.equal(stray.status, 2);
   assert.match(stray.stderr, /unexpected argument 'extra'/);
 });
+
+test('install-service.sh with SKIFF_BINARY: installs that file as <bin>/skiff, the unit runs it, nothing of the checkout is copied; one that does not run is refused', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-binary-stand-in-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A stand-in: the script only runs `--version` and copies the file (deploy/build/binary.real.test.ts installs the real binary).
+  const bin = join(dir, 'skiff-linux-amd64');
+  writeFileSync(bin, '#!/bin/sh\necho "skiff 0.1.0 (stand-in)"\n', { mode: 0o755 });
+  const ok = installService(['server', '--data-dir', '/srv/skiff'], { SKIFF_BINARY: bin });
+  t.after(() => rmSync(ok.dir, { recursive: true, force: true }));
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(readFileSync(join(ok.dir, 'bin', 'skiff'), 'utf8'), readFileSync(bin, 'utf8'));
+  assert.ok((statSync(join(ok.dir, 'bin', 'skiff')).mode & 0o111) !== 0);
+  const unit = readFileSync(join(ok.dir, 'systemd', 'skiff.service'), 'utf8');
+  assert.match(unit, new RegExp(`^ExecStart=${join(ok.dir, 'bin', 'skiff')} server --config ${join(ok.dir, 'etc', 'config.yaml')}$`, 'm'));
+  assert.match(unit, /^WorkingDirectory=\/$/m);
+  assert.doesNotMatch(unit, /skiff\.mjs|env node/);
+  assert.match(ok.stdout, /installing the single binary .*skiff 0\.1\.0 \(stand-in\)/);
+  assert.match(readFileSync(join(ok.dir, 'etc', 'install.env'), 'utf8'), /SKIFF_APP_COPIED:=0/);
+
+  const broken = join(dir, 'skiff-linux-arm64');
+  writeFileSync(broken, '#!/bin/sh\necho "cannot execute binary file: Exec format error" >&2; exit 126\n', { mode: 0o755 });
+  const refused = installService(['server'], { SKIFF_BINARY: broken });
+  t.after(() => rmSync(refused.dir, { recursive: true, force: true }));
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /does not run on this machine \(cannot execute binary file: Exec format error\)/);
+  assert.equal(existsSync(join(refused.dir, 'bin', 'skiff')), false);
+  assert.equal(existsSync(join(refused.dir, 'etc', 'config.yaml')), false);
+});

@@ -41,7 +41,7 @@ export interface BuildOptions {
 }
 
 /** The esbuild plugin applying `rules`; fails the build when a rule's text is missing or a rule never matched a module. */
-function rewritePlugin(rules: Rewrite[]): esbuild.Plugin {
+export function rewritePlugin(rules: Rewrite[]): esbuild.Plugin {
   const modules = rules.map((r) => r.module);
   const escaped = modules.map((m) => m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   const filter = new RegExp(`[\\\\/](${escaped.join('|')})$`);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyRewrites, bundleRewrites, type Rewrite } from './rewrites.ts';
+import { applyRewrites, binaryRewrites, bundleRewrites, type Rewrite } from './rewrites.ts';
 
 const rule: Rewrite = { module: 'a/b.ts', find: 'read()', replace: '"$x"', why: 'embed' };
 
@@ -26,5 +26,18 @@ test('every bundle rewrite finds its text in the module as it is today', () => {
     assert.ok('code' in res, 'error' in res ? res.error : '');
     assert.deepEqual(res.applied, [r.module]);
     assert.equal(res.code.includes(r.find), r.replace.includes(r.find));
+  }
+});
+
+test('every binary rewrite finds its text; the binary spawns itself and reads no import.meta.url', () => {
+  const rules = binaryRewrites({ criProto: {}, etcdProto: {}, schemaDefinitions: '{}', gitCommit: '' });
+  const root = join(import.meta.dirname, '..', '..');
+  for (const m of new Set(rules.map((r) => r.module))) {
+    const file = m.startsWith('etcd3/') ? join(root, 'node_modules', m) : join(root, m);
+    const res = applyRewrites(file, readFileSync(file, 'utf8'), rules);
+    assert.ok('code' in res, 'error' in res ? res.error : '');
+    assert.ok(res.applied.length > 0 && res.applied.every((a) => a === m));
+    if (m !== 'etcd3/lib/connection-pool.js') assert.equal(/new URL\([^)]*import\.meta\.url\)/.test(res.code), false, `${m} still resolves a URL against import.meta.url`);
+    if (m === 'deploy/server/components.ts') assert.match(res.code, /return \{ command: process\.execPath, args: \[\] \};/);
   }
 });

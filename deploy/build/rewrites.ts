@@ -67,6 +67,37 @@ export function bundleRewrites(assets: EmbeddedAssets): Rewrite[] {
   ];
 }
 
+/**
+ * The rewrites for the single-executable build (binary.ts): the bundle's,
+ * except that components are spawned as the binary itself
+ * (`process.execPath <component>`, no script argument), and that module-level
+ * `import.meta.url` reads are gone, since a CommonJS bundle has no
+ * `import.meta` (esbuild leaves it empty).
+ */
+export function binaryRewrites(assets: EmbeddedAssets): Rewrite[] {
+  return [
+    ...bundleRewrites(assets).filter((r) => r.module !== 'deploy/server/components.ts'),
+    {
+      module: 'deploy/server/components.ts',
+      find: "args: [fileURLToPath(new URL('../bin/skiff.mjs', import.meta.url))]",
+      replace: 'args: []',
+      why: 'in the single executable the components are the binary itself run with the component name',
+    },
+    {
+      module: 'kubelet/cri/grpc.ts',
+      find: "fileURLToPath(new URL('../../proto/api.proto', import.meta.url))",
+      replace: "'proto/api.proto'",
+      why: 'a CommonJS bundle has no import.meta.url (the CRI proto is embedded; the path only names it)',
+    },
+    {
+      module: 'apiserver/version.ts',
+      find: 'start = dirname(fileURLToPath(import.meta.url))',
+      replace: "start = '/'",
+      why: 'a CommonJS bundle has no import.meta.url (gitCommit() is not called: the commit is embedded)',
+    },
+  ];
+}
+
 /** The outcome of rewriting one module. */
 export type RewriteResult = { code: string; applied: string[] } | { error: string };
 

@@ -193,6 +193,10 @@ const cmdCases: Array<[string, string[], boolean]> = [
   ['kubelet', ['/usr/bin/node', '/r/deploy/bin/skiff.mjs', 'proxy'], false],
   ['apiserver', ['/usr/bin/node', '--import', 'tsx', 'deploy/cli.ts', 'apiserver'], true],
   ['apiserver', ['/usr/bin/vim', 'apiserver'], false],
+  ['proxy', ['/usr/local/bin/skiff', 'proxy', '--kubeconfig', 'x'], true],
+  ['scheduler', ['/tmp/d/skiff-linux-arm64', 'scheduler'], true],
+  ['proxy', ['/usr/local/bin/skiff', 'kubelet'], false],
+  ['proxy', ['/usr/bin/myskiff', 'proxy'], false],
   ['apiserver', [], false],
 ];
 for (const [name, argv, want] of cmdCases) {

@@ -18,8 +18,13 @@ export function looksLikeChild(cmdline: string, name: string): boolean {
   if (argv.length === 0) return false;
   const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1);
   if (name === 'etcd' || name === 'containerd') return base(argv[0]) === name;
-  const launcherAt = argv.findIndex((a) => a.endsWith('skiff.mjs') || a.endsWith('cli.ts'));
+  const launcherAt = argv.findIndex(isLauncher);
   return launcherAt >= 0 && argv[launcherAt + 1] === name;
+}
+
+/** True for argv entry `a` at `i` that runs skiff: the script (skiff.mjs, cli.ts) or, first, the single binary (`skiff`, `skiff-linux-<arch>`). */
+function isLauncher(a: string, i: number): boolean {
+  return a.endsWith('skiff.mjs') || a.endsWith('cli.ts') || (i === 0 && /(^|\/)skiff(-linux-[a-z0-9]+)?$/.test(a));
 }
 
 /** Reads /proc/<pid>/cmdline; undefined when the process is gone (or a zombie: empty). */
@@ -80,6 +85,6 @@ export function runningServerPid(runDir: string): number | undefined {
   const cmd = cmdlineOf(pid);
   if (cmd === undefined) return undefined;
   const argv = cmd.split('\0');
-  const at = argv.findIndex((a) => a.endsWith('skiff.mjs') || a.endsWith('cli.ts'));
+  const at = argv.findIndex(isLauncher);
   return at >= 0 && argv[at + 1] === 'server' ? pid : undefined;
 }

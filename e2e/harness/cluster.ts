@@ -27,7 +27,7 @@ export interface ClusterOptions {
   apiPort?: number;
   /** Node name; default `e2e-node`. */
   nodeName?: string;
-  /** Command that starts the server, before `server ...flags`; default `[node, deploy/bin/skiff.mjs]`. */
+  /** Command that starts the server, before `server ...flags`; default `[node, deploy/bin/skiff.mjs]`, or `[$SKIFF_E2E_BINARY]` when that is set. */
   serverCommand?: readonly string[];
   /** Extra flags appended to `skiff server`. */
   extraServerArgs?: readonly string[];
@@ -121,7 +121,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const apiUrl = `https://127.0.0.1:${apiPort}`;
   const clusterCA = join(dataDir, 'tls', 'server-ca.crt');
   const etcdTLS = ['--cacert', join(dataDir, 'tls', 'etcd', 'server-ca.crt'), '--cert', join(dataDir, 'tls', 'etcd', 'client.crt'), '--key', join(dataDir, 'tls', 'etcd', 'client.key')];
-  const serverCommand = opts.serverCommand ?? [process.execPath, join(REPO_ROOT, 'deploy/bin/skiff.mjs')];
+  // SKIFF_E2E_BINARY=dist/skiff-linux-amd64 runs the single binary (npm run build:binary) instead.
+  const binary = process.env.SKIFF_E2E_BINARY;
+  const serverCommand = opts.serverCommand ?? (binary !== undefined && binary !== '' ? [resolve(binary)] : [process.execPath, join(REPO_ROOT, 'deploy/bin/skiff.mjs')]);
 
   let netns: Netns | undefined;
   let registry: Registry | undefined;
