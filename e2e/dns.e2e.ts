@@ -11,19 +11,17 @@
  * <hostname>.<svc> name to its IP; an unknown name is NXDOMAIN. About 2
  * minutes.
  */
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { stringify } from 'yaml';
-import { buildImages } from '../deploy/images/build.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { log, prerequisites, type List } from './harness/prelude.ts';
-import { agentFlags, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
-import { OrderedSteps } from './harness/steps.ts';
+import { log, type List } from './harness/prelude.ts';
+import type { MultiCluster } from './harness/multi-cluster.ts';
+import { multiClusterSuite } from './harness/multi-suite.ts';
 
 const MIN = 60_000;
 const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables'];
@@ -87,40 +85,11 @@ function sections(text: string): Map<string, string[]> {
 const addresses = (lines: string[] | undefined): string[] => (lines ?? []).map((l) => /^Address:\s+(\d+\.\d+\.\d+\.\d+)$/.exec(l.trim())?.[1]).filter((x): x is string => x !== undefined).sort();
 
 describe('cluster DNS on a server and an agent', { timeout: 20 * MIN }, () => {
-  let skipReason: string | undefined;
-  let startError: unknown;
-  let mc: MultiCluster | undefined;
-  let work = '';
-
-  before(async () => {
-    skipReason = await prerequisites(TOOLS);
-    if (!skipReason) {
-      const flags = await agentFlags();
-      if (!flags) throw new Error('`skiff agent --help` shows no agent subcommand');
-      work = await mkdtemp(join(tmpdir(), 'skiff-e2e-dns-'));
-      try {
-        const built = await buildImages({ progress: log });
-        mc = await startMultiCluster({ images: built.images, agents: 1, agentFlags: flags, progress: log });
-      } catch (e) {
-        startError = e;
-        log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (skipReason) log(`skipping: ${skipReason}`);
-  }, { timeout: 8 * MIN });
-
-  after(async () => {
-    if (mc) {
-      if (steps.failedAt()) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
-      await mc.stop();
-    }
-    if (work) await rm(work, { recursive: true, force: true });
-  }, { timeout: 4 * MIN });
-
-  const steps = new OrderedSteps<MultiCluster>({ cluster: () => mc, skipReason: () => skipReason, startError: () => startError }, log);
+  const suite = multiClusterSuite({ name: 'dns', tools: TOOLS, cluster: { agents: 1 } });
+  const steps = suite.steps;
   const nodeNames = (c: MultiCluster): string[] => c.nodes.map((n) => n.nodeName);
   const apply = async (c: MultiCluster, name: string, objects: object[]): Promise<void> => {
-    const file = join(work, name);
+    const file = join(suite.workDir(), name);
     await writeFile(file, objects.map((o) => stringify(o)).join('---\n'));
     await c.kubectl('apply', '-f', file);
   };

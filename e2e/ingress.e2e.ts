@@ -9,19 +9,17 @@
  * verifies the certificates with the test CA; `kubectl get ingress` shows
  * both node IPs as ADDRESS. About 3 minutes.
  */
-import { after, before, describe } from 'node:test';
+import { after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { stringify } from 'yaml';
-import { buildImages } from '../deploy/images/build.ts';
 import { serverCert, testCA, tlsSecret } from '../proxy/ingress/certs.test-util.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { log, prerequisites, type List } from './harness/prelude.ts';
-import { agentFlags, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
-import { OrderedSteps } from './harness/steps.ts';
+import { log, type List } from './harness/prelude.ts';
+import type { MultiCluster } from './harness/multi-cluster.ts';
+import { multiClusterSuite } from './harness/multi-suite.ts';
 import { webManifest } from './harness/workload.ts';
 
 const MIN = 60_000;
@@ -60,41 +58,12 @@ function ingressManifest(): string {
 }
 
 describe('Ingress: two hostnames to two Services from the laptop, HTTP and HTTPS', { timeout: 20 * MIN }, () => {
-  let skipReason: string | undefined;
-  let startError: unknown;
-  let mc: MultiCluster | undefined;
-  let work = '';
   let caFile = '';
-
-  before(async () => {
-    skipReason = await prerequisites(TOOLS);
-    if (!skipReason) {
-      const flags = await agentFlags();
-      work = await mkdtemp(join(tmpdir(), 'skiff-e2e-ingress-'));
-      try {
-        if (!flags) throw new Error('`skiff agent --help` shows no agent subcommand');
-        const built = await buildImages({ progress: log });
-        mc = await startMultiCluster({ images: built.images, agents: 1, agentFlags: flags, progress: log });
-      } catch (e) {
-        startError = e;
-        log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (skipReason) log(`skipping: ${skipReason}`);
-  }, { timeout: 8 * MIN });
-
-  after(async () => {
-    if (mc) {
-      if (steps.failedAt()) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
-      await mc.stop();
-    }
-    if (work) await rm(work, { recursive: true, force: true });
-  }, { timeout: 4 * MIN });
-
-  const steps = new OrderedSteps<MultiCluster>({ cluster: () => mc, skipReason: () => skipReason, startError: () => startError }, log, CONTINUE_AFTER_FAILURE);
+  const suite = multiClusterSuite({ name: 'ingress', tools: TOOLS, cluster: { agents: 1 }, continueAfterFailure: CONTINUE_AFTER_FAILURE });
+  const steps = suite.steps;
 
   async function apply(c: MultiCluster, name: string, text: string): Promise<void> {
-    const file = join(work, name);
+    const file = join(suite.workDir(), name);
     await writeFile(file, text);
     await c.kubectl('apply', '-f', file);
   }
@@ -124,7 +93,7 @@ describe('Ingress: two hostnames to two Services from the laptop, HTTP and HTTPS
 
   steps.step('two Services with pods, two TLS Secrets and an Ingress without a class', 6 * MIN, async (c) => {
     const ca = await testCA();
-    caFile = join(work, 'ca.crt');
+    caFile = join(suite.workDir(), 'ca.crt');
     await writeFile(caFile, ca.certPem);
     const secrets = [tlsSecret('default', 'web-tls', await serverCert(ca, ['web.home.lan'])), tlsSecret('default', 'blog-tls', await serverCert(ca, ['blog.home.lan']))];
     await apply(c, 'secrets.yaml', secrets.map((s) => stringify(s)).join('---\n'));

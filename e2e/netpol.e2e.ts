@@ -8,20 +8,18 @@
  * them; a policy allowing the clients' label lets them in, from both nodes,
  * while a pod without the label stays out. About 80–120 s with cached images.
  */
-import { after, before, describe } from 'node:test';
+import { after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import { stringify } from 'yaml';
-import { buildImages } from '../deploy/images/build.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { log, prerequisites, type List } from './harness/prelude.ts';
-import { agentFlags, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
-import { OrderedSteps } from './harness/steps.ts';
+import { log, type List } from './harness/prelude.ts';
+import type { MultiCluster } from './harness/multi-cluster.ts';
+import { multiClusterSuite } from './harness/multi-suite.ts';
 
 const MIN = 60_000;
 const TOOLS = ['ip', 'nsenter', 'nft', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables'];
@@ -72,43 +70,13 @@ function clientPod(name: string, node: string, labels: Record<string, string>, t
 const policy = (name: string, spec: NetworkPolicy['spec']): NetworkPolicy => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: NS }, spec });
 
 describe('NetworkPolicy across two nodes', { timeout: 20 * MIN }, () => {
-  let skipReason: string | undefined;
-  let startError: unknown;
-  let mc: MultiCluster | undefined;
-  let work = '';
   let collector: ReturnType<typeof startCollector> | undefined;
-
-  before(async () => {
-    skipReason = await prerequisites(TOOLS);
-    if (!skipReason) {
-      const flags = await agentFlags();
-      if (!flags?.has('--server')) throw new Error('`skiff agent` lacks --server');
-      work = await mkdtemp(join(tmpdir(), 'skiff-e2e-netpol-'));
-      try {
-        const built = await buildImages({ progress: log });
-        mc = await startMultiCluster({ images: built.images, agents: 1, agentFlags: flags, progress: log });
-      } catch (e) {
-        startError = e;
-        log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (skipReason) log(`skipping: ${skipReason}`);
-  }, { timeout: 8 * MIN });
-
-  after(async () => {
-    collector?.stop();
-    if (mc) {
-      if (steps.failedAt()) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
-      await mc.stop();
-    }
-    if (work) await rm(work, { recursive: true, force: true });
-  }, { timeout: 4 * MIN });
-
-  const steps = new OrderedSteps<MultiCluster>({ cluster: () => mc, skipReason: () => skipReason, startError: () => startError }, log, CONTINUE_AFTER_FAILURE);
+  const suite = multiClusterSuite({ name: 'netpol', tools: TOOLS, cluster: { agents: 1 }, continueAfterFailure: CONTINUE_AFTER_FAILURE, beforeStop: () => { collector?.stop(); } });
+  const steps = suite.steps;
   const step = (title: string, ms: number, body: (c: MultiCluster) => Promise<void>): void => steps.step(title, ms, body);
 
   async function apply(c: MultiCluster, name: string, docs: readonly object[]): Promise<void> {
-    const file = join(work, name);
+    const file = join(suite.workDir(), name);
     await writeFile(file, docs.map((d) => stringify(d)).join('---\n'));
     await c.kubectl('apply', '-f', file);
   }
