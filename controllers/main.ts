@@ -5,7 +5,8 @@
  * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
  * ServiceAccount, ServiceAccount token (with a signing key), the root CA
  * publisher, disruption (PDB status), node lifecycle, taint eviction,
- * CSR approving and signing, ServiceLB (LoadBalancer addresses). Each
+ * CSR approving and signing, ServiceLB (LoadBalancer addresses), ingress-tls
+ * (per-namespace Roles granting the Ingress controller its TLS Secrets). Each
  * controller registers its informers synchronously, then runs its workers
  * once the factory has synced. Serves /healthz (503 until synced). With
  * `leaderElect` (kube-controller-manager --leader-elect) informers and
@@ -39,6 +40,7 @@ import { startCSRApprovingController } from './certificates/approver.ts';
 import { startCSRSigningController } from './certificates/signer.ts';
 import { startServiceLBController } from './servicelb/controller.ts';
 import { startKubeDNSController } from './kubedns/controller.ts';
+import { startIngressTLSController } from './ingresstls/controller.ts';
 
 /** Options of runControllerManager. */
 export interface ControllerManagerOptions {
@@ -102,6 +104,7 @@ export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start
   { name: 'csrsigning', component: 'certificate-controller', start: startCSRSigningController },
   { name: 'servicelb', component: 'service-lb-controller', start: startServiceLBController },
   { name: 'kube-dns', component: 'kube-dns-controller', start: startKubeDNSController },
+  { name: 'ingress-tls', component: 'ingress-tls-controller', start: startIngressTLSController },
 ];
 
 /**

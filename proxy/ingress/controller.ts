@@ -1,22 +1,26 @@
 /**
  * The built-in Ingress controller of a node: informers on IngressClasses,
- * Ingresses, Services, EndpointSlices, kubernetes.io/tls Secrets and Nodes →
+ * Ingresses, Services, EndpointSlices and Nodes, plus one watch per TLS
+ * Secret that an Ingress of ours names (secret-watch.ts; the proxy may read
+ * no other Secret) →
  * a bounded-frequency runner that rebuilds the routing table (table.ts,
  * pure) and hands it to the IngressServer (server.ts), then makes the
  * status writes status.ts decides. Runs inside each node's `skiff proxy`
  * process, as that process's identity (see README.md).
  */
-import type { Node, Secret, Service } from 'kubernetes-types/core/v1';
+import type { Node, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { Ingress, IngressClass, IngressLoadBalancerIngress } from 'kubernetes-types/networking/v1';
 import type { Logger } from '../../apiserver/api/log.ts';
 import type { Clock, InformerFactory } from '../../apiserver/client/informer-types.ts';
-import { EndpointSlices, IngressClasses, Ingresses, Nodes, Secrets, Services } from '../../apiserver/client/resources.ts';
+import { EndpointSlices, IngressClasses, Ingresses, Nodes, Services } from '../../apiserver/client/resources.ts';
 import { ApiError, type ApiClient } from '../../apiserver/client/types.ts';
 import { SERVICE_NAME_LABEL } from '../model.ts';
 import { BoundedFrequencyRunner } from '../runner.ts';
 import { IngressServer } from './server.ts';
 import { decideStatusWrites, nodeAddresses, rememberStatuses } from './status.ts';
+import { tlsSecretRefs } from './refs.ts';
+import { SecretWatches } from './secret-watch.ts';
 import { buildRoutingTable } from './table.ts';
 
 /** Options of runIngressController. */
@@ -67,15 +71,22 @@ export function createIngressController(opts: IngressControllerOptions): Ingress
   const ingresses = f.for<Ingress>(Ingresses);
   const services = f.for<Service>(Services);
   const slices = f.for<EndpointSlice>(EndpointSlices, { labelSelector: SERVICE_NAME_LABEL });
-  const secrets = f.for<Secret>(Secrets, { fieldSelector: 'type=kubernetes.io/tls' });
   const nodes = f.for<Node>(Nodes);
   const server = new IngressServer({ httpPort: opts.httpPort, httpsPort: opts.httpsPort, host: opts.host, log, pick: opts.pick });
   const seen = new Map<string, IngressLoadBalancerIngress[]>();
+  /** The controller's signal, set by `start` before the first run. */
+  let running: AbortSignal | undefined;
+  // Declared before the runner it bumps; `request` is looked up at call time.
+  let requestRun: () => void = () => {};
+  const secrets = new SecretWatches({ client: opts.client, log, onChange: () => requestRun() });
 
   const run = async (): Promise<void> => {
     const all = ingresses.list();
+    const cls = classes.list();
+    // Exactly the Secrets the ingress-tls controller grants us (same rule, refs.ts).
+    if (running) secrets.setWanted(tlsSecretRefs(all, cls), running);
     const table = buildRoutingTable({
-      classes: classes.list(), ingresses: all, services: services.list(), endpointSlices: slices.list(), secrets: secrets.list(),
+      classes: cls, ingresses: all, services: services.list(), endpointSlices: slices.list(), secrets: secrets.list(),
     });
     server.setTable(table);
     const served = new Set(table.served);
@@ -103,17 +114,18 @@ export function createIngressController(opts: IngressControllerOptions): Ingress
     fn: run,
     onError: (err, n) => log.warn('ingress sync failed; retrying', { err, consecutiveFailures: n }),
   });
+  requestRun = () => runner.request();
   const bump = { onAdd: () => runner.request(), onUpdate: () => runner.request(), onDelete: () => runner.request() };
   classes.addHandlers(bump);
   ingresses.addHandlers(bump);
   services.addHandlers(bump);
   slices.addHandlers(bump);
-  secrets.addHandlers(bump);
   nodes.addHandlers(bump);
 
   let done: Promise<void> = Promise.resolve();
   return {
     start(signal) {
+      running = signal;
       let retry: { cancel(): void } | undefined;
       const listen = (): void => {
         if (signal.aborted) return;
@@ -126,7 +138,7 @@ export function createIngressController(opts: IngressControllerOptions): Ingress
         });
       };
       listen();
-      const synced = Promise.all([classes, ingresses, services, slices, secrets, nodes].map((i) => i.synced()));
+      const synced = Promise.all([classes, ingresses, services, slices, nodes].map((i) => i.synced()));
       void synced.then(() => { if (!signal.aborted) runner.start(signal); });
       done = new Promise<void>((resolve) => {
         const stop = async (): Promise<void> => {

@@ -40,9 +40,12 @@ const table: Row[] = [
     kubeDenies: ['patch certificates.k8s.io/certificatesigningrequests/approval'] },
   { controller: 'csrsigning', calls: ['update certificates.k8s.io/certificatesigningrequests/status'] },
   { controller: 'servicelb', calls: ['update services/status', ...events] },
+  // Names are 'x' here: its updates/deletes are narrowed to skiff:ingress-tls (see the test below).
+  { controller: 'ingress-tls', calls: ['get networking.k8s.io/ingresses', 'create rbac.authorization.k8s.io/roles', 'create rbac.authorization.k8s.io/rolebindings'],
+    kubeDenies: ['update rbac.authorization.k8s.io/roles', 'delete rbac.authorization.k8s.io/rolebindings'] },
 ];
 /** What the shared informers list and watch. */
-const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases', 'certificates.k8s.io/certificatesigningrequests'];
+const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings', 'certificates.k8s.io/certificatesigningrequests'];
 
 const cmUser = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 
@@ -86,6 +89,20 @@ test('the single identity still cannot create what no controller creates', () =>
   for (const c of ['create apps/deployments', 'create rbac.authorization.k8s.io/clusterrolebindings', 'create pods/binding', 'create pods/eviction', 'create nodes']) {
     assert.equal(authorize(attrs(c), rules), false, c);
   }
+});
+
+test('ingress-tls may update and delete only skiff:ingress-tls, and holds no bind, escalate or Secret access of its own', () => {
+  const own = rulesOf('system:controller:ingress-tls-controller');
+  for (const c of ['update rbac.authorization.k8s.io/roles', 'delete rbac.authorization.k8s.io/roles', 'update rbac.authorization.k8s.io/rolebindings', 'delete rbac.authorization.k8s.io/rolebindings']) {
+    assert.ok(authorize({ ...attrs(c), name: 'skiff:ingress-tls' }, own), c);
+  }
+  for (const c of ['bind rbac.authorization.k8s.io/roles', 'escalate rbac.authorization.k8s.io/roles', 'get secrets', 'create rbac.authorization.k8s.io/clusterroles']) {
+    assert.equal(authorize({ ...attrs(c), name: 'skiff:ingress-tls' }, own), false, c);
+  }
+  // What escalation prevention requires of the writer: the Secret read it grants, held by the controller-manager identity.
+  const rules = userRules(defaultClusterRoleBindings());
+  for (const c of ['bind rbac.authorization.k8s.io/roles', 'escalate rbac.authorization.k8s.io/roles']) assert.equal(authorize(attrs(c), rules), false, `controller-manager: ${c}`);
+  for (const v of ['get', 'list', 'watch']) assert.ok(authorize({ ...attrs(`${v} secrets`), name: 'tls-a' }, rules), `${v} secrets`);
 });
 
 test('system:skiff:controller-manager is pre-filled with exactly what the aggregation loop would compute', () => {

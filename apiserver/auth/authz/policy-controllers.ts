@@ -30,6 +30,7 @@
 import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1';
 import { aggregatedRules } from './aggregation.ts';
 import { binding, core, eventsRule, role, rule, serviceAccount, user } from './policy-helpers.ts';
+import { ingressTLSControllerRules } from './policy-ingress.ts';
 
 /** Prefix of every controller role (kube's saRolePrefix). */
 export const controllerRolePrefix = 'system:controller:';
@@ -73,6 +74,8 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   servicelb: ['service-controller'],
   // Skiff's kube-dns controller writes one EndpointSlice (the node DNS servers), as the endpointslice controller does.
   'kube-dns': ['endpointslice-controller'],
+  // Skiff's own: per-namespace Roles giving the built-in Ingress controller its TLS Secrets (policy-ingress.ts).
+  'ingress-tls': ['ingress-tls-controller'],
 };
 
 function controllerRole(name: string, rules: ClusterRole['rules']): ClusterRole {
@@ -155,6 +158,7 @@ export function controllerRoles(): ClusterRole[] {
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
       eventsRule(),
     ]),
+    controllerRole('ingress-tls-controller', ingressTLSControllerRules()),
   ];
 }
 
