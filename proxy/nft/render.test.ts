@@ -178,3 +178,82 @@ test('full sync over an existing table: existing chains flushed, stale chains an
   ]));
   assert.equal(renderFull(emptyRuleset(), cfg, { chains: [], sets: [] }), full([]));
 });
+
+/** A LoadBalancer Service with externalTrafficPolicy Local, one VIP ingress IP and one ipMode Proxy one (not ours). */
+function etpLocal() {
+  const s = svc('default', 'web', '10.96.0.60', [{ port: 80, nodePort: 30090 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 32000 });
+  s.status = { loadBalancer: { ingress: [{ ip: '192.0.2.50' }, { ip: '192.0.2.51', ipMode: 'Proxy' }] } };
+  return [s];
+}
+const here = ep('10.244.0.5', true, { nodeName: 'n1' });
+const there = ep('10.244.1.5', true, { nodeName: 'n2' });
+const sW = 'service-PFISGYVC-default/web/tcp/';
+const lW = 'local-PFISGYVC-default/web/tcp/';
+const xW = 'external-PFISGYVC-default/web/tcp/';
+const extLocalRules = [
+  `add rule ${T} ${xW} ip saddr 10.244.0.0/16 goto ${sW}`,
+  `add rule ${T} ${xW} fib saddr type local jump mark-for-masquerade`,
+  `add rule ${T} ${xW} fib saddr type local goto ${sW}`,
+];
+
+test('externalTrafficPolicy Local: pods and the node go to the cluster chain (the node masqueraded), others to the local chain unSNATed; LB IP like an external IP', () => {
+  const slices = [slice('default', 'web', 'w1', [{ port: 8080 }], [here, there])];
+  assert.equal(renderNftables(etpLocal(), slices, cfg), full([
+    `add chain ${T} ${sW}`, `add chain ${T} ${lW}`, `add chain ${T} ${xW}`,
+    `add rule ${T} ${sW} numgen random mod 2 0 meta l4proto tcp dnat to 10.244.0.5:8080`,
+    `add rule ${T} ${sW} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    `add rule ${T} ${lW} meta l4proto tcp dnat to 10.244.0.5:8080`,
+    ...extLocalRules,
+    `add rule ${T} ${xW} goto ${lW}`,
+    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto ${sW}, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
+    `add element ${T} service-nodeports { tcp . 30090 : goto ${xW} }`,
+    `add element ${T} cluster-ips { 10.96.0.60 }`,
+    `add element ${T} hairpin { 10.244.0.5 . 10.244.0.5, 10.244.1.5 . 10.244.1.5 }`,
+  ]));
+});
+
+test('externalTrafficPolicy Local without a local endpoint: external traffic is dropped ("has no local endpoints"), pods still short-circuit', () => {
+  const slices = [slice('default', 'web', 'w1', [{ port: 8080 }], [there])];
+  assert.equal(renderNftables(etpLocal(), slices, cfg), full([
+    `add chain ${T} ${sW}`, `add chain ${T} ${xW}`,
+    `add rule ${T} ${sW} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    ...extLocalRules,
+    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto ${sW}, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
+    `add element ${T} service-nodeports { tcp . 30090 : goto ${xW} }`,
+    `add element ${T} no-endpoint-services { 192.0.2.50 . tcp . 80 : drop }`,
+    `add element ${T} no-endpoint-nodeports { tcp . 30090 : drop }`,
+    `add element ${T} cluster-ips { 10.96.0.60 }`,
+    `add element ${T} hairpin { 10.244.1.5 . 10.244.1.5 }`,
+  ]));
+});
+
+test('LoadBalancer, cluster policy: ingress IPs dispatch to the masquerading external chain; without endpoints they are rejected', () => {
+  const s = svc('default', 'lbc', '10.96.0.61', [{ port: 80, nodePort: 30091 }], { type: 'LoadBalancer' });
+  s.status = { loadBalancer: { ingress: [{ ip: '192.0.2.52' }] } };
+  const sc = 'service-2C4IA6MO-default/lbc/tcp/';
+  const xc = 'external-2C4IA6MO-default/lbc/tcp/';
+  assert.equal(renderNftables([s], [slice('default', 'lbc', 'w1', [{ port: 8080 }], [there])], cfg), full([
+    `add chain ${T} ${sc}`, `add chain ${T} ${xc}`,
+    `add rule ${T} ${sc} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    `add rule ${T} ${xc} jump mark-for-masquerade`,
+    `add rule ${T} ${xc} goto ${sc}`,
+    `add element ${T} service-ips { 10.96.0.61 . tcp . 80 : goto ${sc}, 192.0.2.52 . tcp . 80 : goto ${xc} }`,
+    `add element ${T} service-nodeports { tcp . 30091 : goto ${xc} }`,
+    `add element ${T} cluster-ips { 10.96.0.61 }`,
+    `add element ${T} hairpin { 10.244.1.5 . 10.244.1.5 }`,
+  ]));
+  assert.equal(renderNftables([s], [], cfg), full([
+    `add element ${T} no-endpoint-services { 10.96.0.61 . tcp . 80 : goto reject-chain, 192.0.2.52 . tcp . 80 : goto reject-chain }`,
+    `add element ${T} no-endpoint-nodeports { tcp . 30091 : goto reject-chain }`,
+    `add element ${T} cluster-ips { 10.96.0.61 }`,
+  ]));
+});
+
+test('internalTrafficPolicy Local: the ClusterIP goes to the local chain; without a local endpoint it is dropped, not rejected', () => {
+  const s = [svc('default', 'itp', '10.96.0.62', [{ port: 80 }], { internalTrafficPolicy: 'Local' })];
+  const text = renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [here, there])], cfg);
+  assert.match(text, new RegExp(`service-ips \\{ 10\\.96\\.0\\.62 \\. tcp \\. 80 : goto local-[A-Z0-9]{8}-default/itp/tcp/ \\}`));
+  assert.ok(!/add chain ip skiff service-[A-Z0-9]{8}-/.test(text), 'no cluster chain for a ClusterIP-only Local service');
+  assert.ok(text.includes(`dnat to 10.244.0.5:8080`) && !text.includes('dnat to 10.244.1.5'), 'only the local endpoint');
+  assert.match(renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [there])], cfg), /no-endpoint-services \{ 10\.96\.0\.62 \. tcp \. 80 : drop \}/);
+});
