@@ -182,8 +182,7 @@ test('full sync over an existing table: existing chains flushed, stale chains an
 /** A LoadBalancer Service with externalTrafficPolicy Local, one VIP ingress IP and one ipMode Proxy one (not ours). */
 function etpLocal() {
   const s = svc('default', 'web', '10.96.0.60', [{ port: 80, nodePort: 30090 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 32000 });
-  s.status = { loadBalancer: { ingress: [{ ip: '192.0.2.50' }, { ip: '192.0.2.51', ipMode: 'Proxy' }] } };
-  return [s];
+  return [{ ...s, status: { loadBalancer: { ingress: [{ ip: '192.0.2.50' }, { ip: '192.0.2.51', ipMode: 'Proxy' }] } } }];
 }
 const here = ep('10.244.0.5', true, { nodeName: 'n1' });
 const there = ep('10.244.1.5', true, { nodeName: 'n2' });
@@ -228,8 +227,7 @@ test('externalTrafficPolicy Local without a local endpoint: external traffic is 
 });
 
 test('LoadBalancer, cluster policy: ingress IPs dispatch to the masquerading external chain; without endpoints they are rejected', () => {
-  const s = svc('default', 'lbc', '10.96.0.61', [{ port: 80, nodePort: 30091 }], { type: 'LoadBalancer' });
-  s.status = { loadBalancer: { ingress: [{ ip: '192.0.2.52' }] } };
+  const s = { ...svc('default', 'lbc', '10.96.0.61', [{ port: 80, nodePort: 30091 }], { type: 'LoadBalancer' }), status: { loadBalancer: { ingress: [{ ip: '192.0.2.52' }] } } };
   const sc = 'service-2C4IA6MO-default/lbc/tcp/';
   const xc = 'external-2C4IA6MO-default/lbc/tcp/';
   assert.equal(renderNftables([s], [slice('default', 'lbc', 'w1', [{ port: 8080 }], [there])], cfg), full([
