@@ -144,7 +144,7 @@ export function servicesSuite(mode: ProxyMode): void {
     let nodes: string[] = [];
     let ips: string[] = [];
 
-    step('three nodes Ready; backends: a named httpd on node 1 and node 2, nginx on node 1 only', 8 * MIN, async (c) => {
+    step(`three nodes Ready, proxies in ${mode} mode; backends: a named httpd on node 1 and node 2, nginx on node 1 only`, 8 * MIN, async (c) => {
       nodes = c.nodes.map((n) => n.nodeName);
       ips = c.nodes.map((n) => n.member.ip);
       await waitFor(async () => {
@@ -157,6 +157,15 @@ export function servicesSuite(mode: ProxyMode): void {
         note(pods.map((p) => `${p.metadata?.name}=${p.status?.phase}`).join(' '));
         return pods.filter((p) => p.status?.phase === 'Running' && p.status.conditions?.some((k) => k.type === 'Ready' && k.status === 'True')).length === 3;
       }, 4 * MIN, 'three backend pods Running and Ready');
+      // Every node's proxy runs `mode`: its data plane exists and the other mode's does not.
+      for (const n of c.nodes) {
+        await waitFor(async (note) => {
+          const nft = (await n.member.runAllowFail('nft', ['list', 'table', 'ip', 'skiff'])).code === 0;
+          const ipt = (await n.member.runAllowFail('iptables', ['-w', '5', '-t', 'nat', '-S', 'KUBE-SERVICES'])).code === 0;
+          note(`table ip skiff ${nft}, KUBE-SERVICES ${ipt}`);
+          return mode === 'nftables' ? nft && !ipt : ipt && !nft;
+        }, 60_000, `${n.nodeName}: the proxy runs in ${mode} mode`, 1000);
+      }
     });
 
     step('NodePort: curl http://<node-ip>:<nodePort>/ from the laptop answers through every node, including one without a backend', 3 * MIN, async (c) => {

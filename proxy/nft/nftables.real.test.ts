@@ -222,7 +222,6 @@ test('nftables backend: externalTrafficPolicy Local, LoadBalancer IPs, health ch
     // The client pod counts as off-cluster here (clusterCIDR excludes it), as a laptop would.
     const backend = new NftablesBackend({ ...CONFIG, clusterCIDR: '10.244.1.0/24' }, createLogger('nft-test'), node);
     const local = ep(POD_IP, true, { nodeName: 'n1' });
-    const remote = ep('10.244.1.77', true, { nodeName: 'n2' });
     const lb = (name: string, ip: string, nodePort: number, policy: 'Local' | 'Cluster', hc?: number) => ({
       ...svc('default', name, ip, [{ port: 80, targetPort: 9090, nodePort }], { type: 'LoadBalancer', externalTrafficPolicy: policy, healthCheckNodePort: hc }),
       status: { loadBalancer: { ingress: [{ ip: ip === '10.96.0.80' ? '192.0.2.80' : '192.0.2.81' }] } },
@@ -239,15 +238,17 @@ test('nftables backend: externalTrafficPolicy Local, LoadBalancer IPs, health ch
       assert.equal((await curl(net.client, 'http://192.0.2.81/')).body, NODE_IP, 'LB IP reachable, cluster policy');
       assert.equal((await curl(node, `http://${NODE_IP}:30100/`)).body, NODE_IP, 'from the node itself: short-circuited and masqueraded');
     });
-    await t.test('without a local endpoint the Local NodePort and LB IP drop; the healthCheckNodePort stays reachable', async () => {
+    await t.test('without a local endpoint the Local NodePort and LB IP drop for the client, not for the node; the healthCheckNodePort stays reachable', async () => {
       await startIn(ns('n'), `require('http').createServer((q, s) => { s.statusCode = 503; s.end('no local endpoints'); }).listen(32100, '${NODE_IP}', () => console.log('ready'))`, procs);
       // A route for the LB IP, so an un-DNATed packet reaches the forward hook (else routing refuses it first).
       await mustExec(node, 'ip', ['route', 'add', '192.0.2.0/24', 'dev', 'br0']);
-      await backend.sync({ services, endpointSlices: [slice('default', 'keep', 'k1', [{ port: 9090 }], [remote]), slices[1]!] }, false);
+      // The only endpoint is "on another node" (its pod is reachable here, so the node's short-circuit can be seen to work).
+      await backend.sync({ services, endpointSlices: [slice('default', 'keep', 'k1', [{ port: 9090 }], [ep(POD_IP, true, { nodeName: 'n2' })]), slices[1]!] }, false);
       for (const url of [`http://${NODE_IP}:30100/`, 'http://192.0.2.80/']) {
         const r = await net.client('curl', ['-sS', '-m', '1', url]);
         assert.equal(r.exitCode, 28, `${url}: dropped (timeout), not refused`);
       }
+      assert.equal((await curl(node, `http://${NODE_IP}:30100/`)).body, NODE_IP, 'the node itself still reaches it (short-circuit to the cluster chain)');
       const hc = await net.client('curl', ['-sS', '-m', '2', '-w', '%{http_code}', '-o', '/dev/null', `http://${NODE_IP}:32100/`]);
       assert.equal(hc.stdout, '503', 'nothing in our table filters the health check port');
       await backend.sync({ services, endpointSlices: slices }, false);

@@ -19,7 +19,7 @@ const FIXED = [
   `add chain ${T} nat-prerouting { type nat hook prerouting priority -100 ; }`, `flush chain ${T} nat-prerouting`,
   `add chain ${T} nat-output { type nat hook output priority -100 ; }`, `flush chain ${T} nat-output`,
   `add chain ${T} nat-postrouting { type nat hook postrouting priority 100 ; }`, `flush chain ${T} nat-postrouting`,
-  ...['services', 'service-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
+  ...['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
     .flatMap((c) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
   `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} service-ips`,
   `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} service-nodeports`,
@@ -27,6 +27,7 @@ const FIXED = [
   `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-nodeports`,
   `add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`,
   `add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`,
+  `add rule ${T} filter-input ct state new jump nodeport-endpoints-check`,
   `add rule ${T} filter-input ct state new jump service-endpoints-check`,
   `add rule ${T} filter-forward ct state new jump service-endpoints-check`,
   `add rule ${T} filter-forward ct state new jump cluster-ips-check`,
@@ -39,7 +40,7 @@ const FIXED = [
   `add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`,
   `add rule ${T} services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports`,
   `add rule ${T} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
-  `add rule ${T} service-endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`,
+  `add rule ${T} nodeport-endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`,
   `add rule ${T} cluster-ips-check ip daddr @cluster-ips goto reject-chain`,
   `add rule ${T} cluster-ips-check ip daddr 10.96.0.0/12 drop`,
   `add rule ${T} mark-for-masquerade mark set mark or 0x00004000`,
