@@ -20,7 +20,7 @@ import { buildImages } from '../deploy/images/build.ts';
 import { waitFor } from '../testutil/wait.ts';
 import { OrderedSteps } from './harness/steps.ts';
 import { log, prerequisites, type List } from './harness/prelude.ts';
-import { agentFlags, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
+import { agentFlags, e2eProxyMode, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
 import { webDeployment } from './harness/workload.ts';
 
 const MIN = 60_000;
@@ -50,7 +50,7 @@ describe('ServiceLB: LoadBalancer Services get a pool address the laptop reaches
       work = await mkdtemp(join(tmpdir(), 'skiff-e2e-servicelb-'));
       try {
         const built = await buildImages({ progress: log });
-        mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, serverArgs: ['--lb-pool', POOL], progress: log });
+        mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, serverArgs: ['--lb-pool', POOL], proxyMode: e2eProxyMode(), progress: log });
       } catch (e) {
         startError = e;
         log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);

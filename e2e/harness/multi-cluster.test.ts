@@ -7,10 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { buildImages } from '../../deploy/images/build.ts';
 import { which } from '../../deploy/images/exec.ts';
 import { waitFor } from '../../testutil/wait.ts';
-import { agentArgs, agentFlags, startMultiCluster } from './multi-cluster.ts';
+import { agentArgs, agentFlags, e2eProxyMode, startMultiCluster } from './multi-cluster.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FAKE = [process.execPath, '--import', 'tsx', join(here, 'fake-node.ts')];
+
+describe('e2eProxyMode', () => {
+  it('reads SKIFF_E2E_PROXY_MODE, iptables by default, and refuses other values', () => {
+    assert.equal(e2eProxyMode({}), 'iptables');
+    assert.equal(e2eProxyMode({ SKIFF_E2E_PROXY_MODE: 'nftables' }), 'nftables');
+    assert.throws(() => e2eProxyMode({ SKIFF_E2E_PROXY_MODE: 'ipvs' }), /want iptables or nftables/);
+  });
+});
 
 describe('agentArgs', () => {
   const o = { server: 'https://10.77.0.1:6443', token: 'K10x::a.b', dataDir: '/d', nodeName: 'node-2', nodeIP: '10.77.0.2', registry: 'http://10.77.0.254:5000' };

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nsWrap, runAllowFail, type RunResult } from '../../deploy/images/exec.ts';
 import { httpGet, startRegistry, type PushableImage, type Registry } from '../../deploy/images/registry.ts';
+import { isProxyMode, type ProxyMode } from '../../proxy/backend.ts';
 import { waitFor } from '../../testutil/wait.ts';
 import { KubectlError, serverArgs, unmountUnder } from './cluster.ts';
 import { listCriContainers, type CriContainer } from './containers.ts';
@@ -53,6 +54,16 @@ export function agentArgs(
   return args;
 }
 
+/**
+ * The proxy mode e2e clusters run in: `SKIFF_E2E_PROXY_MODE` (iptables or
+ * nftables), default iptables. Pure. Throws on any other value.
+ */
+export function e2eProxyMode(env: NodeJS.ProcessEnv = process.env): ProxyMode {
+  const v = env.SKIFF_E2E_PROXY_MODE ?? 'iptables';
+  if (!isProxyMode(v)) throw new Error(`SKIFF_E2E_PROXY_MODE=${v}: want iptables or nftables`);
+  return v;
+}
+
 /** Options for {@link startMultiCluster}. */
 export interface MultiClusterOptions {
   images: readonly PushableImage[];
@@ -66,6 +77,8 @@ export interface MultiClusterOptions {
   command?: readonly string[];
   /** Extra `skiff server` flags, appended (e.g. `--lb-pool 10.77.0.240-10.77.0.250`). */
   serverArgs?: readonly string[];
+  /** `--proxy-mode` of the server and every agent; default: the binaries' default (iptables), no flag passed. */
+  proxyMode?: ProxyMode;
   /** The server's token file the agents join with: `token` (the server token, default) or `agent-token` (deploy/join/agent-token.ts). */
   agentTokenFile?: 'token' | 'agent-token';
   /** Readiness timeout per process, ms; default 180000. */
@@ -193,9 +206,11 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
     };
     const first = topo.nodes[0];
     if (!first) throw new Error('no node namespace');
+    const modeArgs = opts.proxyMode !== undefined ? ['--proxy-mode', opts.proxyMode] : [];
+    if (modeArgs.length > 0 && agentCount > 0 && !opts.agentFlags?.has('--proxy-mode')) throw new Error('skiff agent has no --proxy-mode flag');
     const serverDir = join(await dirFor('node-1'), 'data');
     const server = startProcess(first, 'node-1', serverDir, join(work, 'node-1', 'skiff.log'),
-      [...command, ...serverArgs({ dataDir: serverDir, nodeName: 'node-1', nodeIP: first.ip, apiPort: 6443, registry: registryUrl }), ...(opts.serverArgs ?? [])], sandboxes);
+      [...command, ...serverArgs({ dataDir: serverDir, nodeName: 'node-1', nodeIP: first.ip, apiPort: 6443, registry: registryUrl }), ...(opts.serverArgs ?? []), ...modeArgs], sandboxes);
     procs.push(server);
     const kubeconfig = join(serverDir, 'admin.kubeconfig');
     const clusterCA = join(serverDir, 'tls', 'server-ca.crt');
@@ -216,7 +231,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
       const dataDir = join(await dirFor(name), 'data');
       if (!opts.agentFlags) throw new Error('agents requested but no agentFlags given');
       const argv = agentArgs({ server: `https://${first.ip}:6443`, token, dataDir, nodeName: name, nodeIP: m.ip, registry: registryUrl }, opts.agentFlags);
-      procs.push(startProcess(m, name, dataDir, join(work, name, 'skiff.log'), [...command, ...argv], sandboxes));
+      procs.push(startProcess(m, name, dataDir, join(work, name, 'skiff.log'), [...command, ...argv, ...modeArgs], sandboxes));
       progress(`agent ${name} started in ${m.name}`);
     }
 

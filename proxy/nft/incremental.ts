@@ -9,10 +9,10 @@
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ProxyState } from '../backend.ts';
-import { buildServicePorts, SERVICE_NAME_LABEL } from '../model.ts';
+import { buildServicePorts, SERVICE_NAME_LABEL, type ServicePortInfo } from '../model.ts';
 import { buildRuleset, emptyRuleset, VERDICT_MAPS, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
 
-interface Entry { service: Service; slices: EndpointSlice[]; part: NftRuleset }
+interface Entry { service: Service; slices: EndpointSlice[]; ports: ServicePortInfo[]; part: NftRuleset }
 
 /** What one update changed: renderDelta(before, after) is the delta transaction. */
 export interface RulesetChange {
@@ -57,8 +57,9 @@ export class RulesetBuilder {
         next.set(key, prev);
         continue;
       }
-      const part = buildRuleset(buildServicePorts([service], slices, { nodeName: this.config.nodeName, iptablesChainNames: false }), this.config);
-      next.set(key, { service, slices, part });
+      const ports = buildServicePorts([service], slices, { nodeName: this.config.nodeName, iptablesChainNames: false });
+      const part = buildRuleset(ports, this.config);
+      next.set(key, { service, slices, ports, part });
       changed.set(key, [prev?.part, part]);
     }
     for (const [key, prev] of this.entries) if (!next.has(key)) changed.set(key, [prev.part, undefined]);
@@ -99,6 +100,17 @@ export class RulesetBuilder {
   current(): NftRuleset {
     const out = emptyRuleset();
     for (const e of this.entries.values()) merge(out, e.part);
+    return out;
+  }
+
+  /**
+   * The service ports of the last update. An unchanged Service keeps its
+   * ServicePortInfo objects from update to update (until a reset), so
+   * callers can diff by identity (the UDP conntrack cleanup does).
+   */
+  ports(): ServicePortInfo[] {
+    const out: ServicePortInfo[] = [];
+    for (const e of this.entries.values()) for (const sp of e.ports) out.push(sp);
     return out;
   }
 

@@ -32,8 +32,10 @@ export function endpointBase(namespace: string, service: string, protocol: strin
 
 /** 'service-<base>': the chain choosing an endpoint (cluster traffic policy). */
 export const serviceChain = (base: string): string => `service-${base}`;
-/** 'external-<base>': NodePort / externalIP entry chain (masquerade, then the service chain). */
+/** 'external-<base>': NodePort / externalIP / LoadBalancer IP entry chain (masquerade, then the policy chain). */
 export const externalChain = (base: string): string => `external-${base}`;
+/** 'local-<base>': the chain choosing a local endpoint (a traffic policy Local; kube-proxy's servicePortPolicyLocalChainNamePrefix). */
+export const localChain = (base: string): string => `local-${base}`;
 /** 'endpoint-<base>': the DNAT chain of one endpoint. */
 export const endpointChain = (base: string): string => `endpoint-${base}`;
 /** 'affinity-<base>': the ClientIP affinity set of one endpoint (source IPs with a timeout). */

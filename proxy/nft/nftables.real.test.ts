@@ -4,15 +4,18 @@
  * pods, no default route anywhere), deleted at the end. Each Service shape
  * is exercised with curl: ClusterIP from the node, a pod and a second pod,
  * hairpin, NodePort, externalIPs, no endpoints, unallocated service IPs,
- * endpoint changes (delta transactions), ClientIP affinity, cleanup.
+ * endpoint changes (delta transactions), ClientIP affinity, cleanup; and
+ * externalTrafficPolicy Local, LoadBalancer IPs, the healthCheckNodePort and
+ * UDP flows across an endpoint change (conntrack cleanup).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../apiserver/api/log.ts';
 import { mustExec } from '../exec.ts';
 import { ep, slice, svc } from '../fixtures.test-util.ts';
 import { ensureServiceRoute } from '../route.ts';
-import { createTestNet, NODE_IP, POD_IP, realNetSkipReason, SERVICE_CIDR } from '../testnet.test-util.ts';
+import { CLIENT_IP, createTestNet, NODE_IP, POD_IP, realNetSkipReason, SERVICE_CIDR } from '../testnet.test-util.ts';
 import { cleanupNftables, listNftObjects, NftablesBackend } from './nftables.ts';
 
 const BODY = 'skiff-nft-ok';
@@ -167,6 +170,103 @@ test('nftables backend inside a test network namespace', async (t) => {
       assert.notEqual(gone.stdout, BODY, 'no rule translates the VIP any more');
     });
   } finally {
+    await net.destroy();
+  }
+});
+
+/**
+ * Starts `script` (Node, CommonJS) inside network namespace `ns` (a name
+ * createTestNet made: 'sk<tag><pid>-<n|p|c>'); resolves once it prints
+ * 'ready'. The process is pushed to `procs` for the caller to kill.
+ */
+async function startIn(ns: string, script: string, procs: ChildProcess[]): Promise<void> {
+  const child = spawn('nsenter', [`--net=/run/netns/${ns}`, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  procs.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+    child.on('exit', (code) => reject(new Error(`server in ${ns} exited ${code}`)));
+  });
+}
+
+/** One UDP request from the client namespace with a fixed source port (so both requests are one conntrack flow); the reply text, or 'timeout'. */
+async function udpAsk(ns: string, host: string, port: number): Promise<string> {
+  const script = `const s = require('dgram').createSocket('udp4');
+s.bind(40000, '${CLIENT_IP}', () => s.send('q', ${port}, '${host}'));
+s.on('message', (m) => { process.stdout.write(m.toString()); process.exit(0); });
+setTimeout(() => { process.stdout.write('timeout'); process.exit(0); }, 2000);`;
+  const r = await mustExec((file, args) => new Promise((resolve) => {
+    const c = spawn('nsenter', [`--net=/run/netns/${ns}`, file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    c.on('exit', (code) => resolve({ exitCode: code ?? 1, stdout: out, stderr: '' }));
+  }), process.execPath, ['-e', script]);
+  return r.stdout;
+}
+
+test('nftables backend: externalTrafficPolicy Local, LoadBalancer IPs, health check port, UDP across an endpoint change', async (t) => {
+  const reason = realNetSkipReason();
+  if (reason) { t.skip(reason); return; }
+  const tag = 'nfx';
+  const net = await createTestNet(tag);
+  const ns = (kind: 'n' | 'p' | 'c'): string => `sk${tag}${process.pid}-${kind}`;
+  const procs: ChildProcess[] = [];
+  const { node, curl } = net;
+  try {
+    await mustExec(node, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
+    await ensureServiceRoute(node, SERVICE_CIDR);
+    // The backend answers with the source address it sees.
+    await startIn(ns('p'), `require('http').createServer((q, s) => s.end(q.socket.remoteAddress)).listen(9090, '${POD_IP}', () => console.log('ready'))`, procs);
+    for (const [port, body] of [[9001, 'udp-a'], [9002, 'udp-b']] as const) {
+      await startIn(ns('p'), `const s = require('dgram').createSocket('udp4'); s.on('message', (m, r) => s.send('${body}', r.port, r.address)); s.bind(${port}, '${POD_IP}', () => console.log('ready'))`, procs);
+    }
+    // The client pod counts as off-cluster here (clusterCIDR excludes it), as a laptop would.
+    const backend = new NftablesBackend({ ...CONFIG, clusterCIDR: '10.244.1.0/24' }, createLogger('nft-test'), node);
+    const local = ep(POD_IP, true, { nodeName: 'n1' });
+    const lb = (name: string, ip: string, nodePort: number, policy: 'Local' | 'Cluster', hc?: number) => ({
+      ...svc('default', name, ip, [{ port: 80, targetPort: 9090, nodePort }], { type: 'LoadBalancer', externalTrafficPolicy: policy, healthCheckNodePort: hc }),
+      status: { loadBalancer: { ingress: [{ ip: ip === '10.96.0.80' ? '192.0.2.80' : '192.0.2.81' }] } },
+    });
+    const services = [lb('keep', '10.96.0.80', 30100, 'Local', 32100), lb('snat', '10.96.0.81', 30101, 'Cluster')];
+    const slices = [slice('default', 'keep', 'k1', [{ port: 9090 }], [local]), slice('default', 'snat', 's1', [{ port: 9090 }], [local])];
+    await backend.sync({ services, endpointSlices: slices }, true);
+    for (const ip of ['192.0.2.80', '192.0.2.81']) await mustExec(net.client, 'ip', ['route', 'add', `${ip}/32`, 'via', NODE_IP]);
+
+    await t.test('externalTrafficPolicy Local keeps the client source IP (NodePort and LB IP); Cluster masquerades it', async () => {
+      assert.equal((await curl(net.client, `http://${NODE_IP}:30100/`)).body, CLIENT_IP);
+      assert.equal((await curl(net.client, 'http://192.0.2.80/')).body, CLIENT_IP, 'LB IP reachable, source kept');
+      assert.equal((await curl(net.client, `http://${NODE_IP}:30101/`)).body, NODE_IP, 'cluster policy: SNAT to the node');
+      assert.equal((await curl(net.client, 'http://192.0.2.81/')).body, NODE_IP, 'LB IP reachable, cluster policy');
+      assert.equal((await curl(node, `http://${NODE_IP}:30100/`)).body, NODE_IP, 'from the node itself: short-circuited and masqueraded');
+    });
+    await t.test('without a local endpoint the Local NodePort and LB IP drop for the client, not for the node; the healthCheckNodePort stays reachable', async () => {
+      await startIn(ns('n'), `require('http').createServer((q, s) => { s.statusCode = 503; s.end('no local endpoints'); }).listen(32100, '${NODE_IP}', () => console.log('ready'))`, procs);
+      // A route for the LB IP, so an un-DNATed packet reaches the forward hook (else routing refuses it first).
+      await mustExec(node, 'ip', ['route', 'add', '192.0.2.0/24', 'dev', 'br0']);
+      // The only endpoint is "on another node" (its pod is reachable here, so the node's short-circuit can be seen to work).
+      await backend.sync({ services, endpointSlices: [slice('default', 'keep', 'k1', [{ port: 9090 }], [ep(POD_IP, true, { nodeName: 'n2' })]), slices[1]!] }, false);
+      for (const url of [`http://${NODE_IP}:30100/`, 'http://192.0.2.80/']) {
+        const r = await net.client('curl', ['-sS', '-m', '1', url]);
+        assert.equal(r.exitCode, 28, `${url}: dropped (timeout), not refused`);
+      }
+      assert.equal((await curl(node, `http://${NODE_IP}:30100/`)).body, NODE_IP, 'the node itself still reaches it (short-circuit to the cluster chain)');
+      const hc = await net.client('curl', ['-sS', '-m', '2', '-w', '%{http_code}', '-o', '/dev/null', `http://${NODE_IP}:32100/`]);
+      assert.equal(hc.stdout, '503', 'nothing in our table filters the health check port');
+      await backend.sync({ services, endpointSlices: slices }, false);
+      assert.equal((await curl(net.client, 'http://192.0.2.80/')).body, CLIENT_IP);
+    });
+    await t.test('a UDP flow moves to the new endpoint after an endpoint change (conntrack entry deleted)', async () => {
+      const dns = svc('default', 'udp', '10.96.0.90', [{ port: 53, protocol: 'UDP' }]);
+      const at = (port: number) => slice('default', 'udp', 'u1', [{ port, protocol: 'UDP' }], [local]);
+      await backend.sync({ services: [...services, dns], endpointSlices: [...slices, at(9001)] }, false);
+      assert.equal(await udpAsk(ns('c'), '10.96.0.90', 53), 'udp-a');
+      const flows = (await node('conntrack', ['-L', '-p', 'udp', '--orig-dst', '10.96.0.90'])).stdout;
+      assert.match(flows, /sport=40000/, 'the flow is tracked');
+      await backend.sync({ services: [...services, dns], endpointSlices: [...slices, at(9002)] }, false);
+      assert.equal(await udpAsk(ns('c'), '10.96.0.90', 53), 'udp-b', 'the same 5-tuple reaches the new endpoint');
+    });
+    await backend.cleanup();
+  } finally {
+    for (const p of procs) p.kill();
     await net.destroy();
   }
 });

@@ -100,3 +100,17 @@ test('cleanupNftables: one add+delete transaction; a host without nft has nothin
   nft.failNext();
   await assert.rejects(cleanupNftables(nft.exec), /boom/);
 });
+
+test('UDP conntrack cleanup after an apply: flows DNATed to a removed endpoint are deleted; none after the first apply or a no-op', async () => {
+  const nft = fakeNft();
+  const b = new NftablesBackend(cfg, quiet, nft.exec);
+  const dns = [svc('kube-system', 'dns', '10.96.0.53', [{ port: 53, protocol: 'UDP' }])];
+  const dnsSlice = (ip: string) => slice('kube-system', 'dns', 'd', [{ port: 53, protocol: 'UDP' }], [ep(ip)]);
+  await b.sync({ services: dns, endpointSlices: [dnsSlice('10.244.0.5')] }, true);
+  assert.ok(!nft.calls.some((c) => c.args[0] === '-D'), 'nothing to compare with on the first apply');
+  nft.calls.length = 0;
+  await b.sync({ services: dns, endpointSlices: [dnsSlice('10.244.0.5')] }, false);
+  assert.equal(nft.calls.length, 0);
+  await b.sync({ services: dns, endpointSlices: [dnsSlice('10.244.0.7')] }, false);
+  assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['-f -', '-D -p udp --orig-dst 10.96.0.53 --dst-nat 10.244.0.5']);
+});

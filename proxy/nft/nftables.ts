@@ -6,7 +6,9 @@
  */
 import type { Logger } from '../../apiserver/api/log.ts';
 import type { ProxyBackend, ProxyState } from '../backend.ts';
+import { flushConntrack, staleConntrackFlows } from '../conntrack.ts';
 import { hostExec, mustExec, type Exec } from '../exec.ts';
+import type { ServicePortInfo } from '../model.ts';
 import { isAffinitySetName, isServiceChainName, NFT_TABLE } from './names.ts';
 import { renderDelta, renderFull } from './render.ts';
 import { RulesetBuilder } from './incremental.ts';
@@ -61,8 +63,11 @@ export async function cleanupNftables(exec: Exec = hostExec): Promise<void> {
  * transaction (after re-reading the kernel's per-service chains and sets
  * when the table's contents are unknown: first sync, or after a failure);
  * a partial sync sends only the delta against the last applied ruleset, and
- * runs no command when nothing changed. Throws on failure; the caller must
- * then retry with full=true.
+ * runs no command when nothing changed. After each successful apply, UDP
+ * conntrack entries made stale by the change are deleted (../conntrack.ts,
+ * as the iptables mode; failures only logged; not after the first apply of
+ * a process, which has nothing to compare with). Throws on failure; the
+ * caller must then retry with full=true.
  */
 export class NftablesBackend implements ProxyBackend {
   /** Whether the kernel holds exactly what `builder` last reported (false at start and after a failure). */
@@ -70,6 +75,8 @@ export class NftablesBackend implements ProxyBackend {
   /** Per-service chains and affinity sets the kernel holds, when `known`. */
   private appliedChains = new Set<string>();
   private appliedSets = new Set<string>();
+  /** The service ports of the last successful apply (undefined before the first one and after cleanup). */
+  private lastPorts: Set<ServicePortInfo> | undefined;
   private readonly builder: RulesetBuilder;
 
   constructor(
@@ -91,7 +98,10 @@ export class NftablesBackend implements ProxyBackend {
       payload = renderFull(next, this.config, existing);
     } else {
       payload = renderDelta(change.before, change.after);
-      if (payload === '') return;
+      if (payload === '') {
+        this.lastPorts = new Set(this.builder.ports());
+        return;
+      }
     }
     const started = Date.now();
     this.known = false;
@@ -106,11 +116,26 @@ export class NftablesBackend implements ProxyBackend {
       for (const s of change.after.affinitySets) this.appliedSets.add(s);
     }
     this.known = true;
+    await this.flushStaleUDP();
     this.log.debug('nftables synced', { full, ms: Date.now() - started, bytes: payload.length, changedServices: change.services });
+  }
+
+  /** Deletes the UDP conntrack entries the last apply made stale, then remembers its service ports. */
+  private async flushStaleUDP(): Promise<void> {
+    const ports = this.builder.ports();
+    const prev = this.lastPorts;
+    this.lastPorts = new Set(ports);
+    if (prev === undefined) return;
+    const now = this.lastPorts;
+    const removed = [...prev].filter((sp) => !now.has(sp));
+    const added = ports.filter((sp) => !prev.has(sp));
+    const flows = staleConntrackFlows(removed, added);
+    if (flows.length > 0) await flushConntrack(this.exec, flows, this.log);
   }
 
   async cleanup(): Promise<void> {
     this.known = false;
+    this.lastPorts = undefined;
     await cleanupNftables(this.exec);
   }
 }

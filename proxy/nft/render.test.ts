@@ -19,7 +19,7 @@ const FIXED = [
   `add chain ${T} nat-prerouting { type nat hook prerouting priority -100 ; }`, `flush chain ${T} nat-prerouting`,
   `add chain ${T} nat-output { type nat hook output priority -100 ; }`, `flush chain ${T} nat-output`,
   `add chain ${T} nat-postrouting { type nat hook postrouting priority 100 ; }`, `flush chain ${T} nat-postrouting`,
-  ...['services', 'service-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
+  ...['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
     .flatMap((c) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
   `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} service-ips`,
   `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} service-nodeports`,
@@ -27,6 +27,7 @@ const FIXED = [
   `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-nodeports`,
   `add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`,
   `add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`,
+  `add rule ${T} filter-input ct state new jump nodeport-endpoints-check`,
   `add rule ${T} filter-input ct state new jump service-endpoints-check`,
   `add rule ${T} filter-forward ct state new jump service-endpoints-check`,
   `add rule ${T} filter-forward ct state new jump cluster-ips-check`,
@@ -39,7 +40,7 @@ const FIXED = [
   `add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`,
   `add rule ${T} services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports`,
   `add rule ${T} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
-  `add rule ${T} service-endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`,
+  `add rule ${T} nodeport-endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`,
   `add rule ${T} cluster-ips-check ip daddr @cluster-ips goto reject-chain`,
   `add rule ${T} cluster-ips-check ip daddr 10.96.0.0/12 drop`,
   `add rule ${T} mark-for-masquerade mark set mark or 0x00004000`,
@@ -177,4 +178,81 @@ test('full sync over an existing table: existing chains flushed, stale chains an
     `delete set ${T} affinity-BBBBBBBB-old/gone/tcp/__10.244.0.9/80`,
   ]));
   assert.equal(renderFull(emptyRuleset(), cfg, { chains: [], sets: [] }), full([]));
+});
+
+/** A LoadBalancer Service with externalTrafficPolicy Local, one VIP ingress IP and one ipMode Proxy one (not ours). */
+function etpLocal() {
+  const s = svc('default', 'web', '10.96.0.60', [{ port: 80, nodePort: 30090 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local', healthCheckNodePort: 32000 });
+  return [{ ...s, status: { loadBalancer: { ingress: [{ ip: '192.0.2.50' }, { ip: '192.0.2.51', ipMode: 'Proxy' }] } } }];
+}
+const here = ep('10.244.0.5', true, { nodeName: 'n1' });
+const there = ep('10.244.1.5', true, { nodeName: 'n2' });
+const sW = 'service-PFISGYVC-default/web/tcp/';
+const lW = 'local-PFISGYVC-default/web/tcp/';
+const xW = 'external-PFISGYVC-default/web/tcp/';
+const extLocalRules = [
+  `add rule ${T} ${xW} ip saddr 10.244.0.0/16 goto ${sW}`,
+  `add rule ${T} ${xW} fib saddr type local jump mark-for-masquerade`,
+  `add rule ${T} ${xW} fib saddr type local goto ${sW}`,
+];
+
+test('externalTrafficPolicy Local: pods and the node go to the cluster chain (the node masqueraded), others to the local chain unSNATed; LB IP like an external IP', () => {
+  const slices = [slice('default', 'web', 'w1', [{ port: 8080 }], [here, there])];
+  assert.equal(renderNftables(etpLocal(), slices, cfg), full([
+    `add chain ${T} ${sW}`, `add chain ${T} ${lW}`, `add chain ${T} ${xW}`,
+    `add rule ${T} ${sW} numgen random mod 2 0 meta l4proto tcp dnat to 10.244.0.5:8080`,
+    `add rule ${T} ${sW} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    `add rule ${T} ${lW} meta l4proto tcp dnat to 10.244.0.5:8080`,
+    ...extLocalRules,
+    `add rule ${T} ${xW} goto ${lW}`,
+    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto ${sW}, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
+    `add element ${T} service-nodeports { tcp . 30090 : goto ${xW} }`,
+    `add element ${T} cluster-ips { 10.96.0.60 }`,
+    `add element ${T} hairpin { 10.244.0.5 . 10.244.0.5, 10.244.1.5 . 10.244.1.5 }`,
+  ]));
+});
+
+test('externalTrafficPolicy Local without a local endpoint: external traffic is dropped ("has no local endpoints"), pods still short-circuit', () => {
+  const slices = [slice('default', 'web', 'w1', [{ port: 8080 }], [there])];
+  assert.equal(renderNftables(etpLocal(), slices, cfg), full([
+    `add chain ${T} ${sW}`, `add chain ${T} ${xW}`,
+    `add rule ${T} ${sW} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    ...extLocalRules,
+    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto ${sW}, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
+    `add element ${T} service-nodeports { tcp . 30090 : goto ${xW} }`,
+    `add element ${T} no-endpoint-services { 192.0.2.50 . tcp . 80 : drop }`,
+    `add element ${T} no-endpoint-nodeports { tcp . 30090 : drop }`,
+    `add element ${T} cluster-ips { 10.96.0.60 }`,
+    `add element ${T} hairpin { 10.244.1.5 . 10.244.1.5 }`,
+  ]));
+});
+
+test('LoadBalancer, cluster policy: ingress IPs dispatch to the masquerading external chain; without endpoints they are rejected', () => {
+  const s = { ...svc('default', 'lbc', '10.96.0.61', [{ port: 80, nodePort: 30091 }], { type: 'LoadBalancer' }), status: { loadBalancer: { ingress: [{ ip: '192.0.2.52' }] } } };
+  const sc = 'service-2C4IA6MO-default/lbc/tcp/';
+  const xc = 'external-2C4IA6MO-default/lbc/tcp/';
+  assert.equal(renderNftables([s], [slice('default', 'lbc', 'w1', [{ port: 8080 }], [there])], cfg), full([
+    `add chain ${T} ${sc}`, `add chain ${T} ${xc}`,
+    `add rule ${T} ${sc} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    `add rule ${T} ${xc} jump mark-for-masquerade`,
+    `add rule ${T} ${xc} goto ${sc}`,
+    `add element ${T} service-ips { 10.96.0.61 . tcp . 80 : goto ${sc}, 192.0.2.52 . tcp . 80 : goto ${xc} }`,
+    `add element ${T} service-nodeports { tcp . 30091 : goto ${xc} }`,
+    `add element ${T} cluster-ips { 10.96.0.61 }`,
+    `add element ${T} hairpin { 10.244.1.5 . 10.244.1.5 }`,
+  ]));
+  assert.equal(renderNftables([s], [], cfg), full([
+    `add element ${T} no-endpoint-services { 10.96.0.61 . tcp . 80 : goto reject-chain, 192.0.2.52 . tcp . 80 : goto reject-chain }`,
+    `add element ${T} no-endpoint-nodeports { tcp . 30091 : goto reject-chain }`,
+    `add element ${T} cluster-ips { 10.96.0.61 }`,
+  ]));
+});
+
+test('internalTrafficPolicy Local: the ClusterIP goes to the local chain; without a local endpoint it is dropped, not rejected', () => {
+  const s = [svc('default', 'itp', '10.96.0.62', [{ port: 80 }], { internalTrafficPolicy: 'Local' })];
+  const text = renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [here, there])], cfg);
+  assert.match(text, new RegExp(`service-ips \\{ 10\\.96\\.0\\.62 \\. tcp \\. 80 : goto local-[A-Z0-9]{8}-default/itp/tcp/ \\}`));
+  assert.ok(!/add chain ip skiff service-[A-Z0-9]{8}-/.test(text), 'no cluster chain for a ClusterIP-only Local service');
+  assert.ok(text.includes(`dnat to 10.244.0.5:8080`) && !text.includes('dnat to 10.244.1.5'), 'only the local endpoint');
+  assert.match(renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [there])], cfg), /no-endpoint-services \{ 10\.96\.0\.62 \. tcp \. 80 : drop \}/);
 });

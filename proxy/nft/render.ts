@@ -31,7 +31,7 @@ const BASE_CHAINS: ReadonlyArray<[name: string, type: 'filter' | 'nat', hook: st
 ];
 
 /** Regular chains that are always there. */
-export const FIXED_CHAINS = ['services', 'service-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain'] as const;
+export const FIXED_CHAINS = ['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain'] as const;
 
 const MAP_TYPES: Record<VerdictMap, string> = {
   'service-ips': 'ipv4_addr . inet_proto . inet_service : verdict',
@@ -45,6 +45,9 @@ const LOCAL_DST = 'fib daddr type local ip daddr != 127.0.0.0/8';
 /** The rules of the base and fixed chains. */
 function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string]> {
   return [
+    // Node ports are checked on input only (kube-proxy 1.31): the node's own connections to a node port are DNATed in
+    // nat output after filter-output, so an externalTrafficPolicy Local port must not be dropped before that.
+    ['filter-input', 'ct state new jump nodeport-endpoints-check'],
     ['filter-input', 'ct state new jump service-endpoints-check'],
     ['filter-forward', 'ct state new jump service-endpoints-check'],
     ['filter-forward', 'ct state new jump cluster-ips-check'],
@@ -58,7 +61,7 @@ function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string
     ['services', 'ip daddr . meta l4proto . th dport vmap @service-ips'],
     ['services', `${LOCAL_DST} meta l4proto . th dport vmap @service-nodeports`],
     ['service-endpoints-check', 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services'],
-    ['service-endpoints-check', `${LOCAL_DST} meta l4proto . th dport vmap @no-endpoint-nodeports`],
+    ['nodeport-endpoints-check', `${LOCAL_DST} meta l4proto . th dport vmap @no-endpoint-nodeports`],
     // Unused ports of a ClusterIP are rejected; unallocated addresses of the service CIDR dropped (kube-proxy 1.31).
     ['cluster-ips-check', 'ip daddr @cluster-ips goto reject-chain'],
     ['cluster-ips-check', `ip daddr ${config.serviceCIDR} drop`],

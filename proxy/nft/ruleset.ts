@@ -6,8 +6,8 @@
  * a chain per service port choosing an endpoint with `numgen random mod N
  * vmap`, a chain per endpoint doing the DNAT.
  */
-import type { ServicePortInfo } from '../model.ts';
-import { affinitySet, endpointBase, endpointChain, externalChain, serviceChain, servicePortBase } from './names.ts';
+import type { EndpointInfo, ServicePortInfo } from '../model.ts';
+import { affinitySet, endpointBase, endpointChain, externalChain, localChain, serviceChain, servicePortBase } from './names.ts';
 
 /** The verdict maps of the table (key → verdict). */
 export const VERDICT_MAPS = ['service-ips', 'service-nodeports', 'no-endpoint-services', 'no-endpoint-nodeports'] as const;
@@ -73,71 +73,116 @@ function portNameOf(sp: ServicePortInfo): string {
   return sp.name.length > prefix.length ? sp.name.slice(prefix.length + 1) : '';
 }
 
+/** Options of buildRuleset. */
+export interface BuildOptions {
+  /** See NftRenderConfig.inlineEndpointsMax. */
+  inlineEndpointsMax?: number;
+  /** The pod CIDR: pod sources of externalTrafficPolicy Local traffic short-circuit to the cluster chain (omitted: no such rule). */
+  clusterCIDR?: string;
+}
+
 /**
  * Builds the ruleset for a service-port list (model.ts buildServicePorts).
  * Deterministic. Each service port adds its objects through addServicePort,
  * the one place a new Service shape goes.
  */
-export function buildRuleset(ports: ServicePortInfo[], opts: { inlineEndpointsMax?: number } = {}): NftRuleset {
+export function buildRuleset(ports: ServicePortInfo[], opts: BuildOptions = {}): NftRuleset {
   const rs = emptyRuleset();
   const inlineMax = opts.inlineEndpointsMax ?? INLINE_ENDPOINTS_MAX;
-  for (const sp of ports) addServicePort(rs, sp, inlineMax);
+  for (const sp of ports) addServicePort(rs, sp, inlineMax, opts.clusterCIDR);
   return rs;
 }
 
 /**
- * The objects of one service port:
- * - with endpoints: `service-ips` ClusterIP (and externalIPs → the external
- *   chain) and `service-nodeports` elements; a service chain choosing an
- *   endpoint (chooseEndpoint); an external chain for NodePort/externalIPs
- *   (masquerade, then the service chain); the endpoints in `hairpin`.
- * - without endpoints: `no-endpoint-*` elements to the reject chain.
+ * The objects of one service port, as kube-proxy 1.31's nftables
+ * syncProxyRules:
+ * - ClusterIP: `service-ips` → the internal policy chain (`service-…`
+ *   choosing among cluster endpoints, or `local-…` among this node's for
+ *   internalTrafficPolicy Local).
+ * - externalIPs, LoadBalancer ingress IPs (`service-ips`) and the NodePort
+ *   (`service-nodeports`) → `external-…`: with externalTrafficPolicy
+ *   Cluster it marks for masquerade then goes to `service-…`; with Local,
+ *   pod sources (clusterCIDR) go to `service-…` unchanged, node-local
+ *   sources (`fib saddr type local`) are marked for masquerade and go to
+ *   `service-…`, everything else goes to `local-…` without SNAT (the client
+ *   source IP is kept).
+ * - No usable endpoint anywhere: the `no-endpoint-*` elements go to the
+ *   reject chain ("has no endpoints"); endpoints elsewhere but none for the
+ *   Local policy: they drop ("has no local endpoints"), in the filter chains,
+ *   so only traffic the nat chains did not DNAT is dropped.
+ * - Every endpoint a policy chain reaches is in `hairpin`.
  * Traffic to a ClusterIP from outside clusterCIDR is marked for masquerade
  * by one rule on `@cluster-ips` in the services chain, not per service.
+ * A healthCheckNodePort needs nothing here: no chain of this table filters
+ * input to it (service-health.ts serves it).
  */
-function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number): void {
+function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number, clusterCIDR: string | undefined): void {
   const proto = sp.protocol;
   const portName = portNameOf(sp);
   const base = servicePortBase(sp.namespace, sp.service, proto, portName);
-  const svcChain = serviceChain(base);
+  const clusterChain = serviceChain(base);
+  const localPolicyChain = localChain(base);
   const extChain = externalChain(base);
-  const hasExternal = sp.nodePort !== undefined || sp.externalIPs.length > 0;
+  const externallyAccessible = sp.nodePort !== undefined || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
+  const hasInternal = sp.endpoints.length > 0;
+  const hasExternal = sp.externalEndpoints.length > 0;
+  const internalChain = sp.internalPolicyLocal ? localPolicyChain : clusterChain;
+  const externalPolicyChain = sp.externalPolicyLocal ? localPolicyChain : clusterChain;
+  const usesCluster = sp.clusterEndpoints.length > 0 && (!sp.internalPolicyLocal || externallyAccessible);
+  const usesLocal = sp.localEndpoints.length > 0 && (sp.internalPolicyLocal || (sp.externalPolicyLocal && externallyAccessible));
+  const usesExt = sp.hasEndpoints && externallyAccessible;
+  const noEndpoints = sp.hasEndpoints ? 'drop' : 'goto reject-chain';
+  const vip = (ip: string): string => `${ip} . ${proto} . ${sp.port}`;
   rs.clusterIPs.add(sp.clusterIP);
 
-  if (sp.endpoints.length === 0) {
-    rs.maps['no-endpoint-services'].set(`${sp.clusterIP} . ${proto} . ${sp.port}`, 'goto reject-chain');
-    for (const ip of sp.externalIPs) rs.maps['no-endpoint-services'].set(`${ip} . ${proto} . ${sp.port}`, 'goto reject-chain');
-    if (sp.nodePort !== undefined) rs.maps['no-endpoint-nodeports'].set(`${proto} . ${sp.nodePort}`, 'goto reject-chain');
-    return;
+  if (hasInternal) rs.maps['service-ips'].set(vip(sp.clusterIP), `goto ${internalChain}`);
+  else rs.maps['no-endpoint-services'].set(vip(sp.clusterIP), noEndpoints);
+  for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
+    if (usesExt) rs.maps['service-ips'].set(vip(ip), `goto ${extChain}`);
+    if (!hasExternal) rs.maps['no-endpoint-services'].set(vip(ip), noEndpoints);
+  }
+  if (sp.nodePort !== undefined) {
+    if (usesExt) rs.maps['service-nodeports'].set(`${proto} . ${sp.nodePort}`, `goto ${extChain}`);
+    if (!hasExternal) rs.maps['no-endpoint-nodeports'].set(`${proto} . ${sp.nodePort}`, noEndpoints);
   }
 
-  for (const ep of sp.endpoints) rs.hairpin.add(`${ep.ip} . ${ep.ip}`);
-  rs.chains.set(svcChain, chooseEndpoint(rs, sp, portName, inlineMax));
-  rs.maps['service-ips'].set(`${sp.clusterIP} . ${proto} . ${sp.port}`, `goto ${svcChain}`);
-
-  if (hasExternal) {
-    rs.chains.set(extChain, ['jump mark-for-masquerade', `goto ${svcChain}`]);
-    for (const ip of sp.externalIPs) rs.maps['service-ips'].set(`${ip} . ${proto} . ${sp.port}`, `goto ${extChain}`);
-    if (sp.nodePort !== undefined) rs.maps['service-nodeports'].set(`${proto} . ${sp.nodePort}`, `goto ${extChain}`);
+  if (usesCluster) {
+    for (const ep of sp.clusterEndpoints) rs.hairpin.add(`${ep.ip} . ${ep.ip}`);
+    rs.chains.set(clusterChain, chooseEndpoint(rs, sp, portName, inlineMax, sp.clusterEndpoints));
+  }
+  if (usesLocal) {
+    for (const ep of sp.localEndpoints) rs.hairpin.add(`${ep.ip} . ${ep.ip}`);
+    rs.chains.set(localPolicyChain, chooseEndpoint(rs, sp, portName, inlineMax, sp.localEndpoints));
+  }
+  if (usesExt) {
+    const rules = sp.externalPolicyLocal
+      ? [
+        ...(clusterCIDR !== undefined ? [`ip saddr ${clusterCIDR} goto ${clusterChain}`] : []),
+        'fib saddr type local jump mark-for-masquerade',
+        `fib saddr type local goto ${clusterChain}`,
+      ]
+      : ['jump mark-for-masquerade'];
+    if (hasExternal) rules.push(`goto ${externalPolicyChain}`);
+    rs.chains.set(extChain, rules);
   }
 }
 
 /**
- * The service chain's rules. Small, affinity-free ports: rule i of n is
+ * A policy chain's rules (`endpoints`: the cluster or the local ones). Small, affinity-free ports: rule i of n is
  * `numgen random mod (n-i) 0` + DNAT (each endpoint 1/n, as iptables'
  * statistic cascade), the last one unconditional. Otherwise kube-proxy's
  * shape: `ip saddr @affinity-X goto endpoint-X` per endpoint when ClientIP
  * affinity is on, then `numgen random mod N vmap` over per-endpoint chains
  * (affinity update, DNAT), which this adds to `rs`.
  */
-function chooseEndpoint(rs: NftRuleset, sp: ServicePortInfo, portName: string, inlineMax: number): string[] {
+function chooseEndpoint(rs: NftRuleset, sp: ServicePortInfo, portName: string, inlineMax: number, endpoints: EndpointInfo[]): string[] {
   const proto = sp.protocol;
-  const n = sp.endpoints.length;
+  const n = endpoints.length;
   const affinity = sp.affinitySeconds;
   if (affinity === undefined && n <= inlineMax) {
-    return sp.endpoints.map((ep, i) => `${i < n - 1 ? `numgen random mod ${n - i} 0 ` : ''}meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+    return endpoints.map((ep, i) => `${i < n - 1 ? `numgen random mod ${n - i} 0 ` : ''}meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
   }
-  const eps = sp.endpoints.map((ep) => {
+  const eps = endpoints.map((ep) => {
     const epBase = endpointBase(sp.namespace, sp.service, proto, portName, ep.ip, ep.port);
     return { ...ep, chain: endpointChain(epBase), affinity: affinitySet(epBase) };
   });
