@@ -37,6 +37,14 @@ test('staleConntrackFlows, as kube-proxy\'s conntrack cleanup', async (t) => {
       '-D -p udp --orig-dst 192.0.2.9 --dst-nat 10.244.0.5',
     ]);
   });
+  await t.test('a LoadBalancer UDP service: flows to its ingress IP are flushed too', () => {
+    const lb = (): ReturnType<typeof svc> => ({ ...udp({ type: 'LoadBalancer', externalIPs: [] }), status: { loadBalancer: { ingress: [{ ip: '10.77.0.240' }] } } });
+    assert.deepEqual(args(model([lb()], ['10.244.0.5', '10.244.1.5']), model([lb()], ['10.244.1.5'])), [
+      '-D -p udp --dport 30500 --dst-nat 10.244.0.5',
+      '-D -p udp --orig-dst 10.77.0.240 --dst-nat 10.244.0.5',
+      '-D -p udp --orig-dst 10.96.0.30 --dst-nat 10.244.0.5',
+    ]);
+  });
   await t.test('a UDP service deleted: flows to its cluster IP', () => {
     assert.deepEqual(args(model([udp()], ['10.244.0.5']), model([], [])), ['-D -p udp --orig-dst 10.96.0.30']);
   });

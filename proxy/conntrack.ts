@@ -19,9 +19,9 @@ export interface ConntrackFlush {
   dstNat?: string;
 }
 
-/** The VIPs of a service port that clients address: the cluster IP and external IPs. */
+/** The VIPs of a service port that clients address: the cluster IP, external IPs and LoadBalancer ingress IPs. */
 function vips(sp: ServicePortInfo): string[] {
-  return [sp.clusterIP, ...sp.externalIPs];
+  return [sp.clusterIP, ...sp.externalIPs, ...sp.loadBalancerIPs];
 }
 
 /** Endpoint IPs a service port's rules DNAT to (cluster and local policy). */
