@@ -9,18 +9,16 @@
  * ClusterIP or deleting the Service clears the status and the address stops
  * answering. About 80 s (measured 73–78 s on the shared 2-core VM).
  */
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Event as CoreEvent, Node, Service } from 'kubernetes-types/core/v1';
 import { stringify } from 'yaml';
-import { buildImages } from '../deploy/images/build.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { OrderedSteps } from './harness/steps.ts';
-import { log, prerequisites, type List } from './harness/prelude.ts';
-import { agentFlags, e2eProxyMode, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
+import { multiClusterSuite } from './harness/multi-suite.ts';
+import { log, type List } from './harness/prelude.ts';
+import { e2eProxyMode, type MultiCluster } from './harness/multi-cluster.ts';
 import { webDeployment } from './harness/workload.ts';
 
 const MIN = 60_000;
@@ -37,41 +35,12 @@ function lbService(name: string, extra: Service['spec'] = {}): Service {
 }
 
 describe('ServiceLB: LoadBalancer Services get a pool address the laptop reaches', { timeout: 20 * MIN }, () => {
-  let skipReason: string | undefined;
-  let startError: unknown;
-  let mc: MultiCluster | undefined;
-  let work = '';
-
-  before(async () => {
-    skipReason = await prerequisites(TOOLS);
-    if (!skipReason) {
-      const flags = await agentFlags();
-      if (!flags) throw new Error('`skiff agent --help` shows no agent subcommand');
-      work = await mkdtemp(join(tmpdir(), 'skiff-e2e-servicelb-'));
-      try {
-        const built = await buildImages({ progress: log });
-        mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, serverArgs: ['--lb-pool', POOL], proxyMode: e2eProxyMode(), progress: log });
-      } catch (e) {
-        startError = e;
-        log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    if (skipReason) log(`skipping: ${skipReason}`);
-  }, { timeout: 8 * MIN });
-
-  after(async () => {
-    if (mc) {
-      if (steps.failedAt()) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
-      await mc.stop();
-    }
-    if (work) await rm(work, { recursive: true, force: true });
-  }, { timeout: 4 * MIN });
-
-  const steps = new OrderedSteps<MultiCluster>({ cluster: () => mc, skipReason: () => skipReason, startError: () => startError }, log);
+  const suite = multiClusterSuite({ name: 'servicelb', tools: TOOLS, cluster: { agents: 2, serverArgs: ['--lb-pool', POOL], proxyMode: e2eProxyMode() } });
+  const steps = suite.steps;
   const step = (title: string, timeoutMs: number, body: (c: MultiCluster) => Promise<void>): void => steps.step(title, timeoutMs, body);
 
   async function apply(c: MultiCluster, name: string, objs: object[]): Promise<void> {
-    const file = join(work, name);
+    const file = join(suite.workDir(), name);
     await writeFile(file, objs.map((o) => stringify(o)).join('---\n'));
     await c.kubectl('apply', '-f', file);
   }

@@ -12,21 +12,19 @@
  * backends are echo servers the test runs in two nodes' namespaces, behind a
  * selector-less Service with an EndpointSlice the test writes. About 6 min.
  */
-import { after, before, describe } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { stringify } from 'yaml';
-import { buildImages } from '../deploy/images/build.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { log, prerequisites, type List } from './harness/prelude.ts';
+import { log, type List } from './harness/prelude.ts';
 import type { ProxyMode } from '../proxy/backend.ts';
-import { agentFlags, startMultiCluster, type MultiCluster } from './harness/multi-cluster.ts';
-import { OrderedSteps } from './harness/steps.ts';
+import type { MultiCluster } from './harness/multi-cluster.ts';
+import { multiClusterSuite } from './harness/multi-suite.ts';
 
 const MIN = 60_000;
 const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables', 'conntrack'];
@@ -86,43 +84,16 @@ function startUdpEcho(ns: string, ip: string, who: string): { child: ChildProces
  */
 export function servicesSuite(mode: ProxyMode): void {
   describe(`Services from the laptop (proxy mode ${mode}): NodePort, affinity, externalTrafficPolicy Local, UDP`, { timeout: 30 * MIN }, () => {
-    let skipReason: string | undefined;
-    let startError: unknown;
-    let mc: MultiCluster | undefined;
-    let work = '';
     const echoes: ChildProcess[] = [];
-
-    before(async () => {
-      skipReason = await prerequisites(mode === 'nftables' ? [...TOOLS, 'nft'] : TOOLS);
-      if (!skipReason) {
-        const flags = await agentFlags();
-        if (!flags) throw new Error('`skiff agent --help` shows no agent subcommand');
-        work = await mkdtemp(join(tmpdir(), 'skiff-e2e-services-'));
-        try {
-          const built = await buildImages({ progress: log });
-          mc = await startMultiCluster({ images: built.images, agents: 2, agentFlags: flags, proxyMode: mode, progress: log });
-        } catch (e) {
-          startError = e;
-          log(`cluster failed to start: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }
-      if (skipReason) log(`skipping: ${skipReason}`);
-    }, { timeout: 8 * MIN });
-
-    after(async () => {
-      for (const e of echoes) e.kill();
-      if (mc) {
-        if (steps.failedAt()) for (const n of mc.nodes) log(`${n.nodeName} log tail:\n${await n.logTail(6000)}`);
-        await mc.stop();
-      }
-      if (work) await rm(work, { recursive: true, force: true });
-    }, { timeout: 4 * MIN });
-
-    const steps = new OrderedSteps<MultiCluster>({ cluster: () => mc, skipReason: () => skipReason, startError: () => startError }, log, CONTINUE_AFTER_FAILURE);
+    const suite = multiClusterSuite({
+      name: 'services', tools: mode === 'nftables' ? [...TOOLS, 'nft'] : TOOLS, cluster: { agents: 2, proxyMode: mode },
+      continueAfterFailure: CONTINUE_AFTER_FAILURE, beforeStop: () => { for (const e of echoes) e.kill(); },
+    });
+    const steps = suite.steps;
     const step = (title: string, timeoutMs: number, body: (c: MultiCluster) => Promise<void>): void => steps.step(title, timeoutMs, body);
 
     async function apply(c: MultiCluster, name: string, docs: readonly object[]): Promise<void> {
-      const file = join(work, name);
+      const file = join(suite.workDir(), name);
       await writeFile(file, docs.map((d) => stringify(d)).join('---\n'));
       await c.kubectl('apply', '-f', file);
     }
