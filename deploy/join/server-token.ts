@@ -9,13 +9,12 @@
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ApiClient } from '../../apiserver/client/types.ts';
-import { RestClient } from '../../apiserver/client/rest.ts';
-import { loadKubeconfig } from '../../apiserver/client/kubeconfig.ts';
 import { readIfExists, writeFileAtomic } from '../pki/files.ts';
 import { tokenPath } from './paths.ts';
 import { ensureTokenSecret } from './token-secret.ts';
 import { caHash, formatJoinToken, newBootstrapToken, parseJoinToken } from './token.ts';
 import { ensureAgentToken } from './agent-token.ts';
+import { withAdminRetry } from './admin-retry.ts';
 
 export { tokenPath } from './paths.ts';
 
@@ -62,23 +61,9 @@ export interface PublishedTokens {
 export async function publishJoinToken(
   dataDir: string, caFile: string, adminKubeconfig: string, timeoutMs: number, signal?: AbortSignal, agentTokenFlag?: string,
 ): Promise<PublishedTokens | { error: string }> {
-  const client = new RestClient({ ...loadKubeconfig(adminKubeconfig), userAgent: 'skiff-server' });
-  const end = Date.now() + timeoutMs;
-  let last = '';
-  try {
-    while (!signal?.aborted) {
-      try {
-        const server = await ensureJoinToken(dataDir, caFile, client);
-        const agent = await ensureAgentToken(dataDir, caFile, client, agentTokenFlag);
-        return { server, agent: 'error' in agent ? { error: `cannot publish the agent token: ${agent.error}` } : agent };
-      } catch (e) {
-        last = e instanceof Error ? e.message : String(e);
-      }
-      if (Date.now() + 500 > end) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    client.close();
-  }
-  return { error: `could not publish the join tokens: ${last || 'stopped'}` };
+  return withAdminRetry(adminKubeconfig, 'could not publish the join tokens', timeoutMs, signal, async (client): Promise<PublishedTokens> => {
+    const server = await ensureJoinToken(dataDir, caFile, client);
+    const agent = await ensureAgentToken(dataDir, caFile, client, agentTokenFlag);
+    return { server, agent: 'error' in agent ? { error: `cannot publish the agent token: ${agent.error}` } : agent };
+  });
 }
