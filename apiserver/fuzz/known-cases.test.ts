@@ -80,6 +80,7 @@ const cases: KnownCase[] = [
   { name: 'apply patch of a Service with ports: [false]', cause: TYPES, request: r('patch-apply', 'PATCH', `${NS}/services/seed?fieldManager=fuzz`, obj(['apiVersion', 'v1'], ['kind', 'Service'], ['metadata', obj(['name', 'seed'])], ['spec', obj(['ports', [false]])]), APPLY) },
 
   { name: 'apply patch that creates an object with metadata: true', request: r('patch-apply', 'PATCH', '/apis/discovery.k8s.io/v1/namespaces/fuzz/endpointslices/kc-ssa?fieldManager=fuzz', obj(['apiVersion', 'discovery.k8s.io/v1'], ['kind', 'EndpointSlice'], ['metadata', true], ['addressType', 'IPv4']), APPLY) },
+  { name: 'apply patch of a CertificateSigningRequest with metadata: false and a __proto__ key (the field manager wrote into it: 500)', request: r('patch-apply', 'PATCH', '/apis/certificates.k8s.io/v1/certificatesigningrequests/seed?fieldManager=fuzz', '{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":false,"__proto__":[]}', APPLY), code: [400, 422] },
 
   // --- deep nesting (500)
   { name: 'create ConfigMap with 10,001-deep data', cause: DEPTH, request: r('create', 'POST', `${NS}/configmaps`, configMap('kc-deep', [['data', deep(10_001, true)]])) },

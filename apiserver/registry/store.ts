@@ -290,7 +290,11 @@ export class ResourceStore {
    */
   async patch(namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, subresource?: string, wo: WriteOptions = {}): Promise<{ obj: KubeObject; created: boolean }> {
     // An applied configuration is a (partial) typed object: wrong types are a 400 before any merge reads it, as kube decodes it.
-    if (kind === 'apply' && isObject(patch)) patch = checkWrite(subresource === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : this.def, patch, wo);
+    if (kind === 'apply' && isObject(patch)) {
+      patch = checkWrite(subresource === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : this.def, patch, wo);
+      // metadata of the wrong type (e.g. `false`) is a 422 before the field manager writes into it.
+      if (!subresource) assertMetadataTypes(patch, this.def.kind, this.def.group);
+    }
     if (kind === 'apply' && !subresource) {
       const existing = await this.storage.get(this.key(namespace, name));
       if (!existing) {
