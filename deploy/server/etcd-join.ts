@@ -128,14 +128,23 @@ export async function promoteWhenSynced(c: Etcd3, id: string, timeoutMs: number,
   return state.promoted === undefined ? { error: `etcd did not promote this server's member to a voter: ${state.last}` } : { promoted: state.promoted };
 }
 
-/** MemberRemove `id`; a member already gone counts as removed. Resolves ok or an error value. */
-export async function removeMember(c: Etcd3, id: string): Promise<{ ok: true } | { error: string }> {
-  try {
-    await c.cluster.memberRemove({ ID: id });
-    return { ok: true };
-  } catch (err) {
-    if (/member not found/i.test(message(err))) return { ok: true };
-    return { error: `cannot remove etcd member ${id}: ${message(err)}` };
+/**
+ * MemberRemove `id`; a member already gone counts as removed. Retried every
+ * 500 ms for up to `timeoutMs` (default 10,000) while etcd refuses with a
+ * passing reason (retryableAddError: `unhealthy cluster` right after a
+ * member started or stopped). Resolves ok or an error value.
+ */
+export async function removeMember(c: Etcd3, id: string, timeoutMs = 10_000): Promise<{ ok: true } | { error: string }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await c.cluster.memberRemove({ ID: id });
+      return { ok: true };
+    } catch (err) {
+      if (/member not found/i.test(message(err))) return { ok: true };
+      if (!retryableAddError(message(err)) || Date.now() + 500 > end) return { error: `cannot remove etcd member ${id}: ${message(err)}` };
+    }
+    await new Promise((res) => setTimeout(res, 500));
   }
 }
 
