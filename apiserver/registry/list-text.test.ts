@@ -12,7 +12,7 @@ import { quietLogger } from '../../testutil/log.ts';
 import { buildCoreApp } from '../routes/core.ts';
 import { testDefs } from '../routes/core.test-helper.ts';
 import type { Storage } from '../storage/interface.ts';
-import { textListApplies } from './list-text.ts';
+import { filteredTextListApplies, textListApplies } from './list-text.ts';
 import type { ResourceStore } from './store.ts';
 
 let etcd: TestEtcd;
@@ -63,6 +63,22 @@ test('textListApplies: only unfiltered lists read in one go', () => {
   for (const [params, want] of table) assert.equal(textListApplies(params), want, JSON.stringify(params));
 });
 
+test('filteredTextListApplies: selector lists read from etcd in one go', () => {
+  const table: Array<[Parameters<typeof filteredTextListApplies>[0], boolean, boolean]> = [
+    [{ labelSelector: 'app=x' }, false, true],
+    [{ fieldSelector: 'metadata.name=a' }, true, true],
+    [{ labelSelector: 'app=x', resourceVersion: '' }, true, true],
+    [{ labelSelector: 'app=x', resourceVersion: '0' }, true, false],
+    [{ labelSelector: 'app=x', resourceVersion: '0' }, false, true],
+    [{ labelSelector: 'app=x', limit: 2 }, false, false],
+    [{ labelSelector: 'app=x', continue: 'abc' }, false, false],
+    [{ labelSelector: 'app=x', exact: true, resourceVersion: '5' }, false, false],
+    [{ labelSelector: 'a in (' }, false, false],
+    [{}, false, false],
+  ];
+  for (const [params, cached, want] of table) assert.equal(filteredTextListApplies(params, cached), want, JSON.stringify({ params, cached }));
+});
+
 test('every list shape answers the document the object path gives', async () => {
   const get = async (url: string): Promise<{ status: number; body: unknown; type: string }> => {
     const res = await app.inject({ method: 'GET', url });
@@ -78,6 +94,11 @@ test('every list shape answers the document the object path gives', async () => 
     ['?limit=10', { limit: 10 }, 'lt'],
     ['?labelSelector=app%3Dx', { labelSelector: 'app=x' }, 'lt'],
     ['?labelSelector=', {}, 'lt'],
+    ['?labelSelector=app%21%3Dx', { labelSelector: 'app!=x' }, 'lt'],
+    ['?labelSelector=app%3Dnone', { labelSelector: 'app=none' }, 'lt'],
+    ['?fieldSelector=metadata.name%3Da', { fieldSelector: 'metadata.name=a' }, 'lt'],
+    ['?labelSelector=app%3Dy&limit=1', { labelSelector: 'app=y', limit: 1 }, 'lt'],
+    ['?labelSelector=app%3Dy&resourceVersion=0', { labelSelector: 'app=y', resourceVersion: '0' }, 'lt'],
     ['?resourceVersion=0', { resourceVersion: '0' }, 'lt'],
     ['?resourceVersion=0&limit=2', { resourceVersion: '0', limit: 2 }, 'lt'],
     ['?resourceVersion=0', { resourceVersion: '0' }, 'lt'],
@@ -97,14 +118,16 @@ test('every list shape answers the document the object path gives', async () => 
   assert.deepEqual((empty.body as { items: unknown[] }).items, []);
 });
 
-test('unfiltered lists go through listText, filtered and continued ones do not', async () => {
+test('unfiltered lists and unlimited selector lists go through listText, limited selector and continued ones do not', async () => {
   const before = textLists;
   await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods' });
   await app.inject({ method: 'GET', url: '/api/v1/pods?limit=1' });
-  assert.equal(textLists - before, 2);
-  await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?labelSelector=app%3Dy' });
+  const sel = await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?labelSelector=app%3Dx' });
+  assert.deepEqual((sel.json() as { items: KubeObject[] }).items.map((p) => p.metadata?.name), ['b']);
+  assert.equal(textLists - before, 3);
+  await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?labelSelector=app%3Dy&limit=1' });
   await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods', headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
-  assert.equal(textLists - before, 2);
+  assert.equal(textLists - before, 3);
   const bad = await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?labelSelector=a%20in%20(' });
   assert.equal(bad.statusCode, 400);
   const badRv = await app.inject({ method: 'GET', url: '/api/v1/namespaces/lt/pods?resourceVersion=x' });
