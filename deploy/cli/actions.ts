@@ -11,6 +11,7 @@ import { etcdSnapshotActions } from '../snapshot/actions.ts';
 import type { CliActions } from './program.ts';
 import type { ApiServerFlags, ControllerManagerFlags, KubeletFlags, ProxyFlags, SchedulerFlags } from './options.ts';
 import { shutdownSignal } from './signals.ts';
+import { decideLogFormat, LOG_FORMAT_ENV, LOG_LEVEL_ENV } from '../../apiserver/api/log-level.ts';
 
 /** A component's run function: resolves once `signal` aborted and everything stopped. */
 export type RunFn<O> = (opts: O & { log: Logger }, signal: AbortSignal) => Promise<void>;
@@ -33,6 +34,11 @@ async function runComponent<O>(name: string, load: () => Promise<RunFn<O>>, opts
 /** The actions `skiff` runs for real. */
 export function defaultActions(): CliActions {
   return {
+    // The decided level and format go into the env: createLogger reads them, and the children of server/agent inherit them.
+    logging: (level) => {
+      process.env[LOG_LEVEL_ENV] = level;
+      process.env[LOG_FORMAT_ENV] = decideLogFormat(process.env, process.stderr.isTTY === true);
+    },
     server: async (cfg) => {
       if (process.getuid?.() !== 0) throw new Error('skiff server must run as root (it starts containerd and programs iptables)');
       const log = createLogger('server');

@@ -8,22 +8,23 @@ import { buildProgram, type CliActions } from './program.ts';
 type Call = { name: string; opts: unknown };
 
 /** A program whose actions only record what they were given, and that throws instead of exiting. */
-function recorder(): { program: Command; calls: Call[]; errors: () => string } {
+function recorder(vars: Record<string, string | undefined> = {}): { program: Command; calls: Call[]; errors: () => string; levels: string[] } {
   const calls: Call[] = [];
+  const levels: string[] = [];
   const rec = (name: string) => async (opts: unknown): Promise<void> => { calls.push({ name, opts }); };
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
     controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
-    proxyCleanup: rec('proxy-cleanup'), check: rec('check'), agent: rec('agent'),
+    proxyCleanup: rec('proxy-cleanup'), check: rec('check'), agent: rec('agent'), logging: (level) => { levels.push(level); },
     etcdSnapshot: { save: rec('etcd-snapshot save'), list: rec('etcd-snapshot list'), delete: rec('etcd-snapshot delete'), prune: rec('etcd-snapshot prune'), restore: rec('etcd-snapshot restore') },
   };
-  const program = buildProgram(actions, { hostname: 'Test-Host' });
+  const program = buildProgram(actions, { hostname: 'Test-Host', vars });
   let err = '';
   for (const c of [program, ...program.commands]) {
     c.exitOverride();
     c.configureOutput({ writeErr: (s) => { err += s; }, writeOut: () => {} });
   }
-  return { program, calls, errors: () => err };
+  return { program, calls, errors: () => err, levels };
 }
 
 async function parse(args: string[]): Promise<Call> {
@@ -277,4 +278,20 @@ test('controller-manager: the cluster signing cert and key go together', async (
   const r = recorder();
   await assert.rejects(r.program.parseAsync(['node', 'skiff', 'controller-manager', '--cluster-signing-cert-file', 'ca.crt']));
   assert.equal(r.calls.length, 0);
+});
+
+test('--log-level and -v on every subcommand; SKIFF_DEBUG is the default', async () => {
+  const cases: Array<[string[], Record<string, string>, string]> = [
+    [['scheduler'], {}, 'info'],
+    [['scheduler'], { SKIFF_DEBUG: '1' }, 'debug'],
+    [['kubelet', '-v', '4'], {}, 'trace'],
+    [['proxy', '--log-level', 'warn'], {}, 'warn'],
+    [['etcd-snapshot', 'list', '-v', '2'], {}, 'debug'],
+    [['server', '--log-level', 'error', '-v', '4'], {}, 'error'],
+  ];
+  for (const [args, vars, want] of cases) {
+    const r = recorder(vars);
+    await r.program.parseAsync(['node', 'skiff', ...args]);
+    assert.deepEqual(r.levels, [want], args.join(' '));
+  }
 });

@@ -16,6 +16,8 @@ import type { CheckOptions } from '../check/run.ts';
 import { addSnapshotServerOptions, registerEtcdSnapshotCommand, snapshotScheduleFrom, type EtcdSnapshotActions, type SnapshotServerFlags } from '../snapshot/command.ts';
 import { registerAgentCommand, type AgentConfig } from './agent-command.ts';
 import { versionLine } from './version.ts';
+import { addLoggingOptions } from './logging.ts';
+import type { LogLevel } from '../../apiserver/api/log-level.ts';
 import {
   apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePoolFlag, parsePort, parseUrl, parseUrlList, proxyModeOption,
   type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
@@ -37,11 +39,15 @@ export interface CliActions {
   etcdSnapshot: EtcdSnapshotActions;
   /** `skiff agent`: join a server with a token, then run this node's parts. */
   agent(cfg: AgentConfig): Promise<void>;
+  /** Called before any action with the level from --log-level, -v, SKIFF_LOG_LEVEL or SKIFF_DEBUG. */
+  logging(level: LogLevel): void;
 }
 
 /** Environment the defaults depend on; injectable for tests. */
 export interface CliEnv {
   hostname: string;
+  /** Environment the log level defaults from (default process.env). */
+  vars?: Record<string, string | undefined>;
 }
 
 const apiUrlOption = (): Option =>
@@ -288,6 +294,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
       await actions.check({ dataDir: resolve(o.dataDir), ...(o.server !== undefined ? { server: o.server } : {}) });
     });
   registerAgentCommand(program, (cfg) => actions.agent(cfg), nodeName);
+  addLoggingOptions(program, (level) => actions.logging(level), env.vars ?? process.env);
 
   return program;
 }

@@ -73,6 +73,7 @@ export interface ClusterWiring {
  * Pure.
  */
 export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: Launcher, w: ClusterWiring, parentPid = process.pid): ComponentPlan[] {
+  // process.env carries SKIFF_LOG_LEVEL/SKIFF_LOG_FORMAT as the CLI decided them (deploy/cli/logging.ts), so children log alike.
   const env = { ...process.env, [parentPidEnv]: String(parentPid) };
   const mk = (name: string, flags: string[]): ChildSpec => ({
     name,

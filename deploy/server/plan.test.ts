@@ -212,3 +212,19 @@ test('listenPorts: all ports of a full server, and only the chosen parts otherwi
     { owner: 'etcd (client)', port: 2479 }, { owner: 'etcd (peer)', port: 2480 }, { owner: 'apiserver', port: 7443 },
   ]);
 });
+
+test('components inherit the log level and format the CLI decided (SKIFF_LOG_LEVEL, SKIFF_LOG_FORMAT)', () => {
+  const saved = { level: process.env.SKIFF_LOG_LEVEL, format: process.env.SKIFF_LOG_FORMAT };
+  process.env.SKIFF_LOG_LEVEL = 'debug';
+  process.env.SKIFF_LOG_FORMAT = 'pretty';
+  try {
+    for (const p of componentPlans(cfg, serverPaths('/d'), { command: 'n', args: [] }, wiring)) {
+      assert.equal(p.spec.env?.SKIFF_LOG_LEVEL, 'debug', p.spec.name);
+      assert.equal(p.spec.env?.SKIFF_LOG_FORMAT, 'pretty', p.spec.name);
+    }
+  } finally {
+    for (const [k, v] of [['SKIFF_LOG_LEVEL', saved.level], ['SKIFF_LOG_FORMAT', saved.format]] as const) {
+      if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  }
+});
