@@ -7,6 +7,7 @@ import type { ApiClient } from '../apiserver/client/types.ts';
 import type { EventRecorder, InformerFactory } from '../apiserver/client/informer-types.ts';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../apiserver/api/log.ts';
+import type { WorkQueueMetricsProvider } from '../apiserver/client/workqueue-metrics.ts';
 
 /** Cluster-wide settings some controllers need (node IPAM, root CA publisher). */
 export interface ControllerConfig {
@@ -42,4 +43,6 @@ export interface ControllerDeps {
   recorder: EventRecorder;
   log: Logger;
   config: ControllerConfig;
+  /** Where each controller's work queue reports workqueue_depth / workqueue_adds_total (default: not reported). */
+  queueMetrics?: WorkQueueMetricsProvider;
 }

@@ -8,7 +8,8 @@
  * CSR approving and signing, ServiceLB (LoadBalancer addresses), ingress-tls
  * (per-namespace Roles granting the Ingress controller its TLS Secrets). Each
  * controller registers its informers synchronously, then runs its workers
- * once the factory has synced. Serves /healthz (503 until synced). With
+ * once the factory has synced. Serves /healthz (503 until synced) and
+ * /metrics (process and workqueue_* metrics, one registry per process). With
  * `leaderElect` (kube-controller-manager --leader-elect) informers and
  * controllers start only once this process holds the Lease
  * kube-system/kube-controller-manager, as in kube; a standby is healthy, and
@@ -16,6 +17,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { serveHealthz } from '../apiserver/client/controller.ts';
+import { newComponentRegistry } from '../apiserver/client/metrics.ts';
+import { prometheusWorkQueueMetrics } from '../apiserver/client/workqueue-metrics.ts';
 import { createEventRecorder, type EventRecorderExt } from '../apiserver/client/events.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import type { Logger } from '../apiserver/api/log.ts';
@@ -128,6 +131,9 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   const onAbort = (): void => inner.abort();
   if (signal.aborted) inner.abort();
   else signal.addEventListener('abort', onAbort, { once: true });
+  // One registry for the process: the process metrics plus every controller's work queue.
+  const metrics = newComponentRegistry();
+  const queueMetrics = prometheusWorkQueueMetrics(metrics);
   const recorders: EventRecorderExt[] = [];
   let started = false;
   let synced = false;
@@ -137,7 +143,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
     started = true;
     setMaxListeners(0, run);
     const informers = createInformerFactory(client, log.child('informers'));
-    const base = { client, informers, config: {
+    const base = { client, informers, queueMetrics, config: {
       clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize, rootCA, serviceAccountKey,
       nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, nodeStartupGracePeriodMs: opts.nodeStartupGracePeriodMs, nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs,
       ...(opts.lbPool !== undefined ? { lbPool: opts.lbPool } : {}),
@@ -165,7 +171,7 @@ export async function runControllerManager(opts: ControllerManagerOptions, signa
   try {
     // A standby (leader election, not yet leading) is healthy, as kube's.
     const healthy = (): boolean => (elector?.healthy() ?? true) && (synced || (opts.leaderElect === true && !started));
-    const port = await serveHealthz(opts.healthzPort, log, inner.signal, { host: opts.healthzHost ?? '127.0.0.1', healthy });
+    const port = await serveHealthz(opts.healthzPort, log, inner.signal, { host: opts.healthzHost ?? '127.0.0.1', healthy, metrics });
     opts.onListening?.(port);
     if (!opts.leaderElect) await runControllers(inner.signal);
     else {

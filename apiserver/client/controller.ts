@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkQueue } from './informer-types.ts';
 import type { Logger } from '../api/log.ts';
+import type { Registry } from 'prom-client';
+import { writeMetrics } from './metrics.ts';
 
 /** What a reconcile may return: ask to be called again after `requeueAfterMs` ms. */
 export type ReconcileResult = { requeueAfterMs?: number } | void;
@@ -58,12 +60,14 @@ export interface HealthzOptions {
   healthy?: () => boolean;
   /** When given and false, /readyz answers 503 (defaults to `healthy`). */
   ready?: () => boolean;
+  /** When given, `GET /metrics` answers this registry in the Prometheus text format. */
+  metrics?: Registry;
 }
 
 /**
  * Serves `GET /healthz` and `/livez` (per `healthy`) and `/readyz` (per
  * `ready`) → 200 `ok` or 503, on `port` until
- * `signal` aborts. Resolves with the bound port once listening (pass 0 for
+ * `signal` aborts, and `/metrics` when `opts.metrics` is given. Resolves with the bound port once listening (pass 0 for
  * any free port); rejects if the port cannot be bound.
  */
 export function serveHealthz(port: number, log: Logger, signal: AbortSignal, opts: HealthzOptions = {}): Promise<number> {
@@ -74,6 +78,10 @@ export function serveHealthz(port: number, log: Logger, signal: AbortSignal, opt
       const ok = check ? check() : true;
       res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
       res.end(ok ? 'ok' : 'not ready');
+      return;
+    }
+    if (path === '/metrics' && opts.metrics) {
+      void writeMetrics(opts.metrics, res);
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain' });

@@ -57,9 +57,23 @@ export class FakeClock implements Clock {
   }
 }
 
+/**
+ * Where a queue reports its metrics (client-go util/workqueue/metrics.go's
+ * queueMetrics: depth gauge and adds counter); workqueue-metrics.ts backs it
+ * with Prometheus. Calls are synchronous and must not throw.
+ */
+export interface WorkQueueMetricsSink {
+  /** A key was added to the queue (not counted when it was already dirty or the queue is shut down). */
+  add(): void;
+  /** The number of keys waiting to be handed to a worker is now `depth`. */
+  depth(depth: number): void;
+}
+
 /** Options of createWorkQueue; delays in ms. */
 export interface WorkQueueOptions {
   clock?: Clock;
+  /** Receives adds and depth changes (default: none). */
+  metrics?: WorkQueueMetricsSink;
   /** First backoff of addRateLimited (default 5 ms), doubled per failure. */
   baseDelayMs?: number;
   /** Backoff cap (default 60 000 ms). */
@@ -86,6 +100,8 @@ export function createWorkQueue<K = string>(opts: WorkQueueOptions = {}): WorkQu
   const failures = new Map<K, number>();
   const getters: ((k: K | undefined) => void)[] = [];
   let down = false;
+  const metrics = opts.metrics;
+  const reportDepth = (): void => metrics?.depth(queue.length);
 
   const deliver = (): void => {
     while (getters.length > 0 && queue.length > 0) {
@@ -94,11 +110,13 @@ export function createWorkQueue<K = string>(opts: WorkQueueOptions = {}): WorkQu
       processing.add(k);
       (getters.shift() as (k: K | undefined) => void)(k);
     }
+    reportDepth();
   };
 
   const add = (key: K): void => {
     if (down || dirty.has(key)) return;
     dirty.add(key);
+    metrics?.add();
     if (processing.has(key)) return;
     queue.push(key);
     deliver();
@@ -137,6 +155,7 @@ export function createWorkQueue<K = string>(opts: WorkQueueOptions = {}): WorkQu
         const k = queue.shift() as K;
         dirty.delete(k);
         processing.add(k);
+        reportDepth();
         return Promise.resolve(k);
       }
       if (down) return Promise.resolve(undefined);
@@ -155,6 +174,7 @@ export function createWorkQueue<K = string>(opts: WorkQueueOptions = {}): WorkQu
       for (const w of waiting.values()) w.cancel();
       waiting.clear();
       queue.length = 0;
+      reportDepth();
       dirty.clear();
       for (const g of getters.splice(0)) g(undefined);
     },

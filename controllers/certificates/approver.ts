@@ -44,7 +44,7 @@ function nodeFacts(node: Node | undefined): NodeFacts | undefined {
 export function createCSRApprover(deps: ControllerDeps) {
   const csrs: Informer<CertificateSigningRequest> = deps.informers.for<CertificateSigningRequest>(CertificateSigningRequests);
   const nodes: Informer<Node> = deps.informers.for<Node>(Nodes);
-  const queue = createWorkQueue<string>({ baseDelayMs: 500, maxDelayMs: 60_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('csrapproving'), baseDelayMs: 500, maxDelayMs: 60_000 });
   const enqueue = (c: CertificateSigningRequest): void => { if (c.metadata?.name) queue.add(c.metadata.name); };
   csrs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
 

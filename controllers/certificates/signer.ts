@@ -37,7 +37,7 @@ export async function loadSigningCA(certFile: string, keyFile: string): Promise<
 /** The queue and reconcile of the signer over `ca`, exposed for tests; `now` in ms. */
 export function createCSRSigner(deps: ControllerDeps, ca: CertAuthority, now: () => number = Date.now) {
   const csrs: Informer<CertificateSigningRequest> = deps.informers.for<CertificateSigningRequest>(CertificateSigningRequests);
-  const queue = createWorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('csrsigning'), baseDelayMs: 200, maxDelayMs: 30_000 });
   const enqueue = (c: CertificateSigningRequest): void => { if (c.metadata?.name) queue.add(c.metadata.name); };
   csrs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
 

@@ -117,7 +117,7 @@ export function createDeploymentController(deps: ControllerDeps, opts: Deploymen
     const r = controllerRef(p.metadata);
     return r ? [r.uid] : [];
   });
-  const queue = createWorkQueue<string>();
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('deployment') });
   const enqueue = (d: Deployment): void => queue.add(keyOf(d.metadata?.namespace, d.metadata?.name));
 
   const ownerOf = (rs: ReplicaSet): Deployment | undefined => {

@@ -47,14 +47,14 @@ export function createDisruptionController(deps: ControllerDeps, now: () => numb
   const deployments: Informer<Deployment> = deps.informers.for<Deployment>(Deployments);
   pdbs.addIndex(BY_NAMESPACE, (p) => [nsOf(p)]);
   pods.addIndex(BY_NAMESPACE, (p) => [nsOf(p)]);
-  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('disruption'), baseDelayMs: 100, maxDelayMs: 30_000 });
   const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${nsOf(o)}/${o.metadata?.name ?? ''}`;
   const enqueue = (p: PodDisruptionBudget): void => queue.add(keyOf(p));
   const enqueueFor = (pod: Pod): void => {
     for (const p of pdbs.byIndex(BY_NAMESPACE, nsOf(pod))) if (selectorMatches(p.spec?.selector, pod.metadata?.labels)) enqueue(p);
   };
   pdbs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
-  const stale = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const stale = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('disruption_recheck'), baseDelayMs: 100, maxDelayMs: 30_000 });
   const watchStale = (pod: Pod): void => {
     const wait = staleDisruptionInMs(pod, now());
     if (wait === undefined) return;

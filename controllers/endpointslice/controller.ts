@@ -38,7 +38,7 @@ export function createEndpointSliceController(deps: ControllerDeps, opts: Endpoi
   const pods: Informer<Pod> = deps.informers.for<Pod>(Pods);
   const slices: Informer<EndpointSlice> = deps.informers.for<EndpointSlice>(EndpointSlices, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
   const endpoints: Informer<Endpoints> = deps.informers.for<Endpoints>(EndpointsRef);
-  const queue = createWorkQueue<string>({ baseDelayMs: 50, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('endpoint_slice'), baseDelayMs: 50, maxDelayMs: 30_000 });
   /** Slices we created that the cache has not shown yet: service key → (slice name → deadline ms). */
   const pendingCreates = new Map<string, Map<string, number>>();
   /** Our own slice and Endpoints writes, served until the caches show them (fewer 409s). */

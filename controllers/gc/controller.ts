@@ -68,7 +68,7 @@ export function createGarbageCollector(deps: ControllerDeps, opts: GarbageCollec
   const informers: Array<{ ref: ResourceRef; inf: Informer<KubeObject> }> = [];
   const kinds = new Map<string, ResourceRef>();
   for (const r of [...KNOWN_OWNER_KINDS, ...resources]) kinds.set(refKey(apiVersionOf(r), r.kind), r);
-  const queue = createWorkQueue<string>();
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('garbage_collector') });
 
   const dependentsOf = (uid: string): Entry[] => {
     const out: Entry[] = [];

@@ -41,7 +41,7 @@ export function createIngressTLSController(deps: ControllerDeps) {
   const byName = { fieldSelector: `metadata.name=${INGRESS_TLS_ROLE}` };
   const roles: Informer<Role> = deps.informers.for<Role>(Roles, byName);
   const bindings: Informer<RoleBinding> = deps.informers.for<RoleBinding>(RoleBindings, byName);
-  const queue = createWorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('ingresstls'), baseDelayMs: 200, maxDelayMs: 30_000 });
 
   const enqueue = (o: { metadata?: { namespace?: string } }): void => queue.add(nsOf(o));
   /** A class change can make any namespace's Ingresses ours or not ours. */

@@ -26,7 +26,7 @@ export function createKubeDNSController(deps: ControllerDeps) {
   const nodes: Informer<Node> = deps.informers.for<Node>(Nodes);
   const services: Informer<Service> = deps.informers.for<Service>(Services);
   const slices: Informer<EndpointSlice> = deps.informers.for<EndpointSlice>(EndpointSlices, { namespace: KUBE_DNS_NAMESPACE });
-  const queue = createWorkQueue<string>({ baseDelayMs: 200, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('kubedns'), baseDelayMs: 200, maxDelayMs: 30_000 });
   const enqueue = (): void => queue.add(KEY);
   nodes.addHandlers({ onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue });
   const ours = (o: { metadata?: { namespace?: string; name?: string } }, name: string): boolean => o.metadata?.namespace === KUBE_DNS_NAMESPACE && o.metadata?.name === name;

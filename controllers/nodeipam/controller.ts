@@ -31,7 +31,7 @@ export function createNodeIpamController(deps: ControllerDeps) {
   const log = deps.log;
   const allocator = new CidrAllocator(deps.config.clusterCIDR, deps.config.nodeCIDRMaskSize);
   const nodes: Informer<Node> = deps.informers.for<Node>(Nodes);
-  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('nodeipam'), baseDelayMs: 100, maxDelayMs: 30_000 });
   /** CIDRs this process wrote that the cache may not show yet: node name → cidr. */
   const assigned = new Map<string, string>();
   let ready = false;

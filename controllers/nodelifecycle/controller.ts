@@ -58,7 +58,7 @@ export function createNodeLifecycleController(deps: ControllerDeps, clock: Clock
   const leases: Informer<Lease> = deps.informers.for<Lease>(Leases, { namespace: NODE_LEASE_NAMESPACE });
   const pods: Informer<Pod> = deps.informers.for<Pod>(Pods);
   indexPodsByNode(pods);
-  const queue = createWorkQueue<string>({ clock, baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('node_lifecycle_controller'), clock, baseDelayMs: 100, maxDelayMs: 30_000 });
   const health = new Map<string, HealthRecord>();
   let wasDisrupted = false;
 

@@ -41,7 +41,7 @@ export function createTaintEvictionController(deps: ControllerDeps, clock: Clock
   const nodes: Informer<Node> = deps.informers.for<Node>(Nodes);
   const pods: Informer<Pod> = deps.informers.for<Pod>(Pods);
   indexPodsByNode(pods);
-  const queue = createWorkQueue<string>({ clock, baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('taint_eviction'), clock, baseDelayMs: 100, maxDelayMs: 30_000 });
   /** Pod key → earliest toleration start seen (ms). */
   const since = new Map<string, number>();
   /** Pods with a deletion scheduled in the future. */

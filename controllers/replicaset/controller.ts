@@ -56,7 +56,7 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
   const podInf = deps.informers.for<Pod>(Pods);
   rsInf.addIndex(BY_NAMESPACE, namespaceIndex);
   podInf.addIndex(BY_NAMESPACE, namespaceIndex);
-  const queue = createWorkQueue<string>();
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('replicaset') });
   const expectations = new Expectations(now);
 
   const enqueueRs = (rs: ReplicaSet): void => queue.add(keyOf(rs.metadata?.namespace, rs.metadata?.name));

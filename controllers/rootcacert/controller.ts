@@ -23,7 +23,7 @@ export function createRootCAPublisher(deps: ControllerDeps) {
   const caBundle = deps.config.rootCA ?? '';
   const namespaces: Informer<Namespace> = deps.informers.for<Namespace>(Namespaces);
   const configMaps: Informer<ConfigMap> = deps.informers.for<ConfigMap>(ConfigMaps);
-  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('root_ca_cert_publisher'), baseDelayMs: 100, maxDelayMs: 30_000 });
   const enqueueNs = (ns: Namespace): void => { if (ns.metadata?.name) queue.add(ns.metadata.name); };
   const enqueueCm = (cm: ConfigMap): void => {
     if (cm.metadata?.name === ROOT_CA_CONFIGMAP && cm.metadata.namespace) queue.add(cm.metadata.namespace);

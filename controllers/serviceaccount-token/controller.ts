@@ -32,7 +32,7 @@ export function createTokensController(deps: ControllerDeps, key: KeyObject) {
   const sign = (claims: Record<string, unknown>): string => signJws(key, claims);
   const secrets: Informer<Secret> = deps.informers.for<Secret>(Secrets);
   const accounts: Informer<ServiceAccount> = deps.informers.for<ServiceAccount>(ServiceAccounts);
-  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('serviceaccount_tokens_secret'), baseDelayMs: 100, maxDelayMs: 30_000 });
   secrets.addIndex(BY_SA, (s) => (isTokenSecret(s) && tokenSecretSAName(s) ? [`${s.metadata?.namespace ?? ''}/${tokenSecretSAName(s)}`] : []));
   const enqueueSecret = (s: Secret): void => {
     if (isTokenSecret(s) && s.metadata?.name) queue.add(`${s.metadata.namespace ?? ''}/${s.metadata.name}`);

@@ -23,7 +23,7 @@ const isForbidden = (e: unknown): boolean => e instanceof ApiError && e.code ===
 export function createServiceAccountController(deps: ControllerDeps) {
   const namespaces: Informer<Namespace> = deps.informers.for<Namespace>(Namespaces);
   const accounts: Informer<ServiceAccount> = deps.informers.for<ServiceAccount>(ServiceAccounts);
-  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('serviceaccount'), baseDelayMs: 100, maxDelayMs: 30_000 });
   const enqueueNs = (ns: Namespace): void => { if (ns.metadata?.name) queue.add(ns.metadata.name); };
   namespaces.addHandlers({ onAdd: enqueueNs, onUpdate: (_o, n) => enqueueNs(n) });
   accounts.addHandlers({

@@ -44,7 +44,7 @@ export function createServiceLBController(deps: ControllerDeps) {
   }
   const services: Informer<Service> = deps.informers.for<Service>(Services);
   const nodes: Informer<Node> = deps.informers.for<Node>(Nodes);
-  const queue = createWorkQueue<string>({ baseDelayMs: 100, maxDelayMs: 30_000 });
+  const queue = createWorkQueue<string>({ metrics: deps.queueMetrics?.forQueue('servicelb'), baseDelayMs: 100, maxDelayMs: 30_000 });
   /** Addresses written by us that the cache does not show yet: key → ip. */
   const pending = new Map<string, string>();
 
