@@ -4,6 +4,7 @@
  * serves container logs (over TLS with client-cert authentication and
  * SubjectAccessReview authorization when configured). Composed here, nothing global.
  */
+import { newComponentRegistry } from '../apiserver/client/metrics.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -115,7 +116,7 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
     containerRuntimeVersion: runtimeVersion, kubeletPort: o.port,
   };
 
-  await serveHealthz(o.healthzPort, log, signal);
+  await serveHealthz(o.healthzPort, log, signal, { metrics: newComponentRegistry() });
   while (!signal.aborted) {
     try {
       await registerNode(agent);

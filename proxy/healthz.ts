@@ -2,6 +2,8 @@
  * The proxy's health endpoint, like kube-proxy's on :10256: healthy once a
  * sync has succeeded and the last success is recent.
  */
+import type { Registry } from 'prom-client';
+import { writeMetrics } from '../apiserver/client/metrics.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../apiserver/api/log.ts';
@@ -41,12 +43,14 @@ export function healthzResponse(h: SyncHealth): { code: number; body: string; la
  * GET /healthz/detail → the same code with kube-proxy's JSON body. Resolves
  * with the bound port; rejects if it can't bind.
  */
-export function serveProxyHealthz(port: number, host: string, health: SyncHealth, log: Logger, signal: AbortSignal): Promise<number> {
+export function serveProxyHealthz(port: number, host: string, health: SyncHealth, log: Logger, signal: AbortSignal, metrics?: Registry): Promise<number> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     const r = healthzResponse(health);
     if (path === '/healthz' || path === '/livez') {
       res.writeHead(r.code, { 'Content-Type': 'text/plain', 'X-Proxy-Last-Sync': r.lastUpdated }).end(r.code === 200 ? 'ok' : 'not synced');
+    } else if (path === '/metrics' && metrics) {
+      void writeMetrics(metrics, res);
     } else if (path === '/healthz/detail') {
       res.writeHead(r.code, { 'Content-Type': 'application/json' }).end(r.body);
     } else {

@@ -10,6 +10,8 @@
  * (ingress/controller.ts) when `ingress` is given, and the node's cluster
  * DNS server (dns/run.ts) on the same Service/EndpointSlice informers.
  */
+import { newComponentRegistry } from '../apiserver/client/metrics.ts';
+import { proxyMetrics } from './metrics.ts';
 import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
@@ -173,6 +175,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       nodeName: opts.nodeName, services: tracker.services, nodes: factory.for<Node>(Nodes), slices: tracker.slices, exec, log: log.child('servicelb'),
     })
     : undefined;
+  const metrics = proxyMetrics(newComponentRegistry());
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs, fullIntervalMs: opts.fullSyncIntervalMs ?? 3_600_000,
     fn: async (full, reason) => {
@@ -180,6 +183,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       const started = Date.now();
       await backend.sync(state, full);
       lastSuccess = Date.now();
+      metrics.syncDuration.observe((lastSuccess - started) / 1000);
       await serviceHealth.sync(serviceHealthTargets(state.services, state.endpointSlices, opts.nodeName));
       log.debug('synced', { full, reason, changes: state.changes, services: state.services.length, ms: lastSuccess - started });
       opts.onSynced?.(lastSuccess);
@@ -187,7 +191,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
     onError: (err, n) => log.warn('sync failed; next sync is full', { err, consecutiveFailures: n }),
   });
 
-  await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0', health, log, signal);
+  await serveProxyHealthz(opts.healthzPort, opts.healthzHost ?? '0.0.0.0', health, log, signal, metrics.registry);
 
   factory.start(signal);
   dnsFactory?.start(signal);

@@ -7,6 +7,7 @@
  * Pod events (Scheduled, FailedScheduling) are written by one sequential
  * writer with a queue of 1000 (events.ts), as client-go's broadcaster.
  */
+import { newComponentRegistry } from '../apiserver/client/metrics.ts';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { serveHealthz } from '../apiserver/client/controller.ts';
 import { createEventRecorder } from '../apiserver/client/events.ts';
@@ -60,7 +61,7 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     const podEvents = boundedRecorder(recorder, { log });
     const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder: podEvents, log, percentageOfNodesToScore: opts.percentageOfNodesToScore, parallelBindings: opts.parallelBindings });
     let elector: LeaderElector | undefined;
-    await serveHealthz(opts.healthzPort, log, signal, { healthy: () => elector?.healthy() ?? true, ready: () => pods.hasSynced() && nodes.hasSynced() });
+    await serveHealthz(opts.healthzPort, log, signal, { healthy: () => elector?.healthy() ?? true, ready: () => pods.hasSynced() && nodes.hasSynced(), metrics: newComponentRegistry() });
     factory.start(signal);
     try {
       if (!opts.leaderElect) await scheduler.run(signal);
