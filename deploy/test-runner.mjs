@@ -3,6 +3,9 @@
 // Unit and integration tests (`*.test.ts` beside the code) run first, then the
 // cluster-level tests under e2e/ (`e2e/*.e2e.ts`), one file at a time, because
 // they start real clusters. `--unit` runs only the first group.
+// `--split-processes` runs every e2e cluster with each component in its own
+// child process (SKIFF_E2E_SPLIT_PROCESSES=1) instead of the default one
+// process; the kill -9 files (single-node, ha) use split processes always.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -32,7 +35,8 @@ const common = ['--import', 'tsx', '--test', '--test-force-exit', '--test-report
 const args = [...common, '--test-concurrency=2', '--test-timeout=300000', ...unit];
 let status = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 if (e2e.length > 0) {
-  const e = spawnSync(process.execPath, [...common, '--test-concurrency=1', '--test-timeout=1800000', ...e2e], { cwd: root, stdio: 'inherit' });
+  const env = process.argv.includes('--split-processes') ? { ...process.env, SKIFF_E2E_SPLIT_PROCESSES: '1' } : process.env;
+  const e = spawnSync(process.execPath, [...common, '--test-concurrency=1', '--test-timeout=1800000', ...e2e], { cwd: root, stdio: 'inherit', env });
   if ((e.status ?? 1) !== 0) status = e.status ?? 1;
 }
 process.exit(status);

@@ -26,6 +26,7 @@ import { log, prerequisites } from './harness/prelude.ts';
 import { killProcessesRootedUnder } from './harness/reap.ts';
 import { createTopology, type Topology } from './harness/topology.ts';
 import { NO_REGISTRY, SKIFF, startIn, stopProc, text, type ServerNode } from './ha-procs.ts';
+import { withProcessMode } from './harness/process-mode.ts';
 
 const MIN = 60_000;
 
@@ -75,7 +76,7 @@ describe('HA: a second server joins a first with the embedded etcd', async () =>
       const member = topo.nodes[i];
       const dataDir = join(s.work, `node-${i + 1}`, 'data');
       await mkdir(dataDir, { recursive: true });
-      const proc = startIn(member, [...SKIFF, 'server', '--data-dir', dataDir, '--node-name', `node-${i + 1}`, '--node-ip', member.ip, ...NO_REGISTRY, ...extra],
+      const proc = startIn(member, [...SKIFF, ...withProcessMode(['server', '--data-dir', dataDir, '--node-name', `node-${i + 1}`, '--node-ip', member.ip, ...NO_REGISTRY, ...extra])],
         join(s.work, `node-${i + 1}`, 'skiff.log'));
       const node = { member, dataDir, proc, ip: member.ip };
       s.servers.push(node);

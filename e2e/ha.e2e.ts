@@ -84,7 +84,8 @@ describe('HA: two servers on an external etcd cluster', async () => {
       const member = topo.nodes[i];
       const dataDir = join(s.work, `node-${i + 1}`, 'data');
       await mkdir(dataDir, { recursive: true });
-      const proc = startIn(member, [...SKIFF, 'server', '--data-dir', dataDir, '--node-name', `node-${i + 1}`, '--node-ip', member.ip, ...NO_REGISTRY, ...etcdFlags, ...extra],
+      // --split-processes: the takeover step kill -9s one server's controller-manager alone.
+      const proc = startIn(member, [...SKIFF, 'server', '--split-processes', '--data-dir', dataDir, '--node-name', `node-${i + 1}`, '--node-ip', member.ip, ...NO_REGISTRY, ...etcdFlags, ...extra],
         join(s.work, `node-${i + 1}`, 'skiff.log'));
       const node = { member, dataDir, proc, ip: member.ip };
       s.servers.push(node);

@@ -56,7 +56,8 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
       log('building test images (cached after the first run)');
       const built = await buildImages({ progress: log });
       log(`starting cluster (images from ${built.dir})`);
-      cluster = await startCluster({ images: built.images, progress: log });
+      // --split-processes: step 5 kill -9s each component alone (issue 9 keeps that mode for the kill -9 tests); the other e2e files run the default one process.
+      cluster = await startCluster({ images: built.images, progress: log, extraServerArgs: ['--split-processes'] });
       log(`cluster up: netns ${cluster.netns.name}, node IP ${cluster.nodeIP}, data dir ${cluster.dataDir}`);
     } catch (e) {
       startError = e;

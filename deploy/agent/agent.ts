@@ -23,6 +23,8 @@ import type { Logger } from '../../apiserver/api/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { RestartPolicy } from '../supervisor/decide.ts';
 import { componentPlans, defaultLauncher, type ComponentPlan, type Launcher } from '../server/components.ts';
+import { componentHost, type InProcessRunner } from '../server/component-host.ts';
+import type { InProcessSupervisor } from '../supervisor/in-process.ts';
 import { defaults, serverPaths, type ServerConfig } from '../server/config.ts';
 import { prepareContainerd, waitForContainerd } from '../server/containerd.ts';
 import type { CredentialPaths } from '../server/credentials.ts';
@@ -81,6 +83,8 @@ export interface AgentConfig {
   registryMirrors: RegistryMirror[];
   /** The proxy's data plane (`--proxy-mode`); absent: iptables. */
   proxyMode?: ProxyMode;
+  /** `--split-processes`: kubelet and proxy each in its own child process instead of modules in the agent's process. */
+  splitProcesses?: boolean;
 }
 
 /** What `runAgent` needs besides the config. */
@@ -93,6 +97,10 @@ export interface AgentDeps {
   /** Startup waits in ms (defaults 60 s for containerd, 120 s for the kubelet, 30 s for the server's cluster network settings). */
   timeouts?: { containerdMs?: number; kubeletMs?: number; clusterConfigMs?: number };
   onSupervisor?: (s: Supervisor) => void;
+  /** Runs a component in this process (the CLI's deploy/cli/in-process.ts); absent, or cfg.splitProcesses: kubelet and proxy are child processes. */
+  inProcess?: InProcessRunner;
+  /** Called with the in-process supervisor when components run in this process. */
+  onModules?: (m: InProcessSupervisor) => void;
 }
 
 /** Error thrown when the agent cannot join or a critical part never got healthy; the message says why. */
@@ -154,6 +162,10 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: Agen
   writeRegistryMirrors(paths.certsDir, cfg.registryMirrors);
   const sup = new Supervisor({ runDir: paths.runDir, out: deps.out, log: deps.log, policy: deps.policy });
   deps.onSupervisor?.(sup);
+  const host = componentHost({
+    sup, log: deps.log, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.onModules ? { onModules: deps.onModules } : {}),
+    ...(deps.inProcess !== undefined && cfg.splitProcesses !== true ? { inProcess: deps.inProcess } : {}),
+  });
   try {
     let socket = cfg.containerdSocket;
     if (socket === undefined) {
@@ -170,7 +182,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: Agen
     }
     for (const p of agentPlans(cfg, joined.paths, socket, deps.launcher ?? defaultLauncher(), process.pid, net.network)) {
       const s = progress.step(p.spec.name);
-      sup.add(p.spec);
+      host.add(p);
       const ca = p.healthCA === undefined ? undefined : readFileSync(p.healthCA, 'utf8');
       const ready = await pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/, ca === undefined ? {} : { tls: { ca } }), { timeoutMs: deps.timeouts?.kubeletMs ?? 120_000, intervalMs: 250, signal });
       if (ready) s.ok();
@@ -180,6 +192,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: Agen
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     progress.line('• stopping the Skiff agent…');
+    await host.stop();
     await sup.stopAll();
     progress.line('• Skiff agent stopped');
   }

@@ -30,9 +30,10 @@ export function registerAgentCommand(program: Command, run: (cfg: AgentConfig) =
     .option('--containerd-socket <path>', 'use this running containerd instead of starting one')
     .addOption(new Option('--registry-mirror <host=url>', 'pull images of registry HOST from URL (repeatable)').default([] as RegistryMirror[], 'none').argParser(collectMirror))
     .addOption(proxyModeOption())
+    .option('--split-processes', 'run the kubelet and the proxy each in its own child process instead of both in this one')
     .action(async (o: {
       server: string; token?: string; tokenFile?: string; dataDir: string; nodeName: string; nodeIp?: string; containerdSocket?: string; registryMirror: RegistryMirror[];
-      proxyMode: ProxyMode;
+      proxyMode: ProxyMode; splitProcesses?: boolean;
     }, cmd: Command) => {
       if ((o.token === undefined) === (o.tokenFile === undefined)) cmd.error('error: give exactly one of --token and --token-file');
       if (!o.server.startsWith('https://')) cmd.error('error: --server must be an https:// URL');
@@ -41,6 +42,7 @@ export function registerAgentCommand(program: Command, run: (cfg: AgentConfig) =
         server: o.server, token, dataDir: resolve(o.dataDir), nodeName: o.nodeName, nodeIP: o.nodeIp,
         containerdSocket: o.containerdSocket === undefined ? undefined : resolve(o.containerdSocket), registryMirrors: o.registryMirror,
         ...(o.proxyMode !== 'iptables' ? { proxyMode: o.proxyMode } : {}),
+        ...(o.splitProcesses === true ? { splitProcesses: true } : {}),
       });
     });
 }

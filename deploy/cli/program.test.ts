@@ -119,6 +119,15 @@ test('scheduler, controller-manager, proxy: defaults', async () => {
   assert.equal((((await parse(['proxy', '--no-dns'])).opts) as { dns?: unknown }).dns, undefined);
 });
 
+test('--split-processes: server and agent run their components in one process unless it is given', async () => {
+  assert.equal(((await parse(['server'])).opts as ServerConfig).splitProcesses, undefined, 'one process is the default');
+  assert.equal(((await parse(['server', '--split-processes'])).opts as ServerConfig).splitProcesses, true);
+  const agent = await parse(['agent', '--server', 'https://10.0.0.1:6443', '--token', 'K10', '--split-processes']);
+  assert.equal((agent.opts as { splitProcesses?: boolean }).splitProcesses, true);
+  const plain = await parse(['agent', '--server', 'https://10.0.0.1:6443', '--token', 'K10']);
+  assert.equal((plain.opts as { splitProcesses?: boolean }).splitProcesses, undefined);
+});
+
 test('--proxy-mode: proxy, server and agent take iptables or nftables; anything else is refused', async () => {
   assert.equal(((await parse(['proxy', '--proxy-mode', 'nftables'])).opts as { proxyMode: string }).proxyMode, 'nftables');
   assert.equal(((await parse(['server', '--proxy-mode', 'nftables'])).opts as ServerConfig).proxyMode, 'nftables');

@@ -86,7 +86,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .configureHelp({ sortOptions: false, showGlobalOptions: false });
 
   const server = program.command('server')
-    .description('run a whole single-node cluster: etcd, containerd, apiserver, scheduler, controller-manager, kubelet and proxy, each supervised')
+    .description('run a whole single-node cluster: etcd and containerd as child processes; apiserver, scheduler, controller-manager, kubelet and proxy in this process, each restarted alone on failure')
     .option('--data-dir <dir>', 'where all state lives (etcd data, containerd, kubelet, admin.kubeconfig)', defaults.dataDir)
     .addOption(new Option('--cluster-cidr <cidr>', 'pod network; each node gets a /24 of it').default(defaults.clusterCIDR).argParser(parseCIDR))
     .addOption(new Option('--service-cidr <cidr>', 'Service ClusterIP range').default(defaults.serviceCIDR).argParser(parseCIDR))
@@ -108,10 +108,11 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
     .option('--agent-token <token>', 'the token agents join with (<id>.<secret> or K10…), written to <data-dir>/agent-token; default: a fresh one, separate from the server token')
     .addOption(new Option('--lb-pool <ranges>', 'addresses for LoadBalancer Services, e.g. 192.168.1.240-192.168.1.250 (comma-separated ranges or CIDRs); default: each node\'s IP').argParser(parsePoolFlag))
     .addOption(proxyModeOption())
+    .option('--split-processes', 'run each component in its own child process (for debugging and kill -9 tests) instead of all in this one')
     .action(async (o: {
       dataDir: string; clusterCidr: string; serviceCidr: string; apiPort: number; bindAddress: string; nodeName: string; nodeIp?: string;
       containerdSocket?: string; registryMirror: RegistryMirror[]; etcdClientPort: number; etcdPeerPort: number;
-      server?: string; token?: string; lbPool?: string; proxyMode: ProxyMode; agentToken?: string;
+      server?: string; token?: string; lbPool?: string; proxyMode: ProxyMode; agentToken?: string; splitProcesses?: boolean;
     } & SnapshotServerFlags & ExternalEtcdFlags, cmd: Command) => {
       const etcd = decideExternalEtcd(o);
       if ('error' in etcd) { cmd.error(`error: ${etcd.error}`); return; }
@@ -130,6 +131,7 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         etcdClientPort: o.etcdClientPort, etcdPeerPort: o.etcdPeerPort, etcdSnapshots: snapshotScheduleFrom(o, resolve(o.dataDir)),
         ...(o.lbPool !== undefined ? { lbPool: o.lbPool } : {}),
         ...(o.proxyMode !== 'iptables' ? { proxyMode: o.proxyMode } : {}),
+        ...(o.splitProcesses === true ? { splitProcesses: true } : {}),
       });
     });
   addSnapshotServerOptions(server);

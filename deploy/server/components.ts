@@ -30,6 +30,8 @@ export function defaultLauncher(): Launcher {
 /** One component to supervise and how to tell it is ready. */
 export interface ComponentPlan {
   spec: ChildSpec;
+  /** The `skiff` arguments that run it (`<component> <flags>`), for running it in this process instead (component-host.ts). */
+  argv: string[];
   /** GET this; 200 with body `ok` means ready. */
   healthUrl: string;
   /** CA file to verify an https healthUrl with. */
@@ -75,12 +77,9 @@ export interface ClusterWiring {
 export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: Launcher, w: ClusterWiring, parentPid = process.pid): ComponentPlan[] {
   // process.env carries SKIFF_LOG_LEVEL/SKIFF_LOG_FORMAT as the CLI decided them (deploy/cli/logging.ts), so children log alike.
   const env = { ...process.env, [parentPidEnv]: String(parentPid) };
-  const mk = (name: string, flags: string[]): ChildSpec => ({
-    name,
-    command: launcher.command,
-    args: [...launcher.args, name, ...flags],
-    env,
-    stopTimeoutMs: 10_000,
+  const mk = (name: string, flags: string[]): { spec: ChildSpec; argv: string[] } => ({
+    spec: { name, command: launcher.command, args: [...launcher.args, name, ...flags], env, stopTimeoutMs: 10_000 },
+    argv: [name, ...flags],
   });
   const health = (port: number): string => `http://127.0.0.1:${port}/healthz`;
   const nodeIP = w.nodeIP !== '' ? ['--node-ip', w.nodeIP] : [];
@@ -90,7 +89,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
   const etcdTLS = w.etcd.tls ? ['--etcd-cafile', w.etcd.tls.caFile, '--etcd-certfile', w.etcd.tls.certFile, '--etcd-keyfile', w.etcd.tls.keyFile] : [];
   return [
     {
-      spec: mk('apiserver', [
+      ...mk('apiserver', [
         '--etcd-endpoints', w.etcd.url,
         ...etcdTLS,
         '--bind-address', cfg.bindAddress ?? defaults.bindAddress,
@@ -111,12 +110,12 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
       critical: true,
     },
     {
-      spec: mk('scheduler', ['--kubeconfig', c.kubeconfigs.scheduler, '--healthz-port', String(defaults.schedulerHealthzPort), ...LEADER_ELECTION_FLAGS]),
+      ...mk('scheduler', ['--kubeconfig', c.kubeconfigs.scheduler, '--healthz-port', String(defaults.schedulerHealthzPort), ...LEADER_ELECTION_FLAGS]),
       healthUrl: health(defaults.schedulerHealthzPort),
       critical: false,
     },
     {
-      spec: mk('controller-manager', [
+      ...mk('controller-manager', [
         '--kubeconfig', c.kubeconfigs.controllerManager,
         '--root-ca-file', c.clusterCA,
         '--service-account-private-key-file', c.serviceAccountKey,
@@ -132,7 +131,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
       critical: false,
     },
     {
-      spec: mk('kubelet', [
+      ...mk('kubelet', [
         '--kubeconfig', c.kubeconfigs.kubelet,
         '--node-name', cfg.nodeName,
         ...nodeIP,
@@ -155,7 +154,7 @@ export function componentPlans(cfg: ServerConfig, paths: ServerPaths, launcher: 
       critical: false,
     },
     {
-      spec: mk('proxy', [
+      ...mk('proxy', [
         '--kubeconfig', c.kubeconfigs.proxy,
         '--node-name', cfg.nodeName,
         '--service-cidr', cfg.serviceCIDR,

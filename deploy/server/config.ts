@@ -39,6 +39,8 @@ export interface ServerConfig {
   etcdSnapshots?: SnapshotScheduleConfig;
   /** The proxy's data plane (`--proxy-mode`); absent: iptables. */
   proxyMode?: ProxyMode;
+  /** `--split-processes`: every component in its own child process instead of modules in the server's process. */
+  splitProcesses?: boolean;
 }
 
 /** Absolute paths under the data dir. */

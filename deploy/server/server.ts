@@ -19,6 +19,8 @@ import type { Logger } from '../../apiserver/api/log.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import type { RestartPolicy } from '../supervisor/decide.ts';
 import { componentPlans, defaultLauncher, listenPorts, type ComponentPlan, type Launcher } from './components.ts';
+import { componentHost, type ComponentHost, type InProcessRunner } from './component-host.ts';
+import type { InProcessSupervisor } from '../supervisor/in-process.ts';
 import { defaults, serverPaths, type ServerConfig } from './config.ts';
 import { prepareContainerd, waitForContainerd } from './containerd.ts';
 import { waitForAnyEtcd } from './etcd.ts';
@@ -61,6 +63,10 @@ export interface ServerDeps {
   components?: string[];
   /** Called with the supervisor once it exists (tests read pids from it). */
   onSupervisor?: (s: Supervisor) => void;
+  /** Runs a component in this process (the CLI's deploy/cli/in-process.ts); absent, or cfg.splitProcesses: every component is a child process. */
+  inProcess?: InProcessRunner;
+  /** Called with the in-process supervisor when components run in this process. */
+  onModules?: (m: InProcessSupervisor) => void;
   /** Lifetime of newly issued leaf certs in ms (default 365 days); tests shorten it to see renewal. */
   leafValidityMs?: number;
   /** The clock the PKI reads (default the real one). */
@@ -148,11 +154,16 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
 
   const sup = new Supervisor({ runDir: paths.runDir, out: deps.out, log: deps.log, policy: deps.policy });
   deps.onSupervisor?.(sup);
+  const host = componentHost({
+    sup, log: deps.log, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.onModules ? { onModules: deps.onModules } : {}),
+    ...(deps.inProcess !== undefined && cfg.splitProcesses !== true ? { inProcess: deps.inProcess } : {}),
+  });
   try {
-    await startAll(cfg, paths, sup, progress, t, signal, deps, { creds, nodeIP: who.nodeIP, ...(joinVia ? { joinVia } : {}) });
+    await startAll(cfg, paths, sup, host, progress, t, signal, deps, { creds, nodeIP: who.nodeIP, ...(joinVia ? { joinVia } : {}) });
     if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     progress.line('• stopping Skiff…');
+    await host.stop();
     await sup.stopAll();
     rmSync(serverPidFile, { force: true });
     progress.line('• Skiff stopped');
@@ -160,7 +171,7 @@ export async function runServer(cfg: ServerConfig, signal: AbortSignal, deps: Se
 }
 
 async function startAll(
-  cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, progress: Progress,
+  cfg: ServerConfig, paths: ReturnType<typeof serverPaths>, sup: Supervisor, host: ComponentHost, progress: Progress,
   t: ServerTimeouts, signal: AbortSignal, deps: ServerDeps, id: { creds: CredentialPaths; nodeIP: string; joinVia?: string[] },
 ): Promise<void> {
   const etcd = etcdConnection(cfg, paths, deps.etcdBinary ?? defaults.etcdBinary, id.nodeIP);
@@ -207,9 +218,12 @@ async function startAll(
   const wiring = { containerdSocket: socket, nodeIP: id.nodeIP, creds: id.creds, etcd: { url: etcd.endpoints.join(','), ...(etcd.tls ? { tls: etcd.tls } : {}) } };
   const plans = componentPlans(cfg, paths, deps.launcher ?? defaultLauncher(), wiring)
     .filter((p) => wanted === undefined || wanted.includes(p.spec.name));
+  progress.line(host.mode === 'one-process'
+    ? `• components: ${plans.map((p) => p.spec.name).join(', ')} in this process (pid ${process.pid}; --split-processes runs each in its own)`
+    : `• components: ${plans.map((p) => p.spec.name).join(', ')} as child processes (--split-processes)`);
   for (const p of plans.filter((x) => x.critical)) {
     step = progress.step(p.spec.name);
-    sup.add(p.spec);
+    host.add(p);
     if (!(await waitHealthy(p, t.apiserverMs, signal))) return failCritical(step, p.spec.name, t.apiserverMs, signal);
     step.ok();
   }
@@ -235,7 +249,7 @@ async function startAll(
   const rest = plans.filter((x) => !x.critical);
   await Promise.all(rest.map((p) => {
     const s = progress.step(p.spec.name);
-    sup.add(p.spec);
+    host.add(p);
     return (async () => {
       if (await waitHealthy(p, t.componentMs, signal)) { s.ok(); return; }
       if (signal.aborted) return;

@@ -15,6 +15,7 @@ import { startRegistry, httpGet, type PushableImage, type Registry } from '../..
 import { listCriContainers, type CriContainer } from './containers.ts';
 import { createNetns, type Netns } from './netns.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
+import { withProcessMode } from './process-mode.ts';
 import { waitFor } from '../../testutil/wait.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -136,7 +137,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const spawnServer = (): void => {
     if (!netns) throw new Error('no namespace');
     logStream ??= createWriteStream(serverLog, { flags: 'a' });
-    const args = [...serverCommand.slice(1), ...serverArgs({ dataDir, nodeName, nodeIP: netns.nodeIP, apiPort, registry: 'http://127.0.0.1:5000' }), ...(opts.extraServerArgs ?? [])];
+    const args = [...serverCommand.slice(1), ...withProcessMode([...serverArgs({ dataDir, nodeName, nodeIP: netns.nodeIP, apiPort, registry: 'http://127.0.0.1:5000' }), ...(opts.extraServerArgs ?? [])])];
     const [cmd, full] = inNs(serverCommand[0] ?? process.execPath, args);
     logStream.write(`\n=== ${new Date().toISOString()} starting: ${cmd} ${full.join(' ')}\n`);
     const child = spawn(cmd, full, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

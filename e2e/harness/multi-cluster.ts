@@ -19,6 +19,7 @@ import { KubectlError, serverArgs, unmountUnder } from './cluster.ts';
 import { listCriContainers, type CriContainer } from './containers.ts';
 export type { NodeProcess } from './node-process.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
+import { processModeArgs } from './process-mode.ts';
 import type { NodeProcess } from './node-process.ts';
 import { createTopology, type Member, type Topology } from './topology.ts';
 
@@ -206,7 +207,7 @@ export async function startMultiCluster(opts: MultiClusterOptions): Promise<Mult
     };
     const first = topo.nodes[0];
     if (!first) throw new Error('no node namespace');
-    const modeArgs = opts.proxyMode !== undefined ? ['--proxy-mode', opts.proxyMode] : [];
+    const modeArgs = [...(opts.proxyMode !== undefined ? ['--proxy-mode', opts.proxyMode] : []), ...processModeArgs()];
     if (modeArgs.length > 0 && agentCount > 0 && !opts.agentFlags?.has('--proxy-mode')) throw new Error('skiff agent has no --proxy-mode flag');
     const serverDir = join(await dirFor('node-1'), 'data');
     const server = startProcess(first, 'node-1', serverDir, join(work, 'node-1', 'skiff.log'),
