@@ -14,6 +14,7 @@ import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
 import { createEtcdClient, readEtcdClientTLS, type EtcdClientTLSFiles } from './storage/etcd-client.ts';
 import type { ApiServerTLS } from './auth/authn/tls-material.ts';
+import { newComponentRegistry } from './client/metrics.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
@@ -75,7 +76,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
   let endpoints: { stop(): Promise<void> } | undefined;
   const { app, registry, storage, authorization } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
-    kubeletClient: opts.kubeletClient, authorization: opts.authorization,
+    kubeletClient: opts.kubeletClient, authorization: opts.authorization, metrics: newComponentRegistry(),
   });
   opts.configureApp?.(app);
   try {
