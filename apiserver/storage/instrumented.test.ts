@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InstrumentedStorage, keyType } from './instrumented.ts';
 import { MemoryStorage } from './memory.ts';
-import { StorageError } from './interface.ts';
+import { StorageError, type ListOpts, type TextListResult } from './interface.ts';
 
 test('keyType: the resource segment of a key', () => {
   assert.equal(keyType('/registry/pods/default/web'), 'pods');
@@ -31,8 +31,21 @@ test('InstrumentedStorage times each call, failed ones too, and behaves as the i
   ]);
 });
 
-test('InstrumentedStorage has listText exactly when the inner storage has it', () => {
-  const inner = new MemoryStorage();
-  const s = new InstrumentedStorage(inner, { observe: () => undefined });
-  assert.equal(typeof s.listText, typeof inner.listText);
+/** A memory storage that also answers listText (as EtcdStorage does). */
+class TextStorage extends MemoryStorage {
+  async listText(prefix: string, opts?: ListOpts): Promise<TextListResult> {
+    const r = await this.list(prefix, opts);
+    return { items: r.items.map((o) => Buffer.from(JSON.stringify(o))), revision: r.revision };
+  }
+}
+
+test('InstrumentedStorage has listText exactly when the inner storage has it, and times it as a list', async () => {
+  const seen: string[] = [];
+  const sink = { observe: (op: string, type: string) => { seen.push(`${op} ${type}`); } };
+  assert.equal(new InstrumentedStorage(new MemoryStorage(), sink).listText, undefined);
+  const s = new InstrumentedStorage(new TextStorage(), sink);
+  await s.create('/registry/pods/d/p', { metadata: { name: 'p', namespace: 'd' } });
+  const text = await s.listText?.('/registry/pods/');
+  assert.equal(text?.items.length, 1);
+  assert.deepEqual(seen, ['create pods', 'list pods']);
 });
