@@ -63,7 +63,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs the API server. Bootstrap is retried (backoff 200 ms doubling to 5 s)
  * until etcd answers; then the server listens on bindAddress:port and etcd
- * history is compacted every `compactionIntervalMs`. Resolves
+ * history is compacted every `compactionIntervalMs`. `/metrics` serves the
+ * server's own Prometheus registry (request, etcd and process metrics;
+ * authorized as any non-resource URL). Resolves
  * once `signal` aborts and the server and etcd client are closed; rejects if
  * listening fails (e.g. port in use), at once on a bad advertiseAddress, or
  * when an `etcdTLS` file cannot be read or is not PEM. An etcd that refuses
