@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiServerMetrics } from './apiserver-metrics.ts';
-import { requestLabels, type RequestParts, type ServedResources } from './request-labels.ts';
+import { requestLabels, type RequestLabels, type RequestParts, type ServedResources } from './request-labels.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -47,7 +47,13 @@ function partsOf(req: FastifyRequest): RequestParts {
 export function instrumentRequests(app: FastifyInstance, metrics: ApiServerMetrics, served: ServedResources): void {
   app.addHook('onRequest', (req, reply, done) => {
     const start = performance.now();
-    const labels = requestLabels(partsOf(req), served);
+    let labels: RequestLabels;
+    try {
+      labels = requestLabels(partsOf(req), served);
+    } catch {
+      // Never fail a request for its metrics: count it under fixed labels.
+      labels = { verb: 'other', dry_run: '', group: '', version: '', resource: '', subresource: '', scope: '', component: 'apiserver' };
+    }
     const res = reply.raw;
     res.once('close', () => metrics.observeRequest(labels, res.statusCode, (performance.now() - start) / 1000));
     done();
