@@ -14,6 +14,7 @@ import { standardAdmission } from './registry/admission/standard.ts';
 import { startCompactor } from './storage/compactor.ts';
 import { createEtcdClient, readEtcdClientTLS, type EtcdClientTLSFiles } from './storage/etcd-client.ts';
 import type { ApiServerTLS } from './auth/authn/tls-material.ts';
+import { newComponentRegistry } from './client/metrics.ts';
 
 /** Options of runApiServer (see docs/CONVENTIONS.md). */
 export interface ApiServerOptions {
@@ -62,7 +63,9 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
 /**
  * Runs the API server. Bootstrap is retried (backoff 200 ms doubling to 5 s)
  * until etcd answers; then the server listens on bindAddress:port and etcd
- * history is compacted every `compactionIntervalMs`. Resolves
+ * history is compacted every `compactionIntervalMs`. `/metrics` serves the
+ * server's own Prometheus registry (request, etcd and process metrics;
+ * authorized as any non-resource URL). Resolves
  * once `signal` aborts and the server and etcd client are closed; rejects if
  * listening fails (e.g. port in use), at once on a bad advertiseAddress, or
  * when an `etcdTLS` file cannot be read or is not PEM. An etcd that refuses
@@ -75,7 +78,7 @@ export async function runApiServer(opts: ApiServerOptions, signal: AbortSignal):
   let endpoints: { stop(): Promise<void> } | undefined;
   const { app, registry, storage, authorization } = buildServer({
     etcd, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission: standardAdmission, watchCache: opts.watchCache, tls: opts.tls,
-    kubeletClient: opts.kubeletClient, authorization: opts.authorization,
+    kubeletClient: opts.kubeletClient, authorization: opts.authorization, metrics: newComponentRegistry(),
   });
   opts.configureApp?.(app);
   try {

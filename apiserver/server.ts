@@ -1,10 +1,11 @@
 /**
  * The whole API server as one fastify app: the core (resource routes, Status
- * errors, health) plus discovery, OpenAPI, /version, componentstatuses and
+ * errors, health) plus discovery, OpenAPI, /version, /metrics, componentstatuses and
  * pods/log. Not listening; `runApiServer` (main.ts) listens.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Etcd3 } from 'etcd3';
+import { Registry as MetricsRegistry } from 'prom-client';
 import type { Pod, Node } from 'kubernetes-types/core/v1';
 import type { Logger } from './api/log.ts';
 import { buildCoreApp, type CoreApp } from './routes/core.ts';
@@ -29,6 +30,11 @@ import { httpsOptions, pemOrFile, type ApiServerTLS } from './auth/authn/tls-mat
 import { createAuthorization, type Authorization, type AuthorizationMode } from './auth/authz/install.ts';
 import { standardAdmission } from './registry/admission/standard.ts';
 import { EtcdStorage } from './storage/etcd.ts';
+import { InstrumentedStorage } from './storage/instrumented.ts';
+import { newApiServerMetrics } from './metrics/apiserver-metrics.ts';
+import { instrumentRequests } from './metrics/instrument.ts';
+import { servedResources } from './metrics/request-labels.ts';
+import { registerMetricsRoute } from './metrics/route.ts';
 
 /** Options of buildApp. */
 export interface AppOptions {
@@ -58,11 +64,18 @@ export interface AppOptions {
   kubeletClient?: KubeletClientTLS;
   /** Authorization mode (default AlwaysAllow: every request allowed, as the plain-HTTP loopback mode). */
   authorization?: AuthorizationMode;
+  /**
+   * The Prometheus registry `/metrics` serves and the server's metrics are
+   * registered in (runApiServer passes one with the process metrics);
+   * default a new empty one per server.
+   */
+  metrics?: MetricsRegistry;
 }
 
-/** The built server: the core pieces plus its authorization (for bootstrap). */
+/** The built server: the core pieces plus its authorization (for bootstrap) and its metrics registry. */
 export interface ServerApp extends CoreApp {
   authorization: Authorization;
+  metrics: MetricsRegistry;
 }
 
 /** Builds the full server and returns the app with its registry, storage and authorization (for bootstrap). */
@@ -78,11 +91,16 @@ export function buildServer(opts: AppOptions): ServerApp {
     serviceAccountKeyPem: tls?.serviceAccountKey !== undefined ? pemOrFile(tls.serviceAccountKey) : undefined,
     get, now: opts.now ?? Date.now,
   });
-  const authorization = createAuthorization(opts.authorization ?? 'AlwaysAllow', new EtcdStorage(opts.etcd), opts.log);
+  const metricsRegistry = opts.metrics ?? new MetricsRegistry();
+  const metrics = newApiServerMetrics(metricsRegistry);
+  const instrumentStorage = (s: Storage): Storage => new InstrumentedStorage(s, metrics.storage);
+  const served = servedResources(defs);
+  const authorization = createAuthorization(opts.authorization ?? 'AlwaysAllow', instrumentStorage(new EtcdStorage(opts.etcd)), opts.log);
   const admission = authorization.admission(opts.admission ?? standardAdmission);
   const core = buildCoreApp({
     etcd: opts.etcd, defs, serviceCIDR: opts.serviceCIDR, log: opts.log, bookmarkIntervalMs: opts.bookmarkIntervalMs, admission, watchCache: opts.watchCache,
     ...(tls ? { https: httpsOptions(tls), authenticator: authn.authenticator } : {}),
+    instrumentRequests: (app) => instrumentRequests(app, metrics, served), instrumentStorage,
   });
   authorization.install(core.app, core.registry, opts.log);
   const { app, storage } = core;
@@ -93,6 +111,7 @@ export function buildServer(opts: AppOptions): ServerApp {
   registerDiscovery(app, defs);
   registerOpenAPI(app, defs);
   registerVersion(app);
+  registerMetricsRoute(app, metricsRegistry);
   registerComponentStatuses(app, {
     etcdHealthy: async () => {
       try {
@@ -111,7 +130,7 @@ export function buildServer(opts: AppOptions): ServerApp {
       ca: pemOrFile(opts.kubeletClient.ca), cert: pemOrFile(opts.kubeletClient.cert), key: pemOrFile(opts.kubeletClient.key),
     },
   });
-  return { ...core, authorization };
+  return { ...core, authorization, metrics: metricsRegistry };
 }
 
 /** Builds the full server app (testable with app.inject). */

@@ -43,6 +43,10 @@ export interface CoreAppOptions {
   https?: HttpsOptions;
   /** Authenticates every request (default: none, every request is the admin user; see auth/authn/hook.ts). */
   authenticator?: Authenticator;
+  /** Adds request instrumentation hooks to the app before authentication (so 401s are seen too); default none. */
+  instrumentRequests?: (app: FastifyInstance) => void;
+  /** Wraps the etcd storage (under the watch cache), e.g. to time its calls; default as is. */
+  instrumentStorage?: (etcd: Storage) => Storage;
 }
 
 /** The app and the pieces other routes may need. */
@@ -70,7 +74,8 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     // fastify types its instance by the raw server; an https.Server serves the same request/response objects.
     ...(opts.https ? { serverFactory: (handler: Parameters<typeof createHttpsServer>[1]) => createHttpsServer(opts.https ?? {}, handler) as unknown as HttpServer } : {}),
   });
-  const etcdStorage = new EtcdStorage(opts.etcd);
+  const etcd = new EtcdStorage(opts.etcd);
+  const etcdStorage = opts.instrumentStorage ? opts.instrumentStorage(etcd) : etcd;
   const cacheOpts = opts.watchCache ?? true;
   const cacher = cacheOpts === false ? undefined : new Cacher(etcdStorage, { log: opts.log.child('watch-cache'), ...(cacheOpts === true ? {} : cacheOpts) });
   const storage: Storage = cacher ?? etcdStorage;
@@ -106,6 +111,7 @@ export function buildCoreApp(opts: CoreAppOptions): CoreApp {
     const se = unmatchedRouteStatus(app, req.method, req.url);
     void reply.code(se.code).type('application/json').send(se.status);
   });
+  opts.instrumentRequests?.(app);
   registerAuthentication(app, opts.authenticator, opts.log);
   const ok = (): string => 'ok';
   app.get('/healthz', ok);

@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resourceAttributes } from './attributes.ts';
-import { defaultClusterRoles } from './policy.ts';
+import { nonResourceAttributes, resourceAttributes } from './attributes.ts';
+import { defaultClusterRoleBindings, defaultClusterRoles } from './policy.ts';
 import { authorize } from './rules.ts';
 
 const rules = (name: string) => defaultClusterRoles().find((r) => r.metadata?.name === name)?.rules ?? [];
@@ -70,4 +70,16 @@ test('the scheduler and the controller-manager may create, get and update their 
     }
     assert.equal(can(roleName, 'delete', own), false, `${roleName}: delete ${own}`);
   }
+});
+
+test('system:monitoring: get on /metrics and the health paths, bound to the system:monitoring group; nothing else', () => {
+  const can = (verb: string, path: string): boolean => authorize(nonResourceAttributes(someone, verb, path), rules('system:monitoring'));
+  for (const path of ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/readyz/etcd']) assert.ok(can('get', path), path);
+  assert.equal(can('post', '/metrics'), false);
+  assert.equal(can('get', '/api'), false);
+  assert.equal(can('get', '/metricsx'), false);
+  assert.equal(authorize(resourceAttributes(someone, { verb: 'list', resource: 'pods' }), rules('system:monitoring')), false);
+  const b = defaultClusterRoleBindings().find((x) => x.metadata?.name === 'system:monitoring');
+  assert.deepEqual(b?.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:monitoring' }]);
+  assert.equal(b?.roleRef.name, 'system:monitoring');
 });

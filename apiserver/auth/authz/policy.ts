@@ -25,6 +25,8 @@ export function defaultClusterRoles(): ClusterRole[] {
     role('cluster-admin', [rule(['*'], ['*'], ['*']), urls(['*'], ['*'])]),
     role('system:discovery', [urls(['get'], ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'])]),
     role('system:public-info-viewer', [urls(['get'], ['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
+    // The apiserver's /metrics (and its health checks) for scrapers, as kube's system:monitoring.
+    role('system:monitoring', [urls(['get'], ['/metrics', '/metrics/slis', '/livez', '/readyz', '/healthz', '/livez/*', '/readyz/*', '/healthz/*'])]),
     role('system:basic-user', [
       rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
       rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
@@ -145,6 +147,7 @@ export function defaultClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:discovery', [group('system:authenticated')]),
     binding('system:basic-user', [group('system:authenticated')]),
     binding('system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+    binding('system:monitoring', [group('system:monitoring')]),
     binding('system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:kube-controller-manager', [user('system:kube-controller-manager')]),
     binding('system:node-proxier', [user('system:kube-proxy')]),
