@@ -3,6 +3,8 @@
  * writes the CNI config, runs the node's pods on containerd over CRI and
  * serves container logs (over TLS with client-cert authentication and
  * SubjectAccessReview authorization when configured). Composed here, nothing global.
+ * /metrics on the healthz port has the process metrics and the kubelet's
+ * (metrics.ts: pod start duration, running pods and containers).
  */
 import { newComponentRegistry } from '../apiserver/client/metrics.ts';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import { writeCniConfig } from './cni.ts';
+import { prometheusKubeletMetrics } from './metrics.ts';
 import { connectRuntime } from './cri/grpc.ts';
 import type { CriRuntime } from './cri/types.ts';
 import { createLogResolver, createStreamResolver } from './logs.ts';
@@ -116,7 +119,9 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
     containerRuntimeVersion: runtimeVersion, kubeletPort: o.port,
   };
 
-  await serveHealthz(o.healthzPort, log, signal, { metrics: newComponentRegistry() });
+  const registry = newComponentRegistry();
+  const metrics = prometheusKubeletMetrics(registry);
+  await serveHealthz(o.healthzPort, log, signal, { metrics: registry });
   while (!signal.aborted) {
     try {
       await registerNode(agent);
@@ -137,8 +142,9 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
   const manager = new PodManager({
     client, pods, services, runtime, recorder, log: log.child('pods'), clock: realClock, nodeName: o.nodeName, hostIP: nodeIP,
     rootDir: o.rootDir, dns: parseResolvConf(resolv), clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, manageCgroups: o.manageCgroups ?? process.getuid?.() === 0,
-    ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now) } : {}),
+    ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now) } : {}), metrics,
   });
+  metrics.runtimeCountsFrom(() => manager.runtimeCounts());
   await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);
 
   const podCIDR = await waitForPodCIDR(agent, signal);

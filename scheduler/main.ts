@@ -6,6 +6,8 @@
  * kube-system/kube-scheduler; losing it makes runScheduler reject (kube exits).
  * Pod events (Scheduled, FailedScheduling) are written by one sequential
  * writer with a queue of 1000 (events.ts), as client-go's broadcaster.
+ * /metrics (on the healthz port) adds the scheduler's metrics (metrics.ts)
+ * to the process metrics.
  */
 import { newComponentRegistry } from '../apiserver/client/metrics.ts';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
@@ -18,6 +20,7 @@ import { RestClient } from '../apiserver/client/rest.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { runWithLeaderElection, type LeaderElectionOptions, type LeaderElector } from '../apiserver/client/leaderelection.ts';
 import { boundedRecorder } from './events.ts';
+import { prometheusSchedulerMetrics } from './metrics.ts';
 import { createScheduler } from './scheduler.ts';
 
 /** Options of runScheduler. */
@@ -59,9 +62,12 @@ export async function runScheduler(opts: SchedulerOptions, signal: AbortSignal):
     const recorder = createEventRecorder(client, schedulerName, log);
     // Pod events go through one sequential writer with a bounded queue (as client-go's broadcaster), so they never crowd out bindings.
     const podEvents = boundedRecorder(recorder, { log });
-    const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder: podEvents, log, percentageOfNodesToScore: opts.percentageOfNodesToScore, parallelBindings: opts.parallelBindings });
+    const registry = newComponentRegistry();
+    const metrics = prometheusSchedulerMetrics(registry, schedulerName);
+    const scheduler = createScheduler({ client, pods, nodes, schedulerName, recorder: podEvents, log, percentageOfNodesToScore: opts.percentageOfNodesToScore, parallelBindings: opts.parallelBindings, metrics });
+    metrics.pendingPodsFrom(() => scheduler.queue.sizes());
     let elector: LeaderElector | undefined;
-    await serveHealthz(opts.healthzPort, log, signal, { healthy: () => elector?.healthy() ?? true, ready: () => pods.hasSynced() && nodes.hasSynced(), metrics: newComponentRegistry() });
+    await serveHealthz(opts.healthzPort, log, signal, { healthy: () => elector?.healthy() ?? true, ready: () => pods.hasSynced() && nodes.hasSynced(), metrics: registry });
     factory.start(signal);
     try {
       if (!opts.leaderElect) await scheduler.run(signal);

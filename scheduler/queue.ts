@@ -18,6 +18,7 @@ import type { Clock } from '../apiserver/client/informer-types.ts';
 import { objectKey } from '../apiserver/client/informer.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import { Heap } from './heap.ts';
+import type { PendingPods } from './metrics.ts';
 
 /** A pod and its scheduling history. */
 export interface QueuedPod {
@@ -240,6 +241,11 @@ export class SchedulingQueue {
   /** Number of pods waiting (active, backoff and unschedulable; not in flight). */
   pending(): number {
     return this.active.size + this.backoff.size + this.unschedulable.size;
+  }
+
+  /** Pods waiting per sub-queue (scheduler_pending_pods; O(1)). Scheduling gates are not modelled, so gated is 0. */
+  sizes(): PendingPods {
+    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size, gated: 0 };
   }
 
   /** Where each known pod currently is (for tests and debugging; O(n log n)). */

@@ -1,7 +1,8 @@
 /**
  * runScheduler against the real API server and etcd: a pod is bound with a
  * Scheduled event; a pod too big for any node gets FailedScheduling and
- * PodScheduled=False, then is bound once a big enough node appears.
+ * PodScheduled=False, then is bound once a big enough node appears; the
+ * attempts show on /metrics of the healthz port.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import type { ApiClient } from '../apiserver/client/types.ts';
 import { runScheduler } from './main.ts';
 import { makeNode, makePod } from './testing.ts';
 import { quietLogger, startApiServerOrSkip } from '../testutil/real-api.ts';
+import { freePort } from '../testutil/etcd.ts';
 import { waitFor } from '../testutil/wait.ts';
 
 const log = quietLogger('scheduler');
@@ -29,7 +31,8 @@ test('runScheduler binds pods on a real API server', async (t) => {
   if (!api) return;
   const c = api.client;
   const ac = new AbortController();
-  const running = runScheduler({ apiUrl: api.url, healthzPort: 0, log }, ac.signal);
+  const healthzPort = await freePort();
+  const running = runScheduler({ apiUrl: api.url, healthzPort, log }, ac.signal);
   try {
     await addNode(c, makeNode('small', { cpu: '1', memory: '2Gi' }));
     await c.create(Pods, makePod('fits', { cpu: '500m' }));
@@ -48,6 +51,10 @@ test('runScheduler binds pods on a real API server', async (t) => {
     await addNode(c, makeNode('large', { cpu: '4', memory: '8Gi' }));
     await until('big bound after a node appeared', async () => (await nodeOf('big')) === 'large');
     assert.equal(await nodeOf('fits'), 'small');
+    const metrics = await (await fetch(`http://127.0.0.1:${healthzPort}/metrics`)).text();
+    assert.match(metrics, /^scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} 2$/m);
+    assert.match(metrics, /^scheduler_e2e_scheduling_duration_seconds_count\{result="unschedulable",profile="default-scheduler"\} [1-9]\d*$/m);
+    assert.match(metrics, /^scheduler_pending_pods\{queue="unschedulable"\} 0$/m);
   } finally {
     ac.abort();
     await running;

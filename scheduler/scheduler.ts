@@ -12,7 +12,8 @@
  * pod and requeues it with backoff; an unschedulable pod gets a
  * FailedScheduling Event and PodScheduled=False and waits in the queue's
  * pool for a cluster event. Per pod the work is O(nodes checked), never
- * O(pods × nodes).
+ * O(pods × nodes). Each attempt (pop to bind decision, binding included) is
+ * reported once to the optional metrics sink (metrics.ts).
  */
 import type { Binding, Node, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../apiserver/client/informer-types.ts';
@@ -27,6 +28,7 @@ import { decide } from './decide.ts';
 import { isTerminal } from './framework/nodeinfo.ts';
 import type { PluginRegistry } from './framework/types.ts';
 import { InFlight } from './inflight.ts';
+import type { ScheduleResult, SchedulerMetricsSink } from './metrics.ts';
 import { defaultRegistry } from './plugins/registry.ts';
 import { SchedulingQueue, type QueuedPod, type SchedulingQueueOptions } from './queue.ts';
 import { Snapshot } from './snapshot.ts';
@@ -53,6 +55,8 @@ export interface SchedulerDeps {
   assumedPodTtlMs?: number;
   /** How often expired assumed pods are cleaned up (ms; default 1000, kube's cleanAssumedPeriod). */
   cleanupIntervalMs?: number;
+  /** Receives one observation per scheduling attempt (metrics.ts; default: none). */
+  metrics?: SchedulerMetricsSink;
 }
 
 /** A running scheduler's handles (queue and cache are exposed for tests and debugging). */
@@ -97,6 +101,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   const writes = new Set<Promise<void>>();
   const percentage = deps.percentageOfNodesToScore ?? 0;
   let nextStartNodeIndex = 0;
+  const metrics = deps.metrics;
+  /** Reports an attempt that started at `startMs` (performance.now(), monotonic). */
+  const observe = (result: ScheduleResult, startMs: number): void => metrics?.attempt(result, (performance.now() - startMs) / 1000);
 
   const track = (p: Promise<void>): void => {
     writes.add(p);
@@ -174,8 +181,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   };
 
-  /** The binding cycle: POST pods/binding; on failure forget the assumption and retry after backoff. */
-  const bind = async (pod: Pod, node: string, info: QueuedPod): Promise<void> => {
+  /**
+   * The binding cycle: POST pods/binding; on failure forget the assumption
+   * and retry after backoff. Ends the attempt begun at `startMs`: scheduled,
+   * or error for any failed binding (as kube).
+   */
+  const bind = async (pod: Pod, node: string, info: QueuedPod, startMs: number): Promise<void> => {
     const key = info.key;
     const ns = pod.metadata?.namespace ?? 'default';
     const name = pod.metadata?.name ?? '';
@@ -189,10 +200,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       await client.createSubresource(Pods, name, 'binding', binding, ns);
       cache.finishBinding(key);
       queue.done(key);
+      observe('scheduled', startMs);
       recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
       log.debug('bound pod', { pod: key, node });
     } catch (e) {
       cache.forgetPod(key);
+      observe('error', startMs);
       if (isNotFound(e) || isConflict(e)) {
         // Deleted, or already bound elsewhere: the informer will tell us the rest.
         log.info('binding not needed any more', { pod: key, err: e });
@@ -206,8 +219,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     }
   };
 
-  /** One scheduling cycle (synchronous: the snapshot cannot change under it). */
-  const scheduleOne = (info: QueuedPod, cycle: number): void => {
+  /**
+   * One scheduling cycle (synchronous: the snapshot cannot change under it)
+   * of the pod popped at `startMs`; skipped pods are not counted as attempts (as kube).
+   */
+  const scheduleOne = (info: QueuedPod, cycle: number, startMs: number): void => {
     const pod = pods.get(info.key) ?? info.pod;
     if (!isPendingFor(pod, schedulerName) || cache.isAssumed(info.key)) {
       queue.done(info.key);
@@ -219,6 +235,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     if (d.kind === 'unschedulable') {
       log.info('pod unschedulable', { pod: info.key, message: d.message, attempts: info.attempts });
       queue.addUnschedulable(info, cycle);
+      observe('unschedulable', startMs);
       recorder.event(pod, 'Warning', 'FailedScheduling', d.message);
       track(setUnschedulableCondition(pod, d.message));
       return;
@@ -227,9 +244,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     if (err) {
       log.error('could not assume pod', { pod: info.key, err });
       queue.addBackoff(info);
+      observe('error', startMs);
       return;
     }
-    binds.run(() => bind(pod, d.node, info));
+    binds.run(() => bind(pod, d.node, info, startMs));
   };
 
   return {
@@ -255,12 +273,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           if (signal.aborted) break;
           const next = await queue.pop();
           if (!next) break;
+          const startMs = performance.now();
           try {
-            scheduleOne(next.info, next.cycle);
+            scheduleOne(next.info, next.cycle, startMs);
           } catch (e) {
             log.error('scheduling attempt failed', { pod: next.info.key, err: e });
             cache.forgetPod(next.info.key);
             queue.addBackoff(next.info);
+            observe('error', startMs);
           }
         }
       } finally {

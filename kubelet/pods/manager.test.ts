@@ -11,6 +11,7 @@ import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { ConfigMaps, Events, Pods, Services } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { FakeRuntime } from '../cri/fake.ts';
+import type { KubeletMetricsSink } from '../metrics.ts';
 import { PodManager } from './manager.ts';
 import { quietLogger } from '../../testutil/log.ts';
 
@@ -29,7 +30,7 @@ interface Harness {
   pod(name: string): Promise<Pod | undefined>;
 }
 
-async function harness(client = new FakeClient(), runtime = new FakeRuntime(), clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'))): Promise<Harness> {
+async function harness(client = new FakeClient(), runtime = new FakeRuntime(), clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z')), metrics?: KubeletMetricsSink): Promise<Harness> {
   runtime.now = () => clock.now();
   const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-unit-'));
   const ac = new AbortController();
@@ -38,7 +39,7 @@ async function harness(client = new FakeClient(), runtime = new FakeRuntime(), c
   const recorder = createEventRecorder(client, 'kubelet', quiet, { host: NODE, now: () => clock.now() });
   const manager = new PodManager({
     client, pods, services, runtime, recorder, log: quiet, clock, nodeName: NODE, hostIP: '192.168.50.2', rootDir,
-    dns: { servers: [], searches: [], options: [] }, manageCgroups: false,
+    dns: { servers: [], searches: [], options: [] }, manageCgroups: false, metrics,
   });
   pods.start(ac.signal);
   services.start(ac.signal);
@@ -337,5 +338,59 @@ test('containers get the service env vars of their namespace', async () => {
     assert.equal(env.get('KUBERNETES_SERVICE_PORT'), '443');
   } finally {
     await h.stop();
+  }
+});
+
+/** A KubeletMetricsSink that keeps the observed pod start durations (seconds). */
+const startSink = (): KubeletMetricsSink & { starts: number[] } => {
+  const starts: number[] = [];
+  return { starts, podStarted: (s) => starts.push(s) };
+};
+
+test('pod start duration: observed once, from first sight to Running, not again when a container restarts', async () => {
+  const sink = startSink();
+  const h = await harness(undefined, undefined, undefined, sink);
+  try {
+    h.runtime.sandboxFailure = 'failed to setup network for sandbox: cni broken';
+    const createdAt = h.clock.now();
+    await h.client.create(Pods, mkPod('web'), 'default');
+    await h.until('Pending', async () => (await h.pod('web'))?.status?.containerStatuses?.[0].state?.waiting?.reason === 'ContainerCreating');
+    assert.deepEqual(sink.starts, []);
+    h.clock.advance(5000);
+    h.runtime.sandboxFailure = undefined;
+    await h.until('Running', async () => (await h.pod('web'))?.status?.phase === 'Running');
+    assert.equal(sink.starts.length, 1);
+    assert.ok(sink.starts[0] >= 5 && sink.starts[0] <= (h.clock.now() - createdAt) / 1000, `start took ${sink.starts[0]} s of fake time`);
+    await h.until('counts relisted', () => h.manager.runtimeCounts().runningPods === 1);
+    assert.deepEqual(h.manager.runtimeCounts(), { runningPods: 1, containers: { created: 0, running: 1, exited: 0, unknown: 0 } });
+    const [id] = [...h.runtime.containers.keys()];
+    h.runtime.exitContainer(id, 1);
+    await h.until('restarted', async () => (await h.pod('web'))?.status?.containerStatuses?.[0].restartCount === 1 &&
+      (await h.pod('web'))?.status?.containerStatuses?.[0].state?.running !== undefined);
+    assert.equal(sink.starts.length, 1, 'a container restart is no pod start');
+  } finally {
+    await h.stop();
+  }
+});
+
+test('pod start duration: a restarted kubelet does not observe pods that were already Running', async () => {
+  const client = new FakeClient();
+  const runtime = new FakeRuntime();
+  const clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+  const first = startSink();
+  const h1 = await harness(client, runtime, clock, first);
+  await client.create(Pods, mkPod('old'), 'default');
+  await h1.until('old Running', async () => (await h1.pod('old'))?.status?.phase === 'Running');
+  await h1.stop();
+  assert.equal(first.starts.length, 1);
+  const second = startSink();
+  const h2 = await harness(client, runtime, clock, second);
+  try {
+    const oldUid = (await h2.pod('old'))!.metadata!.uid!;
+    await client.create(Pods, mkPod('new'), 'default');
+    await h2.until('old synced again and new Running', async () => h2.manager.statuses.get(oldUid) !== undefined && (await h2.pod('new'))?.status?.phase === 'Running');
+    assert.equal(second.starts.length, 1, 'only the new pod started under this kubelet');
+  } finally {
+    await h2.stop();
   }
 });

@@ -4,6 +4,8 @@
  * every second (PLEG) and reports statuses through the StatusManager.
  * Pods are matched to CRI objects only by the io.kubernetes.pod.uid label, so
  * a restarted kubelet adopts what is running and never duplicates it.
+ * Each pod's first transition to Running is reported to the optional
+ * metrics sink (kubelet_pod_start_duration_seconds), once per uid.
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../../apiserver/client/informer-types.ts';
@@ -11,6 +13,7 @@ import type { Logger } from '../../apiserver/api/log.ts';
 import { Pods } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig } from '../cri/types.ts';
+import type { KubeletMetricsSink, RuntimeCounts } from '../metrics.ts';
 import { ProbeManager } from '../prober/manager.ts';
 import { computePodStatus } from '../status/compute.ts';
 import { StatusManager } from '../status/manager.ts';
@@ -47,6 +50,8 @@ export interface PodManagerOptions {
   resyncMs?: number;
   /** ServiceAccount tokens for projected volumes (forgotten with the pod); without it projected volumes are skipped (SyncDeps.tokens). */
   tokens?: TokenManager;
+  /** Receives pod start durations (kubelet/metrics.ts; default: none). */
+  metrics?: KubeletMetricsSink;
 }
 
 const terminalPhase = (p: string | undefined): boolean => p === 'Succeeded' || p === 'Failed';
@@ -58,6 +63,10 @@ export class PodManager {
   readonly probes: ProbeManager;
   private readonly desired = new Map<string, Pod>();
   private readonly lastKnown = new Map<string, Pod>();
+  /** uid → when this kubelet first saw the pod (clock ms), until it runs (kube's config.seen annotation). */
+  private readonly firstSeen = new Map<string, number>();
+  /** uids already Running (start observed, or Running before this kubelet saw them): never observed again. */
+  private readonly started = new Set<string>();
   private readonly deps: SyncDeps;
   private readonly pleg: Pleg;
   private synced = false;
@@ -87,9 +96,28 @@ export class PodManager {
 
   private observe(p: Pod): void {
     const uid = p.metadata?.uid ?? '';
+    if (!this.started.has(uid) && !this.firstSeen.has(uid)) this.firstSeen.set(uid, this.o.clock.now());
     this.desired.set(uid, p);
     this.lastKnown.set(uid, p);
     this.workers.kick(uid, true);
+  }
+
+  /** Running pods and containers per state at the last relist (kubelet_running_pods / kubelet_running_containers). */
+  runtimeCounts(): RuntimeCounts {
+    return this.pleg.counts();
+  }
+
+  /**
+   * Observes kubelet_pod_start_duration_seconds once per pod: when a status
+   * computed from Pending (or no phase) is Running. A pod already Running or
+   * finished when first synced (e.g. after a kubelet restart) is not observed.
+   */
+  private recordStart(uid: string, before: string | undefined, after: string | undefined): void {
+    if (this.started.has(uid) || (after !== 'Running' && !terminalPhase(after))) return;
+    this.started.add(uid);
+    const seen = this.firstSeen.get(uid);
+    this.firstSeen.delete(uid);
+    if (after === 'Running' && (before === undefined || before === 'Pending') && seen !== undefined) this.o.metrics?.podStarted((this.o.clock.now() - seen) / 1000);
   }
 
   /** Starts relisting and resyncing until `signal` aborts; call after the informer is started. Resolves when stopped. */
@@ -182,12 +210,15 @@ export class PodManager {
     const status = computePodStatus({
       pod: current, state: fresh, waiting: r.waiting, hostIP: this.o.hostIP, now: this.o.clock.now(), readiness: this.probes.readiness(uid),
     });
+    this.recordStart(uid, known?.phase, status.phase);
     await this.statuses.set(pod, status);
     if (terminalPhase(status.phase)) return { requeueAfterMs: 0 };
     return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
   }
 
   private forget(uid: string): void {
+    this.firstSeen.delete(uid);
+    this.started.delete(uid);
     this.probes.remove(uid);
     this.o.tokens?.forget(uid);
     this.statuses.forget(uid);

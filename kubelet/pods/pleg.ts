@@ -7,6 +7,7 @@
  * kubelet restart.
  */
 import type { CriRuntime } from '../cri/types.ts';
+import type { ContainerStateLabel, RuntimeCounts } from '../metrics.ts';
 import { LABEL_POD_UID } from './runtime-state.ts';
 
 /** Pure: uid → fingerprint of its sandboxes and containers. */
@@ -31,9 +32,29 @@ export function changedUids(prev: Map<string, string>, next: Map<string, string>
   return [...out].sort();
 }
 
+const stateLabels: Record<string, ContainerStateLabel> = {
+  CONTAINER_CREATED: 'created', CONTAINER_RUNNING: 'running', CONTAINER_EXITED: 'exited', CONTAINER_UNKNOWN: 'unknown',
+};
+
+/**
+ * Pure: the pod uids with a SANDBOX_READY sandbox, and the containers per
+ * state, counting only the CRI objects of pods (labelled with a pod uid).
+ */
+export function runtimeCounts(sandboxes: { state: string; labels: Record<string, string> }[], containers: { state: string; labels: Record<string, string> }[]): RuntimeCounts {
+  const ready = new Set<string>();
+  for (const s of sandboxes) {
+    const uid = s.labels[LABEL_POD_UID];
+    if (uid && s.state === 'SANDBOX_READY') ready.add(uid);
+  }
+  const counts: Record<ContainerStateLabel, number> = { created: 0, running: 0, exited: 0, unknown: 0 };
+  for (const c of containers) if (c.labels[LABEL_POD_UID]) counts[stateLabels[c.state] ?? 'unknown'] += 1;
+  return { runningPods: ready.size, containers: counts };
+}
+
 /** Stateful relister: `relist()` returns the uids that changed since the previous call. Throws on CRI errors. */
 export class Pleg {
   private last = new Map<string, string>();
+  private lastCounts: RuntimeCounts = runtimeCounts([], []);
 
   constructor(private readonly runtime: CriRuntime) {}
 
@@ -43,7 +64,13 @@ export class Pleg {
     const next = fingerprints(sbs, ctrs);
     const changed = changedUids(this.last, next);
     this.last = next;
+    this.lastCounts = runtimeCounts(sbs, ctrs);
     return changed;
+  }
+
+  /** Running pods and containers per state at the last relist (all 0 before the first; kubelet_running_* gauges). */
+  counts(): RuntimeCounts {
+    return this.lastCounts;
   }
 
   /** Uids seen in the last relist. */
