@@ -34,6 +34,9 @@
  * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
  * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
  * (hot spots are recorded by default).
+ * The cluster case (cluster.ts; root and the e2e tools): a real single-node cluster from the bundle in each process
+ * mode: startup to Node Ready, RSS idle and with 30 pods, a 0 → 30 scale burst. --only cluster,
+ * --cluster-modes one-process,split-processes, --cluster-from bundle|sources.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -46,8 +49,9 @@ import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
 import { isProxyMode } from '../proxy/backend.ts';
 
 import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
+import { clusterBench, clusterBenchOptionsFromArgv, type ClusterBenchResult } from './cluster.ts';
 
-type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult;
+type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult | ClusterBenchResult;
 
 interface CaseResult {
   name: string;
@@ -109,6 +113,10 @@ async function main(): Promise<void> {
   const c = flag('concurrency', 16);
   if (only() === 'proxy') {
     await report(n, c, await proxyRows());
+    return;
+  }
+  if (only() === 'cluster') {
+    await report(n, c, [await clusterBench(clusterBenchOptionsFromArgv())]);
     return;
   }
   const R = flag('rounds', 3);
@@ -213,6 +221,7 @@ async function main(): Promise<void> {
       results.push(row(`list ${want} pods, labelSelector=${selector}`, lists, baseListMs, selMs));
     }
     if (only() === undefined) results.push(...await proxyRows());
+    if (only() === undefined) results.push(await clusterBench(clusterBenchOptionsFromArgv()));
   } finally {
     etcd.close();
     await api.stop();

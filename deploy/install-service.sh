@@ -155,11 +155,15 @@ fi
 unit=skiff
 [ "$mode" = agent ] && unit=skiff-agent
 mkdir -p "$SKIFF_SYSTEMD_DIR" "$SKIFF_BIN_DIR"
-run_cmd="node $dest/deploy/bin/skiff.mjs"
+# The V8 heap flags of deploy/server/node-flags.ts (a smaller young generation and slower heap growth: about 60 MiB less RSS).
+node_flags="--max-semi-space-size=2 --heap-growing-percent=20"
+run_cmd="node $node_flags $dest/deploy/bin/skiff.mjs"
 binary_sed=()
 if [ -n "$binary" ]; then
   run_cmd="$SKIFF_BIN_DIR/skiff"
-  binary_sed=(-e "s#^ExecStart=/usr/bin/env node /opt/skiff/deploy/bin/skiff.mjs #ExecStart=$run_cmd #" -e "s#^WorkingDirectory=.*#WorkingDirectory=/#")
+  # A single binary takes no Node flags on its command line: NODE_OPTIONS carries the one it allows (the server sets the other itself).
+  binary_sed=(-e "s#^ExecStart=/usr/bin/env node $node_flags /opt/skiff/deploy/bin/skiff.mjs #ExecStart=$run_cmd #" -e "s#^WorkingDirectory=.*#WorkingDirectory=/#"
+    -e "/^ExecStart=/i Environment=NODE_OPTIONS=--max-semi-space-size=2")
 fi
 sed "${binary_sed[@]}" -e "s#/opt/skiff#$dest#g" -e "s#/etc/skiff#$SKIFF_CONFIG_DIR#g" "$repo/deploy/systemd/$unit.service" >"$SKIFF_SYSTEMD_DIR/$unit.service"
 install -m 0755 "$repo/deploy/skiff-killall.sh" "$SKIFF_BIN_DIR/skiff-killall.sh"
@@ -169,7 +173,7 @@ if [ -n "$binary" ]; then
   install -m 0755 "$binary" "$SKIFF_BIN_DIR/skiff.new"
   mv -f "$SKIFF_BIN_DIR/skiff.new" "$SKIFF_BIN_DIR/skiff"
 else
-  printf '#!/bin/sh\nexec node %s/deploy/bin/skiff.mjs "$@"\n' "$dest" >"$SKIFF_BIN_DIR/skiff"
+  printf '#!/bin/sh\nexec node %s %s/deploy/bin/skiff.mjs "$@"\n' "$node_flags" "$dest" >"$SKIFF_BIN_DIR/skiff"
   chmod 0755 "$SKIFF_BIN_DIR/skiff"
 fi
 log "installed $SKIFF_SYSTEMD_DIR/$unit.service, $SKIFF_BIN_DIR/skiff, skiff-killall.sh, skiff-uninstall.sh"

@@ -23,4 +23,4 @@ fi
 # Run the bundle (npm run build, about 5 s): no TypeScript compiler at run time.
 echo "[quickstart] bundling Skiff into dist/ (npm run build)"
 node --import tsx deploy/build/build.ts
-SKIFF_RUN=bundle exec node deploy/bin/skiff.mjs server "$@"
+SKIFF_RUN=bundle exec node --max-semi-space-size=2 --heap-growing-percent=20 deploy/bin/skiff.mjs server "$@"

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFileArgs } from './cli/config-file.ts';
+import { NODE_MEMORY_FLAGS, runtimeMemoryFlags } from './server/node-flags.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const scripts = ['deploy/install.sh', 'deploy/install-service.sh', 'deploy/os-check.sh', 'deploy/skiff-killall.sh', 'deploy/skiff-uninstall.sh', 'deploy/quickstart.sh', '.ci/run'];
@@ -31,7 +32,7 @@ test('install.sh is idempotent on a prepared host (installs nothing the second t
 
 test('systemd unit runs skiff server and keeps containers across restarts', () => {
   const unit = readFileSync(`${repo}/deploy/systemd/skiff-server.service`, 'utf8');
-  assert.match(unit, /^ExecStart=\/usr\/bin\/env node \S+\/deploy\/bin\/skiff\.mjs server$/m);
+  assert.match(unit, new RegExp(`^ExecStart=/usr/bin/env node ${NODE_MEMORY_FLAGS.join(' ')} \\S+/deploy/bin/skiff\\.mjs server$`, 'm'));
   assert.match(unit, /^KillMode=process$/m);
   assert.match(unit, /^WantedBy=multi-user\.target$/m);
 });
@@ -39,7 +40,7 @@ test('systemd unit runs skiff server and keeps containers across restarts', () =
 for (const [unit, mode] of [['skiff.service', 'server'], ['skiff-agent.service', 'agent']] as const) {
   test(`systemd unit ${unit} runs skiff ${mode} with the config file, restarts always, keeps containers`, () => {
     const text = readFileSync(`${repo}/deploy/systemd/${unit}`, 'utf8');
-    assert.match(text, new RegExp(`^ExecStart=/usr/bin/env node /opt/skiff/deploy/bin/skiff\\.mjs ${mode} --config /etc/skiff/config\\.yaml$`, 'm'));
+    assert.match(text, new RegExp(`^ExecStart=/usr/bin/env node ${NODE_MEMORY_FLAGS.join(' ')} /opt/skiff/deploy/bin/skiff\\.mjs ${mode} --config /etc/skiff/config\\.yaml$`, 'm'));
     assert.match(text, /^KillMode=process$/m);
     assert.match(text, /^Restart=always$/m);
     assert.match(text, /^WantedBy=multi-user\.target$/m);
@@ -148,6 +149,7 @@ test('install-service.sh with SKIFF_BINARY: installs that file as <bin>/skiff, t
   const unit = readFileSync(join(ok.dir, 'systemd', 'skiff.service'), 'utf8');
   assert.match(unit, new RegExp(`^ExecStart=${join(ok.dir, 'bin', 'skiff')} server --config ${join(ok.dir, 'etc', 'config.yaml')}$`, 'm'));
   assert.match(unit, /^WorkingDirectory=\/$/m);
+  assert.match(unit, /^Environment=NODE_OPTIONS=--max-semi-space-size=2\nExecStart=/m, 'the binary gets the young-generation flag through NODE_OPTIONS');
   assert.doesNotMatch(unit, /skiff\.mjs|env node/);
   assert.match(ok.stdout, /installing the single binary .*skiff 0\.1\.0 \(stand-in\)/);
   assert.match(readFileSync(join(ok.dir, 'etc', 'install.env'), 'utf8'), /SKIFF_APP_COPIED:=0/);
@@ -160,4 +162,16 @@ test('install-service.sh with SKIFF_BINARY: installs that file as <bin>/skiff, t
   assert.match(refused.stderr, /does not run on this machine \(cannot execute binary file: Exec format error\)/);
   assert.equal(existsSync(join(refused.dir, 'bin', 'skiff')), false);
   assert.equal(existsSync(join(refused.dir, 'etc', 'config.yaml')), false);
+});
+
+test('every launcher starts Node with the heap flags of node-flags.ts; a binary gets the growth flag at run time', (t) => {
+  const flags = NODE_MEMORY_FLAGS.join(' ');
+  const r = installService(['server']);
+  t.after(() => rmSync(r.dir, { recursive: true, force: true }));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(readFileSync(join(r.dir, 'bin', 'skiff'), 'utf8'), new RegExp(`^exec node ${flags} \\S+/deploy/bin/skiff\\.mjs "\\$@"$`, 'm'));
+  assert.match(readFileSync(join(r.dir, 'systemd', 'skiff.service'), 'utf8'), new RegExp(`^ExecStart=/usr/bin/env node ${flags} \\S+/deploy/bin/skiff\\.mjs server `, 'm'));
+  assert.match(readFileSync(`${repo}/deploy/quickstart.sh`, 'utf8'), new RegExp(`^SKIFF_RUN=bundle exec node ${flags} deploy/bin/skiff\\.mjs server "\\$@"$`, 'm'));
+  assert.deepEqual(runtimeMemoryFlags([]), ['--heap-growing-percent=20']);
+  assert.deepEqual(runtimeMemoryFlags([...NODE_MEMORY_FLAGS]), []);
 });

@@ -10,7 +10,9 @@ import { runServer } from '../server/server.ts';
 import { etcdSnapshotActions } from '../snapshot/actions.ts';
 import type { CliActions } from './program.ts';
 import { shutdownSignal } from './signals.ts';
+import { setFlagsFromString } from 'node:v8';
 import { inProcessRunner, keepRunningOnUnhandledRejection } from './in-process.ts';
+import { runtimeMemoryFlags } from '../server/node-flags.ts';
 import { componentActions, runComponentUntil, type ComponentRunner } from './component-actions.ts';
 import { decideLogFormat, LOG_FORMAT_ENV, LOG_LEVEL_ENV } from '../../apiserver/api/log-level.ts';
 
@@ -20,6 +22,11 @@ const runComponent: ComponentRunner = (name, load, opts) => {
   const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
   return runComponentUntil(name, load, opts, signal, log);
 };
+
+/** Sets the heap flags a launcher did not pass (deploy/server/node-flags.ts), before the components allocate. */
+function applyRuntimeMemoryFlags(): void {
+  for (const f of runtimeMemoryFlags(process.execArgv)) setFlagsFromString(f);
+}
 
 /** The actions `skiff` runs for real. */
 export function defaultActions(): CliActions {
@@ -36,6 +43,7 @@ export function defaultActions(): CliActions {
       process.stdout.on('error', () => {});
       const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
       if (cfg.splitProcesses !== true) keepRunningOnUnhandledRejection(log);
+      applyRuntimeMemoryFlags();
       await runServer(cfg, signal, { out: process.stdout, log, inProcess: inProcessRunner(log) });
     },
     ...componentActions(runComponent),
@@ -50,6 +58,7 @@ export function defaultActions(): CliActions {
       process.stdout.on('error', () => {});
       const signal = shutdownSignal({ onAbort: (reason) => log.info('shutting down', { reason }) });
       if (cfg.splitProcesses !== true) keepRunningOnUnhandledRejection(log);
+      applyRuntimeMemoryFlags();
       await (await import('../agent/agent.ts')).runAgent(cfg, signal, { out: process.stdout, log, inProcess: inProcessRunner(log) });
     },
   };

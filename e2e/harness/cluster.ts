@@ -16,6 +16,7 @@ import { listCriContainers, type CriContainer } from './containers.ts';
 import { createNetns, type Netns } from './netns.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
 import { withProcessMode } from './process-mode.ts';
+import { NODE_MEMORY_FLAGS } from '../../deploy/server/node-flags.ts';
 import { waitFor } from '../../testutil/wait.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -124,7 +125,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const etcdTLS = ['--cacert', join(dataDir, 'tls', 'etcd', 'server-ca.crt'), '--cert', join(dataDir, 'tls', 'etcd', 'client.crt'), '--key', join(dataDir, 'tls', 'etcd', 'client.key')];
   // SKIFF_E2E_BINARY=dist/skiff-linux-amd64 runs the single binary (npm run build:binary) instead.
   const binary = process.env.SKIFF_E2E_BINARY;
-  const serverCommand = opts.serverCommand ?? (binary !== undefined && binary !== '' ? [resolve(binary)] : [process.execPath, join(REPO_ROOT, 'deploy/bin/skiff.mjs')]);
+  // The installed launchers' heap flags (deploy/server/node-flags.ts), so e2e runs the server as installed.
+  const serverCommand = opts.serverCommand ?? (binary !== undefined && binary !== '' ? [resolve(binary)] : [process.execPath, ...NODE_MEMORY_FLAGS, join(REPO_ROOT, 'deploy/bin/skiff.mjs')]);
 
   let netns: Netns | undefined;
   let registry: Registry | undefined;

@@ -20,11 +20,12 @@ import { listCriContainers, type CriContainer } from './containers.ts';
 export type { NodeProcess } from './node-process.ts';
 import { killProcessesRootedUnder, releaseCniState } from './reap.ts';
 import { processModeArgs } from './process-mode.ts';
+import { NODE_MEMORY_FLAGS } from '../../deploy/server/node-flags.ts';
 import type { NodeProcess } from './node-process.ts';
 import { createTopology, type Member, type Topology } from './topology.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SKIFF = [process.execPath, join(REPO_ROOT, 'deploy/bin/skiff.mjs')];
+const SKIFF = [process.execPath, ...NODE_MEMORY_FLAGS, join(REPO_ROOT, 'deploy/bin/skiff.mjs')];
 
 /**
  * agentFlags returns the long flags `skiff agent --help` lists, or undefined

@@ -1,0 +1,196 @@
+/**
+ * The `cluster` case of `npm run bench` (issue 9's `footprint`, `startup`
+ * and the 30-replica burst of `pod-startup`): a real single-node cluster
+ * (`skiff server` from the esbuild bundle, as installed, in its own network
+ * namespace with the e2e harness: real etcd, containerd, runc, CNI,
+ * iptables and images pulled from a local registry), once per process mode.
+ *
+ * - startup: ms from spawning `skiff server` on a fresh data dir (PKI,
+ *   etcd member and containerd created from nothing) to its Node being
+ *   Ready; target ≤ 3,000 ms.
+ * - footprint: resident memory (VmRSS, MiB) of every Skiff process (the
+ *   server, and in split mode each component) and, apart, of etcd and
+ *   containerd: idle (Node Ready, system pods settled) and with 30 nginx
+ *   pods Running; target for the one-process server with 30 pods: Skiff ≤ 150 MiB.
+ * - burst: ms from `kubectl scale` of an nginx Deployment 0 → 30 to all 30
+ *   Running (image cached); target ≤ 4,000 ms.
+ *
+ * Needs root and the e2e tools; skipped with a reason otherwise. Flags:
+ * --cluster-modes one-process,split-processes (default both),
+ * --cluster-from bundle|sources (default bundle), --cluster-node-flags
+ * "<V8/Node flags>" (the server's Node flags; default the installed
+ * launchers' NODE_MEMORY_FLAGS, `none` for Node's defaults, to compare).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Node } from 'kubernetes-types/core/v1';
+import { buildImages } from '../deploy/images/build.ts';
+import { buildBundle, repoRoot } from '../deploy/build/build.ts';
+import { startCluster, type Cluster } from '../e2e/harness/cluster.ts';
+import { prerequisites } from '../e2e/harness/prelude.ts';
+import { webDeployment } from '../e2e/harness/workload.ts';
+import { waitFor } from '../testutil/wait.ts';
+import { NODE_MEMORY_FLAGS } from '../deploy/server/node-flags.ts';
+
+/** Resident memory of one cluster at one moment, MiB. */
+export interface Footprint {
+  /** Sum over the Skiff processes (server and, split, its components). */
+  skiffMiB: number;
+  etcdMiB: number;
+  containerdMiB: number;
+  /** Each process by its pid-file name. */
+  perProcess: Record<string, number>;
+  /** The V8 heap (used, total) and external memory of the process serving the controller-manager's /metrics, MiB (the whole server in one process). */
+  heap?: { usedMiB: number; totalMiB: number; externalMiB: number };
+}
+
+/** One process mode's figures. */
+export interface ClusterModeResult {
+  mode: 'one-process' | 'split-processes';
+  startupMs: number;
+  idle: Footprint;
+  with30Pods: Footprint;
+  burst30Ms: number;
+}
+
+/** The case's row in bench/results. */
+export interface ClusterBenchResult {
+  name: 'cluster';
+  from: 'bundle' | 'sources';
+  /** Flags the server's Node ran with (--cluster-node-flags). */
+  nodeFlags: string[];
+  skipped?: string;
+  modes: ClusterModeResult[];
+  targets: { startupMs: number; serverWith30PodsMiB: number; burst30Ms: number };
+  /** The one-process figures against the targets (absent when that mode did not run). */
+  meets?: { startup: boolean; footprint: boolean; burst: boolean };
+}
+
+const TOOLS = ['ip', 'nsenter', 'umoci', 'skopeo', 'docker-registry', 'gcc', 'dpkg-deb', 'curl', 'etcd', 'etcdctl', 'containerd', 'runc', 'ctr', 'iptables'];
+const TARGETS = { startupMs: 3_000, serverWith30PodsMiB: 150, burst30Ms: 4_000 };
+const COMPONENTS = ['apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy'];
+const MIN = 60_000;
+
+/** VmRSS of `pid` in MiB (one decimal), or undefined when it is gone. */
+function rssMiB(pid: number): number | undefined {
+  try {
+    const kib = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1];
+    return kib === undefined ? undefined : Math.round(Number(kib) / 102.4) / 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The footprint now, from the cluster's pid files. */
+async function footprint(c: Cluster): Promise<Footprint> {
+  const perProcess: Record<string, number> = {};
+  for (const name of ['server', ...COMPONENTS, 'etcd', 'containerd']) {
+    const pid = await c.pidOf(name).catch(() => undefined);
+    const mib = pid === undefined ? undefined : rssMiB(pid);
+    if (mib !== undefined) perProcess[name] = mib;
+  }
+  const skiff = ['server', ...COMPONENTS].reduce((sum, n) => sum + (perProcess[n] ?? 0), 0);
+  const heap = await heapOf(c);
+  return { skiffMiB: Math.round(skiff * 10) / 10, etcdMiB: perProcess.etcd ?? 0, containerdMiB: perProcess.containerd ?? 0, perProcess, ...(heap ? { heap } : {}) };
+}
+
+/** The process metrics (prom-client's nodejs_heap_size_*_bytes, nodejs_external_memory_bytes) the controller-manager serves, in MiB; undefined if unreadable. */
+async function heapOf(c: Cluster): Promise<Footprint['heap']> {
+  const text = await c.exec('curl', '-s', '--max-time', '5', 'http://127.0.0.1:10257/metrics').catch(() => '');
+  const mib = (name: string): number | undefined => {
+    const v = text.match(new RegExp(`^${name} ([0-9.e+]+)$`, 'm'))?.[1];
+    return v === undefined ? undefined : Math.round(Number(v) / 104857.6) / 10;
+  };
+  const used = mib('nodejs_heap_size_used_bytes');
+  const total = mib('nodejs_heap_size_total_bytes');
+  const external = mib('nodejs_external_memory_bytes');
+  return used === undefined || total === undefined || external === undefined ? undefined : { usedMiB: used, totalMiB: total, externalMiB: external };
+}
+
+async function nodeReady(c: Cluster): Promise<boolean> {
+  const nodes = await c.kubectlJson<{ items: Node[] }>('get', 'nodes').catch(() => ({ items: [] }));
+  return nodes.items.some((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true);
+}
+
+async function runningWeb(c: Cluster): Promise<number> {
+  const out = await c.kubectl('get', 'pods', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'name');
+  return out.split('\n').filter((l) => l.trim() !== '').length;
+}
+
+/** Brings up one cluster in `mode`, measures, tears it down. */
+async function measureMode(mode: ClusterModeResult['mode'], serverCommand: string[], images: Awaited<ReturnType<typeof buildImages>>['images'], log: (l: string) => void): Promise<ClusterModeResult> {
+  let spawnedAt = 0;
+  const c = await startCluster({
+    images, serverCommand, extraServerArgs: mode === 'split-processes' ? ['--split-processes'] : [],
+    progress: (l) => { if (l.startsWith('skiff server started')) spawnedAt = Date.now(); log(l); },
+  });
+  const work = await mkdtemp(join(tmpdir(), 'skiff-bench-cluster-'));
+  try {
+    await waitFor(() => nodeReady(c), 2 * MIN, 'the node to be Ready', 50);
+    const startupMs = Date.now() - spawnedAt;
+    log(`${mode}: node Ready ${startupMs} ms after spawning skiff server`);
+    // Idle: let the system pods (none by default) and the first syncs settle before reading RSS.
+    await waitFor(async () => (await c.kubectl('get', 'serviceaccount', 'default', '-o', 'name')).includes('default'), MIN, 'the default ServiceAccount');
+    const idle = await footprint(c);
+    // Warm the image and the pod path with one replica, then scale 0 → 30.
+    const manifest = join(work, 'web.yaml');
+    await writeFile(manifest, stringify(webDeployment({ replicas: 1, image: 'nginx:1.22' })));
+    await c.kubectl('apply', '-f', manifest);
+    await waitFor(async () => (await runningWeb(c)) === 1, 3 * MIN, 'the warm-up pod to run');
+    await c.kubectl('scale', 'deployment/web', '--replicas=0');
+    await waitFor(async () => (await c.kubectl('get', 'pods', '-l', 'app=web', '-o', 'name')).trim() === '', 2 * MIN, 'the warm-up pod to go');
+    const burstStart = Date.now();
+    await c.kubectl('scale', 'deployment/web', '--replicas=30');
+    await waitFor(async () => (await runningWeb(c)) === 30, 5 * MIN, '30 Running web pods', 100);
+    const burst30Ms = Date.now() - burstStart;
+    log(`${mode}: 30 pods Running ${burst30Ms} ms after the scale`);
+    const with30Pods = await footprint(c);
+    log(`${mode}: Skiff ${idle.skiffMiB} MiB idle, ${with30Pods.skiffMiB} MiB with 30 pods (etcd ${with30Pods.etcdMiB}, containerd ${with30Pods.containerdMiB}); heap ${JSON.stringify(idle.heap)} → ${JSON.stringify(with30Pods.heap)}`);
+    return { mode, startupMs, idle, with30Pods, burst30Ms };
+  } finally {
+    await c.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs the case; never throws for a missing prerequisite (the row says why it was skipped). */
+export async function clusterBench(opts: { modes: Array<ClusterModeResult['mode']>; from: 'bundle' | 'sources'; nodeFlags?: string[]; log?: (l: string) => void }): Promise<ClusterBenchResult> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`[bench cluster] ${l}\n`));
+  const base = { name: 'cluster' as const, from: opts.from, nodeFlags: opts.nodeFlags ?? [], modes: [] as ClusterModeResult[], targets: TARGETS };
+  const missing = process.getuid?.() !== 0 ? 'needs root' : await prerequisites(TOOLS);
+  if (missing !== undefined) return { ...base, skipped: missing };
+  const built = await buildImages({ progress: log });
+  const flags = opts.nodeFlags ?? [];
+  let serverCommand = [process.execPath, ...flags, join(repoRoot, 'deploy/bin/skiff.mjs')];
+  let outDir: string | undefined;
+  if (opts.from === 'bundle') {
+    outDir = await mkdtemp(join(tmpdir(), 'skiff-bench-dist-'));
+    const b = await buildBundle({ outDir });
+    serverCommand = [process.execPath, ...flags, b.bundle];
+  }
+  try {
+    for (const mode of opts.modes) base.modes.push(await measureMode(mode, serverCommand, built.images, log));
+  } finally {
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  }
+  const one = base.modes.find((m) => m.mode === 'one-process');
+  return {
+    ...base,
+    ...(one ? { meets: { startup: one.startupMs <= TARGETS.startupMs, footprint: one.with30Pods.skiffMiB <= TARGETS.serverWith30PodsMiB, burst: one.burst30Ms <= TARGETS.burst30Ms } } : {}),
+  };
+}
+
+/** The case's options from `npm run bench` flags. Throws on an unknown mode or source. */
+export function clusterBenchOptionsFromArgv(argv: readonly string[] = process.argv): { modes: Array<ClusterModeResult['mode']>; from: 'bundle' | 'sources'; nodeFlags: string[] } {
+  const value = (f: string): string | undefined => { const i = argv.indexOf(f); return i < 0 ? undefined : argv[i + 1]; };
+  const modes = (value('--cluster-modes') ?? 'one-process,split-processes').split(',');
+  for (const m of modes) if (m !== 'one-process' && m !== 'split-processes') throw new Error(`--cluster-modes: unknown mode ${m}`);
+  const from = value('--cluster-from') ?? 'bundle';
+  if (from !== 'bundle' && from !== 'sources') throw new Error(`--cluster-from: want bundle or sources, got ${from}`);
+  const given = value('--cluster-node-flags');
+  const nodeFlags = given === undefined ? [...NODE_MEMORY_FLAGS] : given === 'none' ? [] : given.split(/\s+/).filter((f) => f !== '');
+  return { modes: modes as Array<ClusterModeResult['mode']>, from, nodeFlags };
+}
