@@ -51,6 +51,8 @@ export interface Footprint {
 export interface ClusterModeResult {
   mode: 'one-process' | 'split-processes';
   startupMs: number;
+  /** The server's own step times (its `✓ <step> ready (N s)` lines), ms: where the start-up goes. */
+  startupSteps: Record<string, number>;
   idle: Footprint;
   with30Pods: Footprint;
   burst30Ms: number;
@@ -131,7 +133,9 @@ async function measureMode(mode: ClusterModeResult['mode'], serverCommand: strin
   try {
     await waitFor(() => nodeReady(c), 2 * MIN, 'the node to be Ready', 50);
     const startupMs = Date.now() - spawnedAt;
-    log(`${mode}: node Ready ${startupMs} ms after spawning skiff server`);
+    const startupSteps: Record<string, number> = {};
+    for (const m of (await c.logTail(200_000)).matchAll(/✓ (\S+) ready \((\d+(?:\.\d+)?)s\)/g)) startupSteps[m[1] ?? ''] = Math.round(Number(m[2]) * 1000);
+    log(`${mode}: node Ready ${startupMs} ms after spawning skiff server; steps ${JSON.stringify(startupSteps)}`);
     // Idle: let the system pods (none by default) and the first syncs settle before reading RSS.
     await waitFor(async () => (await c.kubectl('get', 'serviceaccount', 'default', '-o', 'name')).includes('default'), MIN, 'the default ServiceAccount');
     const idle = await footprint(c);
@@ -149,7 +153,7 @@ async function measureMode(mode: ClusterModeResult['mode'], serverCommand: strin
     log(`${mode}: 30 pods Running ${burst30Ms} ms after the scale`);
     const with30Pods = await footprint(c);
     log(`${mode}: Skiff ${idle.skiffMiB} MiB idle, ${with30Pods.skiffMiB} MiB with 30 pods (etcd ${with30Pods.etcdMiB}, containerd ${with30Pods.containerdMiB}); heap ${JSON.stringify(idle.heap)} → ${JSON.stringify(with30Pods.heap)}`);
-    return { mode, startupMs, idle, with30Pods, burst30Ms };
+    return { mode, startupMs, startupSteps, idle, with30Pods, burst30Ms };
   } finally {
     await c.stop();
     await rm(work, { recursive: true, force: true });

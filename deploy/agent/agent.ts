@@ -184,7 +184,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, deps: Agen
       const s = progress.step(p.spec.name);
       host.add(p);
       const ca = p.healthCA === undefined ? undefined : readFileSync(p.healthCA, 'utf8');
-      const ready = await pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/, ca === undefined ? {} : { tls: { ca } }), { timeoutMs: deps.timeouts?.kubeletMs ?? 120_000, intervalMs: 250, signal });
+      const ready = await pollUntil(() => httpReady(p.healthUrl, /^ok\s*$/, ca === undefined ? {} : { tls: { ca } }), { timeoutMs: deps.timeouts?.kubeletMs ?? 120_000, intervalMs: 50, signal });
       if (ready) s.ok();
       else if (!signal.aborted) s.fail('not ready yet (still trying; see its output)');
     }

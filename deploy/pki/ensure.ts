@@ -132,6 +132,16 @@ export async function ensurePKI(o: EnsurePKIOptions): Promise<ClusterPKI> {
   const serviceAccountKey = await ensureServiceAccountKey(o.crypto, o.dataDir);
   const report: PKIReport = { cas: { cluster: cluster.source, etcd: etcd.source }, issued: [], kept: [], fixedModes: [], serviceAccountKey };
   if (serviceAccountKey.fixedMode) report.fixedModes.push(serviceAccountKey.path);
-  for (const spec of specs) await ensureLeaf(o, cas[spec.ca], spec, report);
+  // The leaves are independent: issue them concurrently (WebCrypto signs off the main thread), then report in spec order.
+  const parts = await Promise.all(specs.map(async (spec) => {
+    const part: PKIReport = { ...report, issued: [], kept: [], fixedModes: [] };
+    await ensureLeaf(o, cas[spec.ca], spec, part);
+    return part;
+  }));
+  for (const part of parts) {
+    report.issued.push(...part.issued);
+    report.kept.push(...part.kept);
+    report.fixedModes.push(...part.fixedModes);
+  }
   return { cas, report };
 }

@@ -60,5 +60,5 @@ export function prepareContainerd(s: ContainerdSetup): ChildSpec {
 
 /** Polls until the CRI plugin at `socket` answers. True when ready, false on timeout (ms) or abort. */
 export function waitForContainerd(socket: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-  return pollUntil(() => criReady(socket), { timeoutMs, intervalMs: 200, signal });
+  return pollUntil(() => criReady(socket), { timeoutMs, intervalMs: 50, signal });
 }

@@ -135,7 +135,7 @@ export function etcdChildSpec(o: EtcdOptions): ChildSpec {
  * (PEM); without one every poll fails and this resolves false.
  */
 export function waitForEtcd(clientUrl: string, timeoutMs: number, signal?: AbortSignal, tls?: HttpTLS): Promise<boolean> {
-  return pollUntil(() => httpReady(`${clientUrl}/health`, /"health"\s*:\s*"true"/, { tls }), { timeoutMs, intervalMs: 100, signal });
+  return pollUntil(() => httpReady(`${clientUrl}/health`, /"health"\s*:\s*"true"/, { tls }), { timeoutMs, intervalMs: 50, signal });
 }
 
 /**
@@ -145,5 +145,5 @@ export function waitForEtcd(clientUrl: string, timeoutMs: number, signal?: Abort
  */
 export function waitForAnyEtcd(clientUrls: string[], timeoutMs: number, signal?: AbortSignal, tls?: HttpTLS): Promise<boolean> {
   const one = (u: string): Promise<boolean> => httpReady(`${u}/health`, /"health"\s*:\s*"true"/, { tls });
-  return pollUntil(async () => (await Promise.all(clientUrls.map(one))).some((h) => h), { timeoutMs, intervalMs: 100, signal });
+  return pollUntil(async () => (await Promise.all(clientUrls.map(one))).some((h) => h), { timeoutMs, intervalMs: 50, signal });
 }

@@ -13,22 +13,26 @@ import { defaultClusterRoleBindings, defaultClusterRoles } from './policy.ts';
 
 const rbacGroup = 'rbac.authorization.k8s.io';
 
+/** Creates in flight at once: the ~100 default objects take one etcd round trip per batch instead of one each (server start-up). */
+const BOOTSTRAP_CONCURRENCY = 16;
+
 async function ensure(registry: Registry, resource: string, objs: KubeObject[], log: Logger): Promise<void> {
   const store = registry.find(rbacGroup, 'v1', resource);
   if (!store) throw new Error(`bootstrap: ${resource}.${rbacGroup} is not served`);
-  for (const obj of objs) {
+  const one = async (obj: KubeObject): Promise<void> => {
     const name = obj.metadata?.name ?? '';
     try {
       await store.create(undefined, obj);
       log.info('bootstrap: created', { resource, name });
     } catch (e) {
-      if (e instanceof StatusError && e.code === 409) continue;
+      if (e instanceof StatusError && e.code === 409) return;
       throw e;
     }
-  }
+  };
+  for (let i = 0; i < objs.length; i += BOOTSTRAP_CONCURRENCY) await Promise.all(objs.slice(i, i + BOOTSTRAP_CONCURRENCY).map(one));
 }
 
-/** Creates the default ClusterRoles, then their bindings; rejects on the first failure other than AlreadyExists. */
+/** Creates the default ClusterRoles, then their bindings (each in batches of 16 concurrent creates); rejects on the first failure other than AlreadyExists. */
 export async function bootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
   await ensure(registry, 'clusterroles', defaultClusterRoles(), log);
   await ensure(registry, 'clusterrolebindings', defaultClusterRoleBindings(), log);
