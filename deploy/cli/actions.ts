@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../../apiserver/api/log.ts';
 import { runServer } from '../server/server.ts';
 import { etcdSnapshotActions } from '../snapshot/actions.ts';
 import type { CliActions } from './program.ts';
-import type { ApiServerFlags, ControllerManagerFlags, KubeletFlags, ProxyFlags, SchedulerFlags } from './options.ts';
+import type { ApiServerFlags, ControllerManagerFlags, HollowNodesFlags, KubeletFlags, ProxyFlags, SchedulerFlags } from './options.ts';
 import { shutdownSignal } from './signals.ts';
 import { decideLogFormat, LOG_FORMAT_ENV, LOG_LEVEL_ENV } from '../../apiserver/api/log-level.ts';
 
@@ -53,6 +53,7 @@ export function defaultActions(): CliActions {
     controllerManager: (o) => runComponent<ControllerManagerFlags>(
       'controller-manager', async () => (await import('../../controllers/main.ts')).runControllerManager, o),
     kubelet: (o) => runComponent<KubeletFlags>('kubelet', async () => (await import('../../kubelet/main.ts')).runKubelet, o),
+    hollowNodes: (o) => runComponent<HollowNodesFlags>('hollow-nodes', async () => (await import('../../kubelet/hollow-nodes.ts')).runHollowNodes, o),
     proxy: (o) => runComponent<ProxyFlags>('proxy', async () => (await import('../../proxy/main.ts')).runProxy, o),
     proxyCleanup: async (o) => (await import('../../proxy/main.ts')).cleanupProxy(o),
     check: async (o) => {
