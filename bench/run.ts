@@ -34,6 +34,9 @@
  * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
  * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
  * (hot spots are recorded by default).
+ * The hollow case (hollow.ts, its own etcd and API server; opt-in, about two minutes on the shared 2-core machine):
+ * --only hollow, --hollow-nodes N (default 100), --hollow-pods-per-node P (default 30): the RSS of
+ * `skiff hollow-nodes` with N x P pods Running, and the time for them to be Running.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -46,8 +49,9 @@ import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
 import { isProxyMode } from '../proxy/backend.ts';
 
 import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
+import { hollowBench, hollowBenchOptionsFromArgv, type HollowBenchResult } from './hollow.ts';
 
-type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult;
+type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult | HollowBenchResult;
 
 interface CaseResult {
   name: string;
@@ -109,6 +113,11 @@ async function main(): Promise<void> {
   const c = flag('concurrency', 16);
   if (only() === 'proxy') {
     await report(n, c, await proxyRows());
+    return;
+  }
+  // Opt-in: its own etcd and API server, and minutes of work.
+  if (only() === 'hollow') {
+    await report(n, c, [await hollowBench(hollowBenchOptionsFromArgv())]);
     return;
   }
   const R = flag('rounds', 3);
