@@ -8,7 +8,8 @@ import { Nodes, Pods } from '../apiserver/client/resources.ts';
 import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import { quietLogger } from '../testutil/log.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { hollowMachine, runHollowKubelet } from './hollow.ts';
+import { FakeRuntime } from './cri/fake.ts';
+import { hollowMachine, hollowProbe, runHollowKubelet } from './hollow.ts';
 import { runHollowNodes } from './hollow-nodes.ts';
 
 const log = quietLogger('hollow');
@@ -79,4 +80,19 @@ test('runHollowNodes: one node failing stops the others and rejects with its err
   await writeFile(file, '');
   await assert.rejects(runHollowNodes({ client, count: 3, rootDir: file, log }, new AbortController().signal), /ENOTDIR/);
   await rm(dir, { recursive: true, force: true });
+});
+
+test('hollowProbe: exec probes run in the fake runtime; tcpSocket and httpGet succeed without dialling the fake pod IP', async () => {
+  const runtime = new FakeRuntime();
+  const c = { name: 'app', image: 'busybox:1.0' };
+  // 192.0.2.1 is TEST-NET-1: a real dial would fail or hang, never succeed.
+  assert.deepEqual(await hollowProbe({ tcpSocket: { port: 80 } }, c, '192.0.2.1', 'ctr1', runtime), { ok: true, output: '' });
+  assert.deepEqual(await hollowProbe({ httpGet: { port: 8080, path: '/healthz' } }, c, '192.0.2.1', 'ctr1', runtime), { ok: true, output: '' });
+  await runtime.pullImage('busybox:1.0');
+  const sb = await runtime.runPodSandbox({ metadata: { name: 'p', uid: 'u', namespace: 'default', attempt: 0 }, hostname: 'p', log_directory: '/tmp', port_mappings: [], labels: {}, annotations: {} });
+  const id = await runtime.createContainer(sb, {
+    metadata: { name: 'app', attempt: 0 }, image: { image: 'busybox:1.0' }, command: [], args: [], working_dir: '', envs: [], mounts: [], labels: {}, annotations: {}, log_path: 'app/0.log',
+  });
+  runtime.execExitCode = () => 1;
+  assert.equal((await hollowProbe({ exec: { command: ['false'] } }, c, '192.0.2.1', id, runtime)).ok, false);
 });

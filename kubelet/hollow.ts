@@ -6,7 +6,7 @@
  * from the Node's spec.podCIDR, else from a fallback CIDR), no cgroups, no
  * kubelet API server and no healthz port, so that many fit in one process
  * (hollow-nodes.ts). Images "pull" at once and containers run until the pod
- * is deleted. Composed here, nothing global.
+ * is deleted; probes never dial (hollowProbe). Composed here, nothing global.
  */
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +27,7 @@ import { podIPAllocator } from './hollow-ips.ts';
 import { kubeArch, type MachineInfo } from './node/info.ts';
 import { registerNodeWithRetry, runNodeHeartbeats, type NodeAgentOptions } from './node/register.ts';
 import { PodManager } from './pods/manager.ts';
+import { runProbe } from './prober/probe.ts';
 
 /** Options of `runHollowKubelet`. */
 export interface HollowKubeletOptions {
@@ -72,6 +73,14 @@ export function hollowMachine(nodeName: string): MachineInfo {
 }
 
 /**
+ * One probe attempt on a hollow node: exec probes run in the FakeRuntime
+ * (exit 0 unless its knob says otherwise); tcpSocket and httpGet succeed
+ * without dialling, since the pod IPs are fake. Never throws.
+ */
+export const hollowProbe: typeof runProbe = async (probe, c, podIP, containerId, runtime) =>
+  probe.exec ? runProbe(probe, c, podIP, containerId, runtime) : { ok: true, output: '' };
+
+/**
  * Runs one hollow kubelet until `signal` aborts, then stops its pod workers
  * and resolves. Registration is retried every second until it succeeds; a
  * throw means the root directory cannot be created. Pods left in the fake
@@ -104,7 +113,7 @@ export async function runHollowKubelet(o: HollowKubeletOptions, signal: AbortSig
     const recorder = createEventRecorder(client, 'kubelet', log, { host: o.nodeName });
     const manager = new PodManager({
       client, pods, services, runtime, recorder, log: log.child('pods'), clock, nodeName: o.nodeName, hostIP: o.nodeIP,
-      rootDir: o.rootDir, dns: { servers: [], searches: [], options: [] }, manageCgroups: false, relistMs: o.relistMs,
+      rootDir: o.rootDir, dns: { servers: [], searches: [], options: [] }, manageCgroups: false, relistMs: o.relistMs, runProbe: hollowProbe,
     });
     if (!o.informers) factory.start(signal);
     await manager.run(signal);
