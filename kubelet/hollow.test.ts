@@ -25,7 +25,7 @@ const runningIP = (client: FakeClient, name: string): Promise<string> =>
     return p.status?.phase === 'Running' && p.status.podIP;
   }, 10_000, `${name} Running`, 20);
 
-test('runHollowKubelet: pod IPs from the Node\'s podCIDR when it has one at registration, else from the fallback CIDR', async () => {
+test('runHollowKubelet: pod IPs from the Node\'s podCIDR when it has one, else from the fallback CIDR', async () => {
   const client = new FakeClient();
   const dir = await mkdtemp(join(tmpdir(), 'skiff-hollow-unit-'));
   await client.create<Node>(Nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'h0' }, spec: { podCIDR: '10.50.1.0/24' } });
@@ -49,6 +49,27 @@ test('runHollowKubelet: pod IPs from the Node\'s podCIDR when it has one at regi
   } finally {
     ac.abort();
     await Promise.all(nodes);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('runHollowKubelet: pods started after the podCIDR is assigned take IPs from it', async () => {
+  const client = new FakeClient();
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-hollow-unit-'));
+  const ac = new AbortController();
+  const node = runHollowKubelet({ client, log, rootDir: dir, relistMs: 20, heartbeatMs: 20, nodeName: 'h0', nodeIP: '10.127.0.1', fallbackPodCIDR: '10.128.0.0/24' }, ac.signal);
+  try {
+    await client.create(Pods, pod('early', 'h0'), 'default');
+    assert.equal(await runningIP(client, 'early'), '10.128.0.2');
+    await client.patch(Nodes, 'h0', 'merge', { spec: { podCIDR: '10.50.7.0/24' } });
+    await waitFor(async () => {
+      const name = `late-${Date.now()}`;
+      await client.create(Pods, pod(name, 'h0'), 'default');
+      return (await runningIP(client, name)).startsWith('10.50.7.');
+    }, 10_000, 'a pod IP from the podCIDR', 50);
+  } finally {
+    ac.abort();
+    await node;
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -25,7 +25,7 @@ import { realClock } from '../apiserver/client/workqueue.ts';
 import { FakeRuntime } from './cri/fake.ts';
 import { podIPAllocator } from './hollow-ips.ts';
 import { kubeArch, type MachineInfo } from './node/info.ts';
-import { registerNodeWithRetry, runNodeHeartbeats, type NodeAgentOptions } from './node/register.ts';
+import { registerNodeWithRetry, runNodeHeartbeats, waitForPodCIDR, type NodeAgentOptions } from './node/register.ts';
 import { PodManager } from './pods/manager.ts';
 import { runProbe } from './prober/probe.ts';
 
@@ -34,7 +34,11 @@ export interface HollowKubeletOptions {
   nodeName: string;
   /** InternalIP the Node reports (never dialled). */
   nodeIP: string;
-  /** Pod IPs come from the Node's spec.podCIDR when it has one at registration, else from this CIDR (e.g. hollowPodCIDR(i)). */
+  /**
+   * Pod IPs come from the Node's spec.podCIDR; until it has one (the
+   * controller-manager assigns it; checked every heartbeat period), from
+   * this CIDR (e.g. hollowPodCIDR(i)).
+   */
   fallbackPodCIDR: string;
   /** Pod log directories and volumes go under <rootDir>/logs and <rootDir>/pods. */
   rootDir: string;
@@ -103,8 +107,10 @@ export async function runHollowKubelet(o: HollowKubeletOptions, signal: AbortSig
     const node = await registerNodeWithRetry(agent, signal);
     if (!node) return;
     o.onRegistered?.(node);
+    // Pods run at once (no CNI to configure); their IPs move to the podCIDR once the node has one.
     const cidr = node.spec?.podCIDR;
-    if (cidr && !o.runtime) nextPodIP = podIPAllocator(cidr);
+    if (cidr) nextPodIP = podIPAllocator(cidr);
+    else void waitForPodCIDR(agent, signal, o.heartbeatMs ?? 10_000).then((c) => { if (c) nextPodIP = podIPAllocator(c); });
     const heartbeats = runNodeHeartbeats(agent, signal, o.heartbeatMs);
 
     const factory = o.informers ?? createInformerFactory(client, log);
