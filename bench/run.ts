@@ -37,6 +37,9 @@
  * The cluster case (cluster.ts; root and the e2e tools): a real single-node cluster from the bundle in each process
  * mode: startup to Node Ready, RSS idle and with 30 pods, a 0 → 30 scale burst. --only cluster,
  * --cluster-modes one-process,split-processes, --cluster-from bundle|sources.
+ * The hollow case (hollow.ts, its own etcd and API server; opt-in, about two minutes on the shared 2-core machine):
+ * --only hollow, --hollow-nodes N (default 100), --hollow-pods-per-node P (default 30): the RSS of
+ * `skiff hollow-nodes` with N x P pods Running, and the time for them to be Running.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -50,8 +53,9 @@ import { isProxyMode } from '../proxy/backend.ts';
 
 import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
 import { clusterBench, clusterBenchOptionsFromArgv, type ClusterBenchResult } from './cluster.ts';
+import { hollowBench, hollowBenchOptionsFromArgv, type HollowBenchResult } from './hollow.ts';
 
-type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult | ClusterBenchResult;
+type AnyResult = CaseResult | FanoutResult | ProxySyncResult | SchedulerBenchResult | ClusterBenchResult | HollowBenchResult;
 
 interface CaseResult {
   name: string;
@@ -117,6 +121,11 @@ async function main(): Promise<void> {
   }
   if (only() === 'cluster') {
     await report(n, c, [await clusterBench(clusterBenchOptionsFromArgv())]);
+    return;
+  }
+  // Opt-in: its own etcd and API server, and minutes of work.
+  if (only() === 'hollow') {
+    await report(n, c, [await hollowBench(hollowBenchOptionsFromArgv())]);
     return;
   }
   const R = flag('rounds', 3);

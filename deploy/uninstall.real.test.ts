@@ -82,7 +82,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   const calls: ServerConfig[] = [];
   const none = async (): Promise<void> => {};
   const actions: CliActions = {
-    server: async (c) => { calls.push(c); }, apiserver: none, scheduler: none, controllerManager: none, kubelet: none, proxy: none, proxyCleanup: none, check: none, agent: none, logging: () => {},
+    server: async (c) => { calls.push(c); }, apiserver: none, scheduler: none, controllerManager: none, kubelet: none, hollowNodes: none, proxy: none, proxyCleanup: none, check: none, agent: none, logging: () => {},
     etcdSnapshot: { save: none, list: none, delete: none, prune: none, restore: none },
   };
   const program = addConfigOption(buildProgram(actions, { hostname: 'node-a' }));

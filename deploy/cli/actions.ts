@@ -9,6 +9,7 @@ import { createLogger } from '../../apiserver/api/log.ts';
 import { runServer } from '../server/server.ts';
 import { etcdSnapshotActions } from '../snapshot/actions.ts';
 import type { CliActions } from './program.ts';
+import type { HollowNodesFlags } from './options.ts';
 import { shutdownSignal } from './signals.ts';
 import { setFlagsFromString } from 'node:v8';
 import { inProcessRunner, keepRunningOnUnhandledRejection } from './in-process.ts';
@@ -47,6 +48,7 @@ export function defaultActions(): CliActions {
       await runServer(cfg, signal, { out: process.stdout, log, inProcess: inProcessRunner(log) });
     },
     ...componentActions(runComponent),
+    hollowNodes: (o) => runComponent<HollowNodesFlags>('hollow-nodes', async () => (await import('../../kubelet/hollow-nodes.ts')).runHollowNodes, o),
     proxyCleanup: async (o) => (await import('../../proxy/main.ts')).cleanupProxy(o),
     check: async (o) => {
       if (await (await import('../check/run.ts')).runCheck(o, process.stdout) !== 0) throw new Error('some checks failed (✗ above)');

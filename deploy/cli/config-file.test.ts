@@ -54,7 +54,7 @@ test('takeConfigFlag: both spellings, missing value, stops at --', () => {
 function program(calls: ServerConfig[]) {
   const none = async (): Promise<void> => {};
   const actions: CliActions = {
-    server: async (cfg) => { calls.push(cfg); }, apiserver: none, scheduler: none, controllerManager: none, kubelet: none, proxy: none, proxyCleanup: none, check: none, agent: none, logging: () => {},
+    server: async (cfg) => { calls.push(cfg); }, apiserver: none, scheduler: none, controllerManager: none, kubelet: none, hollowNodes: none, proxy: none, proxyCleanup: none, check: none, agent: none, logging: () => {},
     etcdSnapshot: { save: none, list: none, delete: none, prune: none, restore: none },
   };
   const p = addConfigOption(buildProgram(actions, { hostname: 'test-host' }));

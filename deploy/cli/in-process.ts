@@ -27,7 +27,7 @@ export function inProcessRunner(log?: Logger): InProcessRunner {
     const refuse = (what: string) => async (): Promise<void> => { throw new Error(`${what} cannot run in the server's process`); };
     const actions: CliActions = {
       ...componentActions(run),
-      server: refuse('server'), agent: refuse('agent'), proxyCleanup: refuse('proxy --cleanup'), check: refuse('check'),
+      server: refuse('server'), agent: refuse('agent'), proxyCleanup: refuse('proxy --cleanup'), check: refuse('check'), hollowNodes: refuse('hollow-nodes'),
       etcdSnapshot: { save: refuse('etcd-snapshot'), list: refuse('etcd-snapshot'), delete: refuse('etcd-snapshot'), prune: refuse('etcd-snapshot'), restore: refuse('etcd-snapshot') },
       // The server decided the level and format once (process.env); components read them from there.
       logging: () => {},

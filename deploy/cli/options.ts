@@ -95,6 +95,24 @@ export interface KubeletFlags {
   clusterDomain: string;
 }
 
+/** `skiff hollow-nodes` → runHollowNodes (kubelet/hollow-nodes.ts). */
+export interface HollowNodesFlags {
+  apiUrl: string;
+  kubeconfig?: string;
+  /** --count: how many hollow nodes. */
+  count: number;
+  /** --name-prefix: nodes are <prefix>0 ... <prefix>N-1. */
+  namePrefix: string;
+  /** --address-offset: node i takes the fake addresses of index offset + i. */
+  addressOffset: number;
+  /** --root-dir: pod log directories, one subdirectory per node. */
+  rootDir: string;
+  /** --node-status-update-frequency, ms (node status and Lease). */
+  heartbeatMs: number;
+  /** --start-burst: nodes registered at once. */
+  startBurst: number;
+}
+
 /** `skiff proxy` → runProxy. */
 export interface ProxyFlags {
   apiUrl: string;
@@ -127,6 +145,21 @@ export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a port number (1-65535).');
   return n;
+}
+
+/** An integer in min..max (decimal digits only). */
+export function parseIntIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/** A node-name prefix: a node name once a number is appended (lowercase DNS, may end in "-" or "."). */
+export function parseNodeNamePrefix(value: string): string {
+  parseNodeName(`${value}0`);
+  return value;
 }
 
 /** A prefix length for node CIDRs, 8..30. */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Command } from 'commander';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type { ServerConfig } from '../server/config.ts';
 import { buildProgram, type CliActions } from './program.ts';
 
@@ -14,7 +15,7 @@ function recorder(vars: Record<string, string | undefined> = {}): { program: Com
   const rec = (name: string) => async (opts: unknown): Promise<void> => { calls.push({ name, opts }); };
   const actions: CliActions = {
     server: rec('server'), apiserver: rec('apiserver'), scheduler: rec('scheduler'),
-    controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), proxy: rec('proxy'),
+    controllerManager: rec('controller-manager'), kubelet: rec('kubelet'), hollowNodes: rec('hollow-nodes'), proxy: rec('proxy'),
     proxyCleanup: rec('proxy-cleanup'), check: rec('check'), agent: rec('agent'), logging: (level) => { levels.push(level); },
     etcdSnapshot: { save: rec('etcd-snapshot save'), list: rec('etcd-snapshot list'), delete: rec('etcd-snapshot delete'), prune: rec('etcd-snapshot prune'), restore: rec('etcd-snapshot restore') },
   };
@@ -275,6 +276,26 @@ test('agent: --server and a token (or token file) are required; flags as k3s age
   });
   for (const args of [['agent', '--token', 'K10'], ['agent', '--server', 'https://a:6443'], ['agent', '--server', 'http://a:6443', '--token', 'K10'],
     ['agent', '--server', 'https://a:6443', '--token', 'K10', '--token-file', '/t']]) {
+    const r = recorder();
+    await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]), args.join(' '));
+    assert.equal(r.calls.length, 0, args.join(' '));
+  }
+});
+
+test('hollow-nodes: --count is required; defaults and every flag', async () => {
+  assert.deepEqual((await parse(['hollow-nodes', '--count', '100'])).opts, {
+    apiUrl: 'http://127.0.0.1:6443', count: 100, namePrefix: 'hollow-', addressOffset: 0, rootDir: join(tmpdir(), 'skiff-hollow-nodes'),
+    heartbeatMs: 10_000, startBurst: 10,
+  });
+  const c = await parse(['hollow-nodes', '--count', '5', '--kubeconfig', 'admin.kubeconfig', '--name-prefix', 'sim.', '--address-offset', '100',
+    '--root-dir', 'h', '--node-status-update-frequency', '1m', '--start-burst', '50']);
+  assert.equal(c.name, 'hollow-nodes');
+  assert.deepEqual(c.opts, {
+    apiUrl: 'http://127.0.0.1:6443', kubeconfig: join(process.cwd(), 'admin.kubeconfig'), count: 5, namePrefix: 'sim.', addressOffset: 100,
+    rootDir: join(process.cwd(), 'h'), heartbeatMs: 60_000, startBurst: 50,
+  });
+  for (const args of [['hollow-nodes'], ['hollow-nodes', '--count', '0'], ['hollow-nodes', '--count', '2.5'], ['hollow-nodes', '--count', '32769'],
+    ['hollow-nodes', '--count', '1', '--name-prefix', 'Hollow-'], ['hollow-nodes', '--count', '10', '--address-offset', '32760']]) {
     const r = recorder();
     await assert.rejects(r.program.parseAsync(['node', 'skiff', ...args]), args.join(' '));
     assert.equal(r.calls.length, 0, args.join(' '));

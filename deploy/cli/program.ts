@@ -6,7 +6,7 @@
  * starting anything.
  */
 import { Command, Option } from 'commander';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaults, type ServerConfig } from '../server/config.ts';
 import type { RegistryMirror } from '../server/registry-mirror.ts';
@@ -19,8 +19,8 @@ import { versionLine } from './version.ts';
 import { addLoggingOptions } from './logging.ts';
 import type { LogLevel } from '../../apiserver/api/log-level.ts';
 import {
-  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseMaskSize, parseNodeName, parsePoolFlag, parsePort, parseUrl, parseUrlList, proxyModeOption,
-  type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
+  apiServerTLSFrom, collectMirror, defaultNodeName, parseBool, parseDuration, parseCIDR, parseIP, parseIntIn, parseMaskSize, parseNodeName, parseNodeNamePrefix, parsePoolFlag, parsePort, parseUrl, parseUrlList, proxyModeOption,
+  type ApiServerFlags, type ApiServerTLSArgs, type ControllerManagerFlags, type HollowNodesFlags, type LeaderElectionFlags, type KubeletFlags, type ProxyFlags, type SchedulerFlags,
 } from './options.ts';
 
 /** What each subcommand does with its parsed options; resolves when it has stopped. */
@@ -30,6 +30,8 @@ export interface CliActions {
   scheduler(o: SchedulerFlags): Promise<void>;
   controllerManager(o: ControllerManagerFlags): Promise<void>;
   kubelet(o: KubeletFlags): Promise<void>;
+  /** `skiff hollow-nodes`: N simulated kubelets in this process (scale runs). */
+  hollowNodes(o: HollowNodesFlags): Promise<void>;
   proxy(o: ProxyFlags): Promise<void>;
   /** `skiff proxy --cleanup`: removes what the proxy wrote (rules, chains, routes), then returns. */
   proxyCleanup(o: { serviceCIDR: string; clusterCIDR: string }): Promise<void>;
@@ -251,6 +253,26 @@ export function buildProgram(actions: CliActions, env: CliEnv = { hostname: host
         ...(o.authorizationMode !== undefined ? { authorizationMode: o.authorizationMode } : {}),
         ...(o.authenticationTokenWebhook === true ? { authenticationTokenWebhook: true } : {}),
         ...(o.projectServiceAccountTokens === true ? { projectServiceAccountTokens: true } : {}),
+      });
+    });
+
+  program.command('hollow-nodes')
+    .description('run N hollow kubelets in this process (real node and pod logic over an in-memory runtime: no containers, network or kubelet API), for scale runs')
+    .addOption(apiUrlOption())
+    .addOption(kubeconfigOption())
+    .addOption(new Option('--count <n>', 'how many hollow nodes').makeOptionMandatory().argParser(parseIntIn(1, 32_768)))
+    .addOption(new Option('--name-prefix <prefix>', 'nodes are named <prefix>0 ... <prefix>N-1').default('hollow-').argParser(parseNodeNamePrefix))
+    .addOption(new Option('--address-offset <n>', 'node i takes the fake InternalIP and pod range of index offset + i (disjoint groups on one cluster)').default(0).argParser(parseIntIn(0, 32_767)))
+    .option('--root-dir <dir>', 'pod log directories, one subdirectory per node', join(tmpdir(), 'skiff-hollow-nodes'))
+    .addOption(new Option('--node-status-update-frequency <duration>', 'node status and Lease period').default(10_000, '10s').argParser(parseDuration))
+    .addOption(new Option('--start-burst <n>', 'nodes registered at once').default(10).argParser(parseIntIn(1, 1000)))
+    .action(async (o: {
+      apiUrl: string; kubeconfig?: string; count: number; namePrefix: string; addressOffset: number; rootDir: string; nodeStatusUpdateFrequency: number; startBurst: number;
+    }, cmd: Command) => {
+      if (o.count + o.addressOffset > 32_768) cmd.error('error: --count plus --address-offset must be at most 32768');
+      await actions.hollowNodes({
+        apiUrl: o.apiUrl, ...kc(o), count: o.count, namePrefix: o.namePrefix, addressOffset: o.addressOffset, rootDir: resolve(o.rootDir),
+        heartbeatMs: o.nodeStatusUpdateFrequency, startBurst: o.startBurst,
       });
     });
 

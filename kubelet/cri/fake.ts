@@ -31,6 +31,14 @@ interface FakeContainer {
   imageRef: string;
 }
 
+/** Options of FakeRuntime; the defaults are what the unit tests expect. */
+export interface FakeRuntimeOptions {
+  /** Record method names in `calls` (default true; hollow nodes turn it off so that memory stays flat). */
+  recordCalls?: boolean;
+  /** The IP of each new sandbox (default 10.244.0.2, 10.244.0.3, ... in call order). */
+  nextPodIP?: () => string;
+}
+
 const matchLabels = (labels: Record<string, string>, sel?: Record<string, string>): boolean =>
   !sel || Object.entries(sel).every(([k, v]) => labels[k] === v);
 
@@ -49,8 +57,19 @@ export class FakeRuntime implements CriRuntime {
   readonly calls: string[] = [];
   private seq = 0;
   private ipSeq = 2;
+  private readonly recordCalls: boolean;
+  private readonly nextPodIP: () => string;
   /** Clock in ms for created/started/finished times (tests may replace it). */
   now: () => number = () => Date.now();
+
+  constructor(opts: FakeRuntimeOptions = {}) {
+    this.recordCalls = opts.recordCalls ?? true;
+    this.nextPodIP = opts.nextPodIP ?? ((): string => `10.244.0.${this.ipSeq++}`);
+  }
+
+  private record(method: string): void {
+    if (this.recordCalls) this.calls.push(method);
+  }
 
   private ns(): bigint {
     return BigInt(Math.floor(this.now())) * 1_000_000n;
@@ -77,20 +96,20 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async version(): Promise<VersionResponse> {
-    this.calls.push('version');
+    this.record('version');
     return { version: '0.1.0', runtime_name: 'fake', runtime_version: '1.0.0', runtime_api_version: 'v1' };
   }
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    this.calls.push('runPodSandbox');
+    this.record('runPodSandbox');
     if (this.sandboxFailure !== undefined) throw new CriError('Unknown', this.sandboxFailure);
     const id = this.nextId('sb');
-    this.sandboxes.set(id, { id, config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.ns(), ip: `10.244.0.${this.ipSeq++}` });
+    this.sandboxes.set(id, { id, config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.ns(), ip: this.nextPodIP() });
     return id;
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    this.calls.push('stopPodSandbox');
+    this.record('stopPodSandbox');
     const s = this.sandboxes.get(id);
     if (!s) return;
     s.state = 'SANDBOX_NOTREADY';
@@ -100,13 +119,13 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    this.calls.push('removePodSandbox');
+    this.record('removePodSandbox');
     for (const c of [...this.containers.values()]) if (c.sandboxId === id) this.containers.delete(c.id);
     this.sandboxes.delete(id);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    this.calls.push('podSandboxStatus');
+    this.record('podSandboxStatus');
     const s = this.sandboxes.get(id);
     if (!s) throw new CriError('NotFound', `sandbox ${id} not found`);
     return {
@@ -117,14 +136,14 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
-    this.calls.push('listPodSandbox');
+    this.record('listPodSandbox');
     return [...this.sandboxes.values()]
       .filter((s) => (!filter?.id || s.id === filter.id) && (!filter?.state || s.state === filter.state.state) && matchLabels(s.config.labels, filter?.label_selector))
       .map((s) => ({ id: s.id, metadata: s.config.metadata, state: s.state, created_at: String(s.createdAt), labels: { ...s.config.labels }, annotations: { ...s.config.annotations } }));
   }
 
   async createContainer(sandboxId: string, config: ContainerConfig, _sandboxConfig?: PodSandboxConfig): Promise<string> {
-    this.calls.push('createContainer');
+    this.record('createContainer');
     const s = this.sandboxes.get(sandboxId);
     if (!s || s.state !== 'SANDBOX_READY') throw new CriError('NotFound', `sandbox ${sandboxId} not ready`);
     const img = this.images.get(config.image.image) ?? [...this.images.values()].find((i) => i.id === config.image.image);
@@ -138,7 +157,7 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
-    this.calls.push('startContainer');
+    this.record('startContainer');
     const c = this.containers.get(id);
     if (!c) throw new CriError('NotFound', `container ${id} not found`);
     if (c.state !== 'CONTAINER_CREATED') throw new CriError('FailedPrecondition', `container ${id} is ${c.state}`);
@@ -147,7 +166,7 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async stopContainer(id: string): Promise<void> {
-    this.calls.push('stopContainer');
+    this.record('stopContainer');
     const c = this.containers.get(id);
     if (!c) throw new CriError('NotFound', `container ${id} not found`);
     if (c.state === 'CONTAINER_RUNNING') this.exitContainer(id, 137, 'Error');
@@ -155,12 +174,12 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
-    this.calls.push('removeContainer');
+    this.record('removeContainer');
     this.containers.delete(id);
   }
 
   async listContainers(filter?: ContainerFilter): Promise<Container[]> {
-    this.calls.push('listContainers');
+    this.record('listContainers');
     return [...this.containers.values()]
       .filter((c) => (!filter?.id || c.id === filter.id) && (!filter?.pod_sandbox_id || c.sandboxId === filter.pod_sandbox_id)
         && (!filter?.state || c.state === filter.state.state) && matchLabels(c.config.labels, filter?.label_selector))
@@ -171,7 +190,7 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
-    this.calls.push('containerStatus');
+    this.record('containerStatus');
     const c = this.containers.get(id);
     if (!c) throw new CriError('NotFound', `container ${id} not found`);
     const s = this.sandboxes.get(c.sandboxId);
@@ -184,23 +203,23 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async execSync(id: string, cmd: string[]): Promise<ExecSyncResponse> {
-    this.calls.push('execSync');
+    this.record('execSync');
     if (!this.containers.has(id)) throw new CriError('NotFound', `container ${id} not found`);
     return { stdout: Buffer.from(cmd.join(' ') + '\n'), stderr: Buffer.alloc(0), exit_code: this.execExitCode(id, cmd) };
   }
 
   async exec(req: ExecRequest): Promise<string> {
-    this.calls.push('exec');
+    this.record('exec');
     return `http://127.0.0.1:10010/exec/fake-${req.container_id}`;
   }
 
   async attach(req: AttachRequest): Promise<string> {
-    this.calls.push('attach');
+    this.record('attach');
     return `http://127.0.0.1:10010/attach/fake-${req.container_id}`;
   }
 
   async portForward(podSandboxId: string): Promise<string> {
-    this.calls.push('portForward');
+    this.record('portForward');
     if (!this.sandboxes.has(podSandboxId)) throw new CriError('NotFound', `sandbox ${podSandboxId} not found`);
     return `http://127.0.0.1:10010/portforward/fake-${podSandboxId}`;
   }
@@ -209,12 +228,12 @@ export class FakeRuntime implements CriRuntime {
   readonly reopened: string[] = [];
 
   async reopenContainerLog(containerId: string): Promise<void> {
-    this.calls.push('reopenContainerLog');
+    this.record('reopenContainerLog');
     this.reopened.push(containerId);
   }
 
   async pullImage(image: string): Promise<string> {
-    this.calls.push('pullImage');
+    this.record('pullImage');
     const fail = this.pullFailures.get(image);
     if (fail !== undefined) throw new CriError('Unknown', fail);
     const id = `sha256:${Buffer.from(image).toString('hex').padEnd(64, '0').slice(0, 64)}`;
@@ -223,22 +242,22 @@ export class FakeRuntime implements CriRuntime {
   }
 
   async imageStatus(image: string): Promise<Image | undefined> {
-    this.calls.push('imageStatus');
+    this.record('imageStatus');
     return this.images.get(image);
   }
 
   async listImages(): Promise<Image[]> {
-    this.calls.push('listImages');
+    this.record('listImages');
     return [...this.images.values()];
   }
 
   async removeImage(image: string): Promise<void> {
-    this.calls.push('removeImage');
+    this.record('removeImage');
     this.images.delete(image);
   }
 
   async imageFsInfo(): Promise<FilesystemUsage[]> {
-    this.calls.push('imageFsInfo');
+    this.record('imageFsInfo');
     return [{ timestamp: String(this.ns()), fs_id: { mountpoint: '/fake' }, used_bytes: { value: '0' }, inodes_used: { value: '0' } }];
   }
 

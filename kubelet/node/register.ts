@@ -121,6 +121,23 @@ const wait = (clock: Clock, ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/**
+ * registerNode, retried every `retryMs` (default 1 000) until it succeeds or
+ * `signal` aborts; failures are logged. Resolves the Node, or undefined when
+ * aborted first.
+ */
+export async function registerNodeWithRetry(o: NodeAgentOptions, signal: AbortSignal, retryMs = 1000): Promise<Node | undefined> {
+  while (!signal.aborted) {
+    try {
+      return await registerNode(o);
+    } catch (e) {
+      o.log.warn('node registration failed; retrying', { error: e });
+      await wait(o.clock, retryMs, signal);
+    }
+  }
+  return undefined;
+}
+
 /** Polls the Node every `pollMs` until spec.podCIDR is set; resolves it, or undefined if `signal` aborts first. */
 export async function waitForPodCIDR(o: NodeAgentOptions, signal: AbortSignal, pollMs = 500): Promise<string | undefined> {
   let logged = false;

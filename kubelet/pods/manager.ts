@@ -14,7 +14,7 @@ import { Pods } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig } from '../cri/types.ts';
 import type { KubeletMetricsSink, RuntimeCounts } from '../metrics.ts';
-import { ProbeManager } from '../prober/manager.ts';
+import { ProbeManager, type ProbeManagerOptions } from '../prober/manager.ts';
 import { computePodStatus } from '../status/compute.ts';
 import { StatusManager } from '../status/manager.ts';
 import { Backoff } from './backoff.ts';
@@ -48,6 +48,8 @@ export interface PodManagerOptions {
   relistMs?: number;
   /** Period of the full resync of known pods, ms (default 10 000). */
   resyncMs?: number;
+  /** One probe attempt (ProbeManagerOptions.runProbe; default the real prober). */
+  runProbe?: ProbeManagerOptions['runProbe'];
   /** ServiceAccount tokens for projected volumes (forgotten with the pod); without it projected volumes are skipped (SyncDeps.tokens). */
   tokens?: TokenManager;
   /** Receives pod start durations (kubelet/metrics.ts; default: none). */
@@ -75,7 +77,7 @@ export class PodManager {
     this.statuses = new StatusManager(o.client, o.log.child('status'));
     this.workers = new PodWorkers((uid) => this.syncUid(uid), o.clock, o.log.child('workers'));
     this.pleg = new Pleg(o.runtime);
-    this.probes = new ProbeManager({ runtime: o.runtime, recorder: o.recorder, log: o.log.child('prober'), clock: o.clock, onChange: (uid) => this.workers.kick(uid, true) });
+    this.probes = new ProbeManager({ runtime: o.runtime, recorder: o.recorder, log: o.log.child('prober'), clock: o.clock, onChange: (uid) => this.workers.kick(uid, true), ...(o.runProbe ? { runProbe: o.runProbe } : {}) });
     const now = (): number => o.clock.now();
     this.deps = {
       runtime: o.runtime, client: o.client, services: o.services ? () => o.services?.list() ?? [] : undefined, recorder: o.recorder, log: o.log, rootDir: o.rootDir, nodeName: o.nodeName, hostIP: o.hostIP, dns: o.dns, clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain,

@@ -32,6 +32,8 @@ export interface ProbeManagerOptions {
   clock: Clock;
   /** Called when a readiness result changes or a container was killed by liveness. */
   onChange(uid: string): void;
+  /** Runs one probe attempt (default probe.ts runProbe; hollow nodes answer without dialling). */
+  runProbe?: typeof runProbe;
 }
 
 /** See file comment. */
@@ -89,7 +91,7 @@ export class ProbeManager {
     const period = (probe.periodSeconds ?? 10) * 1000;
     const tick = async (): Promise<void> => {
       if (w.stopped) return;
-      const r = await runProbe(probe, c, podIP, containerId, this.o.runtime);
+      const r = await (this.o.runProbe ?? runProbe)(probe, c, podIP, containerId, this.o.runtime);
       if (w.stopped) return;
       const before = w.state.result;
       w.state = nextProbeState(w.state, r.ok, kind === 'liveness' ? 1 : probe.successThreshold ?? 1, probe.failureThreshold ?? 3);
