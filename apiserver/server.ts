@@ -93,7 +93,7 @@ export function buildServer(opts: AppOptions): ServerApp {
   });
   const metricsRegistry = opts.metrics ?? new MetricsRegistry();
   const metrics = newApiServerMetrics(metricsRegistry);
-  const instrumentStorage = (s: Storage): Storage => new InstrumentedStorage(s, metrics.storage);
+  const instrumentStorage = (s: Storage): Storage => new InstrumentedStorage(s, metrics.etcdRequests);
   const served = servedResources(defs);
   const authorization = createAuthorization(opts.authorization ?? 'AlwaysAllow', instrumentStorage(new EtcdStorage(opts.etcd)), opts.log);
   const admission = authorization.admission(opts.admission ?? standardAdmission);

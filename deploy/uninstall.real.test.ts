@@ -23,6 +23,7 @@ import { ep, slice, svc } from '../proxy/fixtures.test-util.ts';
 import { addConfigOption, expandConfigFile } from './cli/config-file.ts';
 import { buildProgram, type CliActions } from './cli/program.ts';
 import type { ServerConfig } from './server/config.ts';
+import { NODE_MEMORY_FLAGS } from './server/node-flags.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 
@@ -74,7 +75,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   assert.match(inst.stdout, /systemd is not running here|started skiff\.service/);
   for (const f of ['config.yaml', 'install.env']) assert.ok(existsSync(join(dirs.config, f)), f);
   assert.equal(readFileSync(join(dirs.systemd, 'skiff.service'), 'utf8').match(/^ExecStart=.*$/m)?.[0],
-    `ExecStart=/usr/bin/env node ${repo.replace(/\/$/, '')}/deploy/bin/skiff.mjs server --config ${dirs.config}/config.yaml`);
+    `ExecStart=/usr/bin/env node ${NODE_MEMORY_FLAGS.join(' ')} ${repo.replace(/\/$/, '')}/deploy/bin/skiff.mjs server --config ${dirs.config}/config.yaml`);
   for (const f of ['skiff', 'skiff-killall.sh', 'skiff-uninstall.sh', 'skiff-paths.sh']) assert.ok(existsSync(join(dirs.bin, f)), f);
   assert.equal(spawnSync('readlink', [join(dirs.config, 'skiff.yaml')], { encoding: 'utf8' }).stdout.trim(), join(dirs.data, 'admin.kubeconfig'));
 

@@ -21,7 +21,7 @@ export interface ApiServerMetrics {
   /** Records one finished request: counts it with its HTTP `code`, and times it (seconds) unless it is a WATCH or CONNECT. */
   observeRequest(labels: RequestLabels, code: number, seconds: number): void;
   /** The sink the storage decorator reports etcd call durations to. */
-  storage: StorageMetricsSink;
+  etcdRequests: StorageMetricsSink;
 }
 
 /** Registers the three metrics in `registry`; throws if they are already there. */
@@ -46,6 +46,6 @@ export function newApiServerMetrics(registry: Registry): ApiServerMetrics {
       total.inc({ ...labels, code: String(code) });
       if (!longRunning.has(labels.verb)) duration.observe({ ...labels }, seconds);
     },
-    storage: { observe: (operation, type, seconds) => etcd.observe({ operation, type }, seconds) },
+    etcdRequests: { observe: (operation, type, seconds) => etcd.observe({ operation, type }, seconds) },
   };
 }

@@ -99,13 +99,13 @@ test('the arm64 binary under qemu-aarch64-static: --version and check print arm6
   assert.match(check.stdout, /^(All checks passed|\d+ problems? to fix, \d+ warnings?\.)/m);
 });
 
-test('skiff server from the amd64 binary, in a private network namespace: the components run as `<binary> <component>`, the API answers, SIGTERM stops it all', async (t) => {
+test('skiff server --split-processes from the amd64 binary, in a private network namespace: the components run as `<binary> <component>`, the API answers, SIGTERM stops it all', async (t) => {
   if (process.getuid?.() !== 0) { t.skip('needs root'); return; }
   for (const f of ['/usr/bin/etcd', '/usr/bin/unshare', '/usr/bin/nsenter', kubectl]) if (!existsSync(f)) { t.skip(`${f} missing`); return; }
   const data = join(dir, 'data');
   // unshare --net: its own loopback, ports and iptables, so the proxy's rules and the default ports touch nothing of the host.
   const server = spawn('unshare', ['--net', '--', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', bare, 'server',
-    '--data-dir', data, '--containerd-socket', join(dir, 'no-containerd.sock'), '--node-name', 'binary'], { cwd: dirname(bare), env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    '--split-processes', '--data-dir', data, '--containerd-socket', join(dir, 'no-containerd.sock'), '--node-name', 'binary'], { cwd: dirname(bare), env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   server.stdout.on('data', (c: Buffer) => { out += c.toString(); });
   server.stderr.on('data', (c: Buffer) => { out += c.toString(); });

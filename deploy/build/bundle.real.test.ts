@@ -52,13 +52,13 @@ test('the bundle is ESM files only, names no path of the source tree, and runs -
   assert.match(check.stdout, /^(All checks passed|\d+ problems? to fix, \d+ warnings?\.)/m);
 });
 
-test('skiff server from the bundle, in a private network namespace: etcd, apiserver, scheduler, controller-manager and proxy come up as `node dist/skiff.mjs <component>`, the API answers, SIGTERM stops it all', async (t) => {
+test('skiff server --split-processes from the bundle, in a private network namespace: etcd, apiserver, scheduler, controller-manager and proxy come up as `node dist/skiff.mjs <component>`, the API answers, SIGTERM stops it all', async (t) => {
   if (process.getuid?.() !== 0) { t.skip('needs root'); return; }
   for (const f of ['/usr/bin/etcd', '/usr/bin/unshare', '/usr/bin/nsenter', kubectl]) if (!existsSync(f)) { t.skip(`${f} missing`); return; }
   const data = join(dir, 'data');
   // unshare --net: its own loopback, ports and iptables, so the proxy's rules and the default ports touch nothing of the host.
   const server = spawn('unshare', ['--net', '--', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, built.bundle, 'server',
-    '--data-dir', data, '--containerd-socket', join(dir, 'no-containerd.sock'), '--node-name', 'bundled'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    '--split-processes', '--data-dir', data, '--containerd-socket', join(dir, 'no-containerd.sock'), '--node-name', 'bundled'], { cwd: dir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   server.stdout.on('data', (c: Buffer) => { out += c.toString(); });
   server.stderr.on('data', (c: Buffer) => { out += c.toString(); });

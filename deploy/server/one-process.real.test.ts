@@ -67,8 +67,9 @@ test('runServer in one process: apiserver, scheduler and controller-manager as m
 
     // Each module keeps its own health and metrics endpoint.
     assert.ok(await httpReady(`http://127.0.0.1:${defaults.schedulerHealthzPort}/healthz`, /^ok/));
-    const metrics = await (await fetch(`http://127.0.0.1:${defaults.controllerManagerHealthzPort}/metrics`)).text();
-    assert.match(metrics, /^workqueue_adds_total\{name="serviceaccount"\} [1-9]/m);
+    // The controllers start once the Lease is taken, after /healthz answers: wait for the first adds.
+    await waitFor(async () => /^workqueue_adds_total\{name="serviceaccount"\} [1-9]/m.test(await (await fetch(`http://127.0.0.1:${defaults.controllerManagerHealthzPort}/metrics`)).text()),
+      30_000, 'workqueue_adds_total of the serviceaccount queue on the controller-manager\'s /metrics');
 
     // The in-process controller-manager acts on what the in-process apiserver stores.
     await kubectl('create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=2');
