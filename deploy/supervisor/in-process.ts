@@ -10,7 +10,8 @@
  * stuck component never holds up the shutdown of the rest.
  */
 import type { Logger } from '../../apiserver/api/log.ts';
-import { decideOnExit, defaultRestartPolicy, type RestartPolicy } from './decide.ts';
+import { defaultRestartPolicy, type RestartPolicy } from './decide.ts';
+import { RestartTracker } from './restart-tracker.ts';
 
 /** One in-process component. */
 export interface ModuleSpec {
@@ -40,11 +41,7 @@ export interface InProcessSupervisorOptions {
 
 interface Managed {
   spec: ModuleSpec;
-  startedAtMs: number;
-  previousDelayMs: number;
-  restarts: number;
-  stopping: boolean;
-  timer?: NodeJS.Timeout;
+  restart: RestartTracker;
   /** The running run's abort controller and settle promise (undefined when none runs). */
   current?: { ac: AbortController; settled: Promise<void> };
 }
@@ -66,7 +63,7 @@ export class InProcessSupervisor {
   /** Starts `spec` now and keeps it running. Throws if the name is taken. */
   add(spec: ModuleSpec): void {
     if (this.modules.has(spec.name)) throw new Error(`component ${spec.name} already supervised`);
-    const m: Managed = { spec, startedAtMs: 0, previousDelayMs: 0, restarts: 0, stopping: false };
+    const m: Managed = { spec, restart: new RestartTracker(this.policy, this.now) };
     this.modules.set(spec.name, m);
     this.order.push(spec.name);
     this.launch(m);
@@ -74,7 +71,7 @@ export class InProcessSupervisor {
 
   /** How many times `name` was restarted after its first start. */
   restarts(name: string): number {
-    return this.modules.get(name)?.restarts ?? 0;
+    return this.modules.get(name)?.restart.restarts ?? 0;
   }
 
   /** True while a run of `name` is in progress (not between a failure and its restart). */
@@ -91,8 +88,7 @@ export class InProcessSupervisor {
   async stop(name: string): Promise<void> {
     const m = this.modules.get(name);
     if (!m) return;
-    m.stopping = true;
-    if (m.timer) { clearTimeout(m.timer); m.timer = undefined; }
+    m.restart.stop();
     const cur = m.current;
     if (cur) {
       cur.ac.abort(new Error('stopping'));
@@ -108,16 +104,13 @@ export class InProcessSupervisor {
 
   /** Stops every component, one at a time, in reverse start order. */
   async stopAll(): Promise<void> {
-    for (const m of this.modules.values()) {
-      m.stopping = true;
-      if (m.timer) { clearTimeout(m.timer); m.timer = undefined; }
-    }
+    for (const m of this.modules.values()) m.restart.stop();
     for (const name of [...this.order].reverse()) await this.stop(name);
   }
 
   private launch(m: Managed): void {
     const ac = new AbortController();
-    m.startedAtMs = this.now();
+    m.restart.started();
     let run: Promise<void>;
     try {
       run = m.spec.run(ac.signal);
@@ -125,30 +118,23 @@ export class InProcessSupervisor {
       run = Promise.reject(err);
     }
     const settled = run.then(
-      () => { if (!m.stopping) this.afterEnd(m, 'returned before it was stopped'); },
+      () => { if (!m.restart.stopping) this.afterEnd(m, 'returned before it was stopped'); },
       (err: unknown) => { this.afterEnd(m, err instanceof Error ? err.message : String(err)); },
     ).finally(() => { if (m.current?.ac === ac) m.current = undefined; });
     m.current = { ac, settled };
-    this.opts.onEvent?.({ type: 'started', name: m.spec.name, restarts: m.restarts });
+    this.opts.onEvent?.({ type: 'started', name: m.spec.name, restarts: m.restart.restarts });
   }
 
   private afterEnd(m: Managed, error: string): void {
     const name = m.spec.name;
     m.current = undefined;
-    if (!m.stopping) {
+    if (!m.restart.stopping) {
       this.opts.log.error('component failed', { name, error });
       this.opts.onEvent?.({ type: 'failed', name, error });
     }
-    const decision = decideOnExit({ stopping: m.stopping, startedAtMs: m.startedAtMs, exitedAtMs: this.now(), previousDelayMs: m.previousDelayMs }, this.policy);
+    const decision = m.restart.ended(() => this.launch(m));
     if (decision.action === 'stay-stopped') return;
     this.opts.log.warn('restarting component', { name, delayMs: decision.delayMs });
     this.opts.onEvent?.({ type: 'restart-scheduled', name, delayMs: decision.delayMs });
-    m.previousDelayMs = decision.delayMs;
-    m.timer = setTimeout(() => {
-      m.timer = undefined;
-      if (m.stopping) return;
-      m.restarts++;
-      this.launch(m);
-    }, decision.delayMs);
   }
 }

@@ -14,7 +14,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../../apiserver/api/log.ts';
-import { decideOnExit, defaultRestartPolicy, type RestartPolicy } from './decide.ts';
+import { defaultRestartPolicy, type RestartPolicy } from './decide.ts';
+import { RestartTracker } from './restart-tracker.ts';
 
 /** How to start one child. */
 export interface ChildSpec {
@@ -53,11 +54,7 @@ export interface SupervisorOptions {
 interface Managed {
   spec: ChildSpec;
   proc?: ChildProcess;
-  startedAtMs: number;
-  previousDelayMs: number;
-  restarts: number;
-  stopping: boolean;
-  timer?: NodeJS.Timeout;
+  restart: RestartTracker;
   /** Resolves when the current process has exited (undefined when none runs). */
   exited?: Promise<void>;
 }
@@ -80,7 +77,7 @@ export class Supervisor {
   /** Starts `spec` now and keeps it running. Throws if the name is taken. */
   add(spec: ChildSpec): void {
     if (this.children.has(spec.name)) throw new Error(`child ${spec.name} already supervised`);
-    const m: Managed = { spec, startedAtMs: 0, previousDelayMs: 0, restarts: 0, stopping: false };
+    const m: Managed = { spec, restart: new RestartTracker(this.policy, this.now) };
     this.children.set(spec.name, m);
     this.order.push(spec.name);
     this.launch(m);
@@ -93,7 +90,7 @@ export class Supervisor {
 
   /** How many times `name` was restarted after its first start. */
   restarts(name: string): number {
-    return this.children.get(name)?.restarts ?? 0;
+    return this.children.get(name)?.restart.restarts ?? 0;
   }
 
   /** Names in start order. */
@@ -108,8 +105,7 @@ export class Supervisor {
   async stop(name: string): Promise<void> {
     const m = this.children.get(name);
     if (!m) return;
-    m.stopping = true;
-    if (m.timer) { clearTimeout(m.timer); m.timer = undefined; }
+    m.restart.stop();
     const proc = m.proc;
     const exited = m.exited;
     if (proc && exited) {
@@ -133,16 +129,13 @@ export class Supervisor {
 
   /** Stops every child, one at a time, in reverse start order. */
   async stopAll(): Promise<void> {
-    for (const m of this.children.values()) {
-      m.stopping = true;
-      if (m.timer) { clearTimeout(m.timer); m.timer = undefined; }
-    }
+    for (const m of this.children.values()) m.restart.stop();
     for (const name of [...this.order].reverse()) await this.stop(name);
   }
 
   private launch(m: Managed): void {
     const { spec } = m;
-    m.startedAtMs = this.now();
+    m.restart.started();
     let proc: ChildProcess;
     try {
       proc = spawn(spec.command, spec.args, {
@@ -175,29 +168,19 @@ export class Supervisor {
     this.pipeLines(spec.name, proc);
     if (proc.pid !== undefined) {
       writeFileSync(this.pidFile(spec.name), `${proc.pid}\n`);
-      this.opts.onEvent?.({ type: 'started', name: spec.name, pid: proc.pid, restarts: m.restarts });
+      this.opts.onEvent?.({ type: 'started', name: spec.name, pid: proc.pid, restarts: m.restart.restarts });
     }
   }
 
   private afterExit(m: Managed, code: number | null, sig: NodeJS.Signals | null): void {
     const name = m.spec.name;
     this.opts.onEvent?.({ type: 'exited', name, code, signal: sig });
-    const decision = decideOnExit(
-      { stopping: m.stopping, startedAtMs: m.startedAtMs, exitedAtMs: this.now(), previousDelayMs: m.previousDelayMs },
-      this.policy,
-    );
     // Nothing runs under this name until the restart: never leave a dead pid behind.
     rmSync(this.pidFile(name), { force: true });
+    const decision = m.restart.ended(() => this.launch(m));
     if (decision.action === 'stay-stopped') return;
     this.opts.log.warn('child exited, restarting', { name, code, signal: sig, delayMs: decision.delayMs });
     this.opts.onEvent?.({ type: 'restart-scheduled', name, delayMs: decision.delayMs });
-    m.previousDelayMs = decision.delayMs;
-    m.timer = setTimeout(() => {
-      m.timer = undefined;
-      if (m.stopping) return;
-      m.restarts++;
-      this.launch(m);
-    }, decision.delayMs);
   }
 
   private pipeLines(name: string, proc: ChildProcess): void {
