@@ -160,7 +160,7 @@ async function measureMode(mode: ClusterModeResult['mode'], serverCommand: strin
     const with30Pods = await footprint(c);
     await c.kubectl('scale', 'deployment/web', '--replicas=0');
     const singlePods = await podStartup(c, 'docker.io/library/nginx:1.22', work);
-    log(`${mode}: single pod p50 ${singlePods.p50Ms} ms, raw CRI floor p50 ${singlePods.floorP50Ms} ms (+${singlePods.overheadMs} ms; two trivial kubectl calls ${singlePods.kubectlP50Ms} ms)`);
+    log(`${mode}: single pod p50 ${singlePods.p50Ms} ms, raw CRI floor p50 ${singlePods.floorP50Ms} ms (+${singlePods.overheadMs} ms; two trivial kubectl calls ${singlePods.kubectlP50Ms} ms); 30 raw CRI starts at once ${singlePods.burstFloorMs} ms`);
     log(`${mode}: Skiff ${idle.skiffMiB} MiB idle, ${with30Pods.skiffMiB} MiB with 30 pods (etcd ${with30Pods.etcdMiB}, containerd ${with30Pods.containerdMiB}); heap ${JSON.stringify(idle.heap)} → ${JSON.stringify(with30Pods.heap)}`);
     return { mode, startupMs, startupSteps, idle, with30Pods, burst30Ms, singlePods };
   } finally {
