@@ -24,7 +24,6 @@
  * "<V8/Node flags>" (the server's Node flags; default the installed
  * launchers' NODE_MEMORY_FLAGS, `none` for Node's defaults, to compare).
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +37,7 @@ import { webDeployment } from '../e2e/harness/workload.ts';
 import { waitFor } from '../testutil/wait.ts';
 import { NODE_MEMORY_FLAGS } from '../deploy/server/node-flags.ts';
 import { podStartup, type PodStartupResult } from './pod-startup.ts';
+import { readRss } from '../testutil/process-memory.ts';
 
 /** Resident memory of one cluster at one moment, MiB. */
 export interface Footprint {
@@ -82,22 +82,12 @@ const TARGETS = { startupMs: 3_000, serverWith30PodsMiB: 150, burst30Ms: 4_000, 
 const COMPONENTS = ['apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy'];
 const MIN = 60_000;
 
-/** VmRSS of `pid` in MiB (one decimal), or undefined when it is gone. */
-function rssMiB(pid: number): number | undefined {
-  try {
-    const kib = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)?.[1];
-    return kib === undefined ? undefined : Math.round(Number(kib) / 102.4) / 10;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The footprint now, from the cluster's pid files. */
 async function footprint(c: Cluster): Promise<Footprint> {
   const perProcess: Record<string, number> = {};
   for (const name of ['server', ...COMPONENTS, 'etcd', 'containerd']) {
     const pid = await c.pidOf(name).catch(() => undefined);
-    const mib = pid === undefined ? undefined : rssMiB(pid);
+    const mib = pid === undefined ? undefined : (await readRss(pid).catch(() => undefined))?.rssMiB;
     if (mib !== undefined) perProcess[name] = mib;
   }
   const skiff = ['server', ...COMPONENTS].reduce((sum, n) => sum + (perProcess[n] ?? 0), 0);

@@ -32,6 +32,7 @@ import type { RestClient } from '../apiserver/client/rest.ts';
 import { startApiServer } from '../testutil/apiserver.ts';
 import { stopChild } from '../testutil/child.ts';
 import { quietLogger } from '../testutil/log.ts';
+import { readRss, type Rss } from '../testutil/process-memory.ts';
 
 /** Options of the hollow case. */
 export interface HollowBenchOptions {
@@ -46,7 +47,6 @@ export interface HollowBenchOptions {
 }
 
 /** Memory of one process, MiB (VmRSS; peak = VmHWM). */
-interface Rss { rssMiB: number; peakMiB: number }
 
 /** The result row (see file doc). */
 export interface HollowBenchResult {
@@ -73,13 +73,6 @@ export interface HollowBenchResult {
 }
 
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
-
-/** VmRSS and VmHWM of `pid` in MiB, from /proc/<pid>/status. Throws when the process is gone. */
-export async function readRss(pid: number | 'self'): Promise<Rss> {
-  const text = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-  return { rssMiB: round(kb('VmRSS') / 1024), peakMiB: round(kb('VmHWM') / 1024) };
-}
 
 /** User + system CPU seconds of `pid` so far (from /proc/<pid>/stat, 100 ticks a second). */
 async function cpuSeconds(pid: number): Promise<number> {

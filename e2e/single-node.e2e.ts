@@ -20,6 +20,7 @@ import { log, prerequisites, type List } from './harness/prelude.ts';
 import { runningAppContainersByPod, type CriContainer } from './harness/containers.ts';
 import { lastStatus, lastStatusBody, withoutKlog, type StatusBody } from './harness/kubectl-log.ts';
 import { waitFor } from '../testutil/wait.ts';
+import { readRss } from '../testutil/process-memory.ts';
 import { describePods, podView, runningPods, webManifest, type PodView, type WebSpec } from './harness/workload.ts';
 import * as sec from './security-steps.ts';
 
@@ -524,9 +525,8 @@ async function rssReport(c: Cluster): Promise<string> {
   const parts: string[] = [];
   for (const name of ['server', 'etcd', 'containerd', 'apiserver', 'scheduler', 'controller-manager', 'kubelet', 'proxy']) {
     const pid = await c.pidOf(name).catch(() => undefined);
-    const status = pid === undefined ? undefined : (() => { try { return readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { return undefined; } })();
-    const kib = status?.match(/^VmRSS:\s+(\d+) kB/m)?.[1];
-    parts.push(`${name}=${kib === undefined ? '?' : `${Math.round(Number(kib) / 1024)} MiB`}`);
+    const rss = pid === undefined ? undefined : await readRss(pid).catch(() => undefined);
+    parts.push(`${name}=${rss === undefined ? '?' : `${Math.round(rss.rssMiB)} MiB`}`);
   }
   return parts.join(', ');
 }

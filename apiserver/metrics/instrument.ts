@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiServerMetrics } from './apiserver-metrics.ts';
 import { requestLabels, type RequestLabels, type RequestParts, type ServedResources } from './request-labels.ts';
+import { decodedPath } from '../auth/authz/request-info.ts';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -20,16 +21,6 @@ function first(q: Query, name: string): string | undefined {
 function all(q: Query, name: string): string[] | undefined {
   const v = q[name];
   return v === undefined ? undefined : Array.isArray(v) ? v : [v];
-}
-
-/** The decoded path of `url` (the raw one when it does not decode). */
-function decodedPath(url: string): string {
-  const raw = url.split('?')[0] ?? '/';
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
 }
 
 /** The parts the labels are read from. */

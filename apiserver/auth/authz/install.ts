@@ -35,7 +35,7 @@ import { RbacCache } from './rbac-cache.ts';
 import { NodeAuthorizer } from './node/authorizer.ts';
 import { nodeRestriction } from './node/restriction.ts';
 import { rulesFor, type ResolvedRules } from './resolver.ts';
-import { requestAttributes } from './request-info.ts';
+import { decodedPath, requestAttributes } from './request-info.ts';
 import { registerReviews } from './reviews.ts';
 import { unionAuthorizer } from './union.ts';
 
@@ -69,15 +69,6 @@ export interface Authorization {
 function queryValue(req: FastifyRequest, name: string): string | undefined {
   const v = (req.query as Record<string, string | string[] | undefined> | undefined)?.[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function decodedPath(url: string): string {
-  const raw = url.split('?')[0] ?? '/';
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
 }
 
 /** Builds the authorization of a server in `mode`; `storage` feeds the RBAC cache. */

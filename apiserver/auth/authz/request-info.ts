@@ -37,6 +37,16 @@ function nameFromFieldSelector(sel: string | undefined): string | undefined {
   return undefined;
 }
 
+/** The percent-decoded path of a request URL, without its query (the raw path when it does not decode). */
+export function decodedPath(url: string): string {
+  const raw = url.split('?')[0] ?? '/';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /** The attributes of `method path?query` made by `user`; `path` is the decoded URL path without the query. */
 export function requestAttributes(user: UserInfo, method: string, path: string, q: RequestQuery): Attributes {
   const segs = path.split('/').filter((s) => s !== '');
