@@ -22,9 +22,9 @@ import { waitFor } from '../testutil/wait.ts';
 const log = quietLogger('kubelet');
 
 /** Polls through the shared testutil waitFor (a throwing check counts as not yet). */
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitFor(() => fn(), timeoutMs, what, 100);
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> => waitFor(() => fn(), timeoutMs, what, 100);
 
-test('kubelet against the real API server (FakeRuntime)', { timeout: 90_000 }, async (t) => {
+test('kubelet against the real API server (FakeRuntime)', { timeout: 240_000 }, async (t) => {
   const api = await startApiServerOrSkip(t);
   if (!api) return;
   const dir = await mkdtemp(join(tmpdir(), 'skiff-kubelet-api-'));
