@@ -50,6 +50,8 @@ import { startApiServer } from '../testutil/apiserver.ts';
 import { watchFanout, type FanoutResult } from './watch-fanout.ts';
 import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
 import { isProxyMode } from '../proxy/backend.ts';
+import { benchPod, timed } from './create-shared.ts';
+import { startProcessCreateClient } from './create-client.ts';
 
 import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
 import { clusterBench, clusterBenchOptionsFromArgv, type ClusterBenchResult } from './cluster.ts';
@@ -82,27 +84,7 @@ function only(): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** Runs `n` tasks with at most `c` in flight; resolves elapsed ms. */
-async function timed(n: number, c: number, task: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const start = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(c, n) }, worker));
-  return performance.now() - start;
-}
-
-function pod(name: string): Pod {
-  return {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name, namespace: 'default', labels: { app: 'bench' } },
-    spec: { containers: [{ name: 'c', image: 'nginx:1.22', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-  };
-}
+const pod = (name: string): Pod => benchPod(name);
 
 /** The proxy-sync rows (both modes), or none when not root. */
 async function proxyRows(): Promise<ProxySyncResult[]> {
@@ -161,9 +143,17 @@ async function main(): Promise<void> {
     // With --slice S a round alternates baseline and API every S creates (times summed per side), so that
     // a burst of load from other processes lands on both sides rather than on one whole phase.
     const slice = flag('slice', 0) > 0 ? flag('slice', 0) : n;
+    // The same creates from a client in a child process (its own namespace, so the list cases see only the
+    // in-process pods): the server's thread then does only the server's work, as for every real client.
+    const workerNs = 'bench-worker';
+    await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: workerNs } });
+    await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: workerNs } }, workerNs);
+    const workerClient = startProcessCreateClient(api.url);
+    const workerRounds: CaseResult[] = [];
     for (let r = 0; r < R; r++) {
       let baseCreateMs = 0;
       let apiCreateMs = 0;
+      let workerCreateMs = 0;
       for (let from = 0; from < n; from += slice) {
         const m = Math.min(slice, n - from);
         baseCreateMs += await timed(m, c, async (j) => {
@@ -175,10 +165,13 @@ async function main(): Promise<void> {
           if (!res.succeeded) throw new Error(`baseline create of ${key} failed`);
         });
         apiCreateMs += await timed(m, c, (j) => api.client.create(Pods, pod(`r${r}-p-${from + j}`), 'default'));
+        workerCreateMs += await workerClient.create({ namespace: workerNs, prefix: `r${r}-p-`, from, count: m, concurrency: c });
       }
       rounds.push(row('create pod', n, baseCreateMs, apiCreateMs));
+      workerRounds.push(row('create pod, client in its own process', n, baseCreateMs, workerCreateMs));
     }
-    results.push(median(rounds));
+    await workerClient.stop();
+    results.push(median(rounds), median(workerRounds));
     if (only() === 'create') return;
 
     // List: baseline is one prefix range + JSON.parse of every value — of the values the server
