@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { atSourcePositions, phaseHotSpots, profilePhase, pseudoShares, repoRoot, topSelfTime, type CpuProfile, type FrameLocator } from './hot-spots.ts';
+import { atSourcePositions, clippedTo, phaseHotSpots, profilePhase, pseudoShares, repoRoot, topSelfTime, type CpuProfile, type FrameLocator } from './hot-spots.ts';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
 
@@ -88,6 +88,37 @@ test('atSourcePositions moves the frames the locator knows and merges them per s
   assert.equal(profile.nodes[0].callFrame.lineNumber, 0, 'the input is not changed');
 });
 
+test('clippedTo keeps only the time inside the window, cutting the sample that straddles its start', () => {
+  const profile: CpuProfile = {
+    startTime: 1000,
+    endTime: 1400,
+    nodes: [{ id: 1, callFrame: frame('dispatch') }, { id: 2, callFrame: frame('work', 'file:///repo/w.ts', 2) }, { id: 3, callFrame: frame('stop') }],
+    // Samples at 1250 (dispatch: the profiler's start-up), 1300, 1350 (work), 1400 (stop).
+    samples: [1, 2, 2, 3],
+    timeDeltas: [250, 50, 50, 50],
+  };
+  const clipped = clippedTo(profile, 1200, 1350);
+  assert.deepEqual({ ...clipped, nodes: [] }, { startTime: 1200, endTime: 1350, nodes: [], samples: [1, 2, 2], timeDeltas: [50, 50, 50] });
+  assert.deepEqual(topSelfTime(clippedTo(profile, 1250, 1350), 3, 'file:///repo/').map((h) => [h.fn, h.share]), [['work w.ts:3', 1]]);
+  const noSamples: CpuProfile = { startTime: 0, endTime: 5, nodes: [] };
+  assert.equal(clippedTo(noSamples, 1, 2), noSamples);
+});
+
+test('files under node_modules (a symlink outside the root) are named from node_modules/ on', () => {
+  const profile: CpuProfile = {
+    startTime: 0,
+    endTime: 0,
+    nodes: [
+      { id: 1, callFrame: frame('start', 'file:///elsewhere/node_modules/@grpc/grpc-js/src/call.ts', 9) },
+      { id: 2, callFrame: frame('emit', 'node:events', 470) },
+    ],
+    samples: [1, 1, 2],
+    timeDeltas: [1000, 1000, 1000],
+  };
+  assert.deepEqual(topSelfTime(profile, 2, 'file:///repo/').map((h) => h.fn), ['start node_modules/@grpc/grpc-js/src/call.ts:10', 'emit node:events:471']);
+  assert.deepEqual(topSelfTime(profile, 1).map((h) => h.fn), ['start file:///elsewhere/node_modules/@grpc/grpc-js/src/call.ts:10'], 'no root: URLs as they are');
+});
+
 /** Busy JS for about `ms` (the profiled work of the next test). */
 function spinForHotSpots(ms: number): number {
   let x = 0;
@@ -107,6 +138,7 @@ test('profilePhase profiles this process and names the busy function repo-relati
   const line = readFileSync(new URL(import.meta.url), 'utf8').split('\n').findIndex((l) => l.startsWith('function spinForHotSpots(')) + 1;
   assert.equal(spin.fn, `spinForHotSpots bench/hot-spots.test.ts:${line}`);
   assert.ok(spin.share > 0.3, JSON.stringify(r.hotSpots));
+  assert.ok(!r.hotSpots.some((h) => h.fn === 'dispatch'), `the profiler's start-up is clipped off: ${JSON.stringify(r.hotSpots)}`);
 });
 
 test('profilePhase stops the profiler and rethrows when the phase rejects', async () => {

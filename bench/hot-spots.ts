@@ -43,7 +43,8 @@ export interface HotSpot {
  * (garbage collector), whose share `pseudoShares` reports (anonymous functions
  * are kept, as '(anonymous) file:line'). Time per sample is taken from timeDeltas
  * when present, else the profile span divided evenly among the hits. `root`
- * is stripped from file URLs. Pure.
+ * is stripped from file URLs, and a file under node_modules is named from
+ * `node_modules/` on. Pure.
  */
 export function topSelfTime(profile: CpuProfile, n: number, root = '', functionsOnly = false): HotSpot[] {
   const selfUs = new Map<number, number>();
@@ -61,7 +62,7 @@ export function topSelfTime(profile: CpuProfile, n: number, root = '', functions
     const us = selfUs.get(x.id) ?? 0;
     const name = x.callFrame.functionName || '(anonymous)';
     if (name === '(idle)' || name === '(root)' || us === 0) continue;
-    const url = root && x.callFrame.url.startsWith(root) ? x.callFrame.url.slice(root.length) : x.callFrame.url;
+    const url = relativeUrl(x.callFrame.url, root);
     const key = url ? `${name} ${url}:${x.callFrame.lineNumber + 1}` : name;
     byFn.set(key, (byFn.get(key) ?? 0) + us);
     total += us;
@@ -71,6 +72,14 @@ export function topSelfTime(profile: CpuProfile, n: number, root = '', functions
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([fn, us]) => ({ fn, selfMs: Math.round(us / 100) / 10, share: total > 0 ? Math.round((us / total) * 1000) / 1000 : 0 }));
+}
+
+/** `url` without `root` (none: as is); a file under a node_modules directory (the worktrees' node_modules is a symlink) from `node_modules/` on. */
+function relativeUrl(url: string, root: string): string {
+  if (!root) return url;
+  if (url.startsWith(root)) return url.slice(root.length);
+  const at = url.indexOf('/node_modules/');
+  return at >= 0 && url.startsWith('file:') ? url.slice(at + 1) : url;
 }
 
 /** Shares (0..1 of the non-idle time) of garbage collection and of (program), V8's time outside JS functions. Pure. */
@@ -113,6 +122,30 @@ export function atSourcePositions(profile: CpuProfile, locate: FrameLocator): Cp
   };
 }
 
+/**
+ * `profile` with only the time in (fromUs, toUs] (the profile's clock,
+ * microseconds): each sample keeps the part of its timeDelta inside the
+ * window, samples outside it are dropped. A profile without samples or
+ * timeDeltas is returned as is. Pure.
+ */
+export function clippedTo(profile: CpuProfile, fromUs: number, toUs: number): CpuProfile {
+  if (!profile.samples || !profile.timeDeltas || profile.samples.length !== profile.timeDeltas.length) return profile;
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const prev = t;
+    t += profile.timeDeltas[i];
+    if (t <= fromUs || t > toUs) continue;
+    samples.push(profile.samples[i]);
+    timeDeltas.push(t - Math.max(prev, fromUs));
+  }
+  return { ...profile, startTime: Math.max(profile.startTime, fromUs), endTime: Math.min(profile.endTime, toUs), samples, timeDeltas };
+}
+
+/** Now on the monotonic clock V8's profiler stamps samples with (CLOCK_MONOTONIC on Linux), µs. */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /** A running profile of this process; `stop` ends it and resolves the profile (call it once). */
 export interface RunningProfile {
   stop(): Promise<CpuProfile>;
@@ -123,7 +156,10 @@ export interface RunningProfile {
  * (the profiler --cpu-prof uses; default sampling interval, 1 ms unless
  * `intervalUs`). `stop` disconnects the session and resolves the profile
  * with its frames at their source lines (atSourcePositions over
- * loadedSourceMaps). Rejects if the inspector refuses.
+ * loadedSourceMaps), clipped to the time between this call resolving and
+ * `stop` being called: the profiler's own start-up (tens to hundreds of ms of
+ * code logging on a big heap, charged to the first sample, the inspector's
+ * `dispatch`) is not in it. Rejects if the inspector refuses.
  */
 export async function startProfile(intervalUs?: number): Promise<RunningProfile> {
   const session = new Session();
@@ -136,11 +172,15 @@ export async function startProfile(intervalUs?: number): Promise<RunningProfile>
     session.disconnect();
     throw e;
   }
+  const fromUs = monotonicUs();
   return {
     async stop() {
+      const toUs = monotonicUs();
       try {
         const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
-        return atSourcePositions(profile, loadedSourceMaps());
+        // Clip only when the profile's clock is this one (its start lies within the start call).
+        const sameClock = profile.startTime <= fromUs && profile.startTime > fromUs - 60_000_000;
+        return atSourcePositions(sameClock ? clippedTo(profile, fromUs, toUs) : profile, loadedSourceMaps());
       } finally {
         session.disconnect();
       }
