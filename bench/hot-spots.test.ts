@@ -28,6 +28,18 @@ test('topSelfTime ranks functions by self time, merges frames of one function an
   assert.deepEqual(pseudoShares(profile), { gc: 0.2, program: 0 });
 });
 
+test('topSelfTime caps a sample gap at twice the median (time off the CPU is not the function\'s)', () => {
+  const profile: CpuProfile = {
+    startTime: 0,
+    endTime: 0,
+    nodes: [{ id: 1, callFrame: frame('work', 'file:///repo/w.ts', 0) }, { id: 2, callFrame: frame('now') }],
+    // `now` resumed after a 30 ms gap (the machine busy elsewhere); the usual gap is 1 ms.
+    samples: [1, 1, 1, 2, 1],
+    timeDeltas: [1000, 1000, 1000, 30_000, 1000],
+  };
+  assert.deepEqual(topSelfTime(profile, 2, 'file:///repo/'), [{ fn: 'work w.ts:1', selfMs: 4, share: 0.667 }, { fn: 'now', selfMs: 2, share: 0.333 }]);
+});
+
 test('topSelfTime falls back to hit counts spread over the profile span', () => {
   const profile: CpuProfile = {
     startTime: 0,

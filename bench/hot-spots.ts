@@ -42,15 +42,19 @@ export interface HotSpot {
  * (root) pseudo-frames are ignored; with `functionsOnly` so are (program) and
  * (garbage collector), whose share `pseudoShares` reports (anonymous functions
  * are kept, as '(anonymous) file:line'). Time per sample is taken from timeDeltas
- * when present, else the profile span divided evenly among the hits. `root`
+ * when present, capped at twice their median (so selfMs is close to CPU time
+ * on a loaded machine), else the profile span divided evenly among the hits. `root`
  * is stripped from file URLs, and a file under node_modules is named from
  * `node_modules/` on. Pure.
  */
 export function topSelfTime(profile: CpuProfile, n: number, root = '', functionsOnly = false): HotSpot[] {
   const selfUs = new Map<number, number>();
   if (profile.samples && profile.timeDeltas && profile.samples.length === profile.timeDeltas.length) {
-    // timeDeltas[i] is the gap before sample i; charge it to the sample's frame.
-    for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + Math.max(0, profile.timeDeltas[i]));
+    // timeDeltas[i] is the gap before sample i; charge it to the sample's frame, at most twice the usual
+    // gap: a longer one is the thread off the CPU (shared cores), not time of the function it resumed in.
+    const sorted = profile.timeDeltas.filter((d) => d > 0).sort((a, b) => a - b);
+    const cap = sorted.length > 0 ? 2 * sorted[Math.floor(sorted.length / 2)] : 0;
+    for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + Math.min(cap, Math.max(0, profile.timeDeltas[i])));
   } else {
     const hits = profile.nodes.reduce((a, x) => a + (x.hitCount ?? 0), 0);
     const per = hits > 0 ? (profile.endTime - profile.startTime) / hits : 0;

@@ -32,8 +32,8 @@
  * flight) into namespace hot-spots after the lists (no etcd baseline: the API side only; the profile
  * covers the in-process server, its etcd client and the HTTP client); for each list row, 5 more of its
  * lists after all timed lists; for the fan-out, the same writes again to the same watchers after the
- * latencies are taken (those pods deleted again); for proxy sync, one more full sync and one more
- * endpoint change after the timed rounds (proxy-sync.ts). The reported rates and ratios are thus the
+ * latencies are taken (those pods deleted again); for proxy sync, one more full sync and ten more
+ * endpoint changes after the timed rounds (proxy-sync.ts). The reported rates and ratios are thus the
  * unprofiled ones. The scheduler row keeps its own profiles (scheduler.ts). --no-cpu-prof skips all
  * profiling.
  *
