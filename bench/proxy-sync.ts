@@ -11,6 +11,12 @@
  *   full=false) until the kernel has it; floor: the raw apply of the same
  *   delta payload (replayed after the change was reverted).
  * `ratio` = ms / floorMs. Targets (issue 8): full ≤ 1000 ms, change ≤ 100 ms.
+ * With `cpuProf`, after the timed rounds, one extra untimed full sync into an
+ * empty node and then ten endpoint changes (the same one, there and back) run
+ * under the CPU profiler of this process (sampling every 100 µs); their top
+ * three self-time functions go into the rows as `hotSpots`. The profile covers this process only (rendering, the
+ * hooks, piping the payload): the nft / iptables-restore processes are not in
+ * it, and the wait for them is idle time, left out of the shares.
  * Needs root, ip, nsenter, nft, iptables.
  */
 import { execa } from 'execa';
@@ -22,6 +28,7 @@ import { hostExec, mustExec, netnsExec, type Exec } from '../proxy/exec.ts';
 import { cleanupRules } from '../proxy/iptables.ts';
 import { newBackend } from '../proxy/main.ts';
 import { cleanupNftables } from '../proxy/nft/nftables.ts';
+import { profilePhase, type HotSpot } from './hot-spots.ts';
 
 /** One row of the report (or `error` when the mode failed). */
 export interface ProxySyncResult {
@@ -41,6 +48,10 @@ export interface ProxySyncResult {
   /** Bytes of the payload the backend applied. */
   payloadBytes: number;
   rounds: number[];
+  /** With cpuProf: top three self-time functions of the extra, untimed backend.sync (see file doc). */
+  hotSpots?: HotSpot[];
+  /** With cpuProf: the share (0..1) of that sync's non-idle time in GC. */
+  gcShare?: number;
 }
 
 /** hostExec with a 10-minute timeout: a 25,000-endpoint iptables restore takes longer than hostExec's 30 s on a busy machine. */
@@ -112,7 +123,7 @@ function row(name: string, mode: ProxyMode, s: number, e: number, ms: number[], 
  * Runs the bench for every mode in `modes`; resolves the rows. The namespace
  * is deleted even when a step throws.
  */
-export async function proxySync(opts: { services: number; endpoints: number; rounds: number; modes: readonly ProxyMode[] }): Promise<ProxySyncResult[]> {
+export async function proxySync(opts: { services: number; endpoints: number; rounds: number; modes: readonly ProxyMode[]; cpuProf?: boolean }): Promise<ProxySyncResult[]> {
   const ns = `skbench${process.pid}`;
   await mustExec(hostExec, 'ip', ['netns', 'add', ns]);
   const node = netnsExec(ns, patientExec);
@@ -162,9 +173,22 @@ export async function proxySync(opts: { services: number; endpoints: number; rou
       await clean();
       fullFloor.push(await timed(() => mustExec(node, full.file, full.args, full.input)));
     }
-    return [
+    const rows = [
       row('proxy full sync (render + apply)', mode, opts.services, opts.endpoints, fullMs, fullFloor, 1000, fullBytes),
       row('proxy one endpoint change reaching the kernel', mode, opts.services, opts.endpoints, changeMs, changeFloor, 100, changeBytes),
+    ];
+    if (!opts.cpuProf) return rows;
+    // The extra, untimed pass: the same two calls on a fresh backend into an empty node.
+    await clean();
+    const backend: ProxyBackend = newBackend(mode, config, log, node);
+    const full = await profilePhase(() => backend.sync(state, true), { intervalUs: 100 });
+    // Ten one-endpoint changes (there and back five times): one is tens of ms, too few samples alone.
+    const change = await profilePhase(async () => {
+      for (let i = 0; i < 10; i++) await backend.sync(i % 2 === 0 ? changed : state, false);
+    }, { intervalUs: 100 });
+    return [
+      { ...rows[0], hotSpots: full.hotSpots, gcShare: full.gcShare },
+      { ...rows[1], hotSpots: change.hotSpots, gcShare: change.gcShare },
     ];
   }
 }

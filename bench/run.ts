@@ -23,6 +23,20 @@
  * 9's 10,000), plainly, with resourceVersion=0, and with a label selector that matches every pod and one
  * that matches none, each against the same etcd range floor.
  *
+ * Hot spots (issue 9: "record the top three hot spots in each benchmark's result"; bench/hot-spots.ts):
+ * the create row, each list row, the watch fan-out row and each proxy-sync row carry `hotSpots`, the top
+ * three self-time functions ('name repo/relative/file.ts:line'; (program) and GC left out, GC's share is
+ * `gcShare`) of this process under V8's CPU profiler (node:inspector). Profiling slows what it watches, so
+ * it never runs over a timed pass: each row gets one extra, untimed pass of its API-side work, run after
+ * the timed work it could disturb — for create, one more API round (--pods creates, --concurrency in
+ * flight) into namespace hot-spots after the lists (no etcd baseline: the API side only; the profile
+ * covers the in-process server, its etcd client and the HTTP client); for each list row, 5 more of its
+ * lists after all timed lists; for the fan-out, the same writes again to the same watchers after the
+ * latencies are taken (those pods deleted again); for proxy sync, one more full sync and ten more
+ * endpoint changes after the timed rounds (proxy-sync.ts). The reported rates and ratios are thus the
+ * unprofiled ones. The scheduler row keeps its own profiles (scheduler.ts). --no-cpu-prof skips all
+ * profiling.
+ *
  * Flags: --pods N (default 400), --concurrency C (default 16), --rounds R
  * (create rounds, baseline and API alternating; default 3),
  * --watchers W (default 500), --watch-writes N (default 200),
@@ -33,16 +47,21 @@
  * --slice S (default: the whole round; a round alternates baseline and API every S creates).
  * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
  * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
- * (hot spots are recorded by default).
+ * (hot spots are recorded by default, for every case above; it turns all profiling off).
  * The cluster case (cluster.ts; root and the e2e tools): a real single-node cluster from the bundle in each process
  * mode: startup to Node Ready, RSS idle and with 30 pods, a 0 → 30 scale burst. --only cluster,
  * --cluster-modes one-process,split-processes, --cluster-from bundle|sources.
- * The hollow case (hollow.ts, its own etcd and API server; opt-in, about two minutes on the shared 2-core machine):
- * --only hollow, --hollow-nodes N (default 100), --hollow-pods-per-node P (default 30): the RSS of
- * `skiff hollow-nodes` with N x P pods Running, and the time for them to be Running.
+ * The hollow case (hollow.ts, its own etcd and API server; about 90 s on the shared 2-core machine; issue 9's
+ * footprint row): --hollow-nodes N (default 100), --hollow-pods-per-node P (default 30): the RSS of
+ * `skiff hollow-nodes` with N x P pods Running, and the time for them to be Running. The default run ends
+ * with it, in a child process (bench/hollow.ts run alone, so that its benchProcess RSS is a fresh
+ * process's); --no-hollow skips it; --only hollow runs just that, in this process.
+ * Without --only, the proxy, cluster and hollow cases run after the API cases' server is stopped.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { Namespaces, Pods, ServiceAccounts } from '../apiserver/client/resources.ts';
@@ -52,6 +71,7 @@ import { proxySync, type ProxySyncResult } from './proxy-sync.ts';
 import { isProxyMode } from '../proxy/backend.ts';
 import { benchPod, timed } from './create-shared.ts';
 import { startProcessCreateClient } from './create-client.ts';
+import { profilePhase, type HotSpot, type PhaseHotSpots } from './hot-spots.ts';
 
 import { schedulerBench, schedulerBenchOptionsFromArgv, type SchedulerBenchResult } from './scheduler.ts';
 import { clusterBench, clusterBenchOptionsFromArgv, type ClusterBenchResult } from './cluster.ts';
@@ -72,6 +92,10 @@ interface CaseResult {
   smallValueBaseline?: { opsPerSec: number; ratio: number };
   /** Lists: total bytes of the values the server stored, of the bench's own values, and of one API list response. */
   bytes?: { storedValueBytes: number; benchValueBytes: number; responseBytes: number };
+  /** Top three self-time functions of this process over the row's extra, untimed profiled pass (file doc). */
+  hotSpots?: HotSpot[];
+  /** The share (0..1) of that pass's non-idle time in GC. */
+  gcShare?: number;
 }
 
 function flag(name: string, dflt: number): number {
@@ -86,30 +110,81 @@ function only(): string | undefined {
 
 const pod = (name: string): Pod => benchPod(name);
 
-/** The proxy-sync rows (both modes), or none when not root. */
-async function proxyRows(): Promise<ProxySyncResult[]> {
+/** The proxy-sync rows (both modes), or none when not root; with `cpuProf` each carries its hot spots. */
+async function proxyRows(cpuProf: boolean): Promise<ProxySyncResult[]> {
   if (process.getuid?.() !== 0) return [];
   const i = process.argv.indexOf('--proxy-modes');
   const modes = (i >= 0 ? process.argv[i + 1] ?? '' : 'iptables,nftables').split(',').filter(isProxyMode);
-  return proxySync({ services: flag('proxy-services', 5000), endpoints: flag('proxy-endpoints', 5), rounds: flag('proxy-rounds', 1), modes });
+  return proxySync({ services: flag('proxy-services', 5000), endpoints: flag('proxy-endpoints', 5), rounds: flag('proxy-rounds', 1), modes, cpuProf });
+}
+
+/**
+ * The hollow case in a process of its own (`node --import tsx bench/hollow.ts` with this run's
+ * --hollow-nodes, --hollow-pods-per-node and --concurrency), so that its benchProcess RSS is a fresh API
+ * server's rather than this process's heap after the other cases. Rejects when it exits non-zero or prints
+ * no result.
+ */
+async function hollowInChild(): Promise<HollowBenchResult> {
+  const pass = ['hollow-nodes', 'hollow-pods-per-node', 'concurrency'].flatMap((name) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? [`--${name}`, process.argv[i + 1] ?? ''] : [];
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./hollow.ts', import.meta.url)), ...pass], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c) => resolve(c));
+  });
+  if (code !== 0) throw new Error(`bench/hollow.ts exited ${code}: ${out.slice(-500)}`);
+  try {
+    return JSON.parse(out) as HollowBenchResult;
+  } catch {
+    throw new Error(`bench/hollow.ts printed no result: ${out.slice(-500)}`);
+  }
 }
 
 async function main(): Promise<void> {
   const n = flag('pods', 400);
   const c = flag('concurrency', 16);
+  const cpuProf = !process.argv.includes('--no-cpu-prof');
   if (only() === 'proxy') {
-    await report(n, c, await proxyRows());
+    await report(n, c, await proxyRows(cpuProf));
     return;
   }
   if (only() === 'cluster') {
     await report(n, c, [await clusterBench(clusterBenchOptionsFromArgv())]);
     return;
   }
-  // Opt-in: its own etcd and API server, and minutes of work.
+  // Alone: its own etcd and API server in this process (in the default run it runs in a child, last).
   if (only() === 'hollow') {
     await report(n, c, [await hollowBench(hollowBenchOptionsFromArgv())]);
     return;
   }
+  const results: AnyResult[] = [];
+  try {
+    await apiCases(results, n, c, cpuProf);
+    if (only() === undefined) {
+      results.push(...await proxyRows(cpuProf));
+      results.push(await clusterBench(clusterBenchOptionsFromArgv()));
+      if (!process.argv.includes('--no-hollow')) results.push(await hollowInChild());
+    }
+  } finally {
+    await report(n, c, results);
+  }
+}
+
+/** `task` run `passes` times, one at a time, untimed, under the profiler: the hot spots of a row's extra pass. */
+function profiledPasses(passes: number, task: () => Promise<unknown>): Promise<PhaseHotSpots> {
+  return profilePhase(() => timed(passes, 1, task), { intervalUs: 250 });
+}
+
+/**
+ * The cases against one API server of this process (watch fan-out, scheduler, create, lists), appended to
+ * `results` as they finish; returns early after the one `--only` names. The server is stopped on return
+ * and on error.
+ */
+async function apiCases(results: AnyResult[], n: number, c: number, cpuProf: boolean): Promise<void> {
   const R = flag('rounds', 3);
   const api = await startApiServer({ watchCache: !process.argv.includes('--no-watch-cache') });
   // The list floor reads the whole range in one response (20 MB for 10,000 stored pods): no 4 MiB gRPC cap.
@@ -117,12 +192,11 @@ async function main(): Promise<void> {
   // In a running cluster the ServiceAccount controller keeps `default` in every namespace, and
   // ServiceAccount admission finds it in the watch cache; the bench runs no controllers, so it makes it.
   await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }, 'default');
-  const results: AnyResult[] = [];
   const run = (name: string): boolean => only() === undefined || only() === name;
   try {
     if (run('watch')) {
       await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fanout' } });
-      results.push(await watchFanout(api, 'fanout', { watchers: flag('watchers', 500), writes: flag('watch-writes', 200), gapMs: flag('watch-gap-ms', 10) }));
+      results.push(await watchFanout(api, 'fanout', { watchers: flag('watchers', 500), writes: flag('watch-writes', 200), gapMs: flag('watch-gap-ms', 10), cpuProf }));
     }
     if (only() === 'watch') return;
     if (run('scheduler')) { results.push(await schedulerBench(schedulerBenchOptionsFromArgv())); if (only() === 'scheduler') return; }
@@ -171,13 +245,28 @@ async function main(): Promise<void> {
       workerRounds.push(row('create pod, client in its own process', n, baseCreateMs, workerCreateMs));
     }
     await workerClient.stop();
-    results.push(median(rounds), median(workerRounds));
-    if (only() === 'create') return;
+    const createRow = median(rounds);
+    results.push(createRow, median(workerRounds));
+    const createAt = results.length - 2;
+    // The create row's hot spots: one extra API round (n creates, c in flight) into a namespace of its own,
+    // untimed, once no timed work is left on this server (after the lists), so that nothing timed sees its pods.
+    const profileCreates = async (): Promise<void> => {
+      if (!cpuProf) return;
+      await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hot-spots' } });
+      await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'hot-spots' } }, 'hot-spots');
+      const { hotSpots, gcShare } = await profilePhase(() => timed(n, c, (i) => api.client.create(Pods, { ...pod(`h-${i}`), metadata: { name: `h-${i}`, namespace: 'hot-spots', labels: { app: 'bench' } } }, 'hot-spots')), { intervalUs: 250 });
+      results[createAt] = { ...createRow, hotSpots, gcShare };
+    };
+    if (only() === 'create') {
+      await profileCreates();
+      return;
+    }
 
     // List: baseline is one prefix range + JSON.parse of every value — of the values the server
     // stored (defaulted, with managedFields: ~5x the bench's own pod), so both sides move the same
     // bytes. The bench's small values are still timed, as the old baseline, for comparison.
     const lists = 20;
+    const profileLists = 5;
     const want = n * R;
     const storedPrefix = '/registry/pods/default/';
     const stored = await etcd.getAll().prefix(storedPrefix).strings();
@@ -194,10 +283,13 @@ async function main(): Promise<void> {
       const items = Object.values(kvs).map((v) => JSON.parse(v) as unknown);
       if (items.length !== want) throw new Error(`small-value baseline list saw ${items.length}`);
     });
-    const apiListMs = await timed(lists, 1, async () => {
+    // Each list row: its timed task, profiled again after every timed list (profileLists more, untimed).
+    const listRows: Array<{ row: CaseResult; task: () => Promise<void> }> = [];
+    const plainList = async (): Promise<void> => {
       const list = await api.client.list<Pod>(Pods, { namespace: 'default' });
       if (list.items.length !== want) throw new Error(`API list saw ${list.items.length}`);
-    });
+    };
+    const apiListMs = await timed(lists, 1, plainList);
     const body = await (await fetch(`${api.url}/api/v1/namespaces/default/pods`)).text();
     const listBytes = {
       storedValueBytes: bytes(stored),
@@ -205,29 +297,30 @@ async function main(): Promise<void> {
       responseBytes: Buffer.byteLength(body),
     };
     const small = row('', lists, smallListMs, apiListMs);
-    results.push({ ...row(`list ${want} pods`, lists, baseListMs, apiListMs), smallValueBaseline: { opsPerSec: small.baselineOpsPerSec, ratio: small.ratio }, bytes: listBytes });
+    listRows.push({ row: { ...row(`list ${want} pods`, lists, baseListMs, apiListMs), smallValueBaseline: { opsPerSec: small.baselineOpsPerSec, ratio: small.ratio }, bytes: listBytes }, task: plainList });
     // resourceVersion=0 lists are answered from the watch cache (same floor).
-    const cachedListMs = await timed(lists, 1, async () => {
+    const cachedList = async (): Promise<void> => {
       const list = await api.client.list<Pod>(Pods, { namespace: 'default', resourceVersion: '0' });
       if (list.items.length !== want) throw new Error(`API rv=0 list saw ${list.items.length}`);
-    });
-    results.push(row(`list ${want} pods, resourceVersion=0 (watch cache)`, lists, baseListMs, cachedListMs));
+    };
+    const cachedListMs = await timed(lists, 1, cachedList);
+    listRows.push({ row: row(`list ${want} pods, resourceVersion=0 (watch cache)`, lists, baseListMs, cachedListMs), task: cachedList });
     // A label selector every pod matches (the worst case: the server decodes, matches and sends every
     // item) and one none matches (the matching cost alone, an empty response); same floor, since etcd
     // cannot filter by label and kube-apiserver reads the whole range too.
     for (const [selector, expect] of [['app=bench', want], ['app=none', 0]] as const) {
-      const selMs = await timed(lists, 1, async () => {
+      const selList = async (): Promise<void> => {
         const list = await api.client.list<Pod>(Pods, { namespace: 'default', labelSelector: selector });
         if (list.items.length !== expect) throw new Error(`API list with ${selector} saw ${list.items.length}`);
-      });
-      results.push(row(`list ${want} pods, labelSelector=${selector}`, lists, baseListMs, selMs));
+      };
+      const selMs = await timed(lists, 1, selList);
+      listRows.push({ row: row(`list ${want} pods, labelSelector=${selector}`, lists, baseListMs, selMs), task: selList });
     }
-    if (only() === undefined) results.push(...await proxyRows());
-    if (only() === undefined) results.push(await clusterBench(clusterBenchOptionsFromArgv()));
+    for (const { row: r, task } of listRows) results.push(cpuProf ? { ...r, ...await profiledPasses(profileLists, task) } : r);
+    await profileCreates();
   } finally {
     etcd.close();
     await api.stop();
-    await report(n, c, results);
   }
 }
 

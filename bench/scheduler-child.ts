@@ -5,30 +5,23 @@
  * runScheduler against the API server until SIGTERM, then exits 0. With
  * `profileFile` ('-' for none) the process profiles itself through the
  * inspector from just before runScheduler (so module loading is left out)
- * and writes the .cpuprofile JSON there on SIGTERM. Prints one JSON line
+ * and writes the .cpuprofile JSON there on SIGTERM (frames at their source
+ * lines: hot-spots.ts startProfile). Prints one JSON line
  * with its CPU time ({"cpuMs": n}: user + system, whole life) on exit.
  * Logs nothing.
  */
 import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { runScheduler } from '../scheduler/main.ts';
 import { quietLogger } from '../testutil/log.ts';
+import { startProfile } from './hot-spots.ts';
 
 const [apiUrl, parallel, profileFile] = process.argv.slice(2);
 const ac = new AbortController();
 process.once('SIGTERM', () => ac.abort());
-const session = profileFile && profileFile !== '-' ? new Session() : undefined;
 try {
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
+  const prof = profileFile && profileFile !== '-' ? await startProfile() : undefined;
   await runScheduler({ apiUrl, healthzPort: 0, log: quietLogger('scheduler'), ...(parallel && parallel !== '-' ? { parallelBindings: Number(parallel) } : {}) }, ac.signal);
-  if (session && profileFile) {
-    const { profile } = await session.post('Profiler.stop');
-    await writeFile(profileFile, JSON.stringify(profile));
-  }
+  if (prof && profileFile) await writeFile(profileFile, JSON.stringify(await prof.stop()));
   const cpu = process.cpuUsage();
   process.stdout.write(`${JSON.stringify({ cpuMs: Math.round((cpu.user + cpu.system) / 1000) })}\n`);
   process.exit(0);

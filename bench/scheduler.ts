@@ -26,7 +26,6 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Session } from 'node:inspector/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
@@ -35,7 +34,7 @@ import { runScheduler } from '../scheduler/main.ts';
 import { startApiServer } from '../testutil/apiserver.ts';
 import { stopChild } from '../testutil/child.ts';
 import { quietLogger } from '../testutil/log.ts';
-import { pseudoShares, topSelfTime, type CpuProfile, type HotSpot } from './scheduler-profile.ts';
+import { pseudoShares, repoRoot, startProfile, topSelfTime, type CpuProfile, type HotSpot } from './hot-spots.ts';
 
 /** Options of the scheduler case. */
 export interface SchedulerBenchOptions {
@@ -87,23 +86,6 @@ export interface SchedulerBenchResult {
    * process, the API server's while binding, and while creating the floor's pods.
    */
   hotSpots?: { scheduler: HotSpot[]; apiserver: HotSpot[]; apiserverCreating: HotSpot[]; gcShare: { scheduler: number; apiserver: number } };
-}
-
-const repoRoot = pathToFileURL(path.resolve(fileURLToPath(import.meta.url), '../..') + '/').href;
-
-/** The V8 profiler of this process through the inspector (what --cpu-prof uses); `stop` resolves the profile. */
-async function startProfile(): Promise<{ stop(): Promise<CpuProfile> }> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return {
-    async stop() {
-      const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
-      session.disconnect();
-      return profile;
-    },
-  };
 }
 
 /** Runs `n` tasks with at most `c` in flight; resolves elapsed ms. */

@@ -7,6 +7,13 @@
  * sent. The floor is one raw etcd watcher on the same kind of writes done
  * straight against etcd in the same run. The watchers' sockets are read in
  * the bench process, which also runs the API server (a pessimistic setup).
+ *
+ * With `cpuProf` the same W watchers then take an extra, untimed pass of the
+ * same N writes (same gap) under the CPU profiler of this process, after the
+ * latencies are taken: its top three self-time functions (the server's
+ * create and fan-out, its etcd client and the watchers' socket reading, all
+ * in this process) go into the row as `hotSpots`; those pods are deleted
+ * again after the watchers close.
  */
 import http from 'node:http';
 import { Etcd3 } from 'etcd3';
@@ -14,6 +21,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { Pods } from '../apiserver/client/resources.ts';
 import type { TestApiServer } from '../testutil/apiserver.ts';
 import { openWatch, type WatchStream } from '../testutil/watch-stream.ts';
+import { profilePhase, type HotSpot } from './hot-spots.ts';
 
 /** Latency percentiles of one side, ms. */
 export interface LatencySummary {
@@ -41,6 +49,10 @@ export interface FanoutResult {
   meetsTarget: boolean;
   /** Events each watcher got beyond the writes (duplicates would show here); 0 expected. */
   extraEvents: number;
+  /** With cpuProf: top three self-time functions of the extra, untimed pass (see file doc). */
+  hotSpots?: HotSpot[];
+  /** With cpuProf: the share (0..1) of that pass's non-idle time in GC. */
+  gcShare?: number;
 }
 
 /** Options of the fan-out case. */
@@ -49,6 +61,8 @@ export interface FanoutOptions {
   writes: number;
   /** Pause between writes, ms (the writes are a stream, not a burst). */
   gapMs: number;
+  /** Profile an extra, untimed pass of the writes and record its hot spots (see file doc). */
+  cpuProf?: boolean;
 }
 
 function summarize(samples: number[]): LatencySummary {
@@ -107,14 +121,19 @@ export async function watchFanout(api: TestApiServer, ns: string, o: FanoutOptio
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const received: Array<Map<string, number>> = [];
   const extra: number[] = [];
+  // ADDED events of the profiled pass's pods (named `h-`), per watcher: counted, not timed.
+  const profiled: number[] = [];
+  let profiledWrites = 0;
   const streams: WatchStream[] = [];
   for (let w = 0; w < o.watchers; w++) {
     const got = new Map<string, number>();
     received.push(got);
     extra.push(0);
+    profiled.push(0);
     streams.push(openWatch(`${api.url}/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=${from}`, (ev) => {
       const name = ev.object.metadata?.name ?? '';
-      if (ev.type !== 'ADDED' || got.has(name)) extra[w]++;
+      if (ev.type === 'ADDED' && name.startsWith('h-')) profiled[w]++;
+      else if (ev.type !== 'ADDED' || got.has(name)) extra[w]++;
       else got.set(name, performance.now());
     }, agent));
   }
@@ -143,14 +162,36 @@ export async function watchFanout(api: TestApiServer, ns: string, o: FanoutOptio
     const s = summarize(skiff);
     const fs = summarize(floor.fromSend);
     const ss = summarize(skiffSend);
-    return {
+    const result: FanoutResult = {
       name: `watch fan-out (${o.watchers} watchers)`, watchers: o.watchers, writes: o.writes,
       floor: summarize(floor.fromAck), skiff: s, floorFromSend: fs, skiffFromSend: ss,
       ratio: Math.round((fs.p99Ms / ss.p99Ms) * 1000) / 1000,
       targetP99Ms: 100, meetsTarget: s.p99Ms <= 100, extraEvents: extra.reduce((a, b) => a + b, 0),
     };
+    if (!o.cpuProf) return result;
+    const { hotSpots, gcShare } = await profilePhase(async () => {
+      for (let i = 0; i < o.writes; i++) {
+        profiledWrites++;
+        await api.client.create(Pods, pod(`h-${i}`), ns);
+        if (o.gapMs > 0) await sleep(o.gapMs);
+      }
+      if (!(await until(() => profiled.every((k) => k >= o.writes), 60000))) {
+        throw new Error(`watchers got ${Math.min(...profiled)}/${o.writes} events of the profiled pass`);
+      }
+    });
+    return { ...result, hotSpots, gcShare };
   } finally {
     for (const s of streams) s.close();
     agent.destroy();
+    // The profiled pass's pods go again (once nobody watches), so that later cases see the store as without it.
+    await deleteProfiled(api, ns, profiledWrites);
   }
+}
+
+/** Deletes the pods `h-0` … `h-(n-1)` of namespace `ns` (16 at a time); best effort: errors are ignored. */
+async function deleteProfiled(api: TestApiServer, ns: string, n: number): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    for (let i = next++; i < n; i = next++) await api.client.delete(Pods, `h-${i}`, ns, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }));
 }
