@@ -208,7 +208,7 @@ export function profileWindow<P extends CpuProfile>(p: P, fromUs: number, toUs: 
 /**
  * `p` with every frame in a bundle file (file URL under `bundleDir` with a
  * `.map` beside it) moved to its original source position, the path made
- * relative to `root`. Frames without a mapping keep their URL. Reads the
+ * relative to `root` (dependencies: from `node_modules/` on). Frames without a mapping keep their URL. Reads the
  * maps; rejects when a map is unreadable JSON.
  */
 export async function mapToSources(p: FramedProfile, bundleDir: string, root: string): Promise<FramedProfile> {
@@ -226,9 +226,14 @@ export async function mapToSources(p: FramedProfile, bundleDir: string, root: st
     const file = url.startsWith('file://') ? fileURLToPath(url) : url;
     const m = file.startsWith(bundleDir) ? await mapOf(file) : undefined;
     const e = m?.map.findEntry(n.callFrame.lineNumber, n.callFrame.columnNumber);
-    if (m && e && 'originalSource' in e) {
-      const src = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(m.dir, e.originalSource);
-      nodes.push({ ...n, callFrame: { ...n.callFrame, url: relative(root, src), lineNumber: e.originalLine, columnNumber: e.originalColumn } });
+    // Segments without a source (generated-only) come back with originalSource undefined.
+    const orig = e && 'originalSource' in e && typeof e.originalSource === 'string' ? e : undefined;
+    if (m && orig) {
+      const src = orig.originalSource.startsWith('file://') ? fileURLToPath(orig.originalSource) : resolve(m.dir, orig.originalSource);
+      // Dependencies resolve through the node_modules symlink to another checkout: name them from node_modules/ on.
+      const at = src.lastIndexOf('/node_modules/');
+      const url = at >= 0 ? src.slice(at + 1) : relative(root, src);
+      nodes.push({ ...n, callFrame: { ...n.callFrame, url, lineNumber: orig.originalLine, columnNumber: orig.originalColumn } });
     } else {
       nodes.push(n);
     }
