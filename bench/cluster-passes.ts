@@ -161,8 +161,8 @@ export interface BurstHotSpots {
   burstMs: number;
   /** Non-idle main-thread time inside the window, ms. */
   busyMs: number;
-  /** Top 3 functions by self time ('name file:line', repository-relative through the bundle's source maps). */
-  top: HotSpot[];
+  /** Top 3 functions by self time ('name file:line', repository-relative through the bundle's source maps), each with the caller most of it came through. */
+  top: Array<HotSpot & { via?: string }>;
   /** Shares of the non-idle window time in GC and in V8's (program). */
   gc: number;
   program: number;
@@ -175,6 +175,7 @@ interface FramedNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 /** A full `.cpuprofile` as `--cpu-prof` writes it. */
@@ -241,6 +242,46 @@ export async function mapToSources(p: FramedProfile, bundleDir: string, root: st
   return { ...p, nodes };
 }
 
+/** topSelfTime's key of a frame: 'name url:line' (url with `rootUrl` stripped), or the bare name without a url. */
+function frameKey(n: FramedNode, rootUrl: string): string {
+  const name = n.callFrame.functionName || '(anonymous)';
+  const url = rootUrl && n.callFrame.url.startsWith(rootUrl) ? n.callFrame.url.slice(rootUrl.length) : n.callFrame.url;
+  return url ? `${name} ${url}:${n.callFrame.lineNumber + 1}` : name;
+}
+
+/**
+ * For each hot spot key in `keys` (from topSelfTime on `p` with `rootUrl`),
+ * the nearest calling frame outside Node's own code (`node:` URLs) and
+ * outside the hot function itself through which most of its self time
+ * (timeDeltas) came; keys with none are left out. Pure.
+ */
+export function callersOf(p: FramedProfile, keys: readonly string[], rootUrl = ''): Map<string, string> {
+  const parent = new Map<number, FramedNode>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  (p.samples ?? []).forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + Math.max(0, p.timeDeltas?.[i] ?? 0)));
+  const tally = new Map<string, Map<string, number>>();
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id);
+    const key = n === undefined ? undefined : frameKey(n, rootUrl);
+    if (n === undefined || key === undefined || !keys.includes(key)) continue;
+    let up = parent.get(n.id);
+    while (up && (up.callFrame.url === '' || up.callFrame.url.startsWith('node:') || frameKey(up, rootUrl) === key)) up = parent.get(up.id);
+    if (!up) continue;
+    const t = tally.get(key) ?? new Map<string, number>();
+    const via = frameKey(up, rootUrl);
+    t.set(via, (t.get(via) ?? 0) + us);
+    tally.set(key, t);
+  }
+  const out = new Map<string, string>();
+  for (const [key, t] of tally) {
+    const best = [...t.entries()].sort((a, b) => b[1] - a[1])[0];
+    if (best) out.set(key, best[0]);
+  }
+  return out;
+}
+
 /**
  * The profile pass (see the file header): `serverCommand(flags)` is the
  * bench's server command with `flags` added to its Node flags; `bundleDir`
@@ -275,8 +316,10 @@ export async function profilePass(o: {
   const rootUrl = `file://${o.root}/`;
   const all = topSelfTime(win, Number.MAX_SAFE_INTEGER, rootUrl);
   const busyMs = Math.round(all.reduce((a, s) => a + s.selfMs, 0));
+  const top3 = topSelfTime(win, 3, rootUrl, true);
+  const via = callersOf(win, top3.map((h) => h.fn), rootUrl);
   return {
-    burstMs: burst.ms, busyMs, top: topSelfTime(win, 3, rootUrl, true), ...pseudoShares(win),
+    burstMs: burst.ms, busyMs, top: top3.map((h) => ({ ...h, ...(via.has(h.fn) ? { via: via.get(h.fn) } : {}) })), ...pseudoShares(win),
     how: 'an extra one-process cluster after the timed passes, its server started with --cpu-prof; the profile written at its SIGTERM exit, cut to the 0 → 30 scale → 30 Running window',
   };
 }

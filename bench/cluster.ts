@@ -194,7 +194,7 @@ export async function clusterBench(opts: { modes: Array<ClusterModeResult['mode'
         if (opts.cpuProf === false) burstHotSpots = { skipped: '--no-cpu-prof' };
         else {
           burstHotSpots = await profilePass({ serverCommand: commandWith, bundleDir: outDir, root: repoRoot, images: built.images, dir: work, log }).catch(failed);
-          if ('top' in burstHotSpots) log(`profile pass: server hot spots during the burst (${burstHotSpots.busyMs} ms busy; gc ${burstHotSpots.gc}, program ${burstHotSpots.program}): ${burstHotSpots.top.map((h) => `${h.fn} ${h.selfMs} ms`).join('; ')}`);
+          if ('top' in burstHotSpots) log(`profile pass: server hot spots during the burst (${burstHotSpots.busyMs} ms busy; gc ${burstHotSpots.gc}, program ${burstHotSpots.program}): ${burstHotSpots.top.map((h) => `${h.fn} ${h.selfMs} ms${h.via ? ` (via ${h.via})` : ''}`).join('; ')}`);
         }
       } finally {
         await rm(work, { recursive: true, force: true });
