@@ -34,7 +34,7 @@ import { processModeArgs } from '../e2e/harness/process-mode.ts';
 import { webDeployment } from '../e2e/harness/workload.ts';
 import { readRss } from '../testutil/process-memory.ts';
 import { waitFor } from '../testutil/wait.ts';
-import { pseudoShares, topSelfTime, type CpuProfile, type HotSpot } from './scheduler-profile.ts';
+import { clippedTo, pseudoShares, topSelfTime, type CpuProfile, type HotSpot } from './hot-spots.ts';
 
 const MIN = 60_000;
 /** How long the agent is left alone after its Node turns Ready before its idle RSS is read, ms. */
@@ -184,29 +184,6 @@ export interface FramedProfile extends CpuProfile {
 }
 
 /**
- * `p` cut to the samples taken in [fromUs, toUs] (µs on the profile's
- * clock): startTime/endTime become the window, timeDeltas are recomputed so
- * each kept sample is charged the gap since the previous kept one (the first:
- * since fromUs). Pure. Throws when the profile has no samples/timeDeltas.
- */
-export function profileWindow<P extends CpuProfile>(p: P, fromUs: number, toUs: number): P {
-  const { samples, timeDeltas } = p;
-  if (!samples || !timeDeltas || samples.length !== timeDeltas.length) throw new Error('profile has no samples with timeDeltas');
-  const keptSamples: number[] = [];
-  const keptDeltas: number[] = [];
-  let t = p.startTime;
-  let last = fromUs;
-  for (let i = 0; i < samples.length; i++) {
-    t += timeDeltas[i] ?? 0;
-    if (t < fromUs || t > toUs) continue;
-    keptSamples.push(samples[i] ?? 0);
-    keptDeltas.push(t - last);
-    last = t;
-  }
-  return { ...p, startTime: fromUs, endTime: toUs, samples: keptSamples, timeDeltas: keptDeltas };
-}
-
-/**
  * `p` with every frame in a bundle file (file URL under `bundleDir` with a
  * `.map` beside it) moved to its original source position, the path made
  * relative to `root` (dependencies: from `node_modules/` on). Frames without a mapping keep their URL. Reads the
@@ -312,7 +289,7 @@ export async function profilePass(o: {
     throw new Error(`the burst window [${burst.fromUs}, ${burst.toUs}] µs is outside the profile's [${whole.startTime}, ${whole.endTime}]: not the same clock`);
   }
   const mapped = o.bundleDir === undefined ? whole : await mapToSources(whole, o.bundleDir, o.root);
-  const win = profileWindow(mapped, burst.fromUs, burst.toUs);
+  const win = clippedTo(mapped, burst.fromUs, burst.toUs);
   const rootUrl = `file://${o.root}/`;
   const all = topSelfTime(win, Number.MAX_SAFE_INTEGER, rootUrl);
   const busyMs = Math.round(all.reduce((a, s) => a + s.selfMs, 0));

@@ -132,7 +132,7 @@ export function atSourcePositions(profile: CpuProfile, locate: FrameLocator): Cp
  * window, samples outside it are dropped. A profile without samples or
  * timeDeltas is returned as is. Pure.
  */
-export function clippedTo(profile: CpuProfile, fromUs: number, toUs: number): CpuProfile {
+export function clippedTo<P extends CpuProfile>(profile: P, fromUs: number, toUs: number): P {
   if (!profile.samples || !profile.timeDeltas || profile.samples.length !== profile.timeDeltas.length) return profile;
   const samples: number[] = [];
   const timeDeltas: number[] = [];
