@@ -63,3 +63,24 @@ test('x509Authenticator: no client cert is none; the leaf is verified', async ()
   assert.equal((await a({ clientCerts: [certs.admin] })).kind, 'user');
   assert.equal((await a({ clientCerts: [certs.otherAdmin] })).kind, 'error');
 });
+
+test('x509Authenticator answers a verified leaf from its cache only inside the leaf\'s validity, each time with its own user copy', async () => {
+  let now = Date.now();
+  const year = 365 * 24 * 3600 * 1000;
+  const a = x509Authenticator({ clientCAPem: caPem, now: () => now });
+  const first = await a({ clientCerts: [certs.admin] });
+  const second = await a({ clientCerts: [certs.admin] });
+  assert.deepEqual(second, first);
+  assert.equal(first.kind, 'user');
+  if (first.kind === 'user' && second.kind === 'user') {
+    first.user.groups.push('mutated');
+    assert.ok(!second.user.groups.includes('mutated'), 'answers do not share one user object');
+    assert.deepEqual((await a({ clientCerts: [certs.admin] })), { kind: 'user', user: { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] } });
+  }
+  now += 2 * year;
+  const late = await a({ clientCerts: [certs.admin] });
+  assert.equal(late.kind, 'error');
+  assert.match((late as { message: string }).message, /^x509: certificate has expired/);
+  // A refused leaf is never cached: another CA's cert stays refused.
+  assert.equal((await a({ clientCerts: [certs.otherAdmin] })).kind, 'error');
+});
