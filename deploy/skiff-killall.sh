@@ -159,6 +159,7 @@ fi
 
 # iptables-restore payload removing, from one table's iptables-save text, every
 # chain Skiff owns and every rule jumping to one. Owned: KUBE-* (the proxy),
+# SKIFF-* (the node's pod masquerade),
 # CNI-* chains holding or reached by a rule commented name: "<network>"
 # (bridge ipMasq, portmap's CNI-DN-*), and portmap's shared CNI-HOSTPORT-*
 # chains when no other CNI network has rules in the table.
@@ -175,7 +176,7 @@ owned_payload() {
     END {
       for (i = 1; i <= n; i++) {
         c = order[i]
-        if (c ~ /^KUBE-/ || (c ~ /^CNI-HOSTPORT-/ && !foreign)) owned[c] = 1
+        if (c ~ /^KUBE-/ || c ~ /^SKIFF-/ || (c ~ /^CNI-HOSTPORT-/ && !foreign)) owned[c] = 1
       }
       any = 0
       for (c in owned) if (c in chains) any = 1

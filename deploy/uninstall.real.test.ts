@@ -112,7 +112,9 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
     `-A CNI-0123456789abcdef01234567 -d 10.244.0.0/24 -m comment --comment "${tag.replace(/"/g, '\\"')}" -j ACCEPT`,
     '-A PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT',
     `-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat ${tag.replace(/"/g, '\\"')}" -m multiport --dports 8080 -j CNI-DN-0123456789abcdef01234`,
-    '-A CNI-DN-0123456789abcdef01234 -p tcp --dport 8080 -j DNAT --to-destination 10.244.0.5:80', 'COMMIT', '',
+    '-A CNI-DN-0123456789abcdef01234 -p tcp --dport 8080 -j DNAT --to-destination 10.244.0.5:80',
+    ':SKIFF-POD-MASQ - [0:0]', '-A POSTROUTING -m comment --comment "skiff pod masquerade" -j SKIFF-POD-MASQ',
+    '-A SKIFF-POD-MASQ -s 10.244.0.0/16 -j MASQUERADE', 'COMMIT', '',
   ].join('\n'));
   await mustExec(node, 'nft', ['-f', '-'], 'table ip skiff {\n chain services { type nat hook output priority -100; }\n}\n');
   await mustExec(node, 'nft', ['-f', '-'], 'table inet skiff-netpol {\n chain ingress { type filter hook forward priority 0; }\n}\n');
@@ -147,7 +149,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   assert.ok((await ns.pids()).length >= 4, 'the fake server and shim with their children run in the namespace');
 
   const before = await ns.run('iptables-save', []);
-  for (const chain of ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-FORWARD', 'KUBE-SVC-', 'CNI-0123456789abcdef01234567', 'CNI-HOSTPORT-DNAT']) assert.ok(before.includes(`:${chain}`), chain);
+  for (const chain of ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-FORWARD', 'KUBE-SVC-', 'CNI-0123456789abcdef01234567', 'CNI-HOSTPORT-DNAT', 'SKIFF-POD-MASQ']) assert.ok(before.includes(`:${chain}`), chain);
   assert.match(await ns.run('nft', ['list', 'tables']), /table ip skiff\n[\s\S]*table inet skiff-netpol/);
   assert.match(await ns.run('ip', ['route', 'show']), /blackhole 10\.244\.0\.0\/16[\s\S]*10\.244\.7\.0\/24 via/);
 
@@ -161,7 +163,7 @@ test('install.sh server + skiff-uninstall.sh in a network namespace leaves nothi
   await Promise.all([server.exited, shim.exited]);
   assert.deepEqual(await ns.pids(), [], 'no process left in the namespace');
   assert.deepEqual(mountsUnder(tmp), [], 'no mount left');
-  const saved = (await ns.run('iptables-save', [])).split('\n').filter((l) => /KUBE-|CNI-/.test(l));
+  const saved = (await ns.run('iptables-save', [])).split('\n').filter((l) => /KUBE-|CNI-|SKIFF-/.test(l));
   assert.deepEqual(saved, [], 'no Skiff iptables chain or rule');
   assert.doesNotMatch(await ns.run('nft', ['list', 'tables']), /skiff/);
   const routes = (await ns.run('ip', ['-4', 'route', 'show'])).trim().split('\n').filter((l) => l !== '');
