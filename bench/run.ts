@@ -19,8 +19,8 @@
  * --proxy-modes iptables,nftables to choose).
  * `--only proxy` runs just that (no etcd needed).
  *
- * The list cases LIST the pods the create rounds stored (pods x rounds; --pods 2000 --rounds 5 is issue
- * 9's 10,000), plainly, with resourceVersion=0, and with a label selector that matches every pod and one
+ * The list cases LIST the pods the create rounds stored (pods x rounds; the defaults --pods 2000 --rounds 5
+ * are issue 9's 10,000), plainly, with resourceVersion=0, and with a label selector that matches every pod and one
  * that matches none, each against the same etcd range floor.
  *
  * Hot spots (issue 9: "record the top three hot spots in each benchmark's result"; bench/hot-spots.ts):
@@ -37,16 +37,16 @@
  * unprofiled ones. The scheduler row keeps its own profiles (scheduler.ts). --no-cpu-prof skips all
  * profiling.
  *
- * Flags: --pods N (default 400), --concurrency C (default 16), --rounds R
- * (create rounds, baseline and API alternating; default 3),
+ * Flags: --pods N (default 2000), --concurrency C (default 16), --rounds R
+ * (create rounds, baseline and API alternating; default 5),
  * --watchers W (default 500), --watch-writes N (default 200),
  * --watch-gap-ms G (pause between fan-out writes, default 10),
  * --only watch (just the fan-out case), --only create (just the create rounds), --no-watch-cache (one etcd watch
  * per HTTP watch, as before the cache, for comparison), --warmup W (default 0: none; W baseline and W API
  * creates before the rounds, not timed, so that the rounds measure JIT-compiled code on both sides),
  * --slice S (default: the whole round; a round alternates baseline and API every S creates).
- * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default 2000;
- * the issue's full size is 10000), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
+ * The scheduler case (scheduler.ts, its own etcd and API server): --only scheduler, --sched-pods P (default
+ * 10000, the issue's size), --sched-nodes N (default 1000), --sched-inline, --sched-parallel B, --no-cpu-prof
  * (hot spots are recorded by default, for every case above; it turns all profiling off).
  * The cluster case (cluster.ts; root and the e2e tools): a real single-node cluster from the bundle in each process
  * mode: startup to Node Ready, RSS idle and with 30 pods, a 0 → 30 scale burst. --only cluster,
@@ -145,7 +145,7 @@ async function hollowInChild(): Promise<HollowBenchResult> {
 }
 
 async function main(): Promise<void> {
-  const n = flag('pods', 400);
+  const n = flag('pods', 2000);
   const c = flag('concurrency', 16);
   const cpuProf = !process.argv.includes('--no-cpu-prof');
   if (only() === 'proxy') {
@@ -185,7 +185,7 @@ function profiledPasses(passes: number, task: () => Promise<unknown>): Promise<P
  * and on error.
  */
 async function apiCases(results: AnyResult[], n: number, c: number, cpuProf: boolean): Promise<void> {
-  const R = flag('rounds', 3);
+  const R = flag('rounds', 5);
   const api = await startApiServer({ watchCache: !process.argv.includes('--no-watch-cache') });
   // The list floor reads the whole range in one response (20 MB for 10,000 stored pods): no 4 MiB gRPC cap.
   const etcd = new Etcd3({ hosts: api.etcd.endpoint, grpcOptions: { 'grpc.max_receive_message_length': -1 } });

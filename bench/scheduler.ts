@@ -260,13 +260,13 @@ function flag(name: string): string | undefined {
 }
 
 /**
- * The options `npm run bench` passes: --sched-pods (default 2000; the issue's full size is 10000),
+ * The options `npm run bench` passes: --sched-pods (default 10000, the issue's size),
  * --sched-nodes (1000), --sched-inline, --sched-parallel, --sched-prof-out DIR; profiling (hot spots) is on
  * unless --no-cpu-prof.
  */
 export function schedulerBenchOptionsFromArgv(): SchedulerBenchOptions {
   return {
-    pods: Number(flag('sched-pods') ?? 2000),
+    pods: Number(flag('sched-pods') ?? 10000),
     nodes: Number(flag('sched-nodes') ?? 1000),
     inline: process.argv.includes('--sched-inline'),
     cpuProf: !process.argv.includes('--no-cpu-prof'),
