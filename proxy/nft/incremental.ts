@@ -10,18 +10,22 @@ import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ProxyState } from '../backend.ts';
 import { buildServicePorts, SERVICE_NAME_LABEL, type ServicePortInfo } from '../model.ts';
-import { buildRuleset, emptyRuleset, VERDICT_MAPS, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
+import { buildRuleset, emptyRuleset, mapOf, type NftMap, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
 
 interface Entry { service: Service; slices: EndpointSlice[]; ports: ServicePortInfo[]; part: NftRuleset }
 
-/** What one update changed: renderDelta(before, after) is the delta transaction. */
+/**
+ * What one update changed: renderDelta(before, after) is the delta
+ * transaction. `before` and `after` are merged on first use (a full sync
+ * never reads them).
+ */
 export interface RulesetChange {
   /** The previous parts of the changed Services (hairpin: only pairs no Service uses any more). */
-  before: NftRuleset;
+  readonly before: NftRuleset;
   /** Their new parts (hairpin: only pairs no Service used before). */
-  after: NftRuleset;
+  readonly after: NftRuleset;
   /** Number of Services rebuilt, added or removed. */
-  services: number;
+  readonly services: number;
 }
 
 /**
@@ -47,8 +51,8 @@ export class RulesetBuilder {
       if (list) list.push(s); else slicesBy.set(key, [s]);
     }
     const next = new Map<string, Entry>();
-    /** Changed Services: key → [old part, new part]; merged in name order so the delta is deterministic. */
-    const changed = new Map<string, [NftRuleset | undefined, NftRuleset | undefined]>();
+    /** Changed Services: [key, old part, new part]. */
+    const changed: Array<[string, NftRuleset | undefined, NftRuleset | undefined]> = [];
     for (const service of state.services) {
       const key = `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
       const slices = slicesBy.get(key) ?? [];
@@ -60,26 +64,17 @@ export class RulesetBuilder {
       const ports = buildServicePorts([service], slices, { nodeName: this.config.nodeName, iptablesChainNames: false });
       const part = buildRuleset(ports, this.config);
       next.set(key, { service, slices, ports, part });
-      changed.set(key, [prev?.part, part]);
+      changed.push([key, prev?.part, part]);
     }
-    for (const [key, prev] of this.entries) if (!next.has(key)) changed.set(key, [prev.part, undefined]);
-    const before = emptyRuleset();
-    const after = emptyRuleset();
-    // Hairpin pairs are shared between Services (one endpoint IP in many): count users per part; only a
-    // first use or a last release changes the kernel set.
-    const delta = new Map<string, number>();
-    for (const key of [...changed.keys()].sort()) {
-      const [old, neu] = changed.get(key) ?? [undefined, undefined];
-      if (old) {
-        merge(before, old);
-        for (const h of old.hairpin) delta.set(h, (delta.get(h) ?? 0) - 1);
-      }
-      if (neu) {
-        merge(after, neu);
-        for (const h of neu.hairpin) delta.set(h, (delta.get(h) ?? 0) + 1);
-      }
-    }
+    for (const [key, prev] of this.entries) if (!next.has(key)) changed.push([key, prev.part, undefined]);
     this.entries = next;
+    // Hairpin pairs are shared between Services (one endpoint IP in many): count users; only a first use or a last
+    // release changes the kernel set.
+    const delta = new Map<string, number>();
+    for (const [, old, neu] of changed) {
+      if (old) for (const h of old.hairpin) delta.set(h, (delta.get(h) ?? 0) - 1);
+      if (neu) for (const h of neu.hairpin) delta.set(h, (delta.get(h) ?? 0) + 1);
+    }
     const gone = new Set<string>();
     const added = new Set<string>();
     for (const [h, d] of delta) {
@@ -90,10 +85,30 @@ export class RulesetBuilder {
       if (was === 0 && now > 0) added.add(h);
       if (was > 0 && now <= 0) gone.add(h);
     }
-    before.hairpin = gone;
-    after.hairpin = added;
-    const services = changed.size;
-    return { before, after, services };
+    let merged: { before: NftRuleset; after: NftRuleset } | undefined;
+    const rulesets = (): { before: NftRuleset; after: NftRuleset } => {
+      if (merged) return merged;
+      // Merged in name order so the delta is deterministic.
+      changed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const before = emptyRuleset();
+      const after = emptyRuleset();
+      const goneInOrder = new Set<string>();
+      const addedInOrder = new Set<string>();
+      for (const [, old, neu] of changed) {
+        if (old) {
+          merge(before, old);
+          for (const h of old.hairpin) if (gone.has(h)) goneInOrder.add(h);
+        }
+        if (neu) {
+          merge(after, neu);
+          for (const h of neu.hairpin) if (added.has(h)) addedInOrder.add(h);
+        }
+      }
+      before.hairpin = goneInOrder;
+      after.hairpin = addedInOrder;
+      return (merged = { before, after });
+    };
+    return { get before() { return rulesets().before; }, get after() { return rulesets().after; }, services: changed.length };
   }
 
   /** The whole current ruleset (every Service's part merged), for full syncs. */
@@ -128,7 +143,12 @@ function sameRefs<T>(a: readonly T[], b: readonly T[]): boolean {
 /** Adds `part` into `into` (hairpin pairs counted per Service by the caller). */
 function merge(into: NftRuleset, part: NftRuleset): void {
   for (const [c, r] of part.chains) into.chains.set(c, r);
-  for (const m of VERDICT_MAPS) for (const [k, v] of part.maps[m]) into.maps[m].set(k, v);
+  for (const m of Object.keys(part.maps) as NftMap[]) {
+    const els = part.maps[m];
+    if (els === undefined) continue;
+    const to = mapOf(into, m);
+    for (const [k, v] of els) to.set(k, v);
+  }
   for (const ip of part.clusterIPs) into.clusterIPs.add(ip);
   for (const h of part.hairpin) into.hairpin.add(h);
   for (const s of part.affinitySets) into.affinitySets.add(s);
