@@ -279,3 +279,28 @@ test('internalTrafficPolicy Local: the ClusterIP goes to the local chain; withou
   assert.ok(!text.includes('add element ip skiff cluster-tcp-endpoints') && !text.includes('10.244.1.5 . 8080'), 'no cluster choice for a ClusterIP-only Local service');
   assert.match(renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [there])], cfg), /no-endpoint-services \{ 10\.96\.0\.62 \. tcp \. 80 : drop \}/);
 });
+
+test('UDP and SCTP ports choose through their own protocol maps; the same port number over TCP does not collide', () => {
+  const s = [svc('kube-system', 'dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }, { name: 'x', port: 53, protocol: 'SCTP' }])];
+  const sl = [slice('kube-system', 'dns', 'd1', [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'dns-tcp', port: 5353, protocol: 'TCP' }, { name: 'x', port: 5353, protocol: 'SCTP' }], [ep('10.244.0.7')])];
+  const text = renderNftables(s, sl, cfg);
+  for (const proto of ['udp', 'tcp', 'sctp']) {
+    assert.ok(text.includes(`add element ${T} cluster-${proto}-endpoints { 10.96.0.10 . 53 . 0 : 10.244.0.7 . 5353 }`), proto);
+  }
+  assert.match(text, /service-ips \{ 10\.96\.0\.10 \. udp \. 53 : goto cluster-endpoints-1, 10\.96\.0\.10 \. tcp \. 53 : goto cluster-endpoints-1, 10\.96\.0\.10 \. sctp \. 53 : goto cluster-endpoints-1 \}/);
+});
+
+test('default: shared chains for 1..16 endpoints; a port with 17 uses kube-proxy per-endpoint chains and a numgen vmap', () => {
+  const dflt: NftRenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
+  const empty = renderNftables([], [], dflt);
+  for (const p of ['cluster', 'local']) {
+    assert.ok(empty.includes(`add rule ${T} ${p}-endpoints-16 meta l4proto tcp dnat ip to ip daddr . th dport . numgen random mod 16 map @${p}-tcp-endpoints`));
+    assert.ok(!empty.includes(`${p}-endpoints-17`));
+  }
+  const ips = Array.from({ length: 17 }, (_, i) => `10.244.0.${i + 1}`);
+  const text = renderNftables(svc1, [slice('ns1', 'svc1', 'x', [{ name: 'p80', port: 8080 }], ips.map((ip) => ep(ip)))], dflt);
+  assert.match(text, /^add rule ip skiff service-ULMVA6XW-ns1\/svc1\/tcp\/p80 numgen random mod 17 vmap \{ 0 : goto endpoint-/m);
+  assert.equal(text.split('\n').filter((l) => l.startsWith(`add chain ${T} endpoint-`)).length, 17);
+  assert.match(text, /service-ips \{ 10\.96\.0\.41 \. tcp \. 80 : goto service-ULMVA6XW-ns1\/svc1\/tcp\/p80 \}/);
+  assert.ok(!text.includes('add element ip skiff cluster-tcp-endpoints'));
+});

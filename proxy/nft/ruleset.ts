@@ -21,6 +21,10 @@ export const VERDICT_MAPS = ['service-ips', 'service-nodeports', 'no-endpoint-se
 export const DNAT_PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 /** One of DNAT_PROTOCOLS. */
 export type DnatProtocol = typeof DNAT_PROTOCOLS[number];
+/** True for 'tcp', 'udp' and 'sctp'. */
+function isDnatProtocol(p: string): p is DnatProtocol {
+  return p === 'tcp' || p === 'udp' || p === 'sctp';
+}
 /** Which endpoints a policy chooses among: every usable one ('cluster') or this node's ('local'). */
 export type EndpointPolicy = 'cluster' | 'local';
 /** 'cluster-tcp-endpoints': key 'destination IP . port . i' → 'endpointIP . port' (i < N: the endpoint's index in its sorted list). */
@@ -119,6 +123,11 @@ export function elementsOf(rs: NftRuleset, m: NftMap): ReadonlyMap<string, strin
 }
 const NO_ELEMENTS: ReadonlyMap<string, string> = new Map();
 
+/** The kube-proxy name base of a service port ('HASH-ns/svc/proto/portName'; a sha256, so only computed for ports that get a chain). */
+function baseOf(sp: ServicePortInfo): string {
+  return servicePortBase(sp.namespace, sp.service, sp.protocol, portNameOf(sp));
+}
+
 /** The port name part of 'ns/svc:portName' ('' when unnamed). */
 function portNameOf(sp: ServicePortInfo): string {
   const prefix = `${sp.namespace}/${sp.service}`;
@@ -140,9 +149,28 @@ export interface BuildOptions {
  */
 export function buildRuleset(ports: ServicePortInfo[], opts: BuildOptions = {}): NftRuleset {
   const rs = emptyRuleset();
-  const inlineMax = opts.inlineEndpointsMax ?? INLINE_ENDPOINTS_MAX;
-  for (const sp of ports) addServicePort(rs, sp, inlineMax, opts.clusterCIDR);
+  addServicePorts(rs, ports, opts);
   return rs;
+}
+
+/**
+ * Adds the objects of `ports` to `into`, as buildRuleset would build them
+ * (their chains, map keys and affinity sets must not be in `into` yet);
+ * returns the hairpin pairs these ports use (also added to `into.hairpin`),
+ * so a caller can count users per pair.
+ */
+export function addServicePorts(into: NftRuleset, ports: ServicePortInfo[], opts: BuildOptions = {}): Set<string> {
+  const inlineMax = opts.inlineEndpointsMax ?? INLINE_ENDPOINTS_MAX;
+  const all = into.hairpin;
+  const mine = new Set<string>();
+  into.hairpin = mine;
+  try {
+    for (const sp of ports) addServicePort(into, sp, inlineMax, opts.clusterCIDR);
+  } finally {
+    into.hairpin = all;
+  }
+  for (const h of mine) all.add(h);
+  return mine;
 }
 
 /**
@@ -180,9 +208,7 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number, 
   const hasExternal = sp.externalEndpoints.length > 0;
   const usesExt = sp.hasEndpoints && externallyAccessible;
   const noEndpoints = sp.hasEndpoints ? 'drop' : 'goto reject-chain';
-  const vip = (ip: string): string => `${ip} . ${proto} . ${sp.port}`;
-  let base: string | undefined;
-  const name = (): string => (base ??= servicePortBase(sp.namespace, sp.service, proto, portNameOf(sp)));
+  const keyTail = ` . ${proto} . ${sp.port}`; // a service-ips key is '<ip> . proto . port'
   rs.clusterIPs.add(sp.clusterIP);
 
   // The destinations whose traffic each policy's endpoint choice serves.
@@ -193,18 +219,18 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number, 
   if (usesExt) clusterIPs.push(...externalIPs); // Cluster policy, or pod and node sources of a Local one
   if (localExt) localIPs.push(...externalIPs);
   const clusterVerdict = clusterIPs.length > 0 || (usesExt && sp.nodePort !== undefined)
-    ? choose(rs, sp, 'cluster', sp.clusterEndpoints, clusterIPs, usesExt ? sp.nodePort : undefined, inlineMax, name)
+    ? choose(rs, sp, 'cluster', sp.clusterEndpoints, clusterIPs, usesExt ? sp.nodePort : undefined, inlineMax)
     : '';
   const localVerdict = localIPs.length > 0 || (localExt && sp.nodePort !== undefined)
-    ? choose(rs, sp, 'local', sp.localEndpoints, localIPs, localExt ? sp.nodePort : undefined, inlineMax, name)
+    ? choose(rs, sp, 'local', sp.localEndpoints, localIPs, localExt ? sp.nodePort : undefined, inlineMax)
     : '';
 
-  if (hasInternal) mapOf(rs, 'service-ips').set(vip(sp.clusterIP), sp.internalPolicyLocal ? localVerdict : clusterVerdict);
-  else mapOf(rs, 'no-endpoint-services').set(vip(sp.clusterIP), noEndpoints);
-  const extChain = usesExt ? externalChain(name()) : '';
+  if (hasInternal) mapOf(rs, 'service-ips').set(sp.clusterIP + keyTail, sp.internalPolicyLocal ? localVerdict : clusterVerdict);
+  else mapOf(rs, 'no-endpoint-services').set(sp.clusterIP + keyTail, noEndpoints);
+  const extChain = usesExt ? externalChain(baseOf(sp)) : '';
   for (const ip of externalIPs) {
-    if (usesExt) mapOf(rs, 'service-ips').set(vip(ip), `goto ${extChain}`);
-    if (!hasExternal) mapOf(rs, 'no-endpoint-services').set(vip(ip), noEndpoints);
+    if (usesExt) mapOf(rs, 'service-ips').set(ip + keyTail, `goto ${extChain}`);
+    if (!hasExternal) mapOf(rs, 'no-endpoint-services').set(ip + keyTail, noEndpoints);
   }
   if (sp.nodePort !== undefined) {
     if (usesExt) mapOf(rs, 'service-nodeports').set(`${proto} . ${sp.nodePort}`, `goto ${extChain}`);
@@ -233,11 +259,11 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number, 
  * local; see chooseEndpoint), added to `rs`. Every endpoint goes in `hairpin`.
  */
 function choose(rs: NftRuleset, sp: ServicePortInfo, policy: EndpointPolicy, endpoints: EndpointInfo[], ips: string[], nodePort: number | undefined,
-  inlineMax: number, name: () => string): string {
+  inlineMax: number): string {
   for (const ep of endpoints) rs.hairpin.add(`${ep.ip} . ${ep.ip}`);
   const n = endpoints.length;
-  const proto = DNAT_PROTOCOLS.find((p) => p === sp.protocol);
-  if (sp.affinitySeconds === undefined && n <= inlineMax && proto !== undefined) {
+  const proto = sp.protocol;
+  if (sp.affinitySeconds === undefined && n <= inlineMax && isDnatProtocol(proto)) {
     const byIP = ips.length > 0 ? mapOf(rs, dnatMap(policy, proto)) : undefined;
     const byPort = nodePort !== undefined ? mapOf(rs, dnatNodePortMap(policy, proto)) : undefined;
     for (let i = 0; i < n; i++) {
@@ -248,7 +274,7 @@ function choose(rs: NftRuleset, sp: ServicePortInfo, policy: EndpointPolicy, end
     }
     return `goto ${pickChain(policy, n)}`;
   }
-  const chain = policy === 'cluster' ? serviceChain(name()) : localChain(name());
+  const chain = policy === 'cluster' ? serviceChain(baseOf(sp)) : localChain(baseOf(sp));
   rs.chains.set(chain, chooseEndpoint(rs, sp, portNameOf(sp), endpoints));
   return `goto ${chain}`;
 }
