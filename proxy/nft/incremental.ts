@@ -80,12 +80,8 @@ export class RulesetBuilder {
       next.set(key, entry);
       changed.push([key, prev, entry]);
       if (fresh) {
-        // Straight into the whole ruleset: no part, nothing to remove.
-        for (const h of addServicePorts(whole, entry.ports, this.config)) {
-          const was = refs.get(h) ?? 0;
-          refs.set(h, was + 1);
-          if (was === 0) added.add(h);
-        }
+        // Straight into the whole ruleset: no part, nothing to remove, every hairpin pair is new (not recorded in `added`).
+        for (const h of addServicePorts(whole, entry.ports, this.config)) refs.set(h, (refs.get(h) ?? 0) + 1);
       }
     }
     for (const [key, prev] of this.entries) if (!next.has(key)) changed.push([key, prev, undefined]);
@@ -133,7 +129,7 @@ export class RulesetBuilder {
         if (neu) {
           const part = partOf(neu, this.config);
           merge(after, part);
-          for (const h of part.hairpin) if (added.has(h)) addedInOrder.add(h);
+          for (const h of part.hairpin) if (fresh || added.has(h)) addedInOrder.add(h);
         }
       }
       before.hairpin = goneInOrder;
