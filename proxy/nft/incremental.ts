@@ -1,40 +1,54 @@
 /**
- * Builds the NftRuleset of a ProxyState per Service, reusing the part built
+ * Builds the NftRuleset of a ProxyState per Service, reusing what was built
  * at the previous sync when neither the Service nor its EndpointSlices
  * changed (same objects: informer caches hand out the same object until it
- * is updated), and reports the change as two small rulesets (the old and new
- * parts of the changed Services) so a one-endpoint change costs one Service,
- * not all of them (kube-proxy tracks changed services for the same reason).
+ * is updated), keeps the whole ruleset up to date for full syncs, and
+ * reports the change as two small rulesets (the old and new parts of the
+ * changed Services) so a one-endpoint change costs one Service, not all of
+ * them (kube-proxy tracks changed services for the same reason). The first
+ * update (and the one after a reset) builds straight into the whole
+ * ruleset: no per-Service part is kept until a delta needs one.
  */
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { ProxyState } from '../backend.ts';
-import { buildServicePorts, SERVICE_NAME_LABEL, type ServicePortInfo } from '../model.ts';
-import { buildRuleset, emptyRuleset, VERDICT_MAPS, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
+import { buildServicePorts, SERVICE_NAME_LABEL, type ModelConfig, type ServicePortInfo } from '../model.ts';
+import { addServicePorts, buildRuleset, emptyRuleset, mapOf, type NftMap, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
 
-interface Entry { service: Service; slices: EndpointSlice[]; ports: ServicePortInfo[]; part: NftRuleset }
+/** One Service as last built; `part` (its objects, pure in `ports`) is built when a delta first needs it. */
+interface Entry { service: Service; slices: EndpointSlice[]; ports: ServicePortInfo[]; part?: NftRuleset }
 
-/** What one update changed: renderDelta(before, after) is the delta transaction. */
+/**
+ * What one update changed: renderDelta(before, after) is the delta
+ * transaction. `before` and `after` are merged on first use (a full sync
+ * never reads them).
+ */
 export interface RulesetChange {
   /** The previous parts of the changed Services (hairpin: only pairs no Service uses any more). */
-  before: NftRuleset;
+  readonly before: NftRuleset;
   /** Their new parts (hairpin: only pairs no Service used before). */
-  after: NftRuleset;
+  readonly after: NftRuleset;
   /** Number of Services rebuilt, added or removed. */
-  services: number;
+  readonly services: number;
 }
 
 /**
- * See file doc. Holds the parts of the last update; `reset` forgets them.
- * Element keys other than hairpin pairs are assumed to belong to one
- * Service (ClusterIPs, NodePorts and externalIP ports are allocated so).
+ * See file doc. Holds the Services of the last update and the whole
+ * ruleset; `reset` forgets them. Element keys other than hairpin pairs are
+ * assumed to belong to one Service (ClusterIPs, NodePorts and externalIP
+ * ports are allocated so).
  */
 export class RulesetBuilder {
   private entries = new Map<string, Entry>();
   /** hairpin pair → number of Services using it. */
   private hairpinRefs = new Map<string, number>();
+  /** Every Service's objects merged (hairpin: the pairs with a user). */
+  private whole = emptyRuleset();
+  private readonly model: ModelConfig;
 
-  constructor(private readonly config: NftRenderConfig) {}
+  constructor(private readonly config: NftRenderConfig) {
+    this.model = { nodeName: config.nodeName, iptablesChainNames: false };
+  }
 
   /** Moves to `state`; returns the change since the previous update (everything after a reset). */
   update(state: ProxyState): RulesetChange {
@@ -46,9 +60,14 @@ export class RulesetBuilder {
       const list = slicesBy.get(key);
       if (list) list.push(s); else slicesBy.set(key, [s]);
     }
+    const fresh = this.entries.size === 0;
+    const whole = this.whole;
+    const refs = this.hairpinRefs;
     const next = new Map<string, Entry>();
-    /** Changed Services: key → [old part, new part]; merged in name order so the delta is deterministic. */
-    const changed = new Map<string, [NftRuleset | undefined, NftRuleset | undefined]>();
+    /** Changed Services: [key, previous entry, new entry]. */
+    const changed: Array<[string, Entry | undefined, Entry | undefined]> = [];
+    const gone = new Set<string>();
+    const added = new Set<string>();
     for (const service of state.services) {
       const key = `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
       const slices = slicesBy.get(key) ?? [];
@@ -57,50 +76,72 @@ export class RulesetBuilder {
         next.set(key, prev);
         continue;
       }
-      const ports = buildServicePorts([service], slices, { nodeName: this.config.nodeName, iptablesChainNames: false });
-      const part = buildRuleset(ports, this.config);
-      next.set(key, { service, slices, ports, part });
-      changed.set(key, [prev?.part, part]);
-    }
-    for (const [key, prev] of this.entries) if (!next.has(key)) changed.set(key, [prev.part, undefined]);
-    const before = emptyRuleset();
-    const after = emptyRuleset();
-    // Hairpin pairs are shared between Services (one endpoint IP in many): count users per part; only a
-    // first use or a last release changes the kernel set.
-    const delta = new Map<string, number>();
-    for (const key of [...changed.keys()].sort()) {
-      const [old, neu] = changed.get(key) ?? [undefined, undefined];
-      if (old) {
-        merge(before, old);
-        for (const h of old.hairpin) delta.set(h, (delta.get(h) ?? 0) - 1);
-      }
-      if (neu) {
-        merge(after, neu);
-        for (const h of neu.hairpin) delta.set(h, (delta.get(h) ?? 0) + 1);
+      const entry: Entry = { service, slices, ports: buildServicePorts([service], slices, this.model) };
+      next.set(key, entry);
+      changed.push([key, prev, entry]);
+      if (fresh) {
+        // Straight into the whole ruleset: no part, nothing to remove, every hairpin pair is new (not recorded in `added`).
+        for (const h of addServicePorts(whole, entry.ports, this.config)) refs.set(h, (refs.get(h) ?? 0) + 1);
       }
     }
+    for (const [key, prev] of this.entries) if (!next.has(key)) changed.push([key, prev, undefined]);
     this.entries = next;
-    const gone = new Set<string>();
-    const added = new Set<string>();
-    for (const [h, d] of delta) {
-      if (d === 0) continue;
-      const was = this.hairpinRefs.get(h) ?? 0;
-      const now = was + d;
-      if (now <= 0) this.hairpinRefs.delete(h); else this.hairpinRefs.set(h, now);
-      if (was === 0 && now > 0) added.add(h);
-      if (was > 0 && now <= 0) gone.add(h);
+    if (!fresh) {
+      // Every old part out, then every new part in; hairpin pairs are shared between Services (one endpoint IP in
+      // many), so only a first use or a last release changes the set.
+      const delta = new Map<string, number>();
+      for (const [, old] of changed) {
+        if (!old) continue;
+        const part = partOf(old, this.config);
+        unmerge(whole, part);
+        for (const h of part.hairpin) delta.set(h, (delta.get(h) ?? 0) - 1);
+      }
+      for (const [, , neu] of changed) {
+        if (!neu) continue;
+        const part = partOf(neu, this.config);
+        merge(whole, part);
+        for (const h of part.hairpin) delta.set(h, (delta.get(h) ?? 0) + 1);
+      }
+      for (const [h, d] of delta) {
+        if (d === 0) continue;
+        const was = refs.get(h) ?? 0;
+        const now = was + d;
+        if (now <= 0) refs.delete(h); else refs.set(h, now);
+        if (was === 0 && now > 0) { added.add(h); whole.hairpin.add(h); }
+        if (was > 0 && now <= 0) { gone.add(h); whole.hairpin.delete(h); }
+      }
     }
-    before.hairpin = gone;
-    after.hairpin = added;
-    const services = changed.size;
-    return { before, after, services };
+    let merged: { before: NftRuleset; after: NftRuleset } | undefined;
+    const rulesets = (): { before: NftRuleset; after: NftRuleset } => {
+      if (merged) return merged;
+      // Merged in name order so the delta is deterministic.
+      changed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const before = emptyRuleset();
+      const after = emptyRuleset();
+      const goneInOrder = new Set<string>();
+      const addedInOrder = new Set<string>();
+      for (const [, old, neu] of changed) {
+        if (old) {
+          const part = partOf(old, this.config);
+          merge(before, part);
+          for (const h of part.hairpin) if (gone.has(h)) goneInOrder.add(h);
+        }
+        if (neu) {
+          const part = partOf(neu, this.config);
+          merge(after, part);
+          for (const h of part.hairpin) if (fresh || added.has(h)) addedInOrder.add(h);
+        }
+      }
+      before.hairpin = goneInOrder;
+      after.hairpin = addedInOrder;
+      return (merged = { before, after });
+    };
+    return { get before() { return rulesets().before; }, get after() { return rulesets().after; }, services: changed.length };
   }
 
-  /** The whole current ruleset (every Service's part merged), for full syncs. */
+  /** The whole current ruleset (every Service's objects), for full syncs. Kept up to date by update: do not modify it. */
   current(): NftRuleset {
-    const out = emptyRuleset();
-    for (const e of this.entries.values()) merge(out, e.part);
-    return out;
+    return this.whole;
   }
 
   /**
@@ -118,6 +159,7 @@ export class RulesetBuilder {
   reset(): void {
     this.entries = new Map();
     this.hairpinRefs = new Map();
+    this.whole = emptyRuleset();
   }
 }
 
@@ -125,10 +167,34 @@ function sameRefs<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** An entry's objects, built from its ports (pure) on first use. */
+function partOf(e: Entry, config: NftRenderConfig): NftRuleset {
+  return (e.part ??= buildRuleset(e.ports, config));
+}
+
+/** Removes `part`'s chains, elements, ClusterIPs and affinity sets from `from` (hairpin pairs: by the caller). */
+function unmerge(from: NftRuleset, part: NftRuleset): void {
+  for (const c of part.chains.keys()) from.chains.delete(c);
+  for (const m of Object.keys(part.maps) as NftMap[]) {
+    const els = part.maps[m];
+    const to = from.maps[m];
+    if (els === undefined || to === undefined) continue;
+    for (const k of els.keys()) to.delete(k);
+    if (to.size === 0) delete from.maps[m];
+  }
+  for (const ip of part.clusterIPs) from.clusterIPs.delete(ip);
+  for (const s of part.affinitySets) from.affinitySets.delete(s);
+}
+
 /** Adds `part` into `into` (hairpin pairs counted per Service by the caller). */
 function merge(into: NftRuleset, part: NftRuleset): void {
   for (const [c, r] of part.chains) into.chains.set(c, r);
-  for (const m of VERDICT_MAPS) for (const [k, v] of part.maps[m]) into.maps[m].set(k, v);
+  for (const m of Object.keys(part.maps) as NftMap[]) {
+    const els = part.maps[m];
+    if (els === undefined) continue;
+    const to = mapOf(into, m);
+    for (const [k, v] of els) to.set(k, v);
+  }
   for (const ip of part.clusterIPs) into.clusterIPs.add(ip);
   for (const h of part.hairpin) into.hairpin.add(h);
   for (const s of part.affinitySets) into.affinitySets.add(s);

@@ -150,11 +150,9 @@ test('nftables backend inside a test network namespace', async (t) => {
       assert.equal((await curl(pod, 'http://10.96.0.10/')).body, BODY);
     });
     await t.test('a failed apply is repaired by the next full sync', async () => {
-      // Someone deletes one of our chains behind our back: the next delta fails, the full resync repairs it.
-      const chain = (await listNftObjects(node)).chains.find((c) => c.startsWith('service-')) ?? '';
+      // Someone deletes our elements behind our back: the next delta fails, the full resync repairs it.
       await mustExec(node, 'nft', ['delete', 'element', 'ip', 'skiff', 'service-ips', '{ 10.96.0.10 . tcp . 80 }']);
-      await mustExec(node, 'nft', ['flush', 'chain', 'ip', 'skiff', chain]);
-      await mustExec(node, 'nft', ['delete', 'chain', 'ip', 'skiff', chain]);
+      await mustExec(node, 'nft', ['flush', 'map', 'ip', 'skiff', 'cluster-tcp-endpoints']);
       await assert.rejects(backend.sync({ services, endpointSlices: [] }, false));
       await backend.sync({ services, endpointSlices: [webSlice] }, true);
       assert.equal((await curl(pod, 'http://10.96.0.10/')).body, BODY);

@@ -47,7 +47,7 @@ test('first sync lists the table and applies a full transaction; an unchanged pa
   await b.sync({ services, endpointSlices: [webSlice('10.244.0.6'), db] }, false);
   assert.equal(nft.calls.length, 1);
   const delta = nft.calls[0]?.input ?? '';
-  assert.match(delta, /dnat to 10\.244\.0\.6:8080/);
+  assert.match(delta, /^add element ip skiff cluster-tcp-endpoints \{ 10\.96\.0\.10 \. 80 \. 0 : 10\.244\.0\.6 \. 8080 \}$/m);
   assert.ok(!delta.includes('10.244.0.9'), 'the unchanged service is not in the delta');
   assert.ok(!delta.includes('add table'), 'no fixed part in a delta');
 });
@@ -55,16 +55,19 @@ test('first sync lists the table and applies a full transaction; an unchanged pa
 test('after a failed apply the next sync is a full one that re-reads the table; periodic full syncs use what was applied', async () => {
   const nft = fakeNft();
   const b = new NftablesBackend(cfg, quiet, nft.exec);
-  await b.sync({ services, endpointSlices: [webSlice('10.244.0.5')] }, true);
+  const np = [...services, svc('default', 'np', '10.96.0.12', [{ port: 80, nodePort: 30080 }], { type: 'NodePort' })];
+  const npSlice = slice('default', 'np', 'n', [{ port: 8080 }], [ep('10.244.0.7')]);
+  await b.sync({ services: np, endpointSlices: [webSlice('10.244.0.5'), npSlice] }, true);
   nft.failNext();
-  await assert.rejects(b.sync({ services, endpointSlices: [webSlice('10.244.0.6')] }, false), /boom/);
+  await assert.rejects(b.sync({ services: np, endpointSlices: [webSlice('10.244.0.6'), npSlice] }, false), /boom/);
   nft.calls.length = 0;
-  await b.sync({ services, endpointSlices: [webSlice('10.244.0.6')] }, true);
+  await b.sync({ services: np, endpointSlices: [webSlice('10.244.0.6'), npSlice] }, true);
   assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['list tables ip', '-f -'], 'no table yet: nothing more to read');
+  assert.match(nft.calls[1]?.input ?? '', /^add chain ip skiff external-[A-Z0-9]{8}-default\/np\/tcp\/$/m);
   nft.calls.length = 0;
-  await b.sync({ services, endpointSlices: [webSlice('10.244.0.6')] }, true);
+  await b.sync({ services: np, endpointSlices: [webSlice('10.244.0.6'), npSlice] }, true);
   assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['-f -'], 'state known: no listing');
-  assert.match(nft.calls[0]?.input ?? '', /^flush chain ip skiff service-/m, 'chains it wrote are flushed, not re-added');
+  assert.match(nft.calls[0]?.input ?? '', /^flush chain ip skiff external-[A-Z0-9]{8}-default\/np\/tcp\/$/m, 'chains it wrote are flushed, not re-added');
 });
 
 test('RulesetBuilder: current() equals buildRuleset over the state; the change renders the same delta as the whole rulesets', () => {

@@ -11,7 +11,7 @@ import { hostExec, mustExec, type Exec } from '../exec.ts';
 import type { ServicePortInfo } from '../model.ts';
 import { isAffinitySetName, isServiceChainName, NFT_TABLE } from './names.ts';
 import { renderDelta, renderFull } from './render.ts';
-import { RulesetBuilder } from './incremental.ts';
+import { RulesetBuilder, type RulesetChange } from './incremental.ts';
 import type { NftRenderConfig, NftRuleset } from './ruleset.ts';
 
 /** Runs one `nft -f -` transaction (all or nothing). Throws with nft's stderr on failure. */
@@ -88,13 +88,21 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   async sync(state: ProxyState, full: boolean): Promise<void> {
+    // Unknown table contents: list them (a child process) while the ruleset is being built.
+    const listing = this.known ? undefined : listNftObjects(this.exec);
     if (!this.known) this.builder.reset();
-    const change = this.builder.update(state);
+    let change: RulesetChange;
+    try {
+      change = this.builder.update(state);
+    } catch (e) {
+      await listing?.catch(() => undefined);
+      throw e;
+    }
     let payload: string;
     let next: NftRuleset | undefined;
-    if (full || !this.known) {
+    if (listing !== undefined || full) {
       next = this.builder.current();
-      const existing = this.known ? { chains: this.appliedChains, sets: this.appliedSets } : await listNftObjects(this.exec);
+      const existing = listing !== undefined ? await listing : { chains: this.appliedChains, sets: this.appliedSets };
       payload = renderFull(next, this.config, existing);
     } else {
       payload = renderDelta(change.before, change.after);

@@ -6,8 +6,11 @@ import { endpointBase, isServiceChainName, servicePortBase } from './names.ts';
 import { renderDelta, renderFull, renderNftables } from './render.ts';
 import { buildRuleset, emptyRuleset, type NftRenderConfig } from './ruleset.ts';
 
-const cfg: NftRenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
+/** Shared endpoint-choice chains for 1..3 endpoints here, to keep the golden text short (the default is 16). */
+const cfg: NftRenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1', inlineEndpointsMax: 3 };
 const T = 'ip skiff';
+const PICKS = ['cluster', 'local'].flatMap((p) => [1, 2, 3].map((n) => [`${p}-endpoints-${n}`, p, n] as const));
+const PROTOS = ['tcp', 'udp', 'sctp'];
 
 /** The fixed part every full transaction starts with. */
 const FIXED = [
@@ -21,10 +24,16 @@ const FIXED = [
   `add chain ${T} nat-postrouting { type nat hook postrouting priority 100 ; }`, `flush chain ${T} nat-postrouting`,
   ...['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
     .flatMap((c) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
+  ...PICKS.flatMap(([c]) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
   `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} service-ips`,
   `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} service-nodeports`,
   `add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-services`,
   `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-nodeports`,
+  ...['cluster', 'local'].flatMap((p) => PROTOS.flatMap((proto) => [
+    `add map ${T} ${p}-${proto}-endpoints { typeof ip daddr . th dport . numgen random mod 1 : ip daddr . ${proto} dport ; }`, `flush map ${T} ${p}-${proto}-endpoints`,
+    `add map ${T} ${p}-${proto}-nodeport-endpoints { typeof th dport . numgen random mod 1 : ip daddr . ${proto} dport ; }`,
+    `flush map ${T} ${p}-${proto}-nodeport-endpoints`,
+  ])),
   `add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`,
   `add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`,
   `add rule ${T} filter-input ct state new jump nodeport-endpoints-check`,
@@ -50,6 +59,10 @@ const FIXED = [
   `add rule ${T} masquerading masquerade fully-random`,
   `add rule ${T} reject-chain meta l4proto tcp reject with tcp reset`,
   `add rule ${T} reject-chain reject`,
+  ...PICKS.flatMap(([c, p, n]) => PROTOS.flatMap((proto) => [
+    `add rule ${T} ${c} meta l4proto ${proto} dnat ip to ip daddr . th dport . numgen random mod ${n} map @${p}-${proto}-endpoints`,
+    `add rule ${T} ${c} meta l4proto ${proto} dnat ip to th dport . numgen random mod ${n} map @${p}-${proto}-nodeport-endpoints`,
+  ])),
 ];
 
 const full = (lines: string[]): string => [...FIXED, ...lines, ''].join('\n');
@@ -62,16 +75,12 @@ test('names are kube-proxy nftables names (its documented examples)', () => {
   assert.equal(renderNftables([], [], cfg), full([]));
 });
 
-test('ClusterIP with 3 endpoints: dispatch element, a numgen cascade (1/3, 1/2, rest), hairpin pairs', () => {
+test('ClusterIP with 3 endpoints: dispatch to the shared 3-endpoint chain, one DNAT element per endpoint (sorted), hairpin pairs; no chain of its own', () => {
   const services = [svc('ns1', 'svc1', '10.96.0.41', [{ name: 'p80', port: 80, targetPort: 8080 }])];
   const slices = [slice('ns1', 'svc1', 'svc1-abc', [{ name: 'p80', port: 8080 }], [ep('10.244.0.3'), ep('10.244.0.1'), ep('10.244.0.2')])];
-  const c = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
   const want = full([
-    `add chain ${T} ${c}`,
-    `add rule ${T} ${c} numgen random mod 3 0 meta l4proto tcp dnat to 10.244.0.1:8080`,
-    `add rule ${T} ${c} numgen random mod 2 0 meta l4proto tcp dnat to 10.244.0.2:8080`,
-    `add rule ${T} ${c} meta l4proto tcp dnat to 10.244.0.3:8080`,
-    `add element ${T} service-ips { 10.96.0.41 . tcp . 80 : goto ${c} }`,
+    `add element ${T} service-ips { 10.96.0.41 . tcp . 80 : goto cluster-endpoints-3 }`,
+    `add element ${T} cluster-tcp-endpoints { 10.96.0.41 . 80 . 0 : 10.244.0.1 . 8080, 10.96.0.41 . 80 . 1 : 10.244.0.2 . 8080, 10.96.0.41 . 80 . 2 : 10.244.0.3 . 8080 }`,
     `add element ${T} cluster-ips { 10.96.0.41 }`,
     `add element ${T} hairpin { 10.244.0.1 . 10.244.0.1, 10.244.0.2 . 10.244.0.2, 10.244.0.3 . 10.244.0.3 }`,
   ]);
@@ -88,18 +97,18 @@ test('no endpoints: ClusterIP, externalIP and NodePort go to the reject chain; n
   ]));
 });
 
-test('NodePort and externalIP: the external chain masquerades, then the service chain', () => {
+test('NodePort and externalIP: the external chain masquerades, then chooses a cluster endpoint (elements for the external IP and the node port)', () => {
   const services = [svc('default', 'np', '10.96.0.30', [{ port: 80, nodePort: 30080 }], { type: 'NodePort', externalIPs: ['192.0.2.10'] })];
   const slices = [slice('default', 'np', 'np-1', [{ port: 8080 }], [ep('10.244.0.5')])];
-  const s = 'service-L54OOY4A-default/np/tcp/';
   const x = 'external-L54OOY4A-default/np/tcp/';
   assert.equal(renderNftables(services, slices, cfg), full([
-    `add chain ${T} ${s}`, `add chain ${T} ${x}`,
-    `add rule ${T} ${s} meta l4proto tcp dnat to 10.244.0.5:8080`,
+    `add chain ${T} ${x}`,
     `add rule ${T} ${x} jump mark-for-masquerade`,
-    `add rule ${T} ${x} goto ${s}`,
-    `add element ${T} service-ips { 10.96.0.30 . tcp . 80 : goto ${s}, 192.0.2.10 . tcp . 80 : goto ${x} }`,
+    `add rule ${T} ${x} goto cluster-endpoints-1`,
+    `add element ${T} service-ips { 10.96.0.30 . tcp . 80 : goto cluster-endpoints-1, 192.0.2.10 . tcp . 80 : goto ${x} }`,
     `add element ${T} service-nodeports { tcp . 30080 : goto ${x} }`,
+    `add element ${T} cluster-tcp-endpoints { 10.96.0.30 . 80 . 0 : 10.244.0.5 . 8080, 192.0.2.10 . 80 . 0 : 10.244.0.5 . 8080 }`,
+    `add element ${T} cluster-tcp-nodeport-endpoints { 30080 . 0 : 10.244.0.5 . 8080 }`,
     `add element ${T} cluster-ips { 10.96.0.30 }`,
     `add element ${T} hairpin { 10.244.0.5 . 10.244.0.5 }`,
   ]));
@@ -150,26 +159,39 @@ test('delta, endpoint replaced: the new endpoint chain, the service chain rewrit
   ].join('\n'));
 });
 
-test('delta, last endpoint gone: dispatch element moves to no-endpoint-services, chains flushed then deleted', () => {
-  const s = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+test('delta, last endpoint gone: dispatch element moves to no-endpoint-services, DNAT and hairpin elements deleted', () => {
   assert.equal(renderDelta(rs(['10.244.0.1']), rs([])), [
     `delete element ${T} service-ips { 10.96.0.41 . tcp . 80 }`,
     `add element ${T} no-endpoint-services { 10.96.0.41 . tcp . 80 : goto reject-chain }`,
+    `delete element ${T} cluster-tcp-endpoints { 10.96.0.41 . 80 . 0 }`,
     `delete element ${T} hairpin { 10.244.0.1 . 10.244.0.1 }`,
-    `flush chain ${T} ${s}`,
-    `delete chain ${T} ${s}`,
     '',
   ].join('\n'));
+  const s = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
+  const e1 = 'endpoint-74F5FORZ-ns1/svc1/tcp/p80__10.244.0.1/8080';
+  assert.equal(renderDelta(rs(['10.244.0.1'], 0), rs([], 0)), [
+    `delete element ${T} service-ips { 10.96.0.41 . tcp . 80 }`,
+    `add element ${T} no-endpoint-services { 10.96.0.41 . tcp . 80 : goto reject-chain }`,
+    `delete element ${T} hairpin { 10.244.0.1 . 10.244.0.1 }`,
+    `flush chain ${T} ${e1}`,
+    `flush chain ${T} ${s}`,
+    `delete chain ${T} ${e1}`,
+    `delete chain ${T} ${s}`,
+    '',
+  ].join('\n'), "kube-proxy's shape: its chains are flushed, then deleted");
   assert.equal(renderDelta(rs(['10.244.0.1']), rs(['10.244.0.1'])), '', 'no change, no transaction');
 });
 
 test('full sync over an existing table: existing chains flushed, stale chains and affinity sets deleted', () => {
   const s = 'service-ULMVA6XW-ns1/svc1/tcp/p80';
   const stale = 'service-AAAAAAAA-old/gone/tcp/';
-  const text = renderFull(rs(['10.244.0.1']), cfg, { chains: [s, stale], sets: ['affinity-BBBBBBBB-old/gone/tcp/__10.244.0.9/80'] });
+  const e1 = 'endpoint-74F5FORZ-ns1/svc1/tcp/p80__10.244.0.1/8080';
+  const text = renderFull(rs(['10.244.0.1'], 0), cfg, { chains: [s, stale], sets: ['affinity-BBBBBBBB-old/gone/tcp/__10.244.0.9/80'] });
   assert.equal(text, full([
+    `add chain ${T} ${e1}`,
     `flush chain ${T} ${s}`,
-    `add rule ${T} ${s} meta l4proto tcp dnat to 10.244.0.1:8080`,
+    `add rule ${T} ${e1} meta l4proto tcp dnat to 10.244.0.1:8080`,
+    `add rule ${T} ${s} numgen random mod 1 vmap { 0 : goto ${e1} }`,
     `add element ${T} service-ips { 10.96.0.41 . tcp . 80 : goto ${s} }`,
     `add element ${T} cluster-ips { 10.96.0.41 }`,
     `add element ${T} hairpin { 10.244.0.1 . 10.244.0.1 }`,
@@ -187,26 +209,26 @@ function etpLocal() {
 }
 const here = ep('10.244.0.5', true, { nodeName: 'n1' });
 const there = ep('10.244.1.5', true, { nodeName: 'n2' });
-const sW = 'service-PFISGYVC-default/web/tcp/';
-const lW = 'local-PFISGYVC-default/web/tcp/';
 const xW = 'external-PFISGYVC-default/web/tcp/';
-const extLocalRules = [
-  `add rule ${T} ${xW} ip saddr 10.244.0.0/16 goto ${sW}`,
+const extLocalRules = (n: number) => [
+  `add rule ${T} ${xW} ip saddr 10.244.0.0/16 goto cluster-endpoints-${n}`,
   `add rule ${T} ${xW} fib saddr type local jump mark-for-masquerade`,
-  `add rule ${T} ${xW} fib saddr type local goto ${sW}`,
+  `add rule ${T} ${xW} fib saddr type local goto cluster-endpoints-${n}`,
 ];
 
 test('externalTrafficPolicy Local: pods and the node go to the cluster chain (the node masqueraded), others to the local chain unSNATed; LB IP like an external IP', () => {
   const slices = [slice('default', 'web', 'w1', [{ port: 8080 }], [here, there])];
   assert.equal(renderNftables(etpLocal(), slices, cfg), full([
-    `add chain ${T} ${sW}`, `add chain ${T} ${lW}`, `add chain ${T} ${xW}`,
-    `add rule ${T} ${sW} numgen random mod 2 0 meta l4proto tcp dnat to 10.244.0.5:8080`,
-    `add rule ${T} ${sW} meta l4proto tcp dnat to 10.244.1.5:8080`,
-    `add rule ${T} ${lW} meta l4proto tcp dnat to 10.244.0.5:8080`,
-    ...extLocalRules,
-    `add rule ${T} ${xW} goto ${lW}`,
-    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto ${sW}, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
+    `add chain ${T} ${xW}`,
+    ...extLocalRules(2),
+    `add rule ${T} ${xW} goto local-endpoints-1`,
+    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto cluster-endpoints-2, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
     `add element ${T} service-nodeports { tcp . 30090 : goto ${xW} }`,
+    `add element ${T} cluster-tcp-endpoints { 10.96.0.60 . 80 . 0 : 10.244.0.5 . 8080, 192.0.2.50 . 80 . 0 : 10.244.0.5 . 8080, `
+      + `10.96.0.60 . 80 . 1 : 10.244.1.5 . 8080, 192.0.2.50 . 80 . 1 : 10.244.1.5 . 8080 }`,
+    `add element ${T} cluster-tcp-nodeport-endpoints { 30090 . 0 : 10.244.0.5 . 8080, 30090 . 1 : 10.244.1.5 . 8080 }`,
+    `add element ${T} local-tcp-endpoints { 192.0.2.50 . 80 . 0 : 10.244.0.5 . 8080 }`,
+    `add element ${T} local-tcp-nodeport-endpoints { 30090 . 0 : 10.244.0.5 . 8080 }`,
     `add element ${T} cluster-ips { 10.96.0.60 }`,
     `add element ${T} hairpin { 10.244.0.5 . 10.244.0.5, 10.244.1.5 . 10.244.1.5 }`,
   ]));
@@ -215,13 +237,14 @@ test('externalTrafficPolicy Local: pods and the node go to the cluster chain (th
 test('externalTrafficPolicy Local without a local endpoint: external traffic is dropped ("has no local endpoints"), pods still short-circuit', () => {
   const slices = [slice('default', 'web', 'w1', [{ port: 8080 }], [there])];
   assert.equal(renderNftables(etpLocal(), slices, cfg), full([
-    `add chain ${T} ${sW}`, `add chain ${T} ${xW}`,
-    `add rule ${T} ${sW} meta l4proto tcp dnat to 10.244.1.5:8080`,
-    ...extLocalRules,
-    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto ${sW}, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
+    `add chain ${T} ${xW}`,
+    ...extLocalRules(1),
+    `add element ${T} service-ips { 10.96.0.60 . tcp . 80 : goto cluster-endpoints-1, 192.0.2.50 . tcp . 80 : goto ${xW} }`,
     `add element ${T} service-nodeports { tcp . 30090 : goto ${xW} }`,
     `add element ${T} no-endpoint-services { 192.0.2.50 . tcp . 80 : drop }`,
     `add element ${T} no-endpoint-nodeports { tcp . 30090 : drop }`,
+    `add element ${T} cluster-tcp-endpoints { 10.96.0.60 . 80 . 0 : 10.244.1.5 . 8080, 192.0.2.50 . 80 . 0 : 10.244.1.5 . 8080 }`,
+    `add element ${T} cluster-tcp-nodeport-endpoints { 30090 . 0 : 10.244.1.5 . 8080 }`,
     `add element ${T} cluster-ips { 10.96.0.60 }`,
     `add element ${T} hairpin { 10.244.1.5 . 10.244.1.5 }`,
   ]));
@@ -229,15 +252,15 @@ test('externalTrafficPolicy Local without a local endpoint: external traffic is 
 
 test('LoadBalancer, cluster policy: ingress IPs dispatch to the masquerading external chain; without endpoints they are rejected', () => {
   const s = { ...svc('default', 'lbc', '10.96.0.61', [{ port: 80, nodePort: 30091 }], { type: 'LoadBalancer' }), status: { loadBalancer: { ingress: [{ ip: '192.0.2.52' }] } } };
-  const sc = 'service-2C4IA6MO-default/lbc/tcp/';
   const xc = 'external-2C4IA6MO-default/lbc/tcp/';
   assert.equal(renderNftables([s], [slice('default', 'lbc', 'w1', [{ port: 8080 }], [there])], cfg), full([
-    `add chain ${T} ${sc}`, `add chain ${T} ${xc}`,
-    `add rule ${T} ${sc} meta l4proto tcp dnat to 10.244.1.5:8080`,
+    `add chain ${T} ${xc}`,
     `add rule ${T} ${xc} jump mark-for-masquerade`,
-    `add rule ${T} ${xc} goto ${sc}`,
-    `add element ${T} service-ips { 10.96.0.61 . tcp . 80 : goto ${sc}, 192.0.2.52 . tcp . 80 : goto ${xc} }`,
+    `add rule ${T} ${xc} goto cluster-endpoints-1`,
+    `add element ${T} service-ips { 10.96.0.61 . tcp . 80 : goto cluster-endpoints-1, 192.0.2.52 . tcp . 80 : goto ${xc} }`,
     `add element ${T} service-nodeports { tcp . 30091 : goto ${xc} }`,
+    `add element ${T} cluster-tcp-endpoints { 10.96.0.61 . 80 . 0 : 10.244.1.5 . 8080, 192.0.2.52 . 80 . 0 : 10.244.1.5 . 8080 }`,
+    `add element ${T} cluster-tcp-nodeport-endpoints { 30091 . 0 : 10.244.1.5 . 8080 }`,
     `add element ${T} cluster-ips { 10.96.0.61 }`,
     `add element ${T} hairpin { 10.244.1.5 . 10.244.1.5 }`,
   ]));
@@ -251,8 +274,33 @@ test('LoadBalancer, cluster policy: ingress IPs dispatch to the masquerading ext
 test('internalTrafficPolicy Local: the ClusterIP goes to the local chain; without a local endpoint it is dropped, not rejected', () => {
   const s = [svc('default', 'itp', '10.96.0.62', [{ port: 80 }], { internalTrafficPolicy: 'Local' })];
   const text = renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [here, there])], cfg);
-  assert.match(text, new RegExp(`service-ips \\{ 10\\.96\\.0\\.62 \\. tcp \\. 80 : goto local-[A-Z0-9]{8}-default/itp/tcp/ \\}`));
-  assert.ok(!/add chain ip skiff service-[A-Z0-9]{8}-/.test(text), 'no cluster chain for a ClusterIP-only Local service');
-  assert.ok(text.includes(`dnat to 10.244.0.5:8080`) && !text.includes('dnat to 10.244.1.5'), 'only the local endpoint');
+  assert.ok(text.includes(`add element ${T} service-ips { 10.96.0.62 . tcp . 80 : goto local-endpoints-1 }`), text);
+  assert.ok(text.includes(`add element ${T} local-tcp-endpoints { 10.96.0.62 . 80 . 0 : 10.244.0.5 . 8080 }`), 'only the local endpoint');
+  assert.ok(!text.includes('add element ip skiff cluster-tcp-endpoints') && !text.includes('10.244.1.5 . 8080'), 'no cluster choice for a ClusterIP-only Local service');
   assert.match(renderNftables(s, [slice('default', 'itp', 'i1', [{ port: 8080 }], [there])], cfg), /no-endpoint-services \{ 10\.96\.0\.62 \. tcp \. 80 : drop \}/);
+});
+
+test('UDP and SCTP ports choose through their own protocol maps; the same port number over TCP does not collide', () => {
+  const s = [svc('kube-system', 'dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }, { name: 'x', port: 53, protocol: 'SCTP' }])];
+  const sl = [slice('kube-system', 'dns', 'd1', [{ name: 'dns', port: 5353, protocol: 'UDP' }, { name: 'dns-tcp', port: 5353, protocol: 'TCP' }, { name: 'x', port: 5353, protocol: 'SCTP' }], [ep('10.244.0.7')])];
+  const text = renderNftables(s, sl, cfg);
+  for (const proto of ['udp', 'tcp', 'sctp']) {
+    assert.ok(text.includes(`add element ${T} cluster-${proto}-endpoints { 10.96.0.10 . 53 . 0 : 10.244.0.7 . 5353 }`), proto);
+  }
+  assert.match(text, /service-ips \{ 10\.96\.0\.10 \. udp \. 53 : goto cluster-endpoints-1, 10\.96\.0\.10 \. tcp \. 53 : goto cluster-endpoints-1, 10\.96\.0\.10 \. sctp \. 53 : goto cluster-endpoints-1 \}/);
+});
+
+test('default: shared chains for 1..16 endpoints; a port with 17 uses kube-proxy per-endpoint chains and a numgen vmap', () => {
+  const dflt: NftRenderConfig = { serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', nodeName: 'n1' };
+  const empty = renderNftables([], [], dflt);
+  for (const p of ['cluster', 'local']) {
+    assert.ok(empty.includes(`add rule ${T} ${p}-endpoints-16 meta l4proto tcp dnat ip to ip daddr . th dport . numgen random mod 16 map @${p}-tcp-endpoints`));
+    assert.ok(!empty.includes(`${p}-endpoints-17`));
+  }
+  const ips = Array.from({ length: 17 }, (_, i) => `10.244.0.${i + 1}`);
+  const text = renderNftables(svc1, [slice('ns1', 'svc1', 'x', [{ name: 'p80', port: 8080 }], ips.map((ip) => ep(ip)))], dflt);
+  assert.match(text, /^add rule ip skiff service-ULMVA6XW-ns1\/svc1\/tcp\/p80 numgen random mod 17 vmap \{ 0 : goto endpoint-/m);
+  assert.equal(text.split('\n').filter((l) => l.startsWith(`add chain ${T} endpoint-`)).length, 17);
+  assert.match(text, /service-ips \{ 10\.96\.0\.41 \. tcp \. 80 : goto service-ULMVA6XW-ns1\/svc1\/tcp\/p80 \}/);
+  assert.ok(!text.includes('add element ip skiff cluster-tcp-endpoints'));
 });

@@ -10,7 +10,7 @@ import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { buildServicePorts } from '../model.ts';
 import { NFT_TABLE } from './names.ts';
-import { buildRuleset, NFT_MASQ_MARK, VERDICT_MAPS, type NftRenderConfig, type NftRuleset, type VerdictMap } from './ruleset.ts';
+import { buildRuleset, DNAT_PROTOCOLS, dnatMap, dnatNodePortMap, elementsOf, INLINE_ENDPOINTS_MAX, MAPS, NFT_MASQ_MARK, pickChain, type NftMap, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
 
 const T = `ip ${NFT_TABLE}`;
 
@@ -33,14 +33,50 @@ const BASE_CHAINS: ReadonlyArray<[name: string, type: 'filter' | 'nat', hook: st
 /** Regular chains that are always there. */
 export const FIXED_CHAINS = ['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain'] as const;
 
-const MAP_TYPES: Record<VerdictMap, string> = {
-  'service-ips': 'ipv4_addr . inet_proto . inet_service : verdict',
-  'service-nodeports': 'inet_proto . inet_service : verdict',
-  'no-endpoint-services': 'ipv4_addr . inet_proto . inet_service : verdict',
-  'no-endpoint-nodeports': 'inet_proto . inet_service : verdict',
-};
+/** The packet's service key in `service-ips`, and in `service-nodeports`. */
+const IP_KEY = 'ip daddr . meta l4proto . th dport';
+const PORT_KEY = 'meta l4proto . th dport';
+
+/**
+ * Each map's declaration: its key and value types. The DNAT maps use
+ * `typeof`, since no `type` name matches numgen's integer (the modulus does
+ * not matter), and a value of '<proto> dport', from which nft derives the
+ * DNAT's protocol (so a map per protocol): nft 1.0.6 cannot re-read a typeof
+ * value 'ip daddr . th dport' from the kernel ("conflicting protocols
+ * specified: ip vs. th" on every later command).
+ */
+const MAP_TYPES = Object.fromEntries([
+  ['service-ips', 'type ipv4_addr . inet_proto . inet_service : verdict'],
+  ['service-nodeports', 'type inet_proto . inet_service : verdict'],
+  ['no-endpoint-services', 'type ipv4_addr . inet_proto . inet_service : verdict'],
+  ['no-endpoint-nodeports', 'type inet_proto . inet_service : verdict'],
+  ...(['cluster', 'local'] as const).flatMap((p) => DNAT_PROTOCOLS.flatMap((proto) => [
+    [dnatMap(p, proto), `typeof ip daddr . th dport . numgen random mod 1 : ip daddr . ${proto} dport`],
+    [dnatNodePortMap(p, proto), `typeof th dport . numgen random mod 1 : ip daddr . ${proto} dport`],
+  ])),
+]) as Record<NftMap, string>;
 
 const LOCAL_DST = 'fib daddr type local ip daddr != 127.0.0.0/8';
+/**
+ * The shared endpoint-choice chains (ruleset.ts INLINE_ENDPOINTS_MAX): for
+ * each policy and N, per protocol, DNAT to the element of the policy's map
+ * for this destination and `numgen random mod N`; the destination is a
+ * service IP or, when that misses (the packet came through
+ * `service-nodeports`), a node port. A service IP never misses: service-ips
+ * and the maps get their elements together.
+ */
+function pickChains(config: NftRenderConfig): Array<[chain: string, rules: string[]]> {
+  const out: Array<[string, string[]]> = [];
+  for (const policy of ['cluster', 'local'] as const) {
+    for (let n = 1; n <= (config.inlineEndpointsMax ?? INLINE_ENDPOINTS_MAX); n++) {
+      out.push([pickChain(policy, n), DNAT_PROTOCOLS.flatMap((proto) => [
+        `meta l4proto ${proto} dnat ip to ip daddr . th dport . numgen random mod ${n} map @${dnatMap(policy, proto)}`,
+        `meta l4proto ${proto} dnat ip to th dport . numgen random mod ${n} map @${dnatNodePortMap(policy, proto)}`,
+      ])]);
+    }
+  }
+  return out;
+}
 
 /** The rules of the base and fixed chains. */
 function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string]> {
@@ -58,10 +94,10 @@ function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string
     ['nat-postrouting', 'jump masquerading'],
     // Off-cluster clients of a ClusterIP are masqueraded (kube-proxy does this per service chain; one set lookup here).
     ['services', `ip daddr @cluster-ips ip saddr != ${config.clusterCIDR} jump mark-for-masquerade`],
-    ['services', 'ip daddr . meta l4proto . th dport vmap @service-ips'],
-    ['services', `${LOCAL_DST} meta l4proto . th dport vmap @service-nodeports`],
-    ['service-endpoints-check', 'ip daddr . meta l4proto . th dport vmap @no-endpoint-services'],
-    ['nodeport-endpoints-check', `${LOCAL_DST} meta l4proto . th dport vmap @no-endpoint-nodeports`],
+    ['services', `${IP_KEY} vmap @service-ips`],
+    ['services', `${LOCAL_DST} ${PORT_KEY} vmap @service-nodeports`],
+    ['service-endpoints-check', `${IP_KEY} vmap @no-endpoint-services`],
+    ['nodeport-endpoints-check', `${LOCAL_DST} ${PORT_KEY} vmap @no-endpoint-nodeports`],
     // Unused ports of a ClusterIP are rejected; unallocated addresses of the service CIDR dropped (kube-proxy 1.31).
     ['cluster-ips-check', 'ip daddr @cluster-ips goto reject-chain'],
     ['cluster-ips-check', `ip daddr ${config.serviceCIDR} drop`],
@@ -87,8 +123,8 @@ const affinitySetDecl = (name: string): string => `add set ${T} ${name} { type i
 
 function elementLines(rs: NftRuleset): string[] {
   const out: string[] = [];
-  for (const m of VERDICT_MAPS) {
-    const els = [...rs.maps[m]].map(([k, v]) => `${k} : ${v}`);
+  for (const m of MAPS) {
+    const els = [...elementsOf(rs, m)].map(([k, v]) => `${k} : ${v}`);
     if (els.length > 0) out.push(`add element ${T} ${m} { ${els.join(', ')} }`);
   }
   if (rs.clusterIPs.size > 0) out.push(`add element ${T} cluster-ips { ${[...rs.clusterIPs].join(', ')} }`);
@@ -108,11 +144,13 @@ export function renderFull(rs: NftRuleset, config: NftRenderConfig, existing: Ex
   for (const [name, type, hook, prio] of BASE_CHAINS) {
     out.push(`add chain ${T} ${name} { type ${type} hook ${hook} priority ${prio} ; }`, `flush chain ${T} ${name}`);
   }
-  for (const c of FIXED_CHAINS) out.push(`add chain ${T} ${c}`, `flush chain ${T} ${c}`);
-  for (const m of VERDICT_MAPS) out.push(`add map ${T} ${m} { type ${MAP_TYPES[m]} ; }`, `flush map ${T} ${m}`);
+  const picks = pickChains(config);
+  for (const c of [...FIXED_CHAINS, ...picks.map(([name]) => name)]) out.push(`add chain ${T} ${c}`, `flush chain ${T} ${c}`);
+  for (const m of MAPS) out.push(`add map ${T} ${m} { ${MAP_TYPES[m]} ; }`, `flush map ${T} ${m}`);
   out.push(`add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`);
   out.push(`add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`);
   for (const [chain, rule] of fixedRules(config)) out.push(`add rule ${T} ${chain} ${rule}`);
+  for (const [chain, rules] of picks) for (const rule of rules) out.push(`add rule ${T} ${chain} ${rule}`);
 
   const existingSets = new Set(existing.sets);
   for (const s of rs.affinitySets) if (!existingSets.has(s)) out.push(affinitySetDecl(s));
@@ -149,9 +187,9 @@ export function renderDelta(prev: NftRuleset, next: NftRuleset): string {
     if (prev.chains.has(c)) out.push(`flush chain ${T} ${c}`);
     for (const r of next.chains.get(c) ?? []) out.push(`add rule ${T} ${c} ${r}`);
   }
-  for (const m of VERDICT_MAPS) {
-    const before = prev.maps[m];
-    const after = next.maps[m];
+  for (const m of MAPS) {
+    const before = elementsOf(prev, m);
+    const after = elementsOf(next, m);
     const gone = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
     const added = [...after].filter(([k, v]) => before.get(k) !== v).map(([k, v]) => `${k} : ${v}`);
     if (gone.length > 0) out.push(`delete element ${T} ${m} { ${gone.join(', ')} }`);
