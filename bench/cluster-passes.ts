@@ -18,7 +18,7 @@
  *   the server exits on SIGTERM is cut to the burst's window (both clocks are
  *   CLOCK_MONOTONIC: V8's profile timestamps and process.hrtime), its frames
  *   mapped through the bundle's source maps, and its top self-time functions
- *   taken (scheduler-profile.ts).
+ *   taken (hot-spots.ts).
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { SourceMap, type SourceMapPayload } from 'node:module';

@@ -108,8 +108,6 @@ function only(): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const pod = (name: string): Pod => benchPod(name);
-
 /** The proxy-sync rows (both modes), or none when not root; with `cpuProf` each carries its hot spots. */
 async function proxyRows(cpuProf: boolean): Promise<ProxySyncResult[]> {
   if (process.getuid?.() !== 0) return [];
@@ -207,12 +205,12 @@ async function apiCases(results: AnyResult[], n: number, c: number, cpuProf: boo
     if (warmup > 0) {
       await timed(warmup, c, async (i) => {
         const key = `/bench/warmup/default/w-${i}`;
-        const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(JSON.stringify(pod(`w-${i}`)))).commit();
+        const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(JSON.stringify(benchPod(`w-${i}`)))).commit();
         if (!res.succeeded) throw new Error(`warm-up create of ${key} failed`);
       });
       await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'warmup' } });
       await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'warmup' } }, 'warmup');
-      await timed(warmup, c, (i) => api.client.create(Pods, { ...pod(`w-${i}`), metadata: { name: `w-${i}`, namespace: 'warmup', labels: { app: 'bench' } } }, 'warmup'));
+      await timed(warmup, c, (i) => api.client.create(Pods, benchPod(`w-${i}`, 'warmup'), 'warmup'));
     }
     // With --slice S a round alternates baseline and API every S creates (times summed per side), so that
     // a burst of load from other processes lands on both sides rather than on one whole phase.
@@ -233,12 +231,12 @@ async function apiCases(results: AnyResult[], n: number, c: number, cpuProf: boo
         baseCreateMs += await timed(m, c, async (j) => {
           const i = from + j;
           const key = `/bench/pods/default/r${r}-p-${i}`;
-          const p = pod(`r${r}-p-${i}`);
+          const p = benchPod(`r${r}-p-${i}`);
           const body = JSON.stringify({ ...p, metadata: { ...p.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } });
           const res = await etcd.if(key, 'Mod', '==', 0).then(etcd.put(key).value(body)).commit();
           if (!res.succeeded) throw new Error(`baseline create of ${key} failed`);
         });
-        apiCreateMs += await timed(m, c, (j) => api.client.create(Pods, pod(`r${r}-p-${from + j}`), 'default'));
+        apiCreateMs += await timed(m, c, (j) => api.client.create(Pods, benchPod(`r${r}-p-${from + j}`), 'default'));
         workerCreateMs += await workerClient.create({ namespace: workerNs, prefix: `r${r}-p-`, from, count: m, concurrency: c });
       }
       rounds.push(row('create pod', n, baseCreateMs, apiCreateMs));
@@ -254,7 +252,7 @@ async function apiCases(results: AnyResult[], n: number, c: number, cpuProf: boo
       if (!cpuProf) return;
       await api.client.create(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hot-spots' } });
       await api.client.create(ServiceAccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'hot-spots' } }, 'hot-spots');
-      const { hotSpots, gcShare } = await profilePhase(() => timed(n, c, (i) => api.client.create(Pods, { ...pod(`h-${i}`), metadata: { name: `h-${i}`, namespace: 'hot-spots', labels: { app: 'bench' } } }, 'hot-spots')), { intervalUs: 250 });
+      const { hotSpots, gcShare } = await profilePhase(() => timed(n, c, (i) => api.client.create(Pods, benchPod(`h-${i}`, 'hot-spots'), 'hot-spots')), { intervalUs: 250 });
       results[createAt] = { ...createRow, hotSpots, gcShare };
     };
     if (only() === 'create') {
