@@ -10,7 +10,6 @@ import http from 'node:http';
 import { readFile, rename } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import { Nodes, Pods } from '../apiserver/client/resources.ts';
@@ -173,7 +172,13 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
         assert.deepEqual(await count(), [1, 1]);
         ac = new AbortController();
         kubelet = runKubelet(opts, ac.signal);
-        await sleep(4000);
+        // The old healthz server closed with the old kubelet, so these metrics are the new instance's: a first
+        // (`create`) sync finished without error for the node's only pod, i.e. hello was adopted or duplicated by now.
+        await until('restarted kubelet finished a first sync of hello', async () => {
+          const m = (await httpGet(`http://127.0.0.1:${healthzPort}/metrics`)).body;
+          const n = /^kubelet_pod_worker_duration_seconds_count\{operation_type="create"\} (\d+)$/m.exec(m);
+          return n !== null && Number(n[1]) >= 1;
+        }, 30_000);
         assert.deepEqual(await count(), [1, 1], 'no duplicate sandbox or container after a restart');
         rtc.close();
         assert.equal((await client.get<Pod>(Pods, 'hello', 'default')).status?.containerStatuses?.[0].restartCount, 0);

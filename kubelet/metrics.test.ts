@@ -1,5 +1,5 @@
 // The kubelet's /metrics: runKubelet (FakeClient for the API, FakeRuntime for containerd) serves
-// kubelet_pod_start_duration_seconds, kubelet_running_pods and kubelet_running_containers on its
+// kubelet_pod_start_duration_seconds, kubelet_pod_worker_duration_seconds, kubelet_running_pods and kubelet_running_containers on its
 // healthz port (loopback), beside the process metrics, once a pod has started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,6 +53,7 @@ test('runKubelet serves the pod start and running pods/containers on /metrics of
     }, 30_000, 'pod start and running pod on /metrics', 100);
     assert.match(text, /^kubelet_running_containers\{container_state="running"\} 1$/m);
     assert.match(text, /^kubelet_pod_start_duration_seconds_bucket\{le="3600"\} 1$/m);
+    assert.match(text, /^kubelet_pod_worker_duration_seconds_count\{operation_type="create"\} 1$/m);
     assert.match(text, /^process_resident_memory_bytes \d+/m);
     assert.equal((await client.get<Pod>(Pods, 'web', 'default')).status?.phase, 'Running');
   } finally {

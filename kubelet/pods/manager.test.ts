@@ -11,7 +11,7 @@ import { createEventRecorder } from '../../apiserver/client/events.ts';
 import { ConfigMaps, Events, Pods, Services } from '../../apiserver/client/resources.ts';
 import { FakeClock } from '../../apiserver/client/workqueue.ts';
 import { FakeRuntime } from '../cri/fake.ts';
-import type { KubeletMetricsSink } from '../metrics.ts';
+import type { KubeletMetricsSink, PodSyncOperation } from '../metrics.ts';
 import { PodManager } from './manager.ts';
 import { quietLogger } from '../../testutil/log.ts';
 
@@ -341,10 +341,11 @@ test('containers get the service env vars of their namespace', async () => {
   }
 });
 
-/** A KubeletMetricsSink that keeps the observed pod start durations (seconds). */
-const startSink = (): KubeletMetricsSink & { starts: number[] } => {
+/** A KubeletMetricsSink that keeps the observed pod start durations (seconds) and the operations of finished syncs. */
+const startSink = (): KubeletMetricsSink & { starts: number[]; syncs: PodSyncOperation[] } => {
   const starts: number[] = [];
-  return { starts, podStarted: (s) => starts.push(s) };
+  const syncs: PodSyncOperation[] = [];
+  return { starts, syncs, podStarted: (s) => starts.push(s), podSynced: (op) => syncs.push(op) };
 };
 
 test('pod start duration: observed once, from first sight to Running, not again when a container restarts', async () => {
@@ -390,6 +391,8 @@ test('pod start duration: a restarted kubelet does not observe pods that were al
     await client.create(Pods, mkPod('new'), 'default');
     await h2.until('old synced again and new Running', async () => h2.manager.statuses.get(oldUid) !== undefined && (await h2.pod('new'))?.status?.phase === 'Running');
     assert.equal(second.starts.length, 1, 'only the new pod started under this kubelet');
+    assert.equal(first.syncs[0], 'create');
+    assert.ok(second.syncs.filter((op) => op === 'create').length >= 2, 'the adopted and the new pod each had a first sync under this kubelet');
   } finally {
     await h2.stop();
   }

@@ -5,7 +5,10 @@
  * Pods are matched to CRI objects only by the io.kubernetes.pod.uid label, so
  * a restarted kubelet adopts what is running and never duplicates it.
  * Each pod's first transition to Running is reported to the optional
- * metrics sink (kubelet_pod_start_duration_seconds), once per uid.
+ * metrics sink (kubelet_pod_start_duration_seconds), once per uid, and every
+ * sync of a pod that finished without error is reported with its operation
+ * (kubelet_pod_worker_duration_seconds): after a restart, a `create` count of
+ * at least one says the new instance has adopted (or recreated) the pod.
  */
 import type { Pod, Service } from 'kubernetes-types/core/v1';
 import type { Clock, EventRecorder, Informer } from '../../apiserver/client/informer-types.ts';
@@ -13,7 +16,7 @@ import type { Logger } from '../../apiserver/api/log.ts';
 import { Pods } from '../../apiserver/client/resources.ts';
 import { isConflict, isNotFound, type ApiClient } from '../../apiserver/client/types.ts';
 import type { CriRuntime, DNSConfig } from '../cri/types.ts';
-import type { KubeletMetricsSink, RuntimeCounts } from '../metrics.ts';
+import type { KubeletMetricsSink, PodSyncOperation, RuntimeCounts } from '../metrics.ts';
 import { ProbeManager, type ProbeManagerOptions } from '../prober/manager.ts';
 import { computePodStatus } from '../status/compute.ts';
 import { StatusManager } from '../status/manager.ts';
@@ -154,23 +157,42 @@ export class PodManager {
     this.probes.stop();
   }
 
-  /** One sync of pod `uid` (the worker body). */
+  /**
+   * One sync of pod `uid` (the worker body). When it finishes without error
+   * and did something (not before the informer synced, not for an unknown uid
+   * with nothing in the runtime), its duration goes to the metrics sink as
+   * `kill` (teardown), `create` (first status this kubelet instance sets for
+   * the uid) or `sync`. Throws what the sync throws (the worker retries).
+   */
   async syncUid(uid: string): Promise<{ requeueAfterMs?: number } | void> {
+    const start = this.o.clock.now();
+    const first = this.statuses.get(uid) === undefined;
+    const { operation, result } = await this.syncOnce(uid);
+    if (operation) this.o.metrics?.podSynced(operation === 'sync' && first ? 'create' : operation, (this.o.clock.now() - start) / 1000);
+    return result;
+  }
+
+  /** The body of syncUid; `operation` is unset when nothing was synced. */
+  private async syncOnce(uid: string): Promise<{ operation?: PodSyncOperation; result?: { requeueAfterMs?: number } }> {
     const d = this.deps;
     // Nothing happens before the pod informer has synced: an unsynced cache would make running pods look orphaned.
-    if (!this.synced) return;
+    if (!this.synced) return {};
     const state = await readPodRuntimeState(this.o.runtime, uid);
     // Read the pod after the runtime, so the decision uses the newest cache.
     const pod = this.desired.get(uid);
     const empty = state.sandboxes.length === 0 && state.containers.length === 0;
 
     if (!pod) {
-      if (empty) return this.forget(uid);
+      if (empty) {
+        this.forget(uid);
+        return {};
+      }
       const last = this.lastKnown.get(uid);
       this.o.log.info('tearing down pod not in the API', { uid, pod: last ? `${last.metadata?.namespace}/${last.metadata?.name}` : undefined });
       await killPod(d, last, state, Math.min(gracePeriodSeconds(last), 2));
       await removePod(d, await readPodRuntimeState(this.o.runtime, uid), last);
-      return this.forget(uid);
+      this.forget(uid);
+      return { operation: 'kill' };
     }
 
     if (pod.metadata?.deletionTimestamp) {
@@ -184,7 +206,8 @@ export class PodManager {
         if (!isNotFound(e) && !isConflict(e)) throw e;
       }
       this.desired.delete(uid);
-      return this.forget(uid);
+      this.forget(uid);
+      return { operation: 'kill' };
     }
 
     const known = this.statuses.get(uid) ?? pod.status;
@@ -196,7 +219,7 @@ export class PodManager {
       }
       const fresh = await readPodRuntimeState(this.o.runtime, uid);
       await this.statuses.set(pod, computePodStatus({ pod: current, state: fresh, waiting: {}, hostIP: this.o.hostIP, now: this.o.clock.now() }));
-      return;
+      return { operation: 'sync' };
     }
 
     let r;
@@ -214,8 +237,8 @@ export class PodManager {
     });
     this.recordStart(uid, known?.phase, status.phase);
     await this.statuses.set(pod, status);
-    if (terminalPhase(status.phase)) return { requeueAfterMs: 0 };
-    return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
+    if (terminalPhase(status.phase)) return { operation: 'sync', result: { requeueAfterMs: 0 } };
+    return { operation: 'sync', ...(r.requeueAfterMs !== undefined ? { result: { requeueAfterMs: r.requeueAfterMs } } : {}) };
   }
 
   private forget(uid: string): void {
