@@ -12,7 +12,7 @@ import { flushConntrack, staleConntrackFlows } from './conntrack.ts';
 import { appliedState, applyChanges, changedChains, nothingApplied } from './minimize.ts';
 import { buildServicePorts, type ServicePortCache, type ServicePortInfo } from './model.ts';
 import {
-  chainsPayload, FILTER_CHAINS, NAT_CHAINS, portRulesFor, renderFixedChains, staleChains, type PortRulesCache, type RenderConfig, type RenderedChain,
+  chainsPayload, FILTER_CHAINS, largeClusterMode, NAT_CHAINS, portRulesFor, renderFixedChains, staleChains, type PortRulesCache, type RenderConfig, type RenderedChain,
 } from './render.ts';
 
 /**
@@ -119,7 +119,9 @@ export async function cleanupRules(exec: Exec = hostExec): Promise<void> {
  * with the change, not with the number of services. Full syncs (and any
  * sync after a failure) first re-read the existing nat chains (so chains
  * left by an earlier process are deleted), rewrite every chain, then
- * re-ensure the jump rules. After a successful apply, UDP conntrack entries
+ * re-ensure the jump rules. Large-cluster mode (render.ts largeClusterMode)
+ * is decided once per sync; when it differs from the last successful apply's,
+ * every endpoint chain's text changes, so the sync is made full. After a successful apply, UDP conntrack entries
  * made stale by the change are deleted (conntrack.ts; failures only logged).
  * Throws on failure.
  */
@@ -130,6 +132,8 @@ export class IptablesBackend implements ProxyBackend {
   private lastPorts = new Set<ServicePortInfo>();
   private hasApplied = false;
   private needFull = true;
+  /** The large-cluster mode of the last successful apply. */
+  private appliedLarge = false;
   private readonly modelCache: ServicePortCache = new WeakMap();
   private readonly rulesCache: PortRulesCache = new WeakMap();
 
@@ -141,11 +145,12 @@ export class IptablesBackend implements ProxyBackend {
 
   async sync(state: ProxyState, fullAsked: boolean): Promise<void> {
     const started = Date.now();
-    const full = fullAsked || this.needFull;
-    const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];
     const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }, this.modelCache);
+    const large = largeClusterMode(ports);
+    const full = fullAsked || this.needFull || large !== this.appliedLarge;
+    const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];
     const cidr = this.config.clusterCIDR;
-    const rules = ports.map((sp) => portRulesFor(sp, cidr, this.rulesCache));
+    const rules = ports.map((sp) => portRulesFor(sp, cidr, this.rulesCache, large));
     const fixed = renderFixedChains(ports, rules, this.config);
     const now = new Set(ports);
     const added = ports.filter((sp) => !this.lastPorts.has(sp));
@@ -159,9 +164,9 @@ export class IptablesBackend implements ProxyBackend {
       write = all;
       stale = staleChains(all, known);
     } else {
-      const addedChains = added.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains);
+      const addedChains = added.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache, large).chains);
       const addedNames = new Set(addedChains.map((c) => c.name));
-      stale = [...new Set(removed.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains.map((c) => c.name)))].filter((n) => !addedNames.has(n)).sort();
+      stale = [...new Set(removed.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache, large).chains.map((c) => c.name)))].filter((n) => !addedNames.has(n)).sort();
       write = changedChains([...fixed, ...addedChains], this.applied);
     }
     if (write.length === 0 && stale.length === 0) {
@@ -176,6 +181,7 @@ export class IptablesBackend implements ProxyBackend {
     if (all) this.applied = appliedState(all);
     else applyChanges(this.applied, write, stale);
     if (full) await ensureJumps(this.exec);
+    this.appliedLarge = large;
     this.needFull = false;
     if (this.hasApplied) {
       const flows = staleConntrackFlows(removed, added);
