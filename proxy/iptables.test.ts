@@ -151,3 +151,37 @@ test('backend: a UDP endpoint change flushes its conntrack entries after the app
   assert.ok(ipt.calls.some((c) => c.file === 'iptables-restore'));
   assert.ok(!ipt.calls.some((c) => c.file === 'conntrack'), ipt.calls.map((c) => `${c.file} ${c.args.join(' ')}`).join('\n'));
 });
+
+test('backend: a sync crossing the large-cluster threshold rewrites every endpoint chain, both ways', async () => {
+  const ipt = new FakeIptables();
+  const b = new IptablesBackend(cfg, quiet, ipt.exec);
+  const bigIPs = (n: number) => Array.from({ length: n }, (_, i) => `10.245.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+  // Service a (1 endpoint, never changes) next to service big with n endpoints.
+  const withBig = (n: number) => ({
+    services: [...state(['10.244.0.1']).services, svc('ns', 'big', '10.96.0.2', [{ port: 80 }])],
+    endpointSlices: [...state(['10.244.0.1']).endpointSlices, slice('ns', 'big', 'big-1', [{ port: 80 }], bigIPs(n).map((ip) => ep(ip)))],
+  });
+  const restore = () => ipt.calls.find((c) => c.file === 'iptables-restore')?.input ?? '';
+  await b.sync(withBig(999), true);
+  assert.ok(restore().includes('-s 10.244.0.1/32 -m comment --comment "ns/a" -j KUBE-MARK-MASQ'), '1000 endpoints: comments kept');
+
+  ipt.calls.length = 0;
+  await b.sync(withBig(1000), false);
+  let input = restore();
+  assert.equal(ipt.calls[0]?.file, 'iptables-save', 'the flip makes the sync full');
+  assert.ok(input.includes('-s 10.244.0.1/32 -j KUBE-MARK-MASQ'), 'the unchanged service\'s endpoint chain is rewritten');
+  assert.ok(input.includes('-p tcp -m tcp -j DNAT --to-destination 10.244.0.1:80'));
+  assert.ok(!/^-A KUBE-(SVC|SEP)-\S+ .*-> /m.test(input), 'no per-endpoint jump comments');
+  assert.ok(input.includes('-m comment --comment "ns/a cluster IP"'), 'other rules keep comments');
+
+  ipt.calls.length = 0;
+  await b.sync(withBig(1000), false);
+  assert.equal(ipt.calls.length, 0, 'staying in the mode is a no-op');
+
+  ipt.calls.length = 0;
+  await b.sync(withBig(999), false);
+  input = restore();
+  assert.equal(ipt.calls[0]?.file, 'iptables-save', 'flipping back is full too');
+  assert.ok(input.includes('-s 10.244.0.1/32 -m comment --comment "ns/a" -j KUBE-MARK-MASQ'));
+  assert.ok(input.includes('-m comment --comment "ns/a -> 10.244.0.1:80" -j KUBE-SEP-'));
+});

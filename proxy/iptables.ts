@@ -12,7 +12,7 @@ import { flushConntrack, staleConntrackFlows } from './conntrack.ts';
 import { appliedState, applyChanges, changedChains, nothingApplied } from './minimize.ts';
 import { buildServicePorts, type ServicePortCache, type ServicePortInfo } from './model.ts';
 import {
-  chainsPayload, FILTER_CHAINS, NAT_CHAINS, portRulesFor, renderFixedChains, staleChains, type PortRulesCache, type RenderConfig, type RenderedChain,
+  chainsPayload, FILTER_CHAINS, largeClusterMode, NAT_CHAINS, portRulesFor, renderFixedChains, staleChains, type PortRulesCache, type RenderConfig, type RenderedChain,
 } from './render.ts';
 
 /**
@@ -53,15 +53,18 @@ const WAIT = ['-w', '5'];
 /**
  * Ensures every JUMP_RULES entry exists (`iptables -C || -I`), and that the
  * `first` ones are rule 1 of their chain (deleted and re-inserted if not).
- * Idempotent. Throws if iptables fails. Our chains must already exist.
+ * Creates each jump's target chain first when it is missing (`-N`, as
+ * kube-proxy's EnsureChain). Idempotent. Throws if iptables fails.
  */
 export async function ensureJumps(exec: Exec): Promise<void> {
   for (const j of JUMP_RULES) {
+    const target = j.rule[j.rule.length - 1] ?? '';
+    // `-N` fails when the chain exists (kube-proxy's EnsureChain); that is fine.
+    await exec('iptables', [...WAIT, '-t', j.table, '-N', target]);
     const exists = (await exec('iptables', [...WAIT, '-t', j.table, '-C', j.chain, ...j.rule])).exitCode === 0;
     if (exists && j.first) {
       const listing = await mustExec(exec, 'iptables', [...WAIT, '-t', j.table, '-S', j.chain]);
       const firstRule = listing.stdout.split('\n').find((l) => l.startsWith('-A '));
-      const target = j.rule[j.rule.length - 1] ?? '';
       if (firstRule !== undefined && firstRule.endsWith(`-j ${target}`)) continue;
       await deleteAll(exec, j);
     } else if (exists) {
@@ -118,8 +121,11 @@ export async function cleanupRules(exec: Exec = hostExec): Promise<void> {
  * longer rendered, and run nothing when nothing changed; their cost grows
  * with the change, not with the number of services. Full syncs (and any
  * sync after a failure) first re-read the existing nat chains (so chains
- * left by an earlier process are deleted), rewrite every chain, then
- * re-ensure the jump rules. After a successful apply, UDP conntrack entries
+ * left by an earlier process are deleted), re-ensure the jump rules
+ * (before the restore, while the table may still be small), then rewrite
+ * every chain. Large-cluster mode (render.ts largeClusterMode)
+ * is decided once per sync; when it differs from the last successful apply's,
+ * every endpoint chain's text changes, so the sync is made full. After a successful apply, UDP conntrack entries
  * made stale by the change are deleted (conntrack.ts; failures only logged).
  * Throws on failure.
  */
@@ -130,6 +136,8 @@ export class IptablesBackend implements ProxyBackend {
   private lastPorts = new Set<ServicePortInfo>();
   private hasApplied = false;
   private needFull = true;
+  /** The large-cluster mode of the last successful apply. */
+  private appliedLarge = false;
   private readonly modelCache: ServicePortCache = new WeakMap();
   private readonly rulesCache: PortRulesCache = new WeakMap();
 
@@ -141,11 +149,12 @@ export class IptablesBackend implements ProxyBackend {
 
   async sync(state: ProxyState, fullAsked: boolean): Promise<void> {
     const started = Date.now();
-    const full = fullAsked || this.needFull;
-    const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];
     const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }, this.modelCache);
+    const large = largeClusterMode(ports);
+    const full = fullAsked || this.needFull || large !== this.appliedLarge;
+    const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];
     const cidr = this.config.clusterCIDR;
-    const rules = ports.map((sp) => portRulesFor(sp, cidr, this.rulesCache));
+    const rules = ports.map((sp) => portRulesFor(sp, cidr, this.rulesCache, large));
     const fixed = renderFixedChains(ports, rules, this.config);
     const now = new Set(ports);
     const added = ports.filter((sp) => !this.lastPorts.has(sp));
@@ -159,9 +168,9 @@ export class IptablesBackend implements ProxyBackend {
       write = all;
       stale = staleChains(all, known);
     } else {
-      const addedChains = added.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains);
+      const addedChains = added.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache, large).chains);
       const addedNames = new Set(addedChains.map((c) => c.name));
-      stale = [...new Set(removed.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache).chains.map((c) => c.name)))].filter((n) => !addedNames.has(n)).sort();
+      stale = [...new Set(removed.flatMap((sp) => portRulesFor(sp, cidr, this.rulesCache, large).chains.map((c) => c.name)))].filter((n) => !addedNames.has(n)).sort();
       write = changedChains([...fixed, ...addedChains], this.applied);
     }
     if (write.length === 0 && stale.length === 0) {
@@ -171,11 +180,14 @@ export class IptablesBackend implements ProxyBackend {
     const payload = chainsPayload(write, stale, write.length + stale.length >= FULL_CACHE_MIN_CHAINS);
     const rendered = Date.now();
     this.needFull = true;
+    // Jumps first, as kube-proxy's syncProxyRules does: into a still-small table each
+    // iptables call is cheap (iptables-nft reads the whole table per call).
+    if (full) await ensureJumps(this.exec);
     await mustExec(this.exec, 'iptables-restore', ['--noflush'], payload);
     const restored = Date.now();
     if (all) this.applied = appliedState(all);
     else applyChanges(this.applied, write, stale);
-    if (full) await ensureJumps(this.exec);
+    this.appliedLarge = large;
     this.needFull = false;
     if (this.hasApplied) {
       const flows = staleConntrackFlows(removed, added);

@@ -17,6 +17,35 @@ export const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-F
 /** Fixed chains in the nat table, in declaration order. */
 export const NAT_CHAINS = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'] as const;
 
+/**
+ * kube-proxy's largeClusterEndpointsThreshold (pkg/proxy/iptables/proxier.go):
+ * above this many endpoints in total, per-endpoint rules lose their comments.
+ */
+export const LARGE_CLUSTER_ENDPOINTS_THRESHOLD = 1000;
+
+/**
+ * kube-proxy's "large cluster mode" (pkg/proxy/iptables/proxier.go
+ * syncProxyRules: `largeClusterMode = totalEndpoints >
+ * largeClusterEndpointsThreshold`): true when the endpoints of all service
+ * ports, summed per port, number more than LARGE_CLUSTER_ENDPOINTS_THRESHOLD.
+ * A port's endpoints are its cluster- and local-policy endpoints (union by
+ * endpoint chain). In that mode the KUBE-SVC/KUBE-SVL jumps to the KUBE-SEP
+ * chains and the rules inside the KUBE-SEP chains carry no `-m comment`, which
+ * shrinks the payload. Pure; O(total endpoints).
+ */
+export function largeClusterMode(ports: readonly ServicePortInfo[]): boolean {
+  let total = 0;
+  for (const sp of ports) {
+    total += sp.clusterEndpoints.length;
+    if (sp.localEndpoints.length > 0) {
+      const seen = new Set(sp.clusterEndpoints.map((e) => e.chain));
+      for (const e of sp.localEndpoints) if (!seen.has(e.chain)) total++;
+    }
+    if (total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD) return true;
+  }
+  return false;
+}
+
 /** What the renderer needs to know about the node and the cluster. */
 export interface RenderConfig {
   /** e.g. '10.96.0.0/12'; any address in it without a rule is rejected. */
@@ -61,9 +90,12 @@ export interface PortRules {
  * everything else to KUBE-SVL without SNAT. A port with no usable endpoint is
  * REJECTed in filter ("has no endpoints"); one whose Local policy has no local
  * endpoint is DROPped ("has no local endpoints"). A healthCheckNodePort is
- * ACCEPTed in filter KUBE-NODEPORTS. Pure.
+ * ACCEPTed in filter KUBE-NODEPORTS. With `largeCluster` (largeClusterMode)
+ * the per-endpoint rules (the jumps to each KUBE-SEP chain and the two rules
+ * inside it) are written without their `-m comment`, as kube-proxy does.
+ * Pure.
  */
-export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string): PortRules {
+export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string, largeCluster = false): PortRules {
   const filter: Array<[string, string]> = [];
   const fixedNat: Array<[string, string]> = [];
   const dyn = new Map<string, string[]>();
@@ -130,29 +162,33 @@ export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string): PortR
     if (hasExternal) rule(sp.extChain, `-j ${externalPolicyChain}`);
   }
   // Policy chains → endpoint chains.
-  if (usesClusterChain) writeBalancing(dyn.get(sp.chain)!, sp, sp.chain, sp.clusterEndpoints);
-  if (usesLocalChain) writeBalancing(dyn.get(sp.localChain)!, sp, sp.localChain, sp.localEndpoints);
+  if (usesClusterChain) writeBalancing(dyn.get(sp.chain)!, sp, sp.chain, sp.clusterEndpoints, largeCluster);
+  if (usesLocalChain) writeBalancing(dyn.get(sp.localChain)!, sp, sp.localChain, sp.localEndpoints, largeCluster);
   const recent = sp.affinitySeconds !== undefined;
+  const sepComment = largeCluster ? '' : ` -m comment --comment "${sp.name}"`;
   for (const e of seps) {
-    rule(e.chain, `-s ${e.ip}/32 -m comment --comment "${sp.name}" -j KUBE-MARK-MASQ`);
-    rule(e.chain, `${match} -m comment --comment "${sp.name}"${recent ? ` -m recent --name ${e.chain} --set` : ''} -j DNAT --to-destination ${e.ip}:${e.port}`);
+    rule(e.chain, `-s ${e.ip}/32${sepComment} -j KUBE-MARK-MASQ`);
+    rule(e.chain, `${match}${sepComment}${recent ? ` -m recent --name ${e.chain} --set` : ''} -j DNAT --to-destination ${e.ip}:${e.port}`);
   }
   return { filter, nat: fixedNat, chains: [...dyn].map(([name, r]): RenderedChain => ({ table: 'nat', name, rules: r.join('\n') })) };
 }
 
-/** kube-proxy's writeServiceToEndpointRules: ClientIP affinity (xt_recent) first, then the random split. */
-function writeBalancing(out: string[], sp: ServicePortInfo, chain: string, endpoints: EndpointInfo[]): void {
+/**
+ * kube-proxy's writeServiceToEndpointRules: ClientIP affinity (xt_recent)
+ * first, then the random split; `largeCluster` drops the per-endpoint comments.
+ */
+function writeBalancing(out: string[], sp: ServicePortInfo, chain: string, endpoints: EndpointInfo[], largeCluster: boolean): void {
+  const tag = (e: EndpointInfo): string => (largeCluster ? '' : ` -m comment --comment "${sp.name} -> ${e.ip}:${e.port}"`);
   if (sp.affinitySeconds !== undefined) {
     for (const e of endpoints) {
-      out.push(`-A ${chain} -m comment --comment "${sp.name} -> ${e.ip}:${e.port}" -m recent --name ${e.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
+      out.push(`-A ${chain}${tag(e)} -m recent --name ${e.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
     }
   }
   const n = endpoints.length;
   endpoints.forEach((e, i) => {
-    const target = `-m comment --comment "${sp.name} -> ${e.ip}:${e.port}"`;
     out.push(i < n - 1
-      ? `-A ${chain} ${target} -m statistic --mode random --probability ${(1 / (n - i)).toFixed(10)} -j ${e.chain}`
-      : `-A ${chain} ${target} -j ${e.chain}`);
+      ? `-A ${chain}${tag(e)} -m statistic --mode random --probability ${(1 / (n - i)).toFixed(10)} -j ${e.chain}`
+      : `-A ${chain}${tag(e)} -j ${e.chain}`);
   });
 }
 
@@ -169,20 +205,23 @@ export interface RenderedChain {
 }
 
 /**
- * Memo of renderPortRules by ServicePortInfo identity: with a model cache
- * (model.ts ServicePortCache) unchanged services keep their ServicePortInfo
- * objects, so their rules are not rendered again. Safe to share across syncs.
+ * Memo of renderPortRules by ServicePortInfo identity (and the large-cluster
+ * flag it was rendered with): with a model cache (model.ts ServicePortCache)
+ * unchanged services keep their ServicePortInfo objects, so their rules are
+ * not rendered again. Safe to share across syncs.
  */
-export type PortRulesCache = WeakMap<ServicePortInfo, PortRules>;
+export type PortRulesCache = WeakMap<ServicePortInfo, { largeCluster: boolean; rules: PortRules }>;
 
-/** renderPortRules through `cache` (when given): each ServicePortInfo object is rendered once. */
-export function portRulesFor(sp: ServicePortInfo, clusterCIDR: string, cache?: PortRulesCache): PortRules {
-  let r = cache?.get(sp);
-  if (!r) {
-    r = renderPortRules(sp, clusterCIDR);
-    cache?.set(sp, r);
-  }
-  return r;
+/**
+ * renderPortRules through `cache` (when given): each ServicePortInfo object
+ * is rendered once per large-cluster mode (a mode flip renders it again).
+ */
+export function portRulesFor(sp: ServicePortInfo, clusterCIDR: string, cache?: PortRulesCache, largeCluster = false): PortRules {
+  const hit = cache?.get(sp);
+  if (hit && hit.largeCluster === largeCluster) return hit.rules;
+  const rules = renderPortRules(sp, clusterCIDR, largeCluster);
+  cache?.set(sp, { largeCluster, rules });
+  return rules;
 }
 
 /**
@@ -223,10 +262,12 @@ export function renderFixedChains(ports: readonly ServicePortInfo[], rules: read
 /**
  * The desired ruleset as chains: the fixed chains (renderFixedChains), then
  * every dynamic nat chain in service-port order. Rule order inside each
- * chain is what iptables evaluates. Pure (the cache only memoizes).
+ * chain is what iptables evaluates. Large-cluster mode (largeClusterMode) is
+ * decided from `ports`. Pure (the cache only memoizes).
  */
 export function renderChains(ports: readonly ServicePortInfo[], config: Omit<RenderConfig, 'previousChains'>, cache?: PortRulesCache): RenderedChain[] {
-  const rules = ports.map((sp) => portRulesFor(sp, config.clusterCIDR, cache));
+  const large = largeClusterMode(ports);
+  const rules = ports.map((sp) => portRulesFor(sp, config.clusterCIDR, cache, large));
   const out = renderFixedChains(ports, rules, config);
   for (const r of rules) for (const c of r.chains) out.push(c);
   return out;
