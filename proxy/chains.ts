@@ -52,6 +52,11 @@ export function externalChainName(svcPortName: string, protocol: string): string
   return `KUBE-EXT-${hash16(svcPortName + protocol)}`;
 }
 
+/** 'KUBE-FW-<hash>': the loadBalancerSourceRanges chain of a service port (kube-proxy's serviceFirewallChainName). */
+export function firewallChainName(svcPortName: string, protocol: string): string {
+  return `KUBE-FW-${hash16(svcPortName + protocol)}`;
+}
+
 /** 'KUBE-SVL-<hash>': the local-policy chain of a service port (kube-proxy's serviceLocalChainName). */
 export function localChainName(svcPortName: string, protocol: string): string {
   return `KUBE-SVL-${hash16(svcPortName + protocol)}`;
@@ -59,5 +64,5 @@ export function localChainName(svcPortName: string, protocol: string): string {
 
 /** True for a per-service chain the proxy creates and later deletes when stale. */
 export function isDynamicChain(chain: string): boolean {
-  return /^KUBE-(SVC|SVL|SEP|EXT)-[A-Z2-7]{16}$/.test(chain);
+  return /^KUBE-(SVC|SVL|SEP|EXT|FW)-[A-Z2-7]{16}$/.test(chain);
 }

@@ -46,6 +46,9 @@ export const JUMP_RULES: JumpRule[] = [
   { table: 'filter', chain: 'INPUT', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
   { table: 'filter', chain: 'FORWARD', rule: [...newConn, ...comment('kubernetes externally-visible service portals'), '-j', 'KUBE-EXTERNAL-SERVICES'] },
   { table: 'filter', chain: 'INPUT', rule: [...comment('kubernetes health check service ports'), '-j', 'KUBE-NODEPORTS'] },
+  { table: 'filter', chain: 'INPUT', rule: [...newConn, ...comment('kubernetes load balancer firewall'), '-j', 'KUBE-PROXY-FIREWALL'] },
+  { table: 'filter', chain: 'FORWARD', rule: [...newConn, ...comment('kubernetes load balancer firewall'), '-j', 'KUBE-PROXY-FIREWALL'] },
+  { table: 'filter', chain: 'OUTPUT', rule: [...newConn, ...comment('kubernetes load balancer firewall'), '-j', 'KUBE-PROXY-FIREWALL'] },
 ];
 
 const WAIT = ['-w', '5'];

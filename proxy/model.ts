@@ -6,7 +6,7 @@
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { compareIP } from '../apiserver/client/ipv4.ts';
-import { endpointChainName, externalChainName, localChainName, serviceChainName, servicePortName } from './chains.ts';
+import { endpointChainName, externalChainName, firewallChainName, localChainName, serviceChainName, servicePortName } from './chains.ts';
 
 /** Label linking an EndpointSlice to its Service. */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -44,6 +44,14 @@ export interface ServicePortInfo {
    * service port, like kube-proxy's loadBalancerVIPs.
    */
   loadBalancerIPs: string[];
+  /**
+   * spec.loadBalancerSourceRanges (IPv4 CIDRs, in spec order, duplicates
+   * dropped; see sourceRanges): only these clients reach the
+   * loadBalancerIPs. Empty = no firewall (also when a range is 0.0.0.0/0).
+   */
+  sourceRanges: string[];
+  /** 'KUBE-FW-<hash>' (used only when sourceRanges and loadBalancerIPs are both set). */
+  fwChain: string;
   /** sessionAffinity ClientIP: stickiness timeout in seconds (default 10800); undefined = no affinity. */
   affinitySeconds?: number;
   /** 'KUBE-EXT-<hash>' (used only when nodePort, externalIPs or loadBalancerIPs are set). */
@@ -158,6 +166,8 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         chain: named ? serviceChainName(name, protocol) : '',
         externalIPs,
         loadBalancerIPs: loadBalancerIPs(svc),
+        sourceRanges: sourceRanges(svc),
+        fwChain: named ? firewallChainName(name, protocol) : '',
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: named ? externalChainName(name, protocol) : '',
         endpoints: internalPolicyLocal ? localEndpoints : clusterEndpoints,
@@ -192,6 +202,35 @@ export function loadBalancerIPs(svc: Service): string[] {
     .filter((i) => i.ipMode === undefined || i.ipMode === 'VIP')
     .map((i) => i.ip ?? '').filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip));
   return [...new Set(ips)].sort(compareIP);
+}
+
+/** An IPv4 CIDR as Kubernetes' ParseCIDRSloppy reads it (host bits may be set; octets may have leading zeros). */
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/**
+ * The IPv4 loadBalancerSourceRanges of a LoadBalancer Service, normalized to
+ * their network address ('10.1.2.3/8' → '10.0.0.0/8'), in spec order without
+ * duplicates; IPv6 and unparsable ones are left out (the apiserver rejects
+ * the latter). As kube-proxy's service port info (pkg/proxy/serviceport.go),
+ * only the spec field counts, not the cloud-provider annotation, and a range
+ * covering every address (prefix 0) means no firewall at all: []. Pure.
+ */
+export function sourceRanges(svc: Service): string[] {
+  if (svc.spec?.type !== 'LoadBalancer') return [];
+  const out: string[] = [];
+  for (const raw of svc.spec.loadBalancerSourceRanges ?? []) {
+    const m = IPV4_CIDR.exec(raw.trim());
+    if (!m) continue;
+    const octets = m.slice(1, 5).map(Number);
+    const bits = Number(m[5]);
+    if (octets.some((o) => o > 255) || bits > 32) continue;
+    if (bits === 0) return [];
+    const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+    const net = bits === 32 ? addr : (addr & ~((1 << (32 - bits)) - 1)) >>> 0;
+    const cidr = `${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${bits}`;
+    if (!out.includes(cidr)) out.push(cidr);
+  }
+  return out;
 }
 
 function collectCandidates(slices: EndpointSlice[], portName: string, protocol: string): Candidate[] {

@@ -13,7 +13,7 @@ import { buildServicePorts, type EndpointInfo, type ServicePortInfo } from './mo
 export const MASQ_MARK = '0x4000/0x4000';
 
 /** Fixed chains in the filter table, in declaration order. */
-export const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS'] as const;
+export const FILTER_CHAINS = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-PROXY-FIREWALL'] as const;
 /** Fixed chains in the nat table, in declaration order. */
 export const NAT_CHAINS = ['KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'] as const;
 
@@ -90,7 +90,11 @@ export interface PortRules {
  * everything else to KUBE-SVL without SNAT. A port with no usable endpoint is
  * REJECTed in filter ("has no endpoints"); one whose Local policy has no local
  * endpoint is DROPped ("has no local endpoints"). A healthCheckNodePort is
- * ACCEPTed in filter KUBE-NODEPORTS. With `largeCluster` (largeClusterMode)
+ * ACCEPTed in filter KUBE-NODEPORTS. loadBalancerSourceRanges (kube-proxy
+ * 1.28+): load-balancer-IP traffic goes through KUBE-FW, which sends each
+ * allowed source range on to KUBE-EXT; what falls off its end is not DNATed
+ * and is DROPped by filter KUBE-PROXY-FIREWALL (which matches the LB IP,
+ * still untranslated). Node ports are not firewalled. With `largeCluster` (largeClusterMode)
  * the per-endpoint rules (the jumps to each KUBE-SEP chain and the two rules
  * inside it) are written without their `-m comment`, as kube-proxy does.
  * Pure.
@@ -111,12 +115,14 @@ export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string, largeC
   const usesClusterChain = sp.clusterEndpoints.length > 0 && (!sp.internalPolicyLocal || externallyAccessible);
   const usesLocalChain = sp.localEndpoints.length > 0 && (sp.internalPolicyLocal || (sp.externalPolicyLocal && externallyAccessible));
   const usesExtChain = sp.hasEndpoints && externallyAccessible;
+  const usesFwChain = sp.hasEndpoints && sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0;
   // Endpoint chains: the union of the endpoints the used policy chains reach, sorted.
   const reachable = new Map<string, EndpointInfo>();
   if (usesClusterChain) for (const e of sp.clusterEndpoints) reachable.set(e.chain, e);
   if (usesLocalChain) for (const e of sp.localEndpoints) reachable.set(e.chain, e);
   const seps = [...reachable.values()].sort(compareEndpoints);
   if (usesExtChain) dyn.set(sp.extChain, []);
+  if (usesFwChain) dyn.set(sp.fwChain, []);
   if (usesClusterChain) dyn.set(sp.chain, []);
   if (usesLocalChain) dyn.set(sp.localChain, []);
   for (const e of seps) dyn.set(e.chain, []);
@@ -137,8 +143,14 @@ export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string, largeC
   // LoadBalancer ingress IPs (kube-proxy's "loadbalancer IP" rules; ServiceLB sets them).
   for (const ip of sp.loadBalancerIPs) {
     const lbDst = `-d ${ip}/32 ${match} --dport ${sp.port}`;
-    if (sp.hasEndpoints) fixedNat.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${lbDst} -m comment --comment "${sp.name} loadbalancer IP" -j ${sp.extChain}`]);
+    if (sp.hasEndpoints) fixedNat.push(['KUBE-SERVICES', `-A KUBE-SERVICES ${lbDst} -m comment --comment "${sp.name} loadbalancer IP" -j ${usesFwChain ? sp.fwChain : sp.extChain}`]);
+    if (usesFwChain) filter.push(['KUBE-PROXY-FIREWALL', `-A KUBE-PROXY-FIREWALL ${lbDst} -m comment --comment "${sp.name} traffic not accepted by ${sp.fwChain}" -j DROP`]);
     if (!hasExternal) filter.push(['KUBE-EXTERNAL-SERVICES', `-A KUBE-EXTERNAL-SERVICES ${lbDst} ${filterTarget}`]);
+  }
+  if (usesFwChain) {
+    for (const cidr of sp.sourceRanges) rule(sp.fwChain, `-s ${cidr} -m comment --comment "${sp.name} loadbalancer IP" -j ${sp.extChain}`);
+    // What reaches the end is not DNATed, so filter KUBE-PROXY-FIREWALL still sees the LB IP and drops it.
+    rule(sp.fwChain, `-m comment --comment "other traffic to ${sp.name} will be dropped by KUBE-PROXY-FIREWALL"`);
   }
   // Node port.
   if (sp.nodePort !== undefined) {
