@@ -36,6 +36,8 @@ export const serviceChain = (base: string): string => `service-${base}`;
 export const externalChain = (base: string): string => `external-${base}`;
 /** 'local-<base>': the chain choosing a local endpoint (a traffic policy Local; kube-proxy's servicePortPolicyLocalChainNamePrefix). */
 export const localChain = (base: string): string => `local-${base}`;
+/** 'firewall-<base>': the loadBalancerSourceRanges check of a service port's LoadBalancer IPs (kube-proxy's firewallChainNamePrefix). */
+export const firewallChain = (base: string): string => `firewall-${base}`;
 /** 'endpoint-<base>': the DNAT chain of one endpoint. */
 export const endpointChain = (base: string): string => `endpoint-${base}`;
 /** 'affinity-<base>': the ClientIP affinity set of one endpoint (source IPs with a timeout). */

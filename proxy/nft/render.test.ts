@@ -15,6 +15,7 @@ const PROTOS = ['tcp', 'udp', 'sctp'];
 /** The fixed part every full transaction starts with. */
 const FIXED = [
   `add table ${T} { comment "skiff service proxy" ; }`,
+  `add chain ${T} filter-prerouting { type filter hook prerouting priority -110 ; }`, `flush chain ${T} filter-prerouting`,
   `add chain ${T} filter-input { type filter hook input priority -110 ; }`, `flush chain ${T} filter-input`,
   `add chain ${T} filter-forward { type filter hook forward priority -110 ; }`, `flush chain ${T} filter-forward`,
   `add chain ${T} filter-output { type filter hook output priority -110 ; }`, `flush chain ${T} filter-output`,
@@ -22,13 +23,14 @@ const FIXED = [
   `add chain ${T} nat-prerouting { type nat hook prerouting priority -100 ; }`, `flush chain ${T} nat-prerouting`,
   `add chain ${T} nat-output { type nat hook output priority -100 ; }`, `flush chain ${T} nat-output`,
   `add chain ${T} nat-postrouting { type nat hook postrouting priority 100 ; }`, `flush chain ${T} nat-postrouting`,
-  ...['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
+  ...['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'firewall-check', 'mark-for-masquerade', 'masquerading', 'reject-chain']
     .flatMap((c) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
   ...PICKS.flatMap(([c]) => [`add chain ${T} ${c}`, `flush chain ${T} ${c}`]),
   `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} service-ips`,
   `add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} service-nodeports`,
   `add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-services`,
   `add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; }`, `flush map ${T} no-endpoint-nodeports`,
+  `add map ${T} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }`, `flush map ${T} firewall-ips`,
   ...['cluster', 'local'].flatMap((p) => PROTOS.flatMap((proto) => [
     `add map ${T} ${p}-${proto}-endpoints { typeof ip daddr . th dport . numgen random mod 1 : ip daddr . ${proto} dport ; }`, `flush map ${T} ${p}-${proto}-endpoints`,
     `add map ${T} ${p}-${proto}-nodeport-endpoints { typeof th dport . numgen random mod 1 : ip daddr . ${proto} dport ; }`,
@@ -36,6 +38,8 @@ const FIXED = [
   ])),
   `add set ${T} cluster-ips { type ipv4_addr ; }`, `flush set ${T} cluster-ips`,
   `add set ${T} hairpin { type ipv4_addr . ipv4_addr ; }`, `flush set ${T} hairpin`,
+  `add rule ${T} filter-prerouting ct state new jump firewall-check`,
+  `add rule ${T} filter-output ct state new jump firewall-check`,
   `add rule ${T} filter-input ct state new jump nodeport-endpoints-check`,
   `add rule ${T} filter-input ct state new jump service-endpoints-check`,
   `add rule ${T} filter-forward ct state new jump service-endpoints-check`,
@@ -49,6 +53,7 @@ const FIXED = [
   `add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`,
   `add rule ${T} services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports`,
   `add rule ${T} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`,
+  `add rule ${T} firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips`,
   `add rule ${T} nodeport-endpoints-check fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`,
   `add rule ${T} cluster-ips-check ip daddr @cluster-ips goto reject-chain`,
   `add rule ${T} cluster-ips-check ip daddr 10.96.0.0/12 drop`,
@@ -303,4 +308,35 @@ test('default: shared chains for 1..16 endpoints; a port with 17 uses kube-proxy
   assert.equal(text.split('\n').filter((l) => l.startsWith(`add chain ${T} endpoint-`)).length, 17);
   assert.match(text, /service-ips \{ 10\.96\.0\.41 \. tcp \. 80 : goto service-ULMVA6XW-ns1\/svc1\/tcp\/p80 \}/);
   assert.ok(!text.includes('add element ip skiff cluster-tcp-endpoints'));
+});
+
+test('loadBalancerSourceRanges: each LB IP key goes through firewall-ips to a firewall chain dropping other sources, with or without endpoints; a delta rewrites only that chain', () => {
+  const withRanges = (ranges: string[]) => ({
+    ...svc('default', 'fw', '10.96.0.63', [{ port: 80, nodePort: 30092 }], { type: 'LoadBalancer', loadBalancerSourceRanges: ranges }),
+    status: { loadBalancer: { ingress: [{ ip: '192.0.2.53' }] } },
+  });
+  const fw = `firewall-${servicePortBase('default', 'fw', 'tcp', '')}`;
+  const sl = [slice('default', 'fw', 'f1', [{ port: 8080 }], [there])];
+  const text = renderNftables([withRanges(['10.0.0.0/8', '192.168.1.9/24'])], sl, cfg);
+  assert.ok(text.includes(`add chain ${T} ${fw}\n`), text);
+  assert.ok(text.includes(`add rule ${T} ${fw} ip saddr != { 10.0.0.0/8, 192.168.1.0/24 } drop\n`), text);
+  assert.ok(text.includes(`add element ${T} firewall-ips { 192.0.2.53 . tcp . 80 : goto ${fw} }\n`), text);
+  assert.ok(!/firewall-ips \{[^}]*30092/.test(text), 'the node port is not firewalled');
+  const noEps = renderNftables([withRanges(['10.0.0.0/8'])], [], cfg);
+  assert.ok(noEps.includes(`add element ${T} firewall-ips { 192.0.2.53 . tcp . 80 : goto ${fw} }`), 'firewalled without endpoints too');
+  assert.ok(!renderNftables([withRanges(['0.0.0.0/0'])], sl, cfg).includes(`add element ${T} firewall-ips`), 'a /0 range is no firewall');
+
+  const ports = (ranges: string[]) => buildServicePorts([withRanges(ranges)], sl, { nodeName: 'n1', iptablesChainNames: false });
+  const before = buildRuleset(ports(['10.0.0.0/8']), cfg);
+  assert.equal(renderDelta(before, buildRuleset(ports(['172.16.0.0/12']), cfg)), [
+    `flush chain ${T} ${fw}`,
+    `add rule ${T} ${fw} ip saddr != { 172.16.0.0/12 } drop`,
+    '',
+  ].join('\n'));
+  assert.equal(renderDelta(before, buildRuleset(ports([]), cfg)), [
+    `delete element ${T} firewall-ips { 192.0.2.53 . tcp . 80 }`,
+    `flush chain ${T} ${fw}`,
+    `delete chain ${T} ${fw}`,
+    '',
+  ].join('\n'));
 });

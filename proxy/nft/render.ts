@@ -21,6 +21,7 @@ const T = `ip ${NFT_TABLE}`;
  * filter (-90) sees what nat output left untranslated.
  */
 const BASE_CHAINS: ReadonlyArray<[name: string, type: 'filter' | 'nat', hook: string, priority: number]> = [
+  ['filter-prerouting', 'filter', 'prerouting', -110],
   ['filter-input', 'filter', 'input', -110],
   ['filter-forward', 'filter', 'forward', -110],
   ['filter-output', 'filter', 'output', -110],
@@ -31,7 +32,7 @@ const BASE_CHAINS: ReadonlyArray<[name: string, type: 'filter' | 'nat', hook: st
 ];
 
 /** Regular chains that are always there. */
-export const FIXED_CHAINS = ['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'mark-for-masquerade', 'masquerading', 'reject-chain'] as const;
+export const FIXED_CHAINS = ['services', 'service-endpoints-check', 'nodeport-endpoints-check', 'cluster-ips-check', 'firewall-check', 'mark-for-masquerade', 'masquerading', 'reject-chain'] as const;
 
 /** The packet's service key in `service-ips`, and in `service-nodeports`. */
 const IP_KEY = 'ip daddr . meta l4proto . th dport';
@@ -50,6 +51,7 @@ const MAP_TYPES = Object.fromEntries([
   ['service-nodeports', 'type inet_proto . inet_service : verdict'],
   ['no-endpoint-services', 'type ipv4_addr . inet_proto . inet_service : verdict'],
   ['no-endpoint-nodeports', 'type inet_proto . inet_service : verdict'],
+  ['firewall-ips', 'type ipv4_addr . inet_proto . inet_service : verdict'],
   ...(['cluster', 'local'] as const).flatMap((p) => DNAT_PROTOCOLS.flatMap((proto) => [
     [dnatMap(p, proto), `typeof ip daddr . th dport . numgen random mod 1 : ip daddr . ${proto} dport`],
     [dnatNodePortMap(p, proto), `typeof th dport . numgen random mod 1 : ip daddr . ${proto} dport`],
@@ -83,6 +85,9 @@ function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string
   return [
     // Node ports are checked on input only (kube-proxy 1.31): the node's own connections to a node port are DNATed in
     // nat output after filter-output, so an externalTrafficPolicy Local port must not be dropped before that.
+    // loadBalancerSourceRanges, before DNAT on the way in and out (kube-proxy 1.31's filter-prerouting / filter-output).
+    ['filter-prerouting', 'ct state new jump firewall-check'],
+    ['filter-output', 'ct state new jump firewall-check'],
     ['filter-input', 'ct state new jump nodeport-endpoints-check'],
     ['filter-input', 'ct state new jump service-endpoints-check'],
     ['filter-forward', 'ct state new jump service-endpoints-check'],
@@ -97,6 +102,7 @@ function fixedRules(config: NftRenderConfig): Array<[chain: string, rule: string
     ['services', `${IP_KEY} vmap @service-ips`],
     ['services', `${LOCAL_DST} ${PORT_KEY} vmap @service-nodeports`],
     ['service-endpoints-check', `${IP_KEY} vmap @no-endpoint-services`],
+    ['firewall-check', `${IP_KEY} vmap @firewall-ips`],
     ['nodeport-endpoints-check', `${LOCAL_DST} ${PORT_KEY} vmap @no-endpoint-nodeports`],
     // Unused ports of a ClusterIP are rejected; unallocated addresses of the service CIDR dropped (kube-proxy 1.31).
     ['cluster-ips-check', 'ip daddr @cluster-ips goto reject-chain'],

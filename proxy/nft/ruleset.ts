@@ -13,10 +13,10 @@
  * endpoint). Larger and affinity ports keep kube-proxy's chains.
  */
 import type { EndpointInfo, ServicePortInfo } from '../model.ts';
-import { affinitySet, endpointBase, endpointChain, externalChain, localChain, serviceChain, servicePortBase } from './names.ts';
+import { affinitySet, endpointBase, endpointChain, externalChain, firewallChain, localChain, serviceChain, servicePortBase } from './names.ts';
 
 /** The verdict maps of the table (key → verdict). */
-export const VERDICT_MAPS = ['service-ips', 'service-nodeports', 'no-endpoint-services', 'no-endpoint-nodeports'] as const;
+export const VERDICT_MAPS = ['service-ips', 'service-nodeports', 'no-endpoint-services', 'no-endpoint-nodeports', 'firewall-ips'] as const;
 /** The protocols of the shared DNAT maps (a map per protocol: nft derives the DNAT's protocol from the map's value type). */
 export const DNAT_PROTOCOLS = ['tcp', 'udp', 'sctp'] as const;
 /** One of DNAT_PROTOCOLS. */
@@ -198,6 +198,11 @@ export function addServicePorts(into: NftRuleset, ports: ServicePortInfo[], opts
  * - Every endpoint a policy can choose is in `hairpin`.
  * Traffic to a ClusterIP from outside clusterCIDR is marked for masquerade
  * by one rule on `@cluster-ips` in the services chain, not per service.
+ * loadBalancerSourceRanges (kube-proxy 1.31 nftables): each LoadBalancer IP
+ * key goes in `firewall-ips` → `goto firewall-…`, whose one rule drops
+ * sources outside the ranges; the filter prerouting and output chains check
+ * it before DNAT, so it holds with or without endpoints. Node ports and
+ * externalIPs are not firewalled.
  * A healthCheckNodePort needs nothing here: no chain of this table filters
  * input to it (service-health.ts serves it).
  */
@@ -236,6 +241,11 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number, 
   if (sp.nodePort !== undefined) {
     if (usesExt) mapOf(rs, 'service-nodeports').set(`${proto} . ${sp.nodePort}`, `goto ${extChain}`);
     if (!hasExternal) mapOf(rs, 'no-endpoint-nodeports').set(`${proto} . ${sp.nodePort}`, noEndpoints);
+  }
+  if (sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0) {
+    const fwChain = firewallChain(baseOf(sp));
+    for (const ip of sp.loadBalancerIPs) mapOf(rs, 'firewall-ips').set(ip + keyTail, `goto ${fwChain}`);
+    rs.chains.set(fwChain, [`ip saddr != { ${sp.sourceRanges.join(', ')} } drop`]);
   }
   if (usesExt) {
     const rules = sp.externalPolicyLocal
