@@ -5,6 +5,7 @@
  */
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import { parseCIDRSloppy } from '../apiserver/api/cidr.ts';
 import { compareIP } from '../apiserver/client/ipv4.ts';
 import { endpointChainName, externalChainName, firewallChainName, localChainName, serviceChainName, servicePortName } from './chains.ts';
 
@@ -204,9 +205,6 @@ export function loadBalancerIPs(svc: Service): string[] {
   return [...new Set(ips)].sort(compareIP);
 }
 
-/** An IPv4 CIDR as Kubernetes' ParseCIDRSloppy reads it (host bits may be set; octets may have leading zeros). */
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
 /**
  * The IPv4 loadBalancerSourceRanges of a LoadBalancer Service, normalized to
  * their network address ('10.1.2.3/8' → '10.0.0.0/8'), in spec order without
@@ -219,15 +217,10 @@ export function sourceRanges(svc: Service): string[] {
   if (svc.spec?.type !== 'LoadBalancer') return [];
   const out: string[] = [];
   for (const raw of svc.spec.loadBalancerSourceRanges ?? []) {
-    const m = IPV4_CIDR.exec(raw.trim());
-    if (!m) continue;
-    const octets = m.slice(1, 5).map(Number);
-    const bits = Number(m[5]);
-    if (octets.some((o) => o > 255) || bits > 32) continue;
-    if (bits === 0) return [];
-    const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-    const net = bits === 32 ? addr : (addr & ~((1 << (32 - bits)) - 1)) >>> 0;
-    const cidr = `${net >>> 24}.${(net >>> 16) & 255}.${(net >>> 8) & 255}.${net & 255}/${bits}`;
+    const c = parseCIDRSloppy(raw.trim());
+    if (c?.family !== 4) continue;
+    if (c.prefix === 0) return [];
+    const cidr = `${c.network}/${c.prefix}`;
     if (!out.includes(cidr)) out.push(cidr);
   }
   return out;

@@ -50,6 +50,32 @@ test('service validation causes', () => {
   }
 });
 
+test('loadBalancerSourceRanges and its annotation: LoadBalancer only, each a CIDR (kube ValidateService, its field path and message)', () => {
+  const ann = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+  const mk = (type: string, ranges?: string[], annotation?: string): Service => ({
+    metadata: { name: 'a', ...(annotation !== undefined ? { annotations: { [ann]: annotation } } : {}) },
+    spec: { type, ports: [{ port: 80, ...(type === 'ClusterIP' ? {} : { nodePort: 30080 }) }], ...(ranges ? { loadBalancerSourceRanges: ranges } : {}) },
+  });
+  const forbidden = 'Forbidden: may only be used when `type` is \'LoadBalancer\'';
+  const bad = (v: string) => `Invalid value: "${v}": must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 `;
+  const cases: Array<[string, Service, Array<[string, string]>]> = [
+    ['ranges on a LoadBalancer', mk('LoadBalancer', ['10.0.0.0/8', ' 192.168.1.7/24 ', 'fd00::/8']), []],
+    ['empty list ok anywhere', mk('ClusterIP', []), []],
+    ['ranges on a NodePort', mk('NodePort', ['10.0.0.0/8']), [['spec.LoadBalancerSourceRanges', forbidden]]],
+    ['a bad range', mk('LoadBalancer', ['10.0.0.0/8', '10.0.0.0']), [['spec.LoadBalancerSourceRanges', bad('[10.0.0.0/8 10.0.0.0]')]]],
+    ['both on a ClusterIP', mk('ClusterIP', ['x']), [['spec.LoadBalancerSourceRanges', forbidden], ['spec.LoadBalancerSourceRanges', bad('[x]')]]],
+    ['annotation on a LoadBalancer', mk('LoadBalancer', undefined, '10.0.0.0/8, 172.16.0.0/12'), []],
+    ['empty annotation ok', mk('LoadBalancer', undefined, ''), []],
+    ['annotation on a ClusterIP', mk('ClusterIP', undefined, '10.0.0.0/8'), [[`metadata.annotations[${ann}]`, forbidden]]],
+    ['bad annotation', mk('LoadBalancer', undefined, '10.0.0.0/8,,'), [[`metadata.annotations[${ann}]`, bad('10.0.0.0/8,,')]]],
+    ['the field wins over the annotation', mk('LoadBalancer', ['10.0.0.0/8'], 'garbage'), []],
+  ];
+  for (const [name, svc, want] of cases) {
+    s.prepareForCreate!(svc);
+    assert.deepEqual(s.validate!(svc).map((c) => [c.field, c.message]), want, name);
+  }
+});
+
 test('update keeps allocated clusterIP and status, and clusterIP is immutable', () => {
   const old: Service = { metadata: { name: 'a' }, spec: { type: 'ClusterIP', clusterIP: '10.96.1.5', clusterIPs: ['10.96.1.5'], ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] }, status: { loadBalancer: {} } };
   const applied: Service = { metadata: { name: 'a' }, spec: { ports: [{ port: 81 }] } };

@@ -17,6 +17,7 @@ import {
 } from './ipalloc.ts';
 import { formatLabelMap } from '../../api/label-selector.ts';
 import ipaddr from 'ipaddr.js';
+import { parseCIDRSloppy } from '../../api/cidr.ts';
 import { validateLabels } from '../../api/validation.ts';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -87,6 +88,37 @@ export function validateService(svc: Service): FieldCause[] {
   out.push(...validateTrafficPolicies(svc));
   if (spec.loadBalancerClass && type !== 'LoadBalancer') {
     out.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may only be used when `type` is \'LoadBalancer\'', field: 'spec.loadBalancerClass' });
+  }
+  out.push(...validateSourceRanges(svc));
+  return out;
+}
+
+/** The cloud-provider annotation Kubernetes reads when spec.loadBalancerSourceRanges is empty (core.AnnotationLoadBalancerSourceRangesKey). */
+export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+
+/**
+ * Kubernetes' ValidateService check of loadBalancerSourceRanges
+ * (pkg/apis/core/validation; service.GetLoadBalancerSourceRanges): the
+ * spec field, or when it is empty the annotation (comma-separated), may be
+ * set only on a LoadBalancer Service, and each entry (trimmed) must parse
+ * as an IPv4 or IPv6 CIDR; an empty annotation is allowed (it means
+ * 0.0.0.0/0). The field path is `spec.LoadBalancerSourceRanges`, capital
+ * L, and the value is Go's `%v` of the list ('[a b]'), both as Kubernetes
+ * writes them. Pure.
+ */
+function validateSourceRanges(svc: Service): FieldCause[] {
+  const ranges = svc.spec?.loadBalancerSourceRanges ?? [];
+  const annotation = svc.metadata?.annotations?.[SOURCE_RANGES_ANNOTATION];
+  if (ranges.length === 0 && annotation === undefined) return [];
+  const fromSpec = ranges.length > 0;
+  const field = fromSpec ? 'spec.LoadBalancerSourceRanges' : `metadata.annotations[${SOURCE_RANGES_ANNOTATION}]`;
+  const out: FieldCause[] = [];
+  if ((svc.spec?.type ?? 'ClusterIP') !== 'LoadBalancer') {
+    out.push({ reason: 'FieldValueForbidden', message: 'Forbidden: may only be used when `type` is \'LoadBalancer\'', field });
+  }
+  const entries = fromSpec ? ranges : (annotation!.trim() === '' ? [] : annotation!.split(','));
+  if (entries.some((e) => parseCIDRSloppy(String(e).trim()) === undefined)) {
+    out.push(invalidValue(field, fromSpec ? `[${ranges.join(' ')}]` : annotation!, 'must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 '));
   }
   return out;
 }
