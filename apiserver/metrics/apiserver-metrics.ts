@@ -14,7 +14,8 @@
  * what prom-client's own inc and observe would give. The handle maps grow
  * with the distinct label sets only, which are bounded: request labels come
  * from the served resources and fixed lists (request-labels.ts), codes are
- * HTTP status codes, etcd types are resource names.
+ * HTTP status codes, etcd types are resource names. (Registry.resetMetrics,
+ * which nothing calls, would keep the counts not yet handed over.)
  */
 import { Counter, type Registry } from 'prom-client';
 import type { StorageMetricsSink } from '../storage/instrumented.ts';
