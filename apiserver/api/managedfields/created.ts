@@ -19,6 +19,19 @@ export const IGNORED_TOP: readonly string[] = ['apiVersion', 'kind', 'metadata',
 export const IGNORED_META: readonly string[] = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
 const TOP = new Set(IGNORED_TOP);
 const META = new Set(IGNORED_META);
+/** Names fields as path elements: fieldPE, or a memo of it (WriteMemo) that hands out the same string for a name seen before, which V8 then needs not look up as a property key again. */
+export interface FieldNames {
+  fieldPE(name: string): PathElement;
+}
+
+const PLAIN_NAMES: FieldNames = { fieldPE };
+
+/** What the walk carries: the kind's list types and the field namer. */
+interface Walk {
+  lts: ListTypes;
+  names: FieldNames;
+}
+
 /** An object literal's inherited members (`constructor`, `__proto__`, …) are not undefined there, which the general path compares against. */
 const EMPTY: Readonly<Record<string, unknown>> = {};
 
@@ -79,16 +92,16 @@ function orderOf(pes: readonly PathElement[]): number[] {
  * copy of its path. Children are visited in sorted order and written
  * straight into the node's tree (no list of pairs to sort).
  */
-function walk(v: unknown, depth: number, names: string[], lts: ListTypes, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
+function walk(v: unknown, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
   if (depth >= MAX_PATH_DEPTH) return leaf(member);
-  if (isObject(v)) return fields(v, depth, names, lts, member, skip);
+  if (isObject(v)) return fields(v, depth, names, w, member, skip);
   if (Array.isArray(v)) {
-    const { lt, pes } = listItems(lts(names.slice()), v);
+    const { lt, pes } = listItems(w.lts(names.slice()), v);
     if (lt.type === 'atomic' || v.length === 0) return leaf(member);
     const out = inner(member);
     for (const i of orderOf(pes)) {
       const it: unknown = v[i];
-      out[pes[i]] = (lt.type === 'map' && isObject(it) ? fields(it, depth + 1, names, lts, true) : undefined) ?? {};
+      out[pes[i]] = (lt.type === 'map' && isObject(it) ? fields(it, depth + 1, names, w, true) : undefined) ?? {};
     }
     return out;
   }
@@ -96,15 +109,15 @@ function walk(v: unknown, depth: number, names: string[], lts: ListTypes, member
 }
 
 /** walk's case of an object `o` (an associative-list item is one at the item's depth, its fields one deeper). */
-function fields(o: Record<string, unknown>, depth: number, names: string[], lts: ListTypes, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
+function fields(o: Record<string, unknown>, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
   const keys = Object.keys(o);
   sortStrings(keys);
   let out: FieldsV1 | undefined;
   for (const k of keys) {
     names.push(k);
-    const c = walk(o[k], depth + 1, names, lts, skip === undefined || !skip.has(k));
+    const c = walk(o[k], depth + 1, names, w, skip === undefined || !skip.has(k));
     names.pop();
-    if (c) (out ??= inner(member))[fieldPE(k)] = c;
+    if (c) (out ??= inner(member))[w.names.fieldPE(k)] = c;
   }
   return out ?? leaf(member);
 }
@@ -116,9 +129,9 @@ function fields(o: Record<string, unknown>, depth: number, names: string[], lts:
  * apply (a reset path that is not one top-level field, or a top-level key an
  * object literal inherits, such as `__proto__`), and the caller takes the
  * general path. Throws RangeError only as the general path does, on
- * nesting deeper than the stack.
+ * nesting deeper than the stack. `names` makes the `f:` path elements.
  */
-export function createdFieldsV1(obj: object, lts: ListTypes, reset: readonly Path[] = []): FieldsV1 | undefined | null {
+export function createdFieldsV1(obj: object, lts: ListTypes, reset: readonly Path[] = [], names: FieldNames = PLAIN_NAMES): FieldsV1 | undefined | null {
   const dropped = new Set<PathElement>();
   for (const r of reset) {
     if (r.length !== 1) return null;
@@ -127,12 +140,13 @@ export function createdFieldsV1(obj: object, lts: ListTypes, reset: readonly Pat
   const keys = Object.keys(obj);
   for (const k of keys) if (EMPTY[k] !== undefined) return null;
   sortStrings(keys);
+  const w: Walk = { lts, names };
   let out: FieldsV1 | undefined;
   for (const k of keys) {
     const v = (obj as Record<string, unknown>)[k];
-    const pe = fieldPE(k);
+    const pe = names.fieldPE(k);
     if (v === undefined || dropped.has(pe)) continue;
-    const c = walk(v, 1, [k], lts, !TOP.has(k), k === 'metadata' ? META : undefined);
+    const c = walk(v, 1, [k], w, !TOP.has(k), k === 'metadata' ? META : undefined);
     if (c) (out ??= {})[pe] = c;
   }
   return out;
