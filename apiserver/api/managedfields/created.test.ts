@@ -14,7 +14,7 @@ import { createdFieldsV1 } from './created.ts';
 import { decodeManagers } from './entries.ts';
 import { kindListTypes, type ListTypes } from './list-types.ts';
 import { WriteMemo } from './memo.ts';
-import { recordByComparison, recordUpdate, type Writer } from './operations.ts';
+import { recordByComparison, recordedEntries, recordUpdate, type Writer } from './operations.ts';
 
 /** An object with exactly these own entries (`__proto__` included, as JSON.parse makes it). */
 const objOf = (entries: Array<[string, unknown]>): Record<string, unknown> => Object.fromEntries(entries) as Record<string, unknown>;
@@ -99,6 +99,8 @@ for (const s of shapes) {
       const slow = outcome(() => general(next, w, lts));
       assert.equal(fast, slow);
       for (const m of memos) assert.equal(outcome(() => recordUpdate(undefined, next, w, m.listTypes, m)), fast, 'a WriteMemo changes nothing');
+      const entries = outcome(() => ({ metadata: { managedFields: recordedEntries(undefined, next, w, lts, memos[0]) } }) as KubeObject);
+      assert.equal(entries, fast.startsWith('threw') ? fast : JSON.stringify({ metadata: { managedFields: (JSON.parse(fast) as KubeObject).metadata?.managedFields } }), 'recordedEntries gives what recordUpdate sets');
       assert.equal(JSON.stringify(next), before, 'the input is not mutated');
     }), { numRuns: 1500 });
     // Not vacuous: most generated creates take the fast path (the rest check that the fallback is the general path).

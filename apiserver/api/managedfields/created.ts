@@ -92,9 +92,9 @@ function orderOf(pes: readonly PathElement[]): number[] {
  * copy of its path. Children are visited in sorted order and written
  * straight into the node's tree (no list of pairs to sort).
  */
-function walk(v: unknown, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
+function walk(v: unknown, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>, omit?: string): FieldsV1 | undefined {
   if (depth >= MAX_PATH_DEPTH) return leaf(member);
-  if (isObject(v)) return fields(v, depth, names, w, member, skip);
+  if (isObject(v)) return fields(v, depth, names, w, member, skip, omit);
   if (Array.isArray(v)) {
     const { lt, pes } = listItems(w.lts(names.slice()), v);
     if (lt.type === 'atomic' || v.length === 0) return leaf(member);
@@ -108,12 +108,13 @@ function walk(v: unknown, depth: number, names: string[], w: Walk, member: boole
   return leaf(member);
 }
 
-/** walk's case of an object `o` (an associative-list item is one at the item's depth, its fields one deeper). */
-function fields(o: Record<string, unknown>, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
+/** walk's case of an object `o` (an associative-list item is one at the item's depth, its fields one deeper); the field `omit` is left out. */
+function fields(o: Record<string, unknown>, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>, omit?: string): FieldsV1 | undefined {
   const keys = Object.keys(o);
   sortStrings(keys);
   let out: FieldsV1 | undefined;
   for (const k of keys) {
+    if (k === omit) continue;
     names.push(k);
     const c = walk(o[k], depth + 1, names, w, skip === undefined || !skip.has(k));
     names.pop();
@@ -123,8 +124,9 @@ function fields(o: Record<string, unknown>, depth: number, names: string[], w: W
 }
 
 /**
- * The FieldsV1 tree of every field of `obj` (a create's object, without
- * metadata.managedFields) minus stripMeta's paths and the `reset` subtrees:
+ * The FieldsV1 tree of every field of `obj` (a create's object;
+ * metadata.managedFields is left out, as the general path's copy without
+ * it) minus stripMeta's paths and the `reset` subtrees:
  * undefined when that set is empty. Returns null when the fast walk does not
  * apply (a reset path that is not one top-level field, or a top-level key an
  * object literal inherits, such as `__proto__`), and the caller takes the
@@ -146,7 +148,7 @@ export function createdFieldsV1(obj: object, lts: ListTypes, reset: readonly Pat
     const v = (obj as Record<string, unknown>)[k];
     const pe = names.fieldPE(k);
     if (v === undefined || dropped.has(pe)) continue;
-    const c = walk(v, 1, [k], w, !TOP.has(k), k === 'metadata' ? META : undefined);
+    const c = k === 'metadata' ? walk(v, 1, [k], w, false, META, 'managedFields') : walk(v, 1, [k], w, !TOP.has(k));
     if (c) (out ??= {})[pe] = c;
   }
   return out;

@@ -9,7 +9,7 @@ import { badRequest, invalid, StatusError } from '../errors.ts';
 import { rfc3339 } from '../time.ts';
 import { validateEntries } from './entries.ts';
 import { kindListTypes, type ListTypes } from './list-types.ts';
-import { applyConfig, recordUpdate, type Writer } from './operations.ts';
+import { applyConfig, recordedEntries, type Writer } from './operations.ts';
 import { managerFromUserAgent } from './options.ts';
 import type { WriteMemo } from './memo.ts';
 
@@ -84,8 +84,7 @@ export function stampManagedFields(live: KubeObject | undefined, next: KubeObjec
     else delete meta.managedFields;
     return;
   }
-  const recorded = tooDeep(() => recordUpdate(live, next, writer(o, t), listTypesOf(t), t.memo));
-  const entries = recorded.metadata?.managedFields;
+  const entries = tooDeep(() => recordedEntries(live, next, writer(o, t), listTypesOf(t), t.memo));
   const meta = (next.metadata ??= {}) as { managedFields?: unknown };
   if (entries) meta.managedFields = entries;
   else delete meta.managedFields;
