@@ -52,7 +52,8 @@ function* schemasIn(defs: Readonly<Record<string, Schema>>): Generator<Schema> {
 /** Definitions by name plus an index by GVK and one of every `$ref` schema the definitions hold. */
 export class SchemaCatalog {
   readonly definitions: Readonly<Record<string, Schema>>;
-  private readonly byGvk = new Map<string, string>();
+  /** Each kind's KindSchema (frozen, so one object serves every lookup), by `group/version/kind`. */
+  private readonly byGvk = new Map<string, KindSchema>();
   /** The target of every resolvable `$ref` schema object inside `definitions` (the data is frozen, so this never changes). */
   private readonly refs = new Map<Schema, RefTarget>();
 
@@ -60,7 +61,9 @@ export class SchemaCatalog {
   constructor(file: Definitions) {
     this.definitions = deepFreeze(file.definitions);
     for (const [name, def] of Object.entries(this.definitions)) {
-      for (const g of def['x-kubernetes-group-version-kind'] ?? []) this.byGvk.set(gvkKey(g), name);
+      for (const g of def['x-kubernetes-group-version-kind'] ?? []) {
+        this.byGvk.set(gvkKey(g), Object.freeze({ catalog: this, name, schema: def, gvk: Object.freeze({ group: g.group, version: g.version, kind: g.kind }) }));
+      }
     }
     for (const s of schemasIn(this.definitions)) {
       if (s.$ref === undefined || this.refs.has(s)) continue;
@@ -77,11 +80,9 @@ export class SchemaCatalog {
     return Object.hasOwn(this.definitions, name) ? this.definitions[name] : undefined;
   }
 
-  /** The schema of a kind (e.g. `{group: 'apps', version: 'v1', kind: 'Deployment'}`), or undefined if not built in. */
+  /** The schema of a kind (e.g. `{group: 'apps', version: 'v1', kind: 'Deployment'}`), or undefined if not built in. The result is frozen and shared. */
   kind(gvk: SchemaGVK): KindSchema | undefined {
-    const name = this.byGvk.get(gvkKey(gvk));
-    const schema = name === undefined ? undefined : this.definition(name);
-    return name !== undefined && schema ? { catalog: this, name, schema, gvk: { ...gvk } } : undefined;
+    return this.byGvk.get(gvkKey(gvk));
   }
 
   /** Follows `$ref`s until a schema with a type (or a free-form one); throws on a dangling ref. */
