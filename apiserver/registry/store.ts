@@ -32,7 +32,7 @@ import { admissionAttributes } from './admission-attributes.ts';
 import { apiVersionOf, metaOf, prepareCreate } from './create-meta.ts';
 import { finalizerAddError, keepSystemMeta, nextGeneration, stampKindAndRv, updateMetaError } from './update-meta.ts';
 import type { ResourceDef, StrategyContext, SubresourceStrategy, Undo } from './types.ts';
-import { applyToObject, stampManagedFields, type FieldManagerOptions, type WriteTarget } from '../api/managedfields/index.ts';
+import { applyToObject, kindListTypes, stampManagedFields, WriteMemo, type FieldManagerOptions, type WriteTarget } from '../api/managedfields/index.ts';
 
 /** Options of a list. `continue` is the token from a previous page. */
 export interface ListParams extends SelectorOptions {
@@ -92,6 +92,8 @@ export class ResourceStore {
   private readonly ttlSeconds?: number;
   private readonly admission: AdmissionChain;
   private readonly log?: Logger;
+  /** What this store's writes recompute for field management (list types, user-agent managers, the second's timestamp); made on first use. */
+  private writeMemo?: WriteMemo;
   /** Called after a delete left the object in place with deletionTimestamp set (e.g. to finalize a namespace). */
   onTerminating?: (obj: KubeObject) => void;
 
@@ -357,7 +359,8 @@ export class ResourceStore {
 
   /** What the field manager needs to know about a write to this resource (managedFields). */
   private fieldTarget(subresource?: string): WriteTarget {
-    return { kind: this.def.kind, group: this.def.group, apiVersion: this.apiVersion, subresource, hasStatus: this.def.subresources.includes('status'), now: this.now() };
+    this.writeMemo ??= new WriteMemo(kindListTypes(this.def.group, this.def.version, this.def.kind));
+    return { kind: this.def.kind, group: this.def.group, apiVersion: this.apiVersion, subresource, hasStatus: this.def.subresources.includes('status'), now: this.now(), memo: this.writeMemo };
   }
 
   /**

@@ -24,6 +24,29 @@ test('checkJsonDepth: 10,000 levels pass, 10,001 are 400 exceeded max depth; bra
   assert.equal(codeOf(() => checkJsonDepth('[],[],[]', 1)), undefined, 'siblings do not add up');
 });
 
+test('checkJsonDepth returns a bound on the depth: the length of text no longer than the cap, else the deepest nesting', () => {
+  const cases: Array<[string, number, number]> = [
+    ['{}', 10, 2],
+    ['[[1]]', 2, 2],
+    ['[[1]]', 4, 2],
+    ['[[1]],[2]', 4, 2],
+    ['{"s":"[[[["}', 4, 1],
+    [nested(1001), 10000, nested(1001).length],
+    [nested(999), 1000, 999],
+  ];
+  for (const [text, max, want] of cases) assert.equal(checkJsonDepth(text, max), want, `${text.slice(0, 20)} max ${max}`);
+});
+
+test('decodeBody: JSON deeper than 1,000 levels is 400 whether or not the text is longer than the cap; a deep key JSON.parse drops is no error', () => {
+  const deep = (depth: number, pad = 0): string => `{"p":"${'x'.repeat(pad)}","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+  assert.equal(codeOf(() => decodeBody('application/json', deep(1000))), undefined);
+  assert.equal(codeOf(() => decodeBody('application/json', deep(1001))), 400);
+  assert.equal(codeOf(() => decodeBody('application/json', deep(1001, 20000))), 400);
+  assert.equal(codeOf(() => decodeBody('application/json', deep(1000, 20000))), undefined);
+  assert.deepEqual(decodeBody('application/json', `{"a":${'['.repeat(1500)}${']'.repeat(1500)},"a":1}`), { a: 1 }, 'the last duplicate key wins, as before');
+  assert.deepEqual(decodeBody('application/json', Buffer.from(JSON.stringify({ kind: 'Pod', metadata: { name: 'p' } }))), { kind: 'Pod', metadata: { name: 'p' } });
+});
+
 test('checkJsonValue: only JSON values, finite numbers, bounded depth', () => {
   assert.equal(codeOf(() => checkJsonValue({ a: [1, 'x', null, true, { b: 2 }] }, 'yaml')), undefined);
   for (const bad of [{ a: Infinity }, { a: NaN }, { a: new Set([1]) }, { a: Buffer.from('x') }, { a: new Date(0) }, { a: 1n }]) {

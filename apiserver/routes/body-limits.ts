@@ -13,9 +13,14 @@ export const MAX_NESTING_DEPTH = 10000;
  * Scans JSON text (without parsing it) and throws 400 `exceeded max depth`
  * if its arrays/objects nest deeper than `max` levels. Brackets inside strings
  * (escapes included) are skipped; syntax errors are left to JSON.parse.
+ * Returns a bound no value parsed from `text` nests deeper than: the text's
+ * length when it is at most `max` (nothing can nest deeper than its length,
+ * so such text is not scanned), else the deepest bracket nesting seen.
  */
-export function checkJsonDepth(text: string, max: number = MAX_NESTING_DEPTH): void {
+export function checkJsonDepth(text: string, max: number = MAX_NESTING_DEPTH): number {
+  if (text.length <= max) return text.length;
   let depth = 0;
+  let deepest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -27,9 +32,13 @@ export function checkJsonDepth(text: string, max: number = MAX_NESTING_DEPTH): v
     if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
       depth++;
-      if (depth > max) throw badRequest('json: cannot unmarshal request body: exceeded max depth');
+      if (depth > deepest) {
+        if (depth > max) throw badRequest('json: cannot unmarshal request body: exceeded max depth');
+        deepest = depth;
+      }
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
+  return deepest;
 }
 
 /**

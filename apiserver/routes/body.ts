@@ -45,8 +45,10 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
   const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : JSON.stringify(raw);
   const mt = mediaType(contentType);
   let value: unknown;
+  // How deep the decoded value can nest: JSON's text bounds it (so a small body skips exceedsDepth); YAML's aliases do not.
+  let depthBound = Infinity;
   if (JSON_TYPES.has(mt)) {
-    checkJsonDepth(text);
+    depthBound = checkJsonDepth(text);
     try {
       value = JSON.parse(text);
     } catch (e) {
@@ -66,7 +68,7 @@ export function decodeBody(contentType: string | undefined, raw: unknown): KubeO
     throw unsupportedMediaType(mt);
   }
   if (!isObject(value)) throw badRequest('the request body must be a JSON object');
-  if (exceedsDepth(value, MAX_PATCH_DEPTH)) throw badRequest(`json: cannot unmarshal request body: exceeded max depth of ${MAX_PATCH_DEPTH}`);
+  if (depthBound > MAX_PATCH_DEPTH && exceedsDepth(value, MAX_PATCH_DEPTH)) throw badRequest(`json: cannot unmarshal request body: exceeded max depth of ${MAX_PATCH_DEPTH}`);
   return value as KubeObject;
 }
 

@@ -13,7 +13,8 @@ import type { KubeObject } from '../object.ts';
 import { createdFieldsV1 } from './created.ts';
 import { decodeManagers } from './entries.ts';
 import { kindListTypes, type ListTypes } from './list-types.ts';
-import { recordByComparison, recordUpdate, type Writer } from './operations.ts';
+import { WriteMemo } from './memo.ts';
+import { recordByComparison, recordedEntries, recordUpdate, type Writer } from './operations.ts';
 
 /** An object with exactly these own entries (`__proto__` included, as JSON.parse makes it). */
 const objOf = (entries: Array<[string, unknown]>): Record<string, unknown> => Object.fromEntries(entries) as Record<string, unknown>;
@@ -84,6 +85,8 @@ function outcome(f: () => KubeObject): string {
 for (const s of shapes) {
   test(`create fast path equals the general path byte for byte: ${s.kind}`, () => {
     const lts = kindListTypes(s.group, s.apiVersion.split('/').pop()!, s.kind);
+    // A store's memo, kept across runs (so most lookups are answered from memory), and one so small its tables keep refilling.
+    const memos = [new WriteMemo(lts), new WriteMemo(lts, { listPaths: 3, fieldNames: 5 })];
     const obj = fc.tuple(s.spec, fc.boolean()).map(([o, typed]) => (typed ? objOf([['apiVersion', s.apiVersion], ['kind', s.kind], ...Object.entries(o)]) : o));
     let fastRuns = 0;
     fc.assert(fc.property(obj, writer, (o, w) => {
@@ -95,6 +98,9 @@ for (const s of shapes) {
       const fast = outcome(() => recordUpdate(undefined, next, w, lts));
       const slow = outcome(() => general(next, w, lts));
       assert.equal(fast, slow);
+      for (const m of memos) assert.equal(outcome(() => recordUpdate(undefined, next, w, m.listTypes, m)), fast, 'a WriteMemo changes nothing');
+      const entries = outcome(() => ({ metadata: { managedFields: recordedEntries(undefined, next, w, lts, memos[0]) } }) as KubeObject);
+      assert.equal(entries, fast.startsWith('threw') ? fast : JSON.stringify({ metadata: { managedFields: (JSON.parse(fast) as KubeObject).metadata?.managedFields } }), 'recordedEntries gives what recordUpdate sets');
       assert.equal(JSON.stringify(next), before, 'the input is not mutated');
     }), { numRuns: 1500 });
     // Not vacuous: most generated creates take the fast path (the rest check that the fallback is the general path).

@@ -19,34 +19,69 @@ export const IGNORED_TOP: readonly string[] = ['apiVersion', 'kind', 'metadata',
 export const IGNORED_META: readonly string[] = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
 const TOP = new Set(IGNORED_TOP);
 const META = new Set(IGNORED_META);
+/** Names fields as path elements: fieldPE, or a memo of it (WriteMemo) that hands out the same string for a name seen before, which V8 then needs not look up as a property key again. */
+export interface FieldNames {
+  fieldPE(name: string): PathElement;
+}
+
+const PLAIN_NAMES: FieldNames = { fieldPE };
+
+/** What the walk carries: the kind's list types and the field namer. */
+interface Walk {
+  lts: ListTypes;
+  names: FieldNames;
+}
+
 /** An object literal's inherited members (`constructor`, `__proto__`, …) are not undefined there, which the general path compares against. */
 const EMPTY: Readonly<Record<string, unknown>> = {};
 
-/** A node: undefined when neither it nor anything below it is a member; `.` marks a member with children; children sorted. */
-function node(member: boolean, children: [PathElement, FieldsV1][]): FieldsV1 | undefined {
-  if (children.length === 0) return member ? {} : undefined;
-  const out: FieldsV1 = {};
-  if (member) out['.'] = {};
-  sortByElement(children);
-  for (const [pe, c] of children) out[pe] = c;
-  return out;
+/**
+ * The tree of a node that has children: a member's gets the `.` marker
+ * first. Keys are path elements (`f:`…, `k:`…, `v:`…, `.`), never
+ * `__proto__` or index-like names, so a plain object keeps them in the order
+ * they are added.
+ */
+function inner(member: boolean): FieldsV1 {
+  return member ? { '.': {} } : {};
+}
+
+/** What a node without children is: `{}` for a member, else nothing. */
+function leaf(member: boolean): FieldsV1 | undefined {
+  return member ? {} : undefined;
 }
 
 /** Lists up to this long are insertion-sorted (no copy, as Array.prototype.sort makes); longer ones, e.g. a hostile object of 10⁵ keys, by sort. */
 const INSERTION_SORT_MAX = 16;
 
-/** Sorts [element, subtree] pairs by element in place, stably. */
-function sortByElement(children: [PathElement, FieldsV1][]): void {
-  if (children.length > INSERTION_SORT_MAX) {
-    children.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** Sorts strings in place by UTF-16 code units (as `<` compares them, and SMD orders path elements). */
+function sortStrings(a: string[]): void {
+  if (a.length > INSERTION_SORT_MAX) {
+    a.sort();
     return;
   }
-  for (let i = 1; i < children.length; i++) {
-    const x = children[i];
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
     let j = i - 1;
-    for (; j >= 0 && children[j][0] > x[0]; j--) children[j + 1] = children[j];
-    children[j + 1] = x;
+    for (; j >= 0 && a[j] > x; j--) a[j + 1] = a[j];
+    a[j + 1] = x;
   }
+}
+
+/** The indexes 0 … pes.length-1 ordered by their (distinct) path elements. */
+function orderOf(pes: readonly PathElement[]): number[] {
+  const order: number[] = new Array<number>(pes.length);
+  for (let i = 0; i < pes.length; i++) order[i] = i;
+  if (pes.length > INSERTION_SORT_MAX) {
+    order.sort((a, b) => (pes[a] < pes[b] ? -1 : pes[a] > pes[b] ? 1 : 0));
+    return order;
+  }
+  for (let i = 1; i < order.length; i++) {
+    const x = order[i];
+    let j = i - 1;
+    for (; j >= 0 && pes[order[j]] > pes[x]; j--) order[j + 1] = order[j];
+    order[j + 1] = x;
+  }
+  return order;
 }
 
 /**
@@ -54,64 +89,67 @@ function sortByElement(children: [PathElement, FieldsV1][]): void {
  * `names` (every node a member unless `member` is false; object children
  * named in `skip` are not). `names` is one stack for the whole walk, pushed
  * and popped around each child (lts gets a copy), so that a node costs no
- * copy of its path.
+ * copy of its path. Children are visited in sorted order and written
+ * straight into the node's tree (no list of pairs to sort).
  */
-function walk(v: unknown, depth: number, names: string[], lts: ListTypes, member: boolean, skip?: ReadonlySet<string>): FieldsV1 | undefined {
-  if (depth >= MAX_PATH_DEPTH) return node(member, []);
-  const children: [PathElement, FieldsV1][] = [];
-  if (isObject(v)) {
-    for (const k of Object.keys(v)) {
-      names.push(k);
-      const c = walk(v[k], depth + 1, names, lts, !(skip?.has(k) ?? false));
-      names.pop();
-      if (c) children.push([fieldPE(k), c]);
-    }
-    return node(member, children);
-  }
+function walk(v: unknown, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>, omit?: string): FieldsV1 | undefined {
+  if (depth >= MAX_PATH_DEPTH) return leaf(member);
+  if (isObject(v)) return fields(v, depth, names, w, member, skip, omit);
   if (Array.isArray(v)) {
-    const { lt, pes } = listItems(lts(names.slice()), v);
-    if (lt.type === 'atomic') return node(member, []);
-    for (let i = 0; i < v.length; i++) {
+    const { lt, pes } = listItems(w.lts(names.slice()), v);
+    if (lt.type === 'atomic' || v.length === 0) return leaf(member);
+    const out = inner(member);
+    for (const i of orderOf(pes)) {
       const it: unknown = v[i];
-      const below: [PathElement, FieldsV1][] = [];
-      if (lt.type === 'map' && isObject(it)) {
-        for (const k of Object.keys(it)) {
-          names.push(k);
-          const c = walk(it[k], depth + 2, names, lts, true);
-          names.pop();
-          if (c) below.push([fieldPE(k), c]);
-        }
-      }
-      children.push([pes[i], node(true, below)!]);
+      out[pes[i]] = (lt.type === 'map' && isObject(it) ? fields(it, depth + 1, names, w, true) : undefined) ?? {};
     }
-    return node(member, children);
+    return out;
   }
-  return node(member, []);
+  return leaf(member);
+}
+
+/** walk's case of an object `o` (an associative-list item is one at the item's depth, its fields one deeper); the field `omit` is left out. */
+function fields(o: Record<string, unknown>, depth: number, names: string[], w: Walk, member: boolean, skip?: ReadonlySet<string>, omit?: string): FieldsV1 | undefined {
+  const keys = Object.keys(o);
+  sortStrings(keys);
+  let out: FieldsV1 | undefined;
+  for (const k of keys) {
+    if (k === omit) continue;
+    names.push(k);
+    const c = walk(o[k], depth + 1, names, w, skip === undefined || !skip.has(k));
+    names.pop();
+    if (c) (out ??= inner(member))[w.names.fieldPE(k)] = c;
+  }
+  return out ?? leaf(member);
 }
 
 /**
- * The FieldsV1 tree of every field of `obj` (a create's object, without
- * metadata.managedFields) minus stripMeta's paths and the `reset` subtrees:
+ * The FieldsV1 tree of every field of `obj` (a create's object;
+ * metadata.managedFields is left out, as the general path's copy without
+ * it) minus stripMeta's paths and the `reset` subtrees:
  * undefined when that set is empty. Returns null when the fast walk does not
  * apply (a reset path that is not one top-level field, or a top-level key an
  * object literal inherits, such as `__proto__`), and the caller takes the
  * general path. Throws RangeError only as the general path does, on
- * nesting deeper than the stack.
+ * nesting deeper than the stack. `names` makes the `f:` path elements.
  */
-export function createdFieldsV1(obj: object, lts: ListTypes, reset: readonly Path[] = []): FieldsV1 | undefined | null {
+export function createdFieldsV1(obj: object, lts: ListTypes, reset: readonly Path[] = [], names: FieldNames = PLAIN_NAMES): FieldsV1 | undefined | null {
   const dropped = new Set<PathElement>();
   for (const r of reset) {
     if (r.length !== 1) return null;
     dropped.add(r[0]);
   }
-  const children: [PathElement, FieldsV1][] = [];
-  for (const k of Object.keys(obj)) {
-    if (EMPTY[k] !== undefined) return null;
+  const keys = Object.keys(obj);
+  for (const k of keys) if (EMPTY[k] !== undefined) return null;
+  sortStrings(keys);
+  const w: Walk = { lts, names };
+  let out: FieldsV1 | undefined;
+  for (const k of keys) {
     const v = (obj as Record<string, unknown>)[k];
-    const pe = fieldPE(k);
+    const pe = names.fieldPE(k);
     if (v === undefined || dropped.has(pe)) continue;
-    const c = walk(v, 1, [k], lts, !TOP.has(k), k === 'metadata' ? META : undefined);
-    if (c) children.push([pe, c]);
+    const c = k === 'metadata' ? walk(v, 1, [k], w, false, META, 'managedFields') : walk(v, 1, [k], w, !TOP.has(k));
+    if (c) (out ??= {})[pe] = c;
   }
-  return node(false, children);
+  return out;
 }

@@ -9,10 +9,12 @@ import { badRequest, invalid, StatusError } from '../errors.ts';
 import { rfc3339 } from '../time.ts';
 import { validateEntries } from './entries.ts';
 import { kindListTypes, type ListTypes } from './list-types.ts';
-import { applyConfig, recordUpdate, type Writer } from './operations.ts';
-import { managerOrUserAgent } from './options.ts';
+import { applyConfig, recordedEntries, type Writer } from './operations.ts';
+import { managerFromUserAgent } from './options.ts';
+import type { WriteMemo } from './memo.ts';
 
 export { kindListTypes, schemaListTypes, type ListType, type ListTypes } from './list-types.ts';
+export { WriteMemo, type WriteMemoLimits } from './memo.ts';
 export { managerFromUserAgent, managerOrUserAgent, validateFieldManagerParams, invalidOptions, type OptionsKind, type FieldManagerParams } from './options.ts';
 
 /** The field-manager part of a write's options (from the query string and headers). */
@@ -38,13 +40,16 @@ export interface WriteTarget {
   /** The resource has a status subresource (so main-resource writes own no status, and status writes no spec). */
   hasStatus?: boolean;
   now: number;
-  /** List merge semantics; default: from the kind's built-in schema (kindListTypes). */
+  /** List merge semantics; default: the memo's, else from the kind's built-in schema (kindListTypes). */
   listTypes?: ListTypes;
+  /** The writer's store's memo (built for this kind with kindListTypes); without it everything is computed afresh. */
+  memo?: WriteMemo;
 }
 
-/** The list semantics of the target's kind: the given lookup, else the kind's schema. */
+/** The list semantics of the target's kind: the given lookup, else the memo's, else the kind's schema. */
 function listTypesOf(t: WriteTarget): ListTypes {
   if (t.listTypes) return t.listTypes;
+  if (t.memo) return t.memo.listTypes;
   const slash = t.apiVersion.lastIndexOf('/');
   return kindListTypes(t.group, t.apiVersion.slice(slash + 1), t.kind);
 }
@@ -55,8 +60,11 @@ export const SERVER_MANAGER = 'skiff-apiserver';
 function writer(o: FieldManagerOptions, t: WriteTarget): Writer {
   const subresource = o.managedSubresource ?? t.subresource ?? '';
   const reset = !t.hasStatus ? [] : subresource === 'status' ? [['f:spec']] : subresource === '' ? [['f:status']] : [];
-  const manager = o.fieldManager === undefined && o.userAgent === undefined ? SERVER_MANAGER : managerOrUserAgent(o.fieldManager, o.userAgent);
-  return { manager, apiVersion: t.apiVersion, subresource, now: rfc3339(t.now), reset };
+  // managerOrUserAgent: the fieldManager parameter, else the user agent's program name.
+  const manager = o.fieldManager === undefined && o.userAgent === undefined ? SERVER_MANAGER
+    : o.fieldManager ? o.fieldManager
+      : t.memo ? t.memo.managerFromUserAgent(o.userAgent) : managerFromUserAgent(o.userAgent);
+  return { manager, apiVersion: t.apiVersion, subresource, now: t.memo ? t.memo.time(t.now) : rfc3339(t.now), reset };
 }
 
 /**
@@ -76,8 +84,7 @@ export function stampManagedFields(live: KubeObject | undefined, next: KubeObjec
     else delete meta.managedFields;
     return;
   }
-  const recorded = tooDeep(() => recordUpdate(live, next, writer(o, t), listTypesOf(t)));
-  const entries = recorded.metadata?.managedFields;
+  const entries = tooDeep(() => recordedEntries(live, next, writer(o, t), listTypesOf(t), t.memo));
   const meta = (next.metadata ??= {}) as { managedFields?: unknown };
   if (entries) meta.managedFields = entries;
   else delete meta.managedFields;

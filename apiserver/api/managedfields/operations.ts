@@ -9,7 +9,7 @@ import { badRequest, type StatusError } from '../errors.ts';
 import { clone, isObject, jsonEqual } from '../patch/json-value.ts';
 import type { ManagedFieldsEntry } from 'kubernetes-types/meta/v1';
 import { compareObjects, type Comparison } from './compare.ts';
-import { createdFieldsV1, IGNORED_META, IGNORED_TOP } from './created.ts';
+import { createdFieldsV1, IGNORED_META, IGNORED_TOP, type FieldNames } from './created.ts';
 import { applyConflict, type Conflict } from './conflicts.ts';
 import { decodeManagers, encodeEntry, encodeManagers, managerId, type Manager, type Managers } from './entries.ts';
 import { FieldSet, isPrefix, type Path } from './fieldpath.ts';
@@ -87,20 +87,44 @@ function putEntries(obj: KubeObject, entries: ManagedFieldsEntry[]): void {
  * non-empty, decodable list on the main resource (so `[{}]` clears them),
  * else `live`'s. The writer's entry gets `w.now` only if this write gave it
  * fields. Returns `next` with metadata.managedFields set (a copy).
+ * `names` (e.g. a WriteMemo) makes the `f:` path elements of a create.
  */
-export function recordUpdate(live: KubeObject | undefined, next: KubeObject, w: Writer, listTypes: ListTypes): KubeObject {
+export function recordUpdate(live: KubeObject | undefined, next: KubeObject, w: Writer, listTypes: ListTypes, names?: FieldNames): KubeObject {
+  const managers = baseManagers(live, next, w);
+  const created = !live && managers.size === 0 ? createdEntries(next, w, listTypes, names) : null;
+  if (created === null) return recordByComparison(live, next, managers, w, listTypes);
+  const out = withoutManaged(next);
+  putEntries(out, created);
+  return out;
+}
+
+/**
+ * The metadata.managedFields recordUpdate gives `next` (undefined when it
+ * gives none), without the copy of `next` it returns. Same arguments and
+ * errors as recordUpdate.
+ */
+export function recordedEntries(live: KubeObject | undefined, next: KubeObject, w: Writer, listTypes: ListTypes, names?: FieldNames): ManagedFieldsEntry[] | undefined {
+  const managers = baseManagers(live, next, w);
+  const created = !live && managers.size === 0 ? createdEntries(next, w, listTypes, names) : null;
+  if (created === null) return recordByComparison(live, next, managers, w, listTypes).metadata?.managedFields;
+  return created.length > 0 ? created : undefined;
+}
+
+/** recordUpdate's base: `next`'s managers when the client sent a non-empty, decodable list on the main resource, else `live`'s. */
+function baseManagers(live: KubeObject | undefined, next: KubeObject, w: Writer): Managers {
   const sent = decodeManagers(next.metadata?.managedFields);
-  const managers = w.subresource === '' && typeof sent !== 'string' && sent.size > 0 ? sent : managersOf(live);
-  if (!live && managers.size === 0) {
-    // A create nobody else manages: the writer owns every field of the object, built in one walk.
-    const out = withoutManaged(next);
-    const tree = createdFieldsV1(out, listTypes, w.reset);
-    if (tree !== null) {
-      putEntries(out, tree ? [encodeEntry({ manager: w.manager, operation: 'Update', apiVersion: w.apiVersion, subresource: w.subresource, time: w.now }, tree)] : []);
-      return out;
-    }
-  }
-  return recordByComparison(live, next, managers, w, listTypes);
+  return w.subresource === '' && typeof sent !== 'string' && sent.size > 0 ? sent : managersOf(live);
+}
+
+/**
+ * The entries of a create nobody else manages: the writer owns every field
+ * of the object, built in one walk (no entry when that is no field). null
+ * when the walk does not apply and the general path must run.
+ */
+function createdEntries(next: KubeObject, w: Writer, listTypes: ListTypes, names?: FieldNames): ManagedFieldsEntry[] | null {
+  const tree = createdFieldsV1(next, listTypes, w.reset, names);
+  if (tree === null) return null;
+  return tree ? [encodeEntry({ manager: w.manager, operation: 'Update', apiVersion: w.apiVersion, subresource: w.subresource, time: w.now }, tree)] : [];
 }
 
 /**

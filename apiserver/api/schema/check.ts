@@ -18,7 +18,6 @@
 import type { StatusError } from '../errors.ts';
 import { badRequest } from '../errors.ts';
 import type { KindSchema, SchemaCatalog } from './catalog.ts';
-import { refName } from './catalog.ts';
 import { goStructName, goType, jsonKind } from './go-names.ts';
 import { quantitySyntaxError } from './quantity-syntax.ts';
 import type { Schema } from './types.ts';
@@ -36,10 +35,12 @@ const quantityName = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const int32 = { min: -2147483648, max: 2147483647 };
 const int64 = { min: -9223372036854775808, max: 9223372036854775807 };
 
+/** A position in the input, for unknown-field messages: a field `name`, a map key `[key]`, or a list index `[i]`. */
 interface PathNode {
   parent: PathNode | undefined;
-  /** `name` for a field, `[i]`/`[key]` for an element. */
-  seg: string;
+  seg: string | number;
+  /** `seg` is a map key (written `[key]`). */
+  bracket: boolean;
 }
 
 interface FieldNode {
@@ -47,21 +48,43 @@ interface FieldNode {
   name: string;
 }
 
+/**
+ * One value to check. Its own path and field nodes are made only when it
+ * turns out to hold children (most values are leaves): `seg` and `fieldName`
+ * extend the parent's nodes.
+ */
 interface Task {
   value: unknown;
   schema: Schema;
-  path: PathNode | undefined;
-  /** The Go struct holding the current field, and the field path (names only) Go reports. */
+  /** The container's path, and this value's segment in it (undefined for the root). */
+  parentPath: PathNode | undefined;
+  seg: string | number | undefined;
+  bracket: boolean;
+  /** The definition of the Go struct holding the current field (`io.k8s.api.core.v1.PodSpec`), and the field path (names only) Go reports. */
   struct: string;
-  field: FieldNode | undefined;
-  /** Where the checked value goes: `out[key]` (an output object or array), or the result when `out` is undefined. */
-  out: Record<string, unknown> | unknown[] | undefined;
+  parentField: FieldNode | undefined;
+  /** This value's field name when it is a struct field (it then extends the field path). */
+  fieldName: string | undefined;
+  /** Where the checked value goes: `out[key]` (an output object or array; the root's is a one-element holder). */
+  out: Record<string, unknown> | unknown[];
   key: string | number;
+}
+
+function pathOf(t: Task): PathNode | undefined {
+  return t.seg === undefined ? t.parentPath : { parent: t.parentPath, seg: t.seg, bracket: t.bracket };
+}
+
+function fieldOf(t: Task): FieldNode | undefined {
+  return t.fieldName === undefined ? t.parentField : { parent: t.parentField, name: t.fieldName };
+}
+
+function segString(n: PathNode): string {
+  return typeof n.seg === 'number' || n.bracket ? `[${n.seg}]` : n.seg;
 }
 
 function pathString(p: PathNode | undefined): string {
   const segs: string[] = [];
-  for (let n = p; n; n = n.parent) segs.push(n.seg);
+  for (let n = p; n; n = n.parent) segs.push(segString(n));
   let out = '';
   for (let i = segs.length - 1; i >= 0; i--) {
     const s = segs[i]!;
@@ -86,12 +109,46 @@ function setOwn(o: Record<string, unknown>, key: string, v: unknown): void {
   else o[key] = v;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// The walk's helpers are module functions, not closures made per call: under tsx every named
+// function expression is also wrapped by esbuild's keepNames (__name), which costs a defineProperty each time.
+
+/** Stores a task's checked value where it goes. */
+function put(t: Task, v: unknown): void {
+  if (Array.isArray(t.out)) t.out[t.key as number] = v;
+  else setOwn(t.out, t.key as string, v);
+}
+
+/** The decoder's message for a value of the wrong type (`what`: its JSON kind, or `number 1.5`). */
+function typeMessage(t: Task, what: string = jsonKind(t.value)): string {
+  const field = fieldOf(t);
+  return field
+    ? `json: cannot unmarshal ${what} into Go struct field ${goStructName(t.struct)}.${fieldString(field)} of type ${goType(t.schema)}`
+    : `json: cannot unmarshal ${what} into Go value of type ${goType(t.schema)}`;
+}
+
+/** The unknown-field text of `key` under the object at `here` (`bracket`: a map key). */
+function unknownPath(here: PathNode | undefined, key: string, bracket: boolean): string {
+  return pathString({ parent: here, seg: key, bracket });
+}
+
+/** Reverses `a[from..]` in place. */
+function reverseFrom(a: unknown[], from: number): void {
+  for (let i = from, j = a.length - 1; i < j; i++, j--) {
+    const x = a[i];
+    a[i] = a[j];
+    a[j] = x;
+  }
+}
 
 /** The Go zero value a `null` list element or map value decodes to. */
 function zeroOf(catalog: SchemaCatalog, s: Schema): unknown {
-  const r = catalog.resolve(s);
-  if (s.$ref !== undefined && (refName(s.$ref) === quantityName)) return '0';
+  const target = catalog.ref(s);
+  const r = target ? target.resolved : s;
+  if (target?.name === quantityName) return '0';
   if (r.format === 'int-or-string') return 0;
   switch (r.type) {
     case 'object': return r.properties || r.additionalProperties ? {} : null;
@@ -114,26 +171,14 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
   const { catalog } = kind;
   const unknown: string[] = [];
   let failure: string | undefined;
-  let result: unknown;
-  const rootStruct = goStructName(kind.name);
-  const stack: Task[] = [{ value: obj, schema: kind.schema, path: undefined, struct: rootStruct, field: undefined, out: undefined, key: '' }];
-  // One setter for every task (no closure per value: under tsx each closure also costs a keepNames call).
-  const put = (t: Task, v: unknown): void => {
-    if (t.out === undefined) result = v;
-    else if (Array.isArray(t.out)) t.out[t.key as number] = v;
-    else setOwn(t.out, t.key as string, v);
-  };
-  const typeError = (t: Task, what = jsonKind(t.value)): void => {
-    failure ??= t.field
-      ? `json: cannot unmarshal ${what} into Go struct field ${t.struct}.${fieldString(t.field)} of type ${goType(t.schema)}`
-      : `json: cannot unmarshal ${what} into Go value of type ${goType(t.schema)}`;
-  };
+  const holder: unknown[] = [undefined];
+  const stack: Task[] = [{ value: obj, schema: kind.schema, parentPath: undefined, seg: undefined, bracket: false, struct: kind.name, parentField: undefined, fieldName: undefined, out: holder, key: 0 }];
   while (stack.length > 0 && failure === undefined) {
     const t = stack.pop()!;
     const { value } = t;
-    const ref = t.schema.$ref !== undefined ? refName(t.schema.$ref) : undefined;
-    const s = catalog.resolve(t.schema);
-    if (ref === quantityName) {
+    const target = catalog.ref(t.schema);
+    const s = target ? target.resolved : t.schema;
+    if (target?.name === quantityName) {
       const err = typeof value === 'number' ? undefined : quantitySyntaxError(typeof value === 'string' ? value : JSON.stringify(value));
       if (err) failure = err;
       else put(t, value);
@@ -150,7 +195,7 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
       else failure = `json: cannot unmarshal ${jsonKind(value)} into Go value of type string`;
       continue;
     }
-    const struct = ref !== undefined ? goStructName(ref) : t.struct;
+    const struct = target ? target.name : t.struct;
     switch (s.type) {
       case 'object': {
         if (!s.properties && !s.additionalProperties) {
@@ -158,70 +203,68 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
           break;
         }
         if (!isPlainObject(value)) {
-          typeError(t);
+          failure = typeMessage(t);
           break;
         }
         const out: Record<string, unknown> = {};
         put(t, out);
-        const children: Task[] = [];
+        const here = pathOf(t);
+        const field = fieldOf(t);
+        const { properties } = s;
+        const first = stack.length;
         for (const key of Object.keys(value)) {
           const v = value[key];
-          const path: PathNode = { parent: t.path, seg: s.properties ? key : `[${key}]` };
-          let child: Schema | undefined;
-          let field = t.field;
-          if (s.properties) {
-            child = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
-            field = { parent: t.field, name: key };
-          } else {
-            child = s.additionalProperties;
-          }
+          const child = properties ? (Object.hasOwn(properties, key) ? properties[key] : undefined) : s.additionalProperties;
           if (child === undefined) {
-            unknown.push(pathString(path));
+            unknown.push(unknownPath(here, key, !properties));
             continue;
           }
           if (v === null) {
-            if (!s.properties) setOwn(out, key, zeroOf(catalog, child));
+            if (!properties) setOwn(out, key, zeroOf(catalog, child));
             continue;
           }
-          children.push({ value: v, schema: child, path, struct, field, out, key });
+          stack.push({ value: v, schema: child, parentPath: here, seg: key, bracket: !properties, struct, parentField: field, fieldName: properties ? key : undefined, out, key });
         }
-        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+        // Pushed in key order; reversed so that they are popped (and their values put) in key order.
+        reverseFrom(stack, first);
         break;
       }
       case 'array': {
         if (!Array.isArray(value)) {
-          typeError(t);
+          failure = typeMessage(t);
           break;
         }
         const out: unknown[] = new Array<unknown>(value.length);
         put(t, out);
         const items = s.items ?? {};
+        const here = pathOf(t);
+        const field = fieldOf(t);
         for (let i = value.length - 1; i >= 0; i--) {
           const v: unknown = value[i];
           if (v === null) {
             out[i] = zeroOf(catalog, items);
             continue;
           }
-          stack.push({ value: v, schema: items, path: { parent: t.path, seg: `[${i}]` }, struct, field: t.field, out, key: i });
+          stack.push({ value: v, schema: items, parentPath: here, seg: i, bracket: false, struct, parentField: field, fieldName: undefined, out, key: i });
         }
         break;
       }
       case 'string':
         if (typeof value === 'string') put(t, value);
-        else typeError(t);
+        else failure = typeMessage(t);
         break;
       case 'boolean':
         if (typeof value === 'boolean') put(t, value);
-        else typeError(t);
+        else failure = typeMessage(t);
         break;
       case 'number':
         if (typeof value === 'number') put(t, value);
-        else typeError(t);
+        else failure = typeMessage(t);
         break;
       case 'integer': {
         const range = s.format === 'int64' ? int64 : int32;
-        if (typeof value !== 'number') typeError(t);
-        else if (!Number.isInteger(value) || value < range.min || value > range.max) typeError(t, `number ${value}`);
+        if (typeof value !== 'number') failure = typeMessage(t);
+        else if (!Number.isInteger(value) || value < range.min || value > range.max) failure = typeMessage(t, `number ${value}`);
         else put(t, value);
         break;
       }
@@ -234,7 +277,7 @@ export function checkAndPrune<T>(kind: KindSchema, obj: T, mode: FieldValidation
     throw decodeError(kind, `strict decoding error: ${unknown.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
   }
   const warnings = mode === 'Warn' ? unknown.map((f) => `unknown field ${JSON.stringify(f)}`) : [];
-  return { value: result as T, warnings };
+  return { value: holder[0] as T, warnings };
 }
 
 /** kube-apiserver's transformDecodeError: 400 `<Kind> in version "<v>" cannot be handled as a <Kind>: <why>`. */

@@ -63,18 +63,30 @@ export function shouldAutomount(sa: ServiceAccount | undefined, spec: PodSpec): 
  * `random` feeds the 5-character suffix (tests).
  */
 export function mountServiceAccountToken(spec: PodSpec, random: () => number = Math.random): void {
-  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith(TOKEN_VOLUME_PREFIX));
+  const existing = (spec.volumes ?? []).find(isTokenVolume);
   const name = existing?.name ?? generatedName(TOKEN_VOLUME_PREFIX, random);
   let needed = false;
-  const addMount = (c: Container): void => {
-    if ((c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_MOUNT_PATH)) return;
-    const mount: VolumeMount = { name, readOnly: true, mountPath: TOKEN_MOUNT_PATH };
-    c.volumeMounts = [...(c.volumeMounts ?? []), mount];
-    needed = true;
-  };
-  for (const c of spec.initContainers ?? []) addMount(c);
-  for (const c of spec.containers ?? []) addMount(c);
+  for (const c of spec.initContainers ?? []) needed = addTokenMount(c, name) || needed;
+  for (const c of spec.containers ?? []) needed = addTokenMount(c, name) || needed;
   if (!existing && needed) spec.volumes = [...(spec.volumes ?? []), { name, projected: tokenVolumeSource() }];
+}
+
+// Module functions, not closures made per pod: under tsx each named closure also costs esbuild's __name (a defineProperty).
+
+function isTokenVolume(v: Volume): boolean {
+  return v.name.startsWith(TOKEN_VOLUME_PREFIX);
+}
+
+function mountsTokenPath(m: VolumeMount): boolean {
+  return m.mountPath === TOKEN_MOUNT_PATH;
+}
+
+/** Adds the read-only mount of volume `name` at TOKEN_MOUNT_PATH to `c` unless it mounts something there; true if it added it. */
+function addTokenMount(c: Container, name: string): boolean {
+  if ((c.volumeMounts ?? []).some(mountsTokenPath)) return false;
+  const mount: VolumeMount = { name, readOnly: true, mountPath: TOKEN_MOUNT_PATH };
+  c.volumeMounts = [...(c.volumeMounts ?? []), mount];
+  return true;
 }
 
 /**
