@@ -259,12 +259,12 @@ export class ResourceStore {
   }
 
   /**
-   * The JSON text (UTF-8) of an object `create` just resolved, from the
-   * bytes the storage wrote (Storage.createdText), so that the response
+   * The JSON text of an object `create` just resolved, from the text the
+   * storage wrote (Storage.createdText), so that the response
    * need not serialize it again; undefined when the storage kept none (a
    * dryRun, memory storage). Use it before anything changes the object.
    */
-  createdText(obj: KubeObject): Buffer | undefined {
+  createdText(obj: KubeObject): string | undefined {
     return this.storage.createdText?.(obj);
   }
 

@@ -127,7 +127,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         checkNamespace(body, namespace);
         const wo = writeOptions(req, 'CreateOptions');
         const created = await store.create(namespace, body, wo);
-        // The stored bytes with the revision spliced in, when the storage kept them: no second serialization of the object.
+        // The stored text with the revision spliced in, when the storage kept it: no second serialization of the object.
         const text = store.createdText(created);
         if (text) return withWarnings(reply, wo).code(201).type('application/json; charset=utf-8').send(text);
         return withWarnings(reply, wo).code(201).send(created);
