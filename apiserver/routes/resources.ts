@@ -15,7 +15,7 @@ import { evictFromRequest } from './eviction.ts';
 import type { Registry } from '../registry/registry.ts';
 import { checkWrite } from '../registry/schema-check.ts';
 import type { ResourceStore, WriteOptions } from '../registry/store.ts';
-import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
+import { checkKind, checkNamespace, decodeBody, mediaType, UndecodableBody } from './body.ts';
 import { checkJsonDepth } from './body-limits.ts';
 import { deleteOptionsOf, type DeleteRequestOptions } from './delete-options.ts';
 import { deleteResponse } from './delete-response.ts';
@@ -126,7 +126,7 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         checkKind(body, store.def.kind, store.apiVersion);
         checkNamespace(body, namespace);
         const wo = writeOptions(req, 'CreateOptions');
-        const created = await store.create(namespace, body, wo);
+        const created = await store.create(namespace, body, wo, freshJsonBody(req));
         // The stored text with the revision spliced in, when the storage kept it: no second serialization of the object.
         const text = store.createdText(created);
         if (text) return withWarnings(reply, wo).code(201).type('application/json; charset=utf-8').send(text);
@@ -321,6 +321,16 @@ function rawText(req: FastifyRequest, json: boolean): string {
   const text = typeof b === 'string' ? b : JSON.stringify(b);
   if (json) checkJsonDepth(text);
   return text;
+}
+
+/**
+ * True when decodeBody parsed the request's body with JSON.parse (a string
+ * body that is not YAML; any other type was refused): a value only this
+ * request holds, with no value in two places, which the store may build
+ * the created object in (ResourceStore.create's handOver).
+ */
+function freshJsonBody(req: FastifyRequest): boolean {
+  return typeof req.body === 'string' && mediaType(req.headers['content-type']) !== 'application/yaml';
 }
 
 function requireBody(req: FastifyRequest): KubeObject {
