@@ -34,7 +34,11 @@ export interface CreateStamp {
  * deletionTimestamp and deletionGracePeriodSeconds removed. Pure.
  */
 export function prepareCreate(def: ResourceDef, input: KubeObject, namespace: string | undefined, stamp: CreateStamp): KubeObject {
-  const obj = clone(input);
+  return stampCreate(def, clone(input), namespace, stamp);
+}
+
+/** prepareCreate in place: sets those fields on `obj` itself and returns it (for an object the caller owns and gives away). */
+export function stampCreate(def: ResourceDef, obj: KubeObject, namespace: string | undefined, stamp: CreateStamp): KubeObject {
   const meta = metaOf(obj);
   if (def.namespaced) meta.namespace = namespace;
   else delete meta.namespace;

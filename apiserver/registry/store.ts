@@ -29,7 +29,7 @@ import { checkWrite, type SchemaCheckOptions } from './schema-check.ts';
 import { admit, admitAll, runAdmission, type AdmissionAttributes, type AdmissionChain, type AdmissionOperation } from './admission/chain.ts';
 import { deleteCollection, type CollectionTuning } from './delete-collection.ts';
 import { admissionAttributes } from './admission-attributes.ts';
-import { apiVersionOf, metaOf, prepareCreate } from './create-meta.ts';
+import { apiVersionOf, metaOf, prepareCreate, stampCreate } from './create-meta.ts';
 import { finalizerAddError, keepSystemMeta, nextGeneration, stampKindAndRv, updateMetaError } from './update-meta.ts';
 import type { ResourceDef, StrategyContext, SubresourceStrategy, Undo } from './types.ts';
 import { applyToObject, kindListTypes, stampManagedFields, WriteMemo, type FieldManagerOptions, type WriteTarget } from '../api/managedfields/index.ts';
@@ -214,15 +214,21 @@ export class ResourceStore {
    * missing namespace is 404, a terminating one 403), validation (422
    * Invalid), validating admission, beforeCreate (undone if the write fails)
    * and the create txn (409 AlreadyExists). dryRun stops before any side effect.
+   * `handOver`: the caller gives `input` away (no one reads or changes it
+   * afterwards) and it holds no value twice, as a JSON.parse result (a YAML
+   * alias is one value in two places): the object is then built in it
+   * rather than in a copy. Otherwise `input` is never changed.
    */
-  async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}): Promise<KubeObject> {
+  async create(namespace: string | undefined, input: KubeObject, wo: WriteOptions = {}, handOver = false): Promise<KubeObject> {
     // No copy here: checkWrite and assertMetadataTypes do not mutate `input`, and prepareCreate copies before it changes anything.
     const obj = checkWrite(this.def, input, wo);
     assertMetadataTypes(obj, this.def.kind, this.def.group);
     const generate = !obj.metadata?.name && !!obj.metadata?.generateName;
     for (let attempt = 0; ; attempt++) {
       const name = generate ? generatedName(obj.metadata?.generateName ?? '') : undefined;
-      const prepared = prepareCreate(this.def, obj, namespace, { nowMs: this.now(), uid: randomUUID(), name });
+      const stamp = { nowMs: this.now(), uid: randomUUID(), name };
+      // A generated name may be retried from `obj` as it was, so that case keeps copying.
+      const prepared = handOver && !generate ? stampCreate(this.def, obj, namespace, stamp) : prepareCreate(this.def, obj, namespace, stamp);
       try {
         return await this.createOnce(prepared, wo);
       } catch (e) {
@@ -261,12 +267,12 @@ export class ResourceStore {
   }
 
   /**
-   * The JSON text (UTF-8) of an object `create` just resolved, from the
-   * bytes the storage wrote (Storage.createdText), so that the response
+   * The JSON text of an object `create` just resolved, from the text the
+   * storage wrote (Storage.createdText), so that the response
    * need not serialize it again; undefined when the storage kept none (a
    * dryRun, memory storage). Use it before anything changes the object.
    */
-  createdText(obj: KubeObject): Buffer | undefined {
+  createdText(obj: KubeObject): string | undefined {
     return this.storage.createdText?.(obj);
   }
 

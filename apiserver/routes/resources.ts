@@ -15,7 +15,7 @@ import { evictFromRequest } from './eviction.ts';
 import type { Registry } from '../registry/registry.ts';
 import { checkWrite } from '../registry/schema-check.ts';
 import type { ResourceStore, WriteOptions } from '../registry/store.ts';
-import { checkKind, checkNamespace, decodeBody, UndecodableBody } from './body.ts';
+import { checkKind, checkNamespace, decodeBody, mediaType, UndecodableBody } from './body.ts';
 import { checkJsonDepth } from './body-limits.ts';
 import { deleteOptionsOf, type DeleteRequestOptions } from './delete-options.ts';
 import { deleteResponse } from './delete-response.ts';
@@ -126,8 +126,8 @@ export function registerResourceRoutes(app: FastifyInstance, registry: Registry,
         checkKind(body, store.def.kind, store.apiVersion);
         checkNamespace(body, namespace);
         const wo = writeOptions(req, 'CreateOptions');
-        const created = await store.create(namespace, body, wo);
-        // The stored bytes with the revision spliced in, when the storage kept them: no second serialization of the object.
+        const created = await store.create(namespace, body, wo, freshJsonBody(req));
+        // The stored text with the revision spliced in, when the storage kept it: no second serialization of the object.
         const text = store.createdText(created);
         if (text) return withWarnings(reply, wo).code(201).type('application/json; charset=utf-8').send(text);
         return withWarnings(reply, wo).code(201).send(created);
@@ -323,6 +323,16 @@ function rawText(req: FastifyRequest, json: boolean): string {
   return text;
 }
 
+/**
+ * True when decodeBody parsed the request's body with JSON.parse (a string
+ * body that is not YAML; any other type was refused): a value only this
+ * request holds, with no value in two places, which the store may build
+ * the created object in (ResourceStore.create's handOver).
+ */
+function freshJsonBody(req: FastifyRequest): boolean {
+  return typeof req.body === 'string' && mediaType(req.headers['content-type']) !== 'application/yaml';
+}
+
 function requireBody(req: FastifyRequest): KubeObject {
   const body = decodeBody(req.headers['content-type'], req.body);
   if (!body) throw badRequest('a request body is required');
@@ -331,12 +341,17 @@ function requireBody(req: FastifyRequest): KubeObject {
 
 /** WriteOptions from the query: `dryRun=All` validates without storing; any other dryRun value is 422 naming `kind`. */
 function dry(req: FastifyRequest, kind: OptionsKind): WriteOptions {
-  return { dryRun: dryRunParam(query(req), kind), user: req.user, ...(req.method === 'DELETE' ? {} : fieldManagerOptions(req)) };
+  // Built by assignment: a spread into a literal that already has members is a slow generic copy (writeOptions 2.5 us a call, against 0.23 us so).
+  const wo: WriteOptions = { dryRun: dryRunParam(query(req), kind), user: req.user };
+  return req.method === 'DELETE' ? wo : Object.assign(wo, fieldManagerOptions(req));
 }
 
 /** WriteOptions of a create/update/patch: dryRun, fieldValidation (422 on a bad value) and a warnings sink. */
 function writeOptions(req: FastifyRequest, optionsKind: WriteOptionsKind): WriteOptions {
-  return { ...dry(req, optionsKind), fieldValidation: parseFieldValidation(q(req, 'fieldValidation'), optionsKind), warnings: [] };
+  const wo = dry(req, optionsKind);
+  wo.fieldValidation = parseFieldValidation(q(req, 'fieldValidation'), optionsKind);
+  wo.warnings = [];
+  return wo;
 }
 
 /** Adds one `Warning: 299 - "<text>"` header per collected warning. */

@@ -104,7 +104,7 @@ export class Cacher implements Storage {
     };
   }
   /** See Storage.createdText (the inner storage's, for the objects its create resolved). */
-  createdText(obj: KubeObject): Buffer | undefined {
+  createdText(obj: KubeObject): string | undefined {
     return this.inner.createdText?.(obj);
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode, stamped, stampedText } from './codec.ts';
+import { canonicalHeadChars, canonicalHeadLength, decode, encode, stamped, stampedJson, stampedText } from './codec.ts';
 
 test('encode drops resourceVersion and writes apiVersion, kind and metadata first, whatever the input order', () => {
   const obj = { spec: { template: { metadata: { name: 'inner' } } }, metadata: { name: 'a', resourceVersion: '9' }, kind: 'Deployment', apiVersion: 'apps/v1' } as KubeObject;
@@ -34,6 +34,54 @@ test('stampedText is the decoded object as JSON, spliced or re-encoded', () => {
       assert.deepEqual(JSON.parse(text.toString()), decode(c.value, '42'), c.name);
     }
   }
+});
+
+test('canonicalHeadLength finds the end of encode\'s opening, up to metadata\'s brace, in the first 512 bytes', () => {
+  const cases: Array<[string, number]> = [
+    ['{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}', '{"apiVersion":"v1","kind":"Pod","metadata":{'.length],
+    ['{"apiVersion":"","kind":"","metadata":{}}', '{"apiVersion":"","kind":"","metadata":{'.length],
+    ['{"apiVersion":"v1","kind":"Pöd","metadata":{}}', Buffer.byteLength('{"apiVersion":"v1","kind":"Pöd","metadata":{')],
+    ['{"kind":"Pod","apiVersion":"v1","metadata":{}}', -1],
+    ['{"apiVersion":"v\\"1","kind":"Pod","metadata":{}}', -1],
+    ['{"apiVersion":"v1","kind":"Pod","metadata":null}', -1],
+    ['{"apiVersion":"v1","kind":"Pod"}', -1],
+    ['{"apiVersion":"v1","kind":"Pod","metadata":', -1],
+    [`{"apiVersion":"${'v'.repeat(470)}","kind":"Pod","metadata":{}}`, 512],
+    [`{"apiVersion":"${'v'.repeat(471)}","kind":"Pod","metadata":{}}`, -1],
+    ['', -1],
+  ];
+  for (const [value, want] of cases) assert.equal(canonicalHeadLength(Buffer.from(value)), want, value);
+});
+
+test('stampedText splices resourceVersion first into metadata, byte for byte', () => {
+  assert.equal(stampedText('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{}}', '42').toString(), '{"apiVersion":"v1","kind":"Pod","metadata":{"resourceVersion":"42","name":"p"},"spec":{}}');
+  assert.equal(stampedText(Buffer.from('{"apiVersion":"v1","kind":"Pöd","metadata":{}}'), '7').toString(), '{"apiVersion":"v1","kind":"Pöd","metadata":{"resourceVersion":"7"}}');
+  // Not spliced: re-encoded from the decoded object, the stamp last.
+  assert.equal(stampedText('{"kind":"Pod","metadata":{"name":"p"}}', '7').toString(), '{"kind":"Pod","metadata":{"name":"p","resourceVersion":"7"}}');
+  assert.equal(stampedText('{"apiVersion":"v1","kind":"E","metadata":{"name":"e"},"x":{"resourceVersion":"3"}}', '7').toString(), '{"apiVersion":"v1","kind":"E","metadata":{"name":"e","resourceVersion":"7"},"x":{"resourceVersion":"3"}}');
+});
+
+test('stampedJson is stampedText as a string, byte for byte, and canonicalHeadChars its opening in code units', () => {
+  const values = [
+    encode({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' } }, spec: { containers: [] } } as KubeObject),
+    encode({ apiVersion: 'v1', kind: 'Pod', metadata: {} } as KubeObject),
+    '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"p"}}',
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","resourceVersion":"3"}}',
+    '{"apiVersion":"v1","kind":"Event","metadata":{"name":"e"},"involvedObject":{"resourceVersion":"3"}}',
+    '{"apiVersion":"v1","kind":"Pod"}',
+    '{"apiVersion":"v1","kind":"Pöd✓😀","metadata":{"name":"p"}}',
+    '{"apiVersion":"v\\"1","kind":"Pod","metadata":{"name":"p"}}',
+    `{"apiVersion":"${'v'.repeat(470)}","kind":"Pod","metadata":{}}`,
+    `{"apiVersion":"${'v'.repeat(471)}","kind":"Pod","metadata":{}}`,
+    `{"apiVersion":"${'é'.repeat(235)}","kind":"Pod","metadata":{}}`,
+    `{"apiVersion":"${'é'.repeat(236)}","kind":"Pod","metadata":{}}`,
+  ];
+  for (const v of values) {
+    assert.equal(Buffer.from(stampedJson(v, '42')).toString('hex'), stampedText(v, '42').toString('hex'), v);
+    const chars = canonicalHeadChars(v);
+    assert.equal(chars < 0 ? -1 : Buffer.byteLength(v.slice(0, chars)), canonicalHeadLength(Buffer.from(v)), v);
+  }
+  assert.throws(() => stampedJson('not json', '1'), SyntaxError);
 });
 
 test('stampedText re-encodes (and so rejects) a value it cannot splice', () => {

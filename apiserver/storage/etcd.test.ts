@@ -200,6 +200,6 @@ test('create resolves the stored object without re-reading it, and createdText i
   assert.equal(input.metadata?.resourceVersion, '5', 'the input keeps its own metadata');
   const text = s.createdText(created);
   assert.ok(text);
-  assert.deepEqual(JSON.parse(text.toString()), stored);
+  assert.deepEqual(JSON.parse(text), stored);
   assert.equal(s.createdText(stored!), undefined, 'only for objects create resolved');
 });

@@ -8,7 +8,7 @@
  */
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue, type IRequestOp, type ITxnResponse, type IWatchResponse, type Watcher } from 'etcd3';
 import type { KubeObject } from '../api/object.ts';
-import { decode, encode, stamped, stampedText } from './codec.ts';
+import { decode, encode, stamped, stampedJson, stampedText } from './codec.ts';
 import { ETCD_MAX_REQUEST_BYTES } from './etcd-client.ts';
 import { classifyEtcdError, isTransientEtcdError } from './etcd-errors.ts';
 import { keyAfter, prefixEnd } from './keys.ts';
@@ -76,8 +76,8 @@ export class EtcdStorage implements Storage {
   private readonly pageBytes: number;
   private readonly maxRequestBytes: number;
   private readonly readAttempts: number;
-  /** The stored bytes (encode's text) and revision of each object `create` resolved, for createdText; held weakly. */
-  private readonly created = new WeakMap<KubeObject, { value: string; rev: string }>();
+  /** The stored text (encode's) and revision of each object `create` resolved, for createdText; held weakly. */
+  private readonly created = new WeakMap<KubeObject, { text: string; rev: string }>();
 
   constructor(client: Etcd3, opts: EtcdStorageOptions = {}) {
     this.client = client;
@@ -112,7 +112,7 @@ export class EtcdStorage implements Storage {
   /** See Storage.sizeError: the TooLarge error etcd's request limit would give `obj` at `key`, or undefined. */
   sizeError(key: string, obj: KubeObject): StorageError | undefined {
     try {
-      this.checkSize(key, encode(obj));
+      this.checkSize(key, Buffer.from(encode(obj)));
       return undefined;
     } catch (e) {
       if (e instanceof StorageError) return e;
@@ -121,8 +121,8 @@ export class EtcdStorage implements Storage {
   }
 
   /** Refuses a write etcd would refuse for its size, without sending it (a too-large message also resets the client's connections). */
-  private checkSize(key: string, value: string): void {
-    const bytes = Buffer.byteLength(value) + 2 * Buffer.byteLength(key) + TXN_OVERHEAD_BYTES;
+  private checkSize(key: string, value: Buffer): void {
+    const bytes = value.length + 2 * Buffer.byteLength(key) + TXN_OVERHEAD_BYTES;
     if (bytes > this.maxRequestBytes) throw new StorageError('TooLarge', 'etcdserver: request is too large');
   }
 
@@ -133,17 +133,17 @@ export class EtcdStorage implements Storage {
 
   /**
    * One txn: if `key`'s mod_revision == `modRevision` (0: the key is absent),
-   * put `value` (on `lease`, if given), else run `failure`. Sent with the KV
+   * put `value` (UTF-8 bytes; on `lease`, if given), else run `failure`. Sent with the KV
    * client itself rather than its comparator builder (which wraps every
    * clause in a promise and converts each key again): the same request, the
    * client's call options (deadline) and error mapping. Rejects as the
    * client does.
    */
-  private casPut(key: string, value: string, modRevision: string | number, lease: string | undefined, failure: IRequestOp[]): Promise<ITxnResponse> {
+  private casPut(key: string, value: Buffer, modRevision: string | number, lease: string | undefined, failure: IRequestOp[]): Promise<ITxnResponse> {
     const k = Buffer.from(key);
     return this.client.kv.txn({
       compare: [{ key: k, result: CompareResult.Equal, target: CompareTarget.Mod, mod_revision: modRevision }],
-      success: [{ request_put: lease ? { key: k, value: Buffer.from(value), lease } : { key: k, value: Buffer.from(value) } }],
+      success: [{ request_put: lease ? { key: k, value, lease } : { key: k, value } }],
       failure,
     });
   }
@@ -163,7 +163,9 @@ export class EtcdStorage implements Storage {
    * the caller hands over).
    */
   async create(key: string, obj: KubeObject, opts: WriteOpts = {}): Promise<KubeObject> {
-    const value = encode(obj);
+    // Encoded once: the size check and the txn share the bytes, createdText the text.
+    const text = encode(obj);
+    const value = Buffer.from(text);
     this.checkSize(key, value);
     const res = await this.write(async () => {
       const lease = await this.leaseOf(opts);
@@ -171,14 +173,14 @@ export class EtcdStorage implements Storage {
     });
     if (!res.succeeded) throw new StorageError('AlreadyExists', `${key} already exists`);
     const out = stamped(obj, res.header.revision);
-    this.created.set(out, { value, rev: res.header.revision });
+    this.created.set(out, { text, rev: res.header.revision });
     return out;
   }
 
-  /** See Storage.createdText: the stored bytes with resourceVersion spliced in (codec.ts stampedText), for an object `create` resolved. */
-  createdText(obj: KubeObject): Buffer | undefined {
+  /** See Storage.createdText: the stored text with resourceVersion spliced in (codec.ts stampedJson), for an object `create` resolved. */
+  createdText(obj: KubeObject): string | undefined {
     const c = this.created.get(obj);
-    return c ? stampedText(c.value, c.rev) : undefined;
+    return c ? stampedJson(c.text, c.rev) : undefined;
   }
 
   /**
@@ -189,7 +191,7 @@ export class EtcdStorage implements Storage {
    */
   async update(key: string, obj: KubeObject, expectedRev: string, opts: WriteOpts = {}): Promise<KubeObject> {
     if (!isRevision(expectedRev)) throw new StorageError('Invalid', `invalid resource version ${JSON.stringify(expectedRev)}`);
-    const value = encode(obj);
+    const value = Buffer.from(encode(obj));
     this.checkSize(key, value);
     const res = await this.write(async () => {
       const lease = await this.leaseOf(opts);

@@ -60,7 +60,7 @@ export class InstrumentedStorage implements Storage {
   }
 
   /** See Storage.createdText (the inner storage's; no call to time). */
-  createdText(obj: KubeObject): Buffer | undefined {
+  createdText(obj: KubeObject): string | undefined {
     return this.inner.createdText?.(obj);
   }
 

@@ -153,13 +153,13 @@ export interface Storage {
    */
   sizeError?(key: string, obj: KubeObject): StorageError | undefined;
   /**
-   * Optional: the JSON text (UTF-8) of an object `create` resolved, made
-   * from the bytes it stored (what JSON.stringify of the object gives, up to
-   * key order), so that a response need not serialize it again; undefined
-   * for any other object. Valid only while the object is unchanged: use it
+   * Optional: the JSON text of an object `create` resolved, made from the
+   * text it stored (what JSON.stringify of the object gives, up to key
+   * order), so that a response need not serialize it again; undefined for
+   * any other object. Valid only while the object is unchanged: use it
    * right after the create.
    */
-  createdText?(obj: KubeObject): Buffer | undefined;
+  createdText?(obj: KubeObject): string | undefined;
   /** Replaces `key` if its mod_revision equals `expectedRev`; NotFound if the key is gone, Conflict if it changed. */
   update(key: string, obj: KubeObject, expectedRev: string, opts?: WriteOpts): Promise<KubeObject>;
   /** Deletes `key` if its mod_revision equals `expectedRev`; resolves the delete revision. Errors as `update`. */

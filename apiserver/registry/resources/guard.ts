@@ -7,9 +7,9 @@
  * `<unknown>` cells and empty fields instead of failing the whole list.
  */
 import type { KubeObject } from '../../api/object.ts';
-import { invalid, StatusError } from '../../api/errors.ts';
+import { invalid, StatusError, type FieldCause } from '../../api/errors.ts';
 import type { ResourceDef, Strategy } from '../types.ts';
-import { fitsShape, shapeCauses, type Shape } from './shape.ts';
+import { compileShape, type Shape } from './shape.ts';
 
 function nameOf(o: KubeObject): string {
   const n: unknown = o.metadata?.name;
@@ -24,11 +24,13 @@ function nameOf(o: KubeObject): string {
 export function guardResource<T extends KubeObject>(def: ResourceDef<T>, shape: Shape | undefined): ResourceDef<T> {
   if (!shape) return def;
   const s = def.strategy;
+  const checker = compileShape(shape);
+  const causesOf = (o: T): FieldCause[] => checker.causes(o);
   const check = (o: T): void => {
-    const causes = shapeCauses(o, shape);
+    const causes = causesOf(o);
     if (causes.length > 0) throw invalid(def.kind, def.group, nameOf(o), causes);
   };
-  const fits = (o: T): boolean => fitsShape(o, shape);
+  const fits = (o: T): boolean => checker.fits(o);
   const strategy: Strategy<T> = {
     ...s,
     prepareForCreate: (o, user) => { check(o); s.prepareForCreate?.(o, user); },
@@ -37,12 +39,12 @@ export function guardResource<T extends KubeObject>(def: ResourceDef<T>, shape: 
   };
   if (s.validate) {
     const v = s.validate;
-    strategy.validate = (o) => { const c = shapeCauses(o, shape); return c.length > 0 ? c : v(o); };
+    strategy.validate = (o) => { const c = causesOf(o); return c.length > 0 ? c : v(o); };
   }
   if (s.validateUpdate) {
     const v = s.validateUpdate;
     strategy.validateUpdate = (n, o) => {
-      const c = shapeCauses(n, shape);
+      const c = causesOf(n);
       if (c.length > 0) return c;
       // A stored object of the wrong shape is compared by the create rules only.
       return fits(o) ? v(n, o) : (s.validate?.(n) ?? []);

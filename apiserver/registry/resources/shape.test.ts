@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { list, map, obj, shapeCauses } from './shape.ts';
+import { compileShape, fitsShape, list, map, obj, shapeCauses, type Shape } from './shape.ts';
 import { shapes } from './shapes.ts';
 import { guardResource } from './guard.ts';
 import { podsResource } from './pods.ts';
@@ -28,7 +28,42 @@ test('shapeCauses table: JSON types, int32/int64 ranges, paths', () => {
     [{ m: [] }, ['m: Invalid value: "array": m in body must be of type object: "array"']],
     ['x', [': Invalid value: "string":  in body must be of type object: "string"']],
   ];
-  for (const [v, want] of cases) assert.deepEqual(shapeCauses(v, s).map((c) => `${c.field}: ${c.message}`), want, JSON.stringify(v));
+  for (const [v, want] of cases) {
+    assert.deepEqual(shapeCauses(v, s).map((c) => `${c.field}: ${c.message}`), want, JSON.stringify(v));
+    assert.deepEqual(compileShape(s).causes(structuredClone(v)).map((c) => `${c.field}: ${c.message}`), want, `compiled: ${JSON.stringify(v)}`);
+  }
+});
+
+test('a compiled shape gives checkShape\'s causes, fit and dropped nulls on every value of a small generated set', () => {
+  const shape = obj({ a: 'string', n: 'int32', q: 'quantity', is: 'intstr', any: 'any', l: list(obj({ x: 'string', y: list('int64') })), m: map(obj({ z: 'bool' })), o: obj({ p: obj({ s: 'string' }) }) });
+  const leaves: unknown[] = [null, 'x', 5, 1.5, 2 ** 40, true, [], {}, [null], { x: null }, { x: 5, y: [1, null, 'a'] }, { z: true }, { z: 1 }, { p: { s: 1 } }, { p: null }, { s: 'a' }];
+  const keys = ['a', 'n', 'q', 'is', 'any', 'l', 'm', 'o', 'other', '__proto__'];
+  let seed = 7;
+  const rnd = (k: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % k; };
+  const value = (depth: number): unknown => {
+    const r = rnd(10);
+    if (depth > 2 || r < 5) return leaves[rnd(leaves.length)];
+    if (r < 7) return Array.from({ length: rnd(3) }, () => value(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = rnd(4); i > 0; i--) Object.defineProperty(o, keys[rnd(keys.length)]!, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
+    return o;
+  };
+  const compiled = compileShape(shape);
+  for (let i = 0; i < 3000; i++) {
+    const v = value(0);
+    const [a, b, c] = [structuredClone(v), structuredClone(v), structuredClone(v)];
+    assert.deepEqual(compiled.causes(a), shapeCauses(b, shape), JSON.stringify(v));
+    assert.deepEqual(a, b, `same nulls dropped: ${JSON.stringify(v)}`);
+    assert.equal(compiled.fits(c), fitsShape(v, shape), JSON.stringify(v));
+    assert.deepEqual(c, v, 'fits changes nothing');
+  }
+});
+
+test('compileShape compiles a shared sub-shape once and checks every served kind as checkShape does', () => {
+  for (const [resource, shape] of Object.entries(shapes) as Array<[string, Shape]>) {
+    const bad = { spec: { containers: [{ name: 5 }], replicas: 'x', template: { spec: { containers: 'x' } } }, status: { phase: 1 } };
+    assert.deepEqual(compileShape(shape).causes(structuredClone(bad)), shapeCauses(structuredClone(bad), shape), resource);
+  }
 });
 
 test('null fields are dropped, as Go decodes JSON null', () => {
