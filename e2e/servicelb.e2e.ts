@@ -5,7 +5,10 @@
  * LoadBalancer Service for nginx gets a pool address, `kubectl get svc`
  * shows it as EXTERNAL-IP, exactly one node holds it, and the laptop
  * namespace on the bridge fetches the page from it; spec.loadBalancerIP is
- * honoured; a loadBalancerClass Service is left alone; switching to
+ * honoured; a loadBalancerClass Service is left alone;
+ * loadBalancerSourceRanges without the laptop's address drop it and with it
+ * let it in again, and the apiserver refuses ranges that are not CIDRs or
+ * are set on a Service that is not a LoadBalancer; switching to
  * ClusterIP or deleting the Service clears the status and the address stops
  * answering. About 80 s (measured 73–78 s on the shared 2-core VM).
  */
@@ -119,6 +122,28 @@ describe('ServiceLB: LoadBalancer Services get a pool address the laptop reaches
     // The class Service was created before `asked` was reconciled; by now our controller has long had its turn.
     assert.deepEqual(await ingressOf(c, 'foreign'), []);
     assert.equal(await externalIPColumn(c, 'foreign'), '<pending>');
+  });
+
+  step('loadBalancerSourceRanges: without the laptop it is dropped, with it let in again; not-CIDRs and non-LoadBalancer Services are refused', 3 * MIN, async (c) => {
+    const patch = (ranges: string[]) => c.kubectl('patch', 'service', 'asked', '--type', 'merge', '-p', JSON.stringify({ spec: { loadBalancerSourceRanges: ranges } }));
+    await patch(['192.0.2.0/24']);
+    await waitFor(async (note) => {
+      const r = await fromLaptop(c, 'http://10.77.0.245:8080/');
+      note(`curl exit ${r.code}: ${r.stdout.slice(0, 40)}`);
+      return r.code === 28;
+    }, 30_000, 'the laptop (10.77.0.100, outside 192.0.2.0/24) is dropped: a timeout, not a refusal', 500);
+    await patch(['10.77.0.100/32']);
+    await waitFor(async () => (await fromLaptop(c, 'http://10.77.0.245:8080/')).stdout.includes(NGINX), 30_000, 'the laptop is let in by its /32', 500);
+    const notCIDR = await c.kubectlResult('patch', 'service', 'asked', '--type', 'merge', '-p', JSON.stringify({ spec: { loadBalancerSourceRanges: ['10.77.0.100'] } }));
+    assert.notEqual(notCIDR.code, 0);
+    assert.match(notCIDR.stderr, /spec\.LoadBalancerSourceRanges: Invalid value: "\[10\.77\.0\.100\]": must be a list of IP ranges/);
+    const file = join(suite.workDir(), 'ranges-clusterip.yaml');
+    await writeFile(file, stringify({ ...lbService('ranged'), spec: { ...lbService('ranged').spec, type: 'ClusterIP', loadBalancerSourceRanges: ['10.0.0.0/8'] } }));
+    const notLB = await c.kubectlResult('apply', '-f', file);
+    assert.notEqual(notLB.code, 0);
+    assert.match(notLB.stderr, /spec\.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'/);
+    await patch([]);
+    await waitFor(async () => (await fromLaptop(c, 'http://10.77.0.245:8080/')).stdout.includes(NGINX), 30_000, 'no ranges: open again', 500);
   });
 
   step('switching to ClusterIP clears the status and the address stops answering; deleting a Service does too', 3 * MIN, async (c) => {
