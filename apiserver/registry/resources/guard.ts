@@ -7,7 +7,7 @@
  * `<unknown>` cells and empty fields instead of failing the whole list.
  */
 import type { KubeObject } from '../../api/object.ts';
-import { invalid, StatusError, type FieldCause } from '../../api/errors.ts';
+import { invalid, StatusError } from '../../api/errors.ts';
 import type { ResourceDef, Strategy } from '../types.ts';
 import { compileShape, type Shape } from './shape.ts';
 
@@ -25,7 +25,7 @@ export function guardResource<T extends KubeObject>(def: ResourceDef<T>, shape: 
   if (!shape) return def;
   const s = def.strategy;
   const checker = compileShape(shape);
-  const causesOf = (o: T): FieldCause[] => checker.causes(o);
+  const causesOf = checker.causes;
   const check = (o: T): void => {
     const causes = causesOf(o);
     if (causes.length > 0) throw invalid(def.kind, def.group, nameOf(o), causes);
