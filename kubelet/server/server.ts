@@ -2,8 +2,9 @@
  * The kubelet's HTTP API (port 10250): `GET /containerLogs/{ns}/{pod}/{container}`
  * with `follow`, `tailLines`, `timestamps` and `previous`, reading the CRI log
  * file of the container; `/exec`, `/attach` (…/{ns}/{pod}/{container}) and
- * `/portForward/{ns}/{pod}` answered with a 302 to the runtime's one-time
- * streaming URL; plus `GET /healthz`. Plain HTTP by default; with `tls`,
+ * `/portForward/{ns}/{pod}`: an upgrade request (what the apiserver forwards)
+ * is proxied to the runtime's one-time streaming URL, a plain one gets a 302
+ * to it (streaming.ts); plus `GET /healthz`. Plain HTTP by default; with `tls`,
  * HTTPS with the serving cert, asking for (not requiring) a client cert from
  * the client CA; with `auth`, every request passes the kubelet's auth filter
  * first (401 / 403 / 500 as plain text, see filter.ts).
@@ -11,10 +12,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { open, stat } from 'node:fs/promises';
 import type { Logger } from '../../apiserver/api/log.ts';
 import { CriLogParser, formatEntries, tail, type LogEntry } from './cri-log.ts';
 import { checkAccess, type KubeletAuth } from './filter.ts';
+import { handleStreamUpgrade, notFoundText, parseStreamRequest, type StreamResolver } from './streaming.ts';
+
+export { parseExecQuery, type ExecQuery, type StreamRequest, type StreamResolver } from './streaming.ts';
 
 /** Where a container's log is and whether it may still grow. */
 export interface LogTarget {
@@ -27,36 +32,6 @@ export interface LogTarget {
 /** Finds the log of a container; undefined when the pod/container is unknown. */
 export type LogResolver = (namespace: string, pod: string, container: string, previous: boolean) => Promise<LogTarget | undefined>;
 
-/** Streaming request of `/exec/{ns}/{pod}/{container}` (query command=…&stdin=&stdout=&stderr=&tty=). */
-export interface ExecQuery {
-  command: string[];
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-  tty: boolean;
-}
-
-/** A streaming request: exec/attach name a container; portForward names ports. */
-export interface StreamRequest {
-  kind: 'exec' | 'attach' | 'portForward';
-  namespace: string;
-  pod: string;
-  container?: string;
-  /** exec: argv and streams; attach: streams. */
-  query?: ExecQuery;
-  /** portForward: ports (query `port=80&port=443`). */
-  ports?: number[];
-}
-
-/** Asks the runtime for a one-time streaming URL; undefined when the pod/container is unknown. */
-export type StreamResolver = (r: StreamRequest) => Promise<string | undefined>;
-
-/** Parses the exec query (repeated `command` parameters form argv). */
-export function parseExecQuery(search: URLSearchParams): ExecQuery {
-  const flag = (k: string, dflt: boolean): boolean => (search.has(k) ? search.get(k) === 'true' || search.get(k) === '1' : dflt);
-  return { command: search.getAll('command'), stdin: flag('stdin', false), stdout: flag('stdout', true), stderr: flag('stderr', true), tty: flag('tty', false) };
-}
-
 /** Options of `serveKubeletApi`. */
 export interface KubeletServerOptions {
   port: number;
@@ -64,7 +39,7 @@ export interface KubeletServerOptions {
   host?: string;
   log: Logger;
   resolveLog: LogResolver;
-  /** exec / attach / portForward: 302 to the runtime's streaming server; 404 when absent. */
+  /** exec / attach / portForward: the runtime's streaming URL (proxied for upgrades, else a 302); 404 when absent. */
   resolveStream?: StreamResolver;
   /** Follow poll interval, ms (default 250). */
   pollMs?: number;
@@ -155,20 +130,17 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
       res.end('ok');
       return;
     }
-    const x = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname) ?? /^\/(portForward)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
-    if (x && (req.method === 'GET' || req.method === 'POST') && o.resolveStream) {
-      const [kind, ns, pod, container] = [x[1], ...x.slice(2).map(decodeURIComponent)];
-      const q = parseExecQuery(url.searchParams);
-      const ports = url.searchParams.getAll('port').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-      if (kind === 'exec' && q.command.length === 0) {
-        res.writeHead(400, { 'Content-Type': 'text/plain' });
-        res.end('missing command\n');
+    const stream = o.resolveStream && (req.method === 'GET' || req.method === 'POST') ? parseStreamRequest(url) : undefined;
+    if (stream !== undefined && o.resolveStream) {
+      if ('code' in stream) {
+        res.writeHead(stream.code, { 'Content-Type': 'text/plain' });
+        res.end(stream.body);
         return;
       }
-      void o.resolveStream({ kind: kind as StreamRequest['kind'], namespace: ns, pod, container, query: q, ports }).then((target) => {
+      void o.resolveStream(stream).then((target) => {
         if (!target) {
           res.writeHead(404, { 'Content-Type': 'text/plain' });
-          res.end(container ? `container "${container}" in pod "${pod}" (namespace "${ns}") not found\n` : `pod "${pod}" (namespace "${ns}") not found\n`);
+          res.end(notFoundText(stream));
           return;
         }
         res.writeHead(302, { Location: target });
@@ -227,6 +199,9 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
     });
   };
   const server = o.tls ? https.createServer(tlsServerOptions(o.tls), guarded) : http.createServer(guarded);
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    void handleStreamUpgrade({ resolveStream: o.resolveStream, auth: o.auth, log: o.log }, req, socket, head);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host ?? '0.0.0.0', () => {
