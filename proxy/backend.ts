@@ -9,6 +9,11 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 export interface ProxyState {
   services: Service[];
   endpointSlices: EndpointSlice[];
+  /**
+   * This node's IPv4 addresses (allow-from-node.ts nodeIPv4s of its Node),
+   * for loadBalancerSourceRanges' allowFromNode exception; absent = none known.
+   */
+  nodeIPs?: readonly string[];
 }
 
 /**

@@ -152,7 +152,7 @@ export class IptablesBackend implements ProxyBackend {
 
   async sync(state: ProxyState, fullAsked: boolean): Promise<void> {
     const started = Date.now();
-    const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName }, this.modelCache);
+    const ports = buildServicePorts(state.services, state.endpointSlices, { nodeName: this.config.nodeName, nodeIPs: state.nodeIPs }, this.modelCache);
     const large = largeClusterMode(ports);
     const full = fullAsked || this.needFull || large !== this.appliedLarge;
     const known = full ? await listOwnedChains(this.exec, 'nat', NAT_CHAINS) : [];

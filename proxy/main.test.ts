@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClient } from '../apiserver/testing/fake-client.ts';
-import { EndpointSlices, Services } from '../apiserver/client/resources.ts';
+import type { Node } from 'kubernetes-types/core/v1';
+import { EndpointSlices, Nodes, Services } from '../apiserver/client/resources.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { healthzResponse } from './healthz.ts';
 import { runProxy } from './main.ts';
@@ -82,4 +83,32 @@ test('healthz is 503 before the first sync and when the last success is stale', 
   const stale = healthzResponse({ lastSuccessMs: () => 800, now: () => 1000, staleAfterMs: 100 });
   assert.equal(stale.code, 503);
   assert.deepEqual(JSON.parse(stale.body), { lastUpdated: new Date(800).toISOString(), currentTime: new Date(1000).toISOString(), nodeHealthy: false });
+});
+
+test('runProxy passes this Node\'s IPv4 addresses to the backend and resyncs when they change', async () => {
+  const client = new FakeClient();
+  const node = (name: string, ips: string[]): Node => ({
+    apiVersion: 'v1', kind: 'Node', metadata: { name },
+    status: { addresses: [...ips.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: name }] },
+  });
+  await client.create(Nodes, node('n1', ['10.0.0.5']));
+  await client.create(Nodes, node('n2', ['10.0.0.6']));
+  const backend = new FakeBackend();
+  const ac = new AbortController();
+  const done = runProxy({
+    apiUrl: 'unused', nodeName: 'n1', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16',
+    healthzPort: 0, healthzHost: '127.0.0.1', log: quietLogger('proxy-test'),
+    client, backend, serviceRoute: 'none', minSyncIntervalMs: 10, maxSyncIntervalMs: 60_000,
+  }, ac.signal);
+  try {
+    await until(() => backend.syncs.length >= 1, 'first sync');
+    assert.deepEqual(backend.syncs[0]?.state.nodeIPs, ['10.0.0.5'], 'this node\'s, not n2\'s');
+    const current = await client.get<Node>(Nodes, 'n1');
+    await client.updateStatus(Nodes, { ...current, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.7' }, { type: 'ExternalIP', address: '203.0.113.7' }] } });
+    await until(() => backend.syncs.at(-1)?.state.nodeIPs?.join(',') === '10.0.0.7,203.0.113.7', 'resync with the new node IPs');
+    assert.equal(backend.syncs.at(-1)?.full, false, 'a node IP change is an ordinary (partial) sync');
+  } finally {
+    ac.abort();
+    await done;
+  }
 });

@@ -1,7 +1,8 @@
 /**
  * `skiff proxy`: the node's service proxy (kube-proxy, iptables or nftables
- * mode). Composition only: informers → change tracker → bounded-frequency
- * runner → ProxyBackend (iptables.ts or nft/nftables.ts), plus the
+ * mode). Composition only: informers → change tracker (and this Node's
+ * IPv4 addresses) → bounded-frequency runner → ProxyBackend (iptables.ts or
+ * nft/nftables.ts), plus the
  * service-CIDR route, /healthz, the healthCheckNodePort listeners
  * (service-health.ts), the host-gw pod routes to other nodes
  * (routes/controller.ts), NetworkPolicy enforcement for this node's pods
@@ -22,6 +23,7 @@ import { RestClient } from '../apiserver/client/rest.ts';
 import { EndpointSlices, Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
+import { nodeIPv4s } from './allow-from-node.ts';
 import type { ProxyBackend, ProxyMode } from './backend.ts';
 import { hostExec, type Exec } from './exec.ts';
 import { healthzResponse, serveProxyHealthz, type SyncHealth } from './healthz.ts';
@@ -170,6 +172,14 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   // healthCheckNodePorts of LoadBalancer + externalTrafficPolicy Local services (kube-proxy's service health server).
   const serviceHealth = new ServiceHealthServer(opts.healthzHost ?? '0.0.0.0', () => healthzResponse(health).code === 200, log.child('service-health'));
   const tracker: ServiceChangeTracker = new ServiceChangeTracker(factory, () => runner.request());
+  // This node's IPs feed loadBalancerSourceRanges' allowFromNode (allow-from-node.ts): a change of them is a change of the rules.
+  const nodeInformer = factory.for<Node>(Nodes);
+  const myIPs = (n: Node): string => (n.metadata?.name === opts.nodeName ? nodeIPv4s(n).join(',') : '');
+  nodeInformer.addHandlers({
+    onAdd: (n) => { if (myIPs(n) !== '') runner.request(); },
+    onUpdate: (o, n) => { if (myIPs(o) !== myIPs(n)) runner.request(); },
+    onDelete: (n) => { if (myIPs(n) !== '') runner.request(); },
+  });
   const speaker = (opts.loadBalancerAddresses ?? (routeMode === 'none' ? 'none' : 'claim')) === 'claim'
     ? new LoadBalancerSpeaker({
       nodeName: opts.nodeName, services: tracker.services, nodes: factory.for<Node>(Nodes), slices: tracker.slices, exec, log: log.child('servicelb'),
@@ -179,7 +189,7 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
   const runner = new BoundedFrequencyRunner({
     clock: realClock, minIntervalMs: minMs, maxIntervalMs: maxMs, retryBaseMs: minMs, fullIntervalMs: opts.fullSyncIntervalMs ?? 3_600_000,
     fn: async (full, reason) => {
-      const state = tracker.snapshot();
+      const state = { ...tracker.snapshot(), nodeIPs: nodeIPv4s(nodeInformer.get(opts.nodeName)) };
       const started = Date.now();
       await backend.sync(state, full);
       lastSuccess = Date.now();

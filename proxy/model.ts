@@ -7,6 +7,7 @@ import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import { parseCIDRSloppy } from '../apiserver/api/cidr.ts';
 import { compareIP } from '../apiserver/client/ipv4.ts';
+import { dependsOnNodeIPs, firewallSources } from './allow-from-node.ts';
 import { endpointChainName, externalChainName, firewallChainName, localChainName, serviceChainName, servicePortName } from './chains.ts';
 
 /** Label linking an EndpointSlice to its Service. */
@@ -51,6 +52,12 @@ export interface ServicePortInfo {
    * loadBalancerIPs. Empty = no firewall (also when a range is 0.0.0.0/0).
    */
   sourceRanges: string[];
+  /**
+   * The source CIDRs the load-balancer firewall lets in: sourceRanges, then
+   * each loadBalancerIP as a /32 when a range contains one of the node's IPs
+   * (kube-proxy's allowFromNode; see allow-from-node.ts). Empty = no firewall.
+   */
+  firewallSources: string[];
   /** 'KUBE-FW-<hash>' (used only when sourceRanges and loadBalancerIPs are both set). */
   fwChain: string;
   /** sessionAffinity ClientIP: stickiness timeout in seconds (default 10800); undefined = no affinity. */
@@ -92,18 +99,25 @@ export interface ServicePortInfo {
 export interface ModelConfig {
   /** This node's name, for internalTrafficPolicy: Local. */
   nodeName: string;
+  /**
+   * This node's IPv4 addresses (allow-from-node.ts nodeIPv4s), for
+   * loadBalancerSourceRanges' allowFromNode exception; absent = none known.
+   */
+  nodeIPs?: readonly string[];
   /** false: leave the iptables chain names ('KUBE-SVC-…' etc., sha256 each) empty; the nftables mode names its own. */
   iptablesChainNames?: boolean;
 }
 
 /**
  * Memo for buildServicePorts across syncs: per Service object, the
- * EndpointSlice objects and node name it was built from, and the result. A
- * Service whose object and slices are the same objects (informer caches keep
- * unchanged objects) reuses its ServicePortInfo objects, which also lets
- * renderers memoize by ServicePortInfo identity.
+ * EndpointSlice objects, node name and node IPs (joined by ',') it was built
+ * from, and the result. A Service whose object and slices are the same
+ * objects (informer caches keep unchanged objects) reuses its
+ * ServicePortInfo objects, which also lets renderers memoize by
+ * ServicePortInfo identity; a change of the node IPs rebuilds only the
+ * Services whose firewall reads them (allow-from-node.ts dependsOnNodeIPs).
  */
-export type ServicePortCache = WeakMap<Service, { slices: EndpointSlice[]; nodeName: string; ports: ServicePortInfo[] }>;
+export type ServicePortCache = WeakMap<Service, { slices: EndpointSlice[]; nodeName: string; nodeIPs: string; ports: ServicePortInfo[] }>;
 
 interface Candidate { ip: string; port: number; ready: boolean; serving: boolean; terminating: boolean; nodeName?: string }
 
@@ -131,6 +145,8 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
 
   const out: ServicePortInfo[] = [];
   const named = config.iptablesChainNames !== false;
+  const nodeIPs = config.nodeIPs ?? [];
+  const nodeIPsKey = nodeIPs.join(',');
   for (const svc of services) {
     const spec = svc.spec;
     const namespace = svc.metadata?.namespace ?? 'default';
@@ -142,7 +158,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
     if (!clusterIP || clusterIP === 'None' || clusterIP.includes(':')) continue;
     const svcSlices = slicesByService.get(`${namespace}/${service}`) ?? [];
     const hit = cache?.get(svc);
-    if (hit && hit.nodeName === config.nodeName && sameObjects(hit.slices, svcSlices)) {
+    if (hit && hit.nodeName === config.nodeName && sameObjects(hit.slices, svcSlices) && (hit.nodeIPs === nodeIPsKey || !hit.ports.some(dependsOnNodeIPs))) {
       for (const sp of hit.ports) out.push(sp);
       continue;
     }
@@ -161,13 +177,16 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
       // apiservice.ExternalPolicyLocal: Local on an externally accessible service (node ports, or a ClusterIP with external IPs).
       const externallyAccessible = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || ((spec.type ?? 'ClusterIP') === 'ClusterIP' && externalIPs.length > 0);
       const externalPolicyLocal = externallyAccessible && spec.externalTrafficPolicy === 'Local';
+      const lbIPs = loadBalancerIPs(svc);
+      const ranges = sourceRanges(svc);
       out.push({
         namespace, service, name, protocol, clusterIP, port: port.port,
         nodePort,
         chain: named ? serviceChainName(name, protocol) : '',
         externalIPs,
-        loadBalancerIPs: loadBalancerIPs(svc),
-        sourceRanges: sourceRanges(svc),
+        loadBalancerIPs: lbIPs,
+        sourceRanges: ranges,
+        firewallSources: lbIPs.length > 0 ? firewallSources(ranges, nodeIPs, lbIPs) : [],
         fwChain: named ? firewallChainName(name, protocol) : '',
         affinitySeconds: spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined,
         extChain: named ? externalChainName(name, protocol) : '',
@@ -183,7 +202,7 @@ export function buildServicePorts(services: Service[], slices: EndpointSlice[], 
         healthCheckNodePort: externalPolicyLocal && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined,
       });
     }
-    cache?.set(svc, { slices: svcSlices, nodeName: config.nodeName, ports: out.slice(first) });
+    cache?.set(svc, { slices: svcSlices, nodeName: config.nodeName, nodeIPs: nodeIPsKey, ports: out.slice(first) });
   }
   out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
   return out;

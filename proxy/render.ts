@@ -92,7 +92,8 @@ export interface PortRules {
  * endpoint is DROPped ("has no local endpoints"). A healthCheckNodePort is
  * ACCEPTed in filter KUBE-NODEPORTS. loadBalancerSourceRanges (kube-proxy
  * 1.28+): load-balancer-IP traffic goes through KUBE-FW, which sends each
- * allowed source range on to KUBE-EXT; what falls off its end is not DNATed
+ * allowed source range on to KUBE-EXT (and each LB IP as a source, when a
+ * range contains the node's IP: allowFromNode); what falls off its end is not DNATed
  * and is DROPped by filter KUBE-PROXY-FIREWALL (which matches the LB IP,
  * still untranslated). Node ports are not firewalled. With `largeCluster` (largeClusterMode)
  * the per-endpoint rules (the jumps to each KUBE-SEP chain and the two rules
@@ -148,7 +149,8 @@ export function renderPortRules(sp: ServicePortInfo, clusterCIDR: string, largeC
     if (!hasExternal) filter.push(['KUBE-EXTERNAL-SERVICES', `-A KUBE-EXTERNAL-SERVICES ${lbDst} ${filterTarget}`]);
   }
   if (usesFwChain) {
-    for (const cidr of sp.sourceRanges) rule(sp.fwChain, `-s ${cidr} -m comment --comment "${sp.name} loadbalancer IP" -j ${sp.extChain}`);
+    // firewallSources: the ranges, then the LB IPs themselves when a range holds the node (kube-proxy's allowFromNode).
+    for (const cidr of sp.firewallSources) rule(sp.fwChain, `-s ${cidr} -m comment --comment "${sp.name} loadbalancer IP" -j ${sp.extChain}`);
     // What reaches the end is not DNATed, so filter KUBE-PROXY-FIREWALL still sees the LB IP and drops it.
     rule(sp.fwChain, `-m comment --comment "other traffic to ${sp.name} will be dropped by KUBE-PROXY-FIREWALL"`);
   }

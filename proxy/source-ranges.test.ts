@@ -1,13 +1,13 @@
 /**
  * loadBalancerSourceRanges in iptables mode (kube-proxy 1.28+ shape): the
  * pure sourceRanges() reading of the spec, and the golden rules of KUBE-FW
- * and filter KUBE-PROXY-FIREWALL.
+ * (with kube-proxy's allowFromNode exception) and filter KUBE-PROXY-FIREWALL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Service } from 'kubernetes-types/core/v1';
-import { renderRules, type RenderConfig } from './render.ts';
-import { sourceRanges } from './model.ts';
+import { renderRules, renderServicePorts, type RenderConfig } from './render.ts';
+import { buildServicePorts, sourceRanges, type ServicePortCache } from './model.ts';
 import { externalChainName, firewallChainName, serviceChainName } from './chains.ts';
 import { ep, slice, svc } from './fixtures.test-util.ts';
 
@@ -80,4 +80,45 @@ test('source ranges without endpoints: no FW chain; the LB IP is rejected as any
 test('a /0 source range renders exactly as no source ranges', () => {
   const slices = [slice('ns', 'lb', 'lb-1', [{ port: 8080 }], [ep('10.244.0.5')])];
   assert.equal(renderRules([lbService(['0.0.0.0/0'])], slices, cfg), renderRules([lbService(undefined)], slices, cfg));
+});
+
+test('allowFromNode: a range holding a node IP adds one -s <LB IP> rule per VIP after the ranges; otherwise none', () => {
+  const lb2 = { ...lbService(['10.0.0.0/8', '192.168.0.0/16']), status: { loadBalancer: { ingress: [{ ip: '192.168.1.241' }, { ip: '192.168.1.240' }] } } };
+  const slices = [slice('ns', 'lb', 'lb-1', [{ port: 8080 }], [ep('10.244.0.5', true, { nodeName: 'n1' })])];
+  const fw = firewallChainName('ns/lb', 'tcp');
+  const ext = externalChainName('ns/lb', 'tcp');
+  const render = (nodeIPs: string[]): string => renderServicePorts(buildServicePorts([lb2], slices, { nodeName: 'n1', nodeIPs }), cfg);
+  assert.deepEqual(rules(render(['172.16.0.9', '10.1.2.3']), 'nat', fw), [
+    `-A ${fw} -s 10.0.0.0/8 -m comment --comment "ns/lb loadbalancer IP" -j ${ext}`,
+    `-A ${fw} -s 192.168.0.0/16 -m comment --comment "ns/lb loadbalancer IP" -j ${ext}`,
+    `-A ${fw} -s 192.168.1.240/32 -m comment --comment "ns/lb loadbalancer IP" -j ${ext}`,
+    `-A ${fw} -s 192.168.1.241/32 -m comment --comment "ns/lb loadbalancer IP" -j ${ext}`,
+    `-A ${fw} -m comment --comment "other traffic to ns/lb will be dropped by KUBE-PROXY-FIREWALL"`,
+  ]);
+  const outside = render(['172.16.0.9']);
+  assert.deepEqual(rules(outside, 'nat', fw), [
+    `-A ${fw} -s 10.0.0.0/8 -m comment --comment "ns/lb loadbalancer IP" -j ${ext}`,
+    `-A ${fw} -s 192.168.0.0/16 -m comment --comment "ns/lb loadbalancer IP" -j ${ext}`,
+    `-A ${fw} -m comment --comment "other traffic to ns/lb will be dropped by KUBE-PROXY-FIREWALL"`,
+  ]);
+  assert.equal(render([]), outside, 'no node IPs known: no exception');
+  assert.equal(renderRules([lb2], slices, cfg), outside, 'renderRules knows no node IPs');
+});
+
+test('model cache: a node IP change rebuilds the firewalled service ports only', () => {
+  const slices = [slice('ns', 'lb', 'lb-1', [{ port: 8080 }], [ep('10.244.0.5')])];
+  const firewalled = lbService(['10.0.0.0/8']);
+  const open = { ...lbService(undefined), metadata: { namespace: 'ns', name: 'open' } };
+  const cache: ServicePortCache = new WeakMap();
+  const build = (nodeIPs: string[]) => buildServicePorts([firewalled, open], slices, { nodeName: 'n1', nodeIPs }, cache);
+  const [fw1, open1] = build(['172.16.0.1']);
+  const [fw2, open2] = build(['172.16.0.1']);
+  assert.ok(fw1 === fw2 && open1 === open2, 'same inputs: same objects');
+  const [fw3, open3] = build(['10.0.0.5']);
+  assert.notEqual(fw3, fw1, 'the firewalled port is rebuilt');
+  assert.deepEqual(fw3?.firewallSources, ['10.0.0.0/8', '192.168.1.240/32']);
+  assert.deepEqual(fw1?.firewallSources, ['10.0.0.0/8']);
+  assert.equal(open3, open1, 'a port without source ranges keeps its object');
+  const [fw4] = build(['10.0.0.5']);
+  assert.equal(fw4, fw3, 'then cached under the new node IPs');
 });

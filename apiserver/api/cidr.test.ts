@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCIDRSloppy } from './cidr.ts';
+import { cidrContains, parseCIDRSloppy } from './cidr.ts';
 
 test('parseCIDRSloppy: IPv4 and IPv6 CIDRs as netutils.ParseCIDRSloppy, network address with host bits cleared', () => {
   const cases: Array<[string, ReturnType<typeof parseCIDRSloppy>]> = [
@@ -36,4 +36,31 @@ test('parseCIDRSloppy: IPv4 and IPv6 CIDRs as netutils.ParseCIDRSloppy, network 
 test('parseCIDRSloppy is linear on long hostile input', () => {
   assert.equal(parseCIDRSloppy(`${'1.'.repeat(50_000)}1/8`), undefined);
   assert.equal(parseCIDRSloppy(`${':'.repeat(50_000)}/8`), undefined);
+});
+
+test('cidrContains: an address inside a parsed CIDR, same family only', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['10.0.0.0/8', '10.1.2.3', true],
+    ['10.0.0.0/8', '11.0.0.0', false],
+    ['10.0.0.0/8', '10.255.255.255', true],
+    ['192.168.1.77/24', '192.168.1.1', true],
+    ['192.168.1.5/32', '192.168.1.5', true],
+    ['192.168.1.5/32', '192.168.1.6', false],
+    ['0.0.0.0/0', '203.0.113.9', true],
+    ['10.0.0.0/8', '010.000.000.001', true],
+    ['10.0.0.0/8', '10.0.0', false],
+    ['10.0.0.0/8', '10.0.0.256', false],
+    ['10.0.0.0/8', '', false],
+    ['10.0.0.0/8', '::ffff:10.0.0.1', false],
+    ['fd00::/8', 'fd12::1', true],
+    ['fd00::/8', 'fe80::1', false],
+    ['fd00::/8', '10.0.0.1', false],
+    ['::/0', '10.0.0.1', false],
+    ['fd00::/8', 'fd00::1%eth0', false],
+  ];
+  for (const [cidr, ip, want] of cases) {
+    const parsed = parseCIDRSloppy(cidr);
+    assert.ok(parsed, cidr);
+    assert.equal(cidrContains(parsed, ip), want, `${cidr} ∋ ${ip}`);
+  }
 });

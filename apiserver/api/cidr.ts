@@ -3,7 +3,8 @@
  * loadBalancerSourceRanges (k8s.io/utils/net): an IPv4 or IPv6 address, '/',
  * a prefix length; IPv4 octets may carry leading zeros ('010.0.0.0/8' is
  * 10.0.0.0/8, never octal) and host bits may be set. The one copy for the
- * apiserver's validation and the proxy. Pure; linear time, no backtracking.
+ * apiserver's validation and the proxy, and cidrContains, the membership
+ * test on a parsed CIDR. Pure; linear time, no backtracking.
  */
 import ipaddr from 'ipaddr.js';
 
@@ -55,4 +56,21 @@ export function parseCIDRSloppy(text: string): ParsedCIDR | undefined {
     bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
   }
   return { family: 6, network: ipaddr.fromByteArray(bytes).toString(), prefix };
+}
+
+/**
+ * Whether address `ip` ('10.1.2.3', 'fd00::1'; IPv4 octets may carry leading
+ * zeros, as netutils.ParseIPSloppy reads them) lies inside `cidr` (as
+ * net.IPNet.Contains). An address of the other family, or text that is no
+ * address, is never inside. Pure; never throws.
+ */
+export function cidrContains(cidr: ParsedCIDR, ip: string): boolean {
+  const octets = ipv4Octets(ip);
+  if (octets !== undefined) {
+    if (cidr.family !== 4) return false;
+    const inside = parseCIDRSloppy(`${ip}/${cidr.prefix}`);
+    return inside?.network === cidr.network;
+  }
+  if (cidr.family !== 6 || !ip.includes(':') || ip.includes('%') || !ipaddr.IPv6.isValid(ip)) return false;
+  return ipaddr.IPv6.parse(ip).match(ipaddr.IPv6.parse(cidr.network), cidr.prefix);
 }

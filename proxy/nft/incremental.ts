@@ -5,12 +5,15 @@
  * is updated), keeps the whole ruleset up to date for full syncs, and
  * reports the change as two small rulesets (the old and new parts of the
  * changed Services) so a one-endpoint change costs one Service, not all of
- * them (kube-proxy tracks changed services for the same reason). The first
+ * them (kube-proxy tracks changed services for the same reason); a change
+ * of the node IPs (ProxyState.nodeIPs) rebuilds the Services with a
+ * load-balancer firewall, which read them (allowFromNode). The first
  * update (and the one after a reset) builds straight into the whole
  * ruleset: no per-Service part is kept until a delta needs one.
  */
 import type { Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
+import { dependsOnNodeIPs } from '../allow-from-node.ts';
 import type { ProxyState } from '../backend.ts';
 import { buildServicePorts, SERVICE_NAME_LABEL, type ModelConfig, type ServicePortInfo } from '../model.ts';
 import { addServicePorts, buildRuleset, emptyRuleset, mapOf, type NftMap, type NftRenderConfig, type NftRuleset } from './ruleset.ts';
@@ -44,11 +47,10 @@ export class RulesetBuilder {
   private hairpinRefs = new Map<string, number>();
   /** Every Service's objects merged (hairpin: the pairs with a user). */
   private whole = emptyRuleset();
-  private readonly model: ModelConfig;
+  /** The node IPs of the last update, joined by ','. */
+  private nodeIPs = '';
 
-  constructor(private readonly config: NftRenderConfig) {
-    this.model = { nodeName: config.nodeName, iptablesChainNames: false };
-  }
+  constructor(private readonly config: NftRenderConfig) {}
 
   /** Moves to `state`; returns the change since the previous update (everything after a reset). */
   update(state: ProxyState): RulesetChange {
@@ -61,6 +63,10 @@ export class RulesetBuilder {
       if (list) list.push(s); else slicesBy.set(key, [s]);
     }
     const fresh = this.entries.size === 0;
+    const model: ModelConfig = { nodeName: this.config.nodeName, nodeIPs: state.nodeIPs, iptablesChainNames: false };
+    const nodeIPs = (state.nodeIPs ?? []).join(',');
+    const sameNodeIPs = nodeIPs === this.nodeIPs;
+    this.nodeIPs = nodeIPs;
     const whole = this.whole;
     const refs = this.hairpinRefs;
     const next = new Map<string, Entry>();
@@ -72,11 +78,12 @@ export class RulesetBuilder {
       const key = `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
       const slices = slicesBy.get(key) ?? [];
       const prev = this.entries.get(key);
-      if (prev && prev.service === service && sameRefs(prev.slices, slices)) {
+      // A node IP change rebuilds only the Services whose firewall reads the node IPs.
+      if (prev && prev.service === service && sameRefs(prev.slices, slices) && (sameNodeIPs || !prev.ports.some(dependsOnNodeIPs))) {
         next.set(key, prev);
         continue;
       }
-      const entry: Entry = { service, slices, ports: buildServicePorts([service], slices, this.model) };
+      const entry: Entry = { service, slices, ports: buildServicePorts([service], slices, model) };
       next.set(key, entry);
       changed.push([key, prev, entry]);
       if (fresh) {

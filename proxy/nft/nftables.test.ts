@@ -117,3 +117,23 @@ test('UDP conntrack cleanup after an apply: flows DNATed to a removed endpoint a
   await b.sync({ services: dns, endpointSlices: [dnsSlice('10.244.0.7')] }, false);
   assert.deepEqual(nft.calls.map((c) => c.args.join(' ')), ['-f -', '-D -p udp --orig-dst 10.96.0.53 --dst-nat 10.244.0.5']);
 });
+
+test('RulesetBuilder: a node IP change rebuilds only the Services with a load-balancer firewall', () => {
+  const b = new RulesetBuilder(cfg);
+  const lb = {
+    ...svc('default', 'lb', '10.96.0.20', [{ port: 80 }], { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'] }),
+    status: { loadBalancer: { ingress: [{ ip: '192.0.2.20' }] } },
+  };
+  const lbSlice = slice('default', 'lb', 'l', [{ port: 8080 }], [ep('10.244.0.8')]);
+  const web = webSlice('10.244.0.5');
+  const state = (nodeIPs: string[]) => ({ services: [...services, lb], endpointSlices: [web, dbSlice, lbSlice], nodeIPs });
+  const whole = (nodeIPs: string[]) => buildRuleset(buildServicePorts(state(nodeIPs).services, state(nodeIPs).endpointSlices, { nodeName: cfg.nodeName, nodeIPs, iptablesChainNames: false }));
+  b.update(state(['172.16.0.1']));
+  assert.equal(b.update(state(['172.16.0.1'])).services, 0, 'same node IPs: nothing rebuilt');
+  const change = b.update(state(['10.0.0.5']));
+  assert.equal(change.services, 1, 'only the firewalled Service');
+  assert.deepEqual(b.current(), whole(['10.0.0.5']));
+  assert.match(renderDelta(change.before, change.after), /^add rule ip skiff firewall-[A-Z0-9]{8}-default\/lb\/tcp\/ ip saddr != \{ 10\.0\.0\.0\/8, 192\.0\.2\.20\/32 \} drop$/m);
+  assert.equal(b.update(state([])).services, 1, 'the node IPs gone: rebuilt again');
+  assert.deepEqual(b.current(), whole([]));
+});

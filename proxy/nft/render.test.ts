@@ -340,3 +340,21 @@ test('loadBalancerSourceRanges: each LB IP key goes through firewall-ips to a fi
     '',
   ].join('\n'));
 });
+
+test('loadBalancerSourceRanges allowFromNode: a range holding a node IP adds the LB IPs to the allowed sources; a node IP change rewrites only the firewall chain', () => {
+  const lb = {
+    ...svc('default', 'fw', '10.96.0.63', [{ port: 80, nodePort: 30092 }], { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8', '192.168.1.0/24'] }),
+    status: { loadBalancer: { ingress: [{ ip: '192.0.2.54' }, { ip: '192.0.2.53' }] } },
+  };
+  const fw = `firewall-${servicePortBase('default', 'fw', 'tcp', '')}`;
+  const sl = [slice('default', 'fw', 'f1', [{ port: 8080 }], [there])];
+  const ruleset = (nodeIPs: string[]) => buildRuleset(buildServicePorts([lb], sl, { nodeName: 'n1', nodeIPs, iptablesChainNames: false }), cfg);
+  assert.deepEqual(ruleset(['172.16.0.1', '192.168.1.7']).chains.get(fw), ['ip saddr != { 10.0.0.0/8, 192.168.1.0/24, 192.0.2.53/32, 192.0.2.54/32 } drop']);
+  assert.deepEqual(ruleset(['172.16.0.1']).chains.get(fw), ['ip saddr != { 10.0.0.0/8, 192.168.1.0/24 } drop'], 'no range holds the node');
+  assert.deepEqual(ruleset([]).chains.get(fw), ['ip saddr != { 10.0.0.0/8, 192.168.1.0/24 } drop'], 'no node IPs known');
+  assert.equal(renderDelta(ruleset(['172.16.0.1']), ruleset(['10.9.9.9'])), [
+    `flush chain ${T} ${fw}`,
+    `add rule ${T} ${fw} ip saddr != { 10.0.0.0/8, 192.168.1.0/24, 192.0.2.53/32, 192.0.2.54/32 } drop`,
+    '',
+  ].join('\n'));
+});

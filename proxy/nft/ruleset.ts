@@ -200,7 +200,8 @@ export function addServicePorts(into: NftRuleset, ports: ServicePortInfo[], opts
  * by one rule on `@cluster-ips` in the services chain, not per service.
  * loadBalancerSourceRanges (kube-proxy 1.31 nftables): each LoadBalancer IP
  * key goes in `firewall-ips` → `goto firewall-…`, whose one rule drops
- * sources outside the ranges; the filter prerouting and output chains check
+ * sources outside the ranges (and outside the LB IPs themselves, when a
+ * range contains the node's IP: allowFromNode); the filter prerouting and output chains check
  * it before DNAT, so it holds with or without endpoints. Node ports and
  * externalIPs are not firewalled.
  * A healthCheckNodePort needs nothing here: no chain of this table filters
@@ -245,7 +246,7 @@ function addServicePort(rs: NftRuleset, sp: ServicePortInfo, inlineMax: number, 
   if (sp.loadBalancerIPs.length > 0 && sp.sourceRanges.length > 0) {
     const fwChain = firewallChain(baseOf(sp));
     for (const ip of sp.loadBalancerIPs) mapOf(rs, 'firewall-ips').set(ip + keyTail, `goto ${fwChain}`);
-    rs.chains.set(fwChain, [`ip saddr != { ${sp.sourceRanges.join(', ')} } drop`]);
+    rs.chains.set(fwChain, [`ip saddr != { ${sp.firewallSources.join(', ')} } drop`]);
   }
   if (usesExt) {
     const rules = sp.externalPolicyLocal
