@@ -110,19 +110,20 @@ export async function resolveLogTarget(deps: PodLogDeps, ns: string, name: strin
 
 /**
  * The Status for a kubelet's 401 or 403 as Kubernetes' apiserver builds it
- * (apimachinery `NewGenericServerResponse` with resource pods/log, verb ''):
- * 401 Unauthorized `the server has asked for the client to provide
- * credentials ( pods/log <pod>)`; 403 Forbidden keeps the kubelet's text
- * (`Forbidden (user=…) ( pods/log <pod>)`). Undefined for other codes. Pure.
+ * (apimachinery `NewGenericServerResponse` with resource `kind`, default
+ * pods/log, verb ''): 401 Unauthorized `the server has asked for the client
+ * to provide credentials ( pods/log <pod>)`; 403 Forbidden keeps the
+ * kubelet's text (`Forbidden (user=…) ( pods/log <pod>)`), or says
+ * `forbidden` when it had none. Undefined for other codes. Pure.
  */
-export function kubeletAuthError(code: number, body: string, pod: string): StatusError | undefined {
+export function kubeletAuthError(code: number, body: string, pod: string, kind = 'pods/log'): StatusError | undefined {
   if (code !== 401 && code !== 403) return undefined;
-  const base = code === 401 ? 'the server has asked for the client to provide credentials' : body;
-  const message = `${base} ( pods/log ${pod})`;
+  const base = code === 401 ? 'the server has asked for the client to provide credentials' : body || 'forbidden';
+  const message = `${base} ( ${kind} ${pod})`;
   return new StatusError({
     kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code,
     reason: code === 401 ? 'Unauthorized' : 'Forbidden', message,
-    details: { name: pod, kind: 'pods/log', causes: [{ reason: 'UnexpectedServerResponse', message: body }] },
+    details: { name: pod, kind, causes: [{ reason: 'UnexpectedServerResponse', message: body }] },
   });
 }
 

@@ -18,6 +18,7 @@ import { registerOpenAPI } from './openapi/index.ts';
 import { registerVersion } from './version.ts';
 import { registerComponentStatuses } from './componentstatus.ts';
 import { registerPodLog, type KubeletClientTLS } from './podlog.ts';
+import { registerPodConnect } from './podconnect.ts';
 import { registerCustomResourceDefinitions } from './crd.ts';
 import type { KubeObject } from './api/object.ts';
 import type { Storage } from './storage/interface.ts';
@@ -60,7 +61,7 @@ export interface AppOptions {
   tls?: ApiServerTLS;
   /** ms since epoch; injectable for tests. */
   now?: () => number;
-  /** Dial kubelets (pods/log) over HTTPS with this CA and client cert; default plain HTTP. */
+  /** Dial kubelets (pods/log, exec, attach, portforward) over HTTPS with this CA and client cert; default plain HTTP. */
   kubeletClient?: KubeletClientTLS;
   /** Authorization mode (default AlwaysAllow: every request allowed, as the plain-HTTP loopback mode). */
   authorization?: AuthorizationMode;
@@ -123,13 +124,15 @@ export function buildServer(opts: AppOptions): ServerApp {
     },
   });
   registerCustomResourceDefinitions(app, { currentRevision: () => storage.currentRevision() });
-  registerPodLog(app, {
+  const kubelets = {
     getPod: async (namespace: string, name: string) => (await storage.get(objectKey('pods', namespace, name))) as Pod | undefined,
     getNode: async (name: string) => (await storage.get(objectKey('nodes', undefined, name))) as Node | undefined,
     kubeletClient: opts.kubeletClient && {
       ca: pemOrFile(opts.kubeletClient.ca), cert: pemOrFile(opts.kubeletClient.cert), key: pemOrFile(opts.kubeletClient.key),
     },
-  });
+  };
+  registerPodLog(app, kubelets);
+  registerPodConnect(app, kubelets, opts.log.child('pod-connect'));
   return { ...core, authorization, metrics: metricsRegistry };
 }
 

@@ -199,7 +199,11 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
     });
   };
   const server = o.tls ? https.createServer(tlsServerOptions(o.tls), guarded) : http.createServer(guarded);
+  // Streams in progress: closeAllConnections leaves upgraded sockets alone, so close() ends them itself.
+  const streams = new Set<Duplex>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    streams.add(socket);
+    socket.once('close', () => streams.delete(socket));
     void handleStreamUpgrade({ resolveStream: o.resolveStream, auth: o.auth, log: o.log }, req, socket, head);
   });
   return new Promise((resolve, reject) => {
@@ -211,6 +215,7 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
       const close = (): void => {
         server.close();
         server.closeAllConnections();
+        for (const st of streams) st.destroy();
       };
       if (signal.aborted) close();
       else signal.addEventListener('abort', close, { once: true });

@@ -18,6 +18,12 @@ const cases: Array<[string, string, RequestQuery, Want]> = [
   ['GET', '/api/v1/namespaces/default/pods/web', {}, { verb: 'get', resource: 'pods', namespace: 'default', name: 'web' }],
   ['GET', '/api/v1/namespaces/default/pods/web/log', {}, { verb: 'get', resource: 'pods', namespace: 'default', name: 'web', subresource: 'log' }],
   ['POST', '/api/v1/namespaces/default/pods', {}, { verb: 'create', resource: 'pods', namespace: 'default' }],
+  // WebSocket connects are GETs but need `create` (Kubernetes 1.31+ AuthorizePodWebsocketUpgradeCreatePermission); SPDY ones are POSTs.
+  ['GET', '/api/v1/namespaces/default/pods/web/exec', {}, { verb: 'create', resource: 'pods', namespace: 'default', name: 'web', subresource: 'exec' }],
+  ['GET', '/api/v1/namespaces/default/pods/web/attach', {}, { verb: 'create', resource: 'pods', namespace: 'default', name: 'web', subresource: 'attach' }],
+  ['GET', '/api/v1/namespaces/default/pods/web/portforward', {}, { verb: 'create', resource: 'pods', namespace: 'default', name: 'web', subresource: 'portforward' }],
+  ['POST', '/api/v1/namespaces/default/pods/web/exec', {}, { verb: 'create', resource: 'pods', namespace: 'default', name: 'web', subresource: 'exec' }],
+  ['GET', '/apis/example.com/v1/namespaces/default/pods/web/exec', {}, { verb: 'get', apiGroup: 'example.com', resource: 'pods', namespace: 'default', name: 'web', subresource: 'exec' }],
   ['POST', '/api/v1/namespaces/default/pods/web/binding', {}, { verb: 'create', resource: 'pods', namespace: 'default', name: 'web', subresource: 'binding' }],
   ['PUT', '/api/v1/namespaces/default/pods/web', {}, { verb: 'update', resource: 'pods', namespace: 'default', name: 'web' }],
   ['PATCH', '/apis/apps/v1/namespaces/default/deployments/d/scale', {}, { verb: 'patch', apiGroup: 'apps', resource: 'deployments', namespace: 'default', name: 'd', subresource: 'scale' }],

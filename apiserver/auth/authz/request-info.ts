@@ -14,6 +14,8 @@ import type { Attributes } from './attributes.ts';
 
 /** Subresources of a namespace itself: `/namespaces/<ns>/status` is the namespace's status, not a resource named status. */
 const namespaceSubresources = new Set(['status', 'finalize']);
+/** The pods subresources that open a stream into a container. */
+const connectSubresources = new Set(['exec', 'attach', 'portforward']);
 
 const methodVerbs: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
@@ -80,6 +82,9 @@ export function requestAttributes(user: UserInfo, method: string, path: string, 
   const resource = parts[0] ?? '';
   let name = parts[1] ?? '';
   const subresource = parts[2] ?? '';
+  // A WebSocket exec / attach / port-forward is a GET, but it opens a stream into the pod: Kubernetes 1.31+
+  // (AuthorizePodWebsocketUpgradeCreatePermission) requires `create`, the verb of the SPDY POST.
+  if (verb === 'get' && apiGroup === '' && resource === 'pods' && connectSubresources.has(subresource)) verb = 'create';
   if (name === '' && verb === 'get') verb = 'list';
   if (verb === 'list' && isTrue(q.watch)) verb = 'watch';
   if (name === '' && verb === 'delete') verb = 'deletecollection';
