@@ -2,14 +2,21 @@
  * The official JavaScript Kubernetes client (`@kubernetes/client-node` 1.x),
  * unmodified, against Skiff's real API server on real etcd: typed CoreV1 and
  * AppsV1 calls, patch content types, ClusterIP allocation, selectors, 409 as
- * ApiException, `makeInformer` and the raw `Watch` class.
+ * ApiException, `makeInformer`, the raw `Watch` class, and `Exec` (WebSocket
+ * `v4.channel.k8s.io`) through the apiserver and Skiff's kubelet API to a
+ * runtime streaming-server stand-in.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ApiException, AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, Watch, makeInformer, setHeaderOptions,
-  type V1Deployment, type V1Pod,
+  ApiException, AppsV1Api, CoreV1Api, Exec, KubeConfig, PatchStrategy, Watch, makeInformer, setHeaderOptions,
+  type V1Deployment, type V1Pod, type V1Status,
 } from '@kubernetes/client-node';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { quietLogger } from '../testutil/log.ts';
+import { serveKubeletApi, type StreamRequest } from '../kubelet/server/server.ts';
 import { Etcd3 } from 'etcd3';
 import type { TestApiServer } from '../testutil/apiserver.ts';
 import { etcdSkipReason } from '../testutil/real-api.ts';
@@ -304,5 +311,59 @@ describe('@kubernetes/client-node 1.x against the real API server', { skip, time
       ctrl.abort();
     }
     assert.deepEqual(events, [{ type: 'ERROR', code: 410 }]);
+  });
+
+  it('Exec runs a command over WebSocket v4.channel.k8s.io: apiserver → kubelet API → the runtime\'s streaming server', async () => {
+    // The runtime stand-in speaks the v4 channel protocol as containerd's streaming server: 1 stdout, 2 stderr, 3 the status.
+    const runtime = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (ps) => (ps.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+    const asked: string[] = [];
+    runtime.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+      asked.push(req.url ?? '');
+      ws.send(Buffer.concat([Buffer.from([1]), Buffer.from('hello from exec\n')]));
+      ws.send(Buffer.concat([Buffer.from([2]), Buffer.from('a warning\n')]));
+      ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Success' }))]));
+      ws.close();
+    });
+    await new Promise<void>((r) => runtime.once('listening', () => r()));
+    const runtimePort = (runtime.address() as { port: number }).port;
+    const streams: StreamRequest[] = [];
+    const ac = new AbortController();
+    const kubeletPort = await serveKubeletApi({
+      port: 0, host: '127.0.0.1', log: quietLogger('kubelet'), resolveLog: async () => undefined,
+      resolveStream: async (r) => {
+        streams.push(r);
+        return r.pod === 'exec-target' ? `http://127.0.0.1:${runtimePort}/exec/one-time-token` : undefined;
+      },
+    }, ac.signal);
+    try {
+      await core.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: { name: 'exec-node' } } });
+      await core.replaceNodeStatus({
+        name: 'exec-node',
+        body: {
+          apiVersion: 'v1', kind: 'Node', metadata: { name: 'exec-node' },
+          status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } },
+        },
+      });
+      await core.createNamespacedPod({ namespace: 'default', body: pod('exec-target', { app: 'exec' }, 'exec-node') });
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = '';
+      let err = '';
+      stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      stderr.on('data', (d: Buffer) => { err += d.toString(); });
+      const status = await new Promise<V1Status>((resolve, reject) => {
+        new Exec(kc).exec('default', 'exec-target', 'c', ['sh', '-c', 'echo hello'], stdout, stderr, null, false, resolve).catch(reject);
+      });
+      assert.equal(status.status, 'Success');
+      await until('stdout and stderr delivered', 5_000, () => out === 'hello from exec\n' && err === 'a warning\n');
+      assert.deepEqual(streams.map((r) => [r.kind, r.namespace, r.pod, r.container, r.query]), [
+        ['exec', 'default', 'exec-target', 'c', { command: ['sh', '-c', 'echo hello'], stdin: false, stdout: true, stderr: true, tty: false }],
+      ]);
+      assert.deepEqual(asked, ['/exec/one-time-token']);
+    } finally {
+      ac.abort();
+      for (const c of runtime.clients) c.terminate();
+      await new Promise<void>((r) => runtime.close(() => r()));
+    }
   });
 });
