@@ -24,7 +24,7 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import { badRequest, internalError, notFound, StatusError } from './api/errors.ts';
 import type { Logger } from './api/log.ts';
 import { proxyUpgrade } from './api/upgrade-proxy.ts';
-import { kubeletAuthError, kubeletEndpoint, pickContainer, type PodLogDeps } from './podlog.ts';
+import { kubeletAuthError, pickContainer, podKubelet, type PodLogDeps } from './podlog.ts';
 
 /** The three connect subresources. */
 export type ConnectKind = 'exec' | 'attach' | 'portforward';
@@ -90,14 +90,10 @@ export async function resolveConnectTarget(deps: PodLogDeps, kind: ConnectKind, 
   }
   const path = kubeletConnectPath(kind, ns, name, container, q);
   if (path instanceof StatusError) return { error: path };
-  const nodeName = pod.spec?.nodeName;
-  if (!nodeName) return { error: badRequest(`pod ${name} does not have a host assigned`) };
-  const node = await deps.getNode(nodeName);
-  if (!node) return { error: notFound({ group: '', resource: 'nodes', name: nodeName }) };
-  const ep = kubeletEndpoint(node);
-  if (!ep) return { error: internalError(`node ${nodeName} has no address`) };
+  const ep = await podKubelet(deps, pod);
+  if ('error' in ep) return ep;
   const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
-  return { url: `${deps.kubeletClient ? 'https' : 'http'}://${host}:${ep.port}${path}` };
+  return { url: `${ep.scheme}://${host}:${ep.port}${path}` };
 }
 
 /**

@@ -98,14 +98,34 @@ export async function resolveLogTarget(deps: PodLogDeps, ns: string, name: strin
   const picked = pickContainer(pod, q.container);
   if ('error' in picked) return picked;
   if (q.tailLines !== undefined && q.tailLines !== '' && !/^\d+$/.test(q.tailLines)) return { error: badRequest(`tailLines: Invalid value: "${q.tailLines}": must be greater than or equal to 0`) };
+  const ep = await podKubelet(deps, pod);
+  if ('error' in ep) return ep;
+  return { url: containerLogsURL(ep.host, ep.port, ns, name, picked.container, q, ep.scheme), container: picked.container };
+}
+
+/** Where the kubelet running a pod listens, and how to dial it. */
+export interface KubeletAddress {
+  host: string;
+  port: number;
+  /** https when the apiserver dials kubelets with a client cert (PodLogDeps.kubeletClient). */
+  scheme: 'http' | 'https';
+}
+
+/**
+ * The kubelet of the node a pod is bound to, or the Status to answer with:
+ * 400 `pod X does not have a host assigned`, 404 for an unknown node, 500
+ * for a node without an address (as kube-apiserver's pod log and connect
+ * locations).
+ */
+export async function podKubelet(deps: PodLogDeps, pod: Pod): Promise<KubeletAddress | { error: StatusError }> {
+  const name = pod.metadata?.name ?? '';
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) return { error: badRequest(`pod ${name} does not have a host assigned`) };
   const node = await deps.getNode(nodeName);
   if (!node) return { error: notFound({ group: '', resource: 'nodes', name: nodeName }) };
   const ep = kubeletEndpoint(node);
   if (!ep) return { error: internalError(`node ${nodeName} has no address`) };
-  const scheme = deps.kubeletClient ? 'https' : 'http';
-  return { url: containerLogsURL(ep.host, ep.port, ns, name, picked.container, q, scheme), container: picked.container };
+  return { ...ep, scheme: deps.kubeletClient ? 'https' : 'http' };
 }
 
 /**

@@ -33,6 +33,16 @@ function state(ranges: string[], nodeIPs: string[] = []): ProxyState {
   return { services: [service], endpointSlices: [slice('default', 'fw', 'fw-1', [{ port: 8080 }], [ep(POD_IP, true, { nodeName: 'n1' })])], nodeIPs };
 }
 
+/** The node holds LB_IP on lo (the service route and bridge netfilter set up), the client routes it via the node, and the backend serves BODY on 8080. */
+async function holdLoadBalancerIP(net: Awaited<ReturnType<typeof createTestNet>>): Promise<void> {
+  const { node, client } = net;
+  await mustExec(node, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
+  await ensureServiceRoute(node, SERVICE_CIDR);
+  await mustExec(node, 'ip', ['addr', 'add', `${LB_IP}/32`, 'dev', 'lo']);
+  await mustExec(client, 'ip', ['route', 'add', `${LB_IP}/32`, 'via', NODE_IP]);
+  await net.serve(8080, BODY);
+}
+
 for (const mode of ['iptables', 'nftables'] as const) {
   test(`loadBalancerSourceRanges, ${mode} mode: allowed sources reach the LB IP, others are dropped; the node port is not firewalled`, async (t) => {
     const reason = realNetSkipReason();
@@ -40,11 +50,7 @@ for (const mode of ['iptables', 'nftables'] as const) {
     const net = await createTestNet(mode === 'iptables' ? 'fwi' : 'fwn');
     const { node, client, curl } = net;
     try {
-      await mustExec(node, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
-      await ensureServiceRoute(node, SERVICE_CIDR);
-      await mustExec(node, 'ip', ['addr', 'add', `${LB_IP}/32`, 'dev', 'lo']);
-      await mustExec(client, 'ip', ['route', 'add', `${LB_IP}/32`, 'via', NODE_IP]);
-      await net.serve(8080, BODY);
+      await holdLoadBalancerIP(net);
       const log = createLogger('fw-test');
       const backend = mode === 'iptables' ? new IptablesBackend(CONFIG, log, node) : new NftablesBackend(CONFIG, log, node);
       const lbFromClient = (): Promise<number> => client('curl', ['-sS', '-m', '1', `http://${LB_IP}/`]).then((r) => r.exitCode);
@@ -78,14 +84,10 @@ for (const mode of ['iptables', 'nftables'] as const) {
     const net = await createTestNet(mode === 'iptables' ? 'afi' : 'afn');
     const { node, client, curl } = net;
     try {
-      await mustExec(node, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
-      await ensureServiceRoute(node, SERVICE_CIDR);
-      await mustExec(node, 'ip', ['addr', 'add', `${LB_IP}/32`, 'dev', 'lo']);
-      await mustExec(client, 'ip', ['route', 'add', `${LB_IP}/32`, 'via', NODE_IP]);
+      await holdLoadBalancerIP(net);
       // The premise: the node's own packets to the LB IP carry the LB IP as their source.
       const route = await mustExec(node, 'ip', ['route', 'get', LB_IP]);
       assert.match(route.stdout, new RegExp(`src ${LB_IP.replace(/\./g, '\\.')}\\b`), route.stdout);
-      await net.serve(8080, BODY);
       const backend = mode === 'iptables' ? new IptablesBackend(CONFIG, createLogger('fw-test'), node) : new NftablesBackend(CONFIG, createLogger('fw-test'), node);
       const lbFromNode = (): Promise<number> => node('curl', ['-sS', '-m', '1', `http://${LB_IP}/`]).then((r) => r.exitCode);
       const nodeOnly = [`${NODE_IP}/32`];
