@@ -86,7 +86,7 @@ test('pickUpstreams: longest suffix, case and trailing dots, label boundaries, c
   }), zone);
   const config = applyDNSConfig(DEFAULT_DNS_CONFIG, p);
   const resolv = [u('192.168.0.254')];
-  const self = new Set(['10.96.0.10', '192.168.1.10']);
+  const self = { ips: ['10.96.0.10'], listen: [u('192.168.1.10', 10053)] };
   const cases: Array<[string, string, string[]]> = [
     ['home.lan', 'stub:home.lan', ['192.168.1.1:53']],
     ['printer.HOME.lan.', 'stub:home.lan', ['192.168.1.1:53']],
@@ -106,7 +106,11 @@ test('pickUpstreams: longest suffix, case and trailing dots, label boundaries, c
   }
   assert.deepEqual(pickUpstreams('example.com', DEFAULT_DNS_CONFIG, resolv, zone, self), { via: 'resolv.conf', upstreams: resolv });
   // Upstreams that are this server itself are dropped: an empty route is SERVFAIL, never a loop.
-  const loop = applyDNSConfig(DEFAULT_DNS_CONFIG, parseDNSConfig(cm({ stubDomains: '{"home.lan": ["192.168.1.10:53"]}', upstreamNameservers: '["10.96.0.10"]' }), zone));
+  const loop = applyDNSConfig(DEFAULT_DNS_CONFIG, parseDNSConfig(cm({ stubDomains: '{"home.lan": ["192.168.1.10:10053"], "acme.lan": ["10.96.0.10:5353"]}', upstreamNameservers: '["10.96.0.10"]' }), zone));
   assert.deepEqual(pickUpstreams('nas.home.lan', loop, resolv, zone, self).upstreams, []);
+  assert.deepEqual(pickUpstreams('www.acme.lan', loop, resolv, zone, self).upstreams, []);
   assert.deepEqual(pickUpstreams('example.com', loop, resolv, zone, self).upstreams, []);
+  // The listen address at another port (a host resolver on :53) is another server.
+  const host53 = applyDNSConfig(DEFAULT_DNS_CONFIG, parseDNSConfig(cm({ stubDomains: '{"home.lan": ["192.168.1.10"]}' }), zone));
+  assert.deepEqual(pickUpstreams('nas.home.lan', host53, resolv, zone, self).upstreams, [u('192.168.1.10')]);
 });

@@ -159,17 +159,30 @@ export interface Route {
   upstreams: Upstream[];
 }
 
+/** This DNS server's own addresses: forwarding to one of them would be a loop. */
+export interface SelfAddresses {
+  /** Loops at every port: the kube-dns Service IP (its :53 is DNATed to this server). */
+  ips: string[];
+  /** Where this server listens (its address and port; another port there, say a host dnsmasq on :53, is not a loop). */
+  listen: Upstream[];
+}
+
+/** Whether `u` is this server itself (see SelfAddresses). Pure. */
+export function isSelf(u: Upstream, self: SelfAddresses): boolean {
+  const host = canonicalIP(u.host.split('%')[0] ?? u.host);
+  return self.ips.some((ip) => canonicalIP(ip) === host) || self.listen.some((l) => canonicalIP(l.host) === host && l.port === u.port);
+}
+
 /**
  * The servers for `name` (any case, trailing dot or not): the longest stub
  * domain at or above it, else `config.upstreams`, else `defaults` (the
  * resolv.conf upstreams). Names in the cluster domain `zone` never take a
- * stub. Servers whose address is in `self` (this server's listen address,
- * the kube-dns Service IP) are dropped, as upstreams.ts does for
- * resolv.conf: forwarding there would loop. Pure.
+ * stub. Servers that are this server itself (isSelf) are dropped, as
+ * upstreams.ts does for resolv.conf: forwarding there would loop. Pure.
  */
-export function pickUpstreams(name: string, config: DNSConfig, defaults: Upstream[], zone: string, self: ReadonlySet<string> = new Set()): Route {
+export function pickUpstreams(name: string, config: DNSConfig, defaults: Upstream[], zone: string, self: SelfAddresses = { ips: [], listen: [] }): Route {
   const n = normalizeName(name);
-  const mine = (us: Upstream[]): Upstream[] => us.filter((u) => !self.has(canonicalIP(u.host.split('%')[0] ?? u.host)));
+  const mine = (us: Upstream[]): Upstream[] => us.filter((u) => !isSelf(u, self));
   const inZone = n === zone || n.endsWith(`.${zone}`);
   if (!inZone) {
     const stub = config.stubDomains.find((s) => n === s.domain || n.endsWith(`.${s.domain}`));

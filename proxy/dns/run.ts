@@ -3,19 +3,23 @@
  * EndpointSlice informers → an index rebuilt on the first query after any
  * change (snapshot.ts) → the handler (answer.ts; forward.ts for other
  * names, via cache.ts) → UDP and TCP sockets (server.ts) on this node's
- * InternalIP and `port`. Pods reach it through the kube-dns Service
+ * InternalIP and `port`. Names outside the zone go where the kube-dns
+ * ConfigMap says (stub domains, upstreamNameservers; config-source.ts),
+ * else to resolv.conf's resolvers. Pods reach it through the kube-dns Service
  * (10.96.0.10:53 → every node's InternalIP:port, internalTrafficPolicy
  * Local; see README.md "Reachability").
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Node, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { Informer } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/api/log.ts';
 import { SERVICE_NAME_LABEL } from '../model.ts';
 import type { AnswerConfig } from './answer.ts';
 import { ResponseCache } from './cache.ts';
+import { pickUpstreams } from './config.ts';
+import { DNSConfigSource } from './config-source.ts';
 import { clientAllowed } from './clients.ts';
 import { Forwarder } from './forward.ts';
 import { handleMessage, type HandlerDeps } from './handler.ts';
@@ -35,6 +39,12 @@ export const CLUSTER_TTL_SECONDS = 5;
 export interface ClusterDNSOptions {
   services: Informer<Service>;
   slices: Informer<EndpointSlice>;
+  /**
+   * The kube-dns ConfigMap (kube-system/kube-dns: stubDomains,
+   * upstreamNameservers; config.ts), followed without a restart. Absent:
+   * no stub domains, resolv.conf upstreams.
+   */
+  configMaps?: Informer<ConfigMap>;
   /** Without `host` and before the kube-dns slice lists this node: its Node's InternalIP (optional; the DNS identity cannot read Nodes). */
   nodes?: Informer<Node>;
   nodeName: string;
@@ -139,14 +149,19 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL', { path });
   };
   await refreshUpstreams();
-  const forwarder = new Forwarder({ upstreams: () => upstreams, cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
+  const forwarder = new Forwarder({ cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
   const config: AnswerConfig = { zone: o.clusterDomain.toLowerCase().replace(/\.$/, ''), ttl: CLUSTER_TTL_SECONDS, nameserverIP: o.clusterDNS };
+  /** Where the server is bound now (a stub or upstream there is a loop). */
+  let listening: Upstream[] = [];
+  const forwarding = new DNSConfigSource(o.configMaps, config.zone, log);
   const deps: HandlerDeps = {
     index: currentIndex,
     config,
     forward: async (q) => {
       await refreshUpstreams();
-      return forwarder.resolve(q);
+      const route = pickUpstreams(q.name, forwarding.config(), upstreams, config.zone, { ips: [o.clusterDNS], listen: listening });
+      if (route.upstreams.length === 0) log.debug('no upstream for the name', { name: q.name, via: route.via });
+      return forwarder.resolve(q, route);
     },
     allowed: (address) => {
       currentIndex();
@@ -160,6 +175,7 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     const server = await bindWithRetry(bound, o.port ?? DEFAULT_DNS_PORT, (msg, client) => handleMessage(msg, client, deps), log, signal);
     if (!server) return;
     readAt = -Infinity;
+    listening = [{ host: bound, port: server.port }];
     log.info('cluster DNS serving', { host: bound, port: server.port, zone: config.zone, upstreams: upstreams.map((u) => u.host) });
     o.onListening?.(server.port);
     host = await waitFor(() => {
