@@ -98,15 +98,21 @@ function localAddresses(): string[] {
   return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => canonicalIP(a.address)));
 }
 
+/** Resolves after `ms` or when `signal` aborts, removing its abort listener either way (a poll loop must not pile them up). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Waits until `get` returns a value (polling every 500 ms), or `signal` aborts (undefined). */
 async function waitFor<T>(get: () => T | undefined, signal: AbortSignal): Promise<T | undefined> {
   for (;;) {
     const v = get();
     if (v !== undefined || signal.aborted) return v;
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, 500);
-      signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-    });
+    await pause(500, signal);
   }
 }
 
@@ -194,10 +200,7 @@ async function bindWithRetry(host: string, port: number, handle: DNSServerOption
       return await serveDNS({ host, port, handle, log });
     } catch (err) {
       log.warn('cluster DNS cannot bind; retrying in 5s', { err, host, port });
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 5000);
-        signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-      });
+      await pause(5000, signal);
     }
   }
   return undefined;
