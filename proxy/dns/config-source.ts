@@ -1,8 +1,9 @@
 /**
  * The forwarding configuration in force, followed from the ConfigMap
  * `kube-system/kube-dns` through one informer (narrowed to that object):
- * any change marks it stale, and the next query re-reads the cached object,
- * parses it (config.ts) and logs its warnings once. Level based: a missed
+ * each event re-reads the cached object, parses it (config.ts) and logs its
+ * warnings once per resourceVersion; the first query reads it too, so a
+ * cache filled before this source was made counts. Level based: a missed
  * event only delays the change to the next one; deleting the ConfigMap
  * returns to the defaults; a bad key keeps its previous value. Without an
  * informer the configuration is the default one.
@@ -22,11 +23,12 @@ export const DNS_CONFIGMAP_FIELD_SELECTOR = `metadata.name=${DNS_CONFIGMAP_NAME}
 export class DNSConfigSource {
   private current: DNSConfig = DEFAULT_DNS_CONFIG;
   private stale = true;
-  private seenVersion: string | undefined = '';
+  /** The resourceVersion last parsed (a relist's unchanged object is not parsed, nor its warnings logged, again). */
+  private seenVersion: string | undefined;
 
   /** `informer` may list other objects too; only kube-system/kube-dns is read. `zone`: the cluster domain, lower case. */
-  constructor(private readonly informer: Informer<ConfigMap> | undefined, private readonly zone: string, private readonly log: Logger) {
-    const mark = (): void => { this.stale = true; };
+  constructor(private readonly informer: Pick<Informer<ConfigMap>, 'addHandlers' | 'get'> | undefined, private readonly zone: string, private readonly log: Logger) {
+    const mark = (): void => { this.stale = true; this.config(); };
     informer?.addHandlers({ onAdd: mark, onUpdate: mark, onDelete: mark });
   }
 
@@ -36,7 +38,7 @@ export class DNSConfigSource {
     this.stale = false;
     const cm = this.informer.get(`${DNS_CONFIGMAP_NAMESPACE}/${DNS_CONFIGMAP_NAME}`);
     const version = cm?.metadata?.resourceVersion;
-    if (version === this.seenVersion && cm !== undefined) return this.current;
+    if (cm !== undefined && version !== undefined && version === this.seenVersion) return this.current;
     this.seenVersion = version;
     const parsed = parseDNSConfig(cm, this.zone);
     for (const w of parsed.warnings) this.log.warn(`kube-dns ConfigMap: ${w}`, { configMap: `${DNS_CONFIGMAP_NAMESPACE}/${DNS_CONFIGMAP_NAME}` });
