@@ -152,7 +152,7 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     readAt = now();
     const text = await readFile(path, 'utf8').catch(() => '');
     upstreams = upstreamsFromResolvConf(text, self()).map((u) => ({ ...u, port: o.upstreamPort ?? u.port }));
-    if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL', { path });
+    if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL unless the kube-dns ConfigMap names servers for them', { path });
   };
   await refreshUpstreams();
   const forwarder = new Forwarder({ cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
