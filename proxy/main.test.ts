@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { FakeClient } from '../apiserver/testing/fake-client.ts';
-import type { Node } from 'kubernetes-types/core/v1';
-import { EndpointSlices, Nodes, Services } from '../apiserver/client/resources.ts';
+import type { ConfigMap, Node } from 'kubernetes-types/core/v1';
+import { ConfigMaps, EndpointSlices, Nodes, Services } from '../apiserver/client/resources.ts';
+import { serveDNS } from './dns/server.ts';
 import type { ProxyBackend, ProxyState } from './backend.ts';
 import { healthzResponse } from './healthz.ts';
 import { runProxy } from './main.ts';
@@ -112,3 +115,46 @@ test('runProxy passes this Node\'s IPv4 addresses to the backend and resyncs whe
     await done;
   }
 });
+
+test('runProxy\'s DNS server on the proxy\'s own informers follows the kube-dns ConfigMap (stub domain on loopback)', async () => {
+  const client = new FakeClient();
+  const log = quietLogger('proxy-dns-test');
+  const stub = await serveDNS({
+    host: '127.0.0.1', port: 0, log,
+    handle: async (msg) => {
+      const q = dnsPacket.decode(msg);
+      const name = q.questions?.[0]?.name ?? '';
+      return dnsPacket.encode({ type: 'response', id: q.id, flags: 0, questions: q.questions, answers: [{ name, type: 'A', class: 'IN', ttl: 60, data: '192.168.1.50' }] });
+    },
+  });
+  const dnsPort = await freePort();
+  const ac = new AbortController();
+  const done = runProxy({
+    apiUrl: 'unused', nodeName: 'n1', serviceCIDR: '10.96.0.0/12', clusterCIDR: '10.244.0.0/16', healthzPort: 0, healthzHost: '127.0.0.1', log,
+    client, backend: new FakeBackend(), serviceRoute: 'none', minSyncIntervalMs: 50,
+    dns: { clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', port: dnsPort, host: '127.0.0.1', resolvConfPath: '/nonexistent' },
+  }, ac.signal);
+  try {
+    await client.create<ConfigMap>(ConfigMaps, { metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { stubDomains: JSON.stringify({ 'home.lan': [`127.0.0.1:${stub.port}`] }) } }, 'kube-system');
+    await waitFor(async () => (await udpA(dnsPort, 'nas.home.lan')) === '192.168.1.50', 5000, 'nas.home.lan through the stub domain');
+  } finally {
+    ac.abort();
+    await done;
+    await stub.close();
+  }
+});
+
+/** One A query over UDP to 127.0.0.1:`port`: the first address, or undefined when no answer came within 1 s. */
+function udpA(port: number, name: string): Promise<string | undefined> {
+  const sock = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    const t = setTimeout(() => { sock.close(); resolve(undefined); }, 1000);
+    sock.on('message', (m) => {
+      clearTimeout(t);
+      sock.close();
+      const a = dnsPacket.decode(m).answers?.find((x) => x.type === 'A');
+      resolve(a && a.type === 'A' ? a.data : undefined);
+    });
+    sock.send(dnsPacket.encode({ type: 'query', id: 1, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
+  });
+}

@@ -13,14 +13,14 @@
  */
 import { newComponentRegistry } from '../apiserver/client/metrics.ts';
 import { proxyMetrics } from './metrics.ts';
-import type { Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Namespace, Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1';
 import type { ApiClient } from '../apiserver/client/types.ts';
 import type { Logger } from '../apiserver/api/log.ts';
 import { createInformerFactory } from '../apiserver/client/informer.ts';
 import { RestClient } from '../apiserver/client/rest.ts';
-import { EndpointSlices, Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
+import { ConfigMaps, EndpointSlices, Namespaces, NetworkPolicies, Nodes, Pods, Services } from '../apiserver/client/resources.ts';
 import { connectionFor } from '../apiserver/client/kubeconfig.ts';
 import { realClock } from '../apiserver/client/workqueue.ts';
 import { nodeIPv4s } from './allow-from-node.ts';
@@ -34,6 +34,7 @@ import { removeNetpolTable } from './netpol/nft.ts';
 import { cleanupNftables, NftablesBackend } from './nft/nftables.ts';
 import { ensureClusterRoute, ensureServiceRoute, removeClusterRoute, removeServiceRoute, type ServiceRouteMode } from './route.ts';
 import { createIngressController, type IngressController } from './ingress/controller.ts';
+import { DNS_CONFIGMAP_FIELD_SELECTOR, DNS_CONFIGMAP_NAMESPACE } from './dns/config-source.ts';
 import { runClusterDNS } from './dns/run.ts';
 import { SERVICE_NAME_LABEL } from './model.ts';
 import { NodeRouteController } from './routes/controller.ts';
@@ -222,9 +223,15 @@ export async function runProxy(opts: ProxyOptions, signal: AbortSignal): Promise
       ingress.start(signal);
     }
   }
+  // The kube-dns ConfigMap (stub domains, upstreams): one informer narrowed to that object, made only now so
+  // that an apiserver that denies it (no skiff:dns-config Role yet) never holds up the proxy's own caches.
+  const dnsConfigMaps = opts.dns && !signal.aborted
+    ? (dnsFactory ?? factory).for<ConfigMap>(ConfigMaps, { namespace: DNS_CONFIGMAP_NAMESPACE, fieldSelector: DNS_CONFIGMAP_FIELD_SELECTOR })
+    : undefined;
   const dns = opts.dns && !signal.aborted
     ? runClusterDNS({
       services: dnsInformers?.services ?? tracker.services, slices: dnsInformers?.slices ?? tracker.slices, nodes, nodeName: opts.nodeName, host: opts.dns.host, port: opts.dns.port,
+      configMaps: dnsConfigMaps,
       clusterDomain: opts.dns.clusterDomain, clusterDNS: opts.dns.clusterDNS, clientCIDRs: [opts.clusterCIDR],
       resolvConfPath: opts.dns.resolvConfPath, log: log.child('dns'),
     }, signal)

@@ -1,6 +1,10 @@
 /**
- * Forwarding of names outside the cluster zone to the node's upstream
- * resolvers (upstreams.ts), through the response cache (cache.ts). Each
+ * Forwarding of names outside the cluster zone to the upstream resolvers
+ * the caller picked for the name (config.ts pickUpstreams: a stub domain's
+ * servers, the ConfigMap's upstreamNameservers, or resolv.conf's from
+ * upstreams.ts), through the response cache (cache.ts), keyed by question
+ * AND server list: when the configuration sends a name elsewhere, answers
+ * from the old servers are not served for it. Each
  * query goes out from a fresh UDP socket (random source port) with a random
  * id, and a reply is accepted only from the upstream asked, with that id and
  * question; a truncated reply is retried over TCP to the same upstream.
@@ -14,12 +18,11 @@ import dnsPacket, { type DecodedPacket, type Packet, type Question } from 'dns-p
 import type { Logger } from '../../apiserver/api/log.ts';
 import { cacheKey, type CachedAnswer, type ResponseCache } from './cache.ts';
 import { EDNS_UDP_SIZE } from './handler.ts';
+import type { Route } from './config.ts';
 import type { Upstream } from './upstreams.ts';
 
 /** Options of Forwarder. */
 export interface ForwarderOptions {
-  /** Read on every query, so a changed resolv.conf applies without a restart. */
-  upstreams: () => Upstream[];
   cache: ResponseCache;
   /** Per upstream and transport, ms (default 2000). */
   timeoutMs?: number;
@@ -123,18 +126,20 @@ export class Forwarder {
   }
 
   /**
-   * The upstream answer to `q`: from the cache, else from the first
+   * The answer to `q` from `route.upstreams`: from the cache (entries of
+   * the same question and the same servers only), else from the first
    * upstream that replies (NOERROR/NXDOMAIN are cached; SERVFAIL or REFUSED
    * from one upstream moves on to the next). Resolves undefined when none
-   * answers. Never rejects.
+   * answers or the route has no servers. Never rejects.
    */
-  resolve(q: Question): Promise<CachedAnswer | undefined> {
-    const key = cacheKey(q.name, q.type, q.class ?? 'IN');
+  resolve(q: Question, route: Route): Promise<CachedAnswer | undefined> {
+    const servers = route.upstreams.map((u) => `${u.host}#${u.port}`).join(',');
+    const key = `${servers}>${cacheKey(q.name, q.type, q.class ?? 'IN')}`;
     const hit = this.opts.cache.get(key);
     if (hit) return Promise.resolve(hit);
     const running = this.inflight.get(key);
     if (running) return running;
-    const p = this.ask(q).then((r) => {
+    const p = this.ask(q, route.upstreams).then((r) => {
       this.inflight.delete(key);
       if (r) this.opts.cache.put(key, r);
       return r;
@@ -143,9 +148,9 @@ export class Forwarder {
     return p;
   }
 
-  private async ask(q: Question): Promise<CachedAnswer | undefined> {
+  private async ask(q: Question, upstreams: Upstream[]): Promise<CachedAnswer | undefined> {
     let last: CachedAnswer | undefined;
-    for (const u of this.opts.upstreams()) {
+    for (const u of upstreams) {
       let r = await viaUdp(u, q, this.timeoutMs);
       if (r?.flag_tc) r = await viaTcp(u, q, this.timeoutMs);
       if (!r) {

@@ -3,19 +3,23 @@
  * EndpointSlice informers → an index rebuilt on the first query after any
  * change (snapshot.ts) → the handler (answer.ts; forward.ts for other
  * names, via cache.ts) → UDP and TCP sockets (server.ts) on this node's
- * InternalIP and `port`. Pods reach it through the kube-dns Service
+ * InternalIP and `port`. Names outside the zone go where the kube-dns
+ * ConfigMap says (stub domains, upstreamNameservers; config-source.ts),
+ * else to resolv.conf's resolvers. Pods reach it through the kube-dns Service
  * (10.96.0.10:53 → every node's InternalIP:port, internalTrafficPolicy
  * Local; see README.md "Reachability").
  */
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { Node, Service } from 'kubernetes-types/core/v1';
+import type { ConfigMap, Node, Service } from 'kubernetes-types/core/v1';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1';
 import type { Informer } from '../../apiserver/client/informer-types.ts';
 import type { Logger } from '../../apiserver/api/log.ts';
 import { SERVICE_NAME_LABEL } from '../model.ts';
 import type { AnswerConfig } from './answer.ts';
 import { ResponseCache } from './cache.ts';
+import { pickUpstreams } from './config.ts';
+import { DNSConfigSource } from './config-source.ts';
 import { clientAllowed } from './clients.ts';
 import { Forwarder } from './forward.ts';
 import { handleMessage, type HandlerDeps } from './handler.ts';
@@ -35,6 +39,12 @@ export const CLUSTER_TTL_SECONDS = 5;
 export interface ClusterDNSOptions {
   services: Informer<Service>;
   slices: Informer<EndpointSlice>;
+  /**
+   * The kube-dns ConfigMap (kube-system/kube-dns: stubDomains,
+   * upstreamNameservers; config.ts), followed without a restart. Absent:
+   * no stub domains, resolv.conf upstreams.
+   */
+  configMaps?: Informer<ConfigMap>;
   /** Without `host` and before the kube-dns slice lists this node: its Node's InternalIP (optional; the DNS identity cannot read Nodes). */
   nodes?: Informer<Node>;
   nodeName: string;
@@ -88,15 +98,21 @@ function localAddresses(): string[] {
   return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => canonicalIP(a.address)));
 }
 
+/** Resolves after `ms` or when `signal` aborts, removing its abort listener either way (a poll loop must not pile them up). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Waits until `get` returns a value (polling every 500 ms), or `signal` aborts (undefined). */
 async function waitFor<T>(get: () => T | undefined, signal: AbortSignal): Promise<T | undefined> {
   for (;;) {
     const v = get();
     if (v !== undefined || signal.aborted) return v;
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, 500);
-      signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-    });
+    await pause(500, signal);
   }
 }
 
@@ -136,17 +152,22 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     readAt = now();
     const text = await readFile(path, 'utf8').catch(() => '');
     upstreams = upstreamsFromResolvConf(text, self()).map((u) => ({ ...u, port: o.upstreamPort ?? u.port }));
-    if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL', { path });
+    if (upstreams.length === 0) log.warn('no upstream resolver in resolv.conf; names outside the cluster get SERVFAIL unless the kube-dns ConfigMap names servers for them', { path });
   };
   await refreshUpstreams();
-  const forwarder = new Forwarder({ upstreams: () => upstreams, cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
+  const forwarder = new Forwarder({ cache: new ResponseCache({ now }), timeoutMs: o.upstreamTimeoutMs, log });
   const config: AnswerConfig = { zone: o.clusterDomain.toLowerCase().replace(/\.$/, ''), ttl: CLUSTER_TTL_SECONDS, nameserverIP: o.clusterDNS };
+  /** Where the server is bound now (a stub or upstream there is a loop). */
+  let listening: Upstream[] = [];
+  const forwarding = new DNSConfigSource(o.configMaps, config.zone, log);
   const deps: HandlerDeps = {
     index: currentIndex,
     config,
     forward: async (q) => {
       await refreshUpstreams();
-      return forwarder.resolve(q);
+      const route = pickUpstreams(q.name, forwarding.config(), upstreams, config.zone, { ips: [o.clusterDNS], listen: listening });
+      if (route.upstreams.length === 0) log.debug('no upstream for the name', { name: q.name, via: route.via });
+      return forwarder.resolve(q, route);
     },
     allowed: (address) => {
       currentIndex();
@@ -160,6 +181,7 @@ export async function runClusterDNS(o: ClusterDNSOptions, signal: AbortSignal): 
     const server = await bindWithRetry(bound, o.port ?? DEFAULT_DNS_PORT, (msg, client) => handleMessage(msg, client, deps), log, signal);
     if (!server) return;
     readAt = -Infinity;
+    listening = [{ host: bound, port: server.port }];
     log.info('cluster DNS serving', { host: bound, port: server.port, zone: config.zone, upstreams: upstreams.map((u) => u.host) });
     o.onListening?.(server.port);
     host = await waitFor(() => {
@@ -178,10 +200,7 @@ async function bindWithRetry(host: string, port: number, handle: DNSServerOption
       return await serveDNS({ host, port, handle, log });
     } catch (err) {
       log.warn('cluster DNS cannot bind; retrying in 5s', { err, host, port });
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 5000);
-        signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
-      });
+      await pause(5000, signal);
     }
   }
   return undefined;

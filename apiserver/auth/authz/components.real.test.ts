@@ -8,7 +8,9 @@
  * informers and sync loop; the iptables data plane is swapped for a
  * recording backend so the test needs no root) with its cluster DNS server
  * as system:skiff-dns (answering on a loopback port; that identity is
- * refused anything but reading Services and EndpointSlices), and runKubelet as
+ * refused anything but reading Services, EndpointSlices and the one
+ * ConfigMap kube-system/kube-dns, whose stub domain it then follows to a
+ * loopback stub server), and runKubelet as
  * system:node:node-a (FakeRuntime instead of containerd, its API served over
  * TLS with Webhook authn/authz). Asserts the cluster works end to end —
  * Node, Lease and podCIDR; a new namespace's default ServiceAccount and
@@ -44,6 +46,7 @@ import { runScheduler } from '../../../scheduler/main.ts';
 import { runControllerManager } from '../../../controllers/main.ts';
 import { Roles } from '../../../controllers/ingresstls/controller.ts';
 import { runProxy } from '../../../proxy/main.ts';
+import { serveDNS } from '../../../proxy/dns/server.ts';
 import type { ProxyBackend, ProxyState } from '../../../proxy/backend.ts';
 import { runKubelet, type KubeletOptions } from '../../../kubelet/main.ts';
 import { FakeRuntime } from '../../../kubelet/cri/fake.ts';
@@ -334,6 +337,18 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     // Cluster DNS under its own identity answers from its informers; the kube-dns controller keeps the node endpoints.
     await until('kubernetes.default resolved by the node DNS server', async () => (await dnsA(dnsPort, 'kubernetes.default.svc.cluster.local')) === '10.96.0.1');
     await until('the kube-dns node endpoints', async () => (await admin.tryGet<EndpointSlice>(EndpointSlices, 'kube-dns-nodes', 'kube-system'))?.endpoints?.some((e) => e.nodeName === NODE));
+    // The kube-dns ConfigMap, read under the skiff:dns-config Role (its informer names the object by field selector): a stub domain on loopback.
+    const stub = await serveDNS({
+      host: '127.0.0.1', port: 0, log: quietLogger('stub'),
+      handle: async (msg) => {
+        const q = dnsPacket.decode(msg);
+        const name = q.questions?.[0]?.name ?? '';
+        return dnsPacket.encode({ type: 'response', id: q.id, flags: 0, questions: q.questions, answers: [{ name, type: 'A', class: 'IN', ttl: 60, data: '192.168.1.50' }] });
+      },
+    });
+    t.after(() => stub.close());
+    await admin.create<ConfigMap>(ConfigMaps, { metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { stubDomains: JSON.stringify({ 'home.lan': [`127.0.0.1:${stub.port}`] }) } }, 'kube-system');
+    await until('nas.home.lan answered through the stub domain', async () => (await dnsA(dnsPort, 'nas.home.lan')) === '192.168.1.50');
     assert.deepEqual(forbidden(), [], 'the apiserver answered a component 403');
     // Each identity did talk to the apiserver.
     const users = new Set(answers.map((a) => a.user));
@@ -344,10 +359,14 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       for (const [what, call] of [
         ['get nodes', () => dnsUser.get<Node>(Nodes, NODE)], ['list pods', () => dnsUser.list<Pod>(Pods)], ['list secrets', () => dnsUser.list<Secret>(Secrets)],
         ['create a Service', () => dnsUser.create<Service>(Services, { metadata: { name: 'x' }, spec: { ports: [{ port: 1 }] } }, 'default')],
+        ['list every ConfigMap in kube-system', () => dnsUser.list<ConfigMap>(ConfigMaps, { namespace: 'kube-system' })],
+        ['get another ConfigMap', () => dnsUser.get<ConfigMap>(ConfigMaps, 'kube-root-ca.crt', 'kube-system')],
+        ['update the kube-dns ConfigMap', () => dnsUser.update<ConfigMap>(ConfigMaps, { metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: {} }, 'kube-system')],
       ] as const) {
         await assert.rejects(call(), (e: unknown) => (e as { code?: number }).code === 403, what);
       }
       assert.ok((await dnsUser.list<Service>(Services)).items.length > 0);
+      assert.equal((await dnsUser.get<ConfigMap>(ConfigMaps, 'kube-dns', 'kube-system')).metadata?.name, 'kube-dns');
     } finally {
       dnsUser.close();
     }

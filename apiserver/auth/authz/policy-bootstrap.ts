@@ -1,7 +1,9 @@
 /**
- * Creates the default RBAC policy (policy.ts) through the stores at server
- * start, as Kubernetes' rbac/bootstrap-roles post-start hook: each missing
- * ClusterRole and ClusterRoleBinding is created; existing ones are left as
+ * Creates the default RBAC policy (policy.ts, and the namespaced Roles of
+ * policy-dns.ts) through the stores at server start, as Kubernetes'
+ * rbac/bootstrap-roles post-start hook: each missing ClusterRole,
+ * ClusterRoleBinding, Role and RoleBinding is created (the Roles' namespace,
+ * kube-system, is made before by bootstrap.ts); existing ones are left as
  * they are (no reconciliation of edited defaults yet). Idempotent and safe
  * to run concurrently on several servers (AlreadyExists counts as done).
  */
@@ -10,6 +12,7 @@ import type { KubeObject } from '../../api/object.ts';
 import { StatusError } from '../../api/errors.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { defaultClusterRoleBindings, defaultClusterRoles } from './policy.ts';
+import { defaultRoleBindings, defaultRoles } from './policy-dns.ts';
 
 const rbacGroup = 'rbac.authorization.k8s.io';
 
@@ -22,7 +25,7 @@ async function ensure(registry: Registry, resource: string, objs: KubeObject[], 
   const one = async (obj: KubeObject): Promise<void> => {
     const name = obj.metadata?.name ?? '';
     try {
-      await store.create(undefined, obj);
+      await store.create(obj.metadata?.namespace, obj);
       log.info('bootstrap: created', { resource, name });
     } catch (e) {
       if (e instanceof StatusError && e.code === 409) return;
@@ -32,8 +35,10 @@ async function ensure(registry: Registry, resource: string, objs: KubeObject[], 
   for (let i = 0; i < objs.length; i += BOOTSTRAP_CONCURRENCY) await Promise.all(objs.slice(i, i + BOOTSTRAP_CONCURRENCY).map(one));
 }
 
-/** Creates the default ClusterRoles, then their bindings (each in batches of 16 concurrent creates); rejects on the first failure other than AlreadyExists. */
+/** Creates the default ClusterRoles, then their bindings, then the Roles and theirs (each in batches of 16 concurrent creates); rejects on the first failure other than AlreadyExists. */
 export async function bootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
   await ensure(registry, 'clusterroles', defaultClusterRoles(), log);
   await ensure(registry, 'clusterrolebindings', defaultClusterRoleBindings(), log);
+  await ensure(registry, 'roles', defaultRoles(), log);
+  await ensure(registry, 'rolebindings', defaultRoleBindings(), log);
 }

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nonResourceAttributes, resourceAttributes } from './attributes.ts';
 import { defaultClusterRoleBindings, defaultClusterRoles } from './policy.ts';
+import { defaultRoleBindings, defaultRoles } from './policy-dns.ts';
 import { authorize } from './rules.ts';
 
 const rules = (name: string) => defaultClusterRoles().find((r) => r.metadata?.name === name)?.rules ?? [];
@@ -82,4 +83,20 @@ test('system:monitoring: get on /metrics and the health paths, bound to the syst
   const b = defaultClusterRoleBindings().find((x) => x.metadata?.name === 'system:monitoring');
   assert.deepEqual(b?.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:monitoring' }]);
   assert.equal(b?.roleRef.name, 'system:monitoring');
+});
+
+test('the DNS config Role: get/list/watch of the one ConfigMap kube-system/kube-dns, bound to the DNS and proxy identities only', () => {
+  const [r] = defaultRoles();
+  const [b] = defaultRoleBindings();
+  assert.equal(r?.metadata?.namespace, 'kube-system');
+  assert.deepEqual([b?.metadata?.namespace, b?.roleRef], ['kube-system', { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: r?.metadata?.name }]);
+  assert.deepEqual(b?.subjects?.map((s) => `${s.kind}:${s.name}`), ['User:system:skiff-dns', 'User:system:kube-proxy']);
+  const can = (verb: string, name: string, resource = 'configmaps'): boolean =>
+    authorize(resourceAttributes(someone, { verb, apiGroup: '', resource, subresource: '', namespace: 'kube-system', name }), r?.rules ?? []);
+  // list/watch carry the name only with a metadata.name field selector (request-info.ts), as the DNS informer sends.
+  for (const verb of ['get', 'list', 'watch']) assert.ok(can(verb, 'kube-dns'), verb);
+  for (const verb of ['list', 'watch']) assert.equal(can(verb, ''), false, `${verb} of every ConfigMap`);
+  for (const verb of ['update', 'patch', 'delete', 'create']) assert.equal(can(verb, 'kube-dns'), false, verb);
+  assert.equal(can('get', 'coredns'), false);
+  assert.equal(can('get', 'kube-dns', 'secrets'), false);
 });
