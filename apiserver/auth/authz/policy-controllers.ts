@@ -58,6 +58,7 @@ const certificates = 'certificates.k8s.io';
 export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   deployment: ['deployment-controller'],
   replicaset: ['replicaset-controller'],
+  job: ['job-controller'],
   garbagecollector: ['generic-garbage-collector'],
   endpointslice: ['endpointslice-controller', 'endpoint-controller'],
   nodeipam: ['node-controller'],
