@@ -5,8 +5,8 @@
  * playing the kubelet through pods/status: `kubectl create job`, the
  * generated selector and labels, pods owned by the Job, the table, `kubectl
  * wait --for=condition=complete` / `failed`, immutable fields, kube's
- * restartPolicy message, explain and strict apply, and `kubectl delete job`
- * cascading to the pods.
+ * restartPolicy message, explain and strict apply, ttlSecondsAfterFinished,
+ * and `kubectl delete job` cascading to the pods.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +46,7 @@ test('kubectl and the job controller: create, labels, table, wait complete/faile
   const ac = new AbortController();
   const cm = runControllerManager({
     apiUrl: server.url, clusterCIDR: '10.244.0.0/16', nodeCIDRMaskSize: 24, healthzPort: 0, log: quietLogger('cm'),
-    controllers: ['job', 'garbagecollector'],
+    controllers: ['job', 'ttl-after-finished', 'garbagecollector'],
   }, ac.signal);
   try {
     let r = await kubectl('create', 'job', 'pi', '--image=busybox', '--', 'sh', '-c', 'echo done');
@@ -133,6 +133,14 @@ test('kubectl and the job controller: create, labels, table, wait complete/faile
     assert.equal(r.out, '1 BackoffLimitExceeded');
     r = await kubectl('get', 'job', 'boom');
     assert.deepEqual(columns(r.out.trim().split('\n')[1]!).slice(0, 3), ['boom', 'Failed', '0/1']);
+
+    // ttlSecondsAfterFinished 0: once Complete, the ttl-after-finished controller deletes the Job (Foreground: its pod first).
+    writeFileSync(file, manifest('brief', ['  ttlSecondsAfterFinished: 0']));
+    r = await kubectl('apply', '-f', file);
+    assert.equal(r.code, 0, r.out);
+    await waitFor('brief pod', async () => (await podsOf(client, 'brief')).length === 1, 20_000);
+    await finish(client, (await podsOf(client, 'brief'))[0]!, 0);
+    await waitFor('brief deleted with its pod', async () => !(await client.tryGet<Job>(Jobs, 'brief', 'default')) && (await podsOf(client, 'brief')).length === 0, 30_000);
 
     // kubectl delete job cascades (background) to the pods through the garbage collector.
     r = await kubectl('delete', 'job', 'pi', 'boom');

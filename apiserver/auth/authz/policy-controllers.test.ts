@@ -27,6 +27,7 @@ const table: Row[] = [
     kubeDenies: ['patch apps/deployments'] },
   { controller: 'replicaset', calls: ['get apps/replicasets', 'update apps/replicasets/status', 'create pods', 'delete pods', 'patch pods', ...events] },
   { controller: 'job', calls: ['get batch/jobs', 'update batch/jobs/status', 'create pods', 'delete pods', 'patch pods', ...events], kubeDenies: ['delete batch/jobs'] },
+  { controller: 'ttl-after-finished', calls: ['get batch/jobs', 'delete batch/jobs', ...events], kubeDenies: ['update batch/jobs', 'delete pods'] },
   { controller: 'garbagecollector', calls: ['get apps/replicasets', 'get apps/deployments', 'patch pods', 'delete pods', 'delete apps/replicasets', 'patch discovery.k8s.io/endpointslices', ...events] },
   { controller: 'endpointslice', calls: ['create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices',
     'create endpoints', 'update endpoints', 'delete endpoints', ...events] },

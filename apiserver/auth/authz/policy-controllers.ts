@@ -59,6 +59,7 @@ export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   deployment: ['deployment-controller'],
   replicaset: ['replicaset-controller'],
   job: ['job-controller'],
+  'ttl-after-finished': ['ttl-after-finished-controller'],
   garbagecollector: ['generic-garbage-collector'],
   endpointslice: ['endpointslice-controller', 'endpoint-controller'],
   nodeipam: ['node-controller'],
