@@ -125,6 +125,9 @@ test('kubectl and the job controller: create, labels, table, wait complete/faile
     r = await kubectl('apply', '-f', file);
     assert.equal(r.code, 0, r.out);
     await waitFor('boom pod', async () => (await podsOf(client, 'boom')).length === 1, 20_000);
+    r = await kubectl('apply', '-f', file);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /job\.batch\/boom unchanged/, 're-applying the same manifest changes nothing (the generated labels are the server\'s)');
     const failedWait = k.run(32, ['wait', '--for=condition=failed', 'job/boom', '--timeout=60s']);
     await finish(client, (await podsOf(client, 'boom'))[0]!, 1);
     r = await failedWait;

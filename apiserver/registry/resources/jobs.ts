@@ -144,7 +144,7 @@ function immutable(field: string, now: unknown, before: unknown): FieldCause[] {
   return isDeepStrictEqual(now ?? null, before ?? null) ? [] : [invalidValue(field, now ?? null, 'field is immutable')];
 }
 
-/** Update rules (kube ValidateJobSpecUpdate): selector, template, completions, completionMode and manualSelector are immutable. */
+/** Update rules (kube ValidateJobSpecUpdate): selector, template, completions and completionMode are immutable. */
 export function validateJobUpdate(job: Job, old: Job): FieldCause[] {
   const s = job.spec;
   const o = old.spec;
@@ -154,7 +154,6 @@ export function validateJobUpdate(job: Job, old: Job): FieldCause[] {
     ...immutable('spec.template', s?.template, o?.template),
     ...immutable('spec.completions', s?.completions, o?.completions),
     ...immutable('spec.completionMode', s?.completionMode, o?.completionMode),
-    ...immutable('spec.manualSelector', s?.manualSelector, o?.manualSelector),
   ];
 }
 
