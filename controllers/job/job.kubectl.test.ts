@@ -92,6 +92,10 @@ test('kubectl and the job controller: create, labels, table, wait complete/faile
     assert.deepEqual(columns(lines[1]!).slice(0, 3), ['pi', 'Complete', '1/1']);
     assert.match(columns(lines[1]!)[3] ?? '', /^\d+s$/);
     assert.equal((await podsOf(client, 'pi')).length, 1, 'a finished Job keeps its pod');
+    await waitFor('describe shows counts and events', async () => {
+      const d = await kubectl('describe', 'job', 'pi');
+      return /Pods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed/.test(d.out) && /SuccessfulCreate\s+.*Created pod: pi-/.test(d.out) && /Completed\s+.*Job completed/.test(d.out);
+    }, 20_000);
 
     // Immutable fields, as kube words them.
     r = await kubectl('patch', 'job', 'pi', '--type=merge', '-p', '{"spec":{"completions":3}}');
