@@ -121,6 +121,31 @@ function deletionRank(a: Pod, b: Pod): number {
 }
 
 /**
+ * Pods to create or delete for a running Job: keep min(parallelism,
+ * completions − succeeded) active (parallelism while no pod succeeded, without
+ * completions), deleting the excess in `deletionRank` order; new pods wait for
+ * the pod failure backoff (`waitMs`). At most MAX_POD_CHANGES_PER_SYNC of either.
+ */
+export function planRunning(job: Job, active: Pod[], terminating: number, succeeded: number, failedPods: Pod[], nowMs: number): { create: number; delete: Pod[]; waitMs?: number } {
+  const spec = job.spec;
+  const parallelism = spec?.parallelism ?? 1;
+  const completions = spec?.completions;
+  const held = active.length + (spec?.podReplacementPolicy === 'Failed' ? terminating : 0);
+  const want = completions !== undefined && completions !== null
+    ? Math.max(0, Math.min(parallelism, completions - succeeded))
+    : succeeded > 0 ? active.length : parallelism;
+  if (active.length > want) {
+    return { create: 0, delete: [...active].sort(deletionRank).slice(0, Math.min(active.length - want, MAX_POD_CHANGES_PER_SYNC)) };
+  }
+  if (held >= want) return { create: 0, delete: [] };
+  const lastFailure = failedPods.reduce((t, p) => Math.max(t, finishedAtMs(p)), 0);
+  const backoff = failedPods.length === 0 ? 0 : Math.min(MAX_POD_FAILURE_BACKOFF_MS, POD_FAILURE_BACKOFF_MS * 2 ** (failedPods.length - 1));
+  const wait = lastFailure + backoff - nowMs;
+  if (backoff > 0 && wait > 0) return { create: 0, delete: [], waitMs: wait };
+  return { create: Math.min(want - held, MAX_POD_CHANGES_PER_SYNC), delete: [] };
+}
+
+/**
  * The plan for `job` and the pods it controls (`pods`, any phase) at `nowMs`
  * (ms since epoch). Pure; `job` and `pods` are not modified.
  */
@@ -197,21 +222,10 @@ export function decideJob(job: Job, pods: Pod[], nowMs: number): JobPlan {
     toDelete = active;
     if (setCondition(conds, 'Suspended', 'True', 'JobSuspended', 'Job suspended', now)) events.push(['Normal', 'Suspended', 'Job suspended']);
   } else {
-    const parallelism = spec?.parallelism ?? 1;
-    const completions = spec?.completions;
-    const held = active.length + (spec?.podReplacementPolicy === 'Failed' ? terminating : 0);
-    let want: number;
-    if (completions !== undefined && completions !== null) want = Math.max(0, Math.min(parallelism, completions - succeeded));
-    else want = succeeded > 0 ? active.length : parallelism;
-    if (active.length > want) {
-      toDelete = [...active].sort(deletionRank).slice(0, Math.min(active.length - want, MAX_POD_CHANGES_PER_SYNC));
-    } else if (held < want) {
-      const lastFailure = failedPods.reduce((t, p) => Math.max(t, finishedAtMs(p)), 0);
-      const backoff = failedPods.length === 0 ? 0 : Math.min(MAX_POD_FAILURE_BACKOFF_MS, POD_FAILURE_BACKOFF_MS * 2 ** (failedPods.length - 1));
-      const wait = lastFailure + backoff - nowMs;
-      if (backoff > 0 && wait > 0) requeue(wait);
-      else create = Math.min(want - held, MAX_POD_CHANGES_PER_SYNC);
-    }
+    const run = planRunning(job, active, terminating, succeeded, failedPods, nowMs);
+    toDelete = run.delete;
+    create = run.create;
+    if (run.waitMs !== undefined) requeue(run.waitMs);
   }
 
   const deleting = new Set(toDelete);
