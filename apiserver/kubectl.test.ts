@@ -58,7 +58,8 @@ test('api-resources lists every resource with short names (1.33 and 1.29)', { sk
     assert.deepEqual(rows.get('networkpolicies'), ['netpol', 'networking.k8s.io/v1', 'true', 'NetworkPolicy']);
     assert.deepEqual(rows.get('ingresses'), ['ing', 'networking.k8s.io/v1', 'true', 'Ingress']);
     assert.deepEqual(rows.get('ingressclasses'), ['networking.k8s.io/v1', 'false', 'IngressClass']);
-    assert.equal(rows.size, 28, out);
+    assert.deepEqual(rows.get('jobs'), ['batch/v1', 'true', 'Job']);
+    assert.equal(rows.size, 29, out);
   }
 });
 

@@ -42,5 +42,5 @@ test('runControllerManager rejects an unreadable service account key file', asyn
 });
 
 test('every controller is composed', () => {
-  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', 'disruption', 'nodelifecycle', 'taint-eviction-controller', 'csrapproving', 'csrsigning', 'servicelb', 'kube-dns', 'ingress-tls']);
+  assert.deepEqual(CONTROLLERS.map((c) => c.name), ['deployment', 'replicaset', 'job', 'ttl-after-finished', 'garbagecollector', 'endpointslice', 'nodeipam', 'serviceaccount', 'root-ca-cert-publisher', 'serviceaccount-token', 'disruption', 'nodelifecycle', 'taint-eviction-controller', 'csrapproving', 'csrsigning', 'servicelb', 'kube-dns', 'ingress-tls']);
 });

@@ -2,7 +2,7 @@
  * Controller-manager entry point (kube-controller-manager): one RestClient,
  * one shared informer factory, one event recorder per controller (so Events
  * name their source, e.g. `deployment-controller`), and the controllers:
- * Deployment, ReplicaSet, garbage collector, EndpointSlice, node IPAM,
+ * Deployment, ReplicaSet, Job, TTL-after-finished, garbage collector, EndpointSlice, node IPAM,
  * ServiceAccount, ServiceAccount token (with a signing key), the root CA
  * publisher, disruption (PDB status), node lifecycle, taint eviction,
  * CSR approving and signing, ServiceLB (LoadBalancer addresses), ingress-tls
@@ -30,6 +30,8 @@ import { runWithLeaderElection, type LeaderElectionOptions, type LeaderElector }
 import type { ControllerDeps } from './deps.ts';
 import { startDeploymentController } from './deployment/controller.ts';
 import { startReplicaSetController } from './replicaset/controller.ts';
+import { startJobController } from './job/controller.ts';
+import { startTTLAfterFinishedController } from './ttlafterfinished/controller.ts';
 import { startGarbageCollector } from './gc/controller.ts';
 import { startEndpointSliceController } from './endpointslice/controller.ts';
 import { startNodeIpamController } from './nodeipam/controller.ts';
@@ -93,6 +95,8 @@ type Starter = (deps: ControllerDeps, signal: AbortSignal) => void;
 export const CONTROLLERS: ReadonlyArray<{ name: string; component: string; start: Starter }> = [
   { name: 'deployment', component: 'deployment-controller', start: startDeploymentController },
   { name: 'replicaset', component: 'replicaset-controller', start: startReplicaSetController },
+  { name: 'job', component: 'job-controller', start: startJobController },
+  { name: 'ttl-after-finished', component: 'ttl-after-finished-controller', start: startTTLAfterFinishedController },
   { name: 'garbagecollector', component: 'garbage-collector-controller', start: startGarbageCollector },
   { name: 'endpointslice', component: 'endpointslice-controller', start: startEndpointSliceController },
   { name: 'nodeipam', component: 'node-controller', start: startNodeIpamController },

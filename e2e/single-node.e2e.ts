@@ -23,6 +23,7 @@ import { waitFor } from '../testutil/wait.ts';
 import { readRss } from '../testutil/process-memory.ts';
 import { describePods, podView, runningPods, webManifest, type PodView, type WebSpec } from './harness/workload.ts';
 import * as sec from './security-steps.ts';
+import { jobRunsToCompletion } from './job-steps.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MIN = 60_000;
@@ -484,6 +485,8 @@ describe('single node cluster, driven with kubectl', { timeout: 24 * MIN }, () =
     );
     log(`containers left in containerd: ${left.length === 0 ? 'none' : left.map((x) => `${x.kind}:${x.podNamespace}/${x.podName}`).join(', ')}`);
   });
+
+  step('7b. a busybox Job completes; kubectl logs job/<name> prints its output; kubectl delete job removes its pod', 5 * MIN, jobRunsToCompletion);
 
   step('8. after a restart of skiff server the same objects and pods come back', 5 * MIN, async (c) => {
     await applyWeb(c, { replicas: 3, image: 'nginx:1.22' });

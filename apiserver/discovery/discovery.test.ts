@@ -68,7 +68,7 @@ test('/api aggregated (v2 and v2beta1) lists the core resources with kubectl-fac
 test('/apis aggregated has apps (scale subresource), discovery.k8s.io, coordination.k8s.io, policy, rbac and authorization', async () => {
   const a = await app();
   const body = (await a.inject({ method: 'GET', url: '/apis', headers: { accept: KUBECTL_ACCEPT } })).json() as AggList;
-  assert.deepEqual(body.items.map((i) => i.metadata.name), ['apps', 'discovery.k8s.io', 'coordination.k8s.io', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'certificates.k8s.io', 'authorization.k8s.io']);
+  assert.deepEqual(body.items.map((i) => i.metadata.name), ['apps', 'batch', 'discovery.k8s.io', 'coordination.k8s.io', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'certificates.k8s.io', 'authorization.k8s.io']);
   const apps = body.items[0]!.versions[0]!.resources;
   assert.deepEqual(apps.map((r) => r.resource), ['deployments', 'replicasets']);
   const scale = apps[0]!.subresources!.find((s) => s.subresource === 'scale')!;
@@ -92,7 +92,7 @@ test('legacy /api, /apis, /apis/<g> and APIResourceLists', async () => {
   assert.ok(apiBody.serverAddressByClientCIDRs[0]!.serverAddress.length > 0);
   const apis = (await a.inject({ method: 'GET', url: '/apis' })).json() as { kind: string; groups: Array<{ name: string; versions: Array<{ groupVersion: string; version: string }>; preferredVersion: { groupVersion: string } }> };
   assert.equal(apis.kind, 'APIGroupList');
-  assert.deepEqual(apis.groups.map((g) => g.preferredVersion.groupVersion), ['apps/v1', 'discovery.k8s.io/v1', 'coordination.k8s.io/v1', 'policy/v1', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'certificates.k8s.io/v1', 'authorization.k8s.io/v1']);
+  assert.deepEqual(apis.groups.map((g) => g.preferredVersion.groupVersion), ['apps/v1', 'batch/v1', 'discovery.k8s.io/v1', 'coordination.k8s.io/v1', 'policy/v1', 'networking.k8s.io/v1', 'rbac.authorization.k8s.io/v1', 'certificates.k8s.io/v1', 'authorization.k8s.io/v1']);
   const group = (await a.inject({ method: 'GET', url: '/apis/apps' })).json() as { kind: string; name: string };
   assert.deepEqual([group.kind, group.name], ['APIGroup', 'apps']);
   assert.equal((await a.inject({ method: 'GET', url: '/apis/nope' })).statusCode, 404);

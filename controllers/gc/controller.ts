@@ -18,7 +18,7 @@ import type { ControllerDeps } from '../deps.ts';
 import { runWhenSynced } from '../run.ts';
 import type { Informer, WorkQueue } from '../../apiserver/client/informer-types.ts';
 import {
-  Deployments, EndpointSlices, Namespaces, Nodes, Pods, ReplicaSets, Services, Endpoints, Leases, apiVersionOf, type ResourceRef,
+  Deployments, EndpointSlices, Jobs, Namespaces, Nodes, Pods, ReplicaSets, Services, Endpoints, Leases, apiVersionOf, type ResourceRef,
 } from '../../apiserver/client/resources.ts';
 import type { KubeObject } from '../../apiserver/api/object.ts';
 import { ApiError, isConflict, isNotFound } from '../../apiserver/client/types.ts';
@@ -27,10 +27,10 @@ import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { decideDependent, decideOwner, stateOfOwner, type OwnerState } from './decide.ts';
 
 /** Kinds whose objects the GC watches by default (dependents and owners). */
-export const DEFAULT_GC_RESOURCES: ResourceRef[] = [Pods, ReplicaSets, Deployments, EndpointSlices, Services];
+export const DEFAULT_GC_RESOURCES: ResourceRef[] = [Pods, ReplicaSets, Deployments, Jobs, EndpointSlices, Services];
 
 /** Every kind an ownerReference may name and the GC can look up live. */
-const KNOWN_OWNER_KINDS: ResourceRef[] = [Pods, Nodes, Namespaces, Services, Endpoints, Deployments, ReplicaSets, EndpointSlices, Leases];
+const KNOWN_OWNER_KINDS: ResourceRef[] = [Pods, Nodes, Namespaces, Services, Endpoints, Deployments, ReplicaSets, Jobs, EndpointSlices, Leases];
 
 /** Index of objects by the uids in their ownerReferences. */
 export const BY_OWNER_UID = 'gc-by-owner-uid';

@@ -98,7 +98,7 @@ test('ServiceAccount and TokenRequest, as kubectl create serviceaccount / create
 
 test('refuses what it cannot decode faithfully', () => {
   assert.throws(() => decodeKubernetesProtobuf(Buffer.from('{"a":1}')), isCode(400));
-  assert.throws(() => decodeKubernetesProtobuf(envelope('batch/v1', 'Job', Buffer.alloc(0))), isCode(415));
+  assert.throws(() => decodeKubernetesProtobuf(envelope('batch/v1', 'CronJob', Buffer.alloc(0))), isCode(415));
   assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', msg(1, str(99, 'x')))), isCode(415), 'unknown field');
   assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', Buffer.from([0x0a, 0x05, 0x01]))), isCode(400), 'truncated');
   assert.throws(() => decodeKubernetesProtobuf(envelope('v1', 'Namespace', int(1, 5))), isCode(400), 'wrong wire type');

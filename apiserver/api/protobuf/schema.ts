@@ -1,6 +1,6 @@
 /**
  * Field tables for the Kubernetes types that kubectl (≥ 1.32) sends as
- * protobuf request bodies (`kubectl create deployment|namespace|configmap|
+ * protobuf request bodies (`kubectl create deployment|job|namespace|configmap|
  * secret|service|poddisruptionbudget|ingress`, the RBAC kinds of `kubectl create role|…binding`, the authorization reviews of `kubectl auth can-i`, the CertificateSigningRequest of `kubectl certificate approve|deny`). Field numbers follow the types' generated.proto. Types
  * or fields not listed here make the decoder refuse the body (415) rather
  * than drop data.
@@ -111,6 +111,22 @@ export const MESSAGES: Record<string, Record<number, FieldSpec>> = {
     4: i32('availableReplicas'), 5: i32('unavailableReplicas'), 8: i32('collisionCount', true),
   },
 
+  // batch/v1 (kubectl create job): k8s.io/api/batch/v1/generated.proto. podFailurePolicy (11), successPolicy (16),
+  // uncountedTerminatedPods (8) and the index fields are left out: such a body is refused.
+  Job: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'JobSpec'), 3: msg('status', 'JobStatus') },
+  JobSpec: {
+    1: i32('parallelism', true), 2: i32('completions', true), 3: i64('activeDeadlineSeconds', true), 7: i32('backoffLimit', true),
+    4: msg('selector', 'LabelSelector'), 5: b('manualSelector', true), 6: msg('template', 'PodTemplateSpec'), 8: i32('ttlSecondsAfterFinished', true),
+    9: s('completionMode'), 10: b('suspend', true), 14: s('podReplacementPolicy'), 15: s('managedBy'),
+  },
+  JobStatus: {
+    1: msg('conditions', 'JobCondition', true), 2: { name: 'startTime', kind: 'time' }, 3: { name: 'completionTime', kind: 'time' },
+    4: i32('active'), 5: i32('succeeded'), 6: i32('failed'), 11: i32('terminating', true), 9: i32('ready', true), 7: s('completedIndexes'), 10: s('failedIndexes'),
+  },
+  JobCondition: {
+    1: s('type'), 2: s('status'), 3: { name: 'lastProbeTime', kind: 'time' }, 4: { name: 'lastTransitionTime', kind: 'time' }, 5: s('reason'), 6: s('message'),
+  },
+
   PodTemplateSpec: { 1: msg('metadata', 'ObjectMeta'), 2: msg('spec', 'PodSpec') },
   PodSpec: {
     2: msg('containers', 'Container', true), 20: msg('initContainers', 'Container', true), 3: s('restartPolicy'),
@@ -186,6 +202,7 @@ export const TOP_LEVEL: Record<string, string> = {
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'apps/v1/Deployment': 'Deployment',
+  'batch/v1/Job': 'Job',
   'rbac.authorization.k8s.io/v1/Role': 'Role',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',

@@ -22,13 +22,14 @@ import { applyTypeRepairs, typeRepairs } from './gen/type-repairs.ts';
 /**
  * The kubernetes-types modules read, with their OpenAPI name prefixes
  * (the Go import paths, as kube-openapi names definitions). The served
- * groups (core, apps, discovery.k8s.io, coordination.k8s.io,
+ * groups (core, apps, batch, discovery.k8s.io, coordination.k8s.io,
  * rbac.authorization.k8s.io, authorization.k8s.io, policy, networking.k8s.io), autoscaling/v1
  * for Scale, and the apimachinery types they use.
  */
 export const sourcePackages: SourcePackage[] = [
   { module: 'core/v1', prefix: 'io.k8s.api.core.v1' },
   { module: 'apps/v1', prefix: 'io.k8s.api.apps.v1' },
+  { module: 'batch/v1', prefix: 'io.k8s.api.batch.v1' },
   { module: 'discovery/v1', prefix: 'io.k8s.api.discovery.v1' },
   { module: 'coordination/v1', prefix: 'io.k8s.api.coordination.v1' },
   { module: 'autoscaling/v1', prefix: 'io.k8s.api.autoscaling.v1' },

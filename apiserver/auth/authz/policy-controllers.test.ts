@@ -26,6 +26,8 @@ const table: Row[] = [
   { controller: 'deployment', calls: ['get apps/deployments', 'update apps/deployments/status', 'get apps/replicasets', 'create apps/replicasets', 'patch apps/replicasets', 'delete apps/replicasets', ...events],
     kubeDenies: ['patch apps/deployments'] },
   { controller: 'replicaset', calls: ['get apps/replicasets', 'update apps/replicasets/status', 'create pods', 'delete pods', 'patch pods', ...events] },
+  { controller: 'job', calls: ['get batch/jobs', 'update batch/jobs/status', 'create pods', 'delete pods', 'patch pods', ...events], kubeDenies: ['delete batch/jobs'] },
+  { controller: 'ttl-after-finished', calls: ['get batch/jobs', 'delete batch/jobs', ...events], kubeDenies: ['update batch/jobs', 'delete pods'] },
   { controller: 'garbagecollector', calls: ['get apps/replicasets', 'get apps/deployments', 'patch pods', 'delete pods', 'delete apps/replicasets', 'patch discovery.k8s.io/endpointslices', ...events] },
   { controller: 'endpointslice', calls: ['create discovery.k8s.io/endpointslices', 'update discovery.k8s.io/endpointslices', 'delete discovery.k8s.io/endpointslices',
     'create endpoints', 'update endpoints', 'delete endpoints', ...events] },
@@ -45,14 +47,14 @@ const table: Row[] = [
     kubeDenies: ['update rbac.authorization.k8s.io/roles', 'delete rbac.authorization.k8s.io/rolebindings'] },
 ];
 /** What the shared informers list and watch. */
-const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings', 'certificates.k8s.io/certificatesigningrequests'];
+const informed = ['pods', 'nodes', 'services', 'endpoints', 'namespaces', 'serviceaccounts', 'configmaps', 'apps/deployments', 'apps/replicasets', 'batch/jobs', 'discovery.k8s.io/endpointslices', 'policy/poddisruptionbudgets', 'coordination.k8s.io/leases', 'networking.k8s.io/ingresses', 'networking.k8s.io/ingressclasses', 'rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings', 'certificates.k8s.io/certificatesigningrequests'];
 
 const cmUser = { username: 'system:kube-controller-manager', groups: ['system:authenticated'] };
 
 function attrs(call: Call): Parameters<typeof authorize>[0] {
   const [verb = '', path = ''] = call.split(' ');
   const parts = path.split('/');
-  const grouped = parts[0]?.includes('.') || parts[0] === 'apps' || parts[0] === 'policy';
+  const grouped = parts[0]?.includes('.') || parts[0] === 'apps' || parts[0] === 'batch' || parts[0] === 'policy';
   const [apiGroup, resource, subresource] = grouped ? [parts[0] ?? '', parts[1] ?? '', parts[2] ?? ''] : ['', parts[0] ?? '', parts[1] ?? ''];
   return resourceAttributes(cmUser, { verb, apiGroup, resource, subresource, namespace: 'ns', name: verb === 'create' ? '' : 'x' });
 }

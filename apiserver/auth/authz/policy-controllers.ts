@@ -42,6 +42,7 @@ export const controllerManagerRoleName = 'system:skiff:controller-manager';
 export const controllerManagerUser = 'system:kube-controller-manager';
 
 const apps = 'apps';
+const batch = 'batch';
 const extensions = 'extensions';
 const discovery = 'discovery.k8s.io';
 const certificates = 'certificates.k8s.io';
@@ -57,6 +58,8 @@ const certificates = 'certificates.k8s.io';
 export const controllerRolesOf: Readonly<Record<string, readonly string[]>> = {
   deployment: ['deployment-controller'],
   replicaset: ['replicaset-controller'],
+  job: ['job-controller'],
+  'ttl-after-finished': ['ttl-after-finished-controller'],
   garbagecollector: ['generic-garbage-collector'],
   endpointslice: ['endpointslice-controller', 'endpoint-controller'],
   nodeipam: ['node-controller'],
@@ -120,6 +123,13 @@ export function controllerRoles(): ClusterRole[] {
       rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
       eventsRule(),
     ]),
+    controllerRole('job-controller', [
+      rule(['get', 'list', 'watch', 'update', 'patch'], [batch], ['jobs']),
+      rule(['update'], [batch], ['jobs/status']),
+      rule(['update'], [batch], ['jobs/finalizers']),
+      rule(['list', 'watch', 'create', 'delete', 'patch'], [core], ['pods']),
+      eventsRule(),
+    ]),
     controllerRole('node-controller', [
       rule(['get', 'list', 'watch', 'update', 'delete', 'patch'], [core], ['nodes']),
       rule(['patch', 'update'], [core], ['nodes/status']),
@@ -143,6 +153,10 @@ export function controllerRoles(): ClusterRole[] {
       rule(['patch', 'update'], [core], ['services']),
       rule(['patch', 'update'], [core], ['services/status']),
       rule(['list', 'watch'], [core], ['nodes']),
+      eventsRule(),
+    ]),
+    controllerRole('ttl-after-finished-controller', [
+      rule(['get', 'list', 'watch', 'delete'], [batch], ['jobs']),
       eventsRule(),
     ]),
     controllerRole('root-ca-cert-publisher', [

@@ -20,6 +20,9 @@ const deployBody = (replicas: unknown): string => JSON.stringify({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' },
   spec: { replicas, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [container] } } },
 });
+const jobBody = (spec: unknown): string => JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec });
+const jobTemplate = { spec: { restartPolicy: 'Never', containers: [container] } };
+const JOBS = '/apis/batch/v1/namespaces/default/jobs';
 const SMP = 'application/strategic-merge-patch+json';
 const MERGE = 'application/merge-patch+json';
 const JSONP = 'application/json-patch+json';
@@ -59,6 +62,13 @@ const rejected: Req[] = [
   { name: 'ownerReferences without uid', method: 'POST', url: `${NS}/configmaps`, body: cmBody({ name: 'c', ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'x' }] }), code: 422, msg: /uid must not be empty/ },
   { name: 'generateName 5', method: 'POST', url: `${NS}/configmaps`, body: cmBody({ generateName: 5 }), code: 400, msg: /cannot be handled as a/ },
   { name: 'replicas 2^31', method: 'POST', url: '/apis/apps/v1/namespaces/default/deployments', body: deployBody(2 ** 31), code: 400, msg: /number 2147483648 into Go struct field DeploymentSpec\.spec\.replicas of type int32/ },
+  { name: 'job parallelism 2^31', method: 'POST', url: JOBS, body: jobBody({ parallelism: 2 ** 31, template: jobTemplate }), code: 400, msg: /Go struct field JobSpec\.spec\.parallelism of type int32/ },
+  { name: 'job completions "x"', method: 'POST', url: JOBS, body: jobBody({ completions: 'x', template: jobTemplate }), code: 400, msg: /cannot be handled as a Job/ },
+  { name: 'job spec "x"', method: 'POST', url: JOBS, body: jobBody('x'), code: 400, msg: /cannot be handled as a Job/ },
+  { name: 'job without template', method: 'POST', url: JOBS, body: jobBody({}), code: 422 },
+  { name: 'job template null', method: 'POST', url: JOBS, body: jobBody({ template: null }), code: 422 },
+  { name: 'job restartPolicy Always', method: 'POST', url: JOBS, body: jobBody({ template: { spec: { containers: [container] } } }), code: 422, msg: /Unsupported value: "Always": supported values: "OnFailure", "Never"/ },
+  { name: 'job selector of numbers', method: 'POST', url: JOBS, body: jobBody({ manualSelector: true, selector: { matchLabels: { a: 5 } }, template: jobTemplate }), code: 400, msg: /cannot be handled as a Job/ },
   { name: 'replicas -1', method: 'POST', url: '/apis/apps/v1/namespaces/default/deployments', body: deployBody(-1), code: 422 },
   { name: 'SMP __proto__ under labels', method: 'PATCH', url: `${NS}/pods/base`, type: SMP, body: '{"metadata":{"labels":{"__proto__":{"polluted":"yes"}}}}', code: 400, msg: /cannot be handled as a/ },
   { name: 'SMP __proto__ label key', method: 'PATCH', url: `${NS}/pods/base`, type: SMP, body: '{"metadata":{"labels":{"__proto__":"x"}}}', code: 422, msg: /metadata\.labels/ },

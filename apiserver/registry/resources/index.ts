@@ -9,6 +9,7 @@ import { csrResource, csrShape } from './csr.ts';
 import { endpointSlicesResource, endpointsResource } from './endpoints.ts';
 import { eventsResource } from './events.ts';
 import { guardResource } from './guard.ts';
+import { jobsResource } from './jobs.ts';
 import { ingressClassesResource, ingressesResource } from './ingress.ts';
 import { shapes } from './shapes.ts';
 import { componentStatusesResource, leasesResource } from './leases.ts';
@@ -29,7 +30,7 @@ function erase<T extends KubeObject>(def: ResourceDef<T>): ResourceDef {
   return guardResource(def, shapes[def.resource]) as unknown as ResourceDef;
 }
 
-/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, networking.k8s.io/v1 ingresses, ingressclasses and networkpolicies, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
+/** Fresh definitions of all served resources (core v1 incl. configmaps and secrets, apps/v1, batch/v1 jobs, discovery.k8s.io/v1, coordination.k8s.io/v1, policy/v1, networking.k8s.io/v1 ingresses, ingressclasses and networkpolicies, rbac.authorization.k8s.io/v1, certificates.k8s.io/v1, and the virtual authorization.k8s.io/v1 reviews). */
 export function allResources(): ResourceDef[] {
   return [
     erase(namespacesResource()),
@@ -44,6 +45,7 @@ export function allResources(): ResourceDef[] {
     erase(componentStatusesResource()),
     erase(deploymentsResource()),
     erase(replicaSetsResource()),
+    erase(jobsResource()),
     erase(endpointSlicesResource()),
     erase(leasesResource()),
     erase(podDisruptionBudgetsResource()),

@@ -120,6 +120,7 @@ test('registry: names, short names, categories, scope', () => {
     ['componentstatuses', '', ['cs'], false, 'ComponentStatus'],
     ['deployments', 'apps', ['deploy'], true, 'Deployment'],
     ['replicasets', 'apps', ['rs'], true, 'ReplicaSet'],
+    ['jobs', 'batch', [], true, 'Job'],
     ['endpointslices', 'discovery.k8s.io', [], true, 'EndpointSlice'],
     ['leases', 'coordination.k8s.io', [], true, 'Lease'],
     ['poddisruptionbudgets', 'policy', ['pdb'], true, 'PodDisruptionBudget'],
@@ -146,7 +147,7 @@ test('registry: names, short names, categories, scope', () => {
     assert.equal(d.listKind, `${kind}List`, res);
     assert.equal(d.table.columns.filter((c) => c.name === 'Name').length, d.table.omitNameColumn ? 1 : 0, `${res}: NAME is prepended by the core`);
   }
-  assert.deepEqual(defs.filter((d) => d.categories.includes('all')).map((d) => d.resource).sort(), ['deployments', 'pods', 'replicasets', 'services']);
+  assert.deepEqual(defs.filter((d) => d.categories.includes('all')).map((d) => d.resource).sort(), ['deployments', 'jobs', 'pods', 'replicasets', 'services']);
   assert.deepEqual(defs.filter((d) => d.virtual).map((d) => d.resource), ['componentstatuses', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews']);
   assert.deepEqual(by.get('pods')!.subresources.sort(), ['binding', 'eviction', 'log', 'status']);
   assert.deepEqual(by.get('deployments')!.subresources.sort(), ['scale', 'status']);

@@ -111,6 +111,16 @@ export const shapes: Record<string, Shape> = {
     spec: obj({ replicas: 'int32', minReadySeconds: 'int32', selector, template: templateShape }),
     status: workloadStatus,
   }),
+  jobs: obj({
+    spec: obj({
+      parallelism: 'int32', completions: 'int32', activeDeadlineSeconds: 'int64', backoffLimit: 'int32', ttlSecondsAfterFinished: 'int32',
+      completionMode: 'string', suspend: 'bool', manualSelector: 'bool', podReplacementPolicy: 'string', selector, template: templateShape,
+    }),
+    status: obj({
+      active: 'int32', succeeded: 'int32', failed: 'int32', ready: 'int32', terminating: 'int32', startTime: 'string', completionTime: 'string',
+      conditions: list(obj({ type: 'string', status: 'string', reason: 'string', message: 'string', lastTransitionTime: 'string', lastProbeTime: 'string' })),
+    }),
+  }),
   services: obj({
     spec: obj({
       type: 'string', clusterIP: 'string', clusterIPs: strings, externalIPs: strings, externalName: 'string', selector: stringMap,

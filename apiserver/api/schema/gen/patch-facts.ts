@@ -81,6 +81,8 @@ export const patchFacts: Record<string, Record<string, PatchFact>> = {
   'io.k8s.api.apps.v1.ReplicaSetStatus': { conditions },
   'io.k8s.api.apps.v1.DaemonSetStatus': { conditions },
   'io.k8s.api.apps.v1.StatefulSetStatus': { conditions },
+  // k8s.io/api/batch/v1/types.go: JobStatus.conditions is merge-keyed by type but +listType=atomic.
+  'io.k8s.api.batch.v1.JobStatus': { conditions: { mergeKey: 'type', strategy: 'merge', listType: 'atomic' } },
   // k8s.io/api/policy/v1/types.go
   'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': { conditions },
 };
