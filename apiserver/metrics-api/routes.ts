@@ -105,13 +105,14 @@ export function registerMetricsApi(app: FastifyInstance, deps: MetricsApiDeps): 
     if (items.length === 0) return sendStatus(reply, notFound({ group: METRICS_GROUP, resource: 'nodemetrics', name }));
     return sendItems(req, reply, 'nodes', items, true);
   }));
-  const listPods = (namespace: string | undefined) => guard(async (req, reply) => {
-    const ns = namespace ?? (req.params as { namespace: string }).namespace;
-    const pods = matching((await deps.listPods(ns === '' ? undefined : ns)) as KubeObject[], req.query as Query) as Pod[];
+  /** Lists the pods of the `:namespace` parameter, or of every namespace when `everywhere`. */
+  const listPods = (everywhere: boolean) => guard(async (req, reply) => {
+    const ns = everywhere ? undefined : (req.params as { namespace: string }).namespace;
+    const pods = matching((await deps.listPods(ns)) as KubeObject[], req.query as Query) as Pod[];
     return sendItems(req, reply, 'pods', await podsMetrics(deps, pods), false);
   });
-  app.get(`${BASE}/pods`, listPods(''));
-  app.get(`${BASE}/namespaces/:namespace/pods`, listPods(undefined));
+  app.get(`${BASE}/pods`, listPods(true));
+  app.get(`${BASE}/namespaces/:namespace/pods`, listPods(false));
   app.get(`${BASE}/namespaces/:namespace/pods/:name`, guard(async (req, reply) => {
     const { namespace, name } = req.params as { namespace: string; name: string };
     const pod = await deps.getPod(namespace, name);
