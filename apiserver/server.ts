@@ -36,6 +36,11 @@ import { newApiServerMetrics } from './metrics/apiserver-metrics.ts';
 import { instrumentRequests } from './metrics/instrument.ts';
 import { servedResources } from './metrics/request-labels.ts';
 import { registerMetricsRoute } from './metrics/route.ts';
+import { metricsResources } from './metrics-api/resources.ts';
+import { registerMetricsApi } from './metrics-api/routes.ts';
+import { MetricsSampler } from './metrics-api/sampler.ts';
+import { kubeletScraper } from './metrics-api/scrape.ts';
+import { resourcePrefix } from './storage/keys.ts';
 
 /** Options of buildApp. */
 export interface AppOptions {
@@ -71,6 +76,8 @@ export interface AppOptions {
    * default a new empty one per server.
    */
   metrics?: MetricsRegistry;
+  /** The resource metrics API (metrics.k8s.io): shortest CPU window and kubelet scrape timeout, ms (defaults 1000 and 5000). */
+  resourceMetrics?: { minWindowMs?: number; scrapeTimeoutMs?: number };
 }
 
 /** The built server: the core pieces plus its authorization (for bootstrap) and its metrics registry. */
@@ -109,7 +116,7 @@ export function buildServer(opts: AppOptions): ServerApp {
   registerAuthenticationRoutes(app, { authn, get });
   // The serving cert and every client cert come from the one cluster CA (deploy/pki), so it is what joining agents must trust.
   if (tls) registerCACerts(app, pemOrFile(tls.clientCA));
-  registerDiscovery(app, defs);
+  registerDiscovery(app, [...defs, ...metricsResources()]);
   registerOpenAPI(app, defs);
   registerVersion(app);
   registerMetricsRoute(app, metricsRegistry);
@@ -133,6 +140,19 @@ export function buildServer(opts: AppOptions): ServerApp {
   };
   registerPodLog(app, kubelets);
   registerPodConnect(app, kubelets, opts.log.child('pod-connect'));
+  const now = opts.now ?? Date.now;
+  const sampler = new MetricsSampler({
+    scrape: kubeletScraper(kubelets.getNode, { tls: kubelets.kubeletClient, timeoutMs: opts.resourceMetrics?.scrapeTimeoutMs, now }),
+    now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), minWindowMs: opts.resourceMetrics?.minWindowMs,
+  });
+  const listAll = async (prefix: string): Promise<KubeObject[]> => (await storage.list(prefix)).items;
+  registerMetricsApi(app, {
+    listNodes: async () => (await listAll(resourcePrefix('nodes'))) as Node[],
+    getNode: kubelets.getNode,
+    listPods: async (ns) => (await listAll(resourcePrefix('pods', ns))) as Pod[],
+    getPod: kubelets.getPod,
+    sampler, now,
+  });
   return { ...core, authorization, metrics: metricsRegistry };
 }
 

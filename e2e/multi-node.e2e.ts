@@ -235,6 +235,22 @@ describe('multi-node cluster: a server and two agents on a bridge', { timeout: 3
     assert.deepEqual([...new Set(running.map((p) => p.node))].sort(), nodeNames(c).sort());
   });
 
+  step('kubectl top nodes lists every node with non-zero memory; kubectl top pods lists the web pods (metrics.k8s.io from the kubelets\' /metrics/resource)', 3 * MIN, async (c) => {
+    const table = (out: string): string[][] => out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+    await waitFor(async (note) => {
+      const out = await c.kubectl('top', 'nodes');
+      note(out);
+      const rows = table(out);
+      return nodeNames(c).every((n) => rows.some((r) => r[0] === n && /^[1-9]\d*(Ki|Mi|Gi)$/.test(r[3] ?? '') && /^\d+m$/.test(r[1] ?? '')));
+    }, 2 * MIN, 'kubectl top nodes: all three nodes with CPU and memory');
+    await waitFor(async (note) => {
+      const out = await c.kubectl('top', 'pods', '-l', 'app=web');
+      note(out);
+      const rows = table(out);
+      return rows.length === 6 && rows.every((r) => r[0]?.startsWith('web-') && /^\d+m$/.test(r[1] ?? '') && /^\d+(Ki|Mi)$/.test(r[2] ?? ''));
+    }, 2 * MIN, 'kubectl top pods: the six web pods');
+  });
+
   let collector: ReturnType<typeof startCollector> | undefined;
 
   /**

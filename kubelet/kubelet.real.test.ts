@@ -129,6 +129,16 @@ test('real containerd: CRI runtime, then the whole kubelet', { timeout: 240_000 
         });
         assert.equal(logs, 'line-1 hello\nline-2\n');
 
+        // /metrics/resource: CRI ListContainerStats for the pod's container, /proc for the node.
+        const resource = await until('resource metrics of hello/app', async () => {
+          const r = await httpGet(`http://127.0.0.1:${port}/metrics/resource`);
+          return /^container_memory_working_set_bytes\{container="app",namespace="default",pod="hello"\} [1-9]\d* \d+$/m.test(r.body) && r.body;
+        });
+        assert.match(resource, /^container_cpu_usage_seconds_total\{container="app",namespace="default",pod="hello"\} [\d.]+ \d+$/m);
+        assert.match(resource, /^node_memory_working_set_bytes [1-9]\d* \d+$/m);
+        assert.match(resource, /^node_cpu_usage_seconds_total [1-9][\d.]* \d+$/m);
+        assert.match(resource, /^resource_scrape_error 0$/m);
+
         // Exec: ExecSync through CRI, and the kubelet API's redirect to the streaming server.
         const rt0 = new GrpcRuntime({ socket: env.socket });
         try {

@@ -4,7 +4,8 @@
  * serves container logs (over TLS with client-cert authentication and
  * SubjectAccessReview authorization when configured). Composed here, nothing global.
  * /metrics on the healthz port has the process metrics and the kubelet's
- * (metrics.ts: pod start duration, running pods and containers).
+ * (metrics.ts: pod start duration, running pods and containers); the API
+ * port serves /metrics/resource (container and node CPU/memory, stats/).
  */
 import { newComponentRegistry } from '../apiserver/client/metrics.ts';
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,6 +36,8 @@ import type { SubjectAccessReviewer } from './server/authz.ts';
 import type { TokenReviewer } from './server/authn.ts';
 import { loadServing, planServing, type KubeletServingFlags } from './server/config.ts';
 import { createTokenManager } from './pods/projected.ts';
+import { readHostUsage } from './stats/host.ts';
+import { collectResourceUsage, renderResourceMetrics } from './stats/resource-metrics.ts';
 
 /** Options of `runKubelet` (docs/CONVENTIONS.md). */
 export interface KubeletOptions extends KubeletServingFlags {
@@ -145,7 +148,9 @@ export async function runKubelet(o: KubeletOptions, signal: AbortSignal): Promis
     ...(o.projectServiceAccountTokens ? { tokens: createTokenManager(client, Date.now) } : {}), metrics,
   });
   metrics.runtimeCountsFrom(() => manager.runtimeCounts());
-  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), tls, auth }, signal);
+  const rt = runtime;
+  const resourceMetrics = async (): Promise<string> => renderResourceMetrics(await collectResourceUsage(rt, () => readHostUsage()));
+  await serveKubeletApi({ port: o.port, log, resolveLog: createLogResolver(pods, runtime, o.rootDir), resolveStream: createStreamResolver(pods, runtime), resourceMetrics, tls, auth }, signal);
 
   const podCIDR = await waitForPodCIDR(agent, signal);
   if (podCIDR) {

@@ -5,7 +5,7 @@
  */
 import {
   CriError,
-  type AttachRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStatus, type CriRuntime,
+  type AttachRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerState, type ContainerStats, type ContainerStatus, type CriRuntime,
   type ExecRequest, type ExecSyncResponse, type FilesystemUsage, type Image, type PodSandbox, type PodSandboxConfig,
   type PodSandboxFilter, type PodSandboxState, type PodSandboxStatus, type VersionResponse,
 } from './types.ts';
@@ -53,6 +53,8 @@ export class FakeRuntime implements CriRuntime {
   sandboxFailure: string | undefined;
   /** Exit code of ExecSync per call (test knob; default 0). */
   execExitCode: (containerId: string, cmd: string[]) => number = () => 0;
+  /** Usage ListContainerStats reports for a running container (test knob; default none used: 0 ns CPU, 0 bytes). */
+  usageOf: (containerId: string) => { cpuCoreNanos: bigint; workingSetBytes: number } = () => ({ cpuCoreNanos: 0n, workingSetBytes: 0 });
   /** Method names in call order, e.g. 'runPodSandbox'. */
   readonly calls: string[] = [];
   private seq = 0;
@@ -259,6 +261,19 @@ export class FakeRuntime implements CriRuntime {
   async imageFsInfo(): Promise<FilesystemUsage[]> {
     this.record('imageFsInfo');
     return [{ timestamp: String(this.ns()), fs_id: { mountpoint: '/fake' }, used_bytes: { value: '0' }, inodes_used: { value: '0' } }];
+  }
+
+  async listContainerStats(): Promise<ContainerStats[]> {
+    this.record('listContainerStats');
+    const ts = String(this.ns());
+    return [...this.containers.values()].filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => {
+      const u = this.usageOf(c.id);
+      return {
+        attributes: { id: c.id, metadata: c.config.metadata, labels: { ...c.config.labels }, annotations: { ...c.config.annotations } },
+        cpu: { timestamp: ts, usage_core_nano_seconds: { value: String(u.cpuCoreNanos) } },
+        memory: { timestamp: ts, working_set_bytes: { value: String(u.workingSetBytes) } },
+      };
+    });
   }
 
   close(): void {}

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import {
   CriError,
-  type AttachRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerStatus, type CriRuntime, type ExecRequest,
+  type AttachRequest, type Container, type ContainerConfig, type ContainerFilter, type ContainerStats, type ContainerStatus, type CriRuntime, type ExecRequest,
   type ExecSyncResponse, type FilesystemUsage, type Image, type PodSandbox, type PodSandboxConfig, type PodSandboxFilter,
   type PodSandboxStatus, type VersionResponse,
 } from './types.ts';
@@ -152,6 +152,10 @@ export class GrpcRuntime implements CriRuntime {
   async imageFsInfo(): Promise<FilesystemUsage[]> {
     const r = await this.call<{ image_filesystems: FilesystemUsage[] }>(this.img, 'ImageFsInfo', {});
     return r.image_filesystems;
+  }
+  async listContainerStats(): Promise<ContainerStats[]> {
+    const r = await this.call<{ stats: ContainerStats[] }>(this.rt, 'ListContainerStats', {});
+    return r.stats;
   }
   close(): void {
     this.rt.close();

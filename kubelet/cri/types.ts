@@ -280,6 +280,23 @@ export interface FilesystemUsage {
   inodes_used: { value: Int64String } | null;
 }
 
+/** CRI runtime.v1 `ContainerStats` (message), as decoded: unset usages are null. */
+export interface ContainerStats {
+  attributes: { id: string; metadata: ContainerMetadata | null; labels: Record<string, string>; annotations: Record<string, string> } | null;
+  cpu: {
+    /** Nanoseconds since the epoch when the usage was read. */
+    timestamp: Int64String;
+    /** Cumulative CPU time, nanoseconds (core-nanoseconds). */
+    usage_core_nano_seconds: { value: Int64String } | null;
+  } | null;
+  memory: {
+    /** Nanoseconds since the epoch. */
+    timestamp: Int64String;
+    /** Bytes: usage minus inactive file pages. */
+    working_set_bytes: { value: Int64String } | null;
+  } | null;
+}
+
 /**
  * The container runtime as the kubelet sees it: the CRI RuntimeService and
  * ImageService calls, one method each. Implementations: `GrpcRuntime`
@@ -318,6 +335,8 @@ export interface CriRuntime {
   listImages(): Promise<Image[]>;
   removeImage(image: string): Promise<void>;
   imageFsInfo(): Promise<FilesystemUsage[]>;
+  /** CPU and memory usage of every container the runtime knows (running ones carry usage; others may have nulls). */
+  listContainerStats(): Promise<ContainerStats[]>;
   /** Closes the connection. */
   close(): void;
 }

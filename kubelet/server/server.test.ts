@@ -91,3 +91,15 @@ test('exec: query parsing and 302 to the streaming URL', async () => {
     ac.abort();
   }
 });
+
+test('GET /metrics/resource serves the collector text; 404 without one', async () => {
+  const ac = new AbortController();
+  const port = await serveKubeletApi({ port: 0, host: '127.0.0.1', log: quiet, resolveLog: async () => undefined, resourceMetrics: async () => 'resource_scrape_error 0\n' }, ac.signal);
+  const bare = await serveKubeletApi({ port: 0, host: '127.0.0.1', log: quiet, resolveLog: async () => undefined }, ac.signal);
+  try {
+    assert.deepEqual(await get(`http://127.0.0.1:${port}/metrics/resource`), { code: 200, body: 'resource_scrape_error 0\n' });
+    assert.equal((await get(`http://127.0.0.1:${bare}/metrics/resource`)).code, 404);
+  } finally {
+    ac.abort();
+  }
+});

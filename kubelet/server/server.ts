@@ -4,7 +4,8 @@
  * file of the container; `/exec`, `/attach` (…/{ns}/{pod}/{container}) and
  * `/portForward/{ns}/{pod}`: an upgrade request (what the apiserver forwards)
  * is proxied to the runtime's one-time streaming URL, a plain one gets a 302
- * to it (streaming.ts); plus `GET /healthz`. Plain HTTP by default; with `tls`,
+ * to it (streaming.ts); `GET /metrics/resource` (CPU and memory usage in
+ * Prometheus text, what metrics-server scrapes; kubelet/stats/); plus `GET /healthz`. Plain HTTP by default; with `tls`,
  * HTTPS with the serving cert, asking for (not requiring) a client cert from
  * the client CA; with `auth`, every request passes the kubelet's auth filter
  * first (401 / 403 / 500 as plain text, see filter.ts).
@@ -41,6 +42,8 @@ export interface KubeletServerOptions {
   resolveLog: LogResolver;
   /** exec / attach / portForward: the runtime's streaming URL (proxied for upgrades, else a 302); 404 when absent. */
   resolveStream?: StreamResolver;
+  /** `GET /metrics/resource`: the body (Prometheus text); 404 when absent. */
+  resourceMetrics?: () => Promise<string>;
   /** Follow poll interval, ms (default 250). */
   pollMs?: number;
   /** Serve HTTPS (`--tls-cert-file`, `--tls-private-key-file`, `--client-ca-file`); default plain HTTP. */
@@ -128,6 +131,16 @@ export function serveKubeletApi(o: KubeletServerOptions, signal: AbortSignal): P
     if (req.method === 'GET' && url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/metrics/resource' && o.resourceMetrics) {
+      void o.resourceMetrics().then((body) => {
+        res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(body);
+      }, (e: unknown) => {
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        res.end(`${e instanceof Error ? e.message : String(e)}\n`);
+      });
       return;
     }
     const stream = o.resolveStream && (req.method === 'GET' || req.method === 'POST') ? parseStreamRequest(url) : undefined;

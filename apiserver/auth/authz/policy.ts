@@ -64,6 +64,8 @@ export function defaultClusterRoles(): ClusterRole[] {
       rule(read, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
       rule(read, ['coordination.k8s.io'], ['leases']),
     ], aggregateTo('view')),
+    // metrics-server's reader role (k3s bundles it): aggregated into view, edit and admin, so anyone who may view pods may `kubectl top` them.
+    role('system:aggregated-metrics-reader', [rule(read, ['metrics.k8s.io'], ['pods', 'nodes'])], { ...aggregateTo('view'), ...aggregateTo('edit'), ...aggregateTo('admin') }),
     role('system:kube-scheduler', [
       eventsRule,
       rule(['create'], ['coordination.k8s.io'], ['leases']),

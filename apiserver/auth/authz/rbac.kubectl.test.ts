@@ -90,6 +90,16 @@ for (const minor of versions) {
     assert.match(podsLine, /\[get list watch\]/);
     assert.match(list.out, /selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
     assert.match(list.out, /deployments\.apps\s+\[\]\s+\[\]\s+\[get list watch\]/);
+    // system:aggregated-metrics-reader aggregates into view: whoever may view pods may `kubectl top` them.
+    assert.match(list.out, /pods\.metrics\.k8s\.io\s+\[\]\s+\[\]\s+\[get list watch\]/);
+    const top = await kubectl(minor, 'auth', 'can-i', 'list', 'pods.metrics.k8s.io', '--as', user);
+    assert.match(top.out, /^yes/m, top.out);
+    const raw = await kubectl(minor, 'get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods', '--as', user);
+    assert.equal(raw.code, 0, raw.out);
+    assert.match(raw.out, /"kind":"PodMetricsList"/);
+    const denied = await kubectl(minor, 'get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods', '--as', `nobody${minor}`);
+    assert.notEqual(denied.code, 0, denied.out);
+    assert.match(denied.out, /forbidden/i);
     assert.match(list.out, /\[\/api\/\*\]\s+\[\]\s+\[get\]/);
     const get = await kubectl(minor, 'get', 'pods', '--as', user);
     assert.equal(get.code, 0, get.out);
