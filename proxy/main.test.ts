@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { FakeClient } from '../apiserver/testing/fake-client.ts';
 import type { ConfigMap, Node } from 'kubernetes-types/core/v1';
@@ -13,6 +12,7 @@ import { ep, slice, svc } from './fixtures.test-util.ts';
 import { freePort } from '../testutil/etcd.ts';
 import { quietLogger } from '../testutil/real-api.ts';
 import { waitFor } from '../testutil/wait.ts';
+import { udpA } from '../testutil/dns.ts';
 
 class FakeBackend implements ProxyBackend {
   readonly syncs: Array<{ state: ProxyState; full: boolean }> = [];
@@ -143,18 +143,3 @@ test('runProxy\'s DNS server on the proxy\'s own informers follows the kube-dns 
     await stub.close();
   }
 });
-
-/** One A query over UDP to 127.0.0.1:`port`: the first address, or undefined when no answer came within 1 s. */
-function udpA(port: number, name: string): Promise<string | undefined> {
-  const sock = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    const t = setTimeout(() => { sock.close(); resolve(undefined); }, 1000);
-    sock.on('message', (m) => {
-      clearTimeout(t);
-      sock.close();
-      const a = dnsPacket.decode(m).answers?.find((x) => x.type === 'A');
-      resolve(a && a.type === 'A' ? a.data : undefined);
-    });
-    sock.send(dnsPacket.encode({ type: 'query', id: 1, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
-  });
-}

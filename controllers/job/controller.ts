@@ -22,7 +22,7 @@ import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 import { Expectations, EXPECTATIONS_TTL_MS } from '../replicaset/expectations.ts';
 import { planClaims } from '../replicaset/claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from '../replicaset/ownership.ts';
-import { slowStartBatch } from '../replicaset/slowstart.ts';
+import { PodControl } from '../replicaset/podcontrol.ts';
 import { decideJob, jobStatusChanged } from './decide.ts';
 
 /** Options for tests: clock (ms since epoch), worker count. */
@@ -126,41 +126,7 @@ export function createJobController(deps: ControllerDeps, opts: JobControllerOpt
     onDelete: podGone,
   });
 
-  const createPods = async (job: Job, key: string, count: number): Promise<void> => {
-    expectations.expect(key, count);
-    let failures = 0;
-    const res = await slowStartBatch(count, 1, async () => {
-      try {
-        const created = await deps.client.create<Pod>(Pods, podFromJob(job), job.metadata?.namespace);
-        deps.recorder.event(withKind(job, Jobs), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
-      } catch (e) {
-        failures += 1;
-        expectations.creationObserved(key);
-        deps.recorder.event(withKind(job, Jobs), 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
-        throw e;
-      }
-    });
-    for (let skipped = count - res.successes - failures; skipped > 0; skipped--) expectations.creationObserved(key);
-    if (res.error !== undefined) throw res.error;
-  };
-
-  const deletePods = async (job: Job, key: string, pods: Pod[]): Promise<void> => {
-    const podKeys = pods.map((p) => keyOf(p.metadata?.namespace, p.metadata?.name));
-    expectations.expect(key, 0, podKeys);
-    const results = await Promise.allSettled(pods.map(async (p, i) => {
-      try {
-        await deps.client.delete(Pods, p.metadata?.name ?? '', p.metadata?.namespace);
-        deps.recorder.event(withKind(job, Jobs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name ?? ''}`);
-      } catch (e) {
-        expectations.deletionObserved(key, podKeys[i]);
-        if (isNotFound(e)) return;
-        deps.recorder.event(withKind(job, Jobs), 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
-        throw e;
-      }
-    }));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
+  const podControl = new PodControl({ client: deps.client, recorder: deps.recorder, expectations }, Jobs);
 
   /** The pods the Job controls after adopting matching orphans and releasing mismatches (kube ClaimPods). */
   const claimPods = async (job: Job): Promise<Pod[]> => {
@@ -190,8 +156,8 @@ export function createJobController(deps: ControllerDeps, opts: JobControllerOpt
     const pods = await claimPods(job);
     const plan = decideJob(job, pods, now());
     if (satisfied) {
-      if (plan.create > 0) await createPods(job, key, plan.create);
-      if (plan.delete.length > 0) await deletePods(job, key, plan.delete);
+      if (plan.create > 0) await podControl.createPods(job, key, plan.create, () => podFromJob(job));
+      if (plan.delete.length > 0) await podControl.deletePods(job, key, plan.delete);
     }
     if (jobStatusChanged(job.status, plan.status)) {
       try {

@@ -12,7 +12,7 @@ import type { ControllerDeps } from '../deps.ts';
 import { runWhenSynced } from '../run.ts';
 import type { WorkQueue } from '../../apiserver/client/informer-types.ts';
 import { Pods, ReplicaSets } from '../../apiserver/client/resources.ts';
-import { isConflict, isNotFound } from '../../apiserver/client/types.ts';
+import { isConflict } from '../../apiserver/client/types.ts';
 import { createWorkQueue } from '../../apiserver/client/workqueue.ts';
 import type { ReconcileResult } from '../../apiserver/client/controller.ts';
 import { Expectations, EXPECTATIONS_TTL_MS } from './expectations.ts';
@@ -20,10 +20,10 @@ import { planReplicas, BURST_REPLICAS } from './plan.ts';
 import { isPodActive } from './podutil.ts';
 import { controllerRef } from '../../apiserver/api/owner-references.ts';
 import { selectorMatches } from '../../apiserver/api/label-selector.ts';
-import { slowStartBatch } from './slowstart.ts';
+import { PodControl } from './podcontrol.ts';
 import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged, type ManageFailure } from './status.ts';
 import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';
-import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from './ownership.ts';
+import { adopt, BY_NAMESPACE, namespaceIndex, release } from './ownership.ts';
 
 
 /** Options for tests: clock (ms since epoch), burst cap, worker count. */
@@ -117,42 +117,7 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
     onDelete: podDeleted,
   });
 
-  const createPods = async (rs: ReplicaSet, key: string, count: number): Promise<void> => {
-    expectations.expect(key, count);
-    let failures = 0;
-    const res = await slowStartBatch(count, 1, async () => {
-      try {
-        const created = await deps.client.create<Pod>(Pods, podFromTemplate(rs), rs.metadata?.namespace);
-        deps.recorder.event(withKind(rs, ReplicaSets), 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name ?? ''}`);
-      } catch (e) {
-        failures += 1;
-        expectations.creationObserved(key);
-        deps.recorder.event(withKind(rs, ReplicaSets), 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
-        throw e;
-      }
-    });
-    for (let skipped = count - res.successes - failures; skipped > 0; skipped--) expectations.creationObserved(key);
-    if (res.error !== undefined) throw res.error;
-  };
-
-  const deletePods = async (rs: ReplicaSet, key: string, pods: Pod[]): Promise<void> => {
-    const podKeys = pods.map((p) => keyOf(p.metadata?.namespace, p.metadata?.name));
-    expectations.expect(key, 0, podKeys);
-    const results = await Promise.allSettled(pods.map(async (p, i) => {
-      try {
-        await deps.client.delete(Pods, p.metadata?.name ?? '', p.metadata?.namespace);
-        deps.recorder.event(withKind(rs, ReplicaSets), 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata?.name ?? ''}`);
-      } catch (e) {
-        // A pod that is already gone will never produce a delete event for us.
-        expectations.deletionObserved(key, podKeys[i]);
-        if (isNotFound(e)) return;
-        deps.recorder.event(withKind(rs, ReplicaSets), 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
-        throw e;
-      }
-    }));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
+  const podControl = new PodControl({ client: deps.client, recorder: deps.recorder, expectations }, ReplicaSets);
 
   /** Adopts/releases per `ownedPodsPlan`; returns the pods this RS owns afterwards. */
   const claimPods = async (rs: ReplicaSet, candidates: Pod[]): Promise<Pod[]> => {
@@ -201,10 +166,10 @@ export function createReplicaSetController(deps: ControllerDeps, opts: ReplicaSe
       try {
         if (plan.create > 0) {
           log.debug('creating pods', { key, count: plan.create, have: owned.length });
-          await createPods(rs, key, plan.create);
+          await podControl.createPods(rs, key, plan.create, () => podFromTemplate(rs));
         } else if (plan.delete.length > 0) {
           log.debug('deleting pods', { key, count: plan.delete.length, have: owned.length });
-          await deletePods(rs, key, plan.delete);
+          await podControl.deletePods(rs, key, plan.delete);
         }
       } catch (e) {
         manageErr = e;

@@ -22,7 +22,6 @@
  * election Leases — and that the apiserver answered no component a
  * 403 (an onResponse hook records every answer with its user).
  */
-import dgram from 'node:dgram';
 import { setMaxListeners } from 'node:events';
 import dnsPacket from 'dns-packet';
 import { test } from 'node:test';
@@ -57,6 +56,7 @@ import { freePort, startEtcd } from '../../../testutil/etcd.ts';
 import { usePKIs } from '../../../testutil/pki.ts';
 import { etcdSkipReason, quietLogger } from '../../../testutil/real-api.ts';
 import { waitFor } from '../../../testutil/wait.ts';
+import { udpA } from '../../../testutil/dns.ts';
 
 const NODE = 'node-a';
 const NS = 'shop';
@@ -335,7 +335,7 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
       assert.ok(answers.some((a) => a.method === 'PUT' && a.url.endsWith(`/leases/${name}`) && a.code === 200), `${name} renewed`);
     }
     // Cluster DNS under its own identity answers from its informers; the kube-dns controller keeps the node endpoints.
-    await until('kubernetes.default resolved by the node DNS server', async () => (await dnsA(dnsPort, 'kubernetes.default.svc.cluster.local')) === '10.96.0.1');
+    await until('kubernetes.default resolved by the node DNS server', async () => (await udpA(dnsPort, 'kubernetes.default.svc.cluster.local')) === '10.96.0.1');
     await until('the kube-dns node endpoints', async () => (await admin.tryGet<EndpointSlice>(EndpointSlices, 'kube-dns-nodes', 'kube-system'))?.endpoints?.some((e) => e.nodeName === NODE));
     // The kube-dns ConfigMap, read under the skiff:dns-config Role (its informer names the object by field selector): a stub domain on loopback.
     const stub = await serveDNS({
@@ -348,7 +348,7 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     });
     t.after(() => stub.close());
     await admin.create<ConfigMap>(ConfigMaps, { metadata: { name: 'kube-dns', namespace: 'kube-system' }, data: { stubDomains: JSON.stringify({ 'home.lan': [`127.0.0.1:${stub.port}`] }) } }, 'kube-system');
-    await until('nas.home.lan answered through the stub domain', async () => (await dnsA(dnsPort, 'nas.home.lan')) === '192.168.1.50');
+    await until('nas.home.lan answered through the stub domain', async () => (await udpA(dnsPort, 'nas.home.lan')) === '192.168.1.50');
     assert.deepEqual(forbidden(), [], 'the apiserver answered a component 403');
     // Each identity did talk to the apiserver.
     const users = new Set(answers.map((a) => a.user));
@@ -378,21 +378,6 @@ test('scheduler, controller-manager, proxy and kubelet work with their own ident
     await etcd.stop();
   }
 });
-
-/** One A query over UDP to 127.0.0.1:`port`; the first address, or undefined (no answer within 1 s). */
-function dnsA(port: number, name: string): Promise<string | undefined> {
-  const sock = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    const t = setTimeout(() => { sock.close(); resolve(undefined); }, 1000);
-    sock.on('message', (m) => {
-      clearTimeout(t);
-      sock.close();
-      const a = dnsPacket.decode(m).answers?.find((x) => x.type === 'A');
-      resolve(a && a.type === 'A' ? a.data : undefined);
-    });
-    sock.send(dnsPacket.encode({ type: 'query', id: 1, questions: [{ name, type: 'A' }] }), port, '127.0.0.1');
-  });
-}
 
 /** The PEM cert and key of leaf `name`, as RestClient options. */
 async function pair(name: string): Promise<{ cert: string; key: string }> {
