@@ -22,7 +22,7 @@ import { selectorMatches } from '../../apiserver/api/label-selector.ts';
 import { Expectations, EXPECTATIONS_TTL_MS } from '../replicaset/expectations.ts';
 import { planClaims } from '../replicaset/claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release, withKind } from '../replicaset/ownership.ts';
-import { PodControl } from '../replicaset/podcontrol.ts';
+import { PodControl, nsNameKey as keyOf } from '../replicaset/podcontrol.ts';
 import { decideJob, jobStatusChanged } from './decide.ts';
 
 /** Options for tests: clock (ms since epoch), worker count. */
@@ -39,7 +39,6 @@ export interface JobController {
   readonly expectations: Expectations;
 }
 
-const keyOf = (ns: string | undefined, name: string | undefined): string => `${ns ?? ''}/${name ?? ''}`;
 
 /** The controller owner reference a Job puts on its pods. */
 export function ownerRefToJob(job: Job): OwnerReference {

@@ -20,7 +20,7 @@ import { planReplicas, BURST_REPLICAS } from './plan.ts';
 import { isPodActive } from './podutil.ts';
 import { controllerRef } from '../../apiserver/api/owner-references.ts';
 import { selectorMatches } from '../../apiserver/api/label-selector.ts';
-import { PodControl } from './podcontrol.ts';
+import { PodControl, nsNameKey as keyOf } from './podcontrol.ts';
 import { computeReplicaSetStatus, nextAvailabilityCheckMs, replicaSetStatusChanged, type ManageFailure } from './status.ts';
 import { ownedPodsPlan, ownerRefTo, podFromTemplate } from './claim.ts';
 import { adopt, BY_NAMESPACE, namespaceIndex, release } from './ownership.ts';
@@ -41,7 +41,6 @@ export interface ReplicaSetController {
   readonly expectations: Expectations;
 }
 
-const keyOf = (ns: string | undefined, name: string | undefined): string => `${ns ?? ''}/${name ?? ''}`;
 
 /**
  * Registers the pod and ReplicaSet informers (with a by-namespace index) and

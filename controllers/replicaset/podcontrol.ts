@@ -25,8 +25,8 @@ export interface PodControlDeps {
   expectations: Expectations;
 }
 
-/** The `namespace/name` key of a pod as Expectations track deletions. */
-export const podKey = (ns: string | undefined, name: string | undefined): string => `${ns ?? ''}/${name ?? ''}`;
+/** The `namespace/name` key of an object: the owners' work-queue and Expectations key, and a pod's key in Expectations' deletions. */
+export const nsNameKey = (ns: string | undefined, name: string | undefined): string => `${ns ?? ''}/${name ?? ''}`;
 
 /** Creates and deletes the pods of owners of one kind (`ownerRef`, for the events' involved object). */
 export class PodControl {
@@ -64,7 +64,7 @@ export class PodControl {
   async deletePods<T extends KubeObject>(owner: T, key: string, pods: readonly Pod[]): Promise<void> {
     const { client, recorder, expectations } = this.deps;
     const involved = withKind(owner, this.ownerRef);
-    const keys = pods.map((p) => podKey(p.metadata?.namespace, p.metadata?.name));
+    const keys = pods.map((p) => nsNameKey(p.metadata?.namespace, p.metadata?.name));
     expectations.expect(key, 0, keys);
     const results = await Promise.allSettled(pods.map(async (p, i) => {
       try {
